@@ -1,0 +1,606 @@
+package store
+
+import (
+	"fmt"
+	"math/rand"
+	"reflect"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/utils/clock"
+)
+
+// Finalizers the garbage collector acts on (the apiserver's names).
+const (
+	FinalizerOrphan     = metav1.FinalizerOrphanDependents // "orphan"
+	FinalizerForeground = metav1.FinalizerDeleteDependents // "foregroundDeletion"
+)
+
+// Hooks let the API layer plug in what a real apiserver's registry strategies do.
+type Hooks struct {
+	// Default fills defaults and resets fields a client may not set. old is nil on create.
+	Default func(res Resource, old, obj runtime.Object)
+	// Validate returns field errors; old is nil on create.
+	Validate func(res Resource, old, obj runtime.Object) field.ErrorList
+}
+
+// Limits keep one learner from exhausting a shared simulator.
+type Limits struct {
+	MaxObjects int // total objects across all resources; 0 means 20000
+}
+
+// Event is one committed change. Object (and Old, for MODIFIED) are private copies shared
+// between all consumers: never mutate them.
+type Event struct {
+	Type     watch.EventType
+	Resource Resource
+	Object   runtime.Object
+	Old      runtime.Object // previous state for MODIFIED and DELETED, else nil
+	RV       uint64
+}
+
+// Store is safe for concurrent use.
+type Store struct {
+	mu        sync.Mutex
+	clock     clock.PassiveClock
+	rand      *rand.Rand
+	hooks     Hooks
+	limits    Limits
+	rv        uint64
+	count     int
+	objs      map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
+	history   []Event                              // ring of recent events, oldest first
+	histCap   int
+	watchers  map[*Watcher]struct{}
+	listeners []func(Event)
+}
+
+// Options configure a Store.
+type Options struct {
+	Clock clock.PassiveClock
+	Hooks Hooks
+	// Seed makes generated names and uids repeatable; 0 picks a random seed.
+	Seed   int64
+	Limits Limits
+	// HistorySize is how many events a watch can resume across; older resourceVersions get 410 Gone.
+	HistorySize int
+}
+
+// New makes an empty store with the namespaces a fresh cluster has.
+func New(o Options) *Store {
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	seed := o.Seed
+	if seed == 0 {
+		seed = time.Now().UnixNano()
+	}
+	if o.Limits.MaxObjects == 0 {
+		o.Limits.MaxObjects = 20000
+	}
+	if o.HistorySize == 0 {
+		o.HistorySize = 4096
+	}
+	s := &Store{
+		clock:    o.Clock,
+		rand:     rand.New(rand.NewSource(seed)),
+		hooks:    o.Hooks,
+		limits:   o.Limits,
+		objs:     map[string]map[string]runtime.Object{},
+		histCap:  o.HistorySize,
+		watchers: map[*Watcher]struct{}{},
+	}
+	for _, ns := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
+		obj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
+			Labels: map[string]string{"kubernetes.io/metadata.name": ns}},
+			Spec:   corev1.NamespaceSpec{Finalizers: []corev1.FinalizerName{corev1.FinalizerKubernetes}},
+			Status: corev1.NamespaceStatus{Phase: corev1.NamespaceActive}}
+		if _, err := s.Create(MustLookup("namespaces"), obj); err != nil {
+			panic(err)
+		}
+	}
+	return s
+}
+
+// SetHooks replaces the hooks (the API layer installs them after construction).
+func (s *Store) SetHooks(h Hooks) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hooks = h
+}
+
+// Subscribe registers fn for every committed event. fn runs with the store locked: it must
+// return quickly and must not call the store (controllers only enqueue work there).
+func (s *Store) Subscribe(fn func(Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listeners = append(s.listeners, fn)
+}
+
+// Now is the store's clock, for callers that stamp objects.
+func (s *Store) Now() time.Time { return s.clock.Now() }
+
+// ResourceVersion is the current value of the global counter.
+func (s *Store) ResourceVersion() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rv
+}
+
+func objKey(ns, name string) string { return ns + "/" + name }
+
+func groupResource(res Resource) (gr struct{ Group, Resource string }) {
+	gr.Group, gr.Resource = res.Group, res.Name
+	return
+}
+
+func notFound(res Resource, name string) error {
+	return apierrors.NewNotFound(res.GVR().GroupResource(), name)
+}
+
+// Get returns a copy of one object.
+func (s *Store) Get(res Resource, ns, name string) (runtime.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obj, ok := s.objs[res.Name][objKey(nsFor(res, ns), name)]
+	if !ok {
+		return nil, notFound(res, name)
+	}
+	return obj.DeepCopyObject(), nil
+}
+
+func nsFor(res Resource, ns string) string {
+	if !res.Namespaced {
+		return ""
+	}
+	return ns
+}
+
+// List returns copies of the matching objects sorted by namespace and name, and the
+// resourceVersion to watch from. ns "" means all namespaces. Nil selectors match everything.
+func (s *Store) List(res Resource, ns string, lsel labels.Selector, fsel fields.Selector) ([]runtime.Object, uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for k, obj := range s.objs[res.Name] {
+		if matches(res, obj, ns, lsel, fsel) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	out := make([]runtime.Object, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, s.objs[res.Name][k].DeepCopyObject())
+	}
+	return out, s.rv
+}
+
+func matches(res Resource, obj runtime.Object, ns string, lsel labels.Selector, fsel fields.Selector) bool {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return false
+	}
+	if ns != "" && res.Namespaced && m.GetNamespace() != ns {
+		return false
+	}
+	if lsel != nil && !lsel.Empty() && !lsel.Matches(labels.Set(m.GetLabels())) {
+		return false
+	}
+	if fsel != nil && !fsel.Empty() && !fsel.Matches(FieldSet(obj)) {
+		return false
+	}
+	return true
+}
+
+// FieldSet is what field selectors see of an object (metadata.name, metadata.namespace and,
+// for pods, the fields kubectl and controllers select on).
+func FieldSet(obj runtime.Object) fields.Set {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return fields.Set{}
+	}
+	set := fields.Set{"metadata.name": m.GetName(), "metadata.namespace": m.GetNamespace()}
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		set["spec.nodeName"] = o.Spec.NodeName
+		set["spec.restartPolicy"] = string(o.Spec.RestartPolicy)
+		set["spec.schedulerName"] = o.Spec.SchedulerName
+		set["spec.serviceAccountName"] = o.Spec.ServiceAccountName
+		set["status.phase"] = string(o.Status.Phase)
+		set["status.podIP"] = o.Status.PodIP
+	case *corev1.Event:
+		set["involvedObject.kind"] = o.InvolvedObject.Kind
+		set["involvedObject.name"] = o.InvolvedObject.Name
+		set["involvedObject.namespace"] = o.InvolvedObject.Namespace
+		set["involvedObject.uid"] = string(o.InvolvedObject.UID)
+		set["reason"] = o.Reason
+		set["type"] = o.Type
+	case *corev1.PersistentVolumeClaim:
+		set["status.phase"] = string(o.Status.Phase)
+	}
+	return set
+}
+
+const nameChars = "bcdfghjklmnpqrstvwxz2456789"
+
+func (s *Store) randomSuffix(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = nameChars[s.rand.Intn(len(nameChars))]
+	}
+	return string(b)
+}
+
+func (s *Store) newUID() types.UID {
+	var b [16]byte
+	for i := range b {
+		b[i] = byte(s.rand.Intn(256))
+	}
+	b[6] = (b[6] & 0x0f) | 0x40
+	b[8] = (b[8] & 0x3f) | 0x80
+	return types.UID(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
+}
+
+// Create stores a new object: it fills generateName, uid, creationTimestamp, resourceVersion
+// and generation, runs the hooks, and returns a copy of what was stored.
+func (s *Store) Create(res Resource, in runtime.Object) (runtime.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obj := in.DeepCopyObject()
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	if !res.Namespaced {
+		m.SetNamespace("")
+	} else if m.GetNamespace() == "" {
+		return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	if res.Namespaced {
+		if _, ok := s.objs["namespaces"][objKey("", m.GetNamespace())]; !ok {
+			return nil, apierrors.NewNotFound(MustLookup("namespaces").GVR().GroupResource(), m.GetNamespace())
+		}
+	}
+	if m.GetName() == "" && m.GetGenerateName() != "" {
+		for i := 0; i < 8; i++ {
+			name := m.GetGenerateName() + s.randomSuffix(5)
+			if _, taken := s.objs[res.Name][objKey(m.GetNamespace(), name)]; !taken {
+				m.SetName(name)
+				break
+			}
+		}
+	}
+	if m.GetName() == "" {
+		return nil, apierrors.NewInvalid(res.GVK().GroupKind(), "", field.ErrorList{
+			field.Required(field.NewPath("metadata", "name"), "name or generateName is required")})
+	}
+	if _, exists := s.objs[res.Name][objKey(m.GetNamespace(), m.GetName())]; exists {
+		return nil, apierrors.NewAlreadyExists(res.GVR().GroupResource(), m.GetName())
+	}
+	if s.count >= s.limits.MaxObjects {
+		return nil, apierrors.NewForbidden(res.GVR().GroupResource(), m.GetName(),
+			fmt.Errorf("the simulator holds at most %d objects; delete some first", s.limits.MaxObjects))
+	}
+	m.SetUID(s.newUID())
+	m.SetCreationTimestamp(metav1.NewTime(s.clock.Now().Truncate(time.Second)))
+	m.SetDeletionTimestamp(nil)
+	m.SetDeletionGracePeriodSeconds(nil)
+	m.SetManagedFields(nil)
+	if hasSpec(obj) {
+		m.SetGeneration(1)
+	} else {
+		m.SetGeneration(0)
+	}
+	if s.hooks.Default != nil {
+		s.hooks.Default(res, nil, obj)
+	}
+	if s.hooks.Validate != nil {
+		if errs := s.hooks.Validate(res, nil, obj); len(errs) > 0 {
+			return nil, apierrors.NewInvalid(res.GVK().GroupKind(), m.GetName(), errs)
+		}
+	}
+	setTypeMeta(res, obj)
+	s.rv++
+	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
+	if s.objs[res.Name] == nil {
+		s.objs[res.Name] = map[string]runtime.Object{}
+	}
+	s.objs[res.Name][objKey(m.GetNamespace(), m.GetName())] = obj
+	s.count++
+	s.emit(Event{Type: watch.Added, Resource: res, Object: obj.DeepCopyObject(), RV: s.rv})
+	return obj.DeepCopyObject(), nil
+}
+
+func setTypeMeta(res Resource, obj runtime.Object) {
+	gvk := res.GVK()
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+}
+
+// UpdateOptions choose between the main resource and the status subresource.
+type UpdateOptions struct {
+	// Status: write only .status (and keep the stored spec and metadata), as PUT …/status does.
+	Status bool
+}
+
+// Update replaces an object. A non-empty resourceVersion must match the stored one (else
+// Conflict). A write that changes nothing returns the stored object without a new
+// resourceVersion, as a real apiserver does.
+func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtime.Object, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obj := in.DeepCopyObject()
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	ns := nsFor(res, m.GetNamespace())
+	k := objKey(ns, m.GetName())
+	old, ok := s.objs[res.Name][k]
+	if !ok {
+		return nil, notFound(res, m.GetName())
+	}
+	om, _ := meta.Accessor(old)
+	if rv := m.GetResourceVersion(); rv != "" && rv != om.GetResourceVersion() {
+		return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
+			fmt.Errorf("the object has been modified; please apply your changes to the latest version and try again"))
+	}
+	if m.GetUID() != "" && m.GetUID() != om.GetUID() {
+		return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
+			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", m.GetUID(), om.GetUID()))
+	}
+	if o.Status {
+		// Only status moves; everything else stays as stored.
+		merged := old.DeepCopyObject()
+		copyField(merged, obj, "Status")
+		obj = merged
+		m, _ = meta.Accessor(obj)
+	} else if res.HasStatus {
+		copyField(obj, old, "Status")
+	}
+	// Fields a client cannot change.
+	m.SetNamespace(om.GetNamespace())
+	m.SetUID(om.GetUID())
+	m.SetCreationTimestamp(om.GetCreationTimestamp())
+	m.SetDeletionTimestamp(om.GetDeletionTimestamp())
+	m.SetDeletionGracePeriodSeconds(om.GetDeletionGracePeriodSeconds())
+	m.SetGeneration(om.GetGeneration())
+	m.SetResourceVersion(om.GetResourceVersion())
+	m.SetManagedFields(nil)
+	if om.GetDeletionTimestamp() != nil {
+		// A deleting object may lose finalizers but never gain new ones.
+		m.SetFinalizers(keepOnly(m.GetFinalizers(), om.GetFinalizers()))
+	}
+	if s.hooks.Default != nil {
+		s.hooks.Default(res, old, obj)
+	}
+	if !o.Status && hasSpec(obj) && !equality.Semantic.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec")) {
+		m.SetGeneration(om.GetGeneration() + 1)
+	}
+	if s.hooks.Validate != nil {
+		if errs := s.hooks.Validate(res, old, obj); len(errs) > 0 {
+			return nil, apierrors.NewInvalid(res.GVK().GroupKind(), m.GetName(), errs)
+		}
+	}
+	setTypeMeta(res, obj)
+	if equality.Semantic.DeepEqual(obj, old) {
+		return old.DeepCopyObject(), nil
+	}
+	s.rv++
+	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
+	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && zeroGrace(m) {
+		s.remove(res, k, obj, old)
+		return obj.DeepCopyObject(), nil
+	}
+	s.objs[res.Name][k] = obj
+	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj.DeepCopyObject(), Old: old, RV: s.rv})
+	return obj.DeepCopyObject(), nil
+}
+
+func zeroGrace(m metav1.Object) bool {
+	g := m.GetDeletionGracePeriodSeconds()
+	return g == nil || *g == 0
+}
+
+func keepOnly(list, allowed []string) []string {
+	var out []string
+	for _, f := range list {
+		for _, a := range allowed {
+			if f == a {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// DeleteOptions mirror metav1.DeleteOptions.
+type DeleteOptions struct {
+	GracePeriodSeconds *int64
+	PropagationPolicy  *metav1.DeletionPropagation
+	PreconditionUID    *types.UID
+	PreconditionRV     *string
+}
+
+// DeleteResult says what a delete did.
+type DeleteResult struct {
+	Object runtime.Object // the object's last state (after the delete's own changes)
+	// Gone is true when the object left the store; false when it lingers (graceful pod
+	// termination, or finalizers that the garbage collector still has to clear).
+	Gone bool
+}
+
+// Delete deletes as the apiserver does: pods on a node terminate gracefully
+// (deletionTimestamp in the future), Orphan and Foreground add their finalizers, objects with
+// finalizers linger with a deletionTimestamp, and the rest go at once.
+func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := objKey(nsFor(res, ns), name)
+	old, ok := s.objs[res.Name][k]
+	if !ok {
+		return DeleteResult{}, notFound(res, name)
+	}
+	om, _ := meta.Accessor(old)
+	if o.PreconditionUID != nil && *o.PreconditionUID != om.GetUID() {
+		return DeleteResult{}, apierrors.NewConflict(res.GVR().GroupResource(), name,
+			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", *o.PreconditionUID, om.GetUID()))
+	}
+	if o.PreconditionRV != nil && *o.PreconditionRV != om.GetResourceVersion() {
+		return DeleteResult{}, apierrors.NewConflict(res.GVR().GroupResource(), name,
+			fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *o.PreconditionRV, om.GetResourceVersion()))
+	}
+	obj := old.DeepCopyObject()
+	m, _ := meta.Accessor(obj)
+	now := s.clock.Now()
+
+	// Grace period: only pods bound to a node and not finished get one.
+	var grace int64
+	if pod, isPod := obj.(*corev1.Pod); isPod {
+		grace = 30
+		if pod.Spec.TerminationGracePeriodSeconds != nil {
+			grace = *pod.Spec.TerminationGracePeriodSeconds
+		}
+		if o.GracePeriodSeconds != nil {
+			grace = *o.GracePeriodSeconds
+		}
+		if pod.Spec.NodeName == "" || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+			grace = 0
+		}
+		if grace < 0 {
+			grace = 0
+		}
+		if cur := om.GetDeletionGracePeriodSeconds(); cur != nil && *cur < grace {
+			grace = *cur // a second delete may only shorten the grace period
+		}
+	}
+
+	finalizers := m.GetFinalizers()
+	policy := metav1.DeletePropagationBackground
+	if o.PropagationPolicy != nil {
+		policy = *o.PropagationPolicy
+	}
+	if om.GetDeletionTimestamp() == nil {
+		switch policy {
+		case metav1.DeletePropagationOrphan:
+			finalizers = addString(removeString(finalizers, FinalizerForeground), FinalizerOrphan)
+		case metav1.DeletePropagationForeground:
+			finalizers = addString(removeString(finalizers, FinalizerOrphan), FinalizerForeground)
+		}
+	}
+	m.SetFinalizers(finalizers)
+
+	if len(finalizers) == 0 && grace == 0 {
+		s.rv++
+		m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
+		if m.GetDeletionTimestamp() == nil {
+			t := metav1.NewTime(now.Truncate(time.Second))
+			m.SetDeletionTimestamp(&t)
+		}
+		zero := int64(0)
+		m.SetDeletionGracePeriodSeconds(&zero)
+		s.remove(res, k, obj, old)
+		return DeleteResult{Object: obj.DeepCopyObject(), Gone: true}, nil
+	}
+	changed := false
+	if om.GetDeletionTimestamp() == nil || (om.GetDeletionGracePeriodSeconds() != nil && grace < *om.GetDeletionGracePeriodSeconds()) {
+		t := metav1.NewTime(now.Add(time.Duration(grace) * time.Second).Truncate(time.Second))
+		m.SetDeletionTimestamp(&t)
+		g := grace
+		m.SetDeletionGracePeriodSeconds(&g)
+		changed = true
+	}
+	if !reflect.DeepEqual(finalizers, om.GetFinalizers()) {
+		changed = true
+	}
+	if !changed {
+		return DeleteResult{Object: old.DeepCopyObject()}, nil
+	}
+	s.rv++
+	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
+	s.objs[res.Name][k] = obj
+	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj.DeepCopyObject(), Old: old, RV: s.rv})
+	return DeleteResult{Object: obj.DeepCopyObject()}, nil
+}
+
+// remove drops an object; the caller holds the lock and has set its final resourceVersion.
+func (s *Store) remove(res Resource, k string, obj, old runtime.Object) {
+	delete(s.objs[res.Name], k)
+	s.count--
+	s.emit(Event{Type: watch.Deleted, Resource: res, Object: obj.DeepCopyObject(), Old: old, RV: s.rv})
+}
+
+func addString(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}
+
+func removeString(list []string, v string) []string {
+	var out []string
+	for _, x := range list {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func hasSpec(obj runtime.Object) bool {
+	switch obj.(type) {
+	case *corev1.Event, *corev1.ConfigMap, *corev1.Endpoints, *corev1.Namespace:
+		return false
+	}
+	return fieldOf(obj, "Spec") != nil
+}
+
+func fieldOf(obj runtime.Object, name string) any {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.Elem().FieldByName(name)
+	if !f.IsValid() {
+		return nil
+	}
+	return f.Interface()
+}
+
+func copyField(dst, src runtime.Object, name string) {
+	d := reflect.ValueOf(dst).Elem().FieldByName(name)
+	sv := reflect.ValueOf(src).Elem().FieldByName(name)
+	if d.IsValid() && sv.IsValid() && d.CanSet() {
+		d.Set(sv)
+	}
+}
+
+// emit records an event in the history and hands it to watchers and listeners. Lock held.
+func (s *Store) emit(ev Event) {
+	s.history = append(s.history, ev)
+	if len(s.history) > s.histCap {
+		// Drop the oldest quarter at once so the ring is not copied on every write.
+		s.history = append([]Event(nil), s.history[len(s.history)-s.histCap*3/4:]...)
+	}
+	for w := range s.watchers {
+		w.offer(ev)
+	}
+	for _, fn := range s.listeners {
+		fn(ev)
+	}
+}
