@@ -1,0 +1,184 @@
+package store
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/watch"
+	testingclock "k8s.io/utils/clock/testing"
+)
+
+var pods = MustLookup("pods")
+
+func newStore(t *testing.T) (*Store, *testingclock.FakeClock) {
+	t.Helper()
+	clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	return New(Options{Clock: clk, Seed: 1, HistorySize: 16}), clk
+}
+
+func pod(name string, lbl map[string]string) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default", Labels: lbl},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "nginx"}}}}
+}
+
+func TestCreateFillsMetadataAndRejectsDuplicates(t *testing.T) {
+	s, _ := newStore(t)
+	got, err := s.Create(pods, pod("web-0", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := got.(*corev1.Pod)
+	if p.UID == "" || p.ResourceVersion == "" || p.CreationTimestamp.IsZero() || p.Generation != 1 {
+		t.Fatalf("metadata not filled: %+v", p.ObjectMeta)
+	}
+	if _, err := s.Create(pods, pod("web-0", nil)); !apierrors.IsAlreadyExists(err) {
+		t.Fatalf("want AlreadyExists, got %v", err)
+	}
+	gen := pod("", nil)
+	gen.GenerateName = "web-"
+	g, err := s.Create(pods, gen)
+	if err != nil || len(g.(*corev1.Pod).Name) != len("web-")+5 {
+		t.Fatalf("generateName: %v %v", g, err)
+	}
+	other := pod("x", nil)
+	other.Namespace = "nope"
+	if _, err := s.Create(pods, other); !apierrors.IsNotFound(err) {
+		t.Fatalf("missing namespace: want NotFound, got %v", err)
+	}
+}
+
+func TestUpdateConflictNoOpAndGeneration(t *testing.T) {
+	s, _ := newStore(t)
+	created, _ := s.Create(pods, pod("p", nil))
+	p := created.(*corev1.Pod)
+	p.Labels = map[string]string{"a": "b"}
+	upd, err := s.Update(pods, p, UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if upd.(*corev1.Pod).Generation != 1 {
+		t.Fatalf("a label change must not bump generation")
+	}
+	if _, err := s.Update(pods, p, UpdateOptions{}); !apierrors.IsConflict(err) {
+		t.Fatalf("stale RV: want Conflict, got %v", err)
+	}
+	same := upd.DeepCopyObject()
+	again, err := s.Update(pods, same, UpdateOptions{})
+	if err != nil || again.(*corev1.Pod).ResourceVersion != upd.(*corev1.Pod).ResourceVersion {
+		t.Fatalf("no-op update must keep the RV: %v", err)
+	}
+	spec := upd.(*corev1.Pod)
+	spec.Spec.Containers[0].Image = "nginx:2"
+	spec.Status.Phase = corev1.PodRunning // ignored: status goes through /status
+	out, err := s.Update(pods, spec, UpdateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.(*corev1.Pod).Generation != 2 || out.(*corev1.Pod).Status.Phase != "" {
+		t.Fatalf("spec change: gen %d phase %q", out.(*corev1.Pod).Generation, out.(*corev1.Pod).Status.Phase)
+	}
+	st := out.(*corev1.Pod)
+	st.Status.Phase = corev1.PodRunning
+	st.Spec.Containers[0].Image = "ignored"
+	out, err = s.Update(pods, st, UpdateOptions{Status: true})
+	if err != nil || out.(*corev1.Pod).Status.Phase != corev1.PodRunning || out.(*corev1.Pod).Spec.Containers[0].Image != "nginx:2" {
+		t.Fatalf("status update: %v %+v", err, out)
+	}
+}
+
+// STATEFULSET-BEHAVIOUR item 21: a scheduled pod terminates gracefully; an unscheduled one goes at once.
+func TestItem21_GracefulPodDelete(t *testing.T) {
+	s, clk := newStore(t)
+	p := pod("bound", nil)
+	p.Spec.NodeName = "n1"
+	s.Create(pods, p)
+	res, err := s.Delete(pods, "default", "bound", DeleteOptions{})
+	if err != nil || res.Gone {
+		t.Fatalf("bound pod must linger: %v %+v", err, res)
+	}
+	dp := res.Object.(*corev1.Pod)
+	if dp.DeletionTimestamp == nil || !dp.DeletionTimestamp.Time.Equal(clk.Now().Add(30*time.Second)) || *dp.DeletionGracePeriodSeconds != 30 {
+		t.Fatalf("want deletionTimestamp now+30s, got %v", dp.DeletionTimestamp)
+	}
+	zero := int64(0)
+	res, err = s.Delete(pods, "default", "bound", DeleteOptions{GracePeriodSeconds: &zero})
+	if err != nil || !res.Gone {
+		t.Fatalf("grace 0 must remove: %v %+v", err, res)
+	}
+	s.Create(pods, pod("unbound", nil))
+	if res, _ := s.Delete(pods, "default", "unbound", DeleteOptions{}); !res.Gone {
+		t.Fatalf("unscheduled pod must go at once")
+	}
+}
+
+// Item 64/76: Orphan and Foreground deletes leave the object with a finalizer until the GC clears it.
+func TestItem64_OrphanFinalizerKeepsObject(t *testing.T) {
+	s, _ := newStore(t)
+	s.Create(pods, pod("p", nil))
+	orphan := metav1.DeletePropagationOrphan
+	res, err := s.Delete(pods, "default", "p", DeleteOptions{PropagationPolicy: &orphan, GracePeriodSeconds: new(int64)})
+	if err != nil || res.Gone || res.Object.(*corev1.Pod).Finalizers[0] != FinalizerOrphan {
+		t.Fatalf("orphan delete: %v %+v", err, res)
+	}
+	cur, _ := s.Get(pods, "default", "p")
+	cp := cur.(*corev1.Pod)
+	cp.Finalizers = nil
+	if _, err := s.Update(pods, cp, UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(pods, "default", "p"); !apierrors.IsNotFound(err) {
+		t.Fatalf("clearing the last finalizer must remove the object, got %v", err)
+	}
+}
+
+func TestWatchFromRVSelectorsAndExpiry(t *testing.T) {
+	s, _ := newStore(t)
+	s.Create(pods, pod("a", map[string]string{"app": "x"}))
+	_, rv := s.List(pods, "default", nil, nil)
+	sel := labels.SelectorFromSet(labels.Set{"app": "x"})
+	w, err := s.Watch(pods, WatchOptions{Namespace: "default", LabelSelector: sel, ResourceVersion: itoa(rv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	s.Create(pods, pod("b", map[string]string{"app": "y"})) // filtered out
+	cur, _ := s.Get(pods, "default", "a")
+	a := cur.(*corev1.Pod)
+	a.Labels = map[string]string{"app": "y"} // leaves the selector: DELETED for this watcher
+	s.Update(pods, a, UpdateOptions{})
+	ev := <-w.ResultChan()
+	if ev.Type != watch.Deleted || ev.Object.(*corev1.Pod).Name != "a" {
+		t.Fatalf("want DELETED a, got %v", ev.Type)
+	}
+	for i := 0; i < 40; i++ { // push the history past its size
+		s.Create(pods, pod("f"+itoa(uint64(i)), nil))
+	}
+	if _, err := s.Watch(pods, WatchOptions{ResourceVersion: itoa(rv)}); !apierrors.IsResourceExpired(err) {
+		t.Fatalf("want 410 Expired for a too-old RV, got %v", err)
+	}
+	w0, err := s.Watch(pods, WatchOptions{Namespace: "default", LabelSelector: labels.SelectorFromSet(labels.Set{"app": "y"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w0.Stop()
+	got := map[string]bool{}
+	for i := 0; i < 2; i++ {
+		e := <-w0.ResultChan()
+		if e.Type != watch.Added {
+			t.Fatalf("RV 0 watch starts with ADDED, got %v", e.Type)
+		}
+		got[e.Object.(*corev1.Pod).Name] = true
+	}
+	if !got["a"] || !got["b"] {
+		t.Fatalf("initial ADDED events: %v", got)
+	}
+}
+
+func itoa(v uint64) string { return strconvFormat(v) }
+
+func strconvFormat(v uint64) string { return strconv.FormatUint(v, 10) }
