@@ -2,19 +2,27 @@
 // client-go on a *rest.Config, whether the cluster is the embedded simulator or a real one.
 package engine
 
-// CONTRACT STUB — the engine helper replaces the bodies; the exported surface below is what
-// tui/ and lessons/ code against. Change it only in agreement with them.
-
 import (
 	"context"
-	"errors"
-	"io"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/clock"
 	testingclock "k8s.io/utils/clock/testing"
+
+	"github.com/kubetutor/kubetutor/engine/sim"
+	"github.com/kubetutor/kubetutor/manifests"
 )
 
 // SimOptions configure an embedded simulator session.
@@ -27,6 +35,8 @@ type SimOptions struct {
 	AutoAdvance bool
 	Speed       float64 // 1 is the real pace; 0 means 1
 	Seed        int64
+	// Logf, when set, receives the simulator's diagnostic log lines (never the terminal).
+	Logf func(format string, args ...any)
 }
 
 // KubeconfigOptions select a real cluster as kubectl does.
@@ -47,44 +57,286 @@ type SimControl interface {
 }
 
 // TableEvent is one row change of a watched resource, as `kubectl get -w` sees it.
+//
+// The stream a UI sees: LIST rows of the initial list (one TableEvent{Type: "LIST", Name: ""}
+// when the list is empty, so the UI knows it has loaded), then ADDED / MODIFIED / DELETED rows.
+// After a gap the watch could not bridge (410 Gone) it sends RESYNC (drop every row you hold)
+// followed by the LIST rows of a fresh list (again with the empty marker when there are none).
+// ERROR events report a failure (Err set); the watch keeps retrying until its context ends.
 type TableEvent struct {
 	// Type is "LIST" for rows of the initial list, then "ADDED", "MODIFIED", "DELETED";
 	// "ERROR" when the watch failed (Err set); "RESYNC" when it relisted after a gap.
 	Type    string
-	Columns []string // column names (priority-0 columns, as kubectl prints without -o wide)
+	Columns []string // column names, upper case, priority-0 columns only (kubectl without -o wide)
 	Name    string
 	Cells   []string // same length as Columns
 	Err     error
+
+	// ResourceVersion of the row's object ("" on marker and ERROR events); a UI can use it to
+	// ignore a row older than the one it shows.
+	ResourceVersion string
+	// Created is the object's creationTimestamp, so a UI can keep an AGE column ticking
+	// between events (the server's AGE cell is a snapshot).
+	Created time.Time
 }
 
 // Session is one connection to a cluster.
 type Session struct {
-	cfg *rest.Config
+	cfg   *rest.Config
+	kube  kubernetes.Interface
+	dyn   dynamic.Interface
+	ns    string
+	label string
+	sim   *sim.Sim // nil on a real cluster
+	clk   clock.WithTicker
+
+	// dir holds this session's files: the simulator's kubeconfig, the manifests that
+	// `kubectl -f web.yaml` resolves to, and kubectl's discovery cache.
+	dir string
+	// kubeconfig and kubeContext are what the in-process kubectl loads; kubeconfig "" means
+	// kubectl's default loading rules (KUBECONFIG, ~/.kube/config).
+	kubeconfig  string
+	kubeContext string
+
+	stopSim context.CancelFunc
+
+	mapperOnce sync.Once
+	mapper     meta.RESTMapper
+	discoMem   discovery.CachedDiscoveryInterface
+	mapperErr  error
+
+	closeOnce sync.Once
 }
 
-var errStub = errors.New("engine: not implemented yet")
+// NewSimSession starts an embedded simulator in-process and connects to it in namespace
+// "default". The simulator lives until Close, not until ctx ends; ctx only bounds startup.
+func NewSimSession(ctx context.Context, o SimOptions) (*Session, error) {
+	clk := o.Clock
+	if o.Fake != nil {
+		clk = o.Fake
+	}
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	s, err := newSessionDir()
+	if err != nil {
+		return nil, err
+	}
+	s.ns = "default"
+	s.label = "simulator"
+	s.clk = clk
 
-func NewSimSession(ctx context.Context, o SimOptions) (*Session, error) { return nil, errStub }
+	sm, err := sim.New(sim.Config{
+		Clock:       o.Clock,
+		Fake:        o.Fake,
+		AutoAdvance: o.AutoAdvance,
+		Speed:       o.Speed,
+		Seed:        o.Seed,
+		Addr:        "127.0.0.1:0",
+		Logf:        o.Logf,
+	})
+	if err != nil {
+		s.removeDir()
+		return nil, fmt.Errorf("engine: creating simulator: %w", err)
+	}
+	// The simulator outlives the caller's ctx (often a startup timeout); Close stops it.
+	simCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	if err := sm.Start(simCtx); err != nil {
+		stop()
+		sm.Close()
+		s.removeDir()
+		return nil, fmt.Errorf("engine: starting simulator: %w", err)
+	}
+	s.sim = sm
+	s.stopSim = stop
+
+	cfg := rest.CopyConfig(sm.RESTConfig())
+	// The simulator is local: client-side throttling would only slow lessons down.
+	cfg.QPS, cfg.Burst = 200, 400
+	if err := s.setConfig(cfg); err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.kubeconfig = filepath.Join(s.dir, "kubeconfig")
+	s.kubeContext = "kubetutor"
+	if err := s.WriteKubeconfig(s.kubeconfig); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// NewKubeconfigSession connects to a real cluster the way kubectl picks one: Path (or
+// KUBECONFIG, then ~/.kube/config), Context overriding the current context, Namespace
+// overriding the context's namespace (then "default"). It checks that the server answers.
 func NewKubeconfigSession(ctx context.Context, o KubeconfigOptions) (*Session, error) {
-	return nil, errStub
-}
-func (s *Session) RESTConfig() *rest.Config   { return s.cfg }
-func (s *Session) Kube() kubernetes.Interface { return nil }
-func (s *Session) Dynamic() dynamic.Interface { return nil }
-func (s *Session) Namespace() string          { return "default" }
-func (s *Session) Label() string              { return "simulator" }
-func (s *Session) Sim() SimControl            { return nil }
-func (s *Session) Close()                     {}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = o.Path
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: o.Context}
+	overrides.Context.Namespace = o.Namespace
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
 
-// RunKubectl runs one kubectl command line ("kubectl get pods -l app=nginx") in-process
-// against this session, writing what kubectl prints to out and errOut. Manifests named by
-// -f resolve to the embedded manifests/.
-func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
-	return errStub
+	raw, err := cc.RawConfig()
+	if err != nil {
+		return nil, fmt.Errorf("engine: reading kubeconfig: %w", err)
+	}
+	ctxName := o.Context
+	if ctxName == "" {
+		ctxName = raw.CurrentContext
+	}
+	if ctxName != "" {
+		if _, ok := raw.Contexts[ctxName]; !ok {
+			return nil, fmt.Errorf("engine: kubeconfig has no context %q", ctxName)
+		}
+	}
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("engine: kubeconfig: %w", err)
+	}
+	ns, _, err := cc.Namespace()
+	if err != nil {
+		return nil, fmt.Errorf("engine: kubeconfig namespace: %w", err)
+	}
+
+	s, err := newSessionDir()
+	if err != nil {
+		return nil, err
+	}
+	s.ns = ns
+	s.label = ctxName
+	if s.label == "" {
+		s.label = cfg.Host
+	}
+	s.clk = clock.RealClock{}
+	s.kubeconfig = o.Path
+	s.kubeContext = ctxName
+	if err := s.setConfig(cfg); err != nil {
+		s.Close()
+		return nil, err
+	}
+
+	// Fail now, with the server's address in the message, rather than on the first lesson step.
+	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := s.kube.Discovery().RESTClient().Get().AbsPath("/version").Do(pingCtx).Error(); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("engine: cannot reach the cluster of context %q at %s: %w", ctxName, cfg.Host, err)
+	}
+	return s, nil
 }
 
-// WatchTable lists then watches a resource in the session's namespace as server-side Table
-// rows. The channel closes when ctx ends.
-func (s *Session) WatchTable(ctx context.Context, resource, selector string) (<-chan TableEvent, error) {
-	return nil, errStub
+func newSessionDir() (*Session, error) {
+	dir, err := os.MkdirTemp("", "kubetutor-session-")
+	if err != nil {
+		return nil, fmt.Errorf("engine: session directory: %w", err)
+	}
+	s := &Session{dir: dir}
+	if err := s.writeManifests(); err != nil {
+		s.removeDir()
+		return nil, err
+	}
+	return s, nil
+}
+
+// writeManifests puts the embedded manifests on disk, where the in-process kubectl reads them.
+func (s *Session) writeManifests() error {
+	mdir := filepath.Join(s.dir, "manifests")
+	if err := os.MkdirAll(mdir, 0o700); err != nil {
+		return fmt.Errorf("engine: manifests directory: %w", err)
+	}
+	for _, name := range manifests.Names() {
+		b, err := manifests.Read(name)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(mdir, name), b, 0o600); err != nil {
+			return fmt.Errorf("engine: writing manifest %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Session) manifestPath(name string) string {
+	return filepath.Join(s.dir, "manifests", name)
+}
+
+func (s *Session) setConfig(cfg *rest.Config) error {
+	kube, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("engine: typed client: %w", err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("engine: dynamic client: %w", err)
+	}
+	s.cfg, s.kube, s.dyn = cfg, kube, dyn
+	return nil
+}
+
+func (s *Session) removeDir() {
+	if s.dir != "" {
+		_ = os.RemoveAll(s.dir)
+	}
+}
+
+// RESTConfig returns a copy of the session's client configuration.
+func (s *Session) RESTConfig() *rest.Config { return rest.CopyConfig(s.cfg) }
+
+// Kube is the typed client.
+func (s *Session) Kube() kubernetes.Interface { return s.kube }
+
+// Dynamic is the dynamic client.
+func (s *Session) Dynamic() dynamic.Interface { return s.dyn }
+
+// Namespace is where lessons work and where kubectl runs by default.
+func (s *Session) Namespace() string { return s.ns }
+
+// Label names the cluster for the UI: "simulator" or the kubeconfig context.
+func (s *Session) Label() string { return s.label }
+
+// Sim offers the simulator's controls; nil on a real cluster.
+func (s *Session) Sim() SimControl {
+	if s.sim == nil {
+		return nil
+	}
+	return s.sim
+}
+
+// WaitIdle returns once the simulator has nothing left to do right now (every controller
+// settled, every due timer fired). On a real cluster it returns at once: there is no way to
+// know, and callers there wait on watches instead.
+func (s *Session) WaitIdle(ctx context.Context) error {
+	if s.sim == nil {
+		return nil
+	}
+	return s.sim.WaitIdle(ctx)
+}
+
+// Close stops the simulator (if any) and removes the session's files. Safe to call twice.
+func (s *Session) Close() {
+	s.closeOnce.Do(func() {
+		if s.stopSim != nil {
+			s.stopSim()
+		}
+		if s.sim != nil {
+			s.sim.Close()
+		}
+		s.removeDir()
+	})
+}
+
+// restMapper resolves resource names and short names (po, sts, pvc) through discovery,
+// cached in memory for the session.
+func (s *Session) restMapper() (meta.RESTMapper, discovery.CachedDiscoveryInterface, error) {
+	s.mapperOnce.Do(func() {
+		dc, err := discovery.NewDiscoveryClientForConfig(s.cfg)
+		if err != nil {
+			s.mapperErr = fmt.Errorf("engine: discovery client: %w", err)
+			return
+		}
+		s.discoMem = memory.NewMemCacheClient(dc)
+		deferred := restmapper.NewDeferredDiscoveryRESTMapper(s.discoMem)
+		s.mapper = restmapper.NewShortcutExpander(deferred, s.discoMem, nil)
+	})
+	return s.mapper, s.discoMem, s.mapperErr
 }

@@ -1,0 +1,179 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	"k8s.io/client-go/kubernetes/scheme"
+	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/yaml"
+)
+
+var protoSerializer = protobuf.NewSerializer(scheme.Scheme, scheme.Scheme)
+
+// maxBodyBytes caps request bodies, as the apiserver's 3 MiB limit does.
+const maxBodyBytes = 3 << 20
+
+// readBody reads the request body within the size cap.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("limit is %d", maxBodyBytes))
+		}
+		return nil, apierrors.NewBadRequest("unable to read request body: " + err.Error())
+	}
+	return data, nil
+}
+
+func mediaType(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return "application/json"
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ct
+	}
+	return mt
+}
+
+// toJSON accepts JSON or YAML bodies (by Content-Type) and returns JSON.
+func toJSON(r *http.Request, data []byte) ([]byte, error) {
+	switch mt := mediaType(r); mt {
+	case "application/json", "*/*":
+		return data, nil
+	case "application/vnd.kubernetes.protobuf":
+		// client-go's typed clients send protobuf for built-in types; decode with the
+		// apimachinery serializer and carry on as JSON.
+		obj, _, err := protoSerializer.Decode(data, nil, nil)
+		if err != nil {
+			return nil, apierrors.NewBadRequest("the body of the request could not be decoded as protobuf: " + err.Error())
+		}
+		j, err := json.Marshal(obj)
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
+		return j, nil
+	case "application/yaml", "application/x-yaml", "text/yaml":
+		j, err := yaml.YAMLToJSON(data)
+		if err != nil {
+			return nil, apierrors.NewBadRequest("the body of the request could not be decoded as YAML: " + err.Error())
+		}
+		return j, nil
+	default:
+		return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "", schema.GroupResource{}, "", fmt.Sprintf("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf"), 0, false)
+	}
+}
+
+// fieldValidation is the request's fieldValidation directive: Strict, Warn (default) or Ignore.
+func fieldValidation(r *http.Request) (string, error) {
+	v := r.URL.Query().Get("fieldValidation")
+	switch strings.ToLower(v) {
+	case "":
+		return "Warn", nil
+	case "strict":
+		return "Strict", nil
+	case "warn":
+		return "Warn", nil
+	case "ignore":
+		return "Ignore", nil
+	}
+	return "", apierrors.NewBadRequest(fmt.Sprintf("fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\", got %q", v))
+}
+
+// decodeInto unmarshals JSON into obj, the way the apiserver's decoder does: case-sensitive,
+// and with unknown or duplicate fields rejected (Strict), reported as warnings (Warn) or
+// dropped (Ignore). gvk is what the endpoint serves; a body naming another kind is rejected.
+func decodeInto(w http.ResponseWriter, data []byte, obj runtime.Object, gvk schema.GroupVersionKind, directive string) error {
+	wrap := func(err error) error {
+		return apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", gvk.Kind, gvk.Version, gvk.Kind, err))
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return wrap(errors.New("empty request body"))
+	}
+	var tm metav1.TypeMeta
+	if err := json.Unmarshal(data, &tm); err != nil {
+		return wrap(err)
+	}
+	if tm.APIVersion != "" && tm.APIVersion != gvk.GroupVersion().String() {
+		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", tm.APIVersion, gvk.GroupVersion().String()))
+	}
+	if tm.Kind != "" && tm.Kind != gvk.Kind {
+		return apierrors.NewBadRequest(fmt.Sprintf("the kind in the data (%s) does not match the expected kind (%s)", tm.Kind, gvk.Kind))
+	}
+	strictErrs, err := kjson.UnmarshalStrict(data, obj, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
+	if err != nil {
+		return wrap(err)
+	}
+	if len(strictErrs) > 0 {
+		switch directive {
+		case "Strict":
+			return wrap(runtime.NewStrictDecodingError(strictErrs))
+		case "Warn":
+			for _, e := range strictErrs {
+				addWarning(w, e.Error())
+			}
+		}
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	return nil
+}
+
+// addWarning sends a Warning header as the apiserver does (kubectl prints "Warning: ...").
+func addWarning(w http.ResponseWriter, msg string) {
+	w.Header().Add("Warning", `299 - "`+strings.ReplaceAll(msg, `"`, `\"`)+`"`)
+}
+
+// writeJSON writes v with the given status code.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		data, _ = json.Marshal(statusFor(apierrors.NewInternalError(err)))
+	}
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(code)
+	_, _ = w.Write(data)
+	_, _ = w.Write([]byte("\n"))
+}
+
+// statusFor turns any error into the metav1.Status the apiserver would send.
+func statusFor(err error) *metav1.Status {
+	var st metav1.Status
+	if s, ok := err.(apierrors.APIStatus); ok {
+		st = s.Status()
+	} else {
+		st = apierrors.NewInternalError(err).Status()
+	}
+	st.TypeMeta = metav1.TypeMeta{Kind: "Status", APIVersion: "v1"}
+	if st.Status == "" {
+		st.Status = metav1.StatusFailure
+	}
+	return &st
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	st := statusFor(err)
+	code := int(st.Code)
+	if code == 0 {
+		code = http.StatusInternalServerError
+	}
+	writeJSON(w, code, st)
+}

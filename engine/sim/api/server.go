@@ -1,0 +1,226 @@
+// Package api serves the simulated cluster over the real Kubernetes REST API: discovery,
+// OpenAPI, CRUD with watch, patch, the status and scale subresources and server-side tables,
+// on top of engine/sim/store.
+package api
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+// Options configure the handler.
+type Options struct {
+	// Token, when set, is the bearer token every request must carry.
+	Token string
+	// Version is the gitVersion /version reports; default "v1.37.2".
+	Version string
+	// Clock drives AGE columns; default the real clock.
+	Clock clock.PassiveClock
+	// Logf receives one line per request; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// DefaultVersion is what /version reports unless Options.Version says otherwise.
+const DefaultVersion = "v1.37.2"
+
+type server struct {
+	st    *store.Store
+	o     Options
+	clock clock.PassiveClock
+	oapi  *openAPIDocs
+}
+
+// New returns the API handler. It does not install Hooks() on the store; the caller wires
+// them (store.Options.Hooks or Store.SetHooks) so that writes from controllers are defaulted too.
+func New(st *store.Store, o Options) http.Handler {
+	if o.Version == "" {
+		o.Version = DefaultVersion
+	}
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	s := &server{st: st, o: o, clock: o.Clock, oapi: loadOpenAPI()}
+	return http.HandlerFunc(s.serve)
+}
+
+func (s *server) logf(format string, args ...any) {
+	if s.o.Logf != nil {
+		s.o.Logf(format, args...)
+	}
+}
+
+// statusRecorder remembers the status code for the request log and passes Flush through
+// so watches stream.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *server) serve(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w}
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			s.logf("panic serving %s %s: %v\n%s", r.Method, r.URL.RequestURI(), p, debug.Stack())
+			if rec.code == 0 {
+				writeError(rec, apierrors.NewInternalError(fmt.Errorf("%v", p)))
+			}
+		}
+		s.logf("%s %s %d %s", r.Method, r.URL.RequestURI(), rec.code, time.Since(start).Round(time.Microsecond))
+	}()
+	if !s.authorized(r) {
+		writeJSON(rec, http.StatusUnauthorized, &metav1.Status{
+			TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+			Status:   metav1.StatusFailure, Message: "Unauthorized", Reason: metav1.StatusReasonUnauthorized, Code: http.StatusUnauthorized})
+		return
+	}
+	s.route(rec, r)
+}
+
+func (s *server) authorized(r *http.Request) bool {
+	if s.o.Token == "" {
+		return true
+	}
+	h := r.Header.Get("Authorization")
+	const prefix = "Bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(h[len(prefix):])), []byte(s.o.Token)) == 1
+}
+
+func (s *server) route(w http.ResponseWriter, r *http.Request) {
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	switch p {
+	case "/version":
+		s.serveVersion(w, r)
+		return
+	case "/healthz", "/readyz", "/livez":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		_, _ = w.Write([]byte("ok"))
+		return
+	case "/api":
+		s.serveAPIVersions(w, r)
+		return
+	case "/apis":
+		s.serveAPIGroupList(w, r)
+		return
+	case "", "/":
+		writeJSON(w, http.StatusOK, map[string]any{"paths": []string{"/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", "/apis/autoscaling", "/apis/autoscaling/v1", "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"}})
+		return
+	}
+	if strings.HasPrefix(p, "/openapi/") {
+		s.serveOpenAPI(w, r, p)
+		return
+	}
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	var group, version string
+	var rest []string
+	switch {
+	case segs[0] == "api" && len(segs) >= 2:
+		group, version, rest = "", segs[1], segs[2:]
+	case segs[0] == "apis" && len(segs) == 2:
+		s.serveAPIGroup(w, r, segs[1])
+		return
+	case segs[0] == "apis" && len(segs) >= 3:
+		group, version, rest = segs[1], segs[2], segs[3:]
+	default:
+		writeNotFoundPath(w, r)
+		return
+	}
+	if len(rest) == 0 {
+		s.serveResourceList(w, r, group, version)
+		return
+	}
+	req, err := parseResourcePath(group, version, rest)
+	if err != nil {
+		writeNotFoundPath(w, r)
+		return
+	}
+	s.serveResource(w, r, req)
+}
+
+func writeNotFoundPath(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusNotFound, &metav1.Status{
+		TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+		Status:   metav1.StatusFailure, Message: "the server could not find the requested resource",
+		Reason: metav1.StatusReasonNotFound, Details: &metav1.StatusDetails{}, Code: http.StatusNotFound})
+}
+
+// resourceRequest is a parsed resource path.
+type resourceRequest struct {
+	res         store.Resource
+	namespace   string
+	name        string
+	subresource string
+	watchPath   bool // …/watch/… form
+}
+
+// parseResourcePath understands [watch/][namespaces/NS/]RESOURCE[/NAME[/SUB]] after the
+// group-version prefix.
+func parseResourcePath(group, version string, segs []string) (resourceRequest, error) {
+	var req resourceRequest
+	if len(segs) > 0 && segs[0] == "watch" {
+		req.watchPath = true
+		segs = segs[1:]
+	}
+	if len(segs) >= 3 && segs[0] == "namespaces" && segs[2] != "status" && segs[2] != "finalize" {
+		req.namespace = segs[1]
+		segs = segs[2:]
+	}
+	if len(segs) == 0 || len(segs) > 3 {
+		return req, fmt.Errorf("bad path")
+	}
+	res, ok := store.Lookup(group, segs[0])
+	if !ok || res.Version != version {
+		return req, fmt.Errorf("unknown resource")
+	}
+	req.res = res
+	if len(segs) > 1 {
+		req.name = segs[1]
+	}
+	if len(segs) > 2 {
+		req.subresource = segs[2]
+	}
+	if res.Namespaced && req.name != "" && req.namespace == "" {
+		return req, fmt.Errorf("namespaced resource without namespace")
+	}
+	if !res.Namespaced && req.namespace != "" {
+		return req, fmt.Errorf("cluster-scoped resource with namespace")
+	}
+	return req, nil
+}

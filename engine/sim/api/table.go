@@ -1,0 +1,105 @@
+package api
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+const tableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io"
+
+// asKind reads the Accept header the way the apiserver negotiates: the first media range
+// it can serve wins. It returns "Table", "PartialObjectMetadata" or "" for the plain object.
+func asKind(r *http.Request) string {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		mt, params, err := mime.ParseMediaType(part)
+		if err != nil {
+			continue
+		}
+		as := params["as"]
+		if as == "" {
+			if mt == "application/json" || mt == "*/*" || mt == "application/*" || strings.Contains(mt, "protobuf") || mt == "application/yaml" {
+				return ""
+			}
+			continue
+		}
+		if params["g"] != "meta.k8s.io" || (params["v"] != "v1" && params["v"] != "v1beta1") {
+			continue
+		}
+		switch as {
+		case "Table":
+			return "Table"
+		case "PartialObjectMetadata", "PartialObjectMetadataList":
+			return "PartialObjectMetadata"
+		}
+	}
+	return ""
+}
+
+// includeObject is the Table's includeObject policy: None, Metadata (default) or Object.
+func includeObject(r *http.Request) metav1.IncludeObjectPolicy {
+	switch metav1.IncludeObjectPolicy(r.URL.Query().Get("includeObject")) {
+	case metav1.IncludeNone:
+		return metav1.IncludeNone
+	case metav1.IncludeObject:
+		return metav1.IncludeObject
+	}
+	return metav1.IncludeMetadata
+}
+
+func partialMetadata(obj runtime.Object) *metav1.PartialObjectMetadata {
+	m := mustAccessor(obj)
+	pm := &metav1.PartialObjectMetadata{TypeMeta: metav1.TypeMeta{Kind: "PartialObjectMetadata", APIVersion: "meta.k8s.io/v1"}}
+	pm.ObjectMeta = metav1.ObjectMeta{
+		Name: m.GetName(), GenerateName: m.GetGenerateName(), Namespace: m.GetNamespace(), UID: m.GetUID(),
+		ResourceVersion: m.GetResourceVersion(), Generation: m.GetGeneration(), CreationTimestamp: m.GetCreationTimestamp(),
+		DeletionTimestamp: m.GetDeletionTimestamp(), DeletionGracePeriodSeconds: m.GetDeletionGracePeriodSeconds(),
+		Labels: m.GetLabels(), Annotations: m.GetAnnotations(), OwnerReferences: m.GetOwnerReferences(),
+		Finalizers: m.GetFinalizers(), ManagedFields: m.GetManagedFields(),
+	}
+	return pm
+}
+
+// toTable renders objects as a meta.k8s.io/v1 Table. withColumns=false leaves
+// columnDefinitions null, as watch events after the first do.
+func (s *server) toTable(res store.Resource, objs []runtime.Object, incl metav1.IncludeObjectPolicy, withColumns bool) (*metav1.Table, error) {
+	p := printerFor(res.Name)
+	now := s.clock.Now()
+	t := &metav1.Table{TypeMeta: metav1.TypeMeta{Kind: "Table", APIVersion: "meta.k8s.io/v1"}, Rows: []metav1.TableRow{}}
+	if withColumns {
+		t.ColumnDefinitions = p.columns
+	}
+	for _, obj := range objs {
+		cells, conds := p.row(obj, now)
+		row := metav1.TableRow{Cells: cells, Conditions: conds}
+		var embed any
+		switch incl {
+		case metav1.IncludeMetadata:
+			embed = partialMetadata(obj)
+		case metav1.IncludeObject:
+			obj = obj.DeepCopyObject()
+			obj.GetObjectKind().SetGroupVersionKind(res.GVK())
+			embed = obj
+		}
+		if embed != nil {
+			raw, err := json.Marshal(embed)
+			if err != nil {
+				return nil, apierrors.NewInternalError(err)
+			}
+			row.Object = runtime.RawExtension{Raw: raw}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t, nil
+}

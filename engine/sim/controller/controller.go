@@ -1,0 +1,116 @@
+// Package controller holds the simulated cluster's controllers, one file per controller as in
+// kube-controller-manager (plus the kubelet and a tiny scheduler). Each reads and writes
+// through the store, never over HTTP. The simulator's control loop (engine/sim) feeds them:
+// store events are turned into keys by Observe (which only enqueues), and Sync does the work
+// on the loop's single goroutine, so a run is repeatable given a seed and a fake clock.
+package controller
+
+import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+// Key names one unit of work for one controller.
+type Key struct {
+	Controller string
+	Namespace  string
+	Name       string
+}
+
+// Queue is what the control loop offers controllers.
+type Queue interface {
+	// Add enqueues a key (deduplicated, FIFO).
+	Add(k Key)
+	// AddAfter enqueues a key after d of simulated time (scaled by the simulator's speed).
+	AddAfter(d time.Duration, k Key)
+	// After runs fn on the loop after d (scaled by the simulator's speed).
+	After(d time.Duration, fn func())
+}
+
+// Controller is one control loop.
+type Controller interface {
+	Name() string
+	// Observe sees every committed store event. It runs with the store locked: it must only
+	// enqueue, never call the store.
+	Observe(ev store.Event)
+	// Sync does the work for one key.
+	Sync(k Key) error
+}
+
+// Env is what every controller is built from.
+type Env struct {
+	Store *store.Store
+	Queue Queue
+	Logf  func(string, ...any)
+}
+
+func (e Env) logf(format string, args ...any) {
+	if e.Logf != nil {
+		e.Logf(format, args...)
+	}
+}
+
+// Resources used throughout.
+var (
+	podsRes  = store.MustLookup("pods")
+	nodesRes = store.MustLookup("nodes")
+	pvcRes   = store.MustLookup("persistentvolumeclaims")
+	pvRes    = store.MustLookup("persistentvolumes")
+	stsRes   = store.MustLookup("statefulsets")
+	revRes   = store.MustLookup("controllerrevisions")
+	svcRes   = store.MustLookup("services")
+	epRes    = store.MustLookup("endpoints")
+	eventRes = store.MustLookup("events")
+)
+
+// Set is every controller of the simulated cluster, wired to one store and queue.
+type Set struct {
+	Recorder    *Recorder
+	StatefulSet *StatefulSetController
+	GC          *GarbageCollector
+	Kubelet     *Kubelet
+	Volume      *VolumeController
+	Endpoints   *EndpointsController
+}
+
+// NewSet builds all controllers. Nodes are created by Kubelet.Bootstrap.
+func NewSet(env Env) *Set {
+	rec := NewRecorder(env.Store)
+	return &Set{
+		Recorder:    rec,
+		StatefulSet: NewStatefulSetController(env, rec),
+		GC:          NewGarbageCollector(env),
+		Kubelet:     NewKubelet(env, rec),
+		Volume:      NewVolumeController(env),
+		Endpoints:   NewEndpointsController(env),
+	}
+}
+
+// All lists the controllers in a fixed order.
+func (s *Set) All() []Controller {
+	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints}
+}
+
+// controllerRef returns the ownerReference with controller=true, if any.
+func controllerRef(m metav1.Object) *metav1.OwnerReference {
+	for _, r := range m.GetOwnerReferences() {
+		if r.Controller != nil && *r.Controller {
+			r := r
+			return &r
+		}
+	}
+	return nil
+}
+
+func objMeta(obj runtime.Object) metav1.Object {
+	if m, ok := obj.(metav1.Object); ok {
+		return m
+	}
+	return nil
+}
+
+func ptrTo[T any](v T) *T { return &v }

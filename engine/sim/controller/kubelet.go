@@ -1,0 +1,551 @@
+package controller
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+// KubeletVersion is what the simulated nodes report.
+const KubeletVersion = "v1.37.2"
+
+// Delays of the simulated scheduler and kubelet at speed 1. They are short but visible, so a
+// learner sees web-0 start before web-1, as on a real cluster.
+var (
+	DelayBind           = 300 * time.Millisecond  // scheduler: Pending → bound (second Pending row)
+	DelayKubeletFirst   = 200 * time.Millisecond  // bound → ContainerCreating / Init:0/N
+	DelayInitContainer  = time.Second             // each init container runs this long
+	DelayContainerStart = 1200 * time.Millisecond // ContainerCreating → Running
+	DelayStop           = time.Second             // SIGTERM → container exited (capped by the grace period)
+	DelayFinalDelete    = 100 * time.Millisecond  // terminal phase → kubelet's grace-0 delete
+	DelayUnschedulable  = 500 * time.Millisecond  // retry binding while PVCs are unbound
+	DefaultProbeDelay   = time.Second             // readiness probe with initialDelaySeconds 0
+	nodeCount           = 3
+)
+
+// Kubelet simulates a scheduler and the kubelets of three nodes. Each pod moves through a
+// state machine keyed on its status (like kwok's stages, with the rows a real kubelet shows):
+// Pending → bound → ContainerCreating (or Init:k/N → PodInitializing) → Running → Ready, and
+// on delete: Terminating → Succeeded (Completed) → gone.
+type Kubelet struct {
+	env     Env
+	rec     *Recorder
+	pending map[string]stage // pod key -> the transition already scheduled
+	nextIP  map[string]int   // node -> last host part handed out
+}
+
+type stage struct {
+	uid  types.UID
+	name string
+}
+
+// NewKubelet makes the kubelet and scheduler.
+func NewKubelet(env Env, rec *Recorder) *Kubelet {
+	return &Kubelet{env: env, rec: rec, pending: map[string]stage{}, nextIP: map[string]int{}}
+}
+
+func (k *Kubelet) Name() string { return "kubelet" }
+
+func (k *Kubelet) Observe(ev store.Event) {
+	if ev.Resource.Name != podsRes.Name {
+		return
+	}
+	m := objMeta(ev.Object)
+	k.env.Queue.Add(Key{Controller: k.Name(), Namespace: m.GetNamespace(), Name: m.GetName()})
+}
+
+// NodeName is the name of simulated node i (1-based).
+func NodeName(i int) string { return fmt.Sprintf("sim-node-%d", i) }
+
+// Bootstrap creates the Ready nodes a fresh cluster has.
+func (k *Kubelet) Bootstrap() error {
+	now := metav1.NewTime(k.env.Store.Now())
+	for i := 1; i <= nodeCount; i++ {
+		name := NodeName(i)
+		if _, err := k.env.Store.Get(nodesRes, "", name); err == nil {
+			continue
+		}
+		res := corev1.ResourceList{
+			corev1.ResourceCPU:              resource.MustParse("8"),
+			corev1.ResourceMemory:           resource.MustParse("16Gi"),
+			corev1.ResourcePods:             resource.MustParse("110"),
+			corev1.ResourceEphemeralStorage: resource.MustParse("100Gi"),
+		}
+		cond := func(t corev1.NodeConditionType, s corev1.ConditionStatus, reason, msg string) corev1.NodeCondition {
+			return corev1.NodeCondition{Type: t, Status: s, Reason: reason, Message: msg, LastHeartbeatTime: now, LastTransitionTime: now}
+		}
+		node := &corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{
+				"beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
+				"kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+			}},
+			Spec: corev1.NodeSpec{PodCIDR: fmt.Sprintf("10.244.%d.0/24", i), PodCIDRs: []string{fmt.Sprintf("10.244.%d.0/24", i)},
+				ProviderID: "sim://" + name},
+			Status: corev1.NodeStatus{
+				Capacity: res, Allocatable: res.DeepCopy(),
+				Phase: corev1.NodeRunning,
+				Conditions: []corev1.NodeCondition{
+					cond(corev1.NodeMemoryPressure, corev1.ConditionFalse, "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+					cond(corev1.NodeDiskPressure, corev1.ConditionFalse, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+					cond(corev1.NodePIDPressure, corev1.ConditionFalse, "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+					cond(corev1.NodeReady, corev1.ConditionTrue, "KubeletReady", "kubelet is posting ready status"),
+				},
+				Addresses: []corev1.NodeAddress{
+					{Type: corev1.NodeInternalIP, Address: fmt.Sprintf("172.18.0.%d", i+1)},
+					{Type: corev1.NodeHostName, Address: name},
+				},
+				DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: 10250}},
+				NodeInfo: corev1.NodeSystemInfo{
+					MachineID: fmt.Sprintf("%032x", i), SystemUUID: fmt.Sprintf("%032x", i), BootID: fmt.Sprintf("%032x", i+100),
+					KernelVersion: "6.8.0", OSImage: "Debian GNU/Linux 12 (bookworm)", ContainerRuntimeVersion: "containerd://2.1.1",
+					KubeletVersion: KubeletVersion, KubeProxyVersion: "", OperatingSystem: "linux", Architecture: "amd64",
+				},
+			},
+		}
+		if _, err := k.env.Store.Create(nodesRes, node); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create node %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// stageOf says which transition a pod waits for next ("" when it is at rest).
+func stageOf(p *corev1.Pod) string {
+	terminal := p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+	if p.DeletionTimestamp != nil {
+		if p.Spec.NodeName == "" {
+			return "" // the apiserver deletes unscheduled pods at once
+		}
+		if terminal {
+			return "remove"
+		}
+		return "kill"
+	}
+	if terminal {
+		return ""
+	}
+	if p.Spec.NodeName == "" {
+		return "bind"
+	}
+	if len(p.Status.ContainerStatuses) == 0 {
+		return "start"
+	}
+	for _, s := range p.Status.InitContainerStatuses {
+		if s.State.Terminated == nil {
+			return "init"
+		}
+	}
+	if p.Status.Phase == corev1.PodPending {
+		return "run"
+	}
+	for _, s := range p.Status.ContainerStatuses {
+		if !s.Ready && s.State.Running != nil {
+			return "ready"
+		}
+	}
+	return ""
+}
+
+func (k *Kubelet) delay(p *corev1.Pod, st string) time.Duration {
+	switch st {
+	case "bind":
+		return DelayBind
+	case "start":
+		return DelayKubeletFirst
+	case "init":
+		return DelayInitContainer
+	case "run":
+		if len(p.Spec.InitContainers) > 0 {
+			return DelayInitContainer
+		}
+		return DelayContainerStart
+	case "ready":
+		d := DefaultProbeDelay
+		for _, c := range p.Spec.Containers {
+			if c.ReadinessProbe != nil {
+				if pd := time.Duration(c.ReadinessProbe.InitialDelaySeconds) * time.Second; pd > d {
+					d = pd
+				}
+			}
+		}
+		return d
+	case "kill":
+		d := DelayStop
+		if g := p.DeletionGracePeriodSeconds; g != nil && time.Duration(*g)*time.Second < d {
+			d = time.Duration(*g) * time.Second
+		}
+		return d
+	case "remove":
+		return DelayFinalDelete
+	}
+	return 0
+}
+
+func (k *Kubelet) Sync(key Key) error {
+	pk := key.Namespace + "/" + key.Name
+	obj, err := k.env.Store.Get(podsRes, key.Namespace, key.Name)
+	if apierrors.IsNotFound(err) {
+		delete(k.pending, pk)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p := obj.(*corev1.Pod)
+	st := stageOf(p)
+	if st == "" {
+		delete(k.pending, pk)
+		return nil
+	}
+	want := stage{uid: p.UID, name: st}
+	if k.pending[pk] == want {
+		return nil // already scheduled
+	}
+	k.pending[pk] = want
+	k.schedule(key, want, k.delay(p, st))
+	return nil
+}
+
+func (k *Kubelet) schedule(key Key, want stage, d time.Duration) {
+	k.env.Queue.After(d, func() {
+		pk := key.Namespace + "/" + key.Name
+		if k.pending[pk] != want {
+			return // superseded by a later stage or a new pod incarnation
+		}
+		retry, err := k.advance(key, want)
+		if err != nil {
+			k.env.logf("kubelet: %s %s: %v", want.name, pk, err)
+			retry = true
+		}
+		if retry {
+			k.schedule(key, want, DelayUnschedulable)
+			return
+		}
+		if k.pending[pk] == want {
+			delete(k.pending, pk)
+		}
+		// The write's own event re-enqueues the pod; a no-op write would not, so look again.
+		k.env.Queue.Add(key)
+	})
+}
+
+// advance performs one transition. retry asks to try the same stage again later.
+func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
+	obj, err := k.env.Store.Get(podsRes, key.Namespace, key.Name)
+	if err != nil {
+		return false, nil
+	}
+	p := obj.(*corev1.Pod)
+	if p.UID != want.uid || stageOf(p) != want.name {
+		return false, nil
+	}
+	now := metav1.NewTime(k.env.Store.Now())
+	switch want.name {
+	case "bind":
+		return k.bind(p)
+	case "start":
+		k.firstStatus(p, now)
+	case "init":
+		k.nextInit(p, now)
+	case "run":
+		k.run(p, now)
+	case "ready":
+		for i := range p.Status.ContainerStatuses {
+			if p.Status.ContainerStatuses[i].State.Running != nil {
+				p.Status.ContainerStatuses[i].Ready = true
+			}
+		}
+		k.readiness(p, now)
+	case "kill":
+		k.kill(p, now)
+	case "remove":
+		zero := int64(0)
+		uid := p.UID
+		_, err := k.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{GracePeriodSeconds: &zero, PreconditionUID: &uid})
+		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
+			return false, nil
+		}
+		return false, err
+	}
+	_, err = k.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true})
+	if apierrors.IsConflict(err) {
+		return true, nil
+	}
+	return false, err
+}
+
+// bind is the scheduler: wait for the pod's claims to be bound, pick the least loaded node.
+func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
+	for _, v := range p.Spec.Volumes {
+		if v.PersistentVolumeClaim == nil {
+			continue
+		}
+		obj, err := k.env.Store.Get(pvcRes, p.Namespace, v.PersistentVolumeClaim.ClaimName)
+		if err != nil || obj.(*corev1.PersistentVolumeClaim).Status.Phase != corev1.ClaimBound ||
+			obj.(*corev1.PersistentVolumeClaim).DeletionTimestamp != nil {
+			return true, nil // real scheduler: "pod has unbound immediate PersistentVolumeClaims"
+		}
+	}
+	node := k.pickNode()
+	if node == "" {
+		return true, nil
+	}
+	p.Spec.NodeName = node
+	if _, err := k.env.Store.Update(podsRes, p, store.UpdateOptions{}); err != nil {
+		if apierrors.IsConflict(err) {
+			return true, nil
+		}
+		return false, err
+	}
+	k.rec.Eventf(p, "default-scheduler", "", corev1.EventTypeNormal, "Scheduled",
+		"Successfully assigned %s/%s to %s", p.Namespace, p.Name, node)
+	return false, nil
+}
+
+func (k *Kubelet) pickNode() string {
+	nodes, _ := k.env.Store.List(nodesRes, "", nil, nil)
+	pods, _ := k.env.Store.List(podsRes, "", nil, nil)
+	load := map[string]int{}
+	for _, o := range pods {
+		p := o.(*corev1.Pod)
+		if p.Spec.NodeName != "" && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
+			load[p.Spec.NodeName]++
+		}
+	}
+	best, bestLoad := "", 0
+	for _, o := range nodes { // sorted by name
+		n := o.(*corev1.Node)
+		if n.Spec.Unschedulable || !nodeReady(n) {
+			continue
+		}
+		if best == "" || load[n.Name] < bestLoad {
+			best, bestLoad = n.Name, load[n.Name]
+		}
+	}
+	return best
+}
+
+func nodeReady(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func (k *Kubelet) hostIP(node string) string {
+	var i int
+	if _, err := fmt.Sscanf(node, "sim-node-%d", &i); err != nil {
+		return "172.18.0.100"
+	}
+	return fmt.Sprintf("172.18.0.%d", i+1)
+}
+
+// podIP hands out a new address per pod incarnation from the node's 10.244.N.0/24.
+func (k *Kubelet) podIP(node string) string {
+	var i int
+	if _, err := fmt.Sscanf(node, "sim-node-%d", &i); err != nil {
+		i = 0
+	}
+	n := k.nextIP[node]%250 + 1
+	k.nextIP[node] = n
+	return fmt.Sprintf("10.244.%d.%d", i, n+1)
+}
+
+func setCond(p *corev1.Pod, t corev1.PodConditionType, s corev1.ConditionStatus, reason, msg string, now metav1.Time) {
+	for i := range p.Status.Conditions {
+		c := &p.Status.Conditions[i]
+		if c.Type == t {
+			if c.Status != s {
+				c.LastTransitionTime = now
+			}
+			c.Status, c.Reason, c.Message = s, reason, msg
+			return
+		}
+	}
+	p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: t, Status: s, Reason: reason, Message: msg, LastTransitionTime: now})
+	// The kubelet reports conditions in this order.
+	order := map[corev1.PodConditionType]int{corev1.PodReadyToStartContainers: 0, corev1.PodInitialized: 1,
+		corev1.PodReady: 2, corev1.ContainersReady: 3, corev1.PodScheduled: 4}
+	sort.SliceStable(p.Status.Conditions, func(i, j int) bool {
+		return order[p.Status.Conditions[i].Type] < order[p.Status.Conditions[j].Type]
+	})
+}
+
+func containerNames(cs []corev1.Container) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+func sortStatuses(s []corev1.ContainerStatus) {
+	sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name })
+}
+
+func waiting(c corev1.Container, reason string) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: c.Name, Image: c.Image, Started: ptrTo(false),
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason}}}
+}
+
+// firstStatus is the kubelet's first report: sandbox not ready, containers waiting.
+func (k *Kubelet) firstStatus(p *corev1.Pod, now metav1.Time) {
+	p.Status.Phase = corev1.PodPending
+	p.Status.HostIP = k.hostIP(p.Spec.NodeName)
+	p.Status.HostIPs = []corev1.HostIP{{IP: p.Status.HostIP}}
+	p.Status.StartTime = &now
+	if p.Status.QOSClass == "" {
+		p.Status.QOSClass = corev1.PodQOSBestEffort
+	}
+	setCond(p, corev1.PodScheduled, corev1.ConditionTrue, "", "", now)
+	setCond(p, corev1.PodReadyToStartContainers, corev1.ConditionFalse, "", "", now)
+	names := fmt.Sprint(containerNames(p.Spec.Containers))
+	setCond(p, corev1.PodReady, corev1.ConditionFalse, "ContainersNotReady", "containers with unready status: "+names, now)
+	setCond(p, corev1.ContainersReady, corev1.ConditionFalse, "ContainersNotReady", "containers with unready status: "+names, now)
+	reason := "ContainerCreating"
+	p.Status.InitContainerStatuses = nil
+	if len(p.Spec.InitContainers) > 0 {
+		reason = "PodInitializing"
+		setCond(p, corev1.PodInitialized, corev1.ConditionFalse, "ContainersNotInitialized",
+			"containers with incomplete status: "+fmt.Sprint(containerNames(p.Spec.InitContainers)), now)
+		for i, c := range p.Spec.InitContainers {
+			s := waiting(c, "PodInitializing")
+			if i == 0 {
+				s = running(c, now, false)
+			}
+			// Init container statuses keep spec order.
+			p.Status.InitContainerStatuses = append(p.Status.InitContainerStatuses, s)
+		}
+	} else {
+		setCond(p, corev1.PodInitialized, corev1.ConditionTrue, "", "", now)
+	}
+	p.Status.ContainerStatuses = nil
+	for _, c := range p.Spec.Containers {
+		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, waiting(c, reason))
+	}
+	sortStatuses(p.Status.ContainerStatuses)
+}
+
+func running(c corev1.Container, now metav1.Time, ready bool) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: imageID(c.Image),
+		ContainerID: "containerd://" + fmt.Sprintf("%064x", uint64(now.UnixNano())^hashString(c.Name)),
+		Started:     ptrTo(true), Ready: ready,
+		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}}
+}
+
+func hashString(s string) uint64 {
+	var h uint64 = 1469598103934665603
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+func imageID(image string) string {
+	return fmt.Sprintf("%s@sha256:%064x", image, hashString(image))
+}
+
+// sandboxUp gives the pod its IP once the sandbox is up (the second kubelet report).
+func (k *Kubelet) sandboxUp(p *corev1.Pod, now metav1.Time) {
+	if p.Status.PodIP == "" {
+		p.Status.PodIP = k.podIP(p.Spec.NodeName)
+		p.Status.PodIPs = []corev1.PodIP{{IP: p.Status.PodIP}}
+	}
+	setCond(p, corev1.PodReadyToStartContainers, corev1.ConditionTrue, "", "", now)
+}
+
+func (k *Kubelet) nextInit(p *corev1.Pod, now metav1.Time) {
+	k.sandboxUp(p, now)
+	for i := range p.Status.InitContainerStatuses {
+		s := &p.Status.InitContainerStatuses[i]
+		if s.State.Terminated != nil {
+			continue
+		}
+		started := now
+		if s.State.Running != nil {
+			started = s.State.Running.StartedAt
+		}
+		*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: imageID(s.Image), ContainerID: s.ContainerID,
+			Started: ptrTo(false), Ready: true,
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed",
+				StartedAt: started, FinishedAt: now, ContainerID: s.ContainerID}}}
+		if i+1 < len(p.Status.InitContainerStatuses) {
+			p.Status.InitContainerStatuses[i+1] = running(p.Spec.InitContainers[i+1], now, false)
+		} else {
+			setCond(p, corev1.PodInitialized, corev1.ConditionTrue, "", "", now)
+		}
+		return
+	}
+}
+
+func (k *Kubelet) run(p *corev1.Pod, now metav1.Time) {
+	k.sandboxUp(p, now)
+	setCond(p, corev1.PodInitialized, corev1.ConditionTrue, "", "", now)
+	p.Status.Phase = corev1.PodRunning
+	p.Status.ContainerStatuses = nil
+	for _, c := range p.Spec.Containers {
+		// No readiness probe: ready as soon as it runs (item 17).
+		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, running(c, now, c.ReadinessProbe == nil))
+	}
+	sortStatuses(p.Status.ContainerStatuses)
+	k.readiness(p, now)
+	for _, c := range p.Spec.Containers {
+		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Pulled",
+			"Container image %q already present on machine", c.Image)
+		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Created", "Created container: %s", c.Name)
+		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Started", "Started container %s", c.Name)
+	}
+}
+
+// readiness sets ContainersReady and Ready from the container statuses.
+func (k *Kubelet) readiness(p *corev1.Pod, now metav1.Time) {
+	var unready []string
+	for _, s := range p.Status.ContainerStatuses {
+		if !s.Ready {
+			unready = append(unready, s.Name)
+		}
+	}
+	if len(unready) == 0 {
+		setCond(p, corev1.ContainersReady, corev1.ConditionTrue, "", "", now)
+		setCond(p, corev1.PodReady, corev1.ConditionTrue, "", "", now)
+		return
+	}
+	msg := "containers with unready status: " + fmt.Sprint(unready)
+	setCond(p, corev1.ContainersReady, corev1.ConditionFalse, "ContainersNotReady", msg, now)
+	setCond(p, corev1.PodReady, corev1.ConditionFalse, "ContainersNotReady", msg, now)
+}
+
+// kill stops the containers; since 1.27 the kubelet then reports a terminal phase (item 23).
+func (k *Kubelet) kill(p *corev1.Pod, now metav1.Time) {
+	for _, c := range p.Spec.Containers {
+		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Killing", "Stopping container %s", c.Name)
+	}
+	for i := range p.Status.ContainerStatuses {
+		s := &p.Status.ContainerStatuses[i]
+		started := now
+		if s.State.Running != nil {
+			started = s.State.Running.StartedAt
+		}
+		*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: s.ImageID, ContainerID: s.ContainerID,
+			Started: ptrTo(false), Ready: false, RestartCount: s.RestartCount,
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed",
+				StartedAt: started, FinishedAt: now, ContainerID: s.ContainerID}}}
+	}
+	p.Status.Phase = corev1.PodSucceeded
+	names := fmt.Sprint(containerNames(p.Spec.Containers))
+	setCond(p, corev1.PodReadyToStartContainers, corev1.ConditionFalse, "", "", now)
+	setCond(p, corev1.ContainersReady, corev1.ConditionFalse, "PodCompleted", "", now)
+	setCond(p, corev1.PodReady, corev1.ConditionFalse, "PodCompleted", "", now)
+	_ = names
+}

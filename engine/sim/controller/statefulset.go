@@ -1,0 +1,964 @@
+package controller
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	utilrand "k8s.io/apimachinery/pkg/util/rand"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+// Labels the StatefulSet controller sets (the real names).
+const (
+	LabelPodName      = appsv1.StatefulSetPodNameLabel        // statefulset.kubernetes.io/pod-name
+	LabelPodIndex     = appsv1.PodIndexLabel                  // apps.kubernetes.io/pod-index
+	LabelRevisionHash = appsv1.ControllerRevisionHashLabelKey // controller-revision-hash
+	LabelHash         = "controller.kubernetes.io/hash"
+	componentSTS      = "statefulset-controller"
+)
+
+// StatefulSetController follows kube-controller-manager's statefulset controller
+// (stateful_set_control.go): adopt and release pods and revisions, compute the current and
+// update revisions, then per sync create missing pods (after their claims), delete condemned
+// pods, and roll old-revision pods, one step at a time under OrderedReady.
+type StatefulSetController struct {
+	env Env
+	rec *Recorder
+
+	mu   sync.Mutex
+	sets map[string]cachedSet // "ns/name" -> selector, kept by Observe for routing pod events
+}
+
+type cachedSet struct {
+	ns, name string
+	sel      labels.Selector
+}
+
+// NewStatefulSetController makes the controller.
+func NewStatefulSetController(env Env, rec *Recorder) *StatefulSetController {
+	return &StatefulSetController{env: env, rec: rec, sets: map[string]cachedSet{}}
+}
+
+func (c *StatefulSetController) Name() string { return "statefulset" }
+
+func (c *StatefulSetController) key(ns, name string) Key {
+	return Key{Controller: c.Name(), Namespace: ns, Name: name}
+}
+
+func (c *StatefulSetController) Observe(ev store.Event) {
+	switch ev.Resource.Name {
+	case stsRes.Name:
+		set := ev.Object.(*appsv1.StatefulSet)
+		k := set.Namespace + "/" + set.Name
+		c.mu.Lock()
+		if ev.Type == "DELETED" {
+			delete(c.sets, k)
+		} else if sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector); err == nil {
+			c.sets[k] = cachedSet{ns: set.Namespace, name: set.Name, sel: sel}
+		}
+		c.mu.Unlock()
+		c.env.Queue.Add(c.key(set.Namespace, set.Name))
+	case podsRes.Name, revRes.Name, pvcRes.Name:
+		for _, o := range []runtime.Object{ev.Old, ev.Object} {
+			if o == nil {
+				continue
+			}
+			m := objMeta(o)
+			if ref := controllerRef(m); ref != nil {
+				if ref.Kind == "StatefulSet" {
+					c.env.Queue.Add(c.key(m.GetNamespace(), ref.Name))
+				}
+				continue
+			}
+			// An orphan: every set whose selector matches may adopt it (or needs the claim).
+			c.mu.Lock()
+			var keys []string
+			for k, s := range c.sets {
+				if s.ns == m.GetNamespace() && !s.sel.Empty() && s.sel.Matches(labels.Set(m.GetLabels())) {
+					keys = append(keys, k)
+				}
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				c.env.Queue.Add(c.key(c.sets[k].ns, c.sets[k].name))
+			}
+			c.mu.Unlock()
+		}
+	}
+}
+
+var ordinalRE = regexp.MustCompile(`^(.*)-([0-9]+)$`)
+
+// parentAndOrdinal parses <parent>-<ordinal>; ordinal −1 when the name does not parse (item 95).
+func parentAndOrdinal(name string) (string, int) {
+	m := ordinalRE.FindStringSubmatch(name)
+	if m == nil {
+		return "", -1
+	}
+	n, err := strconv.Atoi(m[2])
+	if err != nil {
+		return "", -1
+	}
+	return m[1], n
+}
+
+func ordinalOf(p *corev1.Pod) int { _, n := parentAndOrdinal(p.Name); return n }
+
+func isMemberOf(set *appsv1.StatefulSet, p *corev1.Pod) bool {
+	parent, _ := parentAndOrdinal(p.Name)
+	return parent == set.Name
+}
+
+func podName(set *appsv1.StatefulSet, ord int) string { return fmt.Sprintf("%s-%d", set.Name, ord) }
+
+func claimName(tmpl string, set *appsv1.StatefulSet, ord int) string {
+	return fmt.Sprintf("%s-%s-%d", tmpl, set.Name, ord)
+}
+
+func startOrdinal(set *appsv1.StatefulSet) int {
+	if set.Spec.Ordinals != nil {
+		return int(set.Spec.Ordinals.Start)
+	}
+	return 0
+}
+
+func specReplicas(set *appsv1.StatefulSet) int {
+	if set.Spec.Replicas == nil {
+		return 1
+	}
+	return int(*set.Spec.Replicas)
+}
+
+func setRef(set *appsv1.StatefulSet) metav1.OwnerReference {
+	return metav1.OwnerReference{APIVersion: "apps/v1", Kind: "StatefulSet", Name: set.Name, UID: set.UID,
+		Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)}
+}
+
+func isCreated(p *corev1.Pod) bool     { return p.UID != "" }
+func isTerminating(p *corev1.Pod) bool { return p.DeletionTimestamp != nil }
+func isFailed(p *corev1.Pod) bool      { return p.Status.Phase == corev1.PodFailed }
+func isSucceeded(p *corev1.Pod) bool   { return p.Status.Phase == corev1.PodSucceeded }
+func isPending(p *corev1.Pod) bool     { return p.Status.Phase == corev1.PodPending }
+
+func readySince(p *corev1.Pod) (time.Time, bool) {
+	if p.Status.Phase != corev1.PodRunning {
+		return time.Time{}, false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return c.LastTransitionTime.Time, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func isRunningAndReady(p *corev1.Pod) bool { _, ok := readySince(p); return ok }
+
+func (c *StatefulSetController) isAvailable(p *corev1.Pod, minReady int32) bool {
+	since, ok := readySince(p)
+	if !ok {
+		return false
+	}
+	return minReady <= 0 || !since.Add(time.Duration(minReady)*time.Second).After(c.env.Store.Now())
+}
+
+func isHealthy(p *corev1.Pod) bool { return isCreated(p) && isRunningAndReady(p) && !isTerminating(p) }
+
+func revisionOf(p *corev1.Pod) string { return p.Labels[LabelRevisionHash] }
+
+// Sync reconciles one StatefulSet.
+func (c *StatefulSetController) Sync(k Key) error {
+	obj, err := c.env.Store.Get(stsRes, k.Namespace, k.Name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	set := obj.(*appsv1.StatefulSet)
+	sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector)
+	if err != nil || sel.Empty() {
+		return nil // validation rejects these; nothing sensible to do
+	}
+	revisions, err := c.claimRevisions(set, sel)
+	if err != nil {
+		return err
+	}
+	pods, err := c.claimPods(set, sel)
+	if err != nil {
+		return err
+	}
+	cur, upd, collisions, err := c.revisions(set, revisions)
+	if err != nil {
+		return err
+	}
+	syncErr := c.reconcile(set, cur, upd, pods)
+	if err := c.writeStatus(set, cur, upd, collisions, sel); err != nil {
+		return err
+	}
+	if syncErr != nil {
+		return syncErr
+	}
+	return c.truncateHistory(set, sel, cur, upd)
+}
+
+// claimRevisions adopts orphan revisions that match and keeps the owned ones (item 67).
+func (c *StatefulSetController) claimRevisions(set *appsv1.StatefulSet, sel labels.Selector) ([]*appsv1.ControllerRevision, error) {
+	objs, _ := c.env.Store.List(revRes, set.Namespace, nil, nil)
+	var out []*appsv1.ControllerRevision
+	for _, o := range objs {
+		r := o.(*appsv1.ControllerRevision)
+		match := sel.Matches(labels.Set(r.Labels))
+		ref := controllerRef(r)
+		switch {
+		case ref != nil && ref.UID == set.UID:
+			if match {
+				out = append(out, r)
+			} else if r.DeletionTimestamp == nil {
+				if err := c.release(revRes, r, set.UID); err != nil {
+					return nil, err
+				}
+			}
+		case ref == nil && match && r.DeletionTimestamp == nil && set.DeletionTimestamp == nil:
+			r.OwnerReferences = append(r.OwnerReferences, setRef(set))
+			u, err := c.env.Store.Update(revRes, r, store.UpdateOptions{})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, u.(*appsv1.ControllerRevision))
+		}
+	}
+	return out, nil
+}
+
+// claimPods keeps owned pods that match, releases owned ones that no longer match, and adopts
+// orphans named <set>-<n> that match (items 67, 71, 95).
+func (c *StatefulSetController) claimPods(set *appsv1.StatefulSet, sel labels.Selector) ([]*corev1.Pod, error) {
+	objs, _ := c.env.Store.List(podsRes, set.Namespace, nil, nil)
+	var out []*corev1.Pod
+	for _, o := range objs {
+		p := o.(*corev1.Pod)
+		match := sel.Matches(labels.Set(p.Labels)) && isMemberOf(set, p)
+		ref := controllerRef(p)
+		if ref != nil {
+			if ref.UID != set.UID {
+				continue
+			}
+			if match {
+				out = append(out, p)
+			} else if p.DeletionTimestamp == nil {
+				if err := c.release(podsRes, p, set.UID); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if !match || p.DeletionTimestamp != nil || set.DeletionTimestamp != nil {
+			continue
+		}
+		// RecheckDeletionTimestamp: a live read that the set still exists and is not deleting.
+		fresh, err := c.env.Store.Get(stsRes, set.Namespace, set.Name)
+		if err != nil || fresh.(*appsv1.StatefulSet).UID != set.UID || fresh.(*appsv1.StatefulSet).DeletionTimestamp != nil {
+			continue
+		}
+		p.OwnerReferences = append(p.OwnerReferences, setRef(set))
+		u, err := c.env.Store.Update(podsRes, p, store.UpdateOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u.(*corev1.Pod))
+	}
+	return out, nil
+}
+
+func (c *StatefulSetController) release(res store.Resource, obj runtime.Object, uid types.UID) error {
+	m := objMeta(obj)
+	var kept []metav1.OwnerReference
+	for _, r := range m.GetOwnerReferences() {
+		if r.UID != uid {
+			kept = append(kept, r)
+		}
+	}
+	m.SetOwnerReferences(kept)
+	_, err := c.env.Store.Update(res, obj, store.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// revisionPatch is the ControllerRevision data: a strategic-merge patch that replaces
+// spec.template (item 10).
+func revisionPatch(set *appsv1.StatefulSet) ([]byte, error) {
+	raw, err := json.Marshal(set.Spec.Template)
+	if err != nil {
+		return nil, err
+	}
+	var tmpl map[string]any
+	if err := json.Unmarshal(raw, &tmpl); err != nil {
+		return nil, err
+	}
+	tmpl["$patch"] = "replace"
+	return json.Marshal(map[string]any{"spec": map[string]any{"template": tmpl}})
+}
+
+// revisionHash is FNV-32 over the data and the decimal collision count, safe-encoded
+// (item 11).
+func revisionHash(data []byte, collisions int32) string {
+	h := fnv.New32()
+	h.Write(data)
+	h.Write([]byte(strconv.FormatInt(int64(collisions), 10)))
+	return utilrand.SafeEncodeString(fmt.Sprint(h.Sum32()))
+}
+
+func newRevision(set *appsv1.StatefulSet, number int64, collisions int32) (*appsv1.ControllerRevision, error) {
+	data, err := revisionPatch(set)
+	if err != nil {
+		return nil, err
+	}
+	lbl := map[string]string{}
+	for k, v := range set.Spec.Template.Labels {
+		lbl[k] = v
+	}
+	var ann map[string]string
+	if len(set.Annotations) > 0 {
+		ann = map[string]string{}
+		for k, v := range set.Annotations {
+			ann[k] = v
+		}
+	}
+	hash := revisionHash(data, collisions)
+	lbl[LabelHash] = hash
+	return &appsv1.ControllerRevision{
+		ObjectMeta: metav1.ObjectMeta{Name: set.Name + "-" + hash, Namespace: set.Namespace, Labels: lbl,
+			Annotations: ann, OwnerReferences: []metav1.OwnerReference{setRef(set)}},
+		Data:     runtime.RawExtension{Raw: data},
+		Revision: number,
+	}, nil
+}
+
+func sameData(a, b []byte) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// revisions finds or creates the current and update revisions (items 42, 43, 11).
+func (c *StatefulSetController) revisions(set *appsv1.StatefulSet, revs []*appsv1.ControllerRevision) (cur, upd *appsv1.ControllerRevision, collisions int32, err error) {
+	sort.SliceStable(revs, func(i, j int) bool {
+		if revs[i].Revision != revs[j].Revision {
+			return revs[i].Revision < revs[j].Revision
+		}
+		return revs[i].Name < revs[j].Name
+	})
+	if set.Status.CollisionCount != nil {
+		collisions = *set.Status.CollisionCount
+	}
+	var next int64 = 1
+	if n := len(revs); n > 0 {
+		next = revs[n-1].Revision + 1
+	}
+	candidate, err := newRevision(set, next, collisions)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	var equal []*appsv1.ControllerRevision
+	for _, r := range revs {
+		if sameData(r.Data.Raw, candidate.Data.Raw) {
+			equal = append(equal, r)
+		}
+	}
+	switch {
+	case len(equal) > 0 && equal[len(equal)-1] == revs[len(revs)-1]:
+		upd = revs[len(revs)-1] // unchanged template
+	case len(equal) > 0:
+		// Rollback to an older template: reuse that revision with a new number (item 43).
+		r := equal[len(equal)-1]
+		r.Revision = next
+		u, err := c.env.Store.Update(revRes, r, store.UpdateOptions{})
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		upd = u.(*appsv1.ControllerRevision)
+	case set.DeletionTimestamp != nil:
+		// A deleting set creates nothing, not even a revision the GC would delete again.
+		upd = candidate
+	default:
+		for tries := 0; ; tries++ {
+			if tries > 100 {
+				return nil, nil, 0, errors.New("too many controller revision hash collisions")
+			}
+			created, err := c.env.Store.Create(revRes, candidate)
+			if err == nil {
+				upd = created.(*appsv1.ControllerRevision)
+				break
+			}
+			if !apierrors.IsAlreadyExists(err) {
+				return nil, nil, 0, err
+			}
+			existing, gerr := c.env.Store.Get(revRes, set.Namespace, candidate.Name)
+			if gerr == nil && sameData(existing.(*appsv1.ControllerRevision).Data.Raw, candidate.Data.Raw) {
+				upd = existing.(*appsv1.ControllerRevision)
+				break
+			}
+			collisions++ // same name, different data (item 11)
+			candidate, err = newRevision(set, next, collisions)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+		}
+	}
+	for _, r := range revs {
+		if r.Name == set.Status.CurrentRevision {
+			cur = r
+		}
+	}
+	if cur == nil || cur.Name == upd.Name {
+		cur = upd
+	}
+	return cur, upd, collisions, nil
+}
+
+// applyRevision returns a copy of set whose template is the one stored in rev.
+func applyRevision(set *appsv1.StatefulSet, rev *appsv1.ControllerRevision) *appsv1.StatefulSet {
+	out := set.DeepCopy()
+	var patch struct {
+		Spec struct {
+			Template corev1.PodTemplateSpec `json:"template"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(rev.Data.Raw, &patch); err == nil {
+		out.Spec.Template = patch.Spec.Template
+	}
+	return out
+}
+
+// newPod builds pod <set>-<ord> from set's template, labelled with revision rev (items 8, 12).
+func newPod(set *appsv1.StatefulSet, rev string, ord int) *corev1.Pod {
+	t := set.Spec.Template.DeepCopy()
+	name := podName(set, ord)
+	p := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name, GenerateName: set.Name + "-", Namespace: set.Namespace,
+			Labels: map[string]string{}, Annotations: t.Annotations, Finalizers: t.Finalizers,
+			OwnerReferences: []metav1.OwnerReference{setRef(set)},
+		},
+		Spec: t.Spec,
+	}
+	for k, v := range t.Labels {
+		p.Labels[k] = v
+	}
+	p.Labels[LabelPodName] = name
+	p.Labels[LabelPodIndex] = strconv.Itoa(ord)
+	p.Labels[LabelRevisionHash] = rev
+	p.Spec.Hostname = name
+	p.Spec.Subdomain = set.Spec.ServiceName
+	// Claims first, then the template's other volumes.
+	var vols []corev1.Volume
+	claims := map[string]bool{}
+	for _, ct := range set.Spec.VolumeClaimTemplates {
+		claims[ct.Name] = true
+		vols = append(vols, corev1.Volume{Name: ct.Name, VolumeSource: corev1.VolumeSource{
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: claimName(ct.Name, set, ord)}}})
+	}
+	for _, v := range p.Spec.Volumes {
+		if !claims[v.Name] {
+			vols = append(vols, v)
+		}
+	}
+	p.Spec.Volumes = vols
+	return p
+}
+
+// newVersionedPod picks the revision for a missing pod by its ordinal (item 51).
+func newVersionedPod(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, ord int) *corev1.Pod {
+	s := set.Spec.UpdateStrategy
+	if s.Type == appsv1.RollingUpdateStatefulSetStrategyType || s.Type == "" {
+		useCurrent := false
+		if s.RollingUpdate == nil {
+			useCurrent = ord < startOrdinal(set)+int(set.Status.CurrentReplicas)
+		} else {
+			part := 0
+			if s.RollingUpdate.Partition != nil {
+				part = int(*s.RollingUpdate.Partition)
+			}
+			useCurrent = ord < startOrdinal(set)+part
+		}
+		if useCurrent {
+			return newPod(applyRevision(set, cur), cur.Name, ord)
+		}
+	}
+	return newPod(applyRevision(set, upd), upd.Name, ord)
+}
+
+func (c *StatefulSetController) event(set *appsv1.StatefulSet, err error, verb, format string, args ...any) {
+	what := fmt.Sprintf(format, args...)
+	if err != nil {
+		reason := "FailedCreate"
+		if verb == "delete" {
+			reason = "FailedDelete"
+		}
+		c.rec.Eventf(set, componentSTS, "", corev1.EventTypeWarning, reason, "%s %s in StatefulSet %s failed error: %v", verb, what, set.Name, err)
+		return
+	}
+	reason := "SuccessfulCreate"
+	if verb == "delete" {
+		reason = "SuccessfulDelete"
+	}
+	// The real controller says "success" for claims and "successful" for pods.
+	done := "successful"
+	if strings.HasPrefix(what, "Claim ") {
+		done = "success"
+	}
+	c.rec.Eventf(set, componentSTS, "", corev1.EventTypeNormal, reason, "%s %s in StatefulSet %s %s", verb, what, set.Name, done)
+}
+
+func retention(set *appsv1.StatefulSet) (whenDeleted, whenScaled appsv1.PersistentVolumeClaimRetentionPolicyType) {
+	whenDeleted, whenScaled = appsv1.RetainPersistentVolumeClaimRetentionPolicyType, appsv1.RetainPersistentVolumeClaimRetentionPolicyType
+	if p := set.Spec.PersistentVolumeClaimRetentionPolicy; p != nil {
+		if p.WhenDeleted != "" {
+			whenDeleted = p.WhenDeleted
+		}
+		if p.WhenScaled != "" {
+			whenScaled = p.WhenScaled
+		}
+	}
+	return
+}
+
+// staleClaim: a claim still owned by an earlier incarnation of the pod blocks its re-creation
+// until the GC has deleted it (item 91).
+func (c *StatefulSetController) staleClaim(set *appsv1.StatefulSet, ord int) bool {
+	for _, ct := range set.Spec.VolumeClaimTemplates {
+		obj, err := c.env.Store.Get(pvcRes, set.Namespace, claimName(ct.Name, set, ord))
+		if err != nil {
+			continue
+		}
+		for _, r := range obj.(*corev1.PersistentVolumeClaim).OwnerReferences {
+			if r.Kind == "Pod" && r.Name == podName(set, ord) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// createClaims creates the pod's missing claims (items 6, 7, 13, 93).
+func (c *StatefulSetController) createClaims(set *appsv1.StatefulSet, p *corev1.Pod) error {
+	whenDeleted, _ := retention(set)
+	ord := ordinalOf(p)
+	for _, ct := range set.Spec.VolumeClaimTemplates {
+		name := claimName(ct.Name, set, ord)
+		obj, err := c.env.Store.Get(pvcRes, set.Namespace, name)
+		if err == nil {
+			if obj.(*corev1.PersistentVolumeClaim).DeletionTimestamp != nil {
+				return fmt.Errorf("pvc %s is being deleted", name)
+			}
+			continue // an existing claim is reused unchanged (item 18)
+		}
+		if !apierrors.IsNotFound(err) {
+			return err
+		}
+		pvc := &corev1.PersistentVolumeClaim{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: set.Namespace, Labels: map[string]string{},
+				Annotations: ct.Annotations},
+			Spec: *ct.Spec.DeepCopy(),
+		}
+		for k, v := range ct.Labels {
+			pvc.Labels[k] = v
+		}
+		if set.Spec.Selector != nil {
+			for k, v := range set.Spec.Selector.MatchLabels {
+				pvc.Labels[k] = v
+			}
+		}
+		if whenDeleted == appsv1.DeletePersistentVolumeClaimRetentionPolicyType {
+			pvc.OwnerReferences = []metav1.OwnerReference{setRef(set)}
+		}
+		pvc.Status.Phase = corev1.ClaimPending
+		_, err = c.env.Store.Create(pvcRes, pvc)
+		if apierrors.IsAlreadyExists(err) {
+			continue
+		}
+		c.event(set, err, "create", "Claim %s Pod %s", name, p.Name)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *StatefulSetController) createPod(set *appsv1.StatefulSet, p *corev1.Pod) error {
+	if err := c.createClaims(set, p); err != nil {
+		c.event(set, err, "create", "Pod %s", p.Name)
+		return err
+	}
+	p.Status.Phase = corev1.PodPending
+	_, err := c.env.Store.Create(podsRes, p)
+	if apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	c.event(set, err, "create", "Pod %s", p.Name)
+	return err
+}
+
+func (c *StatefulSetController) deletePod(set *appsv1.StatefulSet, p *corev1.Pod) error {
+	uid := p.UID
+	_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	c.event(set, err, "delete", "Pod %s", p.Name)
+	return err
+}
+
+// claimOwnerForScaleDown gives a condemned pod's claims an owner reference to the pod when
+// whenScaled=Delete, so the GC deletes them after the pod (items 89, 90).
+func (c *StatefulSetController) claimOwnerForScaleDown(set *appsv1.StatefulSet, p *corev1.Pod) error {
+	_, whenScaled := retention(set)
+	if whenScaled != appsv1.DeletePersistentVolumeClaimRetentionPolicyType {
+		return nil
+	}
+	ord := ordinalOf(p)
+	for _, ct := range set.Spec.VolumeClaimTemplates {
+		obj, err := c.env.Store.Get(pvcRes, set.Namespace, claimName(ct.Name, set, ord))
+		if err != nil {
+			continue
+		}
+		pvc := obj.(*corev1.PersistentVolumeClaim)
+		var refs []metav1.OwnerReference
+		has := false
+		for _, r := range pvc.OwnerReferences {
+			if r.UID == set.UID {
+				continue // the pod ref replaces the set ref on scale-down
+			}
+			has = has || r.UID == p.UID
+			refs = append(refs, r)
+		}
+		if !has {
+			refs = append(refs, metav1.OwnerReference{APIVersion: "v1", Kind: "Pod", Name: p.Name, UID: p.UID,
+				Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)})
+		}
+		if reflect.DeepEqual(refs, pvc.OwnerReferences) {
+			continue
+		}
+		pvc.OwnerReferences = refs
+		if _, err := c.env.Store.Update(pvcRes, pvc, store.UpdateOptions{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reconcile is updateStatefulSet: replicas, then condemned pods, then the rolling update.
+func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, pods []*corev1.Pod) error {
+	start := startOrdinal(set)
+	count := specReplicas(set)
+	replicas := make([]*corev1.Pod, count)
+	var condemned []*corev1.Pod
+	for _, p := range pods {
+		ord := ordinalOf(p)
+		switch {
+		case ord >= start && ord < start+count:
+			replicas[ord-start] = p
+		case ord >= 0:
+			condemned = append(condemned, p)
+		}
+	}
+	for i := range replicas {
+		if replicas[i] == nil {
+			replicas[i] = newVersionedPod(set, cur, upd, start+i)
+		}
+	}
+	sort.SliceStable(condemned, func(i, j int) bool { return ordinalOf(condemned[i]) > ordinalOf(condemned[j]) })
+
+	var firstUnhealthy *corev1.Pod
+	for _, p := range replicas {
+		if !isHealthy(p) && firstUnhealthy == nil {
+			firstUnhealthy = p
+		}
+	}
+	for i := len(condemned) - 1; i >= 0; i-- {
+		if !isHealthy(condemned[i]) && firstUnhealthy == nil {
+			firstUnhealthy = condemned[i]
+		}
+	}
+
+	if set.DeletionTimestamp != nil {
+		return nil // a deleting set only reports status (item 65)
+	}
+	monotonic := set.Spec.PodManagementPolicy != appsv1.ParallelPodManagement
+	minReady := set.Spec.MinReadySeconds
+	var errs []error
+
+	for i := range replicas {
+		stop, err := c.processReplica(set, replicas, i, monotonic, minReady)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if (stop || err != nil) && monotonic {
+			return errors.Join(errs...)
+		}
+	}
+	for _, p := range condemned {
+		if isTerminating(p) {
+			if monotonic {
+				return errors.Join(errs...) // wait for it to be gone (item 37)
+			}
+			continue
+		}
+		if !c.isAvailable(p, minReady) && monotonic && p != firstUnhealthy {
+			return errors.Join(errs...) // item 38
+		}
+		if err := c.claimOwnerForScaleDown(set, p); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := c.deletePod(set, p); err != nil {
+			errs = append(errs, err)
+		}
+		if monotonic {
+			return errors.Join(errs...) // one deletion per sync
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if set.Spec.UpdateStrategy.Type == appsv1.OnDeleteStatefulSetStrategyType {
+		return nil // item 59
+	}
+	return c.rollingUpdate(set, upd, replicas, minReady)
+}
+
+// processReplica handles replica i; stop means a monotonic sync must end here.
+func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas []*corev1.Pod, i int, monotonic bool, minReady int32) (bool, error) {
+	p := replicas[i]
+	if isCreated(p) && (isFailed(p) || isSucceeded(p)) && !isTerminating(p) {
+		// Recreated on a later sync, once the old one is gone (item 27).
+		return true, c.deletePod(set, p)
+	}
+	if !isCreated(p) {
+		if c.staleClaim(set, ordinalOf(p)) {
+			return true, nil
+		}
+		if err := c.createPod(set, p); err != nil {
+			return true, err
+		}
+		return monotonic, nil // OrderedReady: at most one creation per sync (item 15)
+	}
+	if isPending(p) {
+		if err := c.createClaims(set, p); err != nil { // item 20
+			return true, err
+		}
+	}
+	if isTerminating(p) && monotonic {
+		return true, nil // item 24
+	}
+	if !isRunningAndReady(p) && monotonic {
+		return true, nil
+	}
+	if !c.isAvailable(p, minReady) && monotonic {
+		c.requeueForAvailability(set, p, minReady)
+		return true, nil
+	}
+	// Identity labels are restored if someone removed them (SSU updateIdentity).
+	name := podName(set, ordinalOf(p))
+	if p.Labels[LabelPodName] != name || p.Labels[LabelPodIndex] != strconv.Itoa(ordinalOf(p)) {
+		if p.Labels == nil {
+			p.Labels = map[string]string{}
+		}
+		p.Labels[LabelPodName] = name
+		p.Labels[LabelPodIndex] = strconv.Itoa(ordinalOf(p))
+		if _, err := c.env.Store.Update(podsRes, p, store.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return true, err
+		}
+	}
+	return false, nil
+}
+
+func (c *StatefulSetController) requeueForAvailability(set *appsv1.StatefulSet, p *corev1.Pod, minReady int32) {
+	since, ok := readySince(p)
+	if !ok {
+		return
+	}
+	wait := since.Add(time.Duration(minReady) * time.Second).Sub(c.env.Store.Now())
+	if wait < 0 {
+		wait = 0
+	}
+	c.env.Queue.AddAfter(wait, c.key(set.Namespace, set.Name))
+}
+
+// rollingUpdate deletes old-revision pods from the highest ordinal down to the partition,
+// at most maxUnavailable at a time (items 44-47, 54, 56-58, 87).
+func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *appsv1.ControllerRevision, replicas []*corev1.Pod, minReady int32) error {
+	updateMin := 0
+	maxUnavailable := 1
+	if ru := set.Spec.UpdateStrategy.RollingUpdate; ru != nil {
+		if ru.Partition != nil {
+			updateMin = int(*ru.Partition)
+		}
+		if ru.MaxUnavailable != nil {
+			if v, err := intstr.GetScaledValueFromIntOrPercent(ru.MaxUnavailable, len(replicas), false); err == nil {
+				maxUnavailable = v
+			}
+			if maxUnavailable < 1 {
+				maxUnavailable = 1
+			}
+		}
+	}
+	unavailable := 0
+	for _, p := range replicas {
+		if !isCreated(p) || isTerminating(p) || !c.isAvailable(p, minReady) {
+			unavailable++
+		}
+	}
+	if unavailable >= maxUnavailable {
+		return nil
+	}
+	budget := maxUnavailable - unavailable
+	for target := len(replicas) - 1; target >= updateMin && budget > 0; target-- {
+		p := replicas[target]
+		if isCreated(p) && revisionOf(p) != upd.Name && !isTerminating(p) {
+			if err := c.deletePod(set, p); err != nil {
+				return err
+			}
+			budget--
+		}
+	}
+	return nil
+}
+
+// ownedPods lists the pods this set owns now (after this sync's writes).
+func (c *StatefulSetController) ownedPods(set *appsv1.StatefulSet, sel labels.Selector) []*corev1.Pod {
+	objs, _ := c.env.Store.List(podsRes, set.Namespace, nil, nil)
+	var out []*corev1.Pod
+	for _, o := range objs {
+		p := o.(*corev1.Pod)
+		if ref := controllerRef(p); ref != nil && ref.UID == set.UID && sel.Matches(labels.Set(p.Labels)) && isMemberOf(set, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// writeStatus recomputes status from the owned pods and writes it if it changed (items 32, 40,
+// 47, 82, 84).
+func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, collisions int32, sel labels.Selector) error {
+	st := appsv1.StatefulSetStatus{
+		ObservedGeneration: set.Generation,
+		CurrentRevision:    cur.Name,
+		UpdateRevision:     upd.Name,
+		CollisionCount:     ptrTo(collisions),
+		Conditions:         set.Status.Conditions,
+	}
+	var waitAvail time.Duration = -1
+	for _, p := range c.ownedPods(set, sel) {
+		if p.Status.Phase != "" {
+			st.Replicas++
+		}
+		if isRunningAndReady(p) {
+			st.ReadyReplicas++
+			if c.isAvailable(p, set.Spec.MinReadySeconds) {
+				st.AvailableReplicas++
+			} else if since, ok := readySince(p); ok {
+				w := since.Add(time.Duration(set.Spec.MinReadySeconds) * time.Second).Sub(c.env.Store.Now())
+				if waitAvail < 0 || w < waitAvail {
+					waitAvail = w
+				}
+			}
+		}
+		if !isTerminating(p) {
+			if revisionOf(p) == cur.Name {
+				st.CurrentReplicas++
+			}
+			if revisionOf(p) == upd.Name {
+				st.UpdatedReplicas++
+			}
+		}
+	}
+	if waitAvail >= 0 {
+		c.env.Queue.AddAfter(waitAvail, c.key(set.Namespace, set.Name))
+	}
+	want := int32(specReplicas(set))
+	if set.Spec.UpdateStrategy.Type != appsv1.OnDeleteStatefulSetStrategyType &&
+		st.UpdatedReplicas == want && st.ReadyReplicas == want && st.Replicas == want {
+		st.CurrentRevision = st.UpdateRevision
+		st.CurrentReplicas = st.UpdatedReplicas
+	}
+	if reflect.DeepEqual(st, set.Status) {
+		return nil
+	}
+	for try := 0; try < 3; try++ {
+		set.Status = st
+		_, err := c.env.Store.Update(stsRes, set, store.UpdateOptions{Status: true})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		if !apierrors.IsConflict(err) {
+			return err
+		}
+		fresh, gerr := c.env.Store.Get(stsRes, set.Namespace, set.Name)
+		if gerr != nil {
+			return nil
+		}
+		set = fresh.(*appsv1.StatefulSet)
+	}
+	return nil
+}
+
+// truncateHistory deletes the oldest non-live revisions beyond revisionHistoryLimit (item 50).
+func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, sel labels.Selector, cur, upd *appsv1.ControllerRevision) error {
+	limit := 10
+	if set.Spec.RevisionHistoryLimit != nil {
+		limit = int(*set.Spec.RevisionHistoryLimit)
+	}
+	live := map[string]bool{cur.Name: true, upd.Name: true}
+	for _, p := range c.ownedPods(set, sel) {
+		live[revisionOf(p)] = true
+	}
+	objs, _ := c.env.Store.List(revRes, set.Namespace, nil, nil)
+	var old []*appsv1.ControllerRevision
+	for _, o := range objs {
+		r := o.(*appsv1.ControllerRevision)
+		if ref := controllerRef(r); ref != nil && ref.UID == set.UID && !live[r.Name] {
+			old = append(old, r)
+		}
+	}
+	if len(old) <= limit {
+		return nil
+	}
+	sort.SliceStable(old, func(i, j int) bool { return old[i].Revision < old[j].Revision })
+	for _, r := range old[:len(old)-limit] {
+		if _, err := c.env.Store.Delete(revRes, r.Namespace, r.Name, store.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,247 @@
+package controller
+
+import (
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+// Storage defaults of the simulated cluster (a kind-like "standard" class).
+const (
+	DefaultStorageClass = "standard"
+	Provisioner         = "rancher.io/local-path"
+	PVCProtection       = "kubernetes.io/pvc-protection"
+)
+
+// DelayProvision is how long dynamic provisioning takes at speed 1.
+var DelayProvision = 200 * time.Millisecond
+
+// VolumeController is the PV controller plus a dynamic provisioner: a Pending claim gets a
+// PV named pvc-<claim uid> and is bound to it; a deleted claim releases and deletes its PV
+// (reclaimPolicy Delete); the pvc-protection finalizer is removed once no pod uses the claim.
+type VolumeController struct {
+	env          Env
+	provisioning map[string]bool // claims with a provisioning already scheduled
+}
+
+// NewVolumeController makes the controller.
+func NewVolumeController(env Env) *VolumeController {
+	return &VolumeController{env: env, provisioning: map[string]bool{}}
+}
+
+func (v *VolumeController) Name() string { return "volume" }
+
+func (v *VolumeController) Observe(ev store.Event) {
+	switch ev.Resource.Name {
+	case pvcRes.Name:
+		m := objMeta(ev.Object)
+		v.env.Queue.Add(Key{Controller: v.Name(), Namespace: m.GetNamespace(), Name: m.GetName()})
+		if ev.Type == "DELETED" {
+			v.env.Queue.Add(Key{Controller: v.Name(), Name: "pv-for/" + string(m.GetUID())})
+		}
+	case podsRes.Name:
+		// A pod going away may free a claim that waits for pvc-protection.
+		if p := ev.Object.(*corev1.Pod); ev.Type == "DELETED" || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+			for _, vol := range p.Spec.Volumes {
+				if vol.PersistentVolumeClaim != nil {
+					v.env.Queue.Add(Key{Controller: v.Name(), Namespace: p.Namespace, Name: vol.PersistentVolumeClaim.ClaimName})
+				}
+			}
+		}
+	}
+}
+
+func (v *VolumeController) Sync(k Key) error {
+	if k.Namespace == "" && len(k.Name) > len("pv-for/") && k.Name[:len("pv-for/")] == "pv-for/" {
+		return v.reclaim(k.Name[len("pv-for/"):])
+	}
+	obj, err := v.env.Store.Get(pvcRes, k.Namespace, k.Name)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pvc := obj.(*corev1.PersistentVolumeClaim)
+	if pvc.DeletionTimestamp != nil {
+		return v.unprotect(pvc)
+	}
+	if pvc.Spec.VolumeName == "" && pvc.Status.Phase != corev1.ClaimBound {
+		ck := k.Namespace + "/" + k.Name
+		if v.provisioning[ck] {
+			return nil
+		}
+		v.provisioning[ck] = true
+		v.env.Queue.After(DelayProvision, func() {
+			delete(v.provisioning, ck)
+			if err := v.provision(k); err != nil {
+				v.env.logf("volume: provision %s/%s: %v", k.Namespace, k.Name, err)
+				v.env.Queue.AddAfter(time.Second, k)
+			}
+		})
+		return nil
+	}
+	if pvc.Spec.VolumeName != "" && pvc.Status.Phase != corev1.ClaimBound {
+		return v.bindStatus(pvc)
+	}
+	return nil
+}
+
+// provision creates the PV and binds the claim to it (two writes, as the PV controller does:
+// the claim's spec/annotations first, then its status).
+func (v *VolumeController) provision(k Key) error {
+	obj, err := v.env.Store.Get(pvcRes, k.Namespace, k.Name)
+	if err != nil {
+		return nil
+	}
+	pvc := obj.(*corev1.PersistentVolumeClaim)
+	if pvc.DeletionTimestamp != nil || pvc.Spec.VolumeName != "" {
+		return nil
+	}
+	class := DefaultStorageClass
+	if pvc.Spec.StorageClassName != nil && *pvc.Spec.StorageClassName != "" {
+		class = *pvc.Spec.StorageClassName
+	}
+	pvName := "pvc-" + string(pvc.UID)
+	capacity := corev1.ResourceList{}
+	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+		capacity[corev1.ResourceStorage] = q
+	}
+	modes := pvc.Spec.AccessModes
+	if len(modes) == 0 {
+		modes = []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce}
+	}
+	fs := corev1.PersistentVolumeFilesystem
+	pv := &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:        pvName,
+			Annotations: map[string]string{"pv.kubernetes.io/provisioned-by": Provisioner, "local.path.provisioner/selected-node": NodeName(1)},
+			Finalizers:  []string{"kubernetes.io/pv-protection"},
+		},
+		Spec: corev1.PersistentVolumeSpec{
+			Capacity:                      capacity,
+			AccessModes:                   modes,
+			StorageClassName:              class,
+			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimDelete,
+			VolumeMode:                    &fs,
+			ClaimRef: &corev1.ObjectReference{Kind: "PersistentVolumeClaim", APIVersion: "v1",
+				Namespace: pvc.Namespace, Name: pvc.Name, UID: pvc.UID, ResourceVersion: pvc.ResourceVersion},
+			PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{
+				Path: "/var/local-path-provisioner/" + pvName + "_" + pvc.Namespace + "_" + pvc.Name}},
+		},
+	}
+	created, err := v.env.Store.Create(pvRes, pv)
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	if err == nil {
+		pv = created.(*corev1.PersistentVolume)
+		pv.Status.Phase = corev1.VolumeBound
+		if _, err := v.env.Store.Update(pvRes, pv, store.UpdateOptions{Status: true}); err != nil {
+			return err
+		}
+	}
+	if pvc.Annotations == nil {
+		pvc.Annotations = map[string]string{}
+	}
+	pvc.Annotations["pv.kubernetes.io/bind-completed"] = "yes"
+	pvc.Annotations["pv.kubernetes.io/bound-by-controller"] = "yes"
+	pvc.Annotations["volume.beta.kubernetes.io/storage-provisioner"] = Provisioner
+	pvc.Annotations["volume.kubernetes.io/storage-provisioner"] = Provisioner
+	pvc.Spec.VolumeName = pvName
+	if pvc.Spec.StorageClassName == nil {
+		pvc.Spec.StorageClassName = ptrTo(class) // retroactive default StorageClass
+	}
+	if pvc.Spec.VolumeMode == nil {
+		pvc.Spec.VolumeMode = &fs
+	}
+	updated, err := v.env.Store.Update(pvcRes, pvc, store.UpdateOptions{})
+	if err != nil {
+		return err
+	}
+	return v.bindStatus(updated.(*corev1.PersistentVolumeClaim))
+}
+
+func (v *VolumeController) bindStatus(pvc *corev1.PersistentVolumeClaim) error {
+	pvObj, err := v.env.Store.Get(pvRes, "", pvc.Spec.VolumeName)
+	if err != nil {
+		return nil // a volume we did not provision; leave the claim Pending as a real cluster would
+	}
+	pv := pvObj.(*corev1.PersistentVolume)
+	pvc.Status.Phase = corev1.ClaimBound
+	pvc.Status.AccessModes = pv.Spec.AccessModes
+	pvc.Status.Capacity = pv.Spec.Capacity
+	_, err = v.env.Store.Update(pvcRes, pvc, store.UpdateOptions{Status: true})
+	return err
+}
+
+// unprotect removes pvc-protection once no live pod mounts the claim.
+func (v *VolumeController) unprotect(pvc *corev1.PersistentVolumeClaim) error {
+	has := false
+	for _, f := range pvc.Finalizers {
+		has = has || f == PVCProtection
+	}
+	if !has {
+		return nil
+	}
+	pods, _ := v.env.Store.List(podsRes, pvc.Namespace, nil, nil)
+	for _, o := range pods {
+		p := o.(*corev1.Pod)
+		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+			continue
+		}
+		for _, vol := range p.Spec.Volumes {
+			if vol.PersistentVolumeClaim != nil && vol.PersistentVolumeClaim.ClaimName == pvc.Name {
+				return nil // still in use
+			}
+		}
+	}
+	var keep []string
+	for _, f := range pvc.Finalizers {
+		if f != PVCProtection {
+			keep = append(keep, f)
+		}
+	}
+	pvc.Finalizers = keep
+	_, err := v.env.Store.Update(pvcRes, pvc, store.UpdateOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// reclaim deletes the PV of a deleted claim (reclaimPolicy Delete), after marking it Released.
+func (v *VolumeController) reclaim(claimUID string) error {
+	pvs, _ := v.env.Store.List(pvRes, "", nil, nil)
+	for _, o := range pvs {
+		pv := o.(*corev1.PersistentVolume)
+		if pv.Spec.ClaimRef == nil || string(pv.Spec.ClaimRef.UID) != claimUID {
+			continue
+		}
+		if pv.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete {
+			pv.Status.Phase = corev1.VolumeReleased
+			_, err := v.env.Store.Update(pvRes, pv, store.UpdateOptions{Status: true})
+			return err
+		}
+		pv.Status.Phase = corev1.VolumeReleased
+		if _, err := v.env.Store.Update(pvRes, pv, store.UpdateOptions{Status: true}); err != nil {
+			return err
+		}
+		if _, err := v.env.Store.Delete(pvRes, "", pv.Name, store.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+		// The pv-protection finalizer goes once the volume is released and deleted.
+		if cur, err := v.env.Store.Get(pvRes, "", pv.Name); err == nil {
+			cp := cur.(*corev1.PersistentVolume)
+			cp.Finalizers = nil
+			if _, err := v.env.Store.Update(pvRes, cp, store.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+				return err
+			}
+		}
+	}
+	return nil
+}

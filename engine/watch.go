@@ -1,0 +1,428 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+)
+
+// tableAccept asks for server-side Table rows, as kubectl get does.
+const tableAccept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
+
+const (
+	backoffFirst = time.Second
+	backoffMax   = 30 * time.Second
+	listChunk    = 500
+)
+
+// WatchTable lists then watches a resource in the session's namespace as server-side Table
+// rows. The channel closes when ctx ends.
+//
+// resource is what kubectl get takes: a plural, singular or short name, optionally with its
+// group ("pods", "po", "pvc", "sts", "statefulsets.apps"). selector is a label selector ("" for
+// all). An unknown resource or a malformed selector is an error here; failures after that
+// arrive as ERROR events while the watch retries (backing off on the session's clock). A watch
+// the server ends resumes from the last resourceVersion seen, so no row is lost or repeated;
+// when that version is gone (410) it relists and sends RESYNC. See TableEvent for the stream.
+func (s *Session) WatchTable(ctx context.Context, resource, selector string) (<-chan TableEvent, error) {
+	if _, err := labels.Parse(selector); err != nil {
+		return nil, fmt.Errorf("engine: label selector %q: %w", selector, err)
+	}
+	gvr, namespaced, err := s.resolveResource(resource)
+	if err != nil {
+		return nil, err
+	}
+	c := rest.CopyConfig(s.cfg)
+	c.GroupVersion = &schema.GroupVersion{Group: gvr.Group, Version: gvr.Version}
+	c.APIPath = "/apis"
+	if gvr.Group == "" {
+		c.APIPath = "/api"
+	}
+	c.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
+	c.AcceptContentTypes = tableAccept
+	// The watch is a long-lived stream: a client timeout would cut it every few seconds.
+	c.Timeout = 0
+	rc, err := rest.RESTClientFor(c)
+	if err != nil {
+		return nil, fmt.Errorf("engine: client for %s: %w", gvr.Resource, err)
+	}
+	w := &tableWatch{
+		s:        s,
+		rc:       rc,
+		resource: gvr.Resource,
+		selector: selector,
+		out:      make(chan TableEvent, 64),
+	}
+	if namespaced {
+		w.ns = s.ns
+	}
+	go w.run(ctx)
+	return w.out, nil
+}
+
+// resolveResource maps what a user types to a resource through discovery.
+func (s *Session) resolveResource(resource string) (schema.GroupVersionResource, bool, error) {
+	resource = strings.ToLower(strings.TrimSpace(resource))
+	if resource == "" || strings.ContainsAny(resource, "/ ") {
+		return schema.GroupVersionResource{}, false, fmt.Errorf("engine: %q is not a resource name", resource)
+	}
+	mapper, disco, err := s.restMapper()
+	if err != nil {
+		return schema.GroupVersionResource{}, false, err
+	}
+	lookup := func() (schema.GroupVersionResource, bool, error) {
+		full, gr := schema.ParseResourceArg(resource)
+		var gvr schema.GroupVersionResource
+		var err error
+		if full != nil {
+			gvr, err = mapper.ResourceFor(*full)
+		}
+		if full == nil || err != nil {
+			gvr, err = mapper.ResourceFor(gr.WithVersion(""))
+		}
+		if err != nil {
+			return gvr, false, err
+		}
+		gvk, err := mapper.KindFor(gvr)
+		if err != nil {
+			return gvr, false, err
+		}
+		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			return gvr, false, err
+		}
+		return m.Resource, m.Scope.Name() == meta.RESTScopeNameNamespace, nil
+	}
+	gvr, namespaced, err := lookup()
+	if err != nil && meta.IsNoMatchError(err) {
+		// The type may be new since discovery was cached (a CRD just created).
+		disco.Invalidate()
+		gvr, namespaced, err = lookup()
+	}
+	if err != nil {
+		if meta.IsNoMatchError(err) {
+			return gvr, false, fmt.Errorf("engine: the server doesn't have a resource type %q", resource)
+		}
+		return gvr, false, fmt.Errorf("engine: resolving %q: %w", resource, err)
+	}
+	return gvr, namespaced, nil
+}
+
+type tableWatch struct {
+	s        *Session
+	rc       *rest.RESTClient
+	ns       string
+	resource string
+	selector string
+	out      chan TableEvent
+
+	columns []metav1.TableColumnDefinition
+	rv      string
+}
+
+// errGone marks a resourceVersion the server no longer has history for.
+var errGone = errors.New("resource version too old")
+
+func (w *tableWatch) run(ctx context.Context) {
+	defer close(w.out)
+	backoff := time.Duration(0)
+	listed, resync := false, false
+	// fail reports err and waits out the next backoff; false when ctx ended. The timer is
+	// armed before the ERROR event is sent, so a test that sees the event can step a fake
+	// clock past it.
+	fail := func(err error) bool {
+		backoff = nextBackoff(backoff)
+		t := w.s.clk.NewTimer(backoff)
+		defer t.Stop()
+		if err != nil && !w.send(ctx, TableEvent{Type: "ERROR", Err: err}) {
+			return false
+		}
+		select {
+		case <-t.C():
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for ctx.Err() == nil {
+		if !listed {
+			rows, rv, err := w.list(ctx)
+			if err != nil {
+				if ctx.Err() != nil || !fail(err) {
+					return
+				}
+				continue
+			}
+			if resync && !w.send(ctx, TableEvent{Type: "RESYNC"}) {
+				return
+			}
+			if !w.sendRows(ctx, "LIST", rows, true) {
+				return
+			}
+			w.rv, listed, backoff = rv, true, 0
+		}
+		got, err := w.watch(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, errGone):
+			listed, resync, backoff = false, true, 0
+		case err != nil:
+			if !fail(err) {
+				return
+			}
+		case got:
+			// The server ended a healthy watch (timeout, restart): resume at once.
+			backoff = 0
+		default:
+			// Ended before any event: resume, but do not hammer a server that closes at once.
+			if !fail(nil) {
+				return
+			}
+		}
+	}
+}
+
+func nextBackoff(d time.Duration) time.Duration {
+	if d == 0 {
+		return backoffFirst
+	}
+	return min(2*d, backoffMax)
+}
+
+func (w *tableWatch) send(ctx context.Context, ev TableEvent) bool {
+	select {
+	case w.out <- ev:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (w *tableWatch) request() *rest.Request {
+	r := w.rc.Get().Resource(w.resource).SetHeader("Accept", tableAccept).Param("includeObject", "Metadata")
+	if w.ns != "" {
+		r = r.Namespace(w.ns)
+	}
+	if w.selector != "" {
+		r = r.Param("labelSelector", w.selector)
+	}
+	return r
+}
+
+// list reads every row (in chunks) and the list's resourceVersion.
+func (w *tableWatch) list(ctx context.Context) ([]metav1.TableRow, string, error) {
+	var rows []metav1.TableRow
+	rv, cont := "", ""
+	for {
+		r := w.request().Param("limit", fmt.Sprint(listChunk))
+		if cont != "" {
+			r = r.Param("continue", cont)
+		}
+		raw, err := r.Do(ctx).Raw()
+		if err != nil {
+			return nil, "", fmt.Errorf("listing %s: %w", w.resource, err)
+		}
+		t, err := decodeTable(raw)
+		if err != nil {
+			return nil, "", fmt.Errorf("listing %s: %w", w.resource, err)
+		}
+		if len(t.ColumnDefinitions) > 0 {
+			w.columns = t.ColumnDefinitions
+		}
+		if rv == "" {
+			rv = t.ResourceVersion
+		}
+		rows = append(rows, t.Rows...)
+		cont = t.Continue
+		if cont == "" {
+			return rows, rv, nil
+		}
+	}
+}
+
+type watchFrame struct {
+	Type   string          `json:"type"`
+	Object json.RawMessage `json:"object"`
+}
+
+// watch streams events from w.rv until the stream ends. got reports whether any event came.
+func (w *tableWatch) watch(ctx context.Context) (got bool, err error) {
+	body, err := w.request().
+		Param("watch", "true").
+		Param("resourceVersion", w.rv).
+		Stream(ctx)
+	if err != nil {
+		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
+			return false, errGone
+		}
+		return false, fmt.Errorf("watching %s: %w", w.resource, err)
+	}
+	defer body.Close()
+	dec := json.NewDecoder(body)
+	for {
+		var f watchFrame
+		if err := dec.Decode(&f); err != nil {
+			var syn *json.SyntaxError
+			var typ *json.UnmarshalTypeError
+			if ctx.Err() == nil && (errors.As(err, &syn) || errors.As(err, &typ)) {
+				return got, fmt.Errorf("watching %s: undecodable event: %w", w.resource, err)
+			}
+			// The server ended the stream or the connection was cut: resume from w.rv.
+			return got, nil
+		}
+		got = true
+		switch f.Type {
+		case "ADDED", "MODIFIED", "DELETED":
+			t, err := decodeTable(f.Object)
+			if err != nil {
+				return got, fmt.Errorf("watching %s: %w", w.resource, err)
+			}
+			if len(t.ColumnDefinitions) > 0 {
+				w.columns = t.ColumnDefinitions
+			}
+			if !w.sendRows(ctx, f.Type, t.Rows, false) {
+				return got, nil
+			}
+			// Resume after this event; the rows carry their own versions, the Table's
+			// metadata is a fallback for servers that leave objects out.
+			if v := lastRowRV(t.Rows); v != "" {
+				w.rv = v
+			} else if t.ResourceVersion != "" {
+				w.rv = t.ResourceVersion
+			}
+		case "BOOKMARK":
+			var m struct {
+				Metadata struct {
+					ResourceVersion string `json:"resourceVersion"`
+				} `json:"metadata"`
+			}
+			if json.Unmarshal(f.Object, &m) == nil && m.Metadata.ResourceVersion != "" {
+				w.rv = m.Metadata.ResourceVersion
+			}
+		case "ERROR":
+			var st metav1.Status
+			if err := json.Unmarshal(f.Object, &st); err != nil {
+				return got, fmt.Errorf("watching %s: undecodable error event: %w", w.resource, err)
+			}
+			if st.Code == http.StatusGone || st.Reason == metav1.StatusReasonExpired || st.Reason == metav1.StatusReasonGone {
+				return got, errGone
+			}
+			return got, fmt.Errorf("watching %s: %w", w.resource, &apierrors.StatusError{ErrStatus: st})
+		default:
+			return got, fmt.Errorf("watching %s: unknown event type %q", w.resource, f.Type)
+		}
+	}
+}
+
+// decodeTable reads a meta.k8s.io/v1 Table, keeping numbers as written.
+func decodeTable(raw []byte) (*metav1.Table, error) {
+	var head metav1.TypeMeta
+	if err := json.Unmarshal(raw, &head); err != nil {
+		return nil, fmt.Errorf("undecodable response: %w", err)
+	}
+	if head.Kind != "Table" {
+		return nil, fmt.Errorf("the server answered %q, not a Table (does it support server-side printing?)", head.Kind)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var t metav1.Table
+	if err := dec.Decode(&t); err != nil {
+		return nil, fmt.Errorf("undecodable Table: %w", err)
+	}
+	return &t, nil
+}
+
+type rowMeta struct {
+	Metadata struct {
+		Name              string      `json:"name"`
+		ResourceVersion   string      `json:"resourceVersion"`
+		CreationTimestamp metav1.Time `json:"creationTimestamp"`
+	} `json:"metadata"`
+}
+
+func rowObject(r metav1.TableRow) rowMeta {
+	var m rowMeta
+	if len(r.Object.Raw) > 0 {
+		_ = json.Unmarshal(r.Object.Raw, &m)
+	}
+	return m
+}
+
+func lastRowRV(rows []metav1.TableRow) string {
+	for i := len(rows) - 1; i >= 0; i-- {
+		if v := rowObject(rows[i]).Metadata.ResourceVersion; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// sendRows turns rows into events; with marker, an empty list still sends one event.
+func (w *tableWatch) sendRows(ctx context.Context, typ string, rows []metav1.TableRow, marker bool) bool {
+	cols, idx := w.visibleColumns()
+	if len(rows) == 0 && marker {
+		return w.send(ctx, TableEvent{Type: typ, Columns: cols})
+	}
+	for _, r := range rows {
+		m := rowObject(r)
+		ev := TableEvent{
+			Type:            typ,
+			Columns:         cols,
+			Name:            m.Metadata.Name,
+			Cells:           make([]string, len(idx)),
+			ResourceVersion: m.Metadata.ResourceVersion,
+			Created:         m.Metadata.CreationTimestamp.Time,
+		}
+		for j, i := range idx {
+			if i < len(r.Cells) {
+				ev.Cells[j] = cellString(r.Cells[i])
+			}
+			if ev.Name == "" && i < len(r.Cells) && w.columns[i].Format == "name" {
+				ev.Name = ev.Cells[j]
+			}
+		}
+		if !w.send(ctx, ev) {
+			return false
+		}
+	}
+	return true
+}
+
+// visibleColumns are kubectl's default (priority 0) columns, named as kubectl prints them.
+func (w *tableWatch) visibleColumns() ([]string, []int) {
+	var names []string
+	var idx []int
+	for i, c := range w.columns {
+		if c.Priority != 0 {
+			continue
+		}
+		names = append(names, strings.ToUpper(c.Name))
+		idx = append(idx, i)
+	}
+	return names, idx
+}
+
+func cellString(v any) string {
+	switch c := v.(type) {
+	case nil:
+		return "<none>"
+	case string:
+		return c
+	default:
+		return fmt.Sprint(c)
+	}
+}

@@ -1,0 +1,242 @@
+package lessons
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/util/jsonpath"
+
+	"github.com/kubetutor/kubetutor/engine"
+)
+
+// Evaluate runs a step's checks against the session's live state. It reads the cluster
+// afresh each time, so a check passes however the learner got there (the app's command bar,
+// or their own kubectl in another terminal).
+func Evaluate(ctx context.Context, s *engine.Session, st Step) []CheckResult {
+	if s == nil {
+		return failAll(st.Checks, "no cluster session")
+	}
+	dyn := s.Dynamic()
+	if dyn == nil {
+		return failAll(st.Checks, "the session has no dynamic client")
+	}
+	return EvaluateChecks(ctx, dyn, s.Namespace(), st.Checks)
+}
+
+// Passed reports whether every result is OK (and there is at least one).
+func Passed(results []CheckResult) bool {
+	if len(results) == 0 {
+		return false
+	}
+	for _, r := range results {
+		if !r.OK {
+			return false
+		}
+	}
+	return true
+}
+
+// EvaluateChecks runs checks through a dynamic client in a namespace.
+func EvaluateChecks(ctx context.Context, dyn dynamic.Interface, ns string, checks []Check) []CheckResult {
+	out := make([]CheckResult, 0, len(checks))
+	for _, c := range checks {
+		r := CheckResult{Desc: c.Desc}
+		var err error
+		switch {
+		case c.JSONPath != nil:
+			r.OK, r.Detail, err = evalJSONPath(ctx, dyn, ns, c.JSONPath)
+		case c.Count != nil:
+			r.OK, r.Detail, err = evalCount(ctx, dyn, ns, c.Count)
+		default:
+			err = fmt.Errorf("check has neither jsonpath nor count")
+		}
+		if err != nil {
+			r.OK, r.Detail = false, err.Error()
+		}
+		if r.OK {
+			r.Detail = ""
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func failAll(checks []Check, why string) []CheckResult {
+	out := make([]CheckResult, len(checks))
+	for i, c := range checks {
+		out[i] = CheckResult{Desc: c.Desc, Detail: why}
+	}
+	return out
+}
+
+func resourceClient(dyn dynamic.Interface, ns, resource string) (dynamic.ResourceInterface, ResourceInfo, error) {
+	info, ok := ResolveResource(resource)
+	if !ok {
+		return nil, info, fmt.Errorf("unknown resource %q", resource)
+	}
+	if info.Namespaced {
+		return dyn.Resource(info.GVR).Namespace(ns), info, nil
+	}
+	return dyn.Resource(info.GVR), info, nil
+}
+
+// getValue fetches one object and evaluates a JSONPath on it. found is false when the object
+// does not exist; a missing field evaluates to "" so a check can say what it saw.
+func getValue(ctx context.Context, dyn dynamic.Interface, ns, resource, name, path string) (val string, found bool, err error) {
+	rc, info, err := resourceClient(dyn, ns, resource)
+	if err != nil {
+		return "", false, err
+	}
+	obj, err := rc.Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("get %s/%s: %v", info.Name, name, err)
+	}
+	if path == "" {
+		return "", true, nil
+	}
+	jp := jsonpath.New("check").AllowMissingKeys(true)
+	if err := jp.Parse(path); err != nil {
+		return "", true, fmt.Errorf("bad JSONPath %q: %v", path, err)
+	}
+	var buf bytes.Buffer
+	if err := jp.Execute(&buf, obj.Object); err != nil {
+		return "", true, fmt.Errorf("JSONPath %q on %s/%s: %v", path, info.Name, name, err)
+	}
+	return buf.String(), true, nil
+}
+
+func evalJSONPath(ctx context.Context, dyn dynamic.Interface, ns string, j *JSONPathCheck) (bool, string, error) {
+	info, _ := ResolveResource(j.Resource)
+	what := info.Name + "/" + j.Name
+	val, found, err := getValue(ctx, dyn, ns, j.Resource, j.Name, j.Path)
+	if err != nil {
+		return false, "", err
+	}
+	if j.Exists != nil {
+		switch {
+		case *j.Exists && !found:
+			return false, fmt.Sprintf("want %s to exist, it does not", what), nil
+		case !*j.Exists && found:
+			return false, fmt.Sprintf("want %s to be gone, it still exists", what), nil
+		}
+		return true, "", nil
+	}
+	if !found {
+		return false, fmt.Sprintf("%s does not exist", what), nil
+	}
+	switch {
+	case j.Equals != nil:
+		if val != *j.Equals {
+			return false, fmt.Sprintf("want %s of %s = %q, have %s", j.Path, what, *j.Equals, show(val)), nil
+		}
+	case j.NotEquals != nil:
+		if val == *j.NotEquals {
+			return false, fmt.Sprintf("want %s of %s to differ from %q, it does not", j.Path, what, *j.NotEquals), nil
+		}
+	case j.EqualsPath != nil || j.NotEqualsPath != nil:
+		ref, want := j.EqualsPath, true
+		if ref == nil {
+			ref, want = j.NotEqualsPath, false
+		}
+		rinfo, _ := ResolveResource(ref.Resource)
+		other := rinfo.Name + "/" + ref.Name
+		oval, ofound, err := getValue(ctx, dyn, ns, ref.Resource, ref.Name, ref.Path)
+		if err != nil {
+			return false, "", err
+		}
+		if !ofound {
+			return false, fmt.Sprintf("%s does not exist", other), nil
+		}
+		if want && val != oval {
+			return false, fmt.Sprintf("want %s of %s (%s) = %s of %s (%s)", j.Path, what, show(val), ref.Path, other, show(oval)), nil
+		}
+		if !want && val == oval {
+			return false, fmt.Sprintf("want %s of %s to differ from %s of %s; both are %s", j.Path, what, ref.Path, other, show(val)), nil
+		}
+	default:
+		return false, "", fmt.Errorf("jsonpath check on %s has no comparison", what)
+	}
+	return true, "", nil
+}
+
+func show(v string) string {
+	if v == "" {
+		return "nothing (field missing or empty)"
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+func evalCount(ctx context.Context, dyn dynamic.Interface, ns string, k *CountCheck) (bool, string, error) {
+	rc, info, err := resourceClient(dyn, ns, k.Resource)
+	if err != nil {
+		return false, "", err
+	}
+	if k.Equals == nil {
+		return false, "", fmt.Errorf("count check on %s has no equals", info.Name)
+	}
+	list, err := rc.List(ctx, metav1.ListOptions{LabelSelector: k.Selector})
+	if err != nil {
+		return false, "", fmt.Errorf("list %s: %v", info.Name, err)
+	}
+	var names []string
+	for i := range list.Items {
+		it := &list.Items[i]
+		if k.Phase != "" {
+			if p, _, _ := unstructured.NestedString(it.Object, "status", "phase"); p != k.Phase {
+				continue
+			}
+		}
+		if k.Ready && !podReady(it) {
+			continue
+		}
+		names = append(names, it.GetName())
+	}
+	if len(names) == *k.Equals {
+		return true, "", nil
+	}
+	var adj []string
+	if k.Ready {
+		adj = append(adj, "ready")
+	}
+	if k.Phase != "" {
+		adj = append(adj, k.Phase)
+	}
+	noun := strings.TrimSpace(strings.Join(adj, " ") + " " + info.Noun)
+	where := ""
+	if k.Selector != "" {
+		where = " matching " + k.Selector
+	}
+	have := fmt.Sprintf("%d", len(names))
+	if len(names) > 0 && len(names) <= 10 {
+		have += " (" + strings.Join(names, ", ") + ")"
+	}
+	return false, fmt.Sprintf("want %d %s%s, have %s", *k.Equals, noun, where, have), nil
+}
+
+// podReady is the StatefulSet controller's notion of a healthy replica: Running, Ready
+// condition True, and not on its way out.
+func podReady(obj *unstructured.Unstructured) bool {
+	if obj.GetDeletionTimestamp() != nil {
+		return false
+	}
+	if p, _, _ := unstructured.NestedString(obj.Object, "status", "phase"); p != "Running" {
+		return false
+	}
+	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if ok && m["type"] == "Ready" {
+			return m["status"] == "True"
+		}
+	}
+	return false
+}

@@ -1,0 +1,333 @@
+package lessons
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/kubetutor/kubetutor/engine"
+)
+
+// A small lesson that passes validation; each case below breaks one thing in it.
+const goodEN = `id: demo
+title: Demo
+summary: A tiny lesson.
+level: beginner
+minutes: 5
+steps:
+  - id: intro
+    title: Intro
+    body: Hello.
+  - id: scale-up
+    title: Scale up
+    body: Scale it.
+    watch: {resource: pods, selector: app=nginx}
+    commands:
+      - kubectl apply -f web.yaml
+      - {cmd: "kubectl get pods -w -l app=nginx", noRun: true}
+      - kubectl scale sts web --replicas=5
+    checks:
+      - desc: web exists
+        jsonpath: {resource: sts, name: web, exists: true}
+      - desc: five ready
+        count: {resource: pods, selector: app=nginx, ready: true, equals: 5}
+    hints: [Scale it., Run kubectl scale.]
+quiz:
+  - question: Why?
+    choices:
+      - {text: "Because", correct: true, why: "It is."}
+      - {text: "No", why: "It is not."}
+`
+
+// goodKO is goodEN with the human text translated.
+var goodKO = strings.NewReplacer(
+	"title: Demo", "title: 데모",
+	"desc: web exists", "desc: web이 있다",
+	"desc: five ready", "desc: 다섯 개 준비",
+	"body: Hello.", "body: 안녕.",
+).Replace(goodEN)
+
+var testManifests = map[string]bool{"web.yaml": true, "web-parallel.yaml": true}
+
+func loadMap(t *testing.T, files map[string]string) (*Library, error) {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for name, body := range files {
+		fsys[name] = &fstest.MapFile{Data: []byte(body)}
+	}
+	return load(fsys, testManifests)
+}
+
+func TestLoadGoodLesson(t *testing.T) {
+	lib, err := loadMap(t, map[string]string{"demo/en.yaml": goodEN, "demo/ko.yaml": goodKO})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	ko, err := lib.Get("demo", "ko_KR.UTF-8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ko.Lang != "ko" || ko.Title != "데모" || ko.Source != "demo/ko.yaml" {
+		t.Errorf("ko lesson = lang %q title %q source %q", ko.Lang, ko.Title, ko.Source)
+	}
+	st := ko.Steps[1]
+	wantAll := []string{"kubectl apply -f web.yaml", "kubectl get pods -w -l app=nginx", "kubectl scale sts web --replicas=5"}
+	if !reflect.DeepEqual(st.Commands, wantAll) {
+		t.Errorf("Commands = %q, want %q", st.Commands, wantAll)
+	}
+	wantRun := []string{"kubectl apply -f web.yaml", "kubectl scale sts web --replicas=5"}
+	if got := st.RunnableCommands(); !reflect.DeepEqual(got, wantRun) {
+		t.Errorf("RunnableCommands = %q, want %q", got, wantRun)
+	}
+	if !st.IsNoRun("kubectl get pods -w -l app=nginx") || st.IsNoRun("kubectl apply -f web.yaml") {
+		t.Error("IsNoRun does not follow the noRun flags")
+	}
+	if c := st.Checks[1].Count; c == nil || c.Equals == nil || *c.Equals != 5 || !c.Ready {
+		t.Errorf("count check decoded as %+v", c)
+	}
+	if fr, _ := lib.Get("demo", "fr"); fr.Lang != "en" {
+		t.Errorf("a missing language should fall back to en, got %q", fr.Lang)
+	}
+	if _, err := lib.Get("nope", "en"); err == nil {
+		t.Error("Get of an unknown lesson should fail")
+	}
+}
+
+func TestLoadRejectsBadFiles(t *testing.T) {
+	repl := func(s string, pairs ...string) string { return strings.NewReplacer(pairs...).Replace(s) }
+	cases := []struct {
+		name string
+		en   string
+		ko   string // "" means goodKO
+		want []string
+	}{
+		{"missing title", repl(goodEN, "title: Demo\n", ""), "", []string{`demo/en.yaml: title: required`}},
+		{"missing step body", repl(goodEN, "    body: Scale it.\n", ""), "", []string{`demo/en.yaml: step "scale-up": body: required`}},
+		{"missing minutes", repl(goodEN, "minutes: 5\n", ""), "", []string{`demo/en.yaml: minutes: required`}},
+		{"bad level", repl(goodEN, "level: beginner", "level: easy"), "", []string{`demo/en.yaml: level: "easy"`}},
+		{"duplicate step id", repl(goodEN, "  - id: scale-up", "  - id: intro"), "", []string{`demo/en.yaml: step "intro": id: duplicate step id`}},
+		{"mismatched step ids", "", repl(goodKO, "  - id: scale-up", "  - id: scale-out"), []string{`demo/ko.yaml: steps: step ids [intro scale-out] differ from demo/en.yaml [intro scale-up]`}},
+		{"unknown resource", "", repl(goodKO, "resource: pods, selector: app=nginx, ready", "resource: podz, selector: app=nginx, ready"), []string{`demo/ko.yaml: step "scale-up": checks[1].count.resource: unknown resource "podz"`}},
+		{"bad selector", repl(goodEN, "selector: app=nginx, ready", "selector: app==nginx==x, ready"), "", []string{`demo/en.yaml: step "scale-up": checks[1].count.selector: bad label selector`}},
+		{"bad watch selector", repl(goodEN, "watch: {resource: pods, selector: app=nginx}", "watch: {resource: pods, selector: 'app in (nginx'}"), "", []string{`demo/en.yaml: step "scale-up": watch.selector: bad label selector`}},
+		{"unknown watch resource", repl(goodEN, "watch: {resource: pods,", "watch: {resource: deployments,"), "", []string{`demo/en.yaml: step "scale-up": watch.resource: unknown resource "deployments"`}},
+		{"missing manifest", repl(goodEN, "-f web.yaml", "-f nope.yaml"), "", []string{`demo/en.yaml: step "scale-up": commands[0]: "kubectl apply -f nope.yaml": -f "nope.yaml" is not an embedded manifest`}},
+		{"missing manifest, --filename=", repl(goodEN, "-f web.yaml", "--filename=nope.yaml"), "", []string{`commands[0]: "kubectl apply --filename=nope.yaml": -f "nope.yaml" is not an embedded manifest`}},
+		{"not kubectl", repl(goodEN, "kubectl scale sts", "oc scale sts"), "", []string{`step "scale-up": commands[2]: "oc scale sts web --replicas=5": commands must start with kubectl`}},
+		{"unterminated quote", repl(goodEN, "--replicas=5\n", "--replicas='5\n"), "", []string{`commands[2]: "kubectl scale sts web --replicas='5": unterminated single quote`}},
+		{"pipe", repl(goodEN, "--replicas=5\n", "--replicas=5 | cat\n"), "", []string{`commands[2]: "kubectl scale sts web --replicas=5 | cat": "|" at column`}},
+		{"bad jsonpath", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.status[", equals: "1"}`), "", []string{`step "scale-up": checks[0].jsonpath.path: bad JSONPath`}},
+		{"jsonpath without braces", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: ".status.replicas", equals: "1"}`), "", []string{`checks[0].jsonpath.path: JSONPath ".status.replicas": wrap the expression in braces`}},
+		{"two comparisons", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equals: "1", notEquals: "2"}`), "", []string{`checks[0].jsonpath: want exactly one of equals, notEquals, equalsPath, notEqualsPath; have 2`}},
+		{"no comparison", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}"}`), "", []string{`checks[0].jsonpath: want exactly one of`}},
+		{"bad equalsPath", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equalsPath: {resource: nodes, name: x, path: "{.b}"}}`), "", []string{`checks[0].jsonpath.equalsPath.resource: unknown resource "nodes"`}},
+		{"both check kinds", repl(goodEN, "{resource: sts, name: web, exists: true}", "{resource: sts, name: web, exists: true}\n        count: {resource: pods, equals: 1}"), "", []string{`checks[0].jsonpath: a check has either jsonpath or count, not both`}},
+		{"no check kind", repl(goodEN, "        jsonpath: {resource: sts, name: web, exists: true}\n", ""), "", []string{`checks[0].jsonpath: a check needs jsonpath or count`}},
+		{"missing desc", repl(goodEN, "desc: web exists", "desc: ''"), "", []string{`step "scale-up": checks[0].desc: required`}},
+		{"count without equals", repl(goodEN, "ready: true, equals: 5", "ready: true"), "", []string{`checks[1].count.equals: required`}},
+		{"ready on pvc", repl(goodEN, "resource: pods, selector: app=nginx, ready", "resource: pvc, selector: app=nginx, ready"), "", []string{`checks[1].count.ready: only pods have readiness`}},
+		{"one hint", repl(goodEN, "hints: [Scale it., Run kubectl scale.]", "hints: [Scale it.]"), "", []string{`step "scale-up": hints: a step with checks needs two hints`}},
+		{"unknown field", repl(goodEN, "    watch: {resource: pods, selector: app=nginx}", "    watch: {resource: pods, selektor: app=nginx}"), "", []string{`demo/en.yaml: `, `unknown field "selektor"`}},
+		{"bad command object", repl(goodEN, `{cmd: "kubectl get pods -w -l app=nginx", noRun: true}`, `{command: "kubectl get pods", noRun: true}`), "", []string{`demo/en.yaml: `, `want a string or {cmd, noRun}`}},
+		{"id differs from folder", repl(goodEN, "id: demo", "id: other"), repl(goodKO, "id: demo", "id: other"), []string{`demo/en.yaml: id: "other" does not match the folder name "demo"`}},
+		{"checks differ across languages", "", repl(goodKO, "ready: true, equals: 5", "ready: true, equals: 4"), []string{`demo/ko.yaml: step "scale-up": checks[1]: differs from demo/en.yaml (only desc may be translated)`}},
+		{"commands differ across languages", "", repl(goodKO, "--replicas=5", "--replicas=4"), []string{`demo/ko.yaml: step "scale-up": commands: differ from demo/en.yaml`}},
+		{"watch differs across languages", "", repl(goodKO, "watch: {resource: pods,", "watch: {resource: pvc,"), []string{`demo/ko.yaml: step "scale-up": watch: `}},
+		{"quiz without a correct choice", repl(goodEN, `correct: true, `, ""), repl(goodKO, `correct: true, `, ""), []string{`demo/en.yaml: quiz[0].choices: no choice is marked correct`}},
+		{"quiz answers differ", "", repl(goodKO, `{text: "Because", correct: true, why: "It is."}`, `{text: "Because", why: "It is."}`), []string{`demo/ko.yaml: quiz[0].choices[0].correct: false differs from demo/en.yaml`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			en, ko := tc.en, tc.ko
+			if en == "" {
+				en = goodEN
+			}
+			if ko == "" {
+				ko = goodKO
+			}
+			_, err := loadMap(t, map[string]string{"demo/en.yaml": en, "demo/ko.yaml": ko})
+			if err == nil {
+				t.Fatalf("load succeeded; want an error containing %q", tc.want)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+			var le *LintError
+			if !errors.As(err, &le) || le.File == "" {
+				t.Errorf("want a *LintError naming the file, got %T: %v", err, err)
+			}
+		})
+	}
+}
+
+func TestLoadNeedsEnglish(t *testing.T) {
+	_, err := loadMap(t, map[string]string{"demo/ko.yaml": goodKO})
+	if err == nil || !strings.Contains(err.Error(), "demo/en.yaml: missing: every lesson needs an English version") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = loadMap(t, map[string]string{"demo/en.yaml": goodEN, "demo/korean.yaml": goodKO})
+	if err == nil || !strings.Contains(err.Error(), "demo/korean.yaml: file name must be a language code") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	bad := strings.NewReplacer("title: Demo\n", "", "-f web.yaml", "-f nope.yaml").Replace(goodEN)
+	_, err := loadMap(t, map[string]string{"demo/en.yaml": bad, "demo/ko.yaml": goodKO})
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, w := range []string{"demo/en.yaml: title: required", `-f "nope.yaml"`, "demo/ko.yaml: step \"scale-up\": commands: differ"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("missing %q in:\n%v", w, err)
+		}
+	}
+}
+
+func TestLoadDir(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "demo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "demo", "en.yaml"), []byte(goodEN), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Stray files and folders without lessons are ignored.
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte("notes"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := LoadDir(dir)
+	if err != nil {
+		t.Fatalf("LoadDir: %v", err)
+	}
+	if got := lib.IDs(); !reflect.DeepEqual(got, []string{"demo"}) {
+		t.Errorf("IDs = %v", got)
+	}
+	if got := lib.Catalog("ko"); len(got) != 1 || got[0].Lang != "en" {
+		t.Errorf("Catalog(ko) = %+v, want the English fallback", got)
+	}
+	if _, err := LoadDir(filepath.Join(dir, "missing")); err == nil {
+		t.Error("LoadDir of a missing directory should fail")
+	}
+}
+
+func TestEmbeddedCatalog(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		ls, err := Catalog(lang)
+		if err != nil {
+			t.Fatalf("Catalog(%s): %v", lang, err)
+		}
+		if len(ls) == 0 {
+			t.Fatalf("Catalog(%s) is empty", lang)
+		}
+		for _, l := range ls {
+			if l.Lang != lang {
+				t.Errorf("%s: Lang = %q, want %q (every embedded lesson has both languages)", l.ID, l.Lang, lang)
+			}
+			if len(l.Quiz) < 3 || len(l.Quiz) > 5 {
+				t.Errorf("%s/%s: %d quiz questions, want 3 to 5", l.ID, lang, len(l.Quiz))
+			}
+		}
+	}
+	l, err := Get("statefulset-basics", "ko")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Title != "스테이트풀셋 기본" {
+		t.Errorf("ko title = %q", l.Title)
+	}
+}
+
+// The Korean lessons use one term per concept, the one in shared/GLOSSARY.md.
+func TestKoreanUsesGlossaryTerms(t *testing.T) {
+	avoid := map[string]string{
+		"스테이트풀 셋":     "스테이트풀셋",
+		"퍼시스턴스볼륨":     "퍼시스턴트볼륨",
+		"퍼시스턴트 볼륨":    "퍼시스턴트볼륨",
+		"퍼시스턴트볼륨 클레임": "퍼시스턴트볼륨클레임",
+		"포드":          "파드",
+		"레플리카 셋":      "레플리카셋",
+	}
+	lib, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range lib.IDs() {
+		l, _ := lib.Get(id, "ko")
+		if l.Lang != "ko" {
+			continue
+		}
+		var text strings.Builder
+		text.WriteString(l.Title + l.Summary)
+		for _, st := range l.Steps {
+			text.WriteString(st.Title + st.Body + strings.Join(st.Hints, ""))
+			for _, c := range st.Checks {
+				text.WriteString(c.Desc)
+			}
+		}
+		for _, q := range l.Quiz {
+			text.WriteString(q.Question)
+			for _, c := range q.Choices {
+				text.WriteString(c.Text + c.Why)
+			}
+		}
+		for bad, good := range avoid {
+			if strings.Contains(text.String(), bad) {
+				t.Errorf("%s: uses %q; the glossary term is %q", l.Source, bad, good)
+			}
+		}
+	}
+}
+
+func TestManifestArgs(t *testing.T) {
+	cases := map[string][]string{
+		"kubectl apply -f web.yaml":                    {"web.yaml"},
+		"kubectl apply --filename web.yaml":            {"web.yaml"},
+		"kubectl apply --filename=a.yaml -f=b.yaml":    {"a.yaml", "b.yaml"},
+		"kubectl apply -fweb.yaml":                     {"web.yaml"},
+		"kubectl get pods -w":                          nil,
+		"kubectl exec web-0 -- tail -f /var/log/x.log": nil,
+	}
+	for line, want := range cases {
+		words, err := engine.SplitCommandLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := manifestArgs(words); !reflect.DeepEqual(got, want) {
+			t.Errorf("manifestArgs(%q) = %q, want %q", line, got, want)
+		}
+	}
+}
+
+func TestResolveResource(t *testing.T) {
+	for name, want := range map[string]string{
+		"pods": "pods", "po": "pods", "pvc": "persistentvolumeclaims", "sts": "statefulsets",
+		"StatefulSets": "statefulsets", "svc": "services", "controllerrevisions": "controllerrevisions",
+		"pv": "persistentvolumes",
+	} {
+		info, ok := ResolveResource(name)
+		if !ok || info.Name != want {
+			t.Errorf("ResolveResource(%q) = %+v, %v; want %s", name, info, ok, want)
+		}
+	}
+	if info, _ := ResolveResource("pv"); info.Namespaced {
+		t.Error("persistentvolumes are cluster-scoped")
+	}
+	if _, ok := ResolveResource("podz"); ok {
+		t.Error("podz resolved")
+	}
+}
+
+func TestNormalizeLang(t *testing.T) {
+	for in, want := range map[string]string{"ko": "ko", "ko_KR.UTF-8": "ko", "en-US": "en", "C": "en", "": "en", "KO": "ko"} {
+		if got := NormalizeLang(in); got != want {
+			t.Errorf("NormalizeLang(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

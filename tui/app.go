@@ -1,0 +1,159 @@
+package tui
+
+import (
+	"context"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// App is the root model. It handles quit, help and resize, and routes everything else: keys
+// and results to the screen that is showing (the menu or a lesson), sizes to both.
+type App struct {
+	opts Options
+	st   *Styles
+	t    text
+	keys AppKeyMap
+	help help.Model
+	md   *markdown
+
+	menu   *menuView
+	lesson *lessonView // nil while the menu shows
+
+	width, height int
+	helpH         int
+}
+
+// New builds the player.
+func New(o Options) *App {
+	if o.Context == nil {
+		o.Context = context.Background()
+	}
+	st := o.Styles
+	if st == nil {
+		s := DefaultStyles(lipgloss.DefaultRenderer())
+		st = &s
+	}
+	t := textFor(o.Lang)
+	h := help.New()
+	h.Styles = st.Help
+	footer := ""
+	if o.Cluster != nil {
+		footer = o.Cluster.Label() + " · " + t.Namespace + " " + o.Cluster.Namespace()
+	}
+	profile := lipgloss.ColorProfile()
+	if st.renderer != nil {
+		profile = st.renderer.ColorProfile()
+	}
+	return &App{
+		opts: o, st: st, t: t, keys: DefaultAppKeyMap(t), help: h,
+		md:   newMarkdown(o.MarkdownStyle, profile),
+		menu: newMenuView(st, t, o.Lessons, footer),
+	}
+}
+
+// Init implements tea.Model; the menu has nothing to load.
+func (a *App) Init() tea.Cmd { return nil }
+
+// Close stops the open lesson's jobs. main calls it after Run returns, for the case where the
+// program ended without a quit key (a signal, a killed program).
+func (a *App) Close() {
+	if a.lesson != nil {
+		a.lesson.close()
+	}
+}
+
+// Update implements tea.Model.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		a.help.Width = msg.Width
+		a.resize(true)
+		return a, nil
+	case tea.KeyMsg:
+		switch {
+		case msg.Type == tea.KeyCtrlC, key.Matches(msg, a.keys.Quit):
+			a.Close()
+			return a, tea.Quit
+		case key.Matches(msg, a.keys.Help):
+			a.help.ShowAll = !a.help.ShowAll
+			a.resize(true)
+			return a, nil
+		}
+	case startLessonMsg:
+		if msg.index < 0 || msg.index >= len(a.opts.Lessons) {
+			return a, nil
+		}
+		a.Close()
+		a.lesson = newLessonView(a.opts.Context, a.st, a.t, a.md, a.opts.Cluster, a.opts.Evaluate, a.opts.Lessons[msg.index])
+		a.resize(true)
+		return a, a.lesson.Init()
+	case backToMenuMsg:
+		a.Close()
+		a.lesson = nil
+		a.resize(true)
+		return a, nil
+	}
+
+	if a.lesson != nil {
+		cmd = a.lesson.Update(msg)
+	} else {
+		cmd = a.menu.Update(msg)
+	}
+	// Enabling or disabling a binding can change the full help's height.
+	a.resize(false)
+	return a, cmd
+}
+
+func (a *App) screenKeys() help.KeyMap {
+	if a.lesson != nil {
+		return withGlobal{a.lesson.keys, a.keys}
+	}
+	return withGlobal{a.menu.keys, a.keys}
+}
+
+func (a *App) helpView() string {
+	return a.help.View(a.screenKeys())
+}
+
+// resize gives the screens the window minus the help lines; without force it does so only
+// when the help's height changed.
+func (a *App) resize(force bool) {
+	if a.width <= 0 || a.height <= 0 {
+		return // no WindowSizeMsg yet: nothing to size
+	}
+	h := lipgloss.Height(a.helpView())
+	if !force && h == a.helpH {
+		return
+	}
+	a.helpH = h
+	screenH := max(0, a.height-h)
+	a.menu.setSize(a.width, screenH)
+	if a.lesson != nil {
+		a.lesson.setSize(a.width, screenH)
+	}
+}
+
+// View implements tea.Model. The frame is always exactly the window's size, so Bubble Tea
+// never scrolls the top off.
+func (a *App) View() string {
+	if a.width <= 0 || a.height <= 0 {
+		return ""
+	}
+	var screen string
+	if a.lesson != nil {
+		screen = a.lesson.View()
+	} else {
+		screen = a.menu.View()
+	}
+	hv := a.helpView()
+	screenH := max(0, a.height-lipgloss.Height(hv))
+	if screenH == 0 {
+		return fit(hv, a.width, a.height)
+	}
+	return fit(fit(screen, a.width, screenH)+"\n"+hv, a.width, a.height)
+}

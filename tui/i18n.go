@@ -1,0 +1,110 @@
+package tui
+
+import "strings"
+
+// text is the player's own wording in one language. Lesson content comes translated from
+// the catalog; these are only the frame's words.
+type text struct {
+	MenuTitle   string
+	MenuHint    string
+	NoLessons   string
+	Minutes     string // fmt with minutes
+	Levels      map[string]string
+	StepTitle   string // fmt: n, m, title
+	Watch       string // pane header prefix
+	Output      string
+	NoOutput    string
+	Running     string
+	Stopped     string
+	Loading     string
+	NoResources string
+	NoWatch     string
+	WatchEnded  string
+	ShownInPane string // suffix of a noRun command
+	Hint        string // fmt: n, m
+	Namespace   string
+	Speed       string
+	Paused      string
+	Step        string // fmt: n, m
+	Done        string
+	Checking    string
+	NoChecks    string
+	ExitStatus  string // fmt: code
+
+	// key help
+	KeyRun, KeyNext, KeyPrev, KeyHint, KeyFocus, KeyScroll, KeyPage, KeyStop, KeyBack string
+	KeyUp, KeyDown, KeyStart, KeyHelp, KeyQuit                                        string
+}
+
+var texts = map[string]text{
+	"en": {
+		MenuTitle:   "kubetutor — StatefulSet lessons",
+		MenuHint:    "Pick a lesson and press Enter.",
+		NoLessons:   "No lessons found.",
+		Minutes:     "%d min",
+		Levels:      map[string]string{"beginner": "beginner", "intermediate": "intermediate", "advanced": "advanced"},
+		StepTitle:   "Step %d/%d: %s",
+		Watch:       "Watch",
+		Output:      "Output",
+		NoOutput:    "Press Enter to run the highlighted command.",
+		Running:     "running…",
+		Stopped:     "(stopped)",
+		Loading:     "loading…",
+		NoResources: "No resources found.",
+		NoWatch:     "This step watches nothing.",
+		WatchEnded:  "watch ended",
+		ShownInPane: "(the watch pane shows this)",
+		Hint:        "Hint %d/%d",
+		Namespace:   "ns",
+		Speed:       "speed",
+		Paused:      "paused",
+		Step:        "step %d/%d",
+		Done:        "done",
+		Checking:    "checking…",
+		NoChecks:    "nothing to check",
+		ExitStatus:  "exit status %d",
+		KeyRun:      "run command", KeyNext: "next step", KeyPrev: "prev step", KeyHint: "hint",
+		KeyFocus: "switch pane", KeyScroll: "scroll", KeyPage: "page", KeyStop: "stop command",
+		KeyBack: "lessons", KeyUp: "up", KeyDown: "down", KeyStart: "start", KeyHelp: "help",
+		KeyQuit: "quit",
+	},
+	"ko": {
+		MenuTitle:   "kubetutor — 스테이트풀셋 레슨",
+		MenuHint:    "레슨을 고르고 Enter를 누르세요.",
+		NoLessons:   "레슨이 없습니다.",
+		Minutes:     "%d분",
+		Levels:      map[string]string{"beginner": "초급", "intermediate": "중급", "advanced": "고급"},
+		StepTitle:   "%d/%d단계: %s",
+		Watch:       "감시",
+		Output:      "출력",
+		NoOutput:    "Enter를 눌러 강조된 명령을 실행하세요.",
+		Running:     "실행 중…",
+		Stopped:     "(중지됨)",
+		Loading:     "불러오는 중…",
+		NoResources: "리소스가 없습니다.",
+		NoWatch:     "이 단계는 감시하는 리소스가 없습니다.",
+		WatchEnded:  "감시 종료",
+		ShownInPane: "(감시 창에 표시됨)",
+		Hint:        "힌트 %d/%d",
+		Namespace:   "네임스페이스",
+		Speed:       "속도",
+		Paused:      "일시 정지",
+		Step:        "%d/%d단계",
+		Done:        "완료",
+		Checking:    "확인 중…",
+		NoChecks:    "확인할 항목 없음",
+		ExitStatus:  "종료 코드 %d",
+		KeyRun:      "명령 실행", KeyNext: "다음 단계", KeyPrev: "이전 단계", KeyHint: "힌트",
+		KeyFocus: "창 전환", KeyScroll: "스크롤", KeyPage: "페이지", KeyStop: "명령 중지",
+		KeyBack: "레슨 목록", KeyUp: "위", KeyDown: "아래", KeyStart: "시작", KeyHelp: "도움말",
+		KeyQuit: "종료",
+	},
+}
+
+// textFor picks the wording for a language or locale ("ko_KR.UTF-8" → ko), English otherwise.
+func textFor(lang string) text {
+	if strings.HasPrefix(strings.ToLower(lang), "ko") {
+		return texts["ko"]
+	}
+	return texts["en"]
+}

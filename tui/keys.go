@@ -1,0 +1,95 @@
+package tui
+
+import (
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// AppKeyMap holds the keys that work on every screen.
+type AppKeyMap struct {
+	Help key.Binding
+	Quit key.Binding // q and ctrl+c; ctrl+c is never disabled
+}
+
+// DefaultAppKeyMap returns the global bindings.
+func DefaultAppKeyMap(t text) AppKeyMap {
+	return AppKeyMap{
+		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", t.KeyHelp)),
+		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", t.KeyQuit)),
+	}
+}
+
+// MenuKeyMap holds the lesson menu's bindings.
+type MenuKeyMap struct {
+	Up, Down, Start key.Binding
+}
+
+// DefaultMenuKeyMap returns the menu bindings.
+func DefaultMenuKeyMap(t text) MenuKeyMap {
+	return MenuKeyMap{
+		Up:    key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", t.KeyUp)),
+		Down:  key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", t.KeyDown)),
+		Start: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", t.KeyStart)),
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k MenuKeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Down, k.Start} }
+
+// FullHelp implements help.KeyMap.
+func (k MenuKeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+
+// LessonKeyMap holds the lesson view's bindings. The view disables the ones that would do
+// nothing right now, so the help line never offers a dead key.
+type LessonKeyMap struct {
+	Run, Stop, Next, Prev, Hint key.Binding
+	Focus                       key.Binding
+	Up, Down, PageUp, PageDown  key.Binding
+	Back                        key.Binding
+}
+
+// DefaultLessonKeyMap returns the lesson view bindings.
+func DefaultLessonKeyMap(t text) LessonKeyMap {
+	return LessonKeyMap{
+		Run:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", t.KeyRun)),
+		Stop:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", t.KeyStop)),
+		Next:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", t.KeyNext)),
+		Prev:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", t.KeyPrev)),
+		Hint:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", t.KeyHint)),
+		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", t.KeyFocus)),
+		Up:       key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", t.KeyUp)),
+		Down:     key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", t.KeyDown)),
+		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", t.KeyPage+" ↑")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", t.KeyPage+" ↓")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", t.KeyBack)),
+	}
+}
+
+// ShortHelp implements help.KeyMap. It keeps to the keys of the lesson's flow so that ? and
+// q still fit on an 80-column line; the full help has the rest.
+func (k LessonKeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Run, k.Stop, k.Next, k.Prev, k.Hint}
+}
+
+// FullHelp implements help.KeyMap.
+func (k LessonKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Run, k.Stop, k.Hint},
+		{k.Next, k.Prev, k.Back},
+		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown},
+	}
+}
+
+// withGlobal appends the global keys to a screen's help.
+type withGlobal struct {
+	screen help.KeyMap
+	app    AppKeyMap
+}
+
+func (w withGlobal) ShortHelp() []key.Binding {
+	return append(append([]key.Binding(nil), w.screen.ShortHelp()...), w.app.Help, w.app.Quit)
+}
+
+func (w withGlobal) FullHelp() [][]key.Binding {
+	return append(append([][]key.Binding(nil), w.screen.FullHelp()...), []key.Binding{w.app.Help, w.app.Quit})
+}

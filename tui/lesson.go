@@ -1,0 +1,535 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/lessons"
+)
+
+// checkInterval is how often a step's checks are re-evaluated, so a step completes even when
+// the learner acts from their own terminal.
+const checkInterval = 500 * time.Millisecond
+
+// evalTimeout bounds one evaluation of a step's checks.
+const evalTimeout = 10 * time.Second
+
+// wideWidth is the width from which the watch pane sits beside the step instead of below it.
+const wideWidth = 100
+
+type focusID int
+
+const (
+	focusStep focusID = iota
+	focusWatch
+	focusOutput
+	focusCount
+)
+
+// stepState is what the learner has done in one step; it survives moving between steps.
+type stepState struct {
+	ran     []bool
+	hints   int
+	done    bool
+	checked bool
+	results []lessons.CheckResult
+}
+
+// lessonView plays one lesson. It owns every async job it starts (watch, commands, check
+// ticks) through ctx, which close cancels.
+type lessonView struct {
+	st   *Styles
+	t    text
+	keys LessonKeyMap
+
+	cluster  Cluster
+	evaluate Evaluator
+	lesson   lessons.Lesson
+	label    string
+	ns       string
+	speed    string // "" on a real cluster
+
+	gen    int64
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	step   int
+	states []stepState
+
+	running    bool
+	runCancel  context.CancelFunc
+	evaluating bool
+	evalAgain  bool
+
+	focus  focusID
+	stepP  *stepPane
+	watchP *watchPane
+	outP   *outputPane
+	rects  [focusCount]rect
+
+	width, height int
+}
+
+func newLessonView(parent context.Context, st *Styles, t text, md *markdown, c Cluster, eval Evaluator, l lessons.Lesson) *lessonView {
+	ctx, cancel := context.WithCancel(parent)
+	v := &lessonView{
+		st: st, t: t, keys: DefaultLessonKeyMap(t),
+		cluster: c, evaluate: eval, lesson: normalizeLesson(l),
+		gen: nextGen(), ctx: ctx, cancel: cancel,
+		stepP: newStepPane(st, t, md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
+	}
+	if c != nil {
+		v.label, v.ns = c.Label(), c.Namespace()
+		if sim := c.Sim(); sim != nil {
+			v.speed = fmt.Sprintf("%s %g×", t.Speed, sim.Speed())
+			if sim.Paused() {
+				v.speed = t.Paused
+			}
+		}
+	}
+	v.states = make([]stepState, len(v.lesson.Steps))
+	for i, s := range v.lesson.Steps {
+		v.states[i].ran = make([]bool, len(s.Cmds))
+	}
+	return v
+}
+
+// normalizeLesson fills Cmds from Commands for lessons built without the catalog loader.
+func normalizeLesson(l lessons.Lesson) lessons.Lesson {
+	steps := make([]lessons.Step, len(l.Steps))
+	for i, s := range l.Steps {
+		if len(s.Cmds) == 0 && len(s.Commands) > 0 {
+			s.Cmds = make([]lessons.Command, len(s.Commands))
+			for j, c := range s.Commands {
+				s.Cmds[j] = lessons.Command{Line: c}
+			}
+		}
+		steps[i] = s
+	}
+	l.Steps = steps
+	return l
+}
+
+// Init opens the first step and starts the check tick loop.
+func (v *lessonView) Init() tea.Cmd {
+	return tea.Batch(v.goStep(0), v.tick())
+}
+
+// close cancels every job the view started. Safe to call twice.
+func (v *lessonView) close() {
+	v.watchP.stop()
+	v.cancel()
+}
+
+func (v *lessonView) tick() tea.Cmd {
+	gen := v.gen
+	return tea.Tick(checkInterval, func(t time.Time) tea.Msg { return tickMsg{gen: gen, time: t} })
+}
+
+func (v *lessonView) cur() lessons.Step {
+	if len(v.lesson.Steps) == 0 {
+		return lessons.Step{}
+	}
+	return v.lesson.Steps[v.step]
+}
+
+// goStep shows step i, moves the watch if the step watches something else, and evaluates.
+func (v *lessonView) goStep(i int) tea.Cmd {
+	if len(v.lesson.Steps) == 0 {
+		return nil
+	}
+	v.step = clamp(i, 0, len(v.lesson.Steps)-1)
+	s := v.cur()
+	if len(s.Checks) == 0 {
+		// Nothing to verify: reading the step is doing it.
+		v.states[v.step].done = true
+	}
+	v.syncStep()
+	v.stepP.view.GotoTop()
+	return tea.Batch(v.watchP.start(v.ctx, v.cluster, s.Watch), v.evalNow())
+}
+
+// syncStep copies the current step's state into the step pane and the key map.
+func (v *lessonView) syncStep() {
+	s := v.cur()
+	stt := &v.states[v.step]
+	p := v.stepP
+	p.title = fmt.Sprintf(v.t.StepTitle, v.step+1, len(v.lesson.Steps), s.Title)
+	p.done = stt.done
+	p.body = s.Body
+	p.hints = s.Hints
+	p.shown = stt.hints
+	p.cmds = s.Cmds
+	p.ran = stt.ran
+	p.next = v.nextCmd()
+	p.running = v.running
+	p.refresh()
+	v.updateKeys()
+}
+
+// nextCmd is the first runnable command of the step not yet run successfully.
+func (v *lessonView) nextCmd() int {
+	s := v.cur()
+	for i, c := range s.Cmds {
+		if !c.NoRun && !v.states[v.step].ran[i] {
+			return i
+		}
+	}
+	return -1
+}
+
+// updateKeys enables exactly the bindings that do something now.
+func (v *lessonView) updateKeys() {
+	n := len(v.lesson.Steps)
+	v.keys.Run.SetEnabled(!v.running && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
+	v.keys.Stop.SetEnabled(v.running)
+	v.keys.Next.SetEnabled(v.step < n-1)
+	v.keys.Prev.SetEnabled(v.step > 0)
+	v.keys.Hint.SetEnabled(n > 0 && v.states[v.step].hints < len(v.cur().Hints))
+}
+
+// evalNow starts one evaluation of the current step's checks unless one is in flight, in
+// which case another runs when it returns.
+func (v *lessonView) evalNow() tea.Cmd {
+	s := v.cur()
+	if v.evaluate == nil || len(s.Checks) == 0 {
+		return nil
+	}
+	if v.evaluating {
+		v.evalAgain = true
+		return nil
+	}
+	v.evaluating = true
+	ctx, gen, step, eval := v.ctx, v.gen, v.step, v.evaluate
+	return func() tea.Msg {
+		ectx, cancel := context.WithTimeout(ctx, evalTimeout)
+		defer cancel()
+		res := eval(ectx, s)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return checksMsg{gen: gen, step: step, results: res}
+	}
+}
+
+// runNext runs the highlighted command in a Cmd; its output comes back as cmdDoneMsg.
+func (v *lessonView) runNext() tea.Cmd {
+	idx := v.nextCmd()
+	if idx < 0 || v.running || v.cluster == nil {
+		return nil
+	}
+	line := v.cur().Cmds[idx].Line
+	ctx, cancel := context.WithCancel(v.ctx)
+	v.running, v.runCancel = true, cancel
+	v.outP.start(line)
+	v.syncStep()
+	c, gen, step := v.cluster, v.gen, v.step
+	return func() tea.Msg {
+		defer cancel()
+		var buf syncBuffer
+		err := c.RunKubectl(ctx, line, nil, &buf, &buf)
+		return cmdDoneMsg{gen: gen, step: step, cmd: idx, line: line, output: buf.String(), err: err}
+	}
+}
+
+// syncBuffer lets stdout and stderr share one buffer so the output keeps kubectl's order.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (v *lessonView) errText(err error) string {
+	var ke *engine.KubectlError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &ke):
+		return fmt.Sprintf(v.t.ExitStatus, ke.Code)
+	case errors.Is(err, context.Canceled):
+		return v.t.Stopped
+	}
+	return err.Error()
+}
+
+// Update handles the view's keys and the results of its own jobs; results of another visit
+// (an older gen) are dropped.
+func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return v.handleKey(msg)
+	case tea.MouseMsg:
+		v.handleMouse(msg)
+	case tickMsg:
+		if msg.gen != v.gen {
+			return nil
+		}
+		return tea.Batch(v.evalNow(), v.tick())
+	case checksMsg:
+		if msg.gen != v.gen {
+			return nil
+		}
+		v.evaluating = false
+		stt := &v.states[msg.step]
+		stt.results, stt.checked = msg.results, true
+		if lessons.Passed(msg.results) {
+			stt.done = true // done stays done, even if the learner moves on and state changes
+		}
+		v.syncStep()
+		if v.evalAgain {
+			v.evalAgain = false
+			return v.evalNow()
+		}
+	case cmdDoneMsg:
+		if msg.gen != v.gen {
+			return nil
+		}
+		v.running = false
+		if v.runCancel != nil {
+			v.runCancel()
+			v.runCancel = nil
+		}
+		if msg.err == nil {
+			v.states[msg.step].ran[msg.cmd] = true
+		}
+		v.outP.finish(msg.output, v.errText(msg.err))
+		v.syncStep()
+		return v.evalNow()
+	case watchStartedMsg:
+		return v.watchP.handleStarted(msg)
+	case watchBatchMsg:
+		return v.watchP.handleBatch(msg)
+	case watchRetryMsg:
+		return v.watchP.handleRetry(msg)
+	}
+	return nil
+}
+
+func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := v.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		v.close()
+		return func() tea.Msg { return backToMenuMsg{} }
+	case key.Matches(msg, k.Run):
+		return v.runNext()
+	case key.Matches(msg, k.Stop):
+		if v.runCancel != nil {
+			v.runCancel()
+		}
+	case key.Matches(msg, k.Next):
+		return v.goStep(v.step + 1)
+	case key.Matches(msg, k.Prev):
+		return v.goStep(v.step - 1)
+	case key.Matches(msg, k.Hint):
+		v.states[v.step].hints++
+		v.syncStep()
+		v.stepP.view.GotoBottom()
+	case key.Matches(msg, k.Focus):
+		v.setFocus((v.focus + 1) % focusCount)
+	case key.Matches(msg, k.Up):
+		v.scroll(v.focus, scrollUp)
+	case key.Matches(msg, k.Down):
+		v.scroll(v.focus, scrollDown)
+	case key.Matches(msg, k.PageUp):
+		v.scroll(v.focus, scrollPageUp)
+	case key.Matches(msg, k.PageDown):
+		v.scroll(v.focus, scrollPageDown)
+	}
+	return nil
+}
+
+// handleMouse scrolls the pane under the pointer.
+func (v *lessonView) handleMouse(msg tea.MouseMsg) {
+	if msg.Action != tea.MouseActionPress {
+		return
+	}
+	var a scrollAction
+	switch msg.Button {
+	case tea.MouseButtonWheelUp:
+		a = scrollWheelUp
+	case tea.MouseButtonWheelDown:
+		a = scrollWheelDown
+	default:
+		return
+	}
+	for f, r := range v.rects {
+		if r.contains(msg.X, msg.Y) {
+			v.scroll(focusID(f), a)
+			return
+		}
+	}
+}
+
+func (v *lessonView) scroll(f focusID, a scrollAction) {
+	switch f {
+	case focusStep:
+		scrollBy(&v.stepP.view, a)
+	case focusWatch:
+		scrollBy(&v.watchP.view, a)
+	case focusOutput:
+		scrollBy(&v.outP.view, a)
+	}
+}
+
+func (v *lessonView) setFocus(f focusID) {
+	v.focus = f
+	v.stepP.focused = f == focusStep
+	v.watchP.focused = f == focusWatch
+	v.outP.focused = f == focusOutput
+}
+
+// setSize lays the panes out in w×h cells, the status line included.
+func (v *lessonView) setSize(w, h int) {
+	v.width, v.height = w, h
+	v.setFocus(v.focus)
+	bodyH := max(0, h-lipgloss.Height(v.statusView()))
+	if w >= wideWidth {
+		outH := clamp(bodyH/4, min(3, bodyH), 12)
+		topH := bodyH - outH
+		// The watch gets the larger share: text rewraps, kubectl tables do not.
+		lw := w * 9 / 20
+		rw := w - lw - 1
+		v.rects[focusStep] = rect{0, 0, lw, topH}
+		v.rects[focusWatch] = rect{lw + 1, 0, rw, topH}
+		v.rects[focusOutput] = rect{0, topH, w, outH}
+	} else {
+		stepH := bodyH * 9 / 20
+		rest := bodyH - stepH
+		watchH := rest * 2 / 3
+		v.rects[focusStep] = rect{0, 0, w, stepH}
+		v.rects[focusWatch] = rect{0, stepH, w, watchH}
+		v.rects[focusOutput] = rect{0, stepH + watchH, w, rest - watchH}
+	}
+	v.stepP.setSize(v.rects[focusStep].w, v.rects[focusStep].h)
+	v.watchP.setSize(v.rects[focusWatch].w, v.rects[focusWatch].h)
+	v.outP.setSize(v.rects[focusOutput].w, v.rects[focusOutput].h)
+}
+
+// checkState is the status line's verdict on the current step.
+func (v *lessonView) checkState() (string, bool) {
+	if len(v.lesson.Steps) == 0 {
+		return "", false
+	}
+	stt := v.states[v.step]
+	switch {
+	case stt.done:
+		return "✓ " + v.t.Done, true
+	case len(v.cur().Checks) == 0:
+		return v.t.NoChecks, false
+	case !stt.checked:
+		return "○ " + v.t.Checking, false
+	}
+	for _, r := range stt.results {
+		if !r.OK {
+			s := "○ " + r.Desc
+			if r.Detail != "" {
+				s += ": " + r.Detail
+			}
+			return s, false
+		}
+	}
+	return "○ " + v.t.Checking, false
+}
+
+func (v *lessonView) statusView() string {
+	var check string
+	if s, ok := v.checkState(); s != "" {
+		if ok {
+			check = v.st.StatusCheckOK.Render(s)
+		} else {
+			check = v.st.StatusPending.Render(s)
+		}
+	}
+	step := ""
+	if n := len(v.lesson.Steps); n > 0 {
+		step = v.st.StatusBar.Render(fmt.Sprintf(v.t.Step, v.step+1, n))
+	}
+	ns, speed := "", ""
+	if v.ns != "" {
+		ns = v.st.StatusBar.Render(v.t.Namespace + " " + v.ns)
+	}
+	if v.speed != "" {
+		speed = v.st.StatusBar.Render(v.speed)
+	}
+	label := v.st.StatusCluster.Render(v.label)
+	// On a narrow terminal the check's verdict matters most: drop the namespace, then the
+	// speed, then the cluster name before cutting it.
+	candidates := [][]string{
+		{label, ns, speed, step, check},
+		{label, speed, step, check},
+		{label, step, check},
+		{step, check},
+	}
+	var line string
+	for _, parts := range candidates {
+		var keep []string
+		for _, p := range parts {
+			if p != "" {
+				keep = append(keep, p)
+			}
+		}
+		line = v.st.StatusBar.Render(" ") + strings.Join(keep, v.st.StatusBar.Render(" · "))
+		if lipgloss.Width(line) <= v.width {
+			break
+		}
+	}
+	line = truncate(line, v.width)
+	if pad := v.width - lipgloss.Width(line); pad > 0 {
+		line += v.st.StatusBar.Render(strings.Repeat(" ", pad))
+	}
+	return line
+}
+
+// View draws the panes and the status line in exactly width×height cells.
+func (v *lessonView) View() string {
+	if v.width <= 0 || v.height <= 0 {
+		return ""
+	}
+	var body string
+	if v.width >= wideWidth {
+		r := v.rects[focusStep]
+		sepCol := strings.TrimSuffix(strings.Repeat(v.st.Separator.Render("│")+"\n", r.h), "\n")
+		top := lipgloss.JoinHorizontal(lipgloss.Top, v.stepP.View(), sepCol, v.watchP.View())
+		body = joinNonEmpty(top, v.outP.View())
+	} else {
+		body = joinNonEmpty(v.stepP.View(), v.watchP.View(), v.outP.View())
+	}
+	status := v.statusView()
+	bodyH := max(0, v.height-lipgloss.Height(status))
+	if bodyH == 0 {
+		return fit(status, v.width, v.height)
+	}
+	return fit(fit(body, v.width, bodyH)+"\n"+status, v.width, v.height)
+}
+
+func joinNonEmpty(parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if p != "" {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, "\n")
+}

@@ -1,0 +1,385 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/lessons"
+)
+
+// maxStream bounds the event stream the watch pane keeps.
+const maxStream = 500
+
+// watchRetry is how long the pane waits before opening a watch again after it failed to open.
+const watchRetry = 2 * time.Second
+
+// maxBatch bounds how many ready events one message carries, so a flood still lets the UI
+// breathe between batches.
+const maxBatch = 256
+
+// watchPane shows one watched resource twice: a table updated in place (one row per object)
+// above the raw event stream as `kubectl get -w` prints it.
+type watchPane struct {
+	st *Styles
+	t  text
+
+	spec    lessons.Watch
+	gen     int64
+	ctx     context.Context
+	cancel  context.CancelFunc
+	cluster Cluster
+	ch      <-chan engine.TableEvent
+	loaded  bool
+	ended   bool
+	lastErr string
+
+	columns []string
+	rows    map[string][]string
+	stream  [][]string
+
+	view          viewport.Model // the event stream
+	width, height int
+	focused       bool
+}
+
+func newWatchPane(st *Styles, t text) *watchPane {
+	return &watchPane{st: st, t: t, rows: map[string][]string{}, view: viewport.New(0, 0)}
+}
+
+// start replaces the current watch (if the spec changed) and returns the Cmd that opens the
+// new one. The watch lives until stop or until parent ends.
+func (w *watchPane) start(parent context.Context, c Cluster, spec lessons.Watch) tea.Cmd {
+	if w.gen != 0 && spec == w.spec {
+		return nil
+	}
+	w.stop()
+	w.spec = spec
+	w.gen = nextGen()
+	w.ch, w.loaded, w.ended, w.lastErr = nil, false, false, ""
+	w.columns, w.rows, w.stream = nil, map[string][]string{}, nil
+	w.cluster = c
+	w.refresh()
+	if spec.Resource == "" || c == nil {
+		return nil
+	}
+	w.ctx, w.cancel = context.WithCancel(parent)
+	return w.open()
+}
+
+// open asks the cluster for the watch in a Cmd (opening resolves the resource through
+// discovery, which is network I/O).
+func (w *watchPane) open() tea.Cmd {
+	ctx, gen, c, spec := w.ctx, w.gen, w.cluster, w.spec
+	return func() tea.Msg {
+		ch, err := c.WatchTable(ctx, spec.Resource, spec.Selector)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return watchStartedMsg{gen: gen, ch: ch, err: err}
+	}
+}
+
+// stop ends the watch; its pending Cmd returns nil once the context is done.
+func (w *watchPane) stop() {
+	if w.cancel != nil {
+		w.cancel()
+	}
+	w.ctx, w.cancel = nil, nil
+}
+
+// waitWatch waits for one event, then takes whatever else is already queued, so a burst of
+// controller activity is one message and one redraw. It is re-armed after every batch.
+func waitWatch(ctx context.Context, gen int64, ch <-chan engine.TableEvent) tea.Cmd {
+	return func() tea.Msg {
+		var first engine.TableEvent
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return nil
+		case first, ok = <-ch:
+			if !ok {
+				return watchBatchMsg{gen: gen, ended: true}
+			}
+		}
+		batch := []engine.TableEvent{first}
+		for len(batch) < maxBatch {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					return watchBatchMsg{gen: gen, events: batch, ended: true}
+				}
+				batch = append(batch, ev)
+			default:
+				return watchBatchMsg{gen: gen, events: batch}
+			}
+		}
+		return watchBatchMsg{gen: gen, events: batch}
+	}
+}
+
+// rearm waits for the next batch of the running watch.
+func (w *watchPane) rearm() tea.Cmd {
+	if w.ch == nil || w.ended || w.ctx == nil {
+		return nil
+	}
+	return waitWatch(w.ctx, w.gen, w.ch)
+}
+
+func (w *watchPane) handleStarted(msg watchStartedMsg) tea.Cmd {
+	if msg.gen != w.gen {
+		return nil
+	}
+	if msg.err != nil {
+		// Opening can fail while the cluster is still starting (discovery not ready): say
+		// so and try again, until the step's watch goes away.
+		w.lastErr = msg.err.Error()
+		w.refresh()
+		gen := w.gen
+		return tea.Tick(watchRetry, func(time.Time) tea.Msg { return watchRetryMsg{gen: gen} })
+	}
+	w.ch = msg.ch
+	return w.rearm()
+}
+
+func (w *watchPane) handleRetry(msg watchRetryMsg) tea.Cmd {
+	if msg.gen != w.gen || w.ctx == nil || w.ctx.Err() != nil || w.ch != nil {
+		return nil
+	}
+	return w.open()
+}
+
+func (w *watchPane) handleBatch(msg watchBatchMsg) tea.Cmd {
+	if msg.gen != w.gen {
+		return nil
+	}
+	for _, ev := range msg.events {
+		w.apply(ev)
+	}
+	if msg.ended {
+		w.ended = true
+	}
+	w.refresh()
+	return w.rearm()
+}
+
+// apply folds one event into the table and the stream.
+func (w *watchPane) apply(ev engine.TableEvent) {
+	if len(ev.Columns) > 0 {
+		w.columns = append(w.columns[:0:0], ev.Columns...)
+	}
+	switch ev.Type {
+	case "ERROR":
+		if ev.Err != nil {
+			w.lastErr = ev.Err.Error()
+		} else {
+			w.lastErr = "watch error"
+		}
+		return
+	case "RESYNC":
+		w.rows = map[string][]string{}
+		return
+	}
+	w.lastErr = ""
+	w.loaded = true
+	if ev.Name == "" {
+		return // the empty-list marker
+	}
+	cells := append([]string(nil), ev.Cells...)
+	if ev.Type == "DELETED" {
+		delete(w.rows, ev.Name)
+	} else {
+		w.rows[ev.Name] = cells
+	}
+	w.stream = append(w.stream, cells)
+	if len(w.stream) > maxStream {
+		w.stream = append([][]string(nil), w.stream[len(w.stream)-maxStream:]...)
+	}
+}
+
+func (w *watchPane) setSize(width, height int) {
+	w.width, w.height = width, height
+	w.refresh()
+}
+
+// layout splits the pane's height below its header: table first, then a label line, then
+// the stream, which gets what is left.
+func (w *watchPane) layout() (tableH, labelH, streamH int) {
+	avail := max(0, w.height-1)
+	if avail < 3 {
+		return avail, 0, 0
+	}
+	want := 1 + max(1, len(w.rows))
+	if w.lastErr != "" {
+		want++
+	}
+	tableH = clamp(want, 1, max(1, avail*3/5))
+	labelH = 1
+	streamH = avail - tableH - labelH
+	return tableH, labelH, streamH
+}
+
+// refresh rebuilds the stream viewport after data or size changed, keeping the reader's
+// scroll position unless they were following the newest line.
+func (w *watchPane) refresh() {
+	_, _, streamH := w.layout()
+	follow := w.view.AtBottom() || w.view.TotalLineCount() == 0
+	w.view.Width, w.view.Height = max(0, w.width), streamH
+	w.view.SetContent(w.streamText())
+	if follow {
+		w.view.GotoBottom()
+	}
+}
+
+func (w *watchPane) statusIndex() int {
+	for i, c := range w.columns {
+		if c == "STATUS" {
+			return i
+		}
+	}
+	return -1
+}
+
+// formatRows aligns cells into columns three spaces apart, as kubectl's tabwriter does, and
+// colours the STATUS cell.
+func (w *watchPane) formatRows(header []string, rows [][]string) []string {
+	widths := make([]int, len(header))
+	for i, h := range header {
+		widths[i] = lipgloss.Width(h)
+	}
+	for _, r := range rows {
+		for i := 0; i < len(r) && i < len(widths); i++ {
+			widths[i] = max(widths[i], lipgloss.Width(r[i]))
+		}
+	}
+	status := w.statusIndex()
+	line := func(cells []string, head bool) string {
+		var b strings.Builder
+		for i := 0; i < len(widths); i++ {
+			cell := ""
+			if i < len(cells) {
+				cell = cells[i]
+			}
+			pad := ""
+			if i < len(widths)-1 {
+				pad = strings.Repeat(" ", widths[i]-lipgloss.Width(cell)+3)
+			}
+			switch {
+			case head:
+				b.WriteString(w.st.TableHeader.Render(cell))
+			case i == status:
+				if s, ok := w.st.statusStyle(cell); ok {
+					cell = s.Render(cell)
+				}
+				b.WriteString(cell)
+			default:
+				b.WriteString(cell)
+			}
+			b.WriteString(pad)
+		}
+		return strings.TrimRight(b.String(), " ")
+	}
+	out := []string{line(header, true)}
+	for _, r := range rows {
+		out = append(out, line(r, false))
+	}
+	return out
+}
+
+func (w *watchPane) streamText() string {
+	if len(w.columns) == 0 || len(w.stream) == 0 {
+		return ""
+	}
+	return strings.Join(w.formatRows(w.columns, w.stream), "\n")
+}
+
+func (w *watchPane) tableLines(h int) []string {
+	switch {
+	case w.spec.Resource == "":
+		return []string{w.st.Dim.Render(w.t.NoWatch)}
+	case w.lastErr != "" && !w.loaded:
+		return []string{w.st.Error.Render(w.lastErr)}
+	case !w.loaded:
+		return []string{w.st.Dim.Render(w.t.Loading)}
+	case len(w.rows) == 0 || len(w.columns) == 0:
+		if w.lastErr != "" {
+			return []string{w.st.Dim.Render(w.t.NoResources), w.st.Error.Render(w.lastErr)}
+		}
+		return []string{w.st.Dim.Render(w.t.NoResources)}
+	}
+	names := make([]string, 0, len(w.rows))
+	for n := range w.rows {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	rows := make([][]string, len(names))
+	for i, n := range names {
+		rows[i] = w.rows[n]
+	}
+	lines := w.formatRows(w.columns, rows)
+	// A watch error after the first list goes under the rows: the rows are still the last
+	// known state, and the error says they may be stale.
+	tail := ""
+	if w.lastErr != "" {
+		tail = w.st.Error.Render(w.lastErr)
+	}
+	room := h
+	if tail != "" {
+		room--
+	}
+	if len(lines) > room && room >= 2 {
+		more := len(lines) - (room - 1)
+		lines = append(lines[:room-1], w.st.Dim.Render(fmt.Sprintf("… +%d", more)))
+	}
+	if tail != "" {
+		lines = append(lines, tail)
+	}
+	return lines
+}
+
+func (w *watchPane) title() string {
+	t := w.t.Watch
+	if w.spec.Resource != "" {
+		t += ": " + w.spec.Resource
+		if w.spec.Selector != "" {
+			t += " -l " + w.spec.Selector
+		}
+	}
+	if w.ended && w.loaded {
+		t += " · " + w.t.WatchEnded
+	}
+	return t
+}
+
+func (w *watchPane) View() string {
+	if w.width <= 0 || w.height <= 0 {
+		return ""
+	}
+	tableH, labelH, streamH := w.layout()
+	parts := []string{paneHeader(w.st, w.title(), "", w.width, w.focused)}
+	if tableH > 0 {
+		parts = append(parts, fit(strings.Join(w.tableLines(tableH), "\n"), w.width, tableH))
+	}
+	if labelH > 0 {
+		label := ""
+		if w.spec.Resource != "" {
+			label = "$ kubectl get " + w.spec.Resource
+			if w.spec.Selector != "" {
+				label += " -l " + w.spec.Selector
+			}
+			label += " -w"
+		}
+		parts = append(parts, fitWidth(w.st.WatchLabel.Render(truncate(label, w.width)), w.width))
+	}
+	if streamH > 0 {
+		parts = append(parts, fit(w.view.View(), w.width, streamH))
+	}
+	return strings.Join(parts, "\n")
+}
