@@ -92,7 +92,10 @@ func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out
 		return ctx.Err()
 	}
 
-	runCtx, cancel := context.WithCancel(ctx)
+	// kubectl's own context is cancelled only after its writers are muted, so what it says
+	// about being stopped ("context canceled") never reaches the caller.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
 	o := newRunWriter(out, names)
 	e := newRunWriter(errOut, names)
 	done := make(chan error, 1)
@@ -116,6 +119,7 @@ func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out
 	// is noise about the stop itself.
 	o.mute()
 	e.mute()
+	cancel()
 	t := time.NewTimer(cancelGrace)
 	defer t.Stop()
 	select {

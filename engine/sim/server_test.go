@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"net/http"
 	"testing"
 	"time"
@@ -26,7 +28,15 @@ func TestStartServesHTTPAndRejectsMissingToken(t *testing.T) {
 	if err := s.Start(ctx); err == nil {
 		t.Error("second Start should fail")
 	}
-	resp, err := http.Get(s.URL() + "/api/v1/namespaces/default/pods")
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(s.CAData()) {
+		t.Fatal("no CA certificate")
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	if _, err := http.Get(s.URL() + "/version"); err == nil {
+		t.Error("a client that does not trust the simulator's CA must fail the TLS handshake")
+	}
+	resp, err := client.Get(s.URL() + "/api/v1/namespaces/default/pods")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +46,7 @@ func TestStartServesHTTPAndRejectsMissingToken(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", s.URL()+"/api/v1/namespaces/default/pods", nil)
 	req.Header.Set("Authorization", "Bearer "+s.Token())
-	resp, err = http.DefaultClient.Do(req)
+	resp, err = client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
