@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	testingclock "k8s.io/utils/clock/testing"
 
+	"github.com/kubetutor/kubetutor/engine/sim/api"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -168,49 +169,10 @@ func (r *rowRecorder) last(name, status string, typ watch.EventType) int {
 	return -1
 }
 
-// podColumns computes READY and STATUS the way the server-side printer does (item A.6).
+// podColumns is READY and STATUS as `kubectl get pods` shows them: the server-side printer's
+// own cells (item A.6), so controller tests see exactly what a learner sees.
 func podColumns(p *corev1.Pod) (string, string) {
-	reason := string(p.Status.Phase)
-	if p.Status.Reason != "" {
-		reason = p.Status.Reason
-	}
-	initializing := false
-	for i, c := range p.Status.InitContainerStatuses {
-		switch {
-		case c.State.Terminated != nil && c.State.Terminated.ExitCode == 0:
-			continue
-		case c.State.Terminated != nil:
-			reason = "Init:" + c.State.Terminated.Reason
-		case c.State.Waiting != nil && c.State.Waiting.Reason != "" && c.State.Waiting.Reason != "PodInitializing":
-			reason = "Init:" + c.State.Waiting.Reason
-		default:
-			reason = fmt.Sprintf("Init:%d/%d", i, len(p.Spec.InitContainers))
-		}
-		initializing = true
-		break
-	}
-	ready := 0
-	if !initializing {
-		hasRunning := false
-		for i := len(p.Status.ContainerStatuses) - 1; i >= 0; i-- {
-			c := p.Status.ContainerStatuses[i]
-			if c.State.Waiting != nil && c.State.Waiting.Reason != "" {
-				reason = c.State.Waiting.Reason
-			} else if c.State.Terminated != nil && c.State.Terminated.Reason != "" {
-				reason = c.State.Terminated.Reason
-			} else if c.Ready && c.State.Running != nil {
-				hasRunning = true
-				ready++
-			}
-		}
-		if reason == "Completed" && hasRunning {
-			reason = "Running"
-		}
-	}
-	if p.DeletionTimestamp != nil && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
-		reason = "Terminating"
-	}
-	return fmt.Sprintf("%d/%d", ready, len(p.Spec.Containers)), reason
+	return api.PodReadyAndStatus(p)
 }
 
 func create(t *testing.T, s *Sim, res store.Resource, obj runtime.Object) {

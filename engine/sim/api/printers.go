@@ -115,6 +115,12 @@ func isRestartableInit(c *corev1.Container) bool {
 	return c != nil && c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 }
 
+// PodReadyAndStatus returns the READY and STATUS cells of `kubectl get pods` for a pod.
+func PodReadyAndStatus(pod *corev1.Pod) (ready, status string) {
+	cells, _ := podRow(pod, time.Time{})
+	return cells[1].(string), cells[2].(string)
+}
+
 // podRow follows the apiserver's printPod, including its STATUS algorithm (init
 // containers, last-to-first container reasons, Completed-but-running, Terminating).
 func podRow(pod *corev1.Pod, now time.Time) ([]any, []metav1.TableRowCondition) {
