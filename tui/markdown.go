@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/glamour"
+	"github.com/charmbracelet/glamour/ansi"
+	"github.com/charmbracelet/glamour/styles"
 	"github.com/muesli/termenv"
 )
 
@@ -41,7 +43,7 @@ func (m *markdown) render(text string, width int) string {
 	if !ok {
 		var err error
 		r, err = glamour.NewTermRenderer(
-			glamour.WithStandardStyle(m.style),
+			glamour.WithStyles(lessonStyle(m.style)),
 			glamour.WithColorProfile(m.profile),
 			glamour.WithWordWrap(width),
 		)
@@ -50,9 +52,12 @@ func (m *markdown) render(text string, width int) string {
 		}
 		m.byWidth[width] = r
 	}
-	out, err := r.Render(text)
+	protected, restore := protectCodeSpans(text)
+	out, err := r.Render(protected)
 	if err != nil {
 		out = text
+	} else {
+		out = restore(out)
 	}
 	out = strings.Trim(out, "\n")
 	if len(m.cache) > 256 { // a long session of resizes; start over rather than grow forever
@@ -60,6 +65,114 @@ func (m *markdown) render(text string, width int) string {
 	}
 	m.cache[k] = out
 	return out
+}
+
+// lessonStyle is a glamour standard style with inline code that reads as part of the
+// sentence: the standard colour styles pad code with a space on each side on a background,
+// which without that background (NO_COLOR, many themes) looks like stray double spaces. Here
+// code keeps its colour but loses padding and background; the plain styles mark it with
+// backticks instead, as the Markdown source does. Unknown names fall back to notty.
+func lessonStyle(name string) ansi.StyleConfig {
+	var cfg ansi.StyleConfig
+	switch name {
+	case "dark":
+		cfg = styles.DarkStyleConfig
+	case "light":
+		cfg = styles.LightStyleConfig
+	case "ascii":
+		cfg = styles.ASCIIStyleConfig
+	default:
+		cfg = styles.NoTTYStyleConfig
+	}
+	code := cfg.Code.StylePrimitive
+	code.Prefix, code.Suffix = "", ""
+	code.BackgroundColor = nil
+	if code.Color == nil {
+		code.BlockPrefix, code.BlockSuffix = "`", "`"
+	} else {
+		code.BlockPrefix, code.BlockSuffix = "", ""
+	}
+	cfg.Code.StylePrimitive = code
+	return cfg
+}
+
+// wrapBreaks are the characters glamour's wrappers break a line after, besides spaces:
+// paragraphs break after '-', list items and quotes after all of them.
+const wrapBreaks = "-.,;+|"
+
+// codeStandIns stand in for wrapBreaks inside inline code while glamour wraps, so a name
+// such as web-0.nginx moves to the next line whole instead of splitting into "web-" and
+// "0.nginx". They are one cell wide in every width table (East Asian or not), so wrapping
+// measures the same, and rare enough that lesson text does not contain them.
+const codeStandIns = "\u0180\u0181\u0182\u0183\u0184\u0185"
+
+// protectCodeSpans swaps wrapBreaks inside inline code spans (outside fenced blocks) for
+// stand-ins and returns the function that swaps them back in rendered output.
+func protectCodeSpans(md string) (string, func(string) string) {
+	identity := func(s string) string { return s }
+	if strings.ContainsAny(md, codeStandIns) {
+		return md, identity // cannot tell ours from the author's: leave the text alone
+	}
+	brk, alt := []rune(wrapBreaks), []rune(codeStandIns)
+	swap := func(s string, from, to []rune) string {
+		return strings.Map(func(r rune) rune {
+			for i, f := range from {
+				if r == f {
+					return to[i]
+				}
+			}
+			return r
+		}, s)
+	}
+	lines := strings.Split(md, "\n")
+	fence, changed := false, false
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~") {
+			fence = !fence
+			continue
+		}
+		if fence || !strings.Contains(l, "`") {
+			continue
+		}
+		var b strings.Builder
+		for rest := l; rest != ""; {
+			open := strings.IndexByte(rest, '`')
+			if open < 0 {
+				b.WriteString(rest)
+				break
+			}
+			n := open
+			for n < len(rest) && rest[n] == '`' {
+				n++
+			}
+			ticks := rest[open:n]
+			end := strings.Index(rest[n:], ticks)
+			// A closing run must be exactly as long as the opening one.
+			for end >= 0 && n+end+len(ticks) < len(rest) && rest[n+end+len(ticks)] == '`' {
+				next := strings.Index(rest[n+end+len(ticks)+1:], ticks)
+				if next < 0 {
+					end = -1
+					break
+				}
+				end += len(ticks) + 1 + next
+			}
+			if end < 0 {
+				b.WriteString(rest)
+				break
+			}
+			b.WriteString(rest[:n])
+			b.WriteString(swap(rest[n:n+end], brk, alt))
+			b.WriteString(ticks)
+			rest = rest[n+end+len(ticks):]
+			changed = true
+		}
+		lines[i] = b.String()
+	}
+	if !changed {
+		return md, identity
+	}
+	return strings.Join(lines, "\n"), func(s string) string { return swap(s, alt, brk) }
 }
 
 // unwrapListItems joins the hard-wrapped lines of a list item into one line. Glamour reflows

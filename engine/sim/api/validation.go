@@ -70,6 +70,9 @@ func validateName(res store.Resource, name string) field.ErrorList {
 	return errs
 }
 
+// MaxReplicas caps spec.replicas in the simulator.
+const MaxReplicas = 200
+
 func validateNonNegative(v int64, p *field.Path) field.ErrorList {
 	if v < 0 {
 		return field.ErrorList{field.Invalid(p, v, "must be greater than or equal to 0")}
@@ -146,6 +149,12 @@ func validateStatefulSetSpec(spec *appsv1.StatefulSetSpec, p *field.Path) field.
 	}
 	if spec.Replicas != nil {
 		errs = append(errs, validateNonNegative(int64(*spec.Replicas), p.Child("replicas"))...)
+		if *spec.Replicas > MaxReplicas {
+			// A real cluster accepts any int32; the simulator caps it so one learner cannot fill
+			// a shared classroom server, and says so plainly.
+			errs = append(errs, field.Invalid(p.Child("replicas"), *spec.Replicas,
+				fmt.Sprintf("the kubetutor simulator runs at most %d replicas per StatefulSet (a real cluster would accept this)", MaxReplicas)))
+		}
 	}
 	errs = append(errs, validateNonNegative(int64(spec.MinReadySeconds), p.Child("minReadySeconds"))...)
 	if spec.Ordinals != nil {
