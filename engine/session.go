@@ -302,6 +302,15 @@ func (s *Session) Sim() SimControl {
 	return s.sim
 }
 
+// Now is the cluster's current time, for ages computed between events: the simulator's
+// clock (which may be a fake one) in a simulator session, the local clock on a real cluster.
+func (s *Session) Now() time.Time {
+	if s.sim != nil {
+		return s.sim.Now()
+	}
+	return time.Now()
+}
+
 // WaitIdle returns once the simulator has nothing left to do right now (every controller
 // settled, every due timer fired). On a real cluster it returns at once: there is no way to
 // know, and callers there wait on watches instead.

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -287,5 +288,25 @@ func TestRealKubectlThroughWrittenKubeconfig(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || string(out) != "statefulset.apps/web\n" {
 		t.Fatalf("kubectl get sts web: %v\n%s", err, out)
+	}
+}
+
+// TestNowFollowsTheClusterClock: a simulator session's Now is the simulator's clock (here a
+// fake one, far from the wall clock), so ages computed from it match the simulator's
+// creationTimestamps; a real-cluster session uses the local clock.
+func TestNowFollowsTheClusterClock(t *testing.T) {
+	s, fake := newTestSession(t)
+	// AutoAdvance may move the fake clock between two reads, never backwards.
+	if got := s.Now(); got.Before(simEpoch) || got.After(fake.Now()) {
+		t.Fatalf("Now() = %v, want the fake clock's time (from %v)", got, simEpoch)
+	}
+	fake.Step(90 * time.Second)
+	if got := s.Now(); got.Before(simEpoch.Add(90 * time.Second)) {
+		t.Fatalf("Now() = %v after stepping the fake clock 90s from %v", got, simEpoch)
+	}
+	real := &Session{}
+	before := time.Now()
+	if got := real.Now(); got.Before(before) || time.Since(got) > time.Minute {
+		t.Fatalf("real-cluster Now() = %v, want about %v", got, before)
 	}
 }

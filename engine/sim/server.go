@@ -129,6 +129,9 @@ func New(cfg Config) (*Sim, error) {
 	return s, nil
 }
 
+// Now is the simulator's current time: its clock, which stamps creationTimestamps.
+func (s *Sim) Now() time.Time { return s.clock.Now() }
+
 // Store is the simulator's object store (for tests and in-process tools).
 func (s *Sim) Store() *store.Store { return s.st }
 

@@ -196,6 +196,9 @@ func TestInformerSyncs(t *testing.T) {
 
 func TestDiscoveryVersionAuthAndBadInput(t *testing.T) {
 	e := newEnv(t, store.Options{})
+	// /version and the health checks are public, as on a real apiserver.
+	doRawHeaders(t, e, http.MethodGet, "/version", map[string]string{}, "", http.StatusOK)
+	doRawHeaders(t, e, http.MethodGet, "/readyz", map[string]string{}, "", http.StatusOK)
 	// Unauthorized without the token.
 	body := doRawHeaders(t, e, http.MethodGet, "/api/v1/pods", map[string]string{}, "", http.StatusUnauthorized)
 	var st metav1.Status

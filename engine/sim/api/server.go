@@ -110,8 +110,12 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 	s.route(rec, r)
 }
 
+// publicPaths answer without credentials, as a real apiserver's anonymous access and the
+// system:public-info-viewer role allow (kubectl's version dispatcher asks /version first).
+var publicPaths = map[string]bool{"/version": true, "/version/": true, "/healthz": true, "/livez": true, "/readyz": true}
+
 func (s *server) authorized(r *http.Request) bool {
-	if s.o.Token == "" {
+	if s.o.Token == "" || (r.Method == http.MethodGet && publicPaths[r.URL.Path]) {
 		return true
 	}
 	h := r.Header.Get("Authorization")
