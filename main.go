@@ -224,9 +224,10 @@ func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File) e
 		Evaluate: func(ctx context.Context, st lessons.Step) []lessons.CheckResult {
 			return lessons.Evaluate(ctx, sess, st)
 		},
-		Lessons:       catalog,
-		Lang:          c.lang,
-		MarkdownStyle: mdStyle,
+		Lessons:        catalog,
+		Lang:           c.lang,
+		MarkdownStyle:  mdStyle,
+		KubeconfigPath: userKubeconfigPath(),
 	})
 	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
 	restore := redirectStderr(logFile)
@@ -235,6 +236,10 @@ func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File) e
 	// Whatever ended the program, stop every watch and command before the session goes.
 	cancel()
 	app.Close()
+	if app.KubeconfigWritten() {
+		// It points at the simulator that is about to stop.
+		_ = os.Remove(userKubeconfigPath())
+	}
 	logger.Printf("player ended: %v", err)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -253,11 +258,7 @@ func serve(ctx context.Context, c config, logger *log.Logger, stdout io.Writer) 
 	}
 	defer sess.Close()
 
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		dir = os.TempDir()
-	}
-	path := filepath.Join(dir, "kubetutor", "kubeconfig")
+	path := userKubeconfigPath()
 	if err := sess.WriteKubeconfig(path); err != nil {
 		return err
 	}
@@ -268,6 +269,16 @@ func serve(ctx context.Context, c config, logger *log.Logger, stdout io.Writer) 
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "\nStopping the simulator.")
 	return nil
+}
+
+// userKubeconfigPath is where the simulator's kubeconfig goes for the learner's own kubectl
+// (`kubetutor serve`, and the player's K key).
+func userKubeconfigPath() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "kubetutor", "kubeconfig")
 }
 
 func versionString() string {

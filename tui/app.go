@@ -24,6 +24,8 @@ type App struct {
 
 	width, height int
 	helpH         int
+
+	kubeconfigWritten bool
 }
 
 // New builds the player.
@@ -53,6 +55,10 @@ func New(o Options) *App {
 		menu: newMenuView(st, t, o.Lessons, footer),
 	}
 }
+
+// KubeconfigWritten reports whether the K key wrote Options.KubeconfigPath, so main can
+// remove it (it points at a simulator that is gone) after the program ends.
+func (a *App) KubeconfigWritten() bool { return a.kubeconfigWritten }
 
 // Init implements tea.Model; the menu has nothing to load.
 func (a *App) Init() tea.Cmd { return nil }
@@ -90,8 +96,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		a.Close()
 		a.lesson = newLessonView(a.opts.Context, a.st, a.t, a.md, a.opts.Cluster, a.opts.Evaluate, a.opts.Lessons[msg.index])
+		a.lesson.kubeconfig = a.opts.KubeconfigPath
+		a.lesson.updateKeys()
 		a.resize(true)
 		return a, a.lesson.Init()
+	case kubeconfigMsg:
+		// Remembered here, not in the lesson view: the file outlives the lesson.
+		if msg.err == nil {
+			a.kubeconfigWritten = true
+		}
 	case backToMenuMsg:
 		a.Close()
 		a.lesson = nil

@@ -5,6 +5,7 @@ package tui
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
@@ -19,6 +20,10 @@ type Cluster interface {
 	Namespace() string
 	// Sim is nil on a real cluster.
 	Sim() engine.SimControl
+	// Now is the cluster's clock, which AGE columns count from between watch events.
+	Now() time.Time
+	// WriteKubeconfig writes a kubeconfig for the learner's own kubectl.
+	WriteKubeconfig(path string) error
 }
 
 // Evaluator runs a step's checks against live state (lessons.Evaluate bound to a session).
@@ -38,4 +43,7 @@ type Options struct {
 	MarkdownStyle string
 	// Styles default to DefaultStyles(lipgloss.DefaultRenderer()).
 	Styles *Styles
+	// KubeconfigPath is where the K key writes a kubeconfig for the learner's own kubectl
+	// in a second terminal. Empty disables the key.
+	KubeconfigPath string
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -50,7 +51,14 @@ type fakeCluster struct {
 	// onRun, when set, is called (outside the lock) after a command ran, e.g. to push
 	// watch events as the simulator would.
 	onRun func(line string)
+	now   time.Time // the cluster clock; tests move it
+	// kubeconfigs are the paths WriteKubeconfig wrote; kubeconfigErr fails it.
+	kubeconfigs   []string
+	kubeconfigErr error
 }
+
+// fakeEpoch is the fake cluster's clock at start.
+var fakeEpoch = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
 type fakeWatch struct {
 	resource, selector string
@@ -66,7 +74,30 @@ func newFakeCluster() *fakeCluster {
 			"kubectl scale sts web --replicas=3": "statefulset.apps/web scaled\n",
 		},
 		fail: map[string]int{},
+		now:  fakeEpoch,
 	}
+}
+
+func (f *fakeCluster) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeCluster) advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
+}
+
+func (f *fakeCluster) WriteKubeconfig(path string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.kubeconfigErr != nil {
+		return f.kubeconfigErr
+	}
+	f.kubeconfigs = append(f.kubeconfigs, path)
+	return nil
 }
 
 func (f *fakeCluster) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {

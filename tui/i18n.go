@@ -30,10 +30,15 @@ type text struct {
 	Checking    string
 	NoChecks    string
 	ExitStatus  string // fmt: code
+	// Scroll hints of the step text: more below, more both ways, the end is reached.
+	ScrollDown, ScrollBoth, ScrollUp string
+	MoreCmds                         string // fmt: n, the commands the compact list hides
+	Kubeconfig                       string // output pane title for the K key
+	KubeconfigHow                    string // fmt: export line
 
 	// key help
 	KeyRun, KeyNext, KeyPrev, KeyHint, KeyFocus, KeyScroll, KeyPage, KeyStop, KeyBack string
-	KeyUp, KeyDown, KeyStart, KeyHelp, KeyQuit                                        string
+	KeyUp, KeyDown, KeyStart, KeyHelp, KeyQuit, KeyKubeconfig                         string
 }
 
 var texts = map[string]text{
@@ -63,10 +68,17 @@ var texts = map[string]text{
 		Checking:    "checking…",
 		NoChecks:    "nothing to check",
 		ExitStatus:  "exit status %d",
-		KeyRun:      "run command", KeyNext: "next step", KeyPrev: "prev step", KeyHint: "hint",
+		ScrollDown:  "↓ more",
+		ScrollBoth:  "↑↓ more",
+		ScrollUp:    "↑ top",
+		MoreCmds:    "+%d more",
+		Kubeconfig:  "kubeconfig for your own kubectl",
+		KubeconfigHow: "To follow along with your own kubectl, run this in another terminal:\n\n" +
+			"  %s\n  kubectl get pods\n\nIt reaches this cluster until kubetutor quits.",
+		KeyRun: "run command", KeyNext: "next step", KeyPrev: "prev step", KeyHint: "hint",
 		KeyFocus: "switch pane", KeyScroll: "scroll", KeyPage: "page", KeyStop: "stop command",
 		KeyBack: "lessons", KeyUp: "up", KeyDown: "down", KeyStart: "start", KeyHelp: "help",
-		KeyQuit: "quit",
+		KeyQuit: "quit", KeyKubeconfig: "kubeconfig for your own kubectl",
 	},
 	"ko": {
 		MenuTitle:   "kubetutor — 스테이트풀셋 레슨",
@@ -94,10 +106,17 @@ var texts = map[string]text{
 		Checking:    "확인 중…",
 		NoChecks:    "확인할 항목 없음",
 		ExitStatus:  "종료 코드 %d",
-		KeyRun:      "명령 실행", KeyNext: "다음 단계", KeyPrev: "이전 단계", KeyHint: "힌트",
+		ScrollDown:  "↓ 더 있음",
+		ScrollBoth:  "↑↓ 더 있음",
+		ScrollUp:    "↑ 처음으로",
+		MoreCmds:    "외 %d개",
+		Kubeconfig:  "내 kubectl용 kubeconfig",
+		KubeconfigHow: "직접 kubectl을 쓰려면 다른 터미널에서 다음을 실행하세요:\n\n" +
+			"  %s\n  kubectl get pods\n\nkubetutor를 종료할 때까지 이 클러스터에 연결됩니다.",
+		KeyRun: "명령 실행", KeyNext: "다음 단계", KeyPrev: "이전 단계", KeyHint: "힌트",
 		KeyFocus: "창 전환", KeyScroll: "스크롤", KeyPage: "페이지", KeyStop: "명령 중지",
 		KeyBack: "레슨 목록", KeyUp: "위", KeyDown: "아래", KeyStart: "시작", KeyHelp: "도움말",
-		KeyQuit: "종료",
+		KeyQuit: "종료", KeyKubeconfig: "내 kubectl용 kubeconfig",
 	},
 }
 

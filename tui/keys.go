@@ -45,7 +45,10 @@ type LessonKeyMap struct {
 	Run, Stop, Next, Prev, Hint key.Binding
 	Focus                       key.Binding
 	Up, Down, PageUp, PageDown  key.Binding
-	Back                        key.Binding
+	// Wheel only documents the mouse wheel (handled as a MouseMsg); no key press is "wheel".
+	Wheel      key.Binding
+	Back       key.Binding
+	Kubeconfig key.Binding
 }
 
 // DefaultLessonKeyMap returns the lesson view bindings.
@@ -61,7 +64,10 @@ func DefaultLessonKeyMap(t text) LessonKeyMap {
 		Down:     key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", t.KeyDown)),
 		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", t.KeyPage+" ↑")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", t.KeyPage+" ↓")),
+		Wheel:    key.NewBinding(key.WithKeys("wheel"), key.WithHelp("wheel", t.KeyScroll)),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", t.KeyBack)),
+		// Enabled by the lesson view only when a kubeconfig path is configured.
+		Kubeconfig: key.NewBinding(key.WithKeys("K"), key.WithHelp("K", t.KeyKubeconfig), key.WithDisabled()),
 	}
 }
 
@@ -71,12 +77,13 @@ func (k LessonKeyMap) ShortHelp() []key.Binding {
 	return []key.Binding{k.Run, k.Stop, k.Next, k.Prev, k.Hint}
 }
 
-// FullHelp implements help.KeyMap.
+// FullHelp implements help.KeyMap: the step's flow, moving around, then leaving (the
+// global keys join that last column, so the whole help fits in 80 columns).
 func (k LessonKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Run, k.Stop, k.Hint},
-		{k.Next, k.Prev, k.Back},
+		{k.Run, k.Stop, k.Hint, k.Next, k.Prev},
 		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown},
+		{k.Kubeconfig, k.Wheel, k.Back},
 	}
 }
 
@@ -90,6 +97,14 @@ func (w withGlobal) ShortHelp() []key.Binding {
 	return append(append([]key.Binding(nil), w.screen.ShortHelp()...), w.app.Help, w.app.Quit)
 }
 
+// FullHelp adds the global keys to the screen's last column rather than a column of their
+// own, which would not fit beside the lesson's columns at 80 cells.
 func (w withGlobal) FullHelp() [][]key.Binding {
-	return append(append([][]key.Binding(nil), w.screen.FullHelp()...), []key.Binding{w.app.Help, w.app.Quit})
+	groups := append([][]key.Binding(nil), w.screen.FullHelp()...)
+	if len(groups) == 0 {
+		return [][]key.Binding{{w.app.Help, w.app.Quit}}
+	}
+	last := len(groups) - 1
+	groups[last] = append(append([]key.Binding(nil), groups[last]...), w.app.Help, w.app.Quit)
+	return groups
 }

@@ -58,6 +58,8 @@ type lessonView struct {
 	label    string
 	ns       string
 	speed    string // "" on a real cluster
+	// kubeconfig is where K writes a kubeconfig for the learner's own kubectl; "" disables K.
+	kubeconfig string
 
 	gen    int64
 	ctx    context.Context
@@ -196,6 +198,18 @@ func (v *lessonView) updateKeys() {
 	v.keys.Next.SetEnabled(v.step < n-1)
 	v.keys.Prev.SetEnabled(v.step > 0)
 	v.keys.Hint.SetEnabled(n > 0 && v.states[v.step].hints < len(v.cur().Hints))
+	v.keys.Kubeconfig.SetEnabled(v.kubeconfig != "" && v.cluster != nil)
+}
+
+// writeKubeconfig writes the kubeconfig in a Cmd (file I/O) and reports as kubeconfigMsg.
+func (v *lessonView) writeKubeconfig() tea.Cmd {
+	if v.kubeconfig == "" || v.cluster == nil {
+		return nil
+	}
+	c, gen, path := v.cluster, v.gen, v.kubeconfig
+	return func() tea.Msg {
+		return kubeconfigMsg{gen: gen, path: path, err: c.WriteKubeconfig(path)}
+	}
 }
 
 // evalNow starts one evaluation of the current step's checks unless one is in flight, in
@@ -285,6 +299,9 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 		if msg.gen != v.gen {
 			return nil
 		}
+		if v.cluster != nil {
+			v.watchP.setNow(v.cluster.Now())
+		}
 		return tea.Batch(v.evalNow(), v.tick())
 	case checksMsg:
 		if msg.gen != v.gen {
@@ -316,6 +333,15 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 		v.outP.finish(msg.output, v.errText(msg.err))
 		v.syncStep()
 		return v.evalNow()
+	case kubeconfigMsg:
+		if msg.gen != v.gen {
+			return nil
+		}
+		if msg.err != nil {
+			v.outP.note(v.t.Kubeconfig, "", msg.err.Error())
+		} else {
+			v.outP.note(v.t.Kubeconfig, fmt.Sprintf(v.t.KubeconfigHow, engine.KubeconfigExport(msg.path)), "")
+		}
 	case watchStartedMsg:
 		return v.watchP.handleStarted(msg)
 	case watchBatchMsg:
@@ -342,6 +368,8 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return v.goStep(v.step + 1)
 	case key.Matches(msg, k.Prev):
 		return v.goStep(v.step - 1)
+	case key.Matches(msg, k.Kubeconfig):
+		return v.writeKubeconfig()
 	case key.Matches(msg, k.Hint):
 		v.states[v.step].hints++
 		v.syncStep()

@@ -87,10 +87,10 @@ func lessonStyle(name string) ansi.StyleConfig {
 	code := cfg.Code.StylePrimitive
 	code.Prefix, code.Suffix = "", ""
 	code.BackgroundColor = nil
+	code.BlockPrefix, code.BlockSuffix = "", ""
 	if code.Color == nil {
-		code.BlockPrefix, code.BlockSuffix = "`", "`"
-	} else {
-		code.BlockPrefix, code.BlockSuffix = "", ""
+		// Inline code takes Prefix and Suffix, not the Block ones the plain styles set.
+		code.Prefix, code.Suffix = "`", "`"
 	}
 	cfg.Code.StylePrimitive = code
 	return cfg

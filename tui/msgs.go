@@ -58,5 +58,12 @@ type watchBatchMsg struct {
 	ended  bool // the channel closed after these events
 }
 
+// kubeconfigMsg reports that the K key's kubeconfig was written (or why not).
+type kubeconfigMsg struct {
+	gen  int64
+	path string
+	err  error
+}
+
 // watchRetryMsg asks the watch pane to try opening its watch again.
 type watchRetryMsg struct{ gen int64 }

@@ -93,11 +93,27 @@ func (p *stepPane) setSize(w, h int) {
 	p.refresh()
 }
 
-// cmdHeight is how many lines the command list gets: all of it when there is room, but
-// never so much that fewer than three lines of text remain.
+// minStepText is the fewest lines of step text worth keeping beside a full command list.
+const minStepText = 6
+
+// compactCmds reports whether the command list shrinks to the highlighted command: when
+// listing them all would leave the text fewer than minStepText lines, or less than half of
+// the pane. The others come up one by one as Enter runs them.
+func (p *stepPane) compactCmds() bool {
+	avail := max(0, p.height-1)
+	n := len(p.cmds)
+	return n > 1 && avail-n < max(minStepText, avail/2)
+}
+
+// cmdHeight is how many lines the command list gets: one line when compact, else all of it,
+// but never so much that fewer than three lines of text remain.
 func (p *stepPane) cmdHeight() int {
 	avail := max(0, p.height-1)
-	return clamp(len(p.cmds), 0, max(0, avail-3))
+	n := len(p.cmds)
+	if p.compactCmds() {
+		n = 1
+	}
+	return clamp(n, 0, max(0, avail-3))
 }
 
 // refresh re-renders the body at the current width. It keeps the scroll position; callers
@@ -114,25 +130,51 @@ func (p *stepPane) refresh() {
 	p.view.SetYOffset(y)
 }
 
+// cmdLine renders command i with its mark: ▶ runs next, … is running, ✓ ran.
+func (p *stepPane) cmdLine(i int) string {
+	c := p.cmds[i]
+	text := "$ " + c.Line
+	switch {
+	case c.NoRun:
+		return "  " + p.st.CmdNoRun.Render(text+"  "+p.t.ShownInPane)
+	case i == p.next && p.running:
+		return p.st.CmdNext.Render("… " + text)
+	case i == p.next:
+		return p.st.CmdNext.Render("▶ " + text)
+	case i < len(p.ran) && p.ran[i]:
+		return p.st.CmdRun.Render("✓ " + text)
+	}
+	return "  " + p.st.CmdPending.Render(text)
+}
+
+// compactLine is the one-line command list: the command Enter runs (the last one once all
+// ran) and how many others there are, the count kept visible when the line is cut.
+func (p *stepPane) compactLine() string {
+	i := p.next
+	if i < 0 {
+		i = len(p.cmds) - 1
+		for i > 0 && p.cmds[i].NoRun {
+			i--
+		}
+	}
+	more := p.st.Dim.Render(fmt.Sprintf("  ("+p.t.MoreCmds+")", len(p.cmds)-1))
+	room := p.width - lipgloss.Width(more)
+	if room < 8 {
+		return p.cmdLine(i)
+	}
+	return truncate(p.cmdLine(i), room) + more
+}
+
 func (p *stepPane) cmdLines(h int) []string {
 	if h <= 0 {
 		return nil
 	}
+	if p.compactCmds() {
+		return []string{p.compactLine()}
+	}
 	lines := make([]string, 0, len(p.cmds))
-	for i, c := range p.cmds {
-		text := "$ " + c.Line
-		switch {
-		case c.NoRun:
-			lines = append(lines, "  "+p.st.CmdNoRun.Render(text+"  "+p.t.ShownInPane))
-		case i == p.next && p.running:
-			lines = append(lines, p.st.CmdNext.Render("… "+text))
-		case i == p.next:
-			lines = append(lines, p.st.CmdNext.Render("▶ "+text))
-		case i < len(p.ran) && p.ran[i]:
-			lines = append(lines, p.st.CmdRun.Render("✓ "+text))
-		default:
-			lines = append(lines, "  "+p.st.CmdPending.Render(text))
-		}
+	for i := range p.cmds {
+		lines = append(lines, p.cmdLine(i))
 	}
 	if len(lines) <= h {
 		return lines
@@ -145,18 +187,52 @@ func (p *stepPane) cmdLines(h int) []string {
 	return lines[start : start+h]
 }
 
+// scrollHint says where the text continues, and only when it overflows: a percentage
+// beside the ✓ read like progress.
+func (p *stepPane) scrollHint() string {
+	v := &p.view
+	switch {
+	case v.Height <= 0 || v.TotalLineCount() <= v.Height:
+		return ""
+	case v.AtTop():
+		return p.t.ScrollDown
+	case v.AtBottom():
+		return p.t.ScrollUp
+	}
+	return p.t.ScrollBoth
+}
+
+// headerSuffix is the ✓ of a finished step and the scroll hint, in words when the title
+// still fits beside them, else as bare symbols: the title matters more.
+func (p *stepPane) headerSuffix() string {
+	done, hint := "", p.scrollHint()
+	if p.done {
+		done = "✓ " + p.t.Done
+	}
+	short := func(s string) string { f, _, _ := strings.Cut(s, " "); return f }
+	var out string
+	for _, try := range [][2]string{{done, hint}, {short(done), hint}, {short(done), short(hint)}} {
+		var parts []string
+		if try[0] != "" {
+			parts = append(parts, p.st.Done.Render(try[0]))
+		}
+		if try[1] != "" {
+			parts = append(parts, p.st.Dim.Render(try[1]))
+		}
+		out = strings.Join(parts, " ")
+		// The header is the focus mark (2 cells), the title, a space and the suffix.
+		if 2+lipgloss.Width(p.title)+1+lipgloss.Width(out) <= p.width {
+			break
+		}
+	}
+	return out
+}
+
 func (p *stepPane) View() string {
 	if p.width <= 0 || p.height <= 0 {
 		return ""
 	}
-	var suffix []string
-	if p.done {
-		suffix = append(suffix, p.st.Done.Render("✓"))
-	}
-	if p.view.TotalLineCount() > p.view.Height && p.view.Height > 0 {
-		suffix = append(suffix, p.st.Dim.Render(fmt.Sprintf("%d%%", int(p.view.ScrollPercent()*100))))
-	}
-	parts := []string{paneHeader(p.st, p.title, strings.Join(suffix, " "), p.width, p.focused)}
+	parts := []string{paneHeader(p.st, p.title, p.headerSuffix(), p.width, p.focused)}
 	if p.view.Height > 0 {
 		parts = append(parts, fit(p.view.View(), p.width, p.view.Height))
 	}
@@ -171,7 +247,8 @@ type outputPane struct {
 	st *Styles
 	t  text
 
-	line    string
+	line    string // the command shown, or
+	label   string // what a note is about (no command ran)
 	text    string
 	errText string
 	running bool
@@ -192,7 +269,13 @@ func (o *outputPane) setSize(w, h int) {
 }
 
 func (o *outputPane) start(line string) {
-	o.line, o.text, o.errText, o.running = line, "", "", true
+	o.line, o.label, o.text, o.errText, o.running = line, "", "", "", true
+	o.refresh(true)
+}
+
+// note shows text that no command printed (the K key's instructions) under a label.
+func (o *outputPane) note(label, text, errText string) {
+	o.line, o.label, o.text, o.errText, o.running = "", label, text, errText, false
 	o.refresh(true)
 }
 
@@ -204,7 +287,7 @@ func (o *outputPane) finish(output, errText string) {
 func (o *outputPane) refresh(top bool) {
 	var s string
 	switch {
-	case o.line == "":
+	case o.line == "" && o.label == "":
 		s = o.st.Dim.Render(o.t.NoOutput)
 	case o.running:
 		s = o.st.Dim.Render(o.t.Running)
@@ -232,8 +315,11 @@ func (o *outputPane) View() string {
 		return ""
 	}
 	title := o.t.Output
-	if o.line != "" {
+	switch {
+	case o.line != "":
 		title += ": $ " + o.line
+	case o.label != "":
+		title += ": " + o.label
 	}
 	parts := []string{paneHeader(o.st, title, "", o.width, o.focused)}
 	if o.height > 1 {

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
@@ -44,6 +45,11 @@ type watchPane struct {
 	columns []string
 	rows    map[string][]string
 	stream  [][]string
+	// created holds each row's creationTimestamp and now the cluster's clock as of the last
+	// tick or batch, so the table's AGE counts up between events (the server's AGE cell is a
+	// snapshot). The stream keeps the AGE each line was printed with, as kubectl -w does.
+	created map[string]time.Time
+	now     time.Time
 
 	view          viewport.Model // the event stream
 	width, height int
@@ -51,7 +57,7 @@ type watchPane struct {
 }
 
 func newWatchPane(st *Styles, t text) *watchPane {
-	return &watchPane{st: st, t: t, rows: map[string][]string{}, view: viewport.New(0, 0)}
+	return &watchPane{st: st, t: t, rows: map[string][]string{}, created: map[string]time.Time{}, view: viewport.New(0, 0)}
 }
 
 // start replaces the current watch (if the spec changed) and returns the Cmd that opens the
@@ -65,6 +71,7 @@ func (w *watchPane) start(parent context.Context, c Cluster, spec lessons.Watch)
 	w.gen = nextGen()
 	w.ch, w.loaded, w.ended, w.lastErr = nil, false, false, ""
 	w.columns, w.rows, w.stream = nil, map[string][]string{}, nil
+	w.created = map[string]time.Time{}
 	w.cluster = c
 	w.refresh()
 	if spec.Resource == "" || c == nil {
@@ -163,6 +170,9 @@ func (w *watchPane) handleBatch(msg watchBatchMsg) tea.Cmd {
 	for _, ev := range msg.events {
 		w.apply(ev)
 	}
+	if w.cluster != nil {
+		w.now = w.cluster.Now()
+	}
 	if msg.ended {
 		w.ended = true
 	}
@@ -185,6 +195,7 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 		return
 	case "RESYNC":
 		w.rows = map[string][]string{}
+		w.created = map[string]time.Time{}
 		return
 	}
 	w.lastErr = ""
@@ -195,13 +206,45 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 	cells := append([]string(nil), ev.Cells...)
 	if ev.Type == "DELETED" {
 		delete(w.rows, ev.Name)
+		delete(w.created, ev.Name)
 	} else {
 		w.rows[ev.Name] = cells
+		if ev.Created.IsZero() {
+			delete(w.created, ev.Name)
+		} else {
+			w.created[ev.Name] = ev.Created
+		}
 	}
 	w.stream = append(w.stream, cells)
 	if len(w.stream) > maxStream {
 		w.stream = append([][]string(nil), w.stream[len(w.stream)-maxStream:]...)
 	}
+}
+
+// setNow moves the table's clock (on the lesson's tick), so AGE cells count up.
+func (w *watchPane) setNow(now time.Time) { w.now = now }
+
+// ageIndex is the AGE column's index, or -1.
+func (w *watchPane) ageIndex() int {
+	for i, c := range w.columns {
+		if c == "AGE" {
+			return i
+		}
+	}
+	return -1
+}
+
+// rowCells is a table row with its AGE recomputed from the object's creationTimestamp, the way
+// the server computes it, when both the timestamp and the clock are known.
+func (w *watchPane) rowCells(name string, age int) []string {
+	cells := w.rows[name]
+	created, ok := w.created[name]
+	if age < 0 || age >= len(cells) || !ok || w.now.IsZero() || w.now.Before(created) {
+		return cells
+	}
+	out := append([]string(nil), cells...)
+	out[age] = duration.HumanDuration(w.now.Sub(created))
+	return out
 }
 
 func (w *watchPane) setSize(width, height int) {
@@ -320,8 +363,9 @@ func (w *watchPane) tableLines(h int) []string {
 	}
 	sort.Strings(names)
 	rows := make([][]string, len(names))
+	age := w.ageIndex()
 	for i, n := range names {
-		rows[i] = w.rows[n]
+		rows[i] = w.rowCells(n, age)
 	}
 	lines := w.formatRows(w.columns, rows)
 	// A watch error after the first list goes under the rows: the rows are still the last
