@@ -83,7 +83,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage:\n  kubetutor [flags]         lesson menu on the built-in simulator\n"+
-			"  kubetutor serve [flags]   run the simulator alone for your own kubectl\n\nFlags:\n")
+			"  kubetutor serve [flags]   run the simulator alone for your own kubectl\n"+
+			"  kubetutor manifests list | export DIR\n"+
+			"                            the tutorial's YAML (web.yaml, …) for your own kubectl\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -91,6 +93,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	}
 	// Flags may also follow the subcommand: `kubetutor serve --speed 2`.
 	sub := fs.Arg(0)
+	if sub == "manifests" {
+		return manifestsCmd(fs.Args()[1:], stdout)
+	}
 	if sub != "" {
 		if err := fs.Parse(fs.Args()[1:]); err != nil {
 			return err
@@ -113,7 +118,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	}
 
 	if sub != "" && sub != "serve" {
-		return usageError{fmt.Sprintf("unknown command %q (known: serve)", sub)}
+		return usageError{fmt.Sprintf("unknown command %q (known: serve, manifests)", sub)}
 	}
 
 	logger, logFile, closeLog, err := openLog(c.logPath)
@@ -263,7 +268,8 @@ func serve(ctx context.Context, c config, logger *log.Logger, stdout io.Writer) 
 		return err
 	}
 	defer os.Remove(path)
-	fmt.Fprintf(stdout, "The kubetutor simulator is running (speed %g). In another terminal run:\n\n  %s\n  kubectl get pods\n\nPress Ctrl+C to stop.\n",
+	fmt.Fprintf(stdout, "The kubetutor simulator is running (speed %g). In another terminal run:\n\n  %s\n  kubectl get pods\n\n"+
+		"The lessons' YAML files: kubetutor manifests export DIR\nPress Ctrl+C to stop.\n",
 		c.speed, engine.KubeconfigExport(path))
 	logger.Printf("serving; kubeconfig %s", path)
 	<-ctx.Done()

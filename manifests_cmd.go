@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/kubetutor/kubetutor/manifests"
+)
+
+// manifestsCmd is `kubetutor manifests list` and `kubetutor manifests export DIR`: the
+// tutorial's YAML, for a learner's own kubectl in a second terminal or on a real cluster.
+func manifestsCmd(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"manifests needs a verb: list, or export DIR"}
+	}
+	switch args[0] {
+	case "list":
+		if len(args) != 1 {
+			return usageError{"manifests list takes no arguments"}
+		}
+		for _, n := range manifests.Names() {
+			fmt.Fprintln(stdout, n)
+		}
+		return nil
+	case "export":
+		if len(args) != 2 {
+			return usageError{"usage: kubetutor manifests export DIR"}
+		}
+		return exportManifests(args[1], stdout)
+	default:
+		return usageError{fmt.Sprintf("unknown manifests verb %q (known: list, export)", args[0])}
+	}
+}
+
+// exportManifests writes every manifest into dir. It never overwrites a different file of the
+// same name: a learner's edited web.yaml is theirs.
+func exportManifests(dir string, stdout io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("manifests: %w", err)
+	}
+	names := manifests.Names()
+	for _, n := range names {
+		data, err := manifests.Read(n)
+		if err != nil {
+			return err
+		}
+		path := filepath.Join(dir, n)
+		old, err := os.ReadFile(path)
+		switch {
+		case err == nil && bytes.Equal(old, data):
+			continue
+		case err == nil:
+			return fmt.Errorf("manifests: %s already exists and differs from the built-in one; remove it or choose another directory", path)
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("manifests: %w", err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			return fmt.Errorf("manifests: %w", err)
+		}
+	}
+	fmt.Fprintf(stdout, "Wrote %d manifests to %s: use them with kubectl apply -f %s\n",
+		len(names), dir, filepath.Join(dir, "web.yaml"))
+	return nil
+}
