@@ -528,3 +528,33 @@ func TestUnwrapListItems(t *testing.T) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
+
+// A kubectl table wider than the output pane keeps its shape: no wrapping, and ← → scroll it.
+func TestWideOutputScrollsSideways(t *testing.T) {
+	c := newFakeCluster()
+	wideRow := "www-web-0   Bound    pvc-0c30b42e-2d3f-48d8-aede-5e7727776386   1Gi   RWO   standard   <unset>   53s"
+	c.outputs["kubectl apply -f web.yaml"] = "NAME        STATUS   VOLUME                                     CAPACITY   ACCESS MODES   STORAGECLASS   VOLUMEATTRIBUTESCLASS   AGE\n" + wideRow + "\n"
+	a := newTestApp("en", c)
+	openLesson(t, a, 80, 30)
+	send(a, keyMsg("n"))
+	v := a.lesson
+	if v.keys.Sideways.Enabled() {
+		t.Fatal("sideways scrolling offered before any wide output")
+	}
+	send(a, send(a, keyMsg("enter"))())
+	if !v.keys.Sideways.Enabled() {
+		t.Fatal("wide output should enable ← →")
+	}
+	view := a.View()
+	if !strings.Contains(view, "www-web-0   Bound") || strings.Contains(view, "\n53s") {
+		t.Fatalf("the table was wrapped instead of cut:\n%s", view)
+	}
+	send(a, tea.KeyMsg{Type: tea.KeyRight})
+	if v.outP.view.HorizontalScrollPercent() == 0 || strings.Contains(a.View(), "www-web-0   Bound") {
+		t.Fatalf("→ did not scroll the output:\n%s", a.View())
+	}
+	send(a, tea.KeyMsg{Type: tea.KeyLeft})
+	if v.outP.view.HorizontalScrollPercent() != 0 || !strings.Contains(a.View(), "www-web-0   Bound") {
+		t.Fatalf("← did not scroll back:\n%s", a.View())
+	}
+}

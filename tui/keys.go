@@ -45,6 +45,8 @@ type LessonKeyMap struct {
 	Run, Stop, Next, Prev, Hint key.Binding
 	Focus                       key.Binding
 	Up, Down, PageUp, PageDown  key.Binding
+	// Sideways scrolls the output pane when kubectl printed lines wider than it.
+	Sideways key.Binding
 	// Wheel only documents the mouse wheel (handled as a MouseMsg); no key press is "wheel".
 	Wheel      key.Binding
 	Back       key.Binding
@@ -65,6 +67,7 @@ func DefaultLessonKeyMap(t text) LessonKeyMap {
 		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", t.KeyPage+" ↑")),
 		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", t.KeyPage+" ↓")),
 		Wheel:    key.NewBinding(key.WithKeys("wheel"), key.WithHelp("wheel", t.KeyScroll)),
+		Sideways: key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("← →", t.KeySideways), key.WithDisabled()),
 		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", t.KeyBack)),
 		// Enabled by the lesson view only when a kubeconfig path is configured.
 		Kubeconfig: key.NewBinding(key.WithKeys("K"), key.WithHelp("K", t.KeyKubeconfig), key.WithDisabled()),
@@ -82,7 +85,7 @@ func (k LessonKeyMap) ShortHelp() []key.Binding {
 func (k LessonKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Run, k.Stop, k.Hint, k.Next, k.Prev},
-		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown},
+		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown, k.Sideways},
 		{k.Kubeconfig, k.Wheel, k.Back},
 	}
 }

@@ -199,6 +199,7 @@ func (v *lessonView) updateKeys() {
 	v.keys.Prev.SetEnabled(v.step > 0)
 	v.keys.Hint.SetEnabled(n > 0 && v.states[v.step].hints < len(v.cur().Hints))
 	v.keys.Kubeconfig.SetEnabled(v.kubeconfig != "" && v.cluster != nil)
+	v.keys.Sideways.SetEnabled(v.outP.wide)
 }
 
 // writeKubeconfig writes the kubeconfig in a Cmd (file I/O) and reports as kubeconfigMsg.
@@ -384,6 +385,12 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		v.scroll(v.focus, scrollPageUp)
 	case key.Matches(msg, k.PageDown):
 		v.scroll(v.focus, scrollPageDown)
+	case key.Matches(msg, k.Sideways):
+		a := scrollRight
+		if msg.String() == "left" {
+			a = scrollLeft
+		}
+		scrollBy(&v.outP.view, a)
 	}
 	return nil
 }

@@ -48,8 +48,15 @@ func scrollBy(v *viewport.Model, a scrollAction) {
 		v.ScrollUp(3)
 	case scrollWheelDown:
 		v.ScrollDown(3)
+	case scrollLeft:
+		v.ScrollLeft(sidewaysStep)
+	case scrollRight:
+		v.ScrollRight(sidewaysStep)
 	}
 }
+
+// sidewaysStep is how far ← and → move a pane whose lines are wider than it.
+const sidewaysStep = 8
 
 type scrollAction int
 
@@ -58,6 +65,8 @@ const (
 	scrollDown
 	scrollPageUp
 	scrollPageDown
+	scrollLeft
+	scrollRight
 	scrollWheelUp
 	scrollWheelDown
 )
@@ -256,6 +265,7 @@ type outputPane struct {
 	view          viewport.Model
 	width, height int
 	focused       bool
+	wide          bool // some line is wider than the pane: ← → scroll it
 }
 
 func newOutputPane(st *Styles, t text) *outputPane {
@@ -297,14 +307,23 @@ func (o *outputPane) refresh(top bool) {
 			if s != "" {
 				s += "\n"
 			}
-			s += o.st.Error.Render(o.errText)
+			errStyle := o.st.Error
+			if o.width > 0 {
+				errStyle = errStyle.Width(o.width)
+			}
+			s += errStyle.Render(o.errText)
 		}
 	}
-	// Wrap long lines (an error message, a long YAML value) instead of cutting them.
-	if o.width > 0 {
-		s = lipgloss.NewStyle().Width(o.width).Render(s)
-	}
+	// kubectl's tables keep their shape: lines wider than the pane are scrolled sideways
+	// (← →), not wrapped; error text is prose and wraps.
 	o.view.SetContent(s)
+	o.wide = false
+	for _, l := range strings.Split(s, "\n") {
+		if lipgloss.Width(l) > o.width {
+			o.wide = true
+			break
+		}
+	}
 	if top {
 		o.view.GotoTop()
 	}
