@@ -280,7 +280,7 @@ func decodeLesson(data []byte, file, lang string) (Lesson, error) {
 		Minutes: fl.Minutes, Order: fl.Order, Quiz: fl.Quiz, Source: file,
 	}
 	for _, fs := range fl.Steps {
-		st := Step{ID: fs.ID, Title: fs.Title, Body: fs.Body, Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints}
+		st := Step{ID: fs.ID, Lang: lang, Title: fs.Title, Body: fs.Body, Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints}
 		for _, c := range fs.Commands {
 			st.Commands = append(st.Commands, c.Line)
 			st.Cmds = append(st.Cmds, Command(c))

@@ -26,7 +26,7 @@ func Evaluate(ctx context.Context, s *engine.Session, st Step) []CheckResult {
 	if dyn == nil {
 		return failAll(st.Checks, "the session has no dynamic client")
 	}
-	return EvaluateChecks(ctx, dyn, s.Namespace(), st.Checks)
+	return evaluate(ctx, dyn, s.Namespace(), st.Checks, messagesFor(st.Lang))
 }
 
 // Passed reports whether every result is OK (and there is at least one).
@@ -42,17 +42,21 @@ func Passed(results []CheckResult) bool {
 	return true
 }
 
-// EvaluateChecks runs checks through a dynamic client in a namespace.
+// EvaluateChecks runs checks through a dynamic client in a namespace, with details in English.
 func EvaluateChecks(ctx context.Context, dyn dynamic.Interface, ns string, checks []Check) []CheckResult {
+	return evaluate(ctx, dyn, ns, checks, english)
+}
+
+func evaluate(ctx context.Context, dyn dynamic.Interface, ns string, checks []Check, m messages) []CheckResult {
 	out := make([]CheckResult, 0, len(checks))
 	for _, c := range checks {
 		r := CheckResult{Desc: c.Desc}
 		var err error
 		switch {
 		case c.JSONPath != nil:
-			r.OK, r.Detail, err = evalJSONPath(ctx, dyn, ns, c.JSONPath)
+			r.OK, r.Detail, err = evalJSONPath(ctx, dyn, ns, c.JSONPath, m)
 		case c.Count != nil:
-			r.OK, r.Detail, err = evalCount(ctx, dyn, ns, c.Count)
+			r.OK, r.Detail, err = evalCount(ctx, dyn, ns, c.Count, m)
 		default:
 			err = fmt.Errorf("check has neither jsonpath nor count")
 		}
@@ -114,7 +118,7 @@ func getValue(ctx context.Context, dyn dynamic.Interface, ns, resource, name, pa
 	return buf.String(), true, nil
 }
 
-func evalJSONPath(ctx context.Context, dyn dynamic.Interface, ns string, j *JSONPathCheck) (bool, string, error) {
+func evalJSONPath(ctx context.Context, dyn dynamic.Interface, ns string, j *JSONPathCheck, m messages) (bool, string, error) {
 	info, _ := ResolveResource(j.Resource)
 	what := info.Name + "/" + j.Name
 	val, found, err := getValue(ctx, dyn, ns, j.Resource, j.Name, j.Path)
@@ -124,23 +128,23 @@ func evalJSONPath(ctx context.Context, dyn dynamic.Interface, ns string, j *JSON
 	if j.Exists != nil {
 		switch {
 		case *j.Exists && !found:
-			return false, fmt.Sprintf("want %s to exist, it does not", what), nil
+			return false, m.mustExist(what), nil
 		case !*j.Exists && found:
-			return false, fmt.Sprintf("want %s to be gone, it still exists", what), nil
+			return false, m.mustBeGone(what), nil
 		}
 		return true, "", nil
 	}
 	if !found {
-		return false, fmt.Sprintf("%s does not exist", what), nil
+		return false, m.missing(what), nil
 	}
 	switch {
 	case j.Equals != nil:
 		if val != *j.Equals {
-			return false, fmt.Sprintf("want %s of %s = %q, have %s", j.Path, what, *j.Equals, show(val)), nil
+			return false, m.equals(j.Path, what, fmt.Sprintf("%q", *j.Equals), m.show(val)), nil
 		}
 	case j.NotEquals != nil:
 		if val == *j.NotEquals {
-			return false, fmt.Sprintf("want %s of %s to differ from %q, it does not", j.Path, what, *j.NotEquals), nil
+			return false, m.differs(j.Path, what, fmt.Sprintf("%q", *j.NotEquals)), nil
 		}
 	case j.EqualsPath != nil || j.NotEqualsPath != nil:
 		ref, want := j.EqualsPath, true
@@ -154,13 +158,13 @@ func evalJSONPath(ctx context.Context, dyn dynamic.Interface, ns string, j *JSON
 			return false, "", err
 		}
 		if !ofound {
-			return false, fmt.Sprintf("%s does not exist", other), nil
+			return false, m.missing(other), nil
 		}
 		if want && val != oval {
-			return false, fmt.Sprintf("want %s of %s (%s) = %s of %s (%s)", j.Path, what, show(val), ref.Path, other, show(oval)), nil
+			return false, m.equalsPath(j.Path, what, m.show(val), ref.Path, other, m.show(oval)), nil
 		}
 		if !want && val == oval {
-			return false, fmt.Sprintf("want %s of %s to differ from %s of %s; both are %s", j.Path, what, ref.Path, other, show(val)), nil
+			return false, m.differsPath(j.Path, what, ref.Path, other, m.show(val)), nil
 		}
 	default:
 		return false, "", fmt.Errorf("jsonpath check on %s has no comparison", what)
@@ -168,14 +172,7 @@ func evalJSONPath(ctx context.Context, dyn dynamic.Interface, ns string, j *JSON
 	return true, "", nil
 }
 
-func show(v string) string {
-	if v == "" {
-		return "nothing (field missing or empty)"
-	}
-	return fmt.Sprintf("%q", v)
-}
-
-func evalCount(ctx context.Context, dyn dynamic.Interface, ns string, k *CountCheck) (bool, string, error) {
+func evalCount(ctx context.Context, dyn dynamic.Interface, ns string, k *CountCheck, m messages) (bool, string, error) {
 	rc, info, err := resourceClient(dyn, ns, k.Resource)
 	if err != nil {
 		return false, "", err
@@ -203,23 +200,11 @@ func evalCount(ctx context.Context, dyn dynamic.Interface, ns string, k *CountCh
 	if len(names) == *k.Equals {
 		return true, "", nil
 	}
-	var adj []string
-	if k.Ready {
-		adj = append(adj, "ready")
-	}
-	if k.Phase != "" {
-		adj = append(adj, k.Phase)
-	}
-	noun := strings.TrimSpace(strings.Join(adj, " ") + " " + info.Noun)
-	where := ""
-	if k.Selector != "" {
-		where = " matching " + k.Selector
-	}
-	have := fmt.Sprintf("%d", len(names))
+	listed := ""
 	if len(names) > 0 && len(names) <= 10 {
-		have += " (" + strings.Join(names, ", ") + ")"
+		listed = " (" + strings.Join(names, ", ") + ")"
 	}
-	return false, fmt.Sprintf("want %d %s%s, have %s", *k.Equals, noun, where, have), nil
+	return false, m.count(*k.Equals, m.countNoun(info.Name, k.Ready, k.Phase), k.Selector, len(names), listed), nil
 }
 
 // podReady is the StatefulSet controller's notion of a healthy replica: Running, Ready

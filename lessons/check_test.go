@@ -182,3 +182,33 @@ func TestEmbeddedChecksEvaluateCleanly(t *testing.T) {
 		}
 	}
 }
+
+// A Korean lesson's failing checks explain themselves in Korean; names and values stay as
+// kubectl prints them.
+func TestCheckDetailsInTheLessonsLanguage(t *testing.T) {
+	dyn := testClient(t)
+	checks := []Check{
+		{Desc: "d", Count: &CountCheck{Resource: "pods", Selector: "app=nginx", Ready: true, Equals: ptr(5)}},
+		{Desc: "d", JSONPath: &JSONPathCheck{Resource: "svc", Name: "nginx", Exists: ptr(true)}},
+		{Desc: "d", JSONPath: &JSONPathCheck{Resource: "sts", Name: "web", Path: "{.status.readyReplicas}", Equals: ptr("3")}},
+	}
+	want := map[string][]string{
+		"en": {"want 5 ready pods matching app=nginx, have 1 (web-0)", "want services/nginx to exist, it does not",
+			`want {.status.readyReplicas} of statefulsets/web = "3", have "2"`},
+		"ko": {"app=nginx에 맞는 Ready 상태 파드: 5개여야 하지만 지금 1개 (web-0)", "services/nginx: 있어야 하지만 아직 없음",
+			`statefulsets/web {.status.readyReplicas}: "3"이어야 하지만 지금은 "2"`},
+	}
+	for lang, details := range want {
+		got := evaluate(context.Background(), dyn, "default", checks, messagesFor(lang))
+		for i, r := range got {
+			if r.OK || r.Detail != details[i] {
+				t.Errorf("%s check %d: ok=%v detail %q, want %q", lang, i, r.OK, r.Detail, details[i])
+			}
+		}
+	}
+	for _, l := range []string{"ko", "ko_KR.UTF-8"} {
+		if messagesFor(l).ready != korean.ready {
+			t.Errorf("messagesFor(%q) is not Korean", l)
+		}
+	}
+}

@@ -67,6 +67,7 @@ type Lesson struct {
 // checks that tell when the cluster is in the state the step asks for.
 type Step struct {
 	ID    string `json:"id"`
+	Lang  string `json:"-"` // the lesson's language: check details are worded in it
 	Title string `json:"title"`
 	Body  string `json:"body"` // Markdown
 	// Commands are every kubectl command line of the step in display order, including the
@@ -172,7 +173,7 @@ type Choice struct {
 type CheckResult struct {
 	Desc   string
 	OK     bool
-	Detail string // why it failed, in English; empty when OK
+	Detail string // why it failed, in the step's language; empty when OK
 }
 
 // ResourceInfo is what a resource name used in a lesson resolves to.

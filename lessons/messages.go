@@ -1,0 +1,109 @@
+package lessons
+
+import (
+	"fmt"
+	"strings"
+)
+
+// messages word a failing check's detail in the lesson's language, so a Korean learner reads
+// Korean in the status line. Resource names, field paths and values stay as kubectl prints them.
+type messages struct {
+	mustExist, mustBeGone, missing func(what string) string
+	equals                         func(path, what, want, have string) string
+	differs                        func(path, what, want string) string
+	equalsPath                     func(path, what, have, refPath, other, refHave string) string
+	differsPath                    func(path, what, refPath, other, both string) string
+	count                          func(want int, noun, selector string, have int, names string) string
+	empty                          string
+	ready                          string
+	phase                          func(p string) string
+	nouns                          map[string]string // canonical resource → plural noun
+}
+
+var english = messages{
+	mustExist:  func(w string) string { return fmt.Sprintf("want %s to exist, it does not", w) },
+	mustBeGone: func(w string) string { return fmt.Sprintf("want %s to be gone, it still exists", w) },
+	missing:    func(w string) string { return fmt.Sprintf("%s does not exist", w) },
+	equals: func(path, what, want, have string) string {
+		return fmt.Sprintf("want %s of %s = %s, have %s", path, what, want, have)
+	},
+	differs: func(path, what, want string) string {
+		return fmt.Sprintf("want %s of %s to differ from %s, it does not", path, what, want)
+	},
+	equalsPath: func(path, what, have, refPath, other, refHave string) string {
+		return fmt.Sprintf("want %s of %s (%s) = %s of %s (%s)", path, what, have, refPath, other, refHave)
+	},
+	differsPath: func(path, what, refPath, other, both string) string {
+		return fmt.Sprintf("want %s of %s to differ from %s of %s; both are %s", path, what, refPath, other, both)
+	},
+	count: func(want int, noun, selector string, have int, names string) string {
+		where := ""
+		if selector != "" {
+			where = " matching " + selector
+		}
+		return fmt.Sprintf("want %d %s%s, have %d%s", want, noun, where, have, names)
+	},
+	empty: "nothing (field missing or empty)",
+	ready: "ready",
+	phase: func(p string) string { return p },
+	nouns: map[string]string{"pods": "pods", "persistentvolumeclaims": "PVCs", "statefulsets": "StatefulSets",
+		"services": "Services", "controllerrevisions": "ControllerRevisions", "persistentvolumes": "PersistentVolumes"},
+}
+
+// korean uses the terms of GLOSSARY.md and a plain "subject: state" shape, which reads
+// naturally without choosing particles for names like web-0.
+var korean = messages{
+	mustExist:  func(w string) string { return fmt.Sprintf("%s: 있어야 하지만 아직 없음", w) },
+	mustBeGone: func(w string) string { return fmt.Sprintf("%s: 없어져야 하지만 아직 있음", w) },
+	missing:    func(w string) string { return fmt.Sprintf("%s: 없음", w) },
+	equals: func(path, what, want, have string) string {
+		return fmt.Sprintf("%s %s: %s이어야 하지만 지금은 %s", what, path, want, have)
+	},
+	differs: func(path, what, want string) string {
+		return fmt.Sprintf("%s %s: %s와 달라야 하지만 같음", what, path, want)
+	},
+	equalsPath: func(path, what, have, refPath, other, refHave string) string {
+		return fmt.Sprintf("%s %s(%s)가 %s %s(%s)와 같아야 함", what, path, have, other, refPath, refHave)
+	},
+	differsPath: func(path, what, refPath, other, both string) string {
+		return fmt.Sprintf("%s %s와 %s %s가 달라야 하지만 둘 다 %s", what, path, other, refPath, both)
+	},
+	count: func(want int, noun, selector string, have int, names string) string {
+		where := ""
+		if selector != "" {
+			where = selector + "에 맞는 "
+		}
+		return fmt.Sprintf("%s%s: %d개여야 하지만 지금 %d개%s", where, noun, want, have, names)
+	},
+	empty: "없음(필드가 없거나 비어 있음)",
+	ready: "Ready 상태",
+	phase: func(p string) string { return p + " 상태" },
+	nouns: map[string]string{"pods": "파드", "persistentvolumeclaims": "퍼시스턴트볼륨클레임", "statefulsets": "스테이트풀셋",
+		"services": "서비스", "controllerrevisions": "컨트롤러리비전", "persistentvolumes": "퍼시스턴트볼륨"},
+}
+
+func messagesFor(lang string) messages {
+	if NormalizeLang(lang) == "ko" {
+		return korean
+	}
+	return english
+}
+
+func (m messages) show(v string) string {
+	if v == "" {
+		return m.empty
+	}
+	return fmt.Sprintf("%q", v)
+}
+
+// countNoun is "ready pods" / "Ready 상태 파드".
+func (m messages) countNoun(resource string, ready bool, phase string) string {
+	var adj []string
+	if ready {
+		adj = append(adj, m.ready)
+	}
+	if phase != "" {
+		adj = append(adj, m.phase(phase))
+	}
+	return strings.TrimSpace(strings.Join(adj, " ") + " " + m.nouns[resource])
+}
