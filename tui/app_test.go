@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -557,4 +558,38 @@ func TestWideOutputScrollsSideways(t *testing.T) {
 	if v.outP.view.HorizontalScrollPercent() != 0 || !strings.Contains(a.View(), "www-web-0   Bound") {
 		t.Fatalf("← did not scroll back:\n%s", a.View())
 	}
+}
+
+// Skipping ahead of an unfinished step says why the next commands may fail; finishing every
+// step says the lesson is complete.
+func TestSkipAheadNoteAndLessonComplete(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		a := newTestApp(lang, newFakeCluster())
+		openLesson(t, a, 120, 40)
+		v := a.lesson
+		send(a, keyMsg("n")) // step 2: step 1 has no checks, so it is done
+		if strings.Contains(a.View(), v.t.EarlierSteps) {
+			t.Fatalf("%s: note shown though no earlier step is undone:\n%s", lang, a.View())
+		}
+		send(a, keyMsg("n")) // step 3, skipping step 2's checks
+		want := fmt.Sprintf(v.t.EarlierStepsNote, "2")
+		if !strings.Contains(strings.Join(strings.Fields(a.View()), " "), strings.Join(strings.Fields(want), " ")[:30]) {
+			t.Fatalf("%s: no note about step 2:\n%s", lang, a.View())
+		}
+		if strings.Contains(v.statusView(), lessonDonePrefix(v.t.LessonDone)) {
+			t.Fatalf("%s: lesson complete with step 2 undone: %q", lang, v.statusView())
+		}
+		send(a, keyMsg("p"))
+		send(a, checksMsg{gen: v.gen, step: 1, results: []lessons.CheckResult{{Desc: "x", OK: true}}})
+		send(a, keyMsg("n"))
+		if !strings.Contains(v.statusView(), lessonDonePrefix(v.t.LessonDone)) {
+			t.Fatalf("%s: every step done but no lesson-complete status: %q", lang, v.statusView())
+		}
+	}
+}
+
+// lessonDonePrefix is the words before the colon, enough to recognise the message.
+func lessonDonePrefix(s string) string {
+	before, _, _ := strings.Cut(s, ":")
+	return before
 }

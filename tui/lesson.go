@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -150,11 +151,19 @@ func (v *lessonView) goStep(i int) tea.Cmd {
 	if len(v.lesson.Steps) == 0 {
 		return nil
 	}
+	from := v.step
 	v.step = clamp(i, 0, len(v.lesson.Steps)-1)
 	s := v.cur()
 	if len(s.Checks) == 0 {
 		// Nothing to verify: reading the step is doing it.
 		v.states[v.step].done = true
+	}
+	if v.step > from && !v.running {
+		// Each step starts from the state the earlier ones leave; say so before a skipped
+		// step's commands fail with a bare NotFound.
+		if undone := v.undoneBefore(v.step); len(undone) > 0 {
+			v.outP.prose(v.t.EarlierSteps, fmt.Sprintf(v.t.EarlierStepsNote, strings.Join(undone, ", ")))
+		}
 	}
 	v.syncStep()
 	v.stepP.view.GotoTop()
@@ -462,6 +471,17 @@ func (v *lessonView) setSize(w, h int) {
 	v.outP.setSize(v.rects[focusOutput].w, v.rects[focusOutput].h)
 }
 
+// undoneBefore lists (1-based) the steps before i whose checks have not held.
+func (v *lessonView) undoneBefore(i int) []string {
+	var out []string
+	for j := 0; j < i && j < len(v.states); j++ {
+		if !v.states[j].done {
+			out = append(out, strconv.Itoa(j+1))
+		}
+	}
+	return out
+}
+
 // checkState is the status line's verdict on the current step.
 func (v *lessonView) checkState() (string, bool) {
 	if len(v.lesson.Steps) == 0 {
@@ -469,6 +489,8 @@ func (v *lessonView) checkState() (string, bool) {
 	}
 	stt := v.states[v.step]
 	switch {
+	case stt.done && v.step == len(v.states)-1 && len(v.undoneBefore(v.step)) == 0:
+		return "✓ " + v.t.LessonDone, true
 	case stt.done:
 		return "✓ " + v.t.Done, true
 	case len(v.cur().Checks) == 0:

@@ -266,6 +266,7 @@ type outputPane struct {
 	width, height int
 	focused       bool
 	wide          bool // some line is wider than the pane: ← → scroll it
+	wrap          bool // the text is prose (a note), not kubectl output
 }
 
 func newOutputPane(st *Styles, t text) *outputPane {
@@ -279,13 +280,23 @@ func (o *outputPane) setSize(w, h int) {
 }
 
 func (o *outputPane) start(line string) {
-	o.line, o.label, o.text, o.errText, o.running = line, "", "", "", true
+	o.line, o.label, o.text, o.errText, o.running, o.wrap = line, "", "", "", true, false
 	o.refresh(true)
 }
 
 // note shows text that no command printed (the K key's instructions) under a label.
 func (o *outputPane) note(label, text, errText string) {
-	o.line, o.label, o.text, o.errText, o.running = "", label, text, errText, false
+	o.noteText(label, text, errText, false)
+}
+
+// prose shows a note that wraps to the pane: sentences from the player rather than lines a
+// learner may copy (a command, a path).
+func (o *outputPane) prose(label, text string) {
+	o.noteText(label, text, "", true)
+}
+
+func (o *outputPane) noteText(label, text, errText string, wrap bool) {
+	o.line, o.label, o.text, o.errText, o.running, o.wrap = "", label, text, errText, false, wrap
 	o.refresh(true)
 }
 
@@ -303,6 +314,9 @@ func (o *outputPane) refresh(top bool) {
 		s = o.st.Dim.Render(o.t.Running)
 	default:
 		s = strings.TrimRight(o.text, "\n")
+		if o.wrap && o.width > 0 {
+			s = lipgloss.NewStyle().Width(o.width).Render(s)
+		}
 		if o.errText != "" {
 			if s != "" {
 				s += "\n"
