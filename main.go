@@ -89,7 +89,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return flagError(err)
 	}
 	// Flags may also follow the subcommand: `kubetutor serve --speed 2`.
 	sub := fs.Arg(0)
@@ -98,7 +98,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	}
 	if sub != "" {
 		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return err
+			return flagError(err)
 		}
 		if fs.NArg() > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
@@ -113,7 +113,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usageError{fmt.Sprintf("--lang must be en or ko, not %q", c.lang)}
 	}
-	if c.speed <= 0 || c.speed > 1000 {
+	if !(c.speed > 0 && c.speed <= 1000) { // also refuses NaN
 		return usageError{fmt.Sprintf("--speed must be above 0 and at most 1000, not %g", c.speed)}
 	}
 
@@ -136,6 +136,15 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	default:
 		return serve(ctx, c, logger, stdout)
 	}
+}
+
+// flagError makes a bad flag a usage error (exit 2); the flag package has already printed
+// what was wrong and the usage. -h stays flag.ErrHelp (exit 0).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError{err.Error()}
 }
 
 // langFromEnv picks ko for a Korean locale, as the C library reads it.
@@ -232,7 +241,7 @@ func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File) e
 		Lessons:        catalog,
 		Lang:           c.lang,
 		MarkdownStyle:  mdStyle,
-		KubeconfigPath: userKubeconfigPath(),
+		KubeconfigPath: userKubeconfigPath(true),
 	})
 	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
 	restore := redirectStderr(logFile)
@@ -243,7 +252,7 @@ func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File) e
 	app.Close()
 	if app.KubeconfigWritten() {
 		// It points at the simulator that is about to stop.
-		_ = os.Remove(userKubeconfigPath())
+		_ = os.Remove(userKubeconfigPath(true))
 	}
 	logger.Printf("player ended: %v", err)
 	if err != nil {
@@ -263,7 +272,7 @@ func serve(ctx context.Context, c config, logger *log.Logger, stdout io.Writer) 
 	}
 	defer sess.Close()
 
-	path := userKubeconfigPath()
+	path := userKubeconfigPath(false)
 	if err := sess.WriteKubeconfig(path); err != nil {
 		return err
 	}
@@ -277,14 +286,19 @@ func serve(ctx context.Context, c config, logger *log.Logger, stdout io.Writer) 
 	return nil
 }
 
-// userKubeconfigPath is where the simulator's kubeconfig goes for the learner's own kubectl
-// (`kubetutor serve`, and the player's K key).
-func userKubeconfigPath() string {
+// userKubeconfigPath is where the simulator's kubeconfig goes for the learner's own kubectl:
+// `kubetutor serve` uses one fixed name, each player its own (by process id), so one process
+// ending never removes the file another still serves.
+func userKubeconfigPath(player bool) string {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
-	return filepath.Join(dir, "kubetutor", "kubeconfig")
+	name := "kubeconfig"
+	if player {
+		name = fmt.Sprintf("kubeconfig-%d", os.Getpid())
+	}
+	return filepath.Join(dir, "kubetutor", name)
 }
 
 func versionString() string {

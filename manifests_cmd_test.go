@@ -52,3 +52,12 @@ func TestManifestsUsageErrors(t *testing.T) {
 		t.Fatalf("list: exit %d: %q", code, out.String())
 	}
 }
+
+func TestSpeedFlagRefusesNonsense(t *testing.T) {
+	for _, v := range []string{"0", "-1", "1001", "NaN", "abc"} {
+		var out, errOut bytes.Buffer
+		if code := run([]string{"--speed", v}, &out, &errOut); code != 2 {
+			t.Errorf("--speed %s: exit %d (%s), want 2", v, code, errOut.String())
+		}
+	}
+}

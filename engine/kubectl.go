@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -42,9 +43,6 @@ var kubectlSlot = make(chan struct{}, 1)
 // requests are cancelled with ctx) before returning anyway.
 const cancelGrace = 2 * time.Second
 
-// fatalExit carries kubectl's exit code out of its fatal handler by panic.
-type fatalExit struct{ code int }
-
 // RunKubectl runs one kubectl command line ("kubectl get pods -l app=nginx") in-process
 // against this session, writing what kubectl prints to out and errOut. Manifests named by
 // -f resolve to the embedded manifests/.
@@ -73,6 +71,12 @@ func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out
 	if sub := firstWord(args); sub == "edit" {
 		return errors.New("kubectl edit opens a text editor, which cannot run inside the player; " +
 			"use kubectl patch here, or run kubectl edit in your own terminal (see `kubetutor serve`)")
+	}
+	if sub := firstWord(args); sub == "proxy" {
+		// kubectl proxy serves until the process ends and ignores ctx: it would hold the
+		// kubectl slot, and so every later run, for good.
+		return errors.New("kubectl proxy runs until you stop it, which cannot happen inside the player; " +
+			"run it in your own terminal (see `kubetutor serve`)")
 	}
 	args, names := s.resolveManifestArgs(args)
 
@@ -162,6 +166,11 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		defer restore()
 	}
 
+	// kubectl's fatal handler may run on a goroutine kubectl started itself (kubectl cp
+	// does), where a panic would crash the whole program: record the code and end just that
+	// goroutine. The command runs on its own goroutine so that ending it ends the run.
+	var fatalMu sync.Mutex
+	fatalCode, fatal := 0, false
 	cmdutil.BehaviorOnFatal(func(msg string, code int) {
 		if msg != "" {
 			if !strings.HasSuffix(msg, "\n") {
@@ -169,21 +178,23 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 			}
 			_, _ = io.WriteString(errOut, msg)
 		}
-		panic(fatalExit{code: code})
+		fatalMu.Lock()
+		if !fatal {
+			fatalCode, fatal = code, true
+		}
+		fatalMu.Unlock()
+		runtime.Goexit()
 	})
 	defer func() {
-		cmdutil.DefaultBehaviorOnFatal()
+		// Never the default handler, which exits the process: a goroutine of this run that
+		// fails late only ends itself.
+		cmdutil.BehaviorOnFatal(func(string, int) { runtime.Goexit() })
 		// kubectl points client-go's process-wide warning handler at this run's errOut.
 		rest.SetDefaultWarningHandler(rest.WarningLogger{})
-		if r := recover(); r != nil {
-			fe, ok := r.(fatalExit)
-			if !ok {
-				err = fmt.Errorf("kubectl failed unexpectedly: %v\n%s", r, debug.Stack())
-				return
-			}
-			if fe.code != 0 {
-				err = &KubectlError{Code: fe.code}
-			}
+		fatalMu.Lock()
+		defer fatalMu.Unlock()
+		if err == nil && fatal && fatalCode != 0 {
+			err = &KubectlError{Code: fatalCode}
 		}
 	}()
 
@@ -206,10 +217,20 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		c.SilenceUsage = false
 		return err
 	})
-	if err := cmd.ExecuteContext(ctx); err != nil {
-		cmdutil.CheckErr(err)
-	}
-	return nil
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("kubectl failed unexpectedly: %v\n%s", r, debug.Stack())
+			}
+		}()
+		if err := cmd.ExecuteContext(ctx); err != nil {
+			cmdutil.CheckErr(err)
+		}
+	}()
+	<-finished
+	return err
 }
 
 // readsStdin reports whether a -f / --filename value is "-".
@@ -258,12 +279,28 @@ func swapStdin(in io.Reader) (restore func(), err error) {
 }
 
 func firstWord(args []string) string {
-	for _, a := range args {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
 		if !strings.HasPrefix(a, "-") {
 			return a
 		}
+		if globalValueFlags[a] {
+			i++ // `-n default proxy`: the flag's value is not the subcommand
+		}
 	}
 	return ""
+}
+
+// globalValueFlags are kubectl's global flags that take a value as the next word, so a
+// subcommand after them (`kubectl -n default edit …`) is still found.
+var globalValueFlags = map[string]bool{
+	"-n": true, "--namespace": true, "-s": true, "--server": true, "--context": true,
+	"--cluster": true, "--user": true, "--kubeconfig": true, "--cache-dir": true,
+	"--token": true, "--as": true, "--as-group": true, "--as-uid": true, "--username": true,
+	"--password": true, "--certificate-authority": true, "--client-certificate": true,
+	"--client-key": true, "--tls-server-name": true, "--request-timeout": true, "-v": true,
+	"--v": true, "--profile": true, "--profile-output": true, "--vmodule": true,
+	"--log-flush-frequency": true,
 }
 
 // resolveManifestArgs rewrites -f / --filename values naming an embedded manifest to the

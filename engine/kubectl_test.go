@@ -124,7 +124,7 @@ func TestKubectlMalformedStdin(t *testing.T) {
 
 func TestKubectlRefusesWhatIsNotKubectl(t *testing.T) {
 	s, _ := newTestSession(t)
-	for _, line := range []string{"", "   ", "ls -l", "kubectl get pods | grep web", "kubectl edit sts web", `kubectl get po "web-0`} {
+	for _, line := range []string{"", "   ", "ls -l", "kubectl get pods | grep web", "kubectl edit sts web", "kubectl proxy --port=0", "kubectl -n default proxy", "kubectl --context=x -v 2 edit sts web", `kubectl get po "web-0`} {
 		_, _, err := kubectl(t, s, line)
 		if err == nil {
 			t.Errorf("%q: no error", line)
@@ -134,6 +134,8 @@ func TestKubectlRefusesWhatIsNotKubectl(t *testing.T) {
 			t.Errorf("%q: %v is a kubectl exit, want a refusal before kubectl runs", line, err)
 		}
 	}
+	// Nothing refused above holds on to kubectl (kubectl proxy would, for good).
+	mustKubectl(t, s, "kubectl get ns default -o name", "namespace/default\n")
 }
 
 func TestKubectlWatchEndsWithContext(t *testing.T) {
@@ -228,4 +230,34 @@ func equalMaps(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// kubectl cp reports its failure from a goroutine of its own; that must end the run with an
+// exit status, not crash the program (the fatal handler used to panic there, unrecovered).
+func TestKubectlFatalOnKubectlsOwnGoroutine(t *testing.T) {
+	s, _ := newTestSession(t)
+	mustKubectl(t, s, "kubectl apply -f web.yaml", "service/nginx created\nstatefulset.apps/web created\n")
+	waitIdle(t, s)
+	_, errOut, err := kubectl(t, s, "kubectl cp web-0:/etc/hosts "+t.TempDir()+"/hosts")
+	ke, ok := asKubectlError(err)
+	if !ok || ke.Code != 1 {
+		t.Fatalf("kubectl cp: err = %v, want exit status 1\n%s", err, errOut)
+	}
+	// The next run still works.
+	mustKubectl(t, s, "kubectl get sts web -o name", "statefulset.apps/web\n")
+}
+
+func TestFirstWordSkipsGlobalFlagValues(t *testing.T) {
+	for in, want := range map[string]string{
+		"get pods":                         "get",
+		"-n default proxy":                 "proxy",
+		"--namespace=default edit sts web": "edit",
+		"-v 5 --context c get pods":        "get",
+		"--insecure-skip-tls-verify get":   "get",
+		"":                                 "",
+	} {
+		if got := firstWord(strings.Fields(in)); got != want {
+			t.Errorf("firstWord(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

@@ -472,3 +472,19 @@ func doRawHeaders(t *testing.T, e *env, method, path string, headers map[string]
 	}
 	return data
 }
+
+// The apiserver's NamespaceLifecycle admission refuses to delete default, kube-system and
+// kube-public; other namespaces delete.
+func TestImmortalNamespaces(t *testing.T) {
+	e := newEnv(t, store.Options{})
+	for _, ns := range []string{"default", "kube-system", "kube-public"} {
+		body := doRaw(t, e, http.MethodDelete, "/api/v1/namespaces/"+ns, "", "", http.StatusForbidden)
+		if !strings.Contains(string(body), "this namespace may not be deleted") {
+			t.Errorf("delete %s: %s", ns, body)
+		}
+		if _, err := e.st.Get(store.MustLookup("namespaces"), "", ns); err != nil {
+			t.Errorf("namespace %s gone after a refused delete: %v", ns, err)
+		}
+	}
+	doRaw(t, e, http.MethodDelete, "/api/v1/namespaces/kube-node-lease", "", "", http.StatusOK)
+}

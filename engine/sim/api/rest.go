@@ -425,10 +425,18 @@ func toStoreDelete(o metav1.DeleteOptions) store.DeleteOptions {
 	return d
 }
 
+// immortalNamespaces are the namespaces the apiserver's NamespaceLifecycle admission refuses
+// to delete.
+var immortalNamespaces = map[string]bool{"default": true, "kube-system": true, "kube-public": true}
+
 func (s *server) serveDelete(w http.ResponseWriter, r *http.Request, req resourceRequest) {
 	o, err := deleteOptions(w, r)
 	if err != nil {
 		writeError(w, err)
+		return
+	}
+	if req.res.Name == "namespaces" && immortalNamespaces[req.name] {
+		writeError(w, apierrors.NewForbidden(req.res.GVR().GroupResource(), req.name, fmt.Errorf("this namespace may not be deleted")))
 		return
 	}
 	res, err := s.st.Delete(req.res, req.namespace, req.name, toStoreDelete(o))
