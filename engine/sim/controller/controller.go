@@ -75,6 +75,7 @@ type Set struct {
 	Kubelet     *Kubelet
 	Volume      *VolumeController
 	Endpoints   *EndpointsController
+	Namespace   *NamespaceController
 }
 
 // NewSet builds all controllers. Nodes are created by Kubelet.Bootstrap.
@@ -87,12 +88,13 @@ func NewSet(env Env) *Set {
 		Kubelet:     NewKubelet(env, rec),
 		Volume:      NewVolumeController(env),
 		Endpoints:   NewEndpointsController(env),
+		Namespace:   NewNamespaceController(env),
 	}
 }
 
 // All lists the controllers in a fixed order.
 func (s *Set) All() []Controller {
-	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints}
+	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace}
 }
 
 // controllerRef returns the ownerReference with controller=true, if any.

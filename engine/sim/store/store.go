@@ -270,8 +270,13 @@ func (s *Store) Create(res Resource, in runtime.Object) (runtime.Object, error) 
 		return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
 	}
 	if res.Namespaced {
-		if _, ok := s.objs["namespaces"][objKey("", m.GetNamespace())]; !ok {
+		nsObj, ok := s.objs["namespaces"][objKey("", m.GetNamespace())]
+		if !ok {
 			return nil, apierrors.NewNotFound(MustLookup("namespaces").GVR().GroupResource(), m.GetNamespace())
+		}
+		if nsObj.(*corev1.Namespace).DeletionTimestamp != nil {
+			return nil, apierrors.NewForbidden(res.GVR().GroupResource(), m.GetName(),
+				fmt.Errorf("unable to create new content in namespace %s because it is being terminated", m.GetNamespace()))
 		}
 	}
 	if m.GetName() == "" && m.GetGenerateName() != "" {
@@ -400,13 +405,20 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 	}
 	s.rv++
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
-	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && zeroGrace(m) {
+	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && zeroGrace(m) && !namespaceFinalizing(obj) {
 		s.remove(res, k, obj, old)
 		return obj.DeepCopyObject(), nil
 	}
 	s.objs[res.Name][k] = obj
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj.DeepCopyObject(), Old: old, RV: s.rv})
 	return obj.DeepCopyObject(), nil
+}
+
+// namespaceFinalizing: a namespace keeps existing while spec.finalizers is set (the
+// "kubernetes" finalizer its controller clears once the namespace is empty).
+func namespaceFinalizing(obj runtime.Object) bool {
+	ns, ok := obj.(*corev1.Namespace)
+	return ok && len(ns.Spec.Finalizers) > 0
 }
 
 func zeroGrace(m metav1.Object) bool {
@@ -503,7 +515,7 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 	}
 	m.SetFinalizers(finalizers)
 
-	if len(finalizers) == 0 && grace == 0 {
+	if len(finalizers) == 0 && grace == 0 && !namespaceFinalizing(obj) {
 		s.rv++
 		m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 		if m.GetDeletionTimestamp() == nil {
@@ -516,6 +528,11 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 		return DeleteResult{Object: obj.DeepCopyObject(), Gone: true}, nil
 	}
 	changed := false
+	if ns, ok := obj.(*corev1.Namespace); ok && ns.Status.Phase != corev1.NamespaceTerminating {
+		// The namespace controller empties it, then drops spec.finalizers and it goes.
+		ns.Status.Phase = corev1.NamespaceTerminating
+		changed = true
+	}
 	if om.GetDeletionTimestamp() == nil || (om.GetDeletionGracePeriodSeconds() != nil && grace < *om.GetDeletionGracePeriodSeconds()) {
 		t := metav1.NewTime(now.Add(time.Duration(grace) * time.Second).Truncate(time.Second))
 		m.SetDeletionTimestamp(&t)
