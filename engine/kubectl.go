@@ -68,15 +68,8 @@ func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out
 		return fmt.Errorf("only kubectl commands run here, not %q; run other programs in your own terminal", args[0])
 	}
 	args = args[1:]
-	if sub := firstWord(args); sub == "edit" {
-		return errors.New("kubectl edit opens a text editor, which cannot run inside the player; " +
-			"use kubectl patch here, or run kubectl edit in your own terminal (see `kubetutor serve`)")
-	}
-	if sub := firstWord(args); sub == "proxy" {
-		// kubectl proxy serves until the process ends and ignores ctx: it would hold the
-		// kubectl slot, and so every later run, for good.
-		return errors.New("kubectl proxy runs until you stop it, which cannot happen inside the player; " +
-			"run it in your own terminal (see `kubetutor serve`)")
+	if why, refused := refusedSubcommands[firstWord(args)]; refused {
+		return errors.New(why)
 	}
 	args, names := s.resolveManifestArgs(args)
 
@@ -276,6 +269,16 @@ func swapStdin(in io.Reader) (restore func(), err error) {
 		os.Stdin = old
 		_ = r.Close()
 	}, nil
+}
+
+// refusedSubcommands cannot run inside the player, with what to do instead.
+var refusedSubcommands = map[string]string{
+	"edit": "kubectl edit opens a text editor, which cannot run inside the player; " +
+		"use kubectl patch here, or run kubectl edit in your own terminal (see `kubetutor serve`)",
+	// kubectl proxy serves until the process ends and ignores ctx: it would hold the kubectl
+	// slot, and so every later run, for good.
+	"proxy": "kubectl proxy runs until you stop it, which cannot happen inside the player; " +
+		"run it in your own terminal (see `kubetutor serve`)",
 }
 
 func firstWord(args []string) string {
