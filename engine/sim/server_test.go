@@ -62,16 +62,7 @@ func TestStartServesHTTPAndRejectsMissingToken(t *testing.T) {
 // The client-go path end to end: the tutorial's web StatefulSet created over HTTP, played in
 // virtual time (AutoAdvance), ends with two Running pods and three nodes.
 func TestClientGoEndToEndAutoAdvance(t *testing.T) {
-	s, err := New(Config{Fake: testingclock.NewFakeClock(t0), AutoAdvance: true, Seed: 7, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := s.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, ctx := startSim(t, Config{Fake: testingclock.NewFakeClock(t0), AutoAdvance: true, Seed: 7, Logf: t.Logf})
 	cs, err := kubernetes.NewForConfig(s.RESTConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -113,16 +104,7 @@ func TestClientGoEndToEndAutoAdvance(t *testing.T) {
 
 // The real-clock loop: at speed 100 a two-pod start takes tens of milliseconds.
 func TestRealClockLoopWithSpeed(t *testing.T) {
-	s, err := New(Config{Speed: 100, Seed: 3, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := s.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, ctx := startSim(t, Config{Speed: 100, Seed: 3, Logf: t.Logf})
 	create(t, s, svcR, nginxService())
 	create(t, s, stsR, webSet(2))
 	if err := s.WaitIdle(ctx); err != nil {
@@ -187,3 +169,19 @@ func TestNewRejectsBadConfig(t *testing.T) {
 }
 
 func appsvUpdateDefault() appsv1.StatefulSetUpdateStrategy { return appsv1.StatefulSetUpdateStrategy{} }
+
+// startSim makes and starts a simulator that stops when the test ends; ctx bounds the test.
+func startSim(t *testing.T, cfg Config) (*Sim, context.Context) {
+	t.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s, ctx
+}
