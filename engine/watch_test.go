@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	testingclock "k8s.io/utils/clock/testing"
 )
 
 func watchPods(t *testing.T, s *Session) (<-chan TableEvent, context.CancelFunc) {
@@ -19,6 +20,20 @@ func watchPods(t *testing.T, s *Session) (<-chan TableEvent, context.CancelFunc)
 	}
 	t.Cleanup(cancel)
 	return ch, cancel
+}
+
+// watchedWeb is a session whose pod watch (behind a cutter that can break the stream) has
+// seen the empty list and then web-0 and web-1 reach Running.
+func watchedWeb(t *testing.T) (*Session, *testingclock.FakeClock, *cutter, <-chan TableEvent, *rowLog) {
+	t.Helper()
+	s, fake := newTestSession(t)
+	c := newCutter(s)
+	ch, _ := watchPods(t, s)
+	log := newRowLog(t)
+	log.add(nextEvent(t, ch)) // the empty list
+	mustKubectl(t, s, "kubectl apply -f web.yaml", "")
+	log.until(ch, running("web-0", "web-1"))
+	return s, fake, c, ch, log
 }
 
 var podColumns = "NAME READY STATUS RESTARTS AGE"
@@ -145,13 +160,7 @@ func TestWatchTableResolvesNames(t *testing.T) {
 // TestWatchTableResumesAfterCut drops the watch connection and makes changes before the
 // watch reconnects: every change arrives once, in order.
 func TestWatchTableResumesAfterCut(t *testing.T) {
-	s, _ := newTestSession(t)
-	c := newCutter(s)
-	ch, _ := watchPods(t, s)
-	log := newRowLog(t)
-	log.add(nextEvent(t, ch)) // the empty list
-	mustKubectl(t, s, "kubectl apply -f web.yaml", "")
-	log.until(ch, running("web-0", "web-1"))
+	s, _, c, ch, log := watchedWeb(t)
 
 	// The stream has carried events, so the watch resumes at once from the last one.
 	c.cut()
@@ -191,13 +200,7 @@ func TestWatchTableResumesAfterCut(t *testing.T) {
 
 // TestWatchTableRelistsWhenGone answers the resumed watch with 410 Gone: the watch relists.
 func TestWatchTableRelistsWhenGone(t *testing.T) {
-	s, _ := newTestSession(t)
-	c := newCutter(s)
-	ch, _ := watchPods(t, s)
-	log := newRowLog(t)
-	log.add(nextEvent(t, ch))
-	mustKubectl(t, s, "kubectl apply -f web.yaml", "")
-	log.until(ch, running("web-0", "web-1"))
+	s, _, c, ch, log := watchedWeb(t)
 	waitIdle(t, s)
 
 	c.failNext(410)
@@ -226,13 +229,7 @@ func TestWatchTableRelistsWhenGone(t *testing.T) {
 // TestWatchTableBacksOffOnErrors: a failing watch reports ERROR and retries only after the
 // backoff has passed on the session's clock.
 func TestWatchTableBacksOffOnErrors(t *testing.T) {
-	s, fake := newTestSession(t)
-	c := newCutter(s)
-	ch, _ := watchPods(t, s)
-	log := newRowLog(t)
-	log.add(nextEvent(t, ch))
-	mustKubectl(t, s, "kubectl apply -f web.yaml", "")
-	log.until(ch, running("web-0", "web-1"))
+	s, fake, c, ch, log := watchedWeb(t)
 	waitIdle(t, s)
 
 	c.failNext(http.StatusInternalServerError)
