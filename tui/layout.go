@@ -33,10 +33,7 @@ func fit(s string, w, h int) string {
 
 // fitWidth cuts or pads one line to exactly w cells.
 func fitWidth(line string, w int) string {
-	line = strings.TrimRight(line, "\r")
-	if lipgloss.Width(line) > w {
-		line = ansi.Truncate(line, w, "…")
-	}
+	line = truncate(strings.TrimRight(line, "\r"), w)
 	if pad := w - lipgloss.Width(line); pad > 0 {
 		line += strings.Repeat(" ", pad)
 	}
