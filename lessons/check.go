@@ -48,13 +48,14 @@ func EvaluateChecks(ctx context.Context, dyn dynamic.Interface, ns string, check
 }
 
 func evaluate(ctx context.Context, dyn dynamic.Interface, ns string, checks []Check, m messages) []CheckResult {
+	f := &fetcher{ctx: ctx, dyn: dyn, ns: ns, got: map[string]fetched{}}
 	out := make([]CheckResult, 0, len(checks))
 	for _, c := range checks {
 		r := CheckResult{Desc: c.Desc}
 		var err error
 		switch {
 		case c.JSONPath != nil:
-			r.OK, r.Detail, err = evalJSONPath(ctx, dyn, ns, c.JSONPath, m)
+			r.OK, r.Detail, err = evalJSONPath(f, c.JSONPath, m)
 		case c.Count != nil:
 			r.OK, r.Detail, err = evalCount(ctx, dyn, ns, c.Count, m)
 		default:
@@ -90,19 +91,48 @@ func resourceClient(dyn dynamic.Interface, ns, resource string) (dynamic.Resourc
 	return dyn.Resource(info.GVR), info, nil
 }
 
-// getValue fetches one object and evaluates a JSONPath on it. found is false when the object
-// does not exist; a missing field evaluates to "" so a check can say what it saw.
-func getValue(ctx context.Context, dyn dynamic.Interface, ns, resource, name, path string) (val string, found bool, err error) {
-	rc, info, err := resourceClient(dyn, ns, resource)
+// fetcher reads each object at most once per evaluation round: a step's checks often look at
+// the same StatefulSet several times, and they run on every tick.
+type fetcher struct {
+	ctx context.Context
+	dyn dynamic.Interface
+	ns  string
+	got map[string]fetched
+}
+
+type fetched struct {
+	obj *unstructured.Unstructured // nil when the object does not exist
+	err error
+}
+
+func (f *fetcher) get(resource, name string) (*unstructured.Unstructured, ResourceInfo, error) {
+	rc, info, err := resourceClient(f.dyn, f.ns, resource)
 	if err != nil {
+		return nil, info, err
+	}
+	key := info.Name + "/" + name
+	r, ok := f.got[key]
+	if !ok {
+		obj, err := rc.Get(f.ctx, name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+			r = fetched{}
+		case err != nil:
+			r = fetched{err: fmt.Errorf("get %s/%s: %v", info.Name, name, err)}
+		default:
+			r = fetched{obj: obj}
+		}
+		f.got[key] = r
+	}
+	return r.obj, info, r.err
+}
+
+// value evaluates a JSONPath on one object. found is false when the object does not exist; a
+// missing field evaluates to "" so a check can say what it saw.
+func (f *fetcher) value(resource, name, path string) (val string, found bool, err error) {
+	obj, info, err := f.get(resource, name)
+	if err != nil || obj == nil {
 		return "", false, err
-	}
-	obj, err := rc.Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("get %s/%s: %v", info.Name, name, err)
 	}
 	if path == "" {
 		return "", true, nil
@@ -118,10 +148,10 @@ func getValue(ctx context.Context, dyn dynamic.Interface, ns, resource, name, pa
 	return buf.String(), true, nil
 }
 
-func evalJSONPath(ctx context.Context, dyn dynamic.Interface, ns string, j *JSONPathCheck, m messages) (bool, string, error) {
+func evalJSONPath(f *fetcher, j *JSONPathCheck, m messages) (bool, string, error) {
 	info, _ := ResolveResource(j.Resource)
 	what := info.Name + "/" + j.Name
-	val, found, err := getValue(ctx, dyn, ns, j.Resource, j.Name, j.Path)
+	val, found, err := f.value(j.Resource, j.Name, j.Path)
 	if err != nil {
 		return false, "", err
 	}
@@ -153,7 +183,7 @@ func evalJSONPath(ctx context.Context, dyn dynamic.Interface, ns string, j *JSON
 		}
 		rinfo, _ := ResolveResource(ref.Resource)
 		other := rinfo.Name + "/" + ref.Name
-		oval, ofound, err := getValue(ctx, dyn, ns, ref.Resource, ref.Name, ref.Path)
+		oval, ofound, err := f.value(ref.Resource, ref.Name, ref.Path)
 		if err != nil {
 			return false, "", err
 		}

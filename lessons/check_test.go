@@ -212,3 +212,34 @@ func TestCheckDetailsInTheLessonsLanguage(t *testing.T) {
 		}
 	}
 }
+
+// One evaluation round reads each object once, however many checks look at it.
+func TestEvaluateFetchesEachObjectOnce(t *testing.T) {
+	dyn := testClient(t)
+	checks := []Check{
+		{Desc: "a", JSONPath: &JSONPathCheck{Resource: "sts", Name: "web", Path: "{.status.readyReplicas}", Equals: ptr("2")}},
+		{Desc: "b", JSONPath: &JSONPathCheck{Resource: "statefulsets", Name: "web", Exists: ptr(true)}},
+		{Desc: "c", JSONPath: &JSONPathCheck{Resource: "sts", Name: "web", Path: "{.status.currentRevision}",
+			NotEqualsPath: &ObjectRef{Resource: "sts", Name: "web", Path: "{.status.updateRevision}"}}},
+		{Desc: "d", JSONPath: &JSONPathCheck{Resource: "svc", Name: "nginx", Exists: ptr(false)}},
+		{Desc: "e", JSONPath: &JSONPathCheck{Resource: "svc", Name: "nginx", Exists: ptr(false)}},
+	}
+	res := EvaluateChecks(context.Background(), dyn, "default", checks)
+	if !Passed(res) {
+		t.Fatalf("checks failed: %+v", res)
+	}
+	gets := map[string]int{}
+	for _, a := range dyn.Actions() {
+		if a.GetVerb() == "get" {
+			gets[a.GetResource().Resource]++
+		}
+	}
+	if gets["statefulsets"] != 1 || gets["services"] != 1 {
+		t.Fatalf("GETs per resource %v, want one each", gets)
+	}
+	// A new round reads afresh: state changes between ticks.
+	EvaluateChecks(context.Background(), dyn, "default", checks[:1])
+	if n := len(dyn.Actions()); n != 3 {
+		t.Fatalf("second round: %d actions in all, want 3", n)
+	}
+}
