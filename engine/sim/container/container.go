@@ -1,0 +1,43 @@
+// Package container is the contract between the simulator's kubelet and API server (which ask
+// for commands to run inside a pod's containers: init containers, exec probes, kubectl exec and
+// attach) and the sandbox that runs them. It holds no behaviour of its own beyond Nop.
+package container
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Streams are a command's standard streams. A nil reader or writer means the stream is not
+// attached. Resize, when not nil, delivers terminal size changes while TTY is set.
+type Streams struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	TTY    bool
+	Resize <-chan Size
+}
+
+// Size is a terminal size in cells.
+type Size struct{ Width, Height uint16 }
+
+// Runner runs argv inside the named container of pod, as `kubectl exec` or the kubelet would.
+// It returns the command's exit code; err is for failures to run at all (no such container,
+// container not running), which the caller reports like a real kubelet would.
+// Run must return when ctx is cancelled.
+type Runner interface {
+	Run(ctx context.Context, pod *corev1.Pod, container string, argv []string, s Streams) (exitCode int, err error)
+}
+
+// ErrNotFound is returned (wrapped) when the container does not exist in the pod.
+var ErrNotFound = errors.New("container not found")
+
+// Nop runs nothing and reports success: the runner the simulator uses when no sandbox is
+// configured, so probes pass and init containers complete.
+type Nop struct{}
+
+// Run implements Runner.
+func (Nop) Run(context.Context, *corev1.Pod, string, []string, Streams) (int, error) { return 0, nil }
