@@ -31,6 +31,7 @@ func Hooks() store.Hooks {
 
 func applyDefaults(a *allocator, old, obj runtime.Object) {
 	create := old == nil
+	defaultWorkloads(old, obj) // ReplicaSets, Deployments, DaemonSets (defaults_workloads.go)
 	switch o := obj.(type) {
 	case *appsv1.StatefulSet:
 		defaultStatefulSet(o)

@@ -54,6 +54,9 @@ func age(t metav1.Time, now time.Time) string {
 
 // printerFor returns the layout for a resource; unknown kinds get NAME and AGE.
 func printerFor(resource string) printer {
+	if p, ok := workloadPrinters[resource]; ok { // printers_workloads.go
+		return p
+	}
 	switch resource {
 	case "pods":
 		return podPrinter

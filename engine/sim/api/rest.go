@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -497,28 +496,28 @@ func (s *server) serveDeleteCollection(w http.ResponseWriter, r *http.Request, r
 	writeJSON(w, http.StatusOK, list)
 }
 
-// scaleOf renders the autoscaling/v1 Scale view of a StatefulSet.
+// scaleOf renders the autoscaling/v1 Scale view of a scalable object (scale_workloads.go).
 func scaleOf(obj runtime.Object) (*autoscalingv1.Scale, error) {
-	sts, ok := obj.(*appsv1.StatefulSet)
+	m, specReplicas, statusReplicas, selector, ok := scaleParts(obj)
 	if !ok {
-		return nil, apierrors.NewInternalError(fmt.Errorf("scale is only served for statefulsets, got %T", obj))
+		return nil, apierrors.NewInternalError(fmt.Errorf("scale is not served for %T", obj))
 	}
 	sel := ""
-	if sts.Spec.Selector != nil {
-		if ls, err := metav1.LabelSelectorAsSelector(sts.Spec.Selector); err == nil {
+	if selector != nil {
+		if ls, err := metav1.LabelSelectorAsSelector(selector); err == nil {
 			sel = ls.String()
 		}
 	}
 	var replicas int32 = 1
-	if sts.Spec.Replicas != nil {
-		replicas = *sts.Spec.Replicas
+	if *specReplicas != nil {
+		replicas = **specReplicas
 	}
 	return &autoscalingv1.Scale{
 		TypeMeta: metav1.TypeMeta{Kind: "Scale", APIVersion: "autoscaling/v1"},
-		ObjectMeta: metav1.ObjectMeta{Name: sts.Name, Namespace: sts.Namespace, UID: sts.UID,
-			ResourceVersion: sts.ResourceVersion, CreationTimestamp: sts.CreationTimestamp},
+		ObjectMeta: metav1.ObjectMeta{Name: m.GetName(), Namespace: m.GetNamespace(), UID: m.GetUID(),
+			ResourceVersion: m.GetResourceVersion(), CreationTimestamp: m.GetCreationTimestamp()},
 		Spec:   autoscalingv1.ScaleSpec{Replicas: replicas},
-		Status: autoscalingv1.ScaleStatus{Replicas: sts.Status.Replicas, Selector: sel},
+		Status: autoscalingv1.ScaleStatus{Replicas: statusReplicas, Selector: sel},
 	}, nil
 }
 
@@ -590,16 +589,17 @@ func (s *server) scaleOnce(w http.ResponseWriter, r *http.Request, req resourceR
 		return false, apierrors.NewInvalid(store.ScaleGVK.GroupKind(), req.name, field.ErrorList{
 			field.Invalid(field.NewPath("spec", "replicas"), want.Spec.Replicas, "must be greater than or equal to 0")})
 	}
-	sts := cur.(*appsv1.StatefulSet)
+	m, specReplicas, _, _, _ := scaleParts(cur)
+	curRV := m.GetResourceVersion()
 	// A PUT with a resourceVersion, or a patch that sets one, pins the write to that version.
-	pinned := want.ResourceVersion != "" && (r.Method == http.MethodPut || want.ResourceVersion != sts.ResourceVersion)
-	if pinned && want.ResourceVersion != sts.ResourceVersion {
+	pinned := want.ResourceVersion != "" && (r.Method == http.MethodPut || want.ResourceVersion != curRV)
+	if pinned && want.ResourceVersion != curRV {
 		return false, apierrors.NewConflict(req.res.GVR().GroupResource(), req.name,
 			fmt.Errorf("the object has been modified; please apply your changes to the latest version and try again"))
 	}
 	replicas := want.Spec.Replicas
-	sts.Spec.Replicas = &replicas
-	out, err := s.st.Update(req.res, sts, store.UpdateOptions{})
+	*specReplicas = &replicas
+	out, err := s.st.Update(req.res, cur, store.UpdateOptions{})
 	if err != nil {
 		return apierrors.IsConflict(err) && !pinned, err
 	}

@@ -31,6 +31,7 @@ func validate(res store.Resource, old, obj runtime.Object) field.ErrorList {
 		errs = append(errs, validateName(res, m.GetName())...)
 	}
 	errs = append(errs, metavalidation.ValidateLabels(m.GetLabels(), field.NewPath("metadata", "labels"))...)
+	errs = append(errs, validateWorkloads(old, obj)...) // validation_workloads.go
 	switch o := obj.(type) {
 	case *appsv1.StatefulSet:
 		errs = append(errs, validateStatefulSetSpec(&o.Spec, field.NewPath("spec"))...)

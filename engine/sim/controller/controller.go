@@ -76,6 +76,9 @@ type Set struct {
 	Volume      *VolumeController
 	Endpoints   *EndpointsController
 	Namespace   *NamespaceController
+	ReplicaSet  *ReplicaSetController
+	Deployment  *DeploymentController
+	DaemonSet   *DaemonSetController
 }
 
 // NewSet builds all controllers. Nodes are created by Kubelet.Bootstrap.
@@ -89,12 +92,16 @@ func NewSet(env Env) *Set {
 		Volume:      NewVolumeController(env),
 		Endpoints:   NewEndpointsController(env),
 		Namespace:   NewNamespaceController(env),
+		ReplicaSet:  NewReplicaSetController(env, rec),
+		Deployment:  NewDeploymentController(env, rec),
+		DaemonSet:   NewDaemonSetController(env, rec),
 	}
 }
 
 // All lists the controllers in a fixed order.
 func (s *Set) All() []Controller {
-	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace}
+	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace,
+		s.ReplicaSet, s.Deployment, s.DaemonSet}
 }
 
 // controllerRef returns the ownerReference with controller=true, if any.

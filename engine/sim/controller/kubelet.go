@@ -294,7 +294,10 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 			return true, nil // real scheduler: "pod has unbound immediate PersistentVolumeClaims"
 		}
 	}
-	node := k.pickNode()
+	node := daemonPodNode(p) // a DaemonSet pod's node affinity names its node (daemonset.go)
+	if node == "" {
+		node = k.pickNode()
+	}
 	if node == "" {
 		return true, nil
 	}
