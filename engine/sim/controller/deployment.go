@@ -559,6 +559,8 @@ func (c *DeploymentController) getAllRSs(d *appsv1.Deployment, rsList []*appsv1.
 			if err != nil {
 				return nil, nil, err
 			}
+			// Later steps of this sync read rsList again; keep it current.
+			replaceRS(rsList, out.(*appsv1.ReplicaSet))
 			return out.(*appsv1.ReplicaSet), oldRSs, nil
 		}
 		needs := setDeploymentRevision(d, rsCopy.Annotations[AnnotationRevision])
