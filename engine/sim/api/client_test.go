@@ -177,7 +177,7 @@ func TestErrorsMatchRealMessages(t *testing.T) {
 			s.Spec.UpdateStrategy = appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType,
 				RollingUpdate: &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptr.To[int32](-2)}}
 		}, `spec.updateStrategy.rollingUpdate.partition: Invalid value: -2: must be greater than or equal to 0`},
-		{"bad name", func(s *appsv1.StatefulSet) { s.Name = "Web" }, `metadata.name: Invalid value: "Web": a lowercase RFC 1123 subdomain`},
+		{"bad name", func(s *appsv1.StatefulSet) { s.Name = "Web" }, `metadata.name: Invalid value: "Web": a lowercase RFC 1123 label`},
 	}
 	for _, c := range cases {
 		s := webSTS()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,7 +29,13 @@ type Options struct {
 	Clock clock.PassiveClock
 	// Logf receives one line per request; nil discards them.
 	Logf func(format string, args ...any)
+	// MaxWatches caps concurrent watch streams; 0 means DefaultMaxWatches. Beyond it a watch
+	// gets 429 Too Many Requests, as a real apiserver's in-flight limit answers.
+	MaxWatches int
 }
+
+// DefaultMaxWatches is the default cap on concurrent watches (the player needs a handful).
+const DefaultMaxWatches = 256
 
 // DefaultVersion is what /version reports unless Options.Version says otherwise.
 const DefaultVersion = "v1.37.2"
@@ -38,6 +45,8 @@ type server struct {
 	o     Options
 	clock clock.PassiveClock
 	oapi  *openAPIDocs
+
+	watches atomic.Int64 // watch streams open now
 }
 
 // New returns the API handler. It does not install Hooks() on the store; the caller wires
@@ -48,6 +57,9 @@ func New(st *store.Store, o Options) http.Handler {
 	}
 	if o.Clock == nil {
 		o.Clock = clock.RealClock{}
+	}
+	if o.MaxWatches <= 0 {
+		o.MaxWatches = DefaultMaxWatches
 	}
 	s := &server{st: st, o: o, clock: o.Clock, oapi: loadOpenAPI()}
 	return http.HandlerFunc(s.serve)

@@ -59,7 +59,9 @@ func validateName(res store.Resource, name string) field.ErrorList {
 	switch res.Name {
 	case "services":
 		msgs = validation.IsDNS1035Label(name)
-	case "namespaces":
+	case "namespaces", "statefulsets":
+		// StatefulSet names are DNS labels since pods and claims append "-<ordinal>"
+		// (apps validation ValidateStatefulSetName: NameIsDNSLabel).
 		msgs = validation.IsDNS1123Label(name)
 	default:
 		msgs = validation.IsDNS1123Subdomain(name)

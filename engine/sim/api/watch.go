@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -24,6 +25,13 @@ const defaultWatchTimeout = 30 * time.Minute
 // sendInitialEvents=true (client-go's watch-list) the current objects come first as ADDED,
 // followed by a BOOKMARK marked k8s.io/initial-events-end.
 func (s *server) serveWatch(w http.ResponseWriter, r *http.Request, req resourceRequest) {
+	if n := s.watches.Add(1); n > int64(s.o.MaxWatches) {
+		s.watches.Add(-1)
+		// No Retry-After: client-go would silently retry; the learner should see the error.
+		writeError(w, apierrors.NewTooManyRequests(fmt.Sprintf("Too many requests, please try again later. (the kubetutor simulator serves at most %d watches at once)", s.o.MaxWatches), 0))
+		return
+	}
+	defer s.watches.Add(-1)
 	lsel, fsel, err := selectors(r, req.res)
 	if err != nil {
 		writeError(w, err)

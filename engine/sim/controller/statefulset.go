@@ -46,6 +46,13 @@ type StatefulSetController struct {
 
 	mu   sync.Mutex
 	sets map[string]cachedSet // "ns/name" -> selector, kept by Observe for routing pod events
+
+	// Explanatory events (statefulset_why.go); used only on the loop goroutine.
+	notes     []whyNote
+	gone      []types.UID // deleted sets whose explanations can be forgotten (guarded by mu)
+	explained map[types.UID]map[whyNote]bool
+	// updateChecked: this sync reached the update phase (rolling update or OnDelete).
+	updateChecked bool
 }
 
 type cachedSet struct {
@@ -55,10 +62,21 @@ type cachedSet struct {
 
 // NewStatefulSetController makes the controller.
 func NewStatefulSetController(env Env, rec *Recorder) *StatefulSetController {
-	return &StatefulSetController{env: env, rec: rec, sets: map[string]cachedSet{}}
+	return &StatefulSetController{env: env, rec: rec, sets: map[string]cachedSet{}, explained: map[types.UID]map[whyNote]bool{}}
 }
 
 func (c *StatefulSetController) Name() string { return "statefulset" }
+
+// dropGone forgets the explanations of deleted sets.
+func (c *StatefulSetController) dropGone() {
+	c.mu.Lock()
+	gone := c.gone
+	c.gone = nil
+	c.mu.Unlock()
+	for _, uid := range gone {
+		c.forgetWhy(uid)
+	}
+}
 
 func (c *StatefulSetController) key(ns, name string) Key {
 	return Key{Controller: c.Name(), Namespace: ns, Name: name}
@@ -72,6 +90,7 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 		c.mu.Lock()
 		if ev.Type == "DELETED" {
 			delete(c.sets, k)
+			c.gone = append(c.gone, set.UID)
 		} else if sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector); err == nil {
 			c.sets[k] = cachedSet{ns: set.Namespace, name: set.Name, sel: sel}
 		}
@@ -84,8 +103,20 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 			}
 			m := objMeta(o)
 			if ref := controllerRef(m); ref != nil {
-				if ref.Kind == "StatefulSet" {
+				switch {
+				case ref.Kind == "StatefulSet":
 					c.env.Queue.Add(c.key(m.GetNamespace(), ref.Name))
+				case ref.Kind == "Pod" && ev.Resource.Name == pvcRes.Name:
+					// A claim handed to a condemned pod (whenScaled=Delete): its set may be
+					// waiting for it to go before recreating the pod (item 91).
+					if parent, ord := parentAndOrdinal(ref.Name); ord >= 0 {
+						c.mu.Lock()
+						_, known := c.sets[m.GetNamespace()+"/"+parent]
+						c.mu.Unlock()
+						if known {
+							c.env.Queue.Add(c.key(m.GetNamespace(), parent))
+						}
+					}
 				}
 				continue
 			}
@@ -188,13 +219,17 @@ func revisionOf(p *corev1.Pod) string { return p.Labels[LabelRevisionHash] }
 // Sync reconciles one StatefulSet.
 func (c *StatefulSetController) Sync(k Key) error {
 	obj, err := c.env.Store.Get(stsRes, k.Namespace, k.Name)
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
 	if err != nil {
+		c.dropGone()
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
 		return err
 	}
 	set := obj.(*appsv1.StatefulSet)
+	c.dropGone()
+	c.notes = nil
+	defer c.flushWhy(set)
 	sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector)
 	if err != nil || sel.Empty() {
 		return nil // validation rejects these; nothing sensible to do
@@ -244,6 +279,7 @@ func (c *StatefulSetController) claimRevisions(set *appsv1.StatefulSet, sel labe
 			if err != nil {
 				return nil, err
 			}
+			c.why(WhyAdopted, "StatefulSet %s adopted ControllerRevision %s: it had no controller and its labels match the selector %s.", set.Name, r.Name, sel)
 			out = append(out, u.(*appsv1.ControllerRevision))
 		}
 	}
@@ -288,6 +324,7 @@ func (c *StatefulSetController) claimPods(set *appsv1.StatefulSet, sel labels.Se
 		if err != nil {
 			return nil, err
 		}
+		c.why(WhyAdopted, "StatefulSet %s adopted the orphan pod %s: it had no controller, its name is %s-<ordinal> and its labels match the selector %s. It keeps running; it is not recreated.", set.Name, p.Name, set.Name, sel)
 		out = append(out, u.(*corev1.Pod))
 	}
 	return out, nil
@@ -639,42 +676,72 @@ func (c *StatefulSetController) deletePod(set *appsv1.StatefulSet, p *corev1.Pod
 	return err
 }
 
-// claimOwnerForScaleDown gives a condemned pod's claims an owner reference to the pod when
-// whenScaled=Delete, so the GC deletes them after the pod (items 89, 90).
-func (c *StatefulSetController) claimOwnerForScaleDown(set *appsv1.StatefulSet, p *corev1.Pod) error {
-	_, whenScaled := retention(set)
-	if whenScaled != appsv1.DeletePersistentVolumeClaimRetentionPolicyType {
-		return nil
-	}
-	ord := ordinalOf(p)
+// fixClaimOwners makes the owner references of pod's claims follow the retention policy, as
+// upstream's updateClaimOwnerRefForSetAndPod does (items 89-92):
+//
+//	Retain/Retain: no refs; whenDeleted=Delete: a controller ref to the set;
+//	whenScaled=Delete: a controller ref to the pod once it is out of range (condemned);
+//	Delete/Delete: the set ref while in range, swapped for the pod ref on scale-down.
+//
+// A claim whose refs name an earlier set or pod of the same name (another uid) is left alone.
+func (c *StatefulSetController) fixClaimOwners(set *appsv1.StatefulSet, p *corev1.Pod, inRange bool) error {
+	whenDeleted, whenScaled := retention(set)
+	const del = appsv1.DeletePersistentVolumeClaimRetentionPolicyType
+	wantSet := whenDeleted == del && (inRange || whenScaled != del)
+	wantPod := whenScaled == del && !inRange
+	podRef := metav1.OwnerReference{APIVersion: "v1", Kind: "Pod", Name: p.Name, UID: p.UID,
+		Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)}
 	for _, ct := range set.Spec.VolumeClaimTemplates {
-		obj, err := c.env.Store.Get(pvcRes, set.Namespace, claimName(ct.Name, set, ord))
+		obj, err := c.env.Store.Get(pvcRes, set.Namespace, claimName(ct.Name, set, ordinalOf(p)))
 		if err != nil {
 			continue
 		}
 		pvc := obj.(*corev1.PersistentVolumeClaim)
+		if pvc.DeletionTimestamp != nil {
+			continue
+		}
+		stale := false
 		var refs []metav1.OwnerReference
-		has := false
 		for _, r := range pvc.OwnerReferences {
-			if r.UID == set.UID {
-				continue // the pod ref replaces the set ref on scale-down
+			isSet := r.Kind == "StatefulSet" && r.Name == set.Name
+			isPod := r.Kind == "Pod" && r.Name == p.Name
+			if (isSet && r.UID != set.UID) || (isPod && r.UID != p.UID) {
+				stale = true
 			}
-			has = has || r.UID == p.UID
-			refs = append(refs, r)
+			if !isSet && !isPod {
+				refs = append(refs, r)
+			}
 		}
-		if !has {
-			refs = append(refs, metav1.OwnerReference{APIVersion: "v1", Kind: "Pod", Name: p.Name, UID: p.UID,
-				Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)})
+		if stale {
+			continue // managed by an earlier incarnation (item 91): the GC decides
 		}
-		if reflect.DeepEqual(refs, pvc.OwnerReferences) {
+		if wantSet {
+			refs = append(refs, setRef(set))
+		}
+		if wantPod {
+			refs = append(refs, podRef)
+		}
+		if equalRefs(refs, pvc.OwnerReferences) {
 			continue
 		}
 		pvc.OwnerReferences = refs
-		if _, err := c.env.Store.Update(pvcRes, pvc, store.UpdateOptions{}); err != nil {
+		if _, err := c.env.Store.Update(pvcRes, pvc, store.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			return err
 		}
 	}
 	return nil
+}
+
+func equalRefs(a, b []metav1.OwnerReference) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !reflect.DeepEqual(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // reconcile is updateStatefulSet: replicas, then condemned pods, then the rolling update.
@@ -712,6 +779,7 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 	}
 
 	if set.DeletionTimestamp != nil {
+		c.why(WhyStatefulSetDeleting, "StatefulSet %s is being deleted: its controller only reports status now and neither creates nor deletes pods; the garbage collector handles its pods.", set.Name)
 		return nil // a deleting set only reports status (item 65)
 	}
 	monotonic := set.Spec.PodManagementPolicy != appsv1.ParallelPodManagement
@@ -719,7 +787,7 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 	var errs []error
 
 	for i := range replicas {
-		stop, err := c.processReplica(set, replicas, i, monotonic, minReady)
+		stop, err := c.processReplica(set, replicas, i, monotonic, minReady, condemned)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -727,22 +795,32 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 			return errors.Join(errs...)
 		}
 	}
-	for _, p := range condemned {
+	for i, p := range condemned {
 		if isTerminating(p) {
 			if monotonic {
+				if i+1 < len(condemned) {
+					c.why(WhyScaleDownWaits, "%s is not deleted yet: %s is still terminating. With podManagementPolicy OrderedReady a scale-down removes one pod at a time, from the highest ordinal down.", condemned[i+1].Name, p.Name)
+				}
 				return errors.Join(errs...) // wait for it to be gone (item 37)
 			}
 			continue
 		}
 		if !c.isAvailable(p, minReady) && monotonic && p != firstUnhealthy {
+			c.why(WhyScaleDownWaits, "%s is not deleted yet: %s is not Running and Ready. With podManagementPolicy OrderedReady a scale-down waits until the pods are healthy.", p.Name, firstUnhealthy.Name)
 			return errors.Join(errs...) // item 38
 		}
-		if err := c.claimOwnerForScaleDown(set, p); err != nil {
+		if err := c.fixClaimOwners(set, p, false); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		if err := c.deletePod(set, p); err != nil {
 			errs = append(errs, err)
+		} else if len(set.Spec.VolumeClaimTemplates) > 0 {
+			if _, whenScaled := retention(set); whenScaled == appsv1.DeletePersistentVolumeClaimRetentionPolicyType {
+				c.why(WhyClaimDeleted, "%s will be deleted after %s is gone: persistentVolumeClaimRetentionPolicy.whenScaled is Delete, so the claim now belongs to the pod and the garbage collector removes it with the pod.", claimNames(set, ordinalOf(p)), p.Name)
+			} else {
+				c.why(WhyClaimRetained, "%s is kept although %s is removed: persistentVolumeClaimRetentionPolicy.whenScaled is Retain. Scaling up again reattaches it with its data; delete it by hand if you no longer need it.", claimNames(set, ordinalOf(p)), p.Name)
+			}
 		}
 		if monotonic {
 			return errors.Join(errs...) // one deletion per sync
@@ -751,14 +829,20 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
+	c.updateChecked = true
 	if set.Spec.UpdateStrategy.Type == appsv1.OnDeleteStatefulSetStrategyType {
+		for _, p := range replicas {
+			if isCreated(p) && !isTerminating(p) && revisionOf(p) != upd.Name {
+				c.why(WhyOnDelete, "%s still runs revision %s, not the update revision %s: with updateStrategy OnDelete the controller replaces a pod only after you delete it (kubectl delete pod %s).", p.Name, revisionOf(p), upd.Name, p.Name)
+			}
+		}
 		return nil // item 59
 	}
 	return c.rollingUpdate(set, upd, replicas, minReady)
 }
 
 // processReplica handles replica i; stop means a monotonic sync must end here.
-func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas []*corev1.Pod, i int, monotonic bool, minReady int32) (bool, error) {
+func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas []*corev1.Pod, i int, monotonic bool, minReady int32, condemned []*corev1.Pod) (bool, error) {
 	p := replicas[i]
 	if isCreated(p) && (isFailed(p) || isSucceeded(p)) && !isTerminating(p) {
 		// Recreated on a later sync, once the old one is gone (item 27).
@@ -766,6 +850,7 @@ func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas
 	}
 	if !isCreated(p) {
 		if c.staleClaim(set, ordinalOf(p)) {
+			c.why(WhyWaitingForClaim, "%s is not created yet: %s still belongs to the previous %s (whenScaled Delete) and must be deleted first; then it is created again, empty.", p.Name, claimNames(set, ordinalOf(p)), p.Name)
 			return true, nil
 		}
 		if err := c.createPod(set, p); err != nil {
@@ -779,14 +864,22 @@ func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas
 		}
 	}
 	if isTerminating(p) && monotonic {
+		c.blockedBy(set, replicas, i, condemned)
 		return true, nil // item 24
 	}
 	if !isRunningAndReady(p) && monotonic {
+		c.blockedBy(set, replicas, i, condemned)
 		return true, nil
 	}
 	if !c.isAvailable(p, minReady) && monotonic {
+		c.blockedBy(set, replicas, i, condemned)
 		c.requeueForAvailability(set, p, minReady)
 		return true, nil
+	}
+	if !isTerminating(p) {
+		if err := c.fixClaimOwners(set, p, true); err != nil {
+			return true, err
+		}
 	}
 	// Identity labels are restored if someone removed them (SSU updateIdentity).
 	name := podName(set, ordinalOf(p))
@@ -831,6 +924,11 @@ func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *apps
 			if maxUnavailable < 1 {
 				maxUnavailable = 1
 			}
+		}
+	}
+	for target := 0; target < updateMin && target < len(replicas); target++ {
+		if p := replicas[target]; isCreated(p) && revisionOf(p) != upd.Name {
+			c.why(WhyPartition, "%s keeps revision %s: its ordinal %d is below the partition %d (spec.updateStrategy.rollingUpdate.partition), so the rolling update leaves it alone. Lower the partition to update it.", p.Name, revisionOf(p), ordinalOf(p), updateMin)
 		}
 	}
 	unavailable := 0

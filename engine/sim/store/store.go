@@ -40,7 +40,14 @@ type Hooks struct {
 // Limits keep one learner from exhausting a shared simulator.
 type Limits struct {
 	MaxObjects int // total objects across all resources; 0 means 20000
+	// MaxPerNamespace caps the objects of one resource in one namespace (events excepted,
+	// which a real cluster expires after an hour); 0 means 1000. Beyond it a create fails
+	// as a ResourceQuota would: Forbidden, "exceeded quota".
+	MaxPerNamespace int
 }
+
+// QuotaName is the name the simulator's built-in object-count quota reports.
+const QuotaName = "kubetutor-simulator"
 
 // Event is one committed change. Object (and Old, for MODIFIED) are private copies shared
 // between all consumers: never mutate them.
@@ -61,6 +68,7 @@ type Store struct {
 	limits    Limits
 	rv        uint64
 	count     int
+	nsCount   map[string]int                       // "resource/namespace" -> objects, for Limits.MaxPerNamespace
 	objs      map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
 	history   []Event                              // ring of recent events, oldest first
 	histCap   int
@@ -91,6 +99,9 @@ func New(o Options) *Store {
 	if o.Limits.MaxObjects == 0 {
 		o.Limits.MaxObjects = 20000
 	}
+	if o.Limits.MaxPerNamespace == 0 {
+		o.Limits.MaxPerNamespace = 1000
+	}
 	if o.HistorySize == 0 {
 		o.HistorySize = 4096
 	}
@@ -100,6 +111,7 @@ func New(o Options) *Store {
 		hooks:    o.Hooks,
 		limits:   o.Limits,
 		objs:     map[string]map[string]runtime.Object{},
+		nsCount:  map[string]int{},
 		histCap:  o.HistorySize,
 		watchers: map[*Watcher]struct{}{},
 	}
@@ -299,6 +311,16 @@ func (s *Store) Create(res Resource, in runtime.Object) (runtime.Object, error) 
 		return nil, apierrors.NewForbidden(res.GVR().GroupResource(), m.GetName(),
 			fmt.Errorf("the simulator holds at most %d objects; delete some first", s.limits.MaxObjects))
 	}
+	if res.Namespaced && res.Name != "events" {
+		if used := s.nsCount[res.Name+"/"+m.GetNamespace()]; used >= s.limits.MaxPerNamespace {
+			q := "count/" + res.Name
+			if res.Group != "" {
+				q += "." + res.Group
+			}
+			return nil, apierrors.NewForbidden(res.GVR().GroupResource(), m.GetName(),
+				fmt.Errorf("exceeded quota: %s, requested: %s=1, used: %s=%d, limited: %s=%d", QuotaName, q, q, used, q, s.limits.MaxPerNamespace))
+		}
+	}
 	m.SetUID(s.newUID())
 	m.SetCreationTimestamp(metav1.NewTime(s.clock.Now().Truncate(time.Second)))
 	m.SetDeletionTimestamp(nil)
@@ -325,6 +347,9 @@ func (s *Store) Create(res Resource, in runtime.Object) (runtime.Object, error) 
 	}
 	s.objs[res.Name][objKey(m.GetNamespace(), m.GetName())] = obj
 	s.count++
+	if res.Namespaced {
+		s.nsCount[res.Name+"/"+m.GetNamespace()]++
+	}
 	s.emit(Event{Type: watch.Added, Resource: res, Object: obj.DeepCopyObject(), RV: s.rv})
 	return obj.DeepCopyObject(), nil
 }
@@ -557,6 +582,11 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 func (s *Store) remove(res Resource, k string, obj, old runtime.Object) {
 	delete(s.objs[res.Name], k)
 	s.count--
+	if res.Namespaced {
+		if m, err := meta.Accessor(obj); err == nil {
+			s.nsCount[res.Name+"/"+m.GetNamespace()]--
+		}
+	}
 	s.emit(Event{Type: watch.Deleted, Resource: res, Object: obj.DeepCopyObject(), Old: old, RV: s.rv})
 }
 
