@@ -24,6 +24,7 @@ import (
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim/api"
+	"github.com/kubetutor/kubetutor/engine/sim/container"
 	"github.com/kubetutor/kubetutor/engine/sim/controller"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -42,6 +43,10 @@ type Config struct {
 	Seed int64
 	Addr string // listen address; default "127.0.0.1:0"
 	Logf func(string, ...any)
+	// Runner runs what kubectl exec and attach ask for; nil: container.Nop.
+	Runner container.Runner
+	// Logs supplies container output for kubectl logs; nil: api.DefaultLogs.
+	Logs api.LogSource
 }
 
 // Sim is one simulated cluster.
@@ -161,7 +166,9 @@ func (s *Sim) start(ctx context.Context) error {
 	}
 	s.caPEM = caPEM
 	s.url = "https://" + ln.Addr().String()
-	s.srv = &http.Server{Handler: api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf}), ReadHeaderTimeout: 10 * time.Second,
+	ctx, s.cancel = context.WithCancel(ctx)
+	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})
+	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		// The TLS handshake errors of a client that distrusts us go to the log, not stderr.
 		ErrorLog: log.New(logWriter(s.logf), "", 0)}
@@ -170,7 +177,6 @@ func (s *Sim) start(ctx context.Context) error {
 			s.logf("sim: serve: %v", err)
 		}
 	}()
-	ctx, s.cancel = context.WithCancel(ctx)
 	manual := s.fake != nil && !s.cfg.AutoAdvance
 	if manual {
 		close(s.done)

@@ -31,6 +31,12 @@ func newEnv(t *testing.T, so store.Options) *env { return newEnvTLS(t, so, false
 // TLS, so tests that drive the kubectl binary need it.
 func newEnvTLS(t *testing.T, so store.Options, tls bool) *env {
 	t.Helper()
+	return newEnvOpts(t, so, tls, api.Options{})
+}
+
+// newEnvOpts is newEnvTLS with handler options (Runner, Logs); token, clock and log are set here.
+func newEnvOpts(t *testing.T, so store.Options, tls bool, o api.Options) *env {
+	t.Helper()
 	clk := clocktesting.NewFakeClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	so.Clock = clk
 	so.Hooks = api.Hooks()
@@ -38,7 +44,8 @@ func newEnvTLS(t *testing.T, so store.Options, tls bool) *env {
 		so.Seed = 1
 	}
 	st := store.New(so)
-	h := api.New(st, api.Options{Token: testToken, Clock: clk, Logf: t.Logf})
+	o.Token, o.Clock, o.Logf = testToken, clk, t.Logf
+	h := api.New(st, o)
 	var srv *httptest.Server
 	if tls {
 		srv = httptest.NewTLSServer(h)

@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubetutor/kubetutor/engine/sim/api"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -77,10 +78,15 @@ type kubectlEnv struct {
 
 func newKubectlEnv(t *testing.T) *kubectlEnv {
 	t.Helper()
+	return newKubectlEnvOpts(t, api.Options{})
+}
+
+func newKubectlEnvOpts(t *testing.T, o api.Options) *kubectlEnv {
+	t.Helper()
 	if _, err := os.Stat(kubectlPath); err != nil {
 		t.Fatalf("the kubectl binary is required at %s for this test: %v", kubectlPath, err)
 	}
-	e := newEnvTLS(t, store.Options{}, true)
+	e := newEnvOpts(t, store.Options{}, true, o)
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(ca, pemCert(e.srv), 0o600); err != nil {

@@ -52,6 +52,18 @@ func (s *server) serveResource(w http.ResponseWriter, r *http.Request, req resou
 		}
 		s.serveScale(w, r, req)
 		return
+	case "exec", "attach", "log":
+		// Pod subresources served like the kubelet behind the apiserver (exec.go, log.go).
+		if req.res.Name != "pods" || req.name == "" {
+			writeNotFoundPath(w, r)
+			return
+		}
+		if req.subresource == "log" {
+			s.serveLog(w, r, req)
+		} else {
+			s.serveStream(w, r, req, req.subresource == "attach")
+		}
+		return
 	default:
 		writeNotFoundPath(w, r)
 		return

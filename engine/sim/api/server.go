@@ -4,8 +4,11 @@
 package api
 
 import (
+	"bufio"
+	"context"
 	"crypto/subtle"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -16,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 
+	"github.com/kubetutor/kubetutor/engine/sim/container"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -32,6 +36,13 @@ type Options struct {
 	// MaxWatches caps concurrent watch streams; 0 means DefaultMaxWatches. Beyond it a watch
 	// gets 429 Too Many Requests, as a real apiserver's in-flight limit answers.
 	MaxWatches int
+	// Runner runs exec and attach commands; nil: container.Nop.
+	Runner container.Runner
+	// Logs supplies container output for logs and attach; nil: DefaultLogs.
+	Logs LogSource
+	// Context, when done, ends streaming sessions (exec, attach, logs -f), which outlive
+	// http.Server.Close once hijacked; nil: never.
+	Context context.Context
 }
 
 // DefaultMaxWatches is the default cap on concurrent watches (the player needs a handful).
@@ -47,6 +58,9 @@ type server struct {
 	oapi  *openAPIDocs
 
 	watches atomic.Int64 // watch streams open now
+	runner container.Runner
+	logs   LogSource
+	ctx    context.Context
 }
 
 // New returns the API handler. It does not install Hooks() on the store; the caller wires
@@ -61,7 +75,16 @@ func New(st *store.Store, o Options) http.Handler {
 	if o.MaxWatches <= 0 {
 		o.MaxWatches = DefaultMaxWatches
 	}
-	s := &server{st: st, o: o, clock: o.Clock, oapi: loadOpenAPI()}
+	s := &server{st: st, o: o, clock: o.Clock, oapi: loadOpenAPI(), runner: o.Runner, logs: o.Logs, ctx: o.Context}
+	if s.runner == nil {
+		s.runner = container.Nop{}
+	}
+	if s.logs == nil {
+		s.logs = DefaultLogs{}
+	}
+	if s.ctx == nil {
+		s.ctx = context.Background()
+	}
 	return http.HandlerFunc(s.serve)
 }
 
@@ -90,6 +113,18 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 		r.code = http.StatusOK
 	}
 	return r.ResponseWriter.Write(b)
+}
+
+// Hijack lets exec and attach upgrade the connection (SPDY, WebSocket).
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := r.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, fmt.Errorf("connection cannot be upgraded")
+	}
+	if r.code == 0 {
+		r.code = http.StatusSwitchingProtocols
+	}
+	return h.Hijack()
 }
 
 func (r *statusRecorder) Flush() {

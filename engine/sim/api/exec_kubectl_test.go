@@ -1,0 +1,65 @@
+package api_test
+
+import (
+	"errors"
+	"os/exec"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubetutor/kubetutor/engine/sim/api"
+)
+
+// TestKubectlExecLogs drives the real kubectl binary: it must find the streams it expects
+// (WebSocket first, SPDY as fallback), exit with the command's code, and print the server's
+// errors as a real cluster's.
+func TestKubectlExecLogs(t *testing.T) {
+	k := newKubectlEnvOpts(t, api.Options{Runner: fakeRunner{}})
+	runningPod(t, k.st, webPod("web-0"))
+	two := webPod("mysql-0")
+	two.Spec.Containers = append(two.Spec.Containers, corev1.Container{Name: "xtrabackup", Image: "xtrabackup"})
+	two.Spec.InitContainers = []corev1.Container{{Name: "init-mysql", Image: "mysql"}}
+	runningPod(t, k.st, two)
+
+	if out := k.mustRun(t, "exec", "web-0", "--", "hostname"); out != "web-0\n" {
+		t.Fatalf("exec hostname: %q", out)
+	}
+	out, errOut, err := k.run(t, "exec", "web-0", "--", "fail", "4")
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 4 || !strings.Contains(errOut, "failing with 4") ||
+		!strings.Contains(errOut, "command terminated with exit code 4") {
+		t.Fatalf("exec fail 4: %v, stdout %q, stderr %q", err, out, errOut)
+	}
+	if out := k.mustRun(t, "exec", "-i", "web-0", "--", "cat"); out != "" {
+		t.Fatalf("exec -i cat with empty stdin: %q", out)
+	}
+	c := k.cmd(t.Context(), "exec", "-i", "web-0", "--", "cat")
+	c.Stdin = strings.NewReader("piped\n")
+	if b, err := c.Output(); err != nil || string(b) != "piped\n" {
+		t.Fatalf("exec -i cat: %q %v", b, err)
+	}
+	out, errOut, err = k.run(t, "exec", "web-0", "-c", "x", "--", "hostname")
+	if err == nil || !strings.Contains(errOut, "container x is not valid for pod web-0") {
+		t.Fatalf("exec -c x: %v, stdout %q, stderr %q", err, out, errOut)
+	}
+	t.Logf("exec -c x: %s", errOut)
+	out, errOut, err = k.run(t, "exec", "mysql-0", "--", "whoami")
+	if err != nil || out != "mysql-0/nginx\n" {
+		t.Fatalf("exec mysql-0: %v %q %q", err, out, errOut)
+	}
+	t.Logf("exec mysql-0 stderr: %q", errOut)
+
+	if out := k.mustRun(t, "logs", "web-0", "--tail", "1"); !strings.HasSuffix(out, "[notice] 1#1: start worker process 29\n") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("logs --tail 1: %q", out)
+	}
+	out, errOut, err = k.run(t, "logs", "web-0", "--previous")
+	if err == nil || !strings.Contains(errOut, `Error from server (BadRequest): previous terminated container "nginx" in pod "web-0" not found`) {
+		t.Fatalf("logs --previous: %v %q %q", err, out, errOut)
+	}
+	out, errOut, err = k.run(t, "logs", "web-0", "-c", "x")
+	if err == nil || !strings.Contains(errOut, "container x is not valid for pod web-0") {
+		t.Fatalf("logs -c x: %v %q %q", err, out, errOut)
+	}
+	t.Logf("logs -c x: %s", errOut)
+}
