@@ -28,7 +28,7 @@ var notSimulated = map[string]bool{
 	"awk": true, "find": true, "xargs": true, "tar": true, "gzip": true, "ping": true, "ip": true,
 	"ifconfig": true, "netstat": true, "ss": true, "nc": true, "telnet": true, "mysqld": true,
 	"nginx": true, "node": true, "mysqldump": true, "perl": true, "python": true, "python3": true,
-	"wget": true, "host": true, "su": true, "sudo": true, "chown": true, "dd": true, "free": true,
+	"host": true, "su": true, "sudo": true, "chown": true, "dd": true, "free": true,
 }
 
 func binDir(name string) string {
@@ -60,7 +60,7 @@ func imageFor(ref string) *image {
 	case strings.Contains(name, "busybox"):
 		im.kind, im.shell, im.cmd = "busybox", "ash", []string{"sh"}
 		delete(im.bins, "/bin/bash")
-		add("nslookup")
+		add("nslookup", "wget")
 		// busybox keeps every applet in /bin.
 		for p, n := range im.bins {
 			delete(im.bins, p)
