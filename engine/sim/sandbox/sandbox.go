@@ -115,10 +115,7 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 		return 0, err
 	}
 	if len(argv) == 0 {
-		argv = append(append([]string(nil), e.c.Command...), e.c.Args...)
-		if len(e.c.Command) == 0 {
-			argv = append(append([]string(nil), e.image.cmd...), e.c.Args...)
-		}
+		argv = containerArgv(e.c, e.image)
 	}
 	if st.Stdout == nil {
 		st.Stdout = io.Discard
@@ -129,10 +126,12 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 	if st.Stdin == nil {
 		st.Stdin = strings.NewReader("")
 	}
-	stdout, stderr := st.Stdout, st.Stderr
+	// Pipeline stages write concurrently; the caller's writers need not be safe for that.
+	var wmu sync.Mutex
+	stdout, stderr := io.Writer(&syncWriter{mu: &wmu, w: st.Stdout}), io.Writer(&syncWriter{mu: &wmu, w: st.Stderr})
 	if st.TTY {
 		// A terminal's line discipline turns "\n" into "\r\n" on output.
-		stdout, stderr = &crlfWriter{w: st.Stdout}, &crlfWriter{w: st.Stderr}
+		stdout, stderr = &crlfWriter{w: stdout}, &crlfWriter{w: stderr}
 	}
 	p := &proc{ctx: ctx, e: e, args: argv, stdin: st.Stdin, stdout: stdout, stderr: stderr,
 		tty: st.TTY, cwd: "/", vars: e.baseEnv(st.TTY)}
@@ -144,6 +143,31 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 		code = 130
 	}
 	return code, nil
+}
+
+// containerArgv is what a container runs: its command and args; args alone replace the
+// image's default command (the images' entrypoints pass a non-option command through), while
+// args that are options go to the default command (mysqld --flag).
+func containerArgv(c *corev1.Container, im *image) []string {
+	switch {
+	case len(c.Command) > 0:
+		return append(append([]string(nil), c.Command...), c.Args...)
+	case len(c.Args) > 0 && !strings.HasPrefix(c.Args[0], "-"):
+		return append([]string(nil), c.Args...)
+	default:
+		return append(append([]string(nil), im.cmd...), c.Args...)
+	}
+}
+
+type syncWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
 }
 
 type crlfWriter struct{ w io.Writer }

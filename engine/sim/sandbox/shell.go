@@ -833,26 +833,29 @@ func (sh *shell) invoke(argv []string, assigns map[string]string) (int, error) {
 // --- [[ ]] ---------------------------------------------------------------------------------
 
 func (sh *shell) runCond(c *condCmd) (int, error) {
-	// Trace shows the operands expanded.
-	var tr []string
-	tr = append(tr, "[[")
-	for _, w := range c.words {
-		if w == "&&" || w == "||" || w == "!" || w == "(" || w == ")" {
+	// Operands expand once (command substitutions run once), before tracing and evaluating.
+	ce := &condEval{sh: sh, w: c.words, segs: make([][]seg, len(c.words))}
+	tr := []string{"[["}
+	for i, w := range c.words {
+		if w == "&&" || w == "||" || w == "!" || w == "(" || w == ")" || isBinaryTestOp(w) || isUnaryTestOp(w) {
 			tr = append(tr, w)
 			continue
 		}
-		v, err := sh.expandOne(w)
+		segs, err := sh.expandSegs(w, false)
 		if err != nil {
-			v = w
+			if sh.p.ctx.Err() != nil {
+				return 130, err
+			}
+			fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(c.line), err)
+			return 2, nil
 		}
-		tr = append(tr, v)
+		ce.segs[i] = segs
+		tr = append(tr, joinSegs(segs))
 	}
 	tr = append(tr, "]]")
 	if sh.xtrace {
-		b := strings.Repeat("+", sh.depth+1) + " " + strings.Join(tr, " ") + "\n"
-		io.WriteString(sh.p.stderr, b)
+		io.WriteString(sh.p.stderr, strings.Repeat("+", sh.depth+1)+" "+strings.Join(tr, " ")+"\n")
 	}
-	ce := &condEval{sh: sh, w: c.words}
 	ok, err := ce.or()
 	if err != nil {
 		fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(c.line), err)
@@ -868,11 +871,18 @@ func (sh *shell) runCond(c *condCmd) (int, error) {
 	return 1, nil
 }
 
-type condEval struct {
-	sh *shell
-	w  []string
-	i  int
+func isUnaryTestOp(w string) bool {
+	return len(w) == 2 && w[0] == '-' && strings.ContainsRune("abcdefghLnprsSuwxz", rune(w[1]))
 }
+
+type condEval struct {
+	sh   *shell
+	w    []string
+	segs [][]seg // expanded operands, by index
+	i    int
+}
+
+func (c *condEval) val(k int) string { return joinSegs(c.segs[k]) }
 
 func (c *condEval) peek() string {
 	if c.i < len(c.w) {
@@ -939,21 +949,13 @@ func (c *condEval) primary() (bool, error) {
 		c.i++
 		return v, nil
 	}
-	// Binary operator?
-	if c.i+2 < len(c.w)+0 && c.i+1 < len(c.w) && isBinaryTestOp(c.w[c.i+1]) && c.i+2 < len(c.w) {
+	if c.i+2 < len(c.w) && isBinaryTestOp(c.w[c.i+1]) {
 		op := c.w[c.i+1]
-		l, err := c.sh.expandOne(w)
-		if err != nil {
-			return false, err
-		}
-		rw := c.w[c.i+2]
+		l := c.val(c.i)
+		rk := c.i + 2
 		c.i += 3
 		if op == "=~" {
-			segs, err := c.sh.expandSegs(rw, false)
-			if err != nil {
-				return false, err
-			}
-			re, err := regexFromSegs(segs)
+			re, err := regexFromSegs(c.segs[rk])
 			if err != nil {
 				return false, nil // bash: an invalid regex is status 2; false is close enough
 			}
@@ -966,14 +968,9 @@ func (c *condEval) primary() (bool, error) {
 			delete(c.sh.vars, "BASH_REMATCH")
 			return true, nil
 		}
-		r, err := c.sh.expandOne(rw)
-		if err != nil {
-			return false, err
-		}
 		if op == "==" || op == "=" || op == "!=" {
 			// The right side is a pattern unless quoted.
-			segs, _ := c.sh.expandSegs(rw, false)
-			pat := globPattern(segs)
+			pat := globPattern(c.segs[rk])
 			ok, _ := path.Match(pat, l)
 			if strings.Contains(l, "/") || strings.Contains(pat, "/") {
 				ok = matchNoSlash(pat, l)
@@ -983,20 +980,14 @@ func (c *condEval) primary() (bool, error) {
 			}
 			return ok, nil
 		}
-		return binaryTest(c.sh, op, l, r)
+		return binaryTest(c.sh, op, l, c.val(rk))
 	}
-	if strings.HasPrefix(w, "-") && len(w) == 2 && c.i+1 < len(c.w) {
-		arg, err := c.sh.expandOne(c.w[c.i+1])
-		if err != nil {
-			return false, err
-		}
+	if isUnaryTestOp(w) && c.i+1 < len(c.w) {
+		arg := c.val(c.i + 1)
 		c.i += 2
 		return unaryTest(c.sh.p, w, arg)
 	}
-	v, err := c.sh.expandOne(w)
-	if err != nil {
-		return false, err
-	}
+	v := c.val(c.i)
 	c.i++
 	return v != "", nil
 }

@@ -1,3 +1,0 @@
-package sandbox
-
-var mysqlPrograms = map[string]func(p *proc) int{}
