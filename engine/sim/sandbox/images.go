@@ -1,0 +1,129 @@
+package sandbox
+
+import (
+	"path"
+	"strings"
+	"time"
+)
+
+// image is what the sandbox knows of a container image: its programs and a few files.
+type image struct {
+	kind  string
+	shell string // the shell `sh` is: "bash" or "ash" (busybox)
+	bins  map[string]string
+	files map[string]string
+	cmd   []string // default command when the pod gives none
+}
+
+var coreutils = []string{"cat", "ls", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "chmod", "echo",
+	"printf", "pwd", "sleep", "true", "false", "env", "test", "[", "head", "tail", "wc", "date",
+	"sort", "uniq", "tee", "basename", "dirname", "seq", "uname", "id", "whoami", "yes", "ln", "stat",
+	"df", "du", "expr", "tr", "cut"}
+
+// notSimulated are programs real images have that the simulator does not run; asking for one
+// says so instead of pretending.
+var notSimulated = map[string]bool{
+	"apt-get": true, "apt": true, "apk": true, "yum": true, "microdnf": true, "ps": true, "top": true,
+	"kill": true, "vi": true, "vim": true, "nano": true, "less": true, "more": true, "mount": true,
+	"awk": true, "find": true, "xargs": true, "tar": true, "gzip": true, "ping": true, "ip": true,
+	"ifconfig": true, "netstat": true, "ss": true, "nc": true, "telnet": true, "mysqld": true,
+	"nginx": true, "node": true, "mysqldump": true, "perl": true, "python": true, "python3": true,
+	"host": true, "su": true, "sudo": true, "chown": true, "dd": true, "free": true,
+}
+
+func binDir(name string) string {
+	switch name {
+	case "sh", "bash", "cat", "ls", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "chmod", "echo",
+		"pwd", "sleep", "true", "false", "hostname", "date", "uname", "ln", "df", "sed", "grep":
+		return "/bin"
+	}
+	return "/usr/bin"
+}
+
+func imageFor(ref string) *image {
+	name := ref
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	if i := strings.IndexAny(name, ":@"); i >= 0 {
+		name = name[:i]
+	}
+	im := &image{bins: map[string]string{}, files: map[string]string{}, shell: "bash"}
+	add := func(names ...string) {
+		for _, n := range names {
+			im.bins[path.Join(binDir(n), n)] = n
+		}
+	}
+	add(coreutils...)
+	add("sh", "bash", "hostname", "sed", "grep")
+	switch {
+	case strings.Contains(name, "busybox"):
+		im.kind, im.shell, im.cmd = "busybox", "ash", []string{"sh"}
+		delete(im.bins, "/bin/bash")
+		add("nslookup", "wget")
+		// busybox keeps every applet in /bin.
+		for p, n := range im.bins {
+			delete(im.bins, p)
+			im.bins["/bin/"+n] = n
+		}
+	case strings.Contains(name, "nginx"):
+		im.kind, im.cmd = "nginx", []string{"nginx", "-g", "daemon off;"}
+		add("curl", "nginx")
+		im.files["/usr/share/nginx/html/index.html"] = nginxWelcome
+		im.files["/usr/share/nginx/html/50x.html"] = "<!DOCTYPE html>\n<html>\n<head>\n<title>Error</title>\n</head>\n<body>\n<h1>An error occurred.</h1>\n</body>\n</html>\n"
+		im.files["/etc/nginx/nginx.conf"] = "user  nginx;\nworker_processes  auto;\n\nevents {\n    worker_connections  1024;\n}\n\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}\n"
+		im.files["/etc/nginx/conf.d/default.conf"] = "server {\n    listen       80;\n    server_name  localhost;\n\n    location / {\n        root   /usr/share/nginx/html;\n        index  index.html index.htm;\n    }\n}\n"
+	case strings.Contains(name, "xtrabackup"):
+		im.kind, im.cmd = "xtrabackup", []string{"bash"}
+		add("xtrabackup", "xbstream", "ncat", "mysql", "mysqladmin")
+	case strings.Contains(name, "mysql"):
+		im.kind, im.cmd = "mysql", []string{"mysqld"}
+		add("mysql", "mysqladmin", "mysqld")
+		im.files["/etc/mysql/my.cnf"] = "[mysqld]\nskip-host-cache\nskip-name-resolve\ndatadir=/var/lib/mysql\n!includedir /etc/mysql/conf.d/\n"
+	case strings.Contains(name, "dnsutils"):
+		im.kind, im.cmd = "dnsutils", []string{"sleep", "infinity"}
+		add("dig", "nslookup", "curl")
+	default:
+		im.kind, im.cmd = "generic", []string{"sh"}
+		add("curl")
+	}
+	return im
+}
+
+// rootfs builds a container's root filesystem from its image.
+func (im *image) rootfs(t time.Time) *volume {
+	vol := newVolume(t)
+	v := &view{mounts: []mount{{path: "/", vol: vol}}, now: func() time.Time { return t }}
+	for _, d := range []string{"/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/etc", "/tmp",
+		"/root", "/var/log", "/var/run", "/proc", "/dev"} {
+		_ = v.mkdir(d, true)
+	}
+	if n, err := v.stat("/tmp"); err == nil {
+		n.mode = n.mode&^0o777 | 0o777
+	}
+	for p, prog := range im.bins {
+		_ = v.mkdir(path.Dir(p), true)
+		_ = v.writeFile(p, nil, false)
+		if n, err := v.stat(p); err == nil {
+			n.mode, n.prog = 0o755, prog
+		}
+	}
+	for p, body := range im.files {
+		_ = v.mkdir(path.Dir(p), true)
+		_ = v.writeFile(p, []byte(body), false)
+	}
+	return vol
+}
+
+const nginxWelcome = `<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+</body>
+</html>
+`

@@ -1,0 +1,740 @@
+package sandbox
+
+import (
+	"fmt"
+	"hash/fnv"
+	"io"
+	"net"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// The cluster DNS the simulated pods use (kubeadm's defaults).
+const (
+	dnsServerIP   = "10.96.0.10"
+	dnsServerName = "kube-dns.kube-system.svc.cluster.local"
+	clusterDomain = "cluster.local"
+	nginxVersion  = "nginx/1.27.5"
+)
+
+var netPrograms = map[string]func(p *proc) int{
+	"nslookup": progNslookup,
+	"dig":      progDig,
+	"curl":     progCurl,
+	"wget":     progWget,
+}
+
+// record is one A record and the name its address maps back to (PTR).
+type record struct {
+	ip  string
+	ptr string
+}
+
+// srvRecord is one SRV answer of a headless Service.
+type srvRecord struct {
+	port   int32
+	target string
+	ip     string
+}
+
+// candidates lists the absolute names resolv.conf's search path (ndots:5) tries.
+func (e *env) candidates(name string) []string {
+	if strings.HasSuffix(name, ".") {
+		return []string{strings.TrimSuffix(name, ".")}
+	}
+	var out []string
+	if strings.Count(name, ".") < 5 {
+		for _, s := range []string{e.pod.Namespace + ".svc." + clusterDomain, "svc." + clusterDomain, clusterDomain} {
+			out = append(out, name+"."+s)
+		}
+	}
+	return append(out, name)
+}
+
+// lookupA answers an A query the way CoreDNS's kubernetes plugin would, from the store.
+// It returns the absolute name that answered.
+func (e *env) lookupA(name string) (string, []record, bool) {
+	name = strings.ToLower(name)
+	switch name {
+	case "localhost", "localhost.":
+		return "localhost", []record{{ip: "127.0.0.1", ptr: "localhost"}}, true
+	}
+	if ip := net.ParseIP(name); ip != nil {
+		return name, []record{{ip: name, ptr: e.ptr(name)}}, true
+	}
+	// /etc/hosts: the pod's own names.
+	host := hostnameOf(e.pod)
+	if name == host || (fqdnOf(e.pod) != "" && name == fqdnOf(e.pod)) {
+		ptr := fqdnOf(e.pod)
+		if ptr == "" {
+			ptr = host
+		}
+		return name, []record{{ip: e.pod.Status.PodIP, ptr: ptr}}, e.pod.Status.PodIP != ""
+	}
+	for _, c := range e.candidates(name) {
+		if recs := e.zoneA(c); len(recs) > 0 {
+			return c, recs, true
+		}
+	}
+	return "", nil, false
+}
+
+// zoneA answers names inside cluster.local.
+func (e *env) zoneA(fqdn string) []record {
+	rest, ok := strings.CutSuffix(fqdn, "."+clusterDomain)
+	if !ok {
+		return nil
+	}
+	parts := strings.Split(rest, ".")
+	switch {
+	case len(parts) == 3 && parts[2] == "svc":
+		svc, ok := e.service(parts[1], parts[0])
+		if !ok {
+			return nil
+		}
+		if svc.Spec.ClusterIP == corev1.ClusterIPNone {
+			var out []record
+			for _, a := range e.readyAddresses(svc) {
+				out = append(out, record{ip: a.IP, ptr: e.ptr(a.IP)})
+			}
+			return out
+		}
+		ip := clusterIP(svc)
+		return []record{{ip: ip, ptr: fmt.Sprintf("%s.%s.svc.%s", svc.Name, svc.Namespace, clusterDomain)}}
+	case len(parts) == 4 && parts[3] == "svc":
+		svc, ok := e.service(parts[2], parts[1])
+		if !ok || svc.Spec.ClusterIP != corev1.ClusterIPNone {
+			return nil
+		}
+		for _, a := range e.readyAddresses(svc) {
+			if a.Hostname == parts[0] || dashedIP(a.IP) == parts[0] {
+				return []record{{ip: a.IP, ptr: e.ptr(a.IP)}}
+			}
+		}
+	case len(parts) == 3 && parts[2] == "pod":
+		// 10-244-1-5.default.pod.cluster.local
+		ip := strings.ReplaceAll(parts[0], "-", ".")
+		if net.ParseIP(ip) != nil {
+			return []record{{ip: ip}}
+		}
+	}
+	return nil
+}
+
+func dashedIP(ip string) string { return strings.ReplaceAll(ip, ".", "-") }
+
+func (e *env) service(ns, name string) (*corev1.Service, bool) {
+	obj, err := e.sb.st.Get(svcRes, ns, name)
+	if err != nil {
+		return nil, false
+	}
+	return obj.(*corev1.Service), true
+}
+
+// clusterIP is the Service's address; the simulator does not allocate them, so an unset one
+// is derived from the name, stable for the Service's life.
+func clusterIP(svc *corev1.Service) string {
+	if svc.Spec.ClusterIP != "" && svc.Spec.ClusterIP != corev1.ClusterIPNone {
+		return svc.Spec.ClusterIP
+	}
+	h := fnv.New32a()
+	h.Write([]byte(svc.Namespace + "/" + svc.Name + "/" + string(svc.UID)))
+	v := h.Sum32()
+	return fmt.Sprintf("10.96.%d.%d", (v>>8)%254+1, v%254+1)
+}
+
+// readyAddresses are the addresses DNS publishes: the Endpoints' ready addresses, which the
+// endpoints controller fills from Ready pods (or all pods with publishNotReadyAddresses).
+func (e *env) readyAddresses(svc *corev1.Service) []corev1.EndpointAddress {
+	obj, err := e.sb.st.Get(epRes, svc.Namespace, svc.Name)
+	if err != nil {
+		return nil
+	}
+	var out []corev1.EndpointAddress
+	for _, s := range obj.(*corev1.Endpoints).Subsets {
+		out = append(out, s.Addresses...)
+	}
+	return out
+}
+
+func (e *env) endpointPorts(svc *corev1.Service) []corev1.EndpointPort {
+	obj, err := e.sb.st.Get(epRes, svc.Namespace, svc.Name)
+	if err != nil {
+		return nil
+	}
+	var out []corev1.EndpointPort
+	for _, s := range obj.(*corev1.Endpoints).Subsets {
+		out = append(out, s.Ports...)
+	}
+	return out
+}
+
+// ptr is the name an address maps back to: a headless Service member's hostname record.
+func (e *env) ptr(ip string) string {
+	if ip == dnsServerIP {
+		return dnsServerName
+	}
+	p := e.sb.podByIP(ip)
+	if p == nil {
+		return ""
+	}
+	if f := fqdnOf(p); f != "" {
+		if svc, ok := e.service(p.Namespace, p.Spec.Subdomain); ok && svc.Spec.ClusterIP == corev1.ClusterIPNone {
+			return f
+		}
+	}
+	return ""
+}
+
+// podByIP finds the live pod holding ip.
+func (s *Sandbox) podByIP(ip string) *corev1.Pod {
+	objs, _ := s.st.List(podsRes, "", nil, nil)
+	var best *corev1.Pod
+	for _, o := range objs {
+		p := o.(*corev1.Pod)
+		if p.Status.PodIP != ip || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+			continue
+		}
+		if best == nil || p.DeletionTimestamp == nil {
+			best = p
+		}
+	}
+	return best
+}
+
+// lookupSRV answers SRV queries for a Service: one record per ready address and port.
+func (e *env) lookupSRV(name string) (string, []srvRecord, bool) {
+	for _, c := range e.candidates(strings.ToLower(name)) {
+		rest, ok := strings.CutSuffix(c, "."+clusterDomain)
+		if !ok {
+			continue
+		}
+		parts := strings.Split(rest, ".")
+		portName := ""
+		if len(parts) == 5 && strings.HasPrefix(parts[0], "_") && strings.HasPrefix(parts[1], "_") {
+			portName = parts[0][1:]
+			parts = parts[2:]
+		}
+		if len(parts) != 3 || parts[2] != "svc" {
+			continue
+		}
+		svc, ok := e.service(parts[1], parts[0])
+		if !ok {
+			continue
+		}
+		var out []srvRecord
+		ports := e.endpointPorts(svc)
+		for _, a := range e.readyAddresses(svc) {
+			for _, pt := range ports {
+				if portName != "" && pt.Name != portName {
+					continue
+				}
+				target := fmt.Sprintf("%s.%s.%s.svc.%s", dashedIP(a.IP), svc.Name, svc.Namespace, clusterDomain)
+				if a.Hostname != "" {
+					target = fmt.Sprintf("%s.%s.%s.svc.%s", a.Hostname, svc.Name, svc.Namespace, clusterDomain)
+				}
+				if svc.Spec.ClusterIP != corev1.ClusterIPNone {
+					target = fmt.Sprintf("%s.%s.svc.%s", svc.Name, svc.Namespace, clusterDomain)
+				}
+				out = append(out, srvRecord{port: pt.Port, target: target, ip: a.IP})
+			}
+			if svc.Spec.ClusterIP != corev1.ClusterIPNone && len(out) > 0 {
+				break
+			}
+		}
+		if svc.Spec.ClusterIP != corev1.ClusterIPNone {
+			for i := range out {
+				out[i].ip = clusterIP(svc)
+			}
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].target < out[j].target })
+		return c, out, len(out) > 0
+	}
+	return "", nil, false
+}
+
+// --- nslookup ------------------------------------------------------------------------------
+
+func progNslookup(p *proc) int {
+	var names []string
+	qtype := "a"
+	for _, a := range p.args[1:] {
+		switch {
+		case strings.HasPrefix(a, "-type=") || strings.HasPrefix(a, "-query=") || strings.HasPrefix(a, "-q="):
+			_, qtype, _ = strings.Cut(a, "=")
+			qtype = strings.ToLower(qtype)
+		case strings.HasPrefix(a, "-"):
+		default:
+			names = append(names, a)
+		}
+	}
+	if len(names) == 0 {
+		fmt.Fprintln(p.stderr, "nslookup: interactive mode is not available in the simulator; give a name: nslookup web-0.nginx")
+		return 1
+	}
+	name := names[0]
+	if p.e.image.kind == "busybox" {
+		if qtype != "a" {
+			fmt.Fprintln(p.stderr, "nslookup: unrecognized option '-type' (busybox 1.28's nslookup has no record types; use dig from tutum/dnsutils)")
+			return 1
+		}
+		fmt.Fprintf(p.stdout, "Server:    %s\nAddress 1: %s %s\n\n", dnsServerIP, dnsServerIP, dnsServerName)
+		_, recs, ok := p.e.lookupA(name)
+		if !ok {
+			fmt.Fprintf(p.stderr, "nslookup: can't resolve '%s'\n", name)
+			return 1
+		}
+		fmt.Fprintf(p.stdout, "Name:      %s\n", name)
+		for i, r := range recs {
+			if r.ptr != "" {
+				fmt.Fprintf(p.stdout, "Address %d: %s %s\n", i+1, r.ip, r.ptr)
+			} else {
+				fmt.Fprintf(p.stdout, "Address %d: %s\n", i+1, r.ip)
+			}
+		}
+		return 0
+	}
+	// BIND's nslookup (dnsutils and most Debian-based images).
+	fmt.Fprintf(p.stdout, "Server:\t\t%s\nAddress:\t%s#53\n\n", dnsServerIP, dnsServerIP)
+	switch qtype {
+	case "srv":
+		fq, recs, ok := p.e.lookupSRV(name)
+		if !ok {
+			fmt.Fprintf(p.stdout, "** server can't find %s: NXDOMAIN\n\n", name)
+			return 1
+		}
+		for _, r := range recs {
+			fmt.Fprintf(p.stdout, "%s\tservice = 0 %d %d %s.\n", fq, 100/len(recs), r.port, r.target)
+		}
+		fmt.Fprintln(p.stdout)
+		return 0
+	case "a", "any":
+		fq, recs, ok := p.e.lookupA(name)
+		if !ok {
+			fmt.Fprintf(p.stdout, "** server can't find %s: NXDOMAIN\n\n", name)
+			return 1
+		}
+		for _, r := range recs {
+			fmt.Fprintf(p.stdout, "Name:\t%s\nAddress: %s\n", fq, r.ip)
+		}
+		fmt.Fprintln(p.stdout)
+		return 0
+	}
+	fmt.Fprintf(p.stdout, "*** Can't find %s: No answer\n\n", name)
+	return 0
+}
+
+// --- dig -----------------------------------------------------------------------------------
+
+func progDig(p *proc) int {
+	qtype, name, short := "A", "", false
+	args := p.args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "+short":
+			short = true
+		case strings.HasPrefix(a, "+"), strings.HasPrefix(a, "@"):
+		case a == "-t" && i+1 < len(args):
+			qtype = strings.ToUpper(args[i+1])
+			i++
+		case strings.EqualFold(a, "SRV") || strings.EqualFold(a, "A") || strings.EqualFold(a, "ANY") || strings.EqualFold(a, "AAAA") || strings.EqualFold(a, "PTR"):
+			qtype = strings.ToUpper(a)
+		default:
+			name = a
+		}
+	}
+	if name == "" {
+		name = "."
+	}
+	var answer, additional []string
+	fq := strings.TrimSuffix(name, ".")
+	status := "NXDOMAIN"
+	switch qtype {
+	case "SRV":
+		if f, recs, ok := p.e.lookupSRV(name); ok {
+			fq, status = f, "NOERROR"
+			for _, r := range recs {
+				answer = append(answer, fmt.Sprintf("%s.\t30\tIN\tSRV\t0 %d %d %s.", fq, 100/len(recs), r.port, r.target))
+				additional = append(additional, fmt.Sprintf("%s.\t30\tIN\tA\t%s", r.target, r.ip))
+			}
+		}
+	case "A", "ANY":
+		if f, recs, ok := p.e.lookupA(name); ok {
+			fq, status = f, "NOERROR"
+			for _, r := range recs {
+				answer = append(answer, fmt.Sprintf("%s.\t30\tIN\tA\t%s", fq, r.ip))
+			}
+		}
+	default:
+		status = "NOERROR"
+	}
+	if short {
+		for _, a := range answer {
+			f := strings.Split(a, "\t")
+			fmt.Fprintln(p.stdout, f[len(f)-1])
+		}
+		return 0
+	}
+	w := p.stdout
+	fmt.Fprintf(w, "\n; <<>> DiG 9.9.5-3ubuntu0.2-Ubuntu <<>> %s\n;; global options: +cmd\n;; Got answer:\n", strings.Join(p.args[1:], " "))
+	fmt.Fprintf(w, ";; ->>HEADER<<- opcode: QUERY, status: %s, id: %d\n", status, 1000+len(fq)*7)
+	fmt.Fprintf(w, ";; flags: qr aa rd; QUERY: 1, ANSWER: %d, AUTHORITY: 0, ADDITIONAL: %d\n\n", len(answer), len(additional))
+	fmt.Fprintf(w, ";; QUESTION SECTION:\n;%s.\t\t\tIN\t%s\n\n", fq, qtype)
+	if len(answer) > 0 {
+		fmt.Fprintf(w, ";; ANSWER SECTION:\n%s\n\n", strings.Join(answer, "\n"))
+	}
+	if len(additional) > 0 {
+		fmt.Fprintf(w, ";; ADDITIONAL SECTION:\n%s\n\n", strings.Join(additional, "\n"))
+	}
+	fmt.Fprintf(w, ";; Query time: 0 msec\n;; SERVER: %s#53(%s)\n;; WHEN: %s\n;; MSG SIZE  rcvd: %d\n\n",
+		dnsServerIP, dnsServerIP, p.e.sb.clk.Now().UTC().Format("Mon Jan 02 15:04:05 UTC 2006"), 60+40*len(answer)+30*len(additional))
+	return 0
+}
+
+// --- HTTP: curl, wget against nginx --------------------------------------------------------
+
+type httpResp struct {
+	code   int
+	status string
+	body   string
+	loc    string
+	mtime  time.Time
+}
+
+type connErr struct {
+	code int // curl's exit code
+	msg  string
+}
+
+// dial finds what serves host:port from this pod: the pod itself for localhost, a pod by IP or
+// name, or one Ready endpoint of a Service.
+func (e *env) dial(host string, port int) (*corev1.Pod, int, *connErr) {
+	_, recs, ok := e.lookupA(host)
+	if !ok {
+		return nil, 0, &connErr{6, fmt.Sprintf("Could not resolve host: %s", host)}
+	}
+	ip := recs[0].ip
+	if ip == "127.0.0.1" || ip == e.pod.Status.PodIP {
+		return e.pod, port, nil
+	}
+	if p := e.sb.podByIP(ip); p != nil {
+		return p, port, nil
+	}
+	// A Service's cluster IP: one of its ready endpoints, on the target port.
+	objs, _ := e.sb.st.List(svcRes, "", nil, nil)
+	for _, o := range objs {
+		svc := o.(*corev1.Service)
+		if svc.Spec.ClusterIP == corev1.ClusterIPNone || clusterIP(svc) != ip {
+			continue
+		}
+		target := -1
+		for _, sp := range svc.Spec.Ports {
+			if int(sp.Port) == port {
+				target = port
+				if sp.TargetPort.IntValue() > 0 {
+					target = sp.TargetPort.IntValue()
+				}
+			}
+		}
+		addrs := e.readyAddresses(svc)
+		if target < 0 || len(addrs) == 0 {
+			break
+		}
+		a := e.sb.pick(svc, addrs)
+		if p := e.sb.podByIP(a.IP); p != nil {
+			return p, target, nil
+		}
+	}
+	return nil, 0, &connErr{7, fmt.Sprintf("Failed to connect to %s port %d after 0 ms: Couldn't connect to server", host, port)}
+}
+
+// pick chooses a Service endpoint at random (seeded), as kube-proxy does.
+func (s *Sandbox) pick(svc *corev1.Service, addrs []corev1.EndpointAddress) corev1.EndpointAddress {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return addrs[s.rand.Intn(len(addrs))]
+}
+
+func podRunning(p *corev1.Pod) bool {
+	return p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil
+}
+
+// serveHTTP answers a request to pod:port when an nginx container listens there.
+func (s *Sandbox) serveHTTP(p *corev1.Pod, port int, method, reqPath string) (*httpResp, bool) {
+	if !podRunning(p) {
+		return nil, false
+	}
+	for _, c := range p.Spec.Containers {
+		if imageFor(c.Image).kind != "nginx" || port != 80 {
+			continue
+		}
+		e, err := s.envFor(p, c.Name)
+		if err != nil {
+			return nil, false
+		}
+		return e.nginx(method, reqPath), true
+	}
+	return nil, false
+}
+
+func nginxError(code int, status string) *httpResp {
+	body := fmt.Sprintf("<html>\r\n<head><title>%d %s</title></head>\r\n<body>\r\n<center><h1>%d %s</h1></center>\r\n<hr><center>%s</center>\r\n</body>\r\n</html>\r\n",
+		code, status, code, status, nginxVersion)
+	return &httpResp{code: code, status: status, body: body}
+}
+
+// nginx serves /usr/share/nginx/html as the default server does: index.html for directories
+// (403 when there is none, since autoindex is off), 404 for missing files, and 403 when the
+// worker (not root) may not read the file or enter a directory.
+func (e *env) nginx(method, reqPath string) *httpResp {
+	if method != "GET" && method != "HEAD" {
+		return nginxError(405, "Not Allowed")
+	}
+	root := "/usr/share/nginx/html"
+	clean := path.Clean("/" + reqPath)
+	full := path.Join(root, clean)
+	// Every directory on the way needs o+x for the nginx user.
+	dir := "/"
+	for _, c := range splitPath(path.Dir(full)) {
+		dir = path.Join(dir, c)
+		if in, err := e.stat(dir); err == nil && in.mode.IsDir() && in.mode&0o001 == 0 {
+			return nginxError(403, "Forbidden")
+		}
+	}
+	in, err := e.stat(full)
+	if err != nil {
+		return nginxError(404, "Not Found")
+	}
+	if in.mode.IsDir() {
+		if !strings.HasSuffix(reqPath, "/") {
+			r := nginxError(301, "Moved Permanently")
+			r.loc = clean + "/"
+			return r
+		}
+		if in.mode&0o001 == 0 {
+			return nginxError(403, "Forbidden")
+		}
+		full = path.Join(full, "index.html")
+		in, err = e.stat(full)
+		if err != nil {
+			return nginxError(403, "Forbidden")
+		}
+	}
+	if in.mode&0o004 == 0 {
+		return nginxError(403, "Forbidden")
+	}
+	data, err := e.readFile(full)
+	if err != nil {
+		return nginxError(403, "Forbidden")
+	}
+	return &httpResp{code: 200, status: "OK", body: string(data), mtime: in.mtime}
+}
+
+func (e *env) fetch(rawURL, method string) (*httpResp, string, int, *connErr) {
+	u := rawURL
+	if !strings.Contains(u, "://") {
+		u = "http://" + u
+	}
+	pu, err := url.Parse(u)
+	if err != nil || pu.Hostname() == "" {
+		return nil, "", 0, &connErr{3, "URL using bad/illegal format or missing URL"}
+	}
+	if pu.Scheme != "http" {
+		return nil, "", 0, &connErr{1, fmt.Sprintf("Protocol \"%s\" not supported (the simulator serves plain http)", pu.Scheme)}
+	}
+	port := 80
+	if pu.Port() != "" {
+		port, _ = strconv.Atoi(pu.Port())
+	}
+	pod, tport, cerr := e.dial(pu.Hostname(), port)
+	if cerr != nil {
+		return nil, pu.Hostname(), port, cerr
+	}
+	reqPath := pu.EscapedPath()
+	if reqPath == "" {
+		reqPath = "/"
+	}
+	resp, ok := e.sb.serveHTTP(pod, tport, method, reqPath)
+	if !ok {
+		return nil, pu.Hostname(), port, &connErr{7, fmt.Sprintf("Failed to connect to %s port %d after 0 ms: Couldn't connect to server", pu.Hostname(), port)}
+	}
+	return resp, pu.Hostname(), port, nil
+}
+
+func (r *httpResp) headers(now time.Time) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\nContent-Type: text/html\r\nContent-Length: %d\r\n",
+		r.code, r.status, nginxVersion, now.UTC().Format(time.RFC1123), len(r.body))
+	if r.code == 200 {
+		fmt.Fprintf(&b, "Last-Modified: %s\r\n", r.mtime.UTC().Format(time.RFC1123))
+	}
+	if r.loc != "" {
+		fmt.Fprintf(&b, "Location: %s\r\n", r.loc)
+	}
+	b.WriteString("Connection: keep-alive\r\n")
+	if r.code == 200 {
+		b.WriteString("Accept-Ranges: bytes\r\n")
+	}
+	b.WriteString("\r\n")
+	return strings.ReplaceAll(b.String(), "GMT", "GMT")
+}
+
+func progCurl(p *proc) int {
+	args := p.args[1:]
+	var target, outFile string
+	method := ""
+	silent, showErr, include, head, fail, verbose := false, false, false, false, false, false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		takes := func() string {
+			if i+1 < len(args) {
+				i++
+				return args[i]
+			}
+			return ""
+		}
+		switch a {
+		case "-s", "--silent":
+			silent = true
+		case "-S", "--show-error":
+			showErr = true
+		case "-sS", "-Ss":
+			silent, showErr = true, true
+		case "-i", "--include":
+			include = true
+		case "-I", "--head":
+			head = true
+		case "-f", "--fail":
+			fail = true
+		case "-v", "--verbose":
+			verbose = true
+		case "-L", "--location", "-k", "--insecure":
+		case "-o", "--output":
+			outFile = takes()
+		case "-X", "--request":
+			method = strings.ToUpper(takes())
+		case "-d", "--data", "--data-raw", "-F":
+			takes()
+			if method == "" {
+				method = "POST"
+			}
+		case "-H", "--header", "-m", "--max-time", "--connect-timeout", "-w", "-A", "-u", "--retry":
+			takes()
+		default:
+			if strings.HasPrefix(a, "-") {
+				continue
+			}
+			target = a
+		}
+	}
+	if target == "" {
+		fmt.Fprintln(p.stderr, "curl: try 'curl --help' or 'curl --manual' for more information")
+		return 2
+	}
+	if method == "" {
+		method = "GET"
+		if head {
+			method = "HEAD"
+		}
+	}
+	resp, host, port, cerr := p.e.fetch(target, method)
+	if verbose && host != "" {
+		fmt.Fprintf(p.stderr, "*   Trying %s:%d...\n", host, port)
+	}
+	if cerr != nil {
+		if !silent || showErr {
+			fmt.Fprintf(p.stderr, "curl: (%d) %s\n", cerr.code, cerr.msg)
+		}
+		return cerr.code
+	}
+	if fail && resp.code >= 400 {
+		if !silent || showErr {
+			fmt.Fprintf(p.stderr, "curl: (22) The requested URL returned error: %d\n", resp.code)
+		}
+		return 22
+	}
+	var out strings.Builder
+	if include || head {
+		out.WriteString(resp.headers(p.e.sb.clk.Now()))
+	}
+	if !head {
+		out.WriteString(resp.body)
+	}
+	if outFile != "" && outFile != "-" {
+		if err := p.e.writeFile(abs(p.cwd, outFile), []byte(out.String()), false); err != nil {
+			fmt.Fprintf(p.stderr, "curl: (23) Failure writing output to destination: %v\n", err)
+			return 23
+		}
+		return 0
+	}
+	io.WriteString(p.stdout, out.String())
+	return 0
+}
+
+func progWget(p *proc) int {
+	var target, outFile string
+	quiet := false
+	args := p.args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-q":
+			quiet = true
+		case a == "-qO-" || a == "-qO" && i+1 < len(args) && args[i+1] == "-":
+			quiet, outFile = true, "-"
+			if a == "-qO" {
+				i++
+			}
+		case a == "-O" && i+1 < len(args):
+			outFile = args[i+1]
+			i++
+		case strings.HasPrefix(a, "-O"):
+			outFile = a[2:]
+		case strings.HasPrefix(a, "-"):
+		default:
+			target = a
+		}
+	}
+	if target == "" {
+		fmt.Fprintln(p.stderr, "wget: missing URL")
+		return 1
+	}
+	if !quiet {
+		fmt.Fprintf(p.stderr, "Connecting to %s\n", strings.TrimPrefix(target, "http://"))
+	}
+	resp, _, _, cerr := p.e.fetch(target, "GET")
+	if cerr != nil {
+		if cerr.code == 6 {
+			fmt.Fprintf(p.stderr, "wget: bad address '%s'\n", strings.TrimPrefix(target, "http://"))
+		} else {
+			fmt.Fprintln(p.stderr, "wget: can't connect to remote host: Connection refused")
+		}
+		return 1
+	}
+	if resp.code >= 400 {
+		fmt.Fprintf(p.stderr, "wget: server returned error: HTTP/1.1 %d %s\n", resp.code, resp.status)
+		return 1
+	}
+	if outFile == "-" {
+		io.WriteString(p.stdout, resp.body)
+		return 0
+	}
+	if outFile == "" {
+		outFile = "index.html"
+	}
+	if err := p.e.writeFile(abs(p.cwd, outFile), []byte(resp.body), false); err != nil {
+		fmt.Fprintf(p.stderr, "wget: can't open '%s': %v\n", outFile, err)
+		return 1
+	}
+	if !quiet {
+		fmt.Fprintf(p.stderr, "saving to '%s'\n'%s' saved\n", outFile, outFile)
+	}
+	return 0
+}

@@ -1,0 +1,531 @@
+// Package sandbox runs commands inside the simulated cluster's containers: a small shell
+// (enough for the tutorials and the MySQL init scripts), the common file tools over an
+// in-memory filesystem whose volume mounts are backed by PVC, emptyDir and ConfigMap data,
+// and the network tools the lessons use (curl against nginx, nslookup and dig against the
+// cluster's Services and Endpoints, a tiny MySQL with replication and xtrabackup cloning).
+// It implements container.Runner.
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/clock"
+
+	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+var (
+	podsRes                   = store.MustLookup("pods")
+	svcRes                    = store.MustLookup("services")
+	epRes                     = store.MustLookup("endpoints")
+	pvcRes                    = store.MustLookup("persistentvolumeclaims")
+	pvRes                     = store.MustLookup("persistentvolumes")
+	cmRes                     = store.MustLookup("configmaps")
+	_                         = container.Nop{}
+	_        container.Runner = (*Sandbox)(nil)
+	defaultP                  = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+)
+
+// Sandbox keeps every container's files and runs commands in them. Safe for concurrent use.
+type Sandbox struct {
+	st  *store.Store
+	clk clock.PassiveClock
+
+	mu    sync.Mutex // guards the maps and every file tree
+	rand  *rand.Rand
+	vols  map[string]*volume // PVC data by bound PV ("pv/NAME") or claim ("claim/UID")
+	empty map[string]*volume // emptyDir by "POD-UID/VOLUME"
+	roots map[string]*volume // container root by "POD-UID/CONTAINER"
+	rr    map[string]int     // round-robin position per Service
+}
+
+// New makes a sandbox reading cluster objects from st. clk supplies NOW() and, when it can
+// (clock.Clock), the timers behind sleep; otherwise sleep uses real time.
+func New(st *store.Store, clk clock.PassiveClock) *Sandbox {
+	if clk == nil {
+		clk = clock.RealClock{}
+	}
+	return &Sandbox{st: st, clk: clk, rand: rand.New(rand.NewSource(1)),
+		vols: map[string]*volume{}, empty: map[string]*volume{}, roots: map[string]*volume{}, rr: map[string]int{}}
+}
+
+// SetSeed makes the choice of a Service's endpoint repeatable (mysql-read).
+func (s *Sandbox) SetSeed(seed int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rand = rand.New(rand.NewSource(seed))
+}
+
+// after waits d on the injected clock when it has timers.
+func (s *Sandbox) after(d time.Duration) <-chan time.Time {
+	if c, ok := s.clk.(interface {
+		After(time.Duration) <-chan time.Time
+	}); ok {
+		return c.After(d)
+	}
+	return time.After(d)
+}
+
+// env is one container of one pod as a command sees it.
+type env struct {
+	sb    *Sandbox
+	pod   *corev1.Pod
+	c     *corev1.Container
+	init  bool
+	image *image
+	view  *view
+}
+
+func findContainer(pod *corev1.Pod, name string) (*corev1.Container, bool) {
+	if name == "" && len(pod.Spec.Containers) > 0 {
+		return &pod.Spec.Containers[0], false
+	}
+	for i := range pod.Spec.Containers {
+		if pod.Spec.Containers[i].Name == name {
+			return &pod.Spec.Containers[i], false
+		}
+	}
+	for i := range pod.Spec.InitContainers {
+		if pod.Spec.InitContainers[i].Name == name {
+			return &pod.Spec.InitContainers[i], true
+		}
+	}
+	return nil, false
+}
+
+// Run implements container.Runner. An empty argv runs the container's own command (or its
+// image's default), as attach does.
+func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string, argv []string, st container.Streams) (int, error) {
+	if pod == nil {
+		return 0, fmt.Errorf("%w: no pod", container.ErrNotFound)
+	}
+	e, err := s.envFor(pod, containerName)
+	if err != nil {
+		return 0, err
+	}
+	if len(argv) == 0 {
+		argv = containerArgv(e.c, e.image)
+	}
+	if st.Stdout == nil {
+		st.Stdout = io.Discard
+	}
+	if st.Stderr == nil {
+		st.Stderr = io.Discard
+	}
+	if st.Stdin == nil {
+		st.Stdin = strings.NewReader("")
+	}
+	// Pipeline stages write concurrently; the caller's writers need not be safe for that.
+	var wmu sync.Mutex
+	stdout, stderr := io.Writer(&syncWriter{mu: &wmu, w: st.Stdout}), io.Writer(&syncWriter{mu: &wmu, w: st.Stderr})
+	if st.TTY {
+		// A terminal's line discipline turns "\n" into "\r\n" on output.
+		stdout, stderr = &crlfWriter{w: stdout}, &crlfWriter{w: stderr}
+	}
+	p := &proc{ctx: ctx, e: e, args: argv, stdin: st.Stdin, stdout: stdout, stderr: stderr,
+		tty: st.TTY, cwd: "/", vars: e.baseEnv(st.TTY)}
+	if e.c.WorkingDir != "" {
+		p.cwd = path.Clean(e.c.WorkingDir)
+	}
+	code := p.execProgram(argv, true)
+	if ctx.Err() != nil && code == 0 {
+		code = 130
+	}
+	return code, nil
+}
+
+// containerArgv is what a container runs: its command and args; args alone replace the
+// image's default command (the images' entrypoints pass a non-option command through), while
+// args that are options go to the default command (mysqld --flag).
+func containerArgv(c *corev1.Container, im *image) []string {
+	switch {
+	case len(c.Command) > 0:
+		return append(append([]string(nil), c.Command...), c.Args...)
+	case len(c.Args) > 0 && !strings.HasPrefix(c.Args[0], "-"):
+		return append([]string(nil), c.Args...)
+	default:
+		return append(append([]string(nil), im.cmd...), c.Args...)
+	}
+}
+
+type syncWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
+}
+
+type crlfWriter struct{ w io.Writer }
+
+func (c *crlfWriter) Write(b []byte) (int, error) {
+	out := make([]byte, 0, len(b)+8)
+	for i, ch := range b {
+		if ch == '\n' && (i == 0 || b[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, ch)
+	}
+	if _, err := c.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+func (s *Sandbox) envFor(pod *corev1.Pod, name string) (*env, error) {
+	c, init := findContainer(pod, name)
+	if c == nil {
+		if name == "" {
+			return nil, fmt.Errorf("%w: pod %s has no containers", container.ErrNotFound, pod.Name)
+		}
+		return nil, fmt.Errorf("%w: container %s is not valid for pod %s", container.ErrNotFound, name, pod.Name)
+	}
+	e := &env{sb: s, pod: pod, c: c, init: init, image: imageFor(c.Image)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gcLocked()
+	now := s.clk.Now()
+	key := string(pod.UID) + "/" + c.Name
+	root, ok := s.roots[key]
+	if !ok {
+		root = e.image.rootfs(now)
+		s.roots[key] = root
+	}
+	v := &view{now: s.clk.Now}
+	v.addMount(mount{path: "/", vol: root})
+	rootView := &view{mounts: []mount{{path: "/", vol: root}}, now: s.clk.Now}
+	// Files the runtime writes into every container.
+	host := hostnameOf(pod)
+	_ = rootView.writeFile("/etc/hostname", []byte(host+"\n"), false)
+	_ = rootView.writeFile("/etc/hosts", []byte(hostsFile(pod)), false)
+	_ = rootView.writeFile("/etc/resolv.conf", []byte(fmt.Sprintf(
+		"search %s.svc.cluster.local svc.cluster.local cluster.local\nnameserver %s\noptions ndots:5\n",
+		pod.Namespace, dnsServerIP)), false)
+	for _, vm := range c.VolumeMounts {
+		vol, ro, err := s.volumeLocked(pod, vm.Name, now)
+		if err != nil {
+			return nil, err
+		}
+		mp := path.Clean("/" + vm.MountPath)
+		_ = rootView.mkdir(mp, true)
+		v.addMount(mount{path: mp, vol: vol, sub: splitPath(vm.SubPath), ro: ro || vm.ReadOnly})
+	}
+	e.view = v
+	return e, nil
+}
+
+func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*volume, bool, error) {
+	for _, vs := range pod.Spec.Volumes {
+		if vs.Name != name {
+			continue
+		}
+		switch {
+		case vs.PersistentVolumeClaim != nil:
+			key, err := s.claimKey(pod.Namespace, vs.PersistentVolumeClaim.ClaimName)
+			if err != nil {
+				return nil, false, err
+			}
+			vol, ok := s.vols[key]
+			if !ok {
+				vol = newVolume(now)
+				s.vols[key] = vol
+			}
+			return vol, vs.PersistentVolumeClaim.ReadOnly, nil
+		case vs.EmptyDir != nil:
+			key := string(pod.UID) + "/" + name
+			vol, ok := s.empty[key]
+			if !ok {
+				vol = newVolume(now)
+				vol.root.mode = fs.ModeDir | 0o777
+				s.empty[key] = vol
+			}
+			return vol, false, nil
+		case vs.ConfigMap != nil:
+			return s.configMapVolume(pod.Namespace, vs.ConfigMap, now), true, nil
+		case vs.HostPath != nil:
+			key := "host/" + pod.Spec.NodeName + path.Clean("/"+vs.HostPath.Path)
+			vol, ok := s.vols[key]
+			if !ok {
+				vol = newVolume(now)
+				s.vols[key] = vol
+			}
+			return vol, false, nil
+		default:
+			// Secrets, projected and downward API volumes: present but empty here.
+			vol := newVolume(now)
+			vol.ro = true
+			return vol, true, nil
+		}
+	}
+	return nil, false, fmt.Errorf("pod %s/%s: volumeMount %q has no volume of that name", pod.Namespace, pod.Name, name)
+}
+
+// claimKey names a claim's data by the PersistentVolume bound to it, so the data follows the
+// volume (surviving pod and StatefulSet re-creation) and a re-created claim starts empty.
+func (s *Sandbox) claimKey(ns, claim string) (string, error) {
+	obj, err := s.st.Get(pvcRes, ns, claim)
+	if err != nil {
+		return "", fmt.Errorf("persistentvolumeclaim %q not found", claim)
+	}
+	pvc := obj.(*corev1.PersistentVolumeClaim)
+	if pvc.Spec.VolumeName != "" {
+		return "pv/" + pvc.Spec.VolumeName, nil
+	}
+	return "claim/" + string(pvc.UID), nil
+}
+
+func (s *Sandbox) configMapVolume(ns string, src *corev1.ConfigMapVolumeSource, now time.Time) *volume {
+	vol := newVolume(now)
+	v := &view{mounts: []mount{{path: "/", vol: vol}}, now: func() time.Time { return now }}
+	obj, err := s.st.Get(cmRes, ns, src.Name)
+	if err == nil {
+		cm := obj.(*corev1.ConfigMap)
+		keys := map[string]string{}
+		if len(src.Items) > 0 {
+			for _, it := range src.Items {
+				if d, ok := cm.Data[it.Key]; ok {
+					keys[it.Path] = d
+				}
+			}
+		} else {
+			for k, d := range cm.Data {
+				keys[k] = d
+			}
+			for k, d := range cm.BinaryData {
+				keys[k] = string(d)
+			}
+		}
+		for k, d := range keys {
+			_ = v.mkdir(path.Dir("/"+k), true)
+			_ = v.writeFile("/"+k, []byte(d), false)
+		}
+	}
+	vol.ro = true
+	return vol
+}
+
+// gcLocked drops files whose owner is gone: data of deleted PersistentVolumes (reclaim policy
+// Delete) and the emptyDirs and container roots of deleted pods.
+func (s *Sandbox) gcLocked() {
+	pvs, _ := s.st.List(pvRes, "", nil, nil)
+	livePV := map[string]bool{}
+	for _, o := range pvs {
+		livePV["pv/"+o.(*corev1.PersistentVolume).Name] = true
+	}
+	pvcs, _ := s.st.List(pvcRes, "", nil, nil)
+	for _, o := range pvcs {
+		livePV["claim/"+string(o.(*corev1.PersistentVolumeClaim).UID)] = true
+	}
+	for k := range s.vols {
+		if (strings.HasPrefix(k, "pv/") || strings.HasPrefix(k, "claim/")) && !livePV[k] {
+			delete(s.vols, k)
+		}
+	}
+	pods, _ := s.st.List(podsRes, "", nil, nil)
+	livePod := map[string]bool{}
+	for _, o := range pods {
+		livePod[string(o.(*corev1.Pod).UID)] = true
+	}
+	for _, m := range []map[string]*volume{s.empty, s.roots} {
+		for k := range m {
+			if uid, _, _ := strings.Cut(k, "/"); !livePod[uid] {
+				delete(m, k)
+			}
+		}
+	}
+}
+
+func hostnameOf(pod *corev1.Pod) string {
+	if pod.Spec.Hostname != "" {
+		return pod.Spec.Hostname
+	}
+	return pod.Name
+}
+
+func fqdnOf(pod *corev1.Pod) string {
+	if pod.Spec.Subdomain != "" {
+		return fmt.Sprintf("%s.%s.%s.svc.cluster.local", hostnameOf(pod), pod.Spec.Subdomain, pod.Namespace)
+	}
+	return ""
+}
+
+func hostsFile(pod *corev1.Pod) string {
+	b := "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+	if pod.Status.PodIP != "" {
+		if f := fqdnOf(pod); f != "" {
+			b += fmt.Sprintf("%s\t%s\t%s\n", pod.Status.PodIP, f, hostnameOf(pod))
+		} else {
+			b += fmt.Sprintf("%s\t%s\n", pod.Status.PodIP, hostnameOf(pod))
+		}
+	}
+	return b
+}
+
+// baseEnv is the environment a container process starts with.
+func (e *env) baseEnv(tty bool) map[string]string {
+	vars := map[string]string{"PATH": defaultP, "HOSTNAME": hostnameOf(e.pod), "HOME": "/root",
+		"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443",
+		"KUBERNETES_PORT": "tcp://10.96.0.1:443"}
+	if tty {
+		vars["TERM"] = "xterm"
+	}
+	for _, ev := range e.c.Env {
+		if ev.ValueFrom == nil {
+			vars[ev.Name] = expandK8sVars(ev.Value, vars)
+			continue
+		}
+		if f := ev.ValueFrom.FieldRef; f != nil {
+			switch f.FieldPath {
+			case "metadata.name":
+				vars[ev.Name] = e.pod.Name
+			case "metadata.namespace":
+				vars[ev.Name] = e.pod.Namespace
+			case "status.podIP":
+				vars[ev.Name] = e.pod.Status.PodIP
+			case "spec.nodeName":
+				vars[ev.Name] = e.pod.Spec.NodeName
+			case "status.hostIP":
+				vars[ev.Name] = e.pod.Status.HostIP
+			}
+		}
+		if r := ev.ValueFrom.ConfigMapKeyRef; r != nil {
+			if obj, err := e.sb.st.Get(cmRes, e.pod.Namespace, r.Name); err == nil {
+				vars[ev.Name] = obj.(*corev1.ConfigMap).Data[r.Key]
+			}
+		}
+	}
+	return vars
+}
+
+// expandK8sVars does the kubelet's $(VAR) expansion in env values.
+func expandK8sVars(s string, vars map[string]string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '$' && i+1 < len(s) && s[i+1] == '(' {
+			if j := strings.IndexByte(s[i:], ')'); j > 0 {
+				if v, ok := vars[s[i+2:i+j]]; ok {
+					b.WriteString(v)
+					i += j
+					continue
+				}
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// --- locked file access for commands -------------------------------------------------------
+
+// info is a copy of a node's metadata, safe to use without the lock.
+type info struct {
+	name  string
+	mode  fs.FileMode
+	size  int
+	prog  string
+	mtime time.Time
+}
+
+func infoOf(name string, n *node) info {
+	return info{name: name, mode: n.mode, size: len(n.data), prog: n.prog, mtime: n.mtime}
+}
+
+func (e *env) lock() func() {
+	e.sb.mu.Lock()
+	return e.sb.mu.Unlock
+}
+
+func (e *env) stat(p string) (info, error) {
+	defer e.lock()()
+	n, err := e.view.stat(p)
+	if err != nil {
+		return info{}, err
+	}
+	return infoOf(path.Base(p), n), nil
+}
+
+func (e *env) readFile(p string) ([]byte, error) {
+	defer e.lock()()
+	return e.view.readFile(p)
+}
+
+func (e *env) writeFile(p string, data []byte, appendTo bool) error {
+	defer e.lock()()
+	return e.view.writeFile(p, data, appendTo)
+}
+
+func (e *env) mkdir(p string, parents bool) error {
+	defer e.lock()()
+	return e.view.mkdir(p, parents)
+}
+
+func (e *env) remove(p string, recursive bool) error {
+	defer e.lock()()
+	return e.view.remove(p, recursive)
+}
+
+func (e *env) rename(src, dst string) error {
+	defer e.lock()()
+	return e.view.rename(src, dst)
+}
+
+func (e *env) copyTo(src, dst string, recursive bool) error {
+	defer e.lock()()
+	return e.view.copyTo(src, dst, recursive)
+}
+
+func (e *env) chmod(p string, mode fs.FileMode) error {
+	defer e.lock()()
+	n, _, m, err := e.view.lookup(p)
+	if err != nil {
+		return err
+	}
+	if m.ro || m.vol.ro {
+		return errReadOnly
+	}
+	n.mode = n.mode&^fs.ModePerm | mode&fs.ModePerm
+	return nil
+}
+
+func (e *env) touch(p string) error {
+	defer e.lock()()
+	if n, err := e.view.stat(p); err == nil {
+		n.mtime = e.view.now()
+		return nil
+	}
+	return e.view.writeFile(p, nil, false)
+}
+
+// readDir lists a directory (or, for a file, just that file).
+func (e *env) readDir(p string) ([]info, bool, error) {
+	defer e.lock()()
+	names, n, err := e.view.list(p)
+	if err != nil {
+		return nil, false, err
+	}
+	if !n.isDir() {
+		return []info{infoOf(path.Base(p), n)}, false, nil
+	}
+	var out []info
+	for _, name := range names {
+		if ch, err := e.view.stat(path.Join(p, name)); err == nil {
+			out = append(out, infoOf(name, ch))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, true, nil
+}
