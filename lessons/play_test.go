@@ -20,7 +20,8 @@ const playTimeout = 60 * time.Second
 // sameEndState lists steps whose commands change the cluster but leave it looking as it did
 // (deleted pods come back under the same names), so their checks already pass beforehand.
 var sameEndState = map[string]bool{
-	"statefulset-basics/replace-pods": true,
+	"statefulset-basics/replace-pods":  true,
+	"statefulset-basics/data-survives": true,
 }
 
 // changesCluster reports whether a command line writes to the cluster.
