@@ -414,3 +414,33 @@ func TestParseManifest(t *testing.T) {
 		}
 	}
 }
+
+func TestMerge(t *testing.T) {
+	emb, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := strings.NewReplacer("title: Demo", "title: Replaced").Replace(strings.Replace(goodEN, "id: demo", "id: statefulset-basics", 1))
+	extra, err := loadMap(t, map[string]string{"demo/en.yaml": goodEN, "statefulset-basics/en.yaml": other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Merge(emb, extra)
+	if got := m.IDs(); len(got) != len(emb.IDs())+1 {
+		t.Errorf("IDs = %v, want the %d embedded ones plus demo", got, len(emb.IDs()))
+	}
+	if _, err := m.Get("demo", "en"); err != nil {
+		t.Error(err)
+	}
+	l, _ := m.Get("statefulset-basics", "en")
+	if l.Title != "Replaced" {
+		t.Errorf("the extra lesson should replace the built-in one of the same id; title %q", l.Title)
+	}
+	// Merge does not change its arguments.
+	if l, _ := emb.Get("statefulset-basics", "en"); l.Title != "StatefulSet Basics" {
+		t.Errorf("embedded lesson changed: %q", l.Title)
+	}
+	if len(Merge(emb, nil).IDs()) != len(emb.IDs()) {
+		t.Error("Merge with nil lost lessons")
+	}
+}
