@@ -46,6 +46,8 @@ type config struct {
 	speed   float64
 	logPath string
 	version bool
+	// lessonsDir holds extra lesson folders (--lessons); see main_lessons.go.
+	lessonsDir string
 }
 
 func main() {
@@ -81,11 +83,14 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.speed, "speed", 1, "simulator speed (1 is real time, 2 twice as fast)")
 	fs.StringVar(&c.logPath, "log", defaultLogPath(), "log file (logs never go to the terminal)")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.StringVar(&c.lessonsDir, "lessons", "", "also load the lesson folders in `DIR`")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage:\n  kubetutor [flags]         lesson menu on the built-in simulator\n"+
 			"  kubetutor serve [flags]   run the simulator alone for your own kubectl\n"+
 			"  kubetutor manifests list | export DIR\n"+
-			"                            the tutorial's YAML (web.yaml, …) for your own kubectl\n\nFlags:\n")
+			"                            the tutorial's YAML (web.yaml, …) for your own kubectl\n"+
+			"  kubetutor lessons list | lint [DIR] | solve LESSON\n"+
+			"                            tools for lesson authors (kubetutor lessons -h)\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +100,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	sub := fs.Arg(0)
 	if sub == "manifests" {
 		return manifestsCmd(fs.Args()[1:], stdout)
+	}
+	if sub == "lessons" {
+		return lessonsCmd(fs.Args()[1:], c.lessonsDir, stdout, stderr)
 	}
 	if sub != "" {
 		if err := fs.Parse(fs.Args()[1:]); err != nil {
@@ -118,7 +126,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	}
 
 	if sub != "" && sub != "serve" {
-		return usageError{fmt.Sprintf("unknown command %q (known: serve, manifests)", sub)}
+		return usageError{fmt.Sprintf("unknown command %q (known: serve, manifests, lessons)", sub)}
 	}
 
 	logger, logFile, closeLog, err := openLog(c.logPath)
@@ -205,7 +213,7 @@ func startSim(ctx context.Context, c config, logger *log.Logger) (*engine.Sessio
 
 // play runs the lesson menu on the simulator.
 func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File) error {
-	catalog, err := lessons.Catalog(c.lang)
+	catalog, err := loadCatalog(c)
 	if err != nil {
 		return fmt.Errorf("loading lessons: %w", err)
 	}

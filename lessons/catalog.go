@@ -242,11 +242,14 @@ type fileLesson struct {
 type fileStep struct {
 	ID       string        `json:"id"`
 	Title    string        `json:"title"`
+	Goal     string        `json:"goal,omitempty"`
 	Body     string        `json:"body"`
+	WatchFor string        `json:"watchFor,omitempty"`
 	Commands []fileCommand `json:"commands,omitempty"`
 	Watch    Watch         `json:"watch"`
 	Checks   []Check       `json:"checks,omitempty"`
 	Hints    []string      `json:"hints,omitempty"`
+	Solution string        `json:"solution,omitempty"`
 }
 
 // fileCommand is written either as a plain string or as {cmd: "...", noRun: true}.
@@ -280,7 +283,8 @@ func decodeLesson(data []byte, file, lang string) (Lesson, error) {
 		Minutes: fl.Minutes, Order: fl.Order, Quiz: fl.Quiz, Source: file,
 	}
 	for _, fs := range fl.Steps {
-		st := Step{ID: fs.ID, Lang: lang, Title: fs.Title, Body: fs.Body, Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints}
+		st := Step{ID: fs.ID, Lang: lang, Title: fs.Title, Goal: fs.Goal, Body: fs.Body, WatchFor: fs.WatchFor,
+			Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints, Solution: fs.Solution}
 		for _, c := range fs.Commands {
 			st.Commands = append(st.Commands, c.Line)
 			st.Cmds = append(st.Cmds, Command(c))

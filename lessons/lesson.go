@@ -12,8 +12,11 @@
 //	steps:
 //	  - id: scale-up                # same ids, same order, in every language
 //	    title: Scale up to five
+//	    goal: Grow the set from three pods to five.   # one sentence, shown above the body
 //	    body: |                     # Markdown
 //	      ...
+//	    watchFor: |                 # what to look at in the watch pane and what to notice
+//	      web-3 appears only after web-2 is Running and Ready.
 //	    commands:                   # kubectl only; no pipes or $VARS; -f names an embedded manifest
 //	      - kubectl scale sts web --replicas=5
 //	      - {cmd: "kubectl get pods -w -l app=nginx", noRun: true}   # shown, never auto-run
@@ -29,7 +32,8 @@
 //	          name: web-2
 //	          path: "{.metadata.labels.controller-revision-hash}"
 //	          equalsPath: {resource: sts, name: web, path: "{.status.updateRevision}"}
-//	    hints: [A nudge., The answer.]
+//	    hints: [A nudge., More help.]  # exactly two, increasing help
+//	    solution: Run `kubectl scale sts web --replicas=5`.
 //	quiz:
 //	  - question: ...
 //	    choices:
@@ -39,6 +43,9 @@
 // A jsonpath check takes exactly one of equals, notEquals, equalsPath, notEqualsPath, or
 // stands alone with exists: true/false. A count check may filter by ready (pods only) and
 // phase. Resource names: see KnownResources.
+//
+// Every step has a goal; a step with commands says in watchFor what to notice; a step with
+// checks has two hints and a solution.
 package lessons
 
 import (
@@ -69,14 +76,29 @@ type Step struct {
 	ID    string `json:"id"`
 	Lang  string `json:"-"` // the lesson's language: check details are worded in it
 	Title string `json:"title"`
+	Goal  string `json:"goal"` // one sentence: what the step achieves
 	Body  string `json:"body"` // Markdown
+	// WatchFor says what to look at in the watch pane while the step's commands run and
+	// what to notice there (Markdown).
+	WatchFor string `json:"watchFor,omitempty"`
 	// Commands are every kubectl command line of the step in display order, including the
 	// ones marked noRun. Cmds holds the same lines with their flags.
 	Commands []string  `json:"commands"`
 	Cmds     []Command `json:"-"`
 	Watch    Watch     `json:"watch"`
 	Checks   []Check   `json:"checks"`
-	Hints    []string  `json:"hints"` // increasing help: a nudge first, then the answer
+	Hints    []string  `json:"hints"` // increasing help: a nudge first, then more
+	// Solution is the full answer, shown after both hints.
+	Solution string `json:"solution,omitempty"`
+}
+
+// Help is the step's help in the order a learner asks for it: the hints, then the solution.
+func (s Step) Help() []string {
+	out := append([]string(nil), s.Hints...)
+	if strings.TrimSpace(s.Solution) != "" {
+		out = append(out, s.Solution)
+	}
+	return out
 }
 
 // Command is one command line of a step.

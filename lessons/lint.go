@@ -83,8 +83,14 @@ func validateLesson(l Lesson, manifestNames map[string]bool) []error {
 		if strings.TrimSpace(st.Title) == "" {
 			add(stepName, "title", "required")
 		}
+		if strings.TrimSpace(st.Goal) == "" {
+			add(stepName, "goal", "required: one sentence saying what the step achieves")
+		}
 		if strings.TrimSpace(st.Body) == "" {
 			add(stepName, "body", "required")
+		}
+		if len(st.Cmds) > 0 && strings.TrimSpace(st.WatchFor) == "" {
+			add(stepName, "watchFor", "required for a step with commands: what to look at in the watch pane and what to notice")
 		}
 		for ci, c := range st.Cmds {
 			field := fmt.Sprintf("commands[%d]", ci)
@@ -105,8 +111,11 @@ func validateLesson(l Lesson, manifestNames map[string]bool) []error {
 				add(stepName, fmt.Sprintf("checks[%d].%s", ci, e.field), "%s", e.msg)
 			}
 		}
-		if len(st.Checks) > 0 && len(st.Hints) < 2 {
-			add(stepName, "hints", "a step with checks needs two hints (a nudge, then the answer); have %d", len(st.Hints))
+		if len(st.Checks) > 0 && len(st.Hints) != 2 {
+			add(stepName, "hints", "a step with checks needs two hints (a nudge, then more help); have %d", len(st.Hints))
+		}
+		if len(st.Checks) > 0 && strings.TrimSpace(st.Solution) == "" {
+			add(stepName, "solution", "required for a step with checks: the full answer, shown after the hints")
 		}
 		for hi, h := range st.Hints {
 			if strings.TrimSpace(h) == "" {
@@ -157,13 +166,18 @@ func lintCommand(line string, manifestNames map[string]bool) []string {
 	if len(words) < 2 {
 		return []string{fmt.Sprintf("%q: no kubectl subcommand", line)}
 	}
-	if words[1] == "logs" { // there -f means --follow
-		return nil
-	}
 	var msgs []string
+	if err := parseKubectl(words[1:]); err != nil {
+		msgs = append(msgs, fmt.Sprintf("%q: %v", line, err))
+	}
+	if words[1] == "logs" { // there -f means --follow
+		return msgs
+	}
 	for _, f := range manifestArgs(words) {
 		if !manifestNames[f] {
 			msgs = append(msgs, fmt.Sprintf("%q: -f %q is not an embedded manifest (have %s)", line, f, strings.Join(sortedKeys(manifestNames), ", ")))
+		} else if err := manifestProblem(f); err != nil {
+			msgs = append(msgs, fmt.Sprintf("%q: -f %q: %v", line, f, err))
 		}
 	}
 	return msgs
@@ -318,6 +332,11 @@ func compareLanguages(base, tr Lesson) []error {
 		}
 		if len(bs.Hints) != len(ts.Hints) {
 			add(ts.ID, "hints", "%d hints, %s has %d", len(ts.Hints), base.Source, len(bs.Hints))
+		}
+		for _, f := range []struct{ name, b, t string }{{"goal", bs.Goal, ts.Goal}, {"watchFor", bs.WatchFor, ts.WatchFor}, {"solution", bs.Solution, ts.Solution}} {
+			if (strings.TrimSpace(f.b) == "") != (strings.TrimSpace(f.t) == "") {
+				add(ts.ID, f.name, "present in only one of this file and %s", base.Source)
+			}
 		}
 	}
 	if len(base.Quiz) != len(tr.Quiz) {

@@ -21,10 +21,13 @@ minutes: 5
 steps:
   - id: intro
     title: Intro
+    goal: Meet the demo.
     body: Hello.
   - id: scale-up
     title: Scale up
+    goal: Have five pods.
     body: Scale it.
+    watchFor: Pods appear one by one.
     watch: {resource: pods, selector: app=nginx}
     commands:
       - kubectl apply -f web.yaml
@@ -35,7 +38,8 @@ steps:
         jsonpath: {resource: sts, name: web, exists: true}
       - desc: five ready
         count: {resource: pods, selector: app=nginx, ready: true, equals: 5}
-    hints: [Scale it., Run kubectl scale.]
+    hints: [Scale it., Use kubectl scale.]
+    solution: Run kubectl scale sts web --replicas=5.
 quiz:
   - question: Why?
     choices:
@@ -130,7 +134,12 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"missing desc", repl(goodEN, "desc: web exists", "desc: ''"), "", []string{`step "scale-up": checks[0].desc: required`}},
 		{"count without equals", repl(goodEN, "ready: true, equals: 5", "ready: true"), "", []string{`checks[1].count.equals: required`}},
 		{"ready on pvc", repl(goodEN, "resource: pods, selector: app=nginx, ready", "resource: pvc, selector: app=nginx, ready"), "", []string{`checks[1].count.ready: only pods have readiness`}},
-		{"one hint", repl(goodEN, "hints: [Scale it., Run kubectl scale.]", "hints: [Scale it.]"), "", []string{`step "scale-up": hints: a step with checks needs two hints`}},
+		{"one hint", repl(goodEN, "hints: [Scale it., Use kubectl scale.]", "hints: [Scale it.]"), "", []string{`step "scale-up": hints: a step with checks needs two hints`}},
+		{"three hints", repl(goodEN, "hints: [Scale it., Use kubectl scale.]", "hints: [a, b, c]"), "", []string{`step "scale-up": hints: a step with checks needs two hints`}},
+		{"no solution", repl(goodEN, "    solution: Run kubectl scale sts web --replicas=5.\n", ""), "", []string{`step "scale-up": solution: required`}},
+		{"no goal", repl(goodEN, "    goal: Have five pods.\n", ""), "", []string{`step "scale-up": goal: required`}},
+		{"no watchFor", repl(goodEN, "    watchFor: Pods appear one by one.\n", ""), "", []string{`step "scale-up": watchFor: required`}},
+		{"solution only in one language", "", repl(goodKO, "    solution: Run kubectl scale sts web --replicas=5.\n", ""), []string{`demo/ko.yaml: step "scale-up": solution: required`, `demo/ko.yaml: step "scale-up": solution: present in only one`}},
 		{"unknown field", repl(goodEN, "    watch: {resource: pods, selector: app=nginx}", "    watch: {resource: pods, selektor: app=nginx}"), "", []string{`demo/en.yaml: `, `unknown field "selektor"`}},
 		{"bad command object", repl(goodEN, `{cmd: "kubectl get pods -w -l app=nginx", noRun: true}`, `{command: "kubectl get pods", noRun: true}`), "", []string{`demo/en.yaml: `, `want a string or {cmd, noRun}`}},
 		{"id differs from folder", repl(goodEN, "id: demo", "id: other"), repl(goodKO, "id: demo", "id: other"), []string{`demo/en.yaml: id: "other" does not match the folder name "demo"`}},
@@ -329,5 +338,109 @@ func TestNormalizeLang(t *testing.T) {
 		if got := NormalizeLang(in); got != want {
 			t.Errorf("NormalizeLang(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestParseKubectl(t *testing.T) {
+	good := []string{
+		"kubectl get pods -w -l app=nginx",
+		"kubectl apply -f web.yaml",
+		"kubectl -n default get sts web",
+		"kubectl delete statefulset web --cascade=orphan",
+		"kubectl exec web-0 -- sh -c 'hostname'",
+		"kubectl run -i --tty --image busybox:1.28 dns-test --restart=Never --rm",
+		"kubectl rollout status sts/web",
+		"kubectl logs -f web-0",
+		"kubectl drain node-1 --ignore-daemonsets --delete-emptydir-data",
+	}
+	for _, line := range good {
+		words, err := engine.SplitCommandLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := parseKubectl(words[1:]); err != nil {
+			t.Errorf("%s: %v", line, err)
+		}
+	}
+	bad := map[string]string{
+		"kubectl gte pods":                             `unknown command "gte"`,
+		"kubectl get pods --wach":                      "unknown flag: --wach",
+		"kubectl scale sts web --replicas=five":        "invalid argument",
+		"kubectl drain node-1 --delete-local-data":     "unknown flag: --delete-local-data",
+		"kubectl rollout":                              "needs a subcommand",
+		"kubectl scale sts web --replicas":             "flag needs an argument",
+		"kubectl get pods -o json --show-labels --wat": "unknown flag: --wat",
+	}
+	for line, want := range bad {
+		words, err := engine.SplitCommandLine(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = parseKubectl(words[1:])
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", line, err, want)
+		}
+	}
+	// A flag set by one line does not leak into the next.
+	for _, line := range []string{"kubectl get pods -w", "kubectl get pods"} {
+		words, _ := engine.SplitCommandLine(line)
+		if err := parseKubectl(words[1:]); err != nil {
+			t.Errorf("%s: %v", line, err)
+		}
+	}
+}
+
+func TestParseManifest(t *testing.T) {
+	for _, name := range []string{"web.yaml", "web-parallel.yaml"} {
+		if err := manifestProblem(name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	cases := map[string]string{
+		"kind: Service\nmetadata: {name: a}\n":         "no apiVersion",
+		"apiVersion: v1\nmetadata: {name: a}\n":        "no kind",
+		"apiVersion: v1\nkind: Service\n":              "no metadata.name",
+		"apiVersion: v1\nkind: Service\nmetadata: [\n": "does not parse",
+		"---\n---\n": "holds no objects",
+		"apiVersion: v1\nkind: Service\nmetadata: {name: a}": "",
+	}
+	for doc, want := range cases {
+		err := parseManifest([]byte(doc))
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", doc, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: err = %v, want %q", doc, err, want)
+		}
+	}
+}
+
+func TestMerge(t *testing.T) {
+	emb, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := strings.NewReplacer("title: Demo", "title: Replaced").Replace(strings.Replace(goodEN, "id: demo", "id: statefulset-basics", 1))
+	extra, err := loadMap(t, map[string]string{"demo/en.yaml": goodEN, "statefulset-basics/en.yaml": other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Merge(emb, extra)
+	if got := m.IDs(); len(got) != len(emb.IDs())+1 {
+		t.Errorf("IDs = %v, want the %d embedded ones plus demo", got, len(emb.IDs()))
+	}
+	if _, err := m.Get("demo", "en"); err != nil {
+		t.Error(err)
+	}
+	l, _ := m.Get("statefulset-basics", "en")
+	if l.Title != "Replaced" {
+		t.Errorf("the extra lesson should replace the built-in one of the same id; title %q", l.Title)
+	}
+	// Merge does not change its arguments.
+	if l, _ := emb.Get("statefulset-basics", "en"); l.Title != "StatefulSet Basics" {
+		t.Errorf("embedded lesson changed: %q", l.Title)
+	}
+	if len(Merge(emb, nil).IDs()) != len(emb.IDs()) {
+		t.Error("Merge with nil lost lessons")
 	}
 }

@@ -1,7 +1,6 @@
 package lessons
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -20,20 +19,8 @@ const playTimeout = 60 * time.Second
 // sameEndState lists steps whose commands change the cluster but leave it looking as it did
 // (deleted pods come back under the same names), so their checks already pass beforehand.
 var sameEndState = map[string]bool{
-	"statefulset-basics/replace-pods": true,
-}
-
-// changesCluster reports whether a command line writes to the cluster.
-func changesCluster(line string) bool {
-	words, err := engine.SplitCommandLine(line)
-	if err != nil || len(words) < 2 {
-		return false
-	}
-	switch words[1] {
-	case "apply", "create", "delete", "patch", "scale", "replace", "label", "annotate", "set", "rollout", "drain", "cordon", "uncordon":
-		return true
-	}
-	return false
+	"statefulset-basics/replace-pods":  true,
+	"statefulset-basics/data-survives": true,
 }
 
 // TestPlayEveryLessonEveryLanguage plays each lesson in each language against a fresh
@@ -69,43 +56,28 @@ func playLesson(t *testing.T, l Lesson) {
 	defer s.Close()
 
 	var transcript strings.Builder // everything kubectl printed, shown when a step fails
-	for i, st := range l.Steps {
+	reports, err := Solve(ctx, s, l, &transcript)
+	if err != nil {
+		t.Fatalf("lesson took longer than %v of real time: %v\n--- transcript ---\n%s", playTimeout, err, transcript.String())
+	}
+	for i, r := range reports {
 		// A step that changes the cluster must have checks that its commands make pass;
 		// checks already true beforehand would let a learner skip the step.
-		writes := false
-		for _, line := range st.RunnableCommands() {
-			writes = writes || changesCluster(line)
+		if r.WritesCluster && r.PassedBefore && !sameEndState[l.ID+"/"+r.Step.ID] {
+			t.Errorf("%s step %q: every check passes before its commands run", l.Source, r.Step.ID)
 		}
-		if writes && len(st.Checks) > 0 && !sameEndState[l.ID+"/"+st.ID] && Passed(Evaluate(ctx, s, st)) {
-			t.Errorf("%s step %q: every check passes before its commands run", l.Source, st.ID)
-		}
-		for _, line := range st.RunnableCommands() {
-			var out, errOut bytes.Buffer
-			err := s.RunKubectl(ctx, line, nil, &out, &errOut)
-			fmt.Fprintf(&transcript, "[%s] $ %s\n%s%s", st.ID, line, out.String(), errOut.String())
-			if err != nil {
-				t.Fatalf("step %d %q: %s: %v\n--- transcript ---\n%s", i+1, st.ID, line, err, transcript.String())
+		if !r.OK() {
+			var why strings.Builder
+			if r.Err != nil {
+				fmt.Fprintf(&why, "  command failed: %v\n", r.Err)
 			}
-			// A learner reads what a command did before typing the next one.
-			if err := s.WaitIdle(ctx); err != nil {
-				t.Fatalf("step %d %q: WaitIdle after %s: %v\n--- transcript ---\n%s", i+1, st.ID, line, err, transcript.String())
+			for _, f := range FailedChecks(r.Results) {
+				fmt.Fprintf(&why, "  %s\n", f)
 			}
-		}
-		if err := s.WaitIdle(ctx); err != nil {
-			t.Fatalf("step %d %q: WaitIdle: %v\n--- transcript ---\n%s", i+1, st.ID, err, transcript.String())
-		}
-		var failed []string
-		for _, r := range Evaluate(ctx, s, st) {
-			if !r.OK {
-				failed = append(failed, fmt.Sprintf("  %s: %s", r.Desc, r.Detail))
-			}
-		}
-		if len(failed) > 0 {
-			t.Fatalf("%s step %d %q: checks failed after its commands:\n%s\n--- transcript ---\n%s",
-				l.Source, i+1, st.ID, strings.Join(failed, "\n"), transcript.String())
+			t.Fatalf("%s step %d %q:\n%s--- transcript ---\n%s", l.Source, i+1, r.Step.ID, why.String(), transcript.String())
 		}
 	}
-	if ctx.Err() != nil {
-		t.Fatalf("lesson took longer than %v of real time", playTimeout)
+	if len(reports) != len(l.Steps) {
+		t.Fatalf("%s: played %d of %d steps", l.Source, len(reports), len(l.Steps))
 	}
 }
