@@ -43,7 +43,8 @@ type Config struct {
 	Seed int64
 	Addr string // listen address; default "127.0.0.1:0"
 	Logf func(string, ...any)
-	// Runner runs what kubectl exec and attach ask for; nil: container.Nop.
+	// Runner runs commands in containers: kubectl exec and attach, init containers and exec
+	// probes; nil: container.Nop.
 	Runner container.Runner
 	// Logs supplies container output for kubectl logs; nil: api.DefaultLogs.
 	Logs api.LogSource
@@ -64,6 +65,7 @@ type Sim struct {
 	queued   map[controller.Key]bool
 	failures map[controller.Key]int // consecutive Sync errors, for backoff
 	timers   timerHeap
+	bgTimers int // timers marked background (periodic probes): they do not block idleness
 	seq      uint64
 	paused   bool
 	speed    float64
@@ -118,7 +120,7 @@ func New(cfg Config) (*Sim, error) {
 		byName: map[string]controller.Controller{},
 	}
 	s.st = store.New(store.Options{Clock: cfg.Clock, Hooks: api.Hooks(), Seed: cfg.Seed})
-	s.ctrls = controller.NewSet(controller.Env{Store: s.st, Queue: loopQueue{s}, Logf: logf})
+	s.ctrls = controller.NewSet(controller.Env{Store: s.st, Queue: loopQueue{s}, Logf: logf, Runner: cfg.Runner})
 	all := s.ctrls.All()
 	for _, c := range all {
 		s.byName[c.Name()] = c
@@ -352,6 +354,12 @@ func (s *Sim) WaitIdle(ctx context.Context) error {
 		}
 		for ctx.Err() == nil {
 			s.Settle()
+			s.mu.Lock()
+			fg := len(s.timers) - s.bgTimers
+			s.mu.Unlock()
+			if fg == 0 {
+				return nil
+			}
 			at, ok := s.nextTimer()
 			if !ok {
 				return nil
@@ -380,7 +388,7 @@ func (s *Sim) WaitIdle(ctx context.Context) error {
 }
 
 func (s *Sim) isIdleLocked() bool {
-	return len(s.queue) == 0 && len(s.timers) == 0 && !s.busy
+	return len(s.queue) == 0 && len(s.timers) == s.bgTimers && !s.busy
 }
 
 // --- the loop ------------------------------------------------------------------------------
@@ -389,6 +397,7 @@ type timer struct {
 	at  time.Time
 	seq uint64
 	fn  func()
+	bg  bool
 }
 
 type timerHeap []timer
@@ -427,14 +436,22 @@ func (q loopQueue) AddAfter(d time.Duration, k controller.Key) {
 	q.After(d, func() { q.Add(k) })
 }
 
-func (q loopQueue) After(d time.Duration, fn func()) {
+func (q loopQueue) After(d time.Duration, fn func()) { q.after(d, fn, false) }
+
+// AfterBackground is After for periodic work (probes) that must not keep WaitIdle waiting.
+func (q loopQueue) AfterBackground(d time.Duration, fn func()) { q.after(d, fn, true) }
+
+func (q loopQueue) after(d time.Duration, fn func(), bg bool) {
 	s := q.s
 	s.mu.Lock()
 	if s.speed > 0 {
 		d = time.Duration(float64(d) / s.speed)
 	}
 	s.seq++
-	heap.Push(&s.timers, timer{at: s.clock.Now().Add(d), seq: s.seq, fn: fn})
+	heap.Push(&s.timers, timer{at: s.clock.Now().Add(d), seq: s.seq, fn: fn, bg: bg})
+	if bg {
+		s.bgTimers++
+	}
 	s.mu.Unlock()
 	s.poke()
 }
@@ -484,6 +501,9 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 		}
 	}
 	t := heap.Pop(&s.timers).(timer)
+	if t.bg {
+		s.bgTimers--
+	}
 	s.busy = true
 	return t.fn, true
 }
@@ -547,7 +567,9 @@ func (s *Sim) run(ctx context.Context) {
 		s.mu.Lock()
 		var wait <-chan time.Time
 		var tm clock.Timer
-		if !s.paused && len(s.timers) > 0 {
+		// With AutoAdvance, time jumps only while real work is pending: background timers alone
+		// (periodic probes) would otherwise spin the fake clock forever.
+		if !s.paused && len(s.timers) > 0 && (!s.cfg.AutoAdvance || len(s.timers) > s.bgTimers) {
 			at := s.timers[0].at
 			if s.cfg.AutoAdvance {
 				s.mu.Unlock()

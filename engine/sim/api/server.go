@@ -58,9 +58,9 @@ type server struct {
 	oapi  *openAPIDocs
 
 	watches atomic.Int64 // watch streams open now
-	runner container.Runner
-	logs   LogSource
-	ctx    context.Context
+	runner  container.Runner
+	logs    LogSource
+	ctx     context.Context
 }
 
 // New returns the API handler. It does not install Hooks() on the store; the caller wires

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kubetutor/kubetutor/engine/sim/container"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -41,11 +42,36 @@ type Controller interface {
 	Sync(k Key) error
 }
 
+// BackgroundQueue is offered by queues that can hold periodic work (probes) which must not
+// keep the simulator from counting as idle: WaitIdle ignores these timers.
+type BackgroundQueue interface {
+	AfterBackground(d time.Duration, fn func())
+}
+
 // Env is what every controller is built from.
 type Env struct {
 	Store *store.Store
 	Queue Queue
 	Logf  func(string, ...any)
+	// Runner runs init containers and exec probes; nil means container.Nop.
+	Runner container.Runner
+}
+
+func (e Env) runner() container.Runner {
+	if e.Runner == nil {
+		return container.Nop{}
+	}
+	return e.Runner
+}
+
+// afterBackground schedules periodic work that does not count against idleness when the
+// queue supports it.
+func (e Env) afterBackground(d time.Duration, fn func()) {
+	if bq, ok := e.Queue.(BackgroundQueue); ok {
+		bq.AfterBackground(d, fn)
+		return
+	}
+	e.Queue.After(d, fn)
 }
 
 func (e Env) logf(format string, args ...any) {

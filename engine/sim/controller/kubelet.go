@@ -28,6 +28,10 @@ var (
 	DelayFinalDelete    = 100 * time.Millisecond  // terminal phase → kubelet's grace-0 delete
 	DelayUnschedulable  = 500 * time.Millisecond  // retry binding while PVCs are unbound
 	DefaultProbeDelay   = time.Second             // readiness probe with initialDelaySeconds 0
+	DelayRestart        = time.Second             // exited container → restarted (or CrashLoopBackOff)
+	BackoffInitial      = 10 * time.Second        // kubelet's container restart back-off: 10s, 20s, 40s …
+	BackoffMax          = 5 * time.Minute         // … capped at 5m
+	backoffReset        = 10 * time.Minute        // a container that ran this long starts its back-off afresh
 	nodeCount           = 3
 )
 
@@ -36,10 +40,14 @@ var (
 // Pending → bound → ContainerCreating (or Init:k/N → PodInitializing) → Running → Ready, and
 // on delete: Terminating → Succeeded (Completed) → gone.
 type Kubelet struct {
-	env     Env
-	rec     *Recorder
-	pending map[string]stage // pod key -> the transition already scheduled
-	nextIP  map[string]int   // node -> last host part handed out
+	env      Env
+	rec      *Recorder
+	pending  map[string]stage           // pod key -> the transition already scheduled
+	nextIP   map[string]int             // node -> last host part handed out
+	down     map[string]bool            // nodes whose kubelet is cut off from the API server
+	restarts map[string]int             // pod key/container -> restarts counted for back-off
+	probes   map[string]*probeWorker    // pod key/container/kind -> running probe worker
+	images   map[string]map[string]bool // node -> images already pulled there
 }
 
 type stage struct {
@@ -49,7 +57,9 @@ type stage struct {
 
 // NewKubelet makes the kubelet and scheduler.
 func NewKubelet(env Env, rec *Recorder) *Kubelet {
-	return &Kubelet{env: env, rec: rec, pending: map[string]stage{}, nextIP: map[string]int{}}
+	return &Kubelet{env: env, rec: rec, pending: map[string]stage{}, nextIP: map[string]int{},
+		down: map[string]bool{}, restarts: map[string]int{}, probes: map[string]*probeWorker{},
+		images: map[string]map[string]bool{}}
 }
 
 func (k *Kubelet) Name() string { return "kubelet" }
@@ -139,19 +149,44 @@ func stageOf(p *corev1.Pod) string {
 		return "start"
 	}
 	for _, s := range p.Status.InitContainerStatuses {
-		if s.State.Terminated == nil {
-			return "init"
+		switch {
+		case s.State.Terminated != nil && s.State.Terminated.ExitCode == 0:
+			continue
+		case s.State.Terminated != nil:
+			if p.Spec.RestartPolicy == corev1.RestartPolicyNever {
+				return "finish"
+			}
+			return "initfailed"
+		case s.State.Waiting != nil && s.State.Waiting.Reason == "CrashLoopBackOff":
+			return "initbackoff"
 		}
+		return "init"
 	}
 	if p.Status.Phase == corev1.PodPending {
 		return "run"
 	}
+	done := 0
 	for _, s := range p.Status.ContainerStatuses {
-		if !s.Ready && s.State.Running != nil {
-			return "ready"
+		if t := s.State.Terminated; t != nil {
+			if restarts(p.Spec.RestartPolicy, t.ExitCode) {
+				return "crashed"
+			}
+			done++
+			continue
+		}
+		if s.State.Waiting != nil && s.State.Waiting.Reason == "CrashLoopBackOff" {
+			return "backoff"
 		}
 	}
+	if done == len(p.Status.ContainerStatuses) {
+		return "finish"
+	}
 	return ""
+}
+
+// restarts says whether the kubelet restarts a container that exited with code under policy.
+func restarts(policy corev1.RestartPolicy, code int32) bool {
+	return policy == corev1.RestartPolicyAlways || policy == "" || (policy == corev1.RestartPolicyOnFailure && code != 0)
 }
 
 func (k *Kubelet) delay(p *corev1.Pod, st string) time.Duration {
@@ -167,16 +202,13 @@ func (k *Kubelet) delay(p *corev1.Pod, st string) time.Duration {
 			return DelayInitContainer
 		}
 		return DelayContainerStart
-	case "ready":
-		d := DefaultProbeDelay
-		for _, c := range p.Spec.Containers {
-			if c.ReadinessProbe != nil {
-				if pd := time.Duration(c.ReadinessProbe.InitialDelaySeconds) * time.Second; pd > d {
-					d = pd
-				}
-			}
+	case "initfailed", "crashed", "finish":
+		return DelayRestart
+	case "initbackoff", "backoff":
+		if name := backoffContainer(p); name != "" {
+			return backoffDelay(k.restarts[podKey(p)+"/"+name])
 		}
-		return d
+		return DelayRestart
 	case "kill":
 		d := DelayStop
 		if g := p.DeletionGracePeriodSeconds; g != nil && time.Duration(*g)*time.Second < d {
@@ -200,6 +232,12 @@ func (k *Kubelet) Sync(key Key) error {
 		return err
 	}
 	p := obj.(*corev1.Pod)
+	if p.Spec.NodeName != "" && k.down[p.Spec.NodeName] {
+		// The node's kubelet cannot reach the API server: nothing it does shows.
+		delete(k.pending, pk)
+		return nil
+	}
+	k.ensureProbes(p)
 	st := stageOf(p)
 	if st == "" {
 		delete(k.pending, pk)
@@ -247,6 +285,9 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 	if p.UID != want.uid || stageOf(p) != want.name {
 		return false, nil
 	}
+	if p.Spec.NodeName != "" && k.down[p.Spec.NodeName] {
+		return false, nil
+	}
 	now := metav1.NewTime(k.env.Store.Now())
 	switch want.name {
 	case "bind":
@@ -257,13 +298,12 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 		k.nextInit(p, now)
 	case "run":
 		k.run(p, now)
-	case "ready":
-		for i := range p.Status.ContainerStatuses {
-			if p.Status.ContainerStatuses[i].State.Running != nil {
-				p.Status.ContainerStatuses[i].Ready = true
-			}
-		}
-		k.readiness(p, now)
+	case "initfailed", "crashed":
+		k.crashed(p, now)
+	case "initbackoff", "backoff":
+		k.restartAfterBackoff(p, now)
+	case "finish":
+		k.finish(p, now)
 	case "kill":
 		k.kill(p, now)
 	case "remove":
@@ -378,7 +418,7 @@ func setCond(p *corev1.Pod, t corev1.PodConditionType, s corev1.ConditionStatus,
 	p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: t, Status: s, Reason: reason, Message: msg, LastTransitionTime: now})
 	// The kubelet reports conditions in this order.
 	order := map[corev1.PodConditionType]int{corev1.PodReadyToStartContainers: 0, corev1.PodInitialized: 1,
-		corev1.PodReady: 2, corev1.ContainersReady: 3, corev1.PodScheduled: 4}
+		corev1.PodReady: 2, corev1.ContainersReady: 3, corev1.PodScheduled: 4, corev1.DisruptionTarget: 5}
 	sort.SliceStable(p.Status.Conditions, func(i, j int) bool {
 		return order[p.Status.Conditions[i].Type] < order[p.Status.Conditions[j].Type]
 	})
@@ -425,6 +465,7 @@ func (k *Kubelet) firstStatus(p *corev1.Pod, now metav1.Time) {
 			s := waiting(c, "PodInitializing")
 			if i == 0 {
 				s = running(c, now, false)
+				k.containerStarted(p, c)
 			}
 			// Init container statuses keep spec order.
 			p.Status.InitContainerStatuses = append(p.Status.InitContainerStatuses, s)
@@ -468,6 +509,8 @@ func (k *Kubelet) sandboxUp(p *corev1.Pod, now metav1.Time) {
 	setCond(p, corev1.PodReadyToStartContainers, corev1.ConditionTrue, "", "", now)
 }
 
+// nextInit finishes the running init container: its command runs through the Runner and the
+// exit code decides between Completed (start the next one) and a failure the kubelet retries.
 func (k *Kubelet) nextInit(p *corev1.Pod, now metav1.Time) {
 	k.sandboxUp(p, now)
 	for i := range p.Status.InitContainerStatuses {
@@ -475,16 +518,32 @@ func (k *Kubelet) nextInit(p *corev1.Pod, now metav1.Time) {
 		if s.State.Terminated != nil {
 			continue
 		}
-		started := now
-		if s.State.Running != nil {
-			started = s.State.Running.StartedAt
+		if s.State.Running == nil {
+			// Waiting (PodInitializing): start it first; it runs for DelayInitContainer.
+			*s = restarted(p.Spec.InitContainers[i], *s, now, false)
+			k.containerStarted(p, p.Spec.InitContainers[i])
+			return
+		}
+		started := s.State.Running.StartedAt
+		code, msg := k.runInit(p, p.Spec.InitContainers[i])
+		reason := "Completed"
+		if code != 0 {
+			reason = "Error"
+			if msg != "" {
+				reason = "StartError"
+			}
 		}
 		*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: imageID(s.Image), ContainerID: s.ContainerID,
-			Started: ptrTo(false), Ready: true,
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed",
-				StartedAt: started, FinishedAt: now, ContainerID: s.ContainerID}}}
+			Started: ptrTo(false), Ready: code == 0, RestartCount: s.RestartCount, LastTerminationState: s.LastTerminationState,
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: int32(code), Reason: reason,
+				Message: msg, StartedAt: started, FinishedAt: now, ContainerID: s.ContainerID}}}
+		if code != 0 {
+			return
+		}
 		if i+1 < len(p.Status.InitContainerStatuses) {
-			p.Status.InitContainerStatuses[i+1] = running(p.Spec.InitContainers[i+1], now, false)
+			next := p.Spec.InitContainers[i+1]
+			p.Status.InitContainerStatuses[i+1] = restarted(next, p.Status.InitContainerStatuses[i+1], now, false)
+			k.containerStarted(p, next)
 		} else {
 			setCond(p, corev1.PodInitialized, corev1.ConditionTrue, "", "", now)
 		}
@@ -496,18 +555,19 @@ func (k *Kubelet) run(p *corev1.Pod, now metav1.Time) {
 	k.sandboxUp(p, now)
 	setCond(p, corev1.PodInitialized, corev1.ConditionTrue, "", "", now)
 	p.Status.Phase = corev1.PodRunning
+	old := map[string]corev1.ContainerStatus{}
+	for _, s := range p.Status.ContainerStatuses {
+		old[s.Name] = s
+	}
 	p.Status.ContainerStatuses = nil
 	for _, c := range p.Spec.Containers {
-		// No readiness probe: ready as soon as it runs (item 17).
-		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, running(c, now, c.ReadinessProbe == nil))
+		// No readiness probe: ready as soon as it runs (item 17); else the probe worker decides.
+		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, restarted(c, old[c.Name], now, c.ReadinessProbe == nil))
 	}
 	sortStatuses(p.Status.ContainerStatuses)
 	k.readiness(p, now)
 	for _, c := range p.Spec.Containers {
-		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Pulled",
-			"Container image %q already present on machine", c.Image)
-		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Created", "Created container: %s", c.Name)
-		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Started", "Started container %s", c.Name)
+		k.containerStarted(p, c)
 	}
 }
 
@@ -531,24 +591,39 @@ func (k *Kubelet) readiness(p *corev1.Pod, now metav1.Time) {
 
 // kill stops the containers; since 1.27 the kubelet then reports a terminal phase (item 23).
 func (k *Kubelet) kill(p *corev1.Pod, now metav1.Time) {
+	k.stopProbes(p)
 	for _, c := range p.Spec.Containers {
-		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Killing", "Stopping container %s", c.Name)
+		for _, s := range p.Status.ContainerStatuses {
+			if s.Name == c.Name && s.State.Running != nil {
+				k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Killing", "Stopping container %s", c.Name)
+			}
+		}
 	}
+	failed := false
 	for i := range p.Status.ContainerStatuses {
 		s := &p.Status.ContainerStatuses[i]
-		started := now
-		if s.State.Running != nil {
-			started = s.State.Running.StartedAt
+		term := &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed", StartedAt: now, FinishedAt: now, ContainerID: s.ContainerID}
+		switch {
+		case s.State.Running != nil:
+			term.StartedAt = s.State.Running.StartedAt
+		case s.State.Terminated != nil:
+			term = s.State.Terminated
+		case s.LastTerminationState.Terminated != nil:
+			// In back-off: the last run's end is the container's end.
+			term = s.LastTerminationState.Terminated
+		}
+		if term.ExitCode != 0 {
+			failed = true
 		}
 		*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: s.ImageID, ContainerID: s.ContainerID,
-			Started: ptrTo(false), Ready: false, RestartCount: s.RestartCount,
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed",
-				StartedAt: started, FinishedAt: now, ContainerID: s.ContainerID}}}
+			Started: ptrTo(false), Ready: false, RestartCount: s.RestartCount, LastTerminationState: s.LastTerminationState,
+			State: corev1.ContainerState{Terminated: term}}
 	}
 	p.Status.Phase = corev1.PodSucceeded
-	names := fmt.Sprint(containerNames(p.Spec.Containers))
+	if failed {
+		p.Status.Phase = corev1.PodFailed
+	}
 	setCond(p, corev1.PodReadyToStartContainers, corev1.ConditionFalse, "", "", now)
 	setCond(p, corev1.ContainersReady, corev1.ConditionFalse, "PodCompleted", "", now)
 	setCond(p, corev1.PodReady, corev1.ConditionFalse, "PodCompleted", "", now)
-	_ = names
 }

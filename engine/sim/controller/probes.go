@@ -1,0 +1,216 @@
+package controller
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+type containerStreams = container.Streams
+
+var storeStatus = store.UpdateOptions{Status: true}
+
+// probeWorker probes one container of one pod incarnation, like the kubelet's prober worker:
+// readiness flips after successThreshold successes / failureThreshold failures in a row;
+// liveness kills the container after failureThreshold failures.
+type probeWorker struct {
+	key         string
+	ns, pod     string
+	uid         types.UID
+	container   string
+	liveness    bool
+	containerID string
+	successes   int
+	failures    int
+}
+
+func (w *probeWorker) kind() string {
+	if w.liveness {
+		return "Liveness"
+	}
+	return "Readiness"
+}
+
+// ensureProbes starts a worker for every running container with a probe that has none for
+// its current container ID (a restart gives it a new one).
+func (k *Kubelet) ensureProbes(p *corev1.Pod) {
+	if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning {
+		return
+	}
+	for _, c := range p.Spec.Containers {
+		var st *corev1.ContainerStatus
+		for i := range p.Status.ContainerStatuses {
+			if p.Status.ContainerStatuses[i].Name == c.Name {
+				st = &p.Status.ContainerStatuses[i]
+			}
+		}
+		if st == nil || st.State.Running == nil {
+			continue
+		}
+		for _, live := range []bool{false, true} {
+			probe := c.ReadinessProbe
+			if live {
+				probe = c.LivenessProbe
+			}
+			if probe == nil {
+				continue
+			}
+			w := &probeWorker{ns: p.Namespace, pod: p.Name, uid: p.UID, container: c.Name, liveness: live, containerID: st.ContainerID}
+			w.key = podKey(p) + "/" + c.Name + "/" + w.kind()
+			if old := k.probes[w.key]; old != nil && old.uid == p.UID && old.containerID == st.ContainerID {
+				continue
+			}
+			k.probes[w.key] = w
+			// The prober skips ticks until initialDelaySeconds have passed since the start.
+			d := time.Duration(probe.InitialDelaySeconds)*time.Second - k.env.Store.Now().Sub(st.State.Running.StartedAt.Time)
+			if !live {
+				d = max(d, DefaultProbeDelay)
+			}
+			k.scheduleProbe(w, max(d, 0))
+		}
+	}
+}
+
+func (k *Kubelet) stopProbes(p *corev1.Pod) {
+	for _, c := range p.Spec.Containers {
+		for _, kind := range []string{"Readiness", "Liveness"} {
+			delete(k.probes, podKey(p)+"/"+c.Name+"/"+kind)
+		}
+	}
+}
+
+func (k *Kubelet) scheduleProbe(w *probeWorker, d time.Duration) {
+	k.env.afterBackground(d, func() { k.probeTick(w) })
+}
+
+// probeTick runs one probe and reschedules itself every periodSeconds while the container runs.
+func (k *Kubelet) probeTick(w *probeWorker) {
+	if k.probes[w.key] != w {
+		return // superseded by a worker for a newer container or pod
+	}
+	stop := func() { delete(k.probes, w.key) }
+	obj, err := k.env.Store.Get(podsRes, w.ns, w.pod)
+	if err != nil {
+		stop()
+		return
+	}
+	p := obj.(*corev1.Pod)
+	idx := -1
+	for i, s := range p.Status.ContainerStatuses {
+		if s.Name == w.container {
+			idx = i
+		}
+	}
+	if p.UID != w.uid || p.DeletionTimestamp != nil || k.down[p.Spec.NodeName] || idx < 0 ||
+		p.Status.ContainerStatuses[idx].ContainerID != w.containerID || p.Status.ContainerStatuses[idx].State.Running == nil {
+		stop()
+		return
+	}
+	var spec corev1.Container
+	for _, c := range p.Spec.Containers {
+		if c.Name == w.container {
+			spec = c
+		}
+	}
+	probe := spec.ReadinessProbe
+	if w.liveness {
+		probe = spec.LivenessProbe
+	}
+	if probe == nil {
+		stop()
+		return
+	}
+	ok, out := k.runProbe(p, w.container, probe)
+	now := metav1.NewTime(k.env.Store.Now())
+	if ok {
+		w.successes++
+		w.failures = 0
+	} else {
+		w.failures++
+		w.successes = 0
+		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeWarning, "Unhealthy", "%s probe failed: %s", w.kind(), out)
+	}
+	s := &p.Status.ContainerStatuses[idx]
+	write := false
+	switch {
+	case w.liveness && w.failures >= int(probe.FailureThreshold):
+		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeNormal, "Killing",
+			"Container %s failed liveness probe, will be restarted", w.container)
+		s.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "Error",
+			StartedAt: s.State.Running.StartedAt, FinishedAt: now, ContainerID: s.ContainerID}}
+		s.Ready, s.Started = false, ptrTo(false)
+		stop()
+		write = true
+	case !w.liveness && !s.Ready && w.successes >= int(probe.SuccessThreshold):
+		s.Ready = true
+		write = true
+	case !w.liveness && s.Ready && w.failures >= int(probe.FailureThreshold):
+		s.Ready = false
+		write = true
+	}
+	if write {
+		k.readiness(p, now)
+		if _, err := k.env.Store.Update(podsRes, p, storeStatus); err != nil && !apierrors.IsConflict(err) {
+			k.env.logf("kubelet: probe %s: %v", w.key, err)
+		}
+		if k.probes[w.key] != w {
+			return
+		}
+	}
+	k.scheduleProbe(w, time.Duration(probe.PeriodSeconds)*time.Second)
+}
+
+// runProbe runs an exec probe through the Runner; other handlers (HTTP, TCP, gRPC) have no
+// network to reach in the simulator and pass.
+func (k *Kubelet) runProbe(p *corev1.Pod, name string, probe *corev1.Probe) (bool, string) {
+	if probe.Exec == nil || len(probe.Exec.Command) == 0 {
+		return true, ""
+	}
+	timeout := time.Duration(max(probe.TimeoutSeconds, 1)) * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var out limitedBuffer
+	code, err := k.env.runner().Run(ctx, p, name, probe.Exec.Command, container.Streams{Stdout: &out, Stderr: &out})
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (err == nil && ctx.Err() != nil):
+		return false, fmt.Sprintf("command %q timed out", strings.Join(probe.Exec.Command, " "))
+	case err != nil:
+		return false, err.Error()
+	case code != 0:
+		return false, strings.TrimRight(out.String(), "\n")
+	}
+	return true, ""
+}
+
+// limitedBuffer keeps the first 10 KiB of a probe's output, as the kubelet does.
+type limitedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *limitedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if room := 10*1024 - b.buf.Len(); room > 0 {
+		b.buf.Write(p[:min(len(p), room)])
+	}
+	return len(p), nil
+}
+
+func (b *limitedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
