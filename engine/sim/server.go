@@ -26,6 +26,7 @@ import (
 	"github.com/kubetutor/kubetutor/engine/sim/api"
 	"github.com/kubetutor/kubetutor/engine/sim/container"
 	"github.com/kubetutor/kubetutor/engine/sim/controller"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -120,7 +121,13 @@ func New(cfg Config) (*Sim, error) {
 		byName: map[string]controller.Controller{},
 	}
 	s.st = store.New(store.Options{Clock: cfg.Clock, Hooks: api.Hooks(), Seed: cfg.Seed})
-	s.ctrls = controller.NewSet(controller.Env{Store: s.st, Queue: loopQueue{s}, Logf: logf, Runner: cfg.Runner})
+	if s.cfg.Runner == nil {
+		// The sandbox gives exec, init containers and probes a small shell and per-pod files.
+		sb := sandbox.New(s.st, cfg.Clock)
+		sb.SetSeed(cfg.Seed)
+		s.cfg.Runner = sb
+	}
+	s.ctrls = controller.NewSet(controller.Env{Store: s.st, Queue: loopQueue{s}, Logf: logf, Runner: s.cfg.Runner})
 	all := s.ctrls.All()
 	for _, c := range all {
 		s.byName[c.Name()] = c
