@@ -26,8 +26,7 @@ var notSimulated = map[string]bool{
 	"apt-get": true, "apt": true, "apk": true, "yum": true, "microdnf": true, "ps": true, "top": true,
 	"kill": true, "vi": true, "vim": true, "nano": true, "less": true, "more": true, "mount": true,
 	"awk": true, "find": true, "xargs": true, "tar": true, "gzip": true, "ping": true, "ip": true,
-	"ifconfig": true, "netstat": true, "ss": true, "nc": true, "telnet": true, "mysqld": true,
-	"nginx": true, "node": true, "mysqldump": true, "perl": true, "python": true, "python3": true,
+	"ifconfig": true, "netstat": true, "ss": true, "nc": true, "telnet": true, "node": true, "mysqldump": true, "perl": true, "python": true, "python3": true,
 	"host": true, "su": true, "sudo": true, "chown": true, "dd": true, "free": true,
 }
 

@@ -28,6 +28,7 @@ var netPrograms = map[string]func(p *proc) int{
 	"dig":      progDig,
 	"curl":     progCurl,
 	"wget":     progWget,
+	"nginx":    progNginx,
 }
 
 // record is one A record and the name its address maps back to (PTR).
@@ -736,5 +737,24 @@ func progWget(p *proc) int {
 	if !quiet {
 		fmt.Fprintf(p.stderr, "saving to '%s'\n'%s' saved\n", outFile, outFile)
 	}
+	return 0
+}
+
+// progNginx is the web server process: it serves (through serveHTTP) until the container stops.
+func progNginx(p *proc) int {
+	for _, a := range p.args[1:] {
+		switch a {
+		case "-v", "-V":
+			fmt.Fprintln(p.stderr, "nginx version: "+nginxVersion)
+			return 0
+		case "-t":
+			fmt.Fprintln(p.stderr, "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful")
+			return 0
+		case "-s":
+			fmt.Fprintln(p.stderr, "nginx: signals are not available in the simulator")
+			return 1
+		}
+	}
+	<-p.ctx.Done()
 	return 0
 }

@@ -138,9 +138,7 @@ func TestSleepUsesClock(t *testing.T) {
 	web := f.pod("web-0", "nginx")
 	done := make(chan result, 1)
 	go func() { done <- f.sh(web, "sleep 5; echo woke") }()
-	for !f.clk.HasWaiters() {
-		time.Sleep(time.Millisecond) // wait for the goroutine to block on the fake clock
-	}
+	waitFor(t, f.clk.HasWaiters) // the goroutine blocks on the fake clock
 	select {
 	case <-done:
 		t.Fatal("sleep returned before the clock moved")
