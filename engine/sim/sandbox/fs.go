@@ -11,24 +11,24 @@ import (
 
 // Limits keep one learner's files from exhausting a shared simulator's memory.
 const (
-	MaxFileSize    = 1 << 20 // bytes in one file
-	MaxVolumeBytes = 8 << 20 // bytes in one volume (PVC, emptyDir, container root)
-	MaxVolumeNodes = 4000    // files and directories in one volume
+	MaxFileSize    = 1 << 20  // bytes in one file
+	MaxVolumeBytes = 8 << 20  // bytes in one volume (PVC, emptyDir, container root)
+	MaxVolumeNodes = 4000     // files and directories in one volume
 	MaxTotalBytes  = 64 << 20 // bytes across every volume of one sandbox
 	maxSymlinkHops = 8
 )
 
 // Errors carry the text a Linux tool would print after "name: ".
 var (
-	errNotExist = errors.New("No such file or directory")
-	errExist    = errors.New("File exists")
-	errNotDir   = errors.New("Not a directory")
-	errIsDir    = errors.New("Is a directory")
-	errNotEmpty = errors.New("Directory not empty")
-	errNoSpace  = errors.New("No space left on device (the simulator caps each volume at 8 MiB and 4000 files, and each file at 1 MiB)")
+	errNotExist     = errors.New("No such file or directory")
+	errExist        = errors.New("File exists")
+	errNotDir       = errors.New("Not a directory")
+	errIsDir        = errors.New("Is a directory")
+	errNotEmpty     = errors.New("Directory not empty")
+	errNoSpace      = errors.New("No space left on device (the simulator caps each volume at 8 MiB and 4000 files, and each file at 1 MiB)")
 	errNoSpaceTotal = errors.New("No space left on device (the simulator caps all files together at 64 MiB; delete some, or PersistentVolumes you no longer need)")
-	errReadOnly = errors.New("Read-only file system")
-	errBusy     = errors.New("Device or resource busy")
+	errReadOnly     = errors.New("Read-only file system")
+	errBusy         = errors.New("Device or resource busy")
 )
 
 // node is a file or directory. prog names the simulated program an executable runs.

@@ -47,7 +47,7 @@ type Sandbox struct {
 	vols  map[string]*volume // PVC data by bound PV ("pv/NAME") or claim ("claim/UID")
 	empty map[string]*volume // emptyDir by "POD-UID/VOLUME"
 	roots map[string]*volume // container root by "POD-UID/CONTAINER"
-	total int64 // bytes in kept volumes, against MaxTotalBytes
+	total int64              // bytes in kept volumes, against MaxTotalBytes
 }
 
 // New makes a sandbox reading cluster objects from st. clk supplies NOW() and, when it can
