@@ -20,13 +20,13 @@ import (
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	st  *store.Store
 	clk *testingclock.FakeClock
 	sb  *Sandbox
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	clk := testingclock.NewFakeClock(t0)
 	st := store.New(store.Options{Clock: clk, Seed: 1})
