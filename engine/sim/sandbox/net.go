@@ -98,6 +98,13 @@ func (e *env) zoneA(fqdn string) []record {
 	case len(parts) == 3 && parts[2] == "svc":
 		svc, ok := e.service(parts[1], parts[0])
 		if !ok {
+			// Services every cluster has, which the simulator does not store.
+			switch rest {
+			case "kubernetes.default.svc":
+				return []record{{ip: "10.96.0.1", ptr: "kubernetes.default.svc." + clusterDomain}}
+			case "kube-dns.kube-system.svc":
+				return []record{{ip: dnsServerIP, ptr: dnsServerName}}
+			}
 			return nil
 		}
 		if svc.Spec.ClusterIP == corev1.ClusterIPNone {

@@ -77,6 +77,9 @@ func TestItem30_HostnameAndDNS(t *testing.T) {
 	if !strings.Contains(r.out, "Address 1: 10.244.1.6") || !strings.Contains(r.out, "Address 2: 10.244.2.6") {
 		t.Fatalf("nslookup nginx: %+v", r)
 	}
+	if r := f.run(dns, "", "nslookup", "kubernetes.default"); !strings.Contains(r.out, "Address 1: 10.96.0.1 kubernetes.default.svc.cluster.local") {
+		t.Fatalf("nslookup kubernetes.default: %+v", r)
+	}
 	r = f.run(dns, "", "nslookup", "web-9.nginx")
 	if r.code != 1 || r.err != "nslookup: can't resolve 'web-9.nginx'\n" {
 		t.Fatalf("unknown name: %+v", r)

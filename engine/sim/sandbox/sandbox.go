@@ -110,6 +110,9 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 	if pod == nil {
 		return 0, fmt.Errorf("%w: no pod", container.ErrNotFound)
 	}
+	if ph := pod.Status.Phase; ph == corev1.PodSucceeded || ph == corev1.PodFailed {
+		return 0, fmt.Errorf("cannot exec into a container in a completed pod; current phase is %s", ph)
+	}
 	e, err := s.envFor(pod, containerName)
 	if err != nil {
 		return 0, err

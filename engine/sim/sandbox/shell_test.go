@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -99,8 +100,13 @@ func TestExecDirectNotFound(t *testing.T) {
 	if r.code != 127 || !strings.Contains(r.err, `exec: "nosuch": executable file not found in $PATH`) {
 		t.Fatalf("got %+v", r)
 	}
-	if _, err := f.sb.Run(context.Background(), web, "other", []string{"ls"}, container.Streams{}); err == nil {
-		t.Fatal("unknown container ran")
+	if _, err := f.sb.Run(context.Background(), web, "other", []string{"ls"}, container.Streams{}); !errors.Is(err, container.ErrNotFound) {
+		t.Fatalf("unknown container: %v", err)
+	}
+	done := web.DeepCopy()
+	done.Status.Phase = "Succeeded"
+	if _, err := f.sb.Run(context.Background(), done, "", []string{"ls"}, container.Streams{}); err == nil || !strings.Contains(err.Error(), "completed pod") {
+		t.Fatalf("completed pod: %v", err)
 	}
 }
 
