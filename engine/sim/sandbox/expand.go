@@ -398,13 +398,20 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 // globbing unquoted patterns.
 func (sh *shell) expandWords(words []string) ([]string, error) {
 	var out []string
+	size := 0
 	for _, w := range words {
 		segs, err := sh.expandSegs(w, false)
 		if err != nil {
 			return nil, err
 		}
 		for _, f := range splitFields(segs) {
-			out = append(out, sh.glob(f)...)
+			for _, g := range sh.glob(f) {
+				size += len(g) + 1
+				out = append(out, g)
+			}
+		}
+		if size > maxArgBytes {
+			return nil, fmt.Errorf("Argument list too long (the simulator caps a command line at 2 MiB)")
 		}
 	}
 	return out, nil
@@ -725,6 +732,12 @@ func (a *arithParser) unary() (int64, error) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 	if err != nil {
+		// A variable holding an expression is evaluated in turn, to a limit (bash's too).
+		if a.sh.arithRec >= 64 {
+			return 0, fmt.Errorf("%s: expression recursion level exceeded (error token is \"%s\")", tok, tok)
+		}
+		a.sh.arithRec++
+		defer func() { a.sh.arithRec-- }()
 		return a.sh.arith(v)
 	}
 	return n, nil

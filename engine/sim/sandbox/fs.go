@@ -11,23 +11,24 @@ import (
 
 // Limits keep one learner's files from exhausting a shared simulator's memory.
 const (
-	MaxFileSize    = 1 << 20 // bytes in one file
-	MaxVolumeBytes = 8 << 20 // bytes in one volume (PVC, emptyDir, container root)
-	MaxVolumeNodes = 4000    // files and directories in one volume
+	MaxFileSize    = 1 << 20  // bytes in one file
+	MaxVolumeBytes = 8 << 20  // bytes in one volume (PVC, emptyDir, container root)
+	MaxVolumeNodes = 4000     // files and directories in one volume
+	MaxTotalBytes  = 64 << 20 // bytes across every volume of one sandbox
 	maxSymlinkHops = 8
 )
 
 // Errors carry the text a Linux tool would print after "name: ".
 var (
-	errNotExist = errors.New("No such file or directory")
-	errExist    = errors.New("File exists")
-	errNotDir   = errors.New("Not a directory")
-	errIsDir    = errors.New("Is a directory")
-	errNotEmpty = errors.New("Directory not empty")
-	errNoSpace  = errors.New("No space left on device (the simulator caps each volume at 8 MiB and 4000 files, and each file at 1 MiB)")
-	errPerm     = errors.New("Permission denied")
-	errReadOnly = errors.New("Read-only file system")
-	errBusy     = errors.New("Device or resource busy")
+	errNotExist     = errors.New("No such file or directory")
+	errExist        = errors.New("File exists")
+	errNotDir       = errors.New("Not a directory")
+	errIsDir        = errors.New("Is a directory")
+	errNotEmpty     = errors.New("Directory not empty")
+	errNoSpace      = errors.New("No space left on device (the simulator caps each volume at 8 MiB and 4000 files, and each file at 1 MiB)")
+	errNoSpaceTotal = errors.New("No space left on device (the simulator caps all files together at 64 MiB; delete some, or PersistentVolumes you no longer need)")
+	errReadOnly     = errors.New("Read-only file system")
+	errBusy         = errors.New("Device or resource busy")
 )
 
 // node is a file or directory. prog names the simulated program an executable runs.
@@ -51,7 +52,8 @@ type volume struct {
 	root  *node
 	bytes int64
 	nodes int
-	ro    bool // configMap volumes
+	ro    bool   // configMap volumes
+	total *int64 // the sandbox's bytes across volumes, when the volume is kept
 }
 
 func newVolume(t time.Time) *volume {
@@ -62,9 +64,24 @@ func (v *volume) charge(bytes int64, nodes int) error {
 	if v.bytes+bytes > MaxVolumeBytes || v.nodes+nodes > MaxVolumeNodes {
 		return errNoSpace
 	}
+	if v.total != nil {
+		if bytes > 0 && *v.total+bytes > MaxTotalBytes {
+			return errNoSpaceTotal
+		}
+		*v.total += bytes
+	}
 	v.bytes += bytes
 	v.nodes += nodes
 	return nil
+}
+
+// release gives back what a removed subtree used.
+func (v *volume) release(bytes int64, nodes int) {
+	v.bytes -= bytes
+	v.nodes -= nodes
+	if v.total != nil {
+		*v.total -= bytes
+	}
 }
 
 // usage counts a subtree's bytes and nodes.
@@ -336,8 +353,7 @@ func (v *view) remove(p string, recursive bool) error {
 		return errNotEmpty
 	}
 	b, c := usage(n)
-	m.vol.bytes -= b
-	m.vol.nodes -= c
+	m.vol.release(b, c)
 	delete(parent.children, path.Base(p))
 	return nil
 }
@@ -388,8 +404,7 @@ func (v *view) rename(src, dst string) error {
 		if err := dm.vol.charge(b, c); err != nil {
 			return err
 		}
-		sm.vol.bytes -= b
-		sm.vol.nodes -= c
+		sm.vol.release(b, c)
 	}
 	delete(parent.children, path.Base(src))
 	d.children[name] = n

@@ -131,3 +131,37 @@ func mustEnv(t *testing.T, f *fixture, p *corev1.Pod) *env {
 	}
 	return e
 }
+
+// The sandbox-wide byte count follows writes, removals, moves and dropped volumes.
+func TestTotalAccounting(t *testing.T) {
+	f := newFixture(t)
+	f.claim("www-web-0", "pvc-1")
+	web := f.pod("web-0", "nginx", withClaim("www", "www-web-0", "/data"))
+	sum := func() int64 {
+		var n int64
+		for _, m := range []map[string]*volume{f.sb.vols, f.sb.empty, f.sb.roots} {
+			for _, v := range m {
+				n += v.bytes
+			}
+		}
+		return n
+	}
+	check := func(step string) {
+		t.Helper()
+		if f.sb.total != sum() {
+			t.Fatalf("%s: total %d, volumes hold %d", step, f.sb.total, sum())
+		}
+	}
+	check("start")
+	f.sh(web, "seq 1 1000 > /data/a; cp /data/a /tmp/b; mv /tmp/b /data/c; echo more >> /data/a")
+	check("writes")
+	f.sh(web, "rm /data/a")
+	check("rm")
+	f.deletePod(web)
+	other := f.pod("other", "busybox")
+	f.sh(other, "true")
+	check("pod gone")
+	if _, ok := f.sb.vols["pv/pvc-1"]; !ok {
+		t.Fatal("the PV's data went with the pod")
+	}
+}

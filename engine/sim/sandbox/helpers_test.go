@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	goruntime "runtime"
 	"strings"
 	"testing"
 	"time"
@@ -19,13 +20,13 @@ import (
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	st  *store.Store
 	clk *testingclock.FakeClock
 	sb  *Sandbox
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	clk := testingclock.NewFakeClock(t0)
 	st := store.New(store.Options{Clock: clk, Seed: 1})
@@ -83,4 +84,16 @@ func (f *fixture) runIn(p *corev1.Pod, c, stdin string, argv ...string) result {
 func (f *fixture) sh(p *corev1.Pod, script string) result {
 	f.t.Helper()
 	return f.run(p, "", "sh", "-c", script)
+}
+
+// waitFor yields until cond holds (another goroutine reaching a state), failing after 10s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10s")
+		}
+		goruntime.Gosched()
+	}
 }

@@ -26,8 +26,7 @@ var notSimulated = map[string]bool{
 	"apt-get": true, "apt": true, "apk": true, "yum": true, "microdnf": true, "ps": true, "top": true,
 	"kill": true, "vi": true, "vim": true, "nano": true, "less": true, "more": true, "mount": true,
 	"awk": true, "find": true, "xargs": true, "tar": true, "gzip": true, "ping": true, "ip": true,
-	"ifconfig": true, "netstat": true, "ss": true, "nc": true, "telnet": true, "mysqld": true,
-	"nginx": true, "node": true, "mysqldump": true, "perl": true, "python": true, "python3": true,
+	"ifconfig": true, "netstat": true, "ss": true, "nc": true, "telnet": true, "mysqldump": true, "perl": true, "python": true, "python3": true,
 	"host": true, "su": true, "sudo": true, "chown": true, "dd": true, "free": true,
 }
 
@@ -80,6 +79,14 @@ func imageFor(ref string) *image {
 		im.kind, im.cmd = "mysql", []string{"mysqld"}
 		add("mysql", "mysqladmin", "mysqld")
 		im.files["/etc/mysql/my.cnf"] = "[mysqld]\nskip-host-cache\nskip-name-resolve\ndatadir=/var/lib/mysql\n!includedir /etc/mysql/conf.d/\n"
+	case strings.Contains(name, "kubia"):
+		// luksa/kubia-pet(-peers): a node.js app on node:7 (Debian), listening on 8080.
+		im.kind, im.cmd = "kubia", []string{"node", "app.js"}
+		if strings.Contains(name, "peers") {
+			im.kind = "kubia-peers"
+		}
+		add("curl", "node")
+		im.files["/app.js"] = "// the simulator answers for this app on port 8080\n"
 	case strings.Contains(name, "dnsutils"):
 		im.kind, im.cmd = "dnsutils", []string{"sleep", "infinity"}
 		add("dig", "nslookup", "curl")

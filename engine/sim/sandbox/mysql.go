@@ -31,6 +31,7 @@ var mysqlPrograms = map[string]func(p *proc) int{
 	"ncat":       progNcat,
 	"xbstream":   progXbstream,
 	"xtrabackup": progXtrabackup,
+	"mysqld":     progMysqld,
 }
 
 const mysqlDataDir = "/var/lib/mysql"
@@ -874,4 +875,21 @@ func progXtrabackup(p *proc) int {
 	}
 	fmt.Fprintln(p.stderr, "xtrabackup: the simulator supports --backup --stream=xbstream and --prepare --target-dir=DIR")
 	return 1
+}
+
+// progMysqld is the server process: it initializes the data directory and then runs until the
+// container stops (the simulator answers queries without it; see connect).
+func progMysqld(p *proc) int {
+	for _, a := range p.args[1:] {
+		if a == "--version" || a == "-V" {
+			fmt.Fprintln(p.stdout, "mysqld  Ver 5.7.44 for Linux on x86_64 (MySQL Community Server (GPL))")
+			return 0
+		}
+	}
+	func() {
+		defer p.e.lock()()
+		p.e.mysqldLocked()
+	}()
+	<-p.ctx.Done()
+	return 0
 }

@@ -1,16 +1,21 @@
 package sandbox
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubetutor/kubetutor/engine/sim/container"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -326,4 +331,58 @@ func TestXtrabackupSidecarScript(t *testing.T) {
 	if r := m.client("", "-h", "mysql-1.mysql", "-N", "-e", "SELECT v FROM test.m"); r.out != "1\n2\n" {
 		t.Fatalf("replica after sidecar: %+v", r)
 	}
+}
+
+// The tutorial's clients: `kubectl run mysql-client ... -- mysql -h mysql-0.mysql <<EOF` attaches
+// to the pod's own command (empty argv), and the server-id loop runs with a terminal.
+func TestMySQLClientPods(t *testing.T) {
+	m := newMySQL(t)
+	m.start(0)
+	m.start(1)
+	cl := m.pod("mysql-client", "mysql:5.7", func(p *corev1.Pod) {
+		p.Spec.Containers[0].Args = []string{"mysql", "-h", "mysql-0.mysql"}
+		p.Status.PodIP = "10.244.9.9"
+	})
+	if r := m.runIn(cl, "", "CREATE DATABASE test;\nCREATE TABLE test.messages (message VARCHAR(250));\nINSERT INTO test.messages VALUES ('hello');\n"); r.code != 0 {
+		t.Fatalf("attach with a here-document: %+v", r)
+	}
+	loop := m.pod("mysql-client-loop", "mysql:5.7", func(p *corev1.Pod) {
+		p.Spec.Containers[0].Args = []string{"bash", "-ic", "while sleep 1; do mysql -h mysql-read -e 'SELECT @@server_id,NOW()'; done"}
+		p.Status.PodIP = "10.244.9.8"
+	})
+	var out syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		code, _ := m.sb.Run(ctx, loop, "", nil, container.Streams{Stdout: &out, Stderr: &out, TTY: true})
+		done <- code
+	}()
+	for i := 0; i < 3; i++ {
+		waitFor(t, m.clk.HasWaiters) // the loop sleeps on the fake clock
+		m.clk.Step(time.Second)
+	}
+	waitFor(t, func() bool { return strings.Count(out.String(), "| @@server_id |") >= 3 })
+	cancel()
+	<-done
+	got := out.String()
+	if !strings.Contains(got, "| @@server_id | NOW()               |\r\n") || !strings.Contains(got, " | 2026-01-01 00:00:0") {
+		t.Fatalf("loop output: %q", got)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -28,6 +28,8 @@ var netPrograms = map[string]func(p *proc) int{
 	"dig":      progDig,
 	"curl":     progCurl,
 	"wget":     progWget,
+	"nginx":    progNginx,
+	"node":     progNode,
 }
 
 // record is one A record and the name its address maps back to (PTR).
@@ -96,6 +98,13 @@ func (e *env) zoneA(fqdn string) []record {
 	case len(parts) == 3 && parts[2] == "svc":
 		svc, ok := e.service(parts[1], parts[0])
 		if !ok {
+			// Services every cluster has, which the simulator does not store.
+			switch rest {
+			case "kubernetes.default.svc":
+				return []record{{ip: "10.96.0.1", ptr: "kubernetes.default.svc." + clusterDomain}}
+			case "kube-dns.kube-system.svc":
+				return []record{{ip: dnsServerIP, ptr: dnsServerName}}
+			}
 			return nil
 		}
 		if svc.Spec.ClusterIP == corev1.ClusterIPNone {
@@ -405,6 +414,7 @@ type httpResp struct {
 	status string
 	body   string
 	loc    string
+	ctype  string
 	mtime  time.Time
 }
 
@@ -466,22 +476,99 @@ func podRunning(p *corev1.Pod) bool {
 	return p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil
 }
 
-// serveHTTP answers a request to pod:port when an nginx container listens there.
-func (s *Sandbox) serveHTTP(p *corev1.Pod, port int, method, reqPath string) (*httpResp, bool) {
+// serveHTTP answers a request to pod:port when a simulated server listens there: nginx on 80,
+// the Kubernetes in Action kubia apps on 8080.
+func (s *Sandbox) serveHTTP(p *corev1.Pod, port int, method, reqPath string, body []byte) (*httpResp, bool) {
 	if !podRunning(p) {
 		return nil, false
 	}
 	for _, c := range p.Spec.Containers {
-		if imageFor(c.Image).kind != "nginx" || port != 80 {
+		kind := imageFor(c.Image).kind
+		if !containerRunning(p, c.Name) {
 			continue
 		}
-		e, err := s.envFor(p, c.Name)
-		if err != nil {
-			return nil, false
+		switch {
+		case kind == "nginx" && port == 80:
+			e, err := s.envFor(p, c.Name)
+			if err != nil {
+				return nil, false
+			}
+			return e.nginx(method, reqPath), true
+		case (kind == "kubia" || kind == "kubia-peers") && port == 8080:
+			e, err := s.envFor(p, c.Name)
+			if err != nil {
+				return nil, false
+			}
+			return e.kubia(method, reqPath, body, kind == "kubia-peers"), true
 		}
-		return e.nginx(method, reqPath), true
 	}
 	return nil, false
+}
+
+// HTTPResponse is what a simulated server in a pod answered.
+type HTTPResponse struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// ProxyHTTP answers an HTTP request sent to a pod's port, as the API server's pods/proxy
+// (kubectl proxy, then curl .../pods/kubia-0/proxy/) forwards it. ok is false when nothing
+// listens there.
+func (s *Sandbox) ProxyHTTP(pod *corev1.Pod, port int, method, reqPath string, body []byte) (HTTPResponse, bool) {
+	r, ok := s.serveHTTP(pod, port, method, reqPath, body)
+	if !ok {
+		return HTTPResponse{}, false
+	}
+	ct := r.ctype
+	if ct == "" {
+		ct = "text/html"
+	}
+	return HTTPResponse{Status: r.code, ContentType: ct, Body: []byte(r.body)}, true
+}
+
+const kubiaDataFile = "/var/data/kubia.txt"
+
+// kubia is luksa/kubia-pet (and -peers) from Kubernetes in Action chapter 10: POST stores the
+// body in /var/data/kubia.txt, GET shows it; the peers variant gathers every peer's data
+// through the SRV records of kubia.default.svc.cluster.local.
+func (e *env) kubia(method, reqPath string, body []byte, peers bool) *httpResp {
+	host := hostnameOf(e.pod)
+	ok := func(s string) *httpResp { return &httpResp{code: 200, status: "OK", body: s, ctype: "text/plain"} }
+	if method == "POST" {
+		if err := e.writeFile(kubiaDataFile, body, false); err != nil {
+			return &httpResp{code: 500, status: "Internal Server Error", body: err.Error() + "\n", ctype: "text/plain"}
+		}
+		return ok("Data stored on pod " + host + "\n")
+	}
+	data := "No data posted yet"
+	if b, err := e.readFile(kubiaDataFile); err == nil {
+		data = string(b)
+	}
+	if !peers {
+		return ok("You've hit " + host + "\nData stored on this pod: " + data + "\n")
+	}
+	if reqPath == "/data" {
+		return ok(data)
+	}
+	var b strings.Builder
+	b.WriteString("You've hit " + host + "\nData stored in the cluster:\n")
+	_, recs, found := e.lookupSRV("kubia.default.svc.cluster.local")
+	if !found {
+		b.WriteString("No peers discovered.")
+		return ok(b.String())
+	}
+	for _, r := range recs {
+		peer := e.sb.podByIP(r.ip)
+		reply := "Error: connect ECONNREFUSED"
+		if peer != nil {
+			if resp, ok := e.sb.serveHTTP(peer, 8080, "GET", "/data", nil); ok {
+				reply = resp.body
+			}
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", r.target, reply)
+	}
+	return ok(b.String())
 }
 
 func nginxError(code int, status string) *httpResp {
@@ -537,7 +624,7 @@ func (e *env) nginx(method, reqPath string) *httpResp {
 	return &httpResp{code: 200, status: "OK", body: string(data), mtime: in.mtime}
 }
 
-func (e *env) fetch(rawURL, method string) (*httpResp, string, int, *connErr) {
+func (e *env) fetch(rawURL, method string, body []byte) (*httpResp, string, int, *connErr) {
 	u := rawURL
 	if !strings.Contains(u, "://") {
 		u = "http://" + u
@@ -561,7 +648,7 @@ func (e *env) fetch(rawURL, method string) (*httpResp, string, int, *connErr) {
 	if reqPath == "" {
 		reqPath = "/"
 	}
-	resp, ok := e.sb.serveHTTP(pod, tport, method, reqPath)
+	resp, ok := e.sb.serveHTTP(pod, tport, method, reqPath, body)
 	if !ok {
 		return nil, pu.Hostname(), port, &connErr{7, fmt.Sprintf("Failed to connect to %s port %d after 0 ms: Couldn't connect to server", pu.Hostname(), port)}
 	}
@@ -570,8 +657,8 @@ func (e *env) fetch(rawURL, method string) (*httpResp, string, int, *connErr) {
 
 func (r *httpResp) headers(now time.Time) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\nContent-Type: text/html\r\nContent-Length: %d\r\n",
-		r.code, r.status, nginxVersion, now.UTC().Format(time.RFC1123), len(r.body))
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\nServer: %s\r\nDate: %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n",
+		r.code, r.status, nginxVersion, now.UTC().Format(time.RFC1123), r.contentType(), len(r.body))
 	if r.code == 200 {
 		fmt.Fprintf(&b, "Last-Modified: %s\r\n", r.mtime.UTC().Format(time.RFC1123))
 	}
@@ -586,9 +673,17 @@ func (r *httpResp) headers(now time.Time) string {
 	return strings.ReplaceAll(b.String(), "GMT", "GMT")
 }
 
+func (r *httpResp) contentType() string {
+	if r.ctype != "" {
+		return r.ctype
+	}
+	return "text/html"
+}
+
 func progCurl(p *proc) int {
 	args := p.args[1:]
 	var target, outFile string
+	var data []byte
 	method := ""
 	silent, showErr, include, head, fail, verbose := false, false, false, false, false, false
 	for i := 0; i < len(args); i++ {
@@ -620,8 +715,16 @@ func progCurl(p *proc) int {
 			outFile = takes()
 		case "-X", "--request":
 			method = strings.ToUpper(takes())
-		case "-d", "--data", "--data-raw", "-F":
-			takes()
+		case "-d", "--data", "--data-raw", "--data-binary", "-F":
+			d := takes()
+			if strings.HasPrefix(d, "@") && a != "--data-raw" {
+				b, err := p.e.readFile(abs(p.cwd, d[1:]))
+				if err != nil {
+					fmt.Fprintf(p.stderr, "Warning: Couldn't read data from file \"%s\", this makes an empty POST.\n", d[1:])
+				}
+				d = string(b)
+			}
+			data = append(data, d...)
 			if method == "" {
 				method = "POST"
 			}
@@ -644,7 +747,7 @@ func progCurl(p *proc) int {
 			method = "HEAD"
 		}
 	}
-	resp, host, port, cerr := p.e.fetch(target, method)
+	resp, host, port, cerr := p.e.fetch(target, method, data)
 	if verbose && host != "" {
 		fmt.Fprintf(p.stderr, "*   Trying %s:%d...\n", host, port)
 	}
@@ -709,7 +812,7 @@ func progWget(p *proc) int {
 	if !quiet {
 		fmt.Fprintf(p.stderr, "Connecting to %s\n", strings.TrimPrefix(target, "http://"))
 	}
-	resp, _, _, cerr := p.e.fetch(target, "GET")
+	resp, _, _, cerr := p.e.fetch(target, "GET", nil)
 	if cerr != nil {
 		if cerr.code == 6 {
 			fmt.Fprintf(p.stderr, "wget: bad address '%s'\n", strings.TrimPrefix(target, "http://"))
@@ -737,4 +840,37 @@ func progWget(p *proc) int {
 		fmt.Fprintf(p.stderr, "saving to '%s'\n'%s' saved\n", outFile, outFile)
 	}
 	return 0
+}
+
+// progNginx is the web server process: it serves (through serveHTTP) until the container stops.
+func progNginx(p *proc) int {
+	for _, a := range p.args[1:] {
+		switch a {
+		case "-v", "-V":
+			fmt.Fprintln(p.stderr, "nginx version: "+nginxVersion)
+			return 0
+		case "-t":
+			fmt.Fprintln(p.stderr, "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful")
+			return 0
+		case "-s":
+			fmt.Fprintln(p.stderr, "nginx: signals are not available in the simulator")
+			return 1
+		}
+	}
+	<-p.ctx.Done()
+	return 0
+}
+
+// progNode runs only the kubia app, as a process that serves until its container stops.
+func progNode(p *proc) int {
+	if len(p.args) > 1 && strings.HasSuffix(p.args[1], "app.js") && strings.HasPrefix(p.e.image.kind, "kubia") {
+		<-p.ctx.Done()
+		return 0
+	}
+	if len(p.args) > 1 && (p.args[1] == "-v" || p.args[1] == "--version") {
+		fmt.Fprintln(p.stdout, "v7.10.1")
+		return 0
+	}
+	fmt.Fprintln(p.stderr, "node: only the image's own app runs in the simulator")
+	return 1
 }

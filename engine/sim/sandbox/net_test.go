@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -40,8 +41,8 @@ func (f *fixture) endpoints(svc string, pods ...*corev1.Pod) {
 		addrs = append(addrs, corev1.EndpointAddress{IP: p.Status.PodIP, Hostname: p.Spec.Hostname,
 			TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: p.Name, Namespace: p.Namespace, UID: p.UID}})
 	}
-	port := int32(80)
-	if svc != "nginx" {
+	port := map[string]int32{"nginx": 80, "kubia": 8080}[svc]
+	if port == 0 {
 		port = 3306
 	}
 	if len(addrs) > 0 {
@@ -75,6 +76,9 @@ func TestItem30_HostnameAndDNS(t *testing.T) {
 	r = f.run(dns, "", "nslookup", "nginx")
 	if !strings.Contains(r.out, "Address 1: 10.244.1.6") || !strings.Contains(r.out, "Address 2: 10.244.2.6") {
 		t.Fatalf("nslookup nginx: %+v", r)
+	}
+	if r := f.run(dns, "", "nslookup", "kubernetes.default"); !strings.Contains(r.out, "Address 1: 10.96.0.1 kubernetes.default.svc.cluster.local") {
+		t.Fatalf("nslookup kubernetes.default: %+v", r)
 	}
 	r = f.run(dns, "", "nslookup", "web-9.nginx")
 	if r.code != 1 || r.err != "nslookup: can't resolve 'web-9.nginx'\n" {
@@ -156,5 +160,36 @@ func TestCurlNginx(t *testing.T) {
 	}
 	if r := f.run(bb, "", "curl", "web-1.nginx"); r.code != 127 {
 		t.Fatalf("busybox has no curl: %+v", r)
+	}
+}
+
+// Kubernetes in Action's kubia-pet-peers: data per pod on its PVC, peers found through SRV.
+func TestKubiaPeers(t *testing.T) {
+	f := newFixture(t)
+	f.create(svcRes, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "kubia", Namespace: "default"},
+		Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone, Selector: map[string]string{"app": "kubia"},
+			Ports: []corev1.ServicePort{{Port: 80}}}})
+	var pods []*corev1.Pod
+	for i, ip := range []string{"10.244.1.4", "10.244.2.6"} {
+		name := fmt.Sprintf("kubia-%d", i)
+		f.claim("data-"+name, "pv-"+name)
+		pods = append(pods, f.pod(name, "luksa/kubia-pet-peers", withClaim("data", "data-"+name, "/var/data"), func(p *corev1.Pod) {
+			p.Spec.Hostname, p.Spec.Subdomain = name, "kubia"
+			p.Status.PodIP = ip
+		}))
+	}
+	f.endpoints("kubia", pods...)
+	if r := f.run(pods[0], "", "curl", "-s", "-d", "The weather is sweet", "localhost:8080"); r.out != "Data stored on pod kubia-0\n" {
+		t.Fatalf("POST: %+v", r)
+	}
+	resp, ok := f.sb.ProxyHTTP(pods[1], 8080, "GET", "/", nil)
+	want := "You've hit kubia-1\nData stored in the cluster:\n" +
+		"- kubia-0.kubia.default.svc.cluster.local: The weather is sweet\n" +
+		"- kubia-1.kubia.default.svc.cluster.local: No data posted yet\n"
+	if !ok || resp.Status != 200 || string(resp.Body) != want {
+		t.Fatalf("GET through the proxy: %v %d %q\nwant %q", ok, resp.Status, resp.Body, want)
+	}
+	if _, ok := f.sb.ProxyHTTP(pods[1], 9999, "GET", "/", nil); ok {
+		t.Fatal("answered on a port nothing listens on")
 	}
 }

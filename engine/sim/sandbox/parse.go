@@ -416,7 +416,12 @@ func (c *funcDef) redirs() []*redir   { return nil }
 
 // --- parser --------------------------------------------------------------------------------
 
-type parser struct{ lx *lexer }
+type parser struct {
+	lx    *lexer
+	depth int
+}
+
+const maxParseDepth = 200
 
 func parseScript(src string) (*list, error) {
 	p := &parser{lx: &lexer{src: src, line: 1}}
@@ -457,6 +462,11 @@ func (p *parser) skipNewlines() error {
 
 // list parses and-or lists until one of the stop words (in command position) or ")" or EOF.
 func (p *parser) list(stop []string) (*list, error) {
+	p.depth++
+	defer func() { p.depth-- }()
+	if p.depth > maxParseDepth {
+		return nil, p.lx.errf("syntax error: commands nested more than %d deep", maxParseDepth)
+	}
 	l := &list{}
 	for {
 		if err := p.skipNewlines(); err != nil {

@@ -47,7 +47,7 @@ type Sandbox struct {
 	vols  map[string]*volume // PVC data by bound PV ("pv/NAME") or claim ("claim/UID")
 	empty map[string]*volume // emptyDir by "POD-UID/VOLUME"
 	roots map[string]*volume // container root by "POD-UID/CONTAINER"
-	rr    map[string]int     // round-robin position per Service
+	total int64              // bytes in kept volumes, against MaxTotalBytes
 }
 
 // New makes a sandbox reading cluster objects from st. clk supplies NOW() and, when it can
@@ -57,7 +57,7 @@ func New(st *store.Store, clk clock.PassiveClock) *Sandbox {
 		clk = clock.RealClock{}
 	}
 	return &Sandbox{st: st, clk: clk, rand: rand.New(rand.NewSource(1)),
-		vols: map[string]*volume{}, empty: map[string]*volume{}, roots: map[string]*volume{}, rr: map[string]int{}}
+		vols: map[string]*volume{}, empty: map[string]*volume{}, roots: map[string]*volume{}}
 }
 
 // SetSeed makes the choice of a Service's endpoint repeatable (mysql-read).
@@ -109,6 +109,9 @@ func findContainer(pod *corev1.Pod, name string) (*corev1.Container, bool) {
 func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string, argv []string, st container.Streams) (int, error) {
 	if pod == nil {
 		return 0, fmt.Errorf("%w: no pod", container.ErrNotFound)
+	}
+	if ph := pod.Status.Phase; ph == corev1.PodSucceeded || ph == corev1.PodFailed {
+		return 0, fmt.Errorf("cannot exec into a container in a completed pod; current phase is %s", ph)
 	}
 	e, err := s.envFor(pod, containerName)
 	if err != nil {
@@ -202,7 +205,7 @@ func (s *Sandbox) envFor(pod *corev1.Pod, name string) (*env, error) {
 	key := string(pod.UID) + "/" + c.Name
 	root, ok := s.roots[key]
 	if !ok {
-		root = e.image.rootfs(now)
+		root = s.keep(e.image.rootfs(now))
 		s.roots[key] = root
 	}
 	v := &view{now: s.clk.Now}
@@ -241,7 +244,7 @@ func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vo
 			}
 			vol, ok := s.vols[key]
 			if !ok {
-				vol = newVolume(now)
+				vol = s.keep(newVolume(now))
 				s.vols[key] = vol
 			}
 			return vol, vs.PersistentVolumeClaim.ReadOnly, nil
@@ -249,7 +252,7 @@ func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vo
 			key := string(pod.UID) + "/" + name
 			vol, ok := s.empty[key]
 			if !ok {
-				vol = newVolume(now)
+				vol = s.keep(newVolume(now))
 				vol.root.mode = fs.ModeDir | 0o777
 				s.empty[key] = vol
 			}
@@ -260,7 +263,7 @@ func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vo
 			key := "host/" + pod.Spec.NodeName + path.Clean("/"+vs.HostPath.Path)
 			vol, ok := s.vols[key]
 			if !ok {
-				vol = newVolume(now)
+				vol = s.keep(newVolume(now))
 				s.vols[key] = vol
 			}
 			return vol, false, nil
@@ -318,6 +321,18 @@ func (s *Sandbox) configMapVolume(ns string, src *corev1.ConfigMapVolumeSource, 
 	return vol
 }
 
+// keep counts a volume against the sandbox's total from now on.
+func (s *Sandbox) keep(v *volume) *volume {
+	s.total += v.bytes
+	v.total = &s.total
+	return v
+}
+
+func (s *Sandbox) drop(m map[string]*volume, k string) {
+	s.total -= m[k].bytes
+	delete(m, k)
+}
+
 // gcLocked drops files whose owner is gone: data of deleted PersistentVolumes (reclaim policy
 // Delete) and the emptyDirs and container roots of deleted pods.
 func (s *Sandbox) gcLocked() {
@@ -332,7 +347,7 @@ func (s *Sandbox) gcLocked() {
 	}
 	for k := range s.vols {
 		if (strings.HasPrefix(k, "pv/") || strings.HasPrefix(k, "claim/")) && !livePV[k] {
-			delete(s.vols, k)
+			s.drop(s.vols, k)
 		}
 	}
 	pods, _ := s.st.List(podsRes, "", nil, nil)
@@ -343,7 +358,7 @@ func (s *Sandbox) gcLocked() {
 	for _, m := range []map[string]*volume{s.empty, s.roots} {
 		for k := range m {
 			if uid, _, _ := strings.Cut(k, "/"); !livePod[uid] {
-				delete(m, k)
+				s.drop(m, k)
 			}
 		}
 	}

@@ -24,7 +24,16 @@ type proc struct {
 	tty    bool
 	cwd    string
 	vars   map[string]string // the environment
+	depth  int               // processes and shell functions nested above this one
 }
+
+// Nesting and size limits, so a runaway script gets an error instead of exhausting the
+// simulator (Go stacks and memory are shared by every learner of a server).
+const (
+	maxDepth    = 64
+	maxVarBytes = 1 << 20
+	maxArgBytes = 2 << 20
+)
 
 func (p *proc) errf(format string, a ...any) {
 	fmt.Fprintf(p.stderr, format, a...)
@@ -71,9 +80,13 @@ func (p *proc) execProgram(argv []string, direct bool) int {
 		return 127
 	}
 	child := &proc{ctx: p.ctx, e: p.e, args: argv, stdin: p.stdin, stdout: p.stdout, stderr: p.stderr,
-		tty: p.tty, cwd: p.cwd, vars: p.vars}
+		tty: p.tty, cwd: p.cwd, vars: p.vars, depth: p.depth + 1}
 	if p.ctx.Err() != nil {
 		return 130
+	}
+	if child.depth > maxDepth {
+		p.errf("%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", argv[0], maxDepth)
+		return 126
 	}
 	return fn(child)
 }
@@ -198,6 +211,12 @@ func (sh *shell) errPrefix(line int) string {
 
 // runSource parses and runs a script, returning its exit status.
 func (sh *shell) runSource(src string) int {
+	if sh.p.depth >= maxDepth {
+		fmt.Fprintf(sh.p.stderr, "%s: maximum nesting level exceeded (%d)\n", sh.name, maxDepth)
+		return 126
+	}
+	sh.p.depth++
+	defer func() { sh.p.depth-- }()
 	prog, err := parseScript(src)
 	if err != nil {
 		var se *syntaxError
@@ -743,6 +762,10 @@ func (sh *shell) runSimple(c *simpleCmd) (int, error) {
 			old, _ := sh.get(name)
 			v = old + v
 		}
+		if len(v) > maxVarBytes {
+			fmt.Fprintf(sh.p.stderr, "%s: %s: value too large (the simulator caps a variable at 1 MiB)\n", sh.errPrefix(c.line), name)
+			return 1, exitErr{1}
+		}
 		assigns[name] = v
 		order = append(order, name)
 	}
@@ -788,9 +811,15 @@ func prefixAssigns(order []string, a map[string]string) []string {
 func (sh *shell) invoke(argv []string, assigns map[string]string) (int, error) {
 	name := argv[0]
 	if body, ok := sh.funcs[name]; ok {
+		if sh.p.depth >= maxDepth {
+			fmt.Fprintf(sh.p.stderr, "%s: %s: maximum function nesting level exceeded (%d)\n", sh.errPrefix(0), name, maxDepth)
+			return 1, exitErr{1}
+		}
 		saved := sh.args
 		sh.args = append([]string{sh.args[0]}, argv[1:]...)
+		sh.p.depth++
 		st, err := sh.runCommand(body)
+		sh.p.depth--
 		sh.args = saved
 		var re returnErr
 		if errors.As(err, &re) {
@@ -802,7 +831,11 @@ func (sh *shell) invoke(argv []string, assigns map[string]string) (int, error) {
 		return b(sh, argv)
 	}
 	child := &proc{ctx: sh.p.ctx, e: sh.p.e, stdin: sh.p.stdin, stdout: sh.p.stdout, stderr: sh.p.stderr,
-		tty: sh.p.tty, cwd: sh.p.cwd, vars: sh.environ(assigns)}
+		tty: sh.p.tty, cwd: sh.p.cwd, vars: sh.environ(assigns), depth: sh.p.depth + 1}
+	if child.depth > maxDepth {
+		fmt.Fprintf(sh.p.stderr, "%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", sh.errPrefix(0), maxDepth)
+		return 126, nil
+	}
 	full, prog, ok := child.lookPath(name)
 	if !ok {
 		switch {

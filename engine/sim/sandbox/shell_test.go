@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -99,8 +100,13 @@ func TestExecDirectNotFound(t *testing.T) {
 	if r.code != 127 || !strings.Contains(r.err, `exec: "nosuch": executable file not found in $PATH`) {
 		t.Fatalf("got %+v", r)
 	}
-	if _, err := f.sb.Run(context.Background(), web, "other", []string{"ls"}, container.Streams{}); err == nil {
-		t.Fatal("unknown container ran")
+	if _, err := f.sb.Run(context.Background(), web, "other", []string{"ls"}, container.Streams{}); !errors.Is(err, container.ErrNotFound) {
+		t.Fatalf("unknown container: %v", err)
+	}
+	done := web.DeepCopy()
+	done.Status.Phase = "Succeeded"
+	if _, err := f.sb.Run(context.Background(), done, "", []string{"ls"}, container.Streams{}); err == nil || !strings.Contains(err.Error(), "completed pod") {
+		t.Fatalf("completed pod: %v", err)
 	}
 }
 
@@ -138,9 +144,7 @@ func TestSleepUsesClock(t *testing.T) {
 	web := f.pod("web-0", "nginx")
 	done := make(chan result, 1)
 	go func() { done <- f.sh(web, "sleep 5; echo woke") }()
-	for !f.clk.HasWaiters() {
-		time.Sleep(time.Millisecond) // wait for the goroutine to block on the fake clock
-	}
+	waitFor(t, f.clk.HasWaiters) // the goroutine blocks on the fake clock
 	select {
 	case <-done:
 		t.Fatal("sleep returned before the clock moved")
@@ -165,4 +169,45 @@ func TestInteractiveTTY(t *testing.T) {
 	if out.String() != want {
 		t.Fatalf("got %q want %q", out.String(), want)
 	}
+}
+
+// Runaway scripts get errors, not a crashed or exhausted simulator.
+func TestShellLimits(t *testing.T) {
+	f := newFixture(t)
+	p := f.pod("web-0", "nginx")
+	cases := []struct{ script, errSub string }{
+		{`f() { f; }; f`, "maximum function nesting level exceeded"},
+		{`echo 'sh /tmp/x' > /tmp/x; sh /tmp/x`, "nests at most"},
+		{`x=x; echo $((x))`, "recursion level exceeded"},
+		{`x=0123456789; while true; do x=$x$x; done`, "caps a variable at 1 MiB"},
+		{strings.Repeat("(", 300) + "true" + strings.Repeat(")", 300), "nested more than"},
+	}
+	for _, c := range cases {
+		r := f.sh(p, c.script)
+		if r.code == 0 && c.errSub != "" || !strings.Contains(r.err, c.errSub) {
+			t.Errorf("%q: code %d err %q", c.script, r.code, truncate(r.err))
+		}
+	}
+}
+
+func truncate(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "..."
+	}
+	return s
+}
+
+// FuzzShell: no input panics or hangs the shell.
+func FuzzShell(f *testing.F) {
+	for _, s := range []string{`echo "a$(b)c" | x > y; [[ $a =~ (b) ]] && z || w`, "if a; then b; elif c; then d; else e; fi",
+		"while x; do y; done; for i in a b; do :; done", "cat <<EOF\n$x\nEOF\n", "${a:-b} ${#c} $((1+2*3)) `d` '\\''", "f() { g; }; (h); {i;}"} {
+		f.Add(s)
+	}
+	fx := newFixture(f)
+	pod := fx.pod("fuzz", "busybox")
+	f.Fuzz(func(t *testing.T, script string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		fx.sb.Run(ctx, pod, "", []string{"sh", "-c", script}, container.Streams{Stdout: io.Discard, Stderr: io.Discard})
+	})
 }
