@@ -53,6 +53,13 @@ func (s *server) serveResource(w http.ResponseWriter, r *http.Request, req resou
 		}
 		s.serveScale(w, r, req)
 		return
+	case "eviction":
+		if req.res.Name != "pods" {
+			writeNotFoundPath(w, r)
+			return
+		}
+		s.serveEviction(w, r, req)
+		return
 	default:
 		writeNotFoundPath(w, r)
 		return

@@ -102,12 +102,14 @@ type Set struct {
 	Volume      *VolumeController
 	Endpoints   *EndpointsController
 	Namespace   *NamespaceController
+	Disruption  *DisruptionController
+	Nodes       *NodeLifecycleController
 }
 
 // NewSet builds all controllers. Nodes are created by Kubelet.Bootstrap.
 func NewSet(env Env) *Set {
 	rec := NewRecorder(env.Store)
-	return &Set{
+	set := &Set{
 		Recorder:    rec,
 		StatefulSet: NewStatefulSetController(env, rec),
 		GC:          NewGarbageCollector(env),
@@ -115,12 +117,15 @@ func NewSet(env Env) *Set {
 		Volume:      NewVolumeController(env),
 		Endpoints:   NewEndpointsController(env),
 		Namespace:   NewNamespaceController(env),
+		Disruption:  NewDisruptionController(env),
 	}
+	set.Nodes = NewNodeLifecycleController(env, rec, set.Kubelet)
+	return set
 }
 
 // All lists the controllers in a fixed order.
 func (s *Set) All() []Controller {
-	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace}
+	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace, s.Disruption, s.Nodes}
 }
 
 // controllerRef returns the ownerReference with controller=true, if any.
