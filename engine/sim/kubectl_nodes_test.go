@@ -246,3 +246,36 @@ func TestKubectlNodeFailureForceDelete(t *testing.T) {
 		t.Errorf("describe lacks the Scheduled event:\n%s", out)
 	}
 }
+
+// Part C (RESTARTS `N (Xm ago)`), item 108 and B15's describe: after a crash the real kubectl
+// prints the restart count with the time since the last termination, and `kubectl describe pod`
+// lists the kubelet's events (BackOff included after a second crash).
+func TestItem108_KubectlRestartsAndDescribe(t *testing.T) {
+	s := startServed(t)
+	create(t, s.Sim, stsR, mysqlSet(1))
+	s.idle(t)
+	if err := s.ExitContainer("default", "mysql-0", "xtrabackup", 1); err != nil {
+		t.Fatal(err)
+	}
+	s.idle(t)
+	row := strings.Fields(lineWith(s.must(t, "get", "pods"), "mysql-0"))
+	// NAME READY STATUS RESTARTS (N (Xs ago)) AGE
+	if len(row) != 7 || row[3] != "1" || !strings.HasPrefix(row[4], "(") || row[5] != "ago)" {
+		t.Errorf("row %q, want RESTARTS like `1 (5s ago)`", row)
+	}
+	if err := s.ExitContainer("default", "mysql-0", "xtrabackup", 1); err != nil {
+		t.Fatal(err)
+	}
+	s.idle(t)
+	out := s.must(t, "describe", "pod", "mysql-0")
+	for _, want := range []string{"Successfully assigned default/mysql-0 to sim-node-", "Pulling image \"mysql:5.7\"",
+		"Created container: init-mysql", "Started container xtrabackup", "Back-off restarting failed container xtrabackup",
+		"Restart Count:  2", "Exit Code:    1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("describe lacks %q", want)
+		}
+	}
+	if t.Failed() || testing.Verbose() {
+		t.Logf("describe:\n%s", out)
+	}
+}
