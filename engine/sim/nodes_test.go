@@ -273,3 +273,21 @@ func podReadyCond(p *corev1.Pod) corev1.ConditionStatus {
 	}
 	return ""
 }
+
+// Node-failure delays follow the simulator's speed: at speed 2 the 50s grace period takes 25s.
+func TestNodeFailure_DelaysScaleWithSpeed(t *testing.T) {
+	s := newSim(t)
+	s.SetSpeed(2)
+	node := controller.NodeName(2)
+	if err := s.FailNode(node); err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(24 * time.Second)
+	if nodeReadyStatus(getNode(t, s, node)) != corev1.ConditionTrue {
+		t.Fatal("NotReady too early")
+	}
+	s.Advance(time.Second)
+	if nodeReadyStatus(getNode(t, s, node)) != corev1.ConditionUnknown {
+		t.Fatal("still Ready after 25s at speed 2")
+	}
+}
