@@ -48,7 +48,7 @@ type Kubelet struct {
 	down      map[string]bool            // nodes whose kubelet is cut off from the API server
 	downSince map[string]int             // node -> failure count, so a stale grace timer is ignored
 	lastFail  map[string]string          // pod key -> last FailedScheduling message
-	restarts  map[string]int             // pod key/container -> restarts counted for back-off
+	restarts  map[string]int             // pod uid/container -> restarts counted for back-off
 	probes    map[string]*probeWorker    // pod key/container/kind -> running probe worker
 	images    map[string]map[string]bool // node -> images already pulled there
 }
@@ -209,7 +209,7 @@ func (k *Kubelet) delay(p *corev1.Pod, st string) time.Duration {
 		return DelayRestart
 	case "initbackoff", "backoff":
 		if name := backoffContainer(p); name != "" {
-			return backoffDelay(k.restarts[podKey(p)+"/"+name])
+			return backoffDelay(k.restarts[restartKey(p, name)])
 		}
 		return DelayRestart
 	case "kill":
@@ -229,6 +229,7 @@ func (k *Kubelet) Sync(key Key) error {
 	obj, err := k.env.Store.Get(podsRes, key.Namespace, key.Name)
 	if apierrors.IsNotFound(err) {
 		delete(k.pending, pk)
+		delete(k.lastFail, pk)
 		return nil
 	}
 	if err != nil {
