@@ -56,6 +56,20 @@ type SimControl interface {
 	Speed() float64
 }
 
+// SimFaults is failure injection a simulator offers besides SimControl; the SimControl of a
+// simulator session implements it too (`if f, ok := s.Sim().(engine.SimFaults); ok`). It is a
+// separate interface so existing SimControl implementations stay valid.
+type SimFaults interface {
+	// FailNode cuts a node off the network: NotReady after the node-monitor grace period, its
+	// pods deleted after their 300s toleration but stuck Terminating. RecoverNode reconnects it.
+	FailNode(name string) error
+	RecoverNode(name string) error
+	// ExitContainer makes a running container's process exit with code (a crash).
+	ExitContainer(namespace, pod, container string, code int) error
+}
+
+var _ SimFaults = (*sim.Sim)(nil)
+
 // TableEvent is one row change of a watched resource, as `kubectl get -w` sees it.
 //
 // The stream a UI sees: LIST rows of the initial list (one TableEvent{Type: "LIST", Name: ""}

@@ -13,10 +13,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/watch"
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
 // fakeRunner answers commands like a sandbox would: a command whose binary is "missing" for a
@@ -415,5 +418,170 @@ func TestItem108_RunningContainerCrashLoop(t *testing.T) {
 	}
 	if err := s.ExitContainer("default", "mysql-0", "nope", 1); err == nil {
 		t.Error("no error for an unknown container")
+	}
+}
+
+// collapse joins a pod's READY/STATUS sequence, with repeats collapsed.
+func collapse(r *rowRecorder, name string) string { return strings.Join(r.statuses(name), " | ") }
+
+// Items 100, 23 (B3 on ≥1.31): deleting mysql-2 shows 2/2 Terminating (one or more rows), then
+// 0/2 Completed once the kubelet stopped both containers, then the pod is recreated under the
+// same name with data-mysql-2 and goes through the init sequence again.
+func TestItem100_DeleteMySQLPodTerminatesAndReturns(t *testing.T) {
+	s := newSimWithRunner(t, newFakeRunner())
+	startMySQL(t, s, 3)
+	old := getPod(s, "mysql-2")
+	r := recordRows(s)
+	if _, err := s.Store().Delete(podsR, "default", "mysql-2", store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.RunUntil(func() bool {
+		p := getPod(s, "mysql-2")
+		return p != nil && p.UID != old.UID && podIs(s, "mysql-2", "2/2", "Running")()
+	}, 5*time.Minute) {
+		t.Fatalf("mysql-2 not back: %s", collapse(r, "mysql-2"))
+	}
+	want := "2/2 Terminating | 0/2 Completed | 0/2 Pending | 0/2 Init:0/2 | 0/2 Init:1/2 | 0/2 PodInitializing | 1/2 Running | 2/2 Running"
+	if got := collapse(r, "mysql-2"); got != want {
+		t.Errorf("rows %q, want %q", got, want)
+	}
+	var completed int
+	for _, x := range r.snapshot() {
+		if x.name == "mysql-2" && x.uid == string(old.UID) && x.status == "Completed" {
+			completed++
+		}
+	}
+	if completed < 2 { // the kubelet's status write, then its grace-0 delete (MODIFIED/DELETED)
+		t.Errorf("%d Completed rows, want the status update and the final delete", completed)
+	}
+	p := getPod(s, "mysql-2")
+	var claim string
+	for _, v := range p.Spec.Volumes {
+		if v.PersistentVolumeClaim != nil {
+			claim = v.PersistentVolumeClaim.ClaimName
+		}
+	}
+	if claim != "data-mysql-2" {
+		t.Errorf("claim %q", claim)
+	}
+	if !hasEvent(s, "mysql-2", "Killing: Stopping container mysql") || !hasEvent(s, "mysql-2", "Killing: Stopping container xtrabackup") {
+		t.Errorf("events %v", podEvents(s, "mysql-2"))
+	}
+}
+
+// Items 103, 104: scaling to 5 creates mysql-3, then mysql-4, each through the full init
+// sequence with its own 10Gi claim; scaling back to 3 removes mysql-4 before mysql-3 and keeps
+// all five claims Bound, labelled app=mysql.
+func TestItem103_104_ScaleMySQLKeepsClaims(t *testing.T) {
+	s := newSimWithRunner(t, newFakeRunner())
+	startMySQL(t, s, 3)
+	r := recordRows(s)
+	updateStsNamed(t, s, "mysql", 5)
+	if !s.RunUntil(podIs(s, "mysql-4", "2/2", "Running"), 5*time.Minute) {
+		t.Fatal("mysql-4 not running")
+	}
+	for _, n := range []string{"mysql-3", "mysql-4"} {
+		if got := collapse(r, n); got != "0/2 Pending | 0/2 Init:0/2 | 0/2 Init:1/2 | 0/2 PodInitializing | 1/2 Running | 2/2 Running" {
+			t.Errorf("%s rows %q", n, got)
+		}
+	}
+	if a, b := r.first("mysql-3", "2/2 Running", ""), r.first("mysql-4", "", ""); b < a {
+		t.Error("mysql-4 created before mysql-3 was ready")
+	}
+	updateStsNamed(t, s, "mysql", 3)
+	if !s.RunUntil(func() bool { return len(pods(s, "app=mysql")) == 3 }, 5*time.Minute) {
+		t.Fatal("not scaled down")
+	}
+	if a, b := r.last("mysql-4", "", watch.Deleted), r.first("mysql-3", "2/2 Terminating", ""); a < 0 || b < a {
+		t.Errorf("mysql-3 terminated (row %d) before mysql-4 was gone (row %d)", b, a)
+	}
+	objs, _ := s.Store().List(pvcR, "default", labels.SelectorFromSet(labels.Set{"app": "mysql"}), nil)
+	if len(objs) != 5 {
+		t.Fatalf("%d claims with app=mysql, want 5", len(objs))
+	}
+	for _, o := range objs {
+		c := o.(*corev1.PersistentVolumeClaim)
+		if c.Status.Phase != corev1.ClaimBound || c.Spec.Resources.Requests.Storage().String() != "10Gi" {
+			t.Errorf("%s %s %s", c.Name, c.Status.Phase, c.Spec.Resources.Requests.Storage())
+		}
+	}
+}
+
+func updateStsNamed(t *testing.T, s *Sim, name string, replicas int32) {
+	t.Helper()
+	set := getSts(t, s, name)
+	set.Spec.Replicas = &replicas
+	if _, err := s.Store().Update(stsR, set, store.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Item 105: deleting the StatefulSet terminates all pods at once; while they finish the rows
+// read Terminating then Completed (≥1.31), and afterwards no pod is left.
+func TestItem105_DeleteMySQLStatefulSet(t *testing.T) {
+	s := newSimWithRunner(t, newFakeRunner())
+	startMySQL(t, s, 3)
+	r := recordRows(s)
+	if _, err := s.Store().Delete(stsR, "default", "mysql", store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Settle()
+	s.Advance(DelayBeforeKillCheck)
+	terminating := 0
+	for _, p := range pods(s, "app=mysql") {
+		if _, st := podColumns(p); st == "Terminating" {
+			terminating++
+		}
+	}
+	if terminating != 3 {
+		t.Errorf("%d pods Terminating together, want 3", terminating)
+	}
+	if !s.RunUntil(func() bool { return len(pods(s, "app=mysql")) == 0 }, 5*time.Minute) {
+		t.Fatal("pods left")
+	}
+	for i := 0; i < 3; i++ {
+		n := fmt.Sprintf("mysql-%d", i)
+		if got := collapse(r, n); got != "2/2 Terminating | 0/2 Completed" {
+			t.Errorf("%s rows %q", n, got)
+		}
+	}
+}
+
+// DelayBeforeKillCheck is shorter than the kubelet's stop delay: the moment all pods are
+// Terminating and none has stopped yet.
+const DelayBeforeKillCheck = 500 * time.Millisecond
+
+// Items 106, 107: each kubelet step is its own status write after a visible delay (no jump
+// from Pending to Running as in kwok's fast stages): the bind gives a second Pending row, and
+// ContainerCreating comes before Running.
+func TestItem106_107_EachStageIsAVisibleWrite(t *testing.T) {
+	s := newSim(t)
+	r := recordRows(s)
+	startWeb(t, s, webSet(1))
+	var pending int
+	var times []time.Time
+	last := ""
+	for _, x := range r.snapshot() {
+		if x.name != "web-0" {
+			continue
+		}
+		if x.status == "Pending" {
+			pending++
+		}
+		if s := x.ready + " " + x.status; s != last {
+			times = append(times, x.at)
+			last = s
+		}
+	}
+	if pending < 2 {
+		t.Errorf("%d Pending rows, want the created and the bound one", pending)
+	}
+	if got := collapse(r, "web-0"); got != "0/1 Pending | 0/1 ContainerCreating | 1/1 Running" {
+		t.Errorf("rows %q", got)
+	}
+	for i := 1; i < len(times); i++ {
+		if !times[i].After(times[i-1]) {
+			t.Errorf("stage %d at the same instant as the one before", i)
+		}
 	}
 }

@@ -86,6 +86,10 @@ type Sim struct {
 	done      chan struct{}
 }
 
+// backgroundTick is the real time an AutoAdvance loop waits before jumping to a background
+// timer when nothing else is pending.
+const backgroundTick = 20 * time.Millisecond
+
 // maxSettle bounds one Settle so a controller bug shows up as a log line, not a hang.
 const maxSettle = 200000
 
@@ -574,8 +578,13 @@ func (s *Sim) run(ctx context.Context) {
 		s.mu.Lock()
 		var wait <-chan time.Time
 		var tm clock.Timer
-		// With AutoAdvance, time jumps only while real work is pending: background timers alone
-		// (periodic probes) would otherwise spin the fake clock forever.
+		var bgWait *time.Timer
+		// With AutoAdvance, time jumps at once only while real work is pending; background timers
+		// alone (periodic probes) advance it at a throttled real pace, so probes still run without
+		// spinning the fake clock (and a CPU) flat out.
+		if !s.paused && s.cfg.AutoAdvance && len(s.timers) > 0 && len(s.timers) == s.bgTimers {
+			bgWait = time.NewTimer(backgroundTick)
+		}
 		if !s.paused && len(s.timers) > 0 && (!s.cfg.AutoAdvance || len(s.timers) > s.bgTimers) {
 			at := s.timers[0].at
 			if s.cfg.AutoAdvance {
@@ -595,13 +604,26 @@ func (s *Sim) run(ctx context.Context) {
 			s.idle = nil
 		}
 		s.mu.Unlock()
+		var bgC <-chan time.Time
+		if bgWait != nil {
+			bgC = bgWait.C
+		}
 		select {
 		case <-s.wake:
 		case <-wait:
+		case <-bgC:
+			s.mu.Lock()
+			if len(s.timers) > 0 && s.timers[0].at.After(s.fake.Now()) {
+				s.fake.SetTime(s.timers[0].at)
+			}
+			s.mu.Unlock()
 		case <-ctx.Done():
 		}
 		if tm != nil {
 			tm.Stop()
+		}
+		if bgWait != nil {
+			bgWait.Stop()
 		}
 	}
 }

@@ -38,7 +38,7 @@ func (s *server) serveAPIVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 // servedGroups are the API groups besides core, in the order /apis lists them.
-var servedGroups = []string{"apps", "autoscaling"}
+var servedGroups = []string{"apps", "autoscaling", "policy"}
 
 func apiGroup(name string) metav1.APIGroup {
 	gv := metav1.GroupVersionForDiscovery{GroupVersion: name + "/v1", Version: "v1"}
@@ -105,6 +105,9 @@ func resourceList(group, version string) (*metav1.APIResourceList, bool) {
 		if res.HasStatus {
 			list.APIResources = append(list.APIResources, metav1.APIResource{
 				Name: res.Name + "/status", Namespaced: res.Namespaced, Kind: res.Kind, Verbs: verbsSub})
+		}
+		if res.Name == "pods" {
+			list.APIResources = append(list.APIResources, evictionResource)
 		}
 	}
 	sort.SliceStable(list.APIResources, func(i, j int) bool {

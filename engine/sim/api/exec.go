@@ -20,7 +20,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/remotecommand"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
-	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
 // Exec and attach are served the way a real apiserver and kubelet serve them together: the
@@ -36,8 +35,6 @@ const streamIdleTimeout = 4 * time.Hour
 
 // streamCreationTimeout bounds how long a SPDY client may take to open its streams.
 const streamCreationTimeout = 30 * time.Second
-
-var podsResource = store.MustLookup("pods")
 
 // streamOptions are the query parameters of an exec or attach request.
 type streamOptions struct {

@@ -64,6 +64,13 @@ func (s *server) serveResource(w http.ResponseWriter, r *http.Request, req resou
 			s.serveStream(w, r, req, req.subresource == "attach")
 		}
 		return
+	case "eviction":
+		if req.res.Name != "pods" {
+			writeNotFoundPath(w, r)
+			return
+		}
+		s.serveEviction(w, r, req)
+		return
 	default:
 		writeNotFoundPath(w, r)
 		return

@@ -131,7 +131,7 @@ func (k *Kubelet) crashed(p *corev1.Pod, now metav1.Time) {
 			spec = c
 		}
 	}
-	key := podKey(p) + "/" + s.Name
+	key := restartKey(p, s.Name)
 	if t := s.State.Terminated; t.FinishedAt.Sub(t.StartedAt.Time) >= backoffReset {
 		k.restarts[key] = 0
 	}
@@ -166,7 +166,7 @@ func (k *Kubelet) restartAfterBackoff(p *corev1.Pod, now metav1.Time) {
 			}
 			for _, c := range pair.specs {
 				if c.Name == name {
-					k.restarts[podKey(p)+"/"+name]++
+					k.restarts[restartKey(p, name)]++
 					*s = restarted(c, *s, now, c.ReadinessProbe == nil && !isInit(p, name))
 					k.containerStarted(p, c)
 				}
@@ -238,3 +238,7 @@ func (k *Kubelet) ExitContainer(namespace, pod, container string, code int) erro
 func streamsDiscard() containerStreams {
 	return containerStreams{Stdout: io.Discard, Stderr: io.Discard}
 }
+
+// restartKey names a container of one pod incarnation: a recreated pod of the same name starts
+// its back-off afresh.
+func restartKey(p *corev1.Pod, container string) string { return string(p.UID) + "/" + container }

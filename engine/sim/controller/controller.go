@@ -105,12 +105,14 @@ type Set struct {
 	ReplicaSet  *ReplicaSetController
 	Deployment  *DeploymentController
 	DaemonSet   *DaemonSetController
+	Disruption  *DisruptionController
+	Nodes       *NodeLifecycleController
 }
 
 // NewSet builds all controllers. Nodes are created by Kubelet.Bootstrap.
 func NewSet(env Env) *Set {
 	rec := NewRecorder(env.Store)
-	return &Set{
+	set := &Set{
 		Recorder:    rec,
 		StatefulSet: NewStatefulSetController(env, rec),
 		GC:          NewGarbageCollector(env),
@@ -121,13 +123,16 @@ func NewSet(env Env) *Set {
 		ReplicaSet:  NewReplicaSetController(env, rec),
 		Deployment:  NewDeploymentController(env, rec),
 		DaemonSet:   NewDaemonSetController(env, rec),
+		Disruption:  NewDisruptionController(env),
 	}
+	set.Nodes = NewNodeLifecycleController(env, rec, set.Kubelet)
+	return set
 }
 
 // All lists the controllers in a fixed order.
 func (s *Set) All() []Controller {
 	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace,
-		s.ReplicaSet, s.Deployment, s.DaemonSet}
+		s.ReplicaSet, s.Deployment, s.DaemonSet, s.Disruption, s.Nodes}
 }
 
 // controllerRef returns the ownerReference with controller=true, if any.

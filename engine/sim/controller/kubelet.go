@@ -3,6 +3,7 @@ package controller
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -40,14 +41,16 @@ var (
 // Pending → bound → ContainerCreating (or Init:k/N → PodInitializing) → Running → Ready, and
 // on delete: Terminating → Succeeded (Completed) → gone.
 type Kubelet struct {
-	env      Env
-	rec      *Recorder
-	pending  map[string]stage           // pod key -> the transition already scheduled
-	nextIP   map[string]int             // node -> last host part handed out
-	down     map[string]bool            // nodes whose kubelet is cut off from the API server
-	restarts map[string]int             // pod key/container -> restarts counted for back-off
-	probes   map[string]*probeWorker    // pod key/container/kind -> running probe worker
-	images   map[string]map[string]bool // node -> images already pulled there
+	env       Env
+	rec       *Recorder
+	pending   map[string]stage           // pod key -> the transition already scheduled
+	nextIP    map[string]int             // node -> last host part handed out
+	down      map[string]bool            // nodes whose kubelet is cut off from the API server
+	downSince map[string]int             // node -> failure count, so a stale grace timer is ignored
+	lastFail  map[string]string          // pod key -> last FailedScheduling message
+	restarts  map[string]int             // pod uid/container -> restarts counted for back-off
+	probes    map[string]*probeWorker    // pod key/container/kind -> running probe worker
+	images    map[string]map[string]bool // node -> images already pulled there
 }
 
 type stage struct {
@@ -58,7 +61,7 @@ type stage struct {
 // NewKubelet makes the kubelet and scheduler.
 func NewKubelet(env Env, rec *Recorder) *Kubelet {
 	return &Kubelet{env: env, rec: rec, pending: map[string]stage{}, nextIP: map[string]int{},
-		down: map[string]bool{}, restarts: map[string]int{}, probes: map[string]*probeWorker{},
+		down: map[string]bool{}, downSince: map[string]int{}, lastFail: map[string]string{}, restarts: map[string]int{}, probes: map[string]*probeWorker{},
 		images: map[string]map[string]bool{}}
 }
 
@@ -206,7 +209,7 @@ func (k *Kubelet) delay(p *corev1.Pod, st string) time.Duration {
 		return DelayRestart
 	case "initbackoff", "backoff":
 		if name := backoffContainer(p); name != "" {
-			return backoffDelay(k.restarts[podKey(p)+"/"+name])
+			return backoffDelay(k.restarts[restartKey(p, name)])
 		}
 		return DelayRestart
 	case "kill":
@@ -226,6 +229,7 @@ func (k *Kubelet) Sync(key Key) error {
 	obj, err := k.env.Store.Get(podsRes, key.Namespace, key.Name)
 	if apierrors.IsNotFound(err) {
 		delete(k.pending, pk)
+		delete(k.lastFail, pk)
 		return nil
 	}
 	if err != nil {
@@ -334,13 +338,19 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 			return true, nil // real scheduler: "pod has unbound immediate PersistentVolumeClaims"
 		}
 	}
-	node := daemonPodNode(p) // a DaemonSet pod's node affinity names its node (daemonset.go)
+	node, why := daemonPodNode(p), "" // a DaemonSet pod's node affinity names its node (daemonset.go)
 	if node == "" {
-		node = k.pickNode()
+		node, why = k.pickNode()
 	}
 	if node == "" {
+		pk := podKey(p)
+		if k.lastFail[pk] != why {
+			k.lastFail[pk] = why
+			k.rec.Eventf(p, "default-scheduler", "", corev1.EventTypeWarning, "FailedScheduling", "%s", why)
+		}
 		return true, nil
 	}
+	delete(k.lastFail, podKey(p))
 	p.Spec.NodeName = node
 	if _, err := k.env.Store.Update(podsRes, p, store.UpdateOptions{}); err != nil {
 		if apierrors.IsConflict(err) {
@@ -353,7 +363,9 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 	return false, nil
 }
 
-func (k *Kubelet) pickNode() string {
+// pickNode is the scheduler's choice: the Ready, schedulable node with the fewest pods. When
+// none fits, why is the scheduler's FailedScheduling message.
+func (k *Kubelet) pickNode() (node, why string) {
 	nodes, _ := k.env.Store.List(nodesRes, "", nil, nil)
 	pods, _ := k.env.Store.List(podsRes, "", nil, nil)
 	load := map[string]int{}
@@ -364,16 +376,52 @@ func (k *Kubelet) pickNode() string {
 		}
 	}
 	best, bestLoad := "", 0
+	reasons := map[string]int{}
 	for _, o := range nodes { // sorted by name
 		n := o.(*corev1.Node)
-		if n.Spec.Unschedulable || !nodeReady(n) {
+		switch {
+		case n.Spec.Unschedulable:
+			reasons["node(s) were unschedulable"]++
+			continue
+		case hasTaint(n, TaintUnreachable, corev1.TaintEffectNoSchedule):
+			reasons["node(s) had untolerated taint {"+TaintUnreachable+": }"]++
+			continue
+		case !nodeReady(n):
+			reasons["node(s) had untolerated taint {node.kubernetes.io/not-ready: }"]++
 			continue
 		}
 		if best == "" || load[n.Name] < bestLoad {
 			best, bestLoad = n.Name, load[n.Name]
 		}
 	}
-	return best
+	if best != "" {
+		return best, ""
+	}
+	var parts []string
+	for r, c := range reasons {
+		parts = append(parts, fmt.Sprintf("%d %s", c, r))
+	}
+	sort.Strings(parts)
+	total := len(nodes)
+	msg := fmt.Sprintf("0/%d nodes are available", total)
+	if len(parts) > 0 {
+		msg += ": " + strings.Join(parts, ", ")
+	}
+	return "", msg + fmt.Sprintf(". preemption: 0/%d nodes are available: %d Preemption is not helpful for scheduling.", total, total)
+}
+
+// resync is the kubelet catching up after its node reconnects: it reports its pods' readiness
+// again (the node controller had set Ready=False) and resumes their transitions.
+func (k *Kubelet) resync(p *corev1.Pod) {
+	if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning {
+		now := metav1.NewTime(k.env.Store.Now())
+		k.readiness(p, now)
+		if _, err := k.env.Store.Update(podsRes, p, storeStatus); err != nil && !apierrors.IsConflict(err) {
+			k.env.logf("kubelet: resync %s: %v", podKey(p), err)
+		}
+	}
+	delete(k.pending, podKey(p))
+	k.env.Queue.Add(Key{Controller: k.Name(), Namespace: p.Namespace, Name: p.Name})
 }
 
 func nodeReady(n *corev1.Node) bool {

@@ -32,8 +32,12 @@ type probeWorker struct {
 	container   string
 	liveness    bool
 	containerID string
-	successes   int
-	failures    int
+	// startup: a readiness worker whose container was never ready yet. Its ticks are ordinary
+	// timers, since the pod's start (and an OrderedReady StatefulSet) waits on them; later
+	// ticks are background work.
+	startup   bool
+	successes int
+	failures  int
 }
 
 func (w *probeWorker) kind() string {
@@ -67,7 +71,8 @@ func (k *Kubelet) ensureProbes(p *corev1.Pod) {
 			if probe == nil {
 				continue
 			}
-			w := &probeWorker{ns: p.Namespace, pod: p.Name, uid: p.UID, container: c.Name, liveness: live, containerID: st.ContainerID}
+			w := &probeWorker{ns: p.Namespace, pod: p.Name, uid: p.UID, container: c.Name, liveness: live,
+				containerID: st.ContainerID, startup: !live && !st.Ready}
 			w.key = podKey(p) + "/" + c.Name + "/" + w.kind()
 			if old := k.probes[w.key]; old != nil && old.uid == p.UID && old.containerID == st.ContainerID {
 				continue
@@ -92,6 +97,10 @@ func (k *Kubelet) stopProbes(p *corev1.Pod) {
 }
 
 func (k *Kubelet) scheduleProbe(w *probeWorker, d time.Duration) {
+	if w.startup {
+		k.env.Queue.After(d, func() { k.probeTick(w) })
+		return
+	}
 	k.env.afterBackground(d, func() { k.probeTick(w) })
 }
 
@@ -140,6 +149,9 @@ func (k *Kubelet) probeTick(w *probeWorker) {
 	} else {
 		w.failures++
 		w.successes = 0
+		if w.failures >= int(probe.FailureThreshold) {
+			w.startup = false // a probe that keeps failing is background work, not a start-up
+		}
 		k.rec.Eventf(p, "kubelet", p.Spec.NodeName, corev1.EventTypeWarning, "Unhealthy", "%s probe failed: %s", w.kind(), out)
 	}
 	s := &p.Status.ContainerStatuses[idx]
@@ -155,6 +167,7 @@ func (k *Kubelet) probeTick(w *probeWorker) {
 		write = true
 	case !w.liveness && !s.Ready && w.successes >= int(probe.SuccessThreshold):
 		s.Ready = true
+		w.startup = false
 		write = true
 	case !w.liveness && s.Ready && w.failures >= int(probe.FailureThreshold):
 		s.Ready = false
