@@ -39,7 +39,7 @@ func fluentdDS() *appsv1.DaemonSet {
 						VolumeMounts: []corev1.VolumeMount{{Name: "varlog", MountPath: "/var/log"},
 							{Name: "varlibdockercontainers", MountPath: "/var/lib/docker/containers", ReadOnly: true}}}},
 					TerminationGracePeriodSeconds: ptr(int64(30)),
-					Volumes: []corev1.Volume{hp("varlog", "/var/log"), hp("varlibdockercontainers", "/var/lib/docker/containers")},
+					Volumes:                       []corev1.Volume{hp("varlog", "/var/log"), hp("varlibdockercontainers", "/var/lib/docker/containers")},
 				},
 			},
 		},
