@@ -341,3 +341,36 @@ func TestDaemonSet_RollingUpdateWithSurge(t *testing.T) {
 		t.Errorf("availability dropped: %v", broken)
 	}
 }
+
+// OnDelete: a template change replaces no pod until the learner deletes it.
+func TestDaemonSet_OnDelete(t *testing.T) {
+	s := newSim(t)
+	ds := fluentdDS()
+	ds.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{Type: appsv1.OnDeleteDaemonSetStrategyType}
+	create(t, s, dsR, ds)
+	s.RunUntil(dsRolledOut(s, "quay.io/fluentd_elasticsearch/fluentd:v2.5.2"), 2*time.Minute)
+	ds = getDS(t, s)
+	ds.Spec.Template.Spec.Containers[0].Image = "quay.io/fluentd_elasticsearch/fluentd:v2.6.0"
+	if _, err := s.Store().Update(dsR, ds, store.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(time.Minute)
+	old := "quay.io/fluentd_elasticsearch/fluentd:v2.5.2"
+	if got := podsByNode(s); got != "sim-node-1="+old+",sim-node-2="+old+",sim-node-3="+old {
+		t.Fatalf("OnDelete replaced pods by itself: %s", got)
+	}
+	if st := getDS(t, s).Status; st.UpdatedNumberScheduled != 0 || st.NumberAvailable != 3 {
+		t.Errorf("status %+v", st)
+	}
+	for _, p := range livePods(s, fluentdSel) {
+		if p.Spec.NodeName == "sim-node-2" {
+			if _, err := s.Store().Delete(podsR, "default", p.Name, store.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := "sim-node-1=" + old + ",sim-node-2=quay.io/fluentd_elasticsearch/fluentd:v2.6.0,sim-node-3=" + old
+	if !s.RunUntil(func() bool { return podsByNode(s) == want && allRunning(s, fluentdSel, 3)() }, 2*time.Minute) {
+		t.Fatalf("pods %s", podsByNode(s))
+	}
+}
