@@ -118,7 +118,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"unknown resource", "", repl(goodKO, "resource: pods, selector: app=nginx, ready", "resource: podz, selector: app=nginx, ready"), []string{`demo/ko.yaml: step "scale-up": checks[1].count.resource: unknown resource "podz"`}},
 		{"bad selector", repl(goodEN, "selector: app=nginx, ready", "selector: app==nginx==x, ready"), "", []string{`demo/en.yaml: step "scale-up": checks[1].count.selector: bad label selector`}},
 		{"bad watch selector", repl(goodEN, "watch: {resource: pods, selector: app=nginx}", "watch: {resource: pods, selector: 'app in (nginx'}"), "", []string{`demo/en.yaml: step "scale-up": watch.selector: bad label selector`}},
-		{"unknown watch resource", repl(goodEN, "watch: {resource: pods,", "watch: {resource: deployments,"), "", []string{`demo/en.yaml: step "scale-up": watch.resource: unknown resource "deployments"`}},
+		{"unknown watch resource", repl(goodEN, "watch: {resource: pods,", "watch: {resource: cronjobs,"), "", []string{`demo/en.yaml: step "scale-up": watch.resource: unknown resource "cronjobs"`}},
 		{"missing manifest", repl(goodEN, "-f web.yaml", "-f nope.yaml"), "", []string{`demo/en.yaml: step "scale-up": commands[0]: "kubectl apply -f nope.yaml": -f "nope.yaml" is not an embedded manifest`}},
 		{"missing manifest, --filename=", repl(goodEN, "-f web.yaml", "--filename=nope.yaml"), "", []string{`commands[0]: "kubectl apply --filename=nope.yaml": -f "nope.yaml" is not an embedded manifest`}},
 		{"not kubectl", repl(goodEN, "kubectl scale sts", "oc scale sts"), "", []string{`step "scale-up": commands[2]: "oc scale sts web --replicas=5": commands must start with kubectl`}},

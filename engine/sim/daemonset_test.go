@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -302,5 +303,74 @@ func TestKubectlDaemonSet(t *testing.T) {
 	out = k.must(t, "rollout", "history", "ds/fluentd-elasticsearch", "-n", "kube-system")
 	if want := "daemonset.apps/fluentd-elasticsearch \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>\n\n"; out != want {
 		t.Errorf("rollout history after undo %q", out)
+	}
+}
+
+// RollingUpdate with maxSurge 1 / maxUnavailable 0: a node gets its new pod before its old
+// one goes, one node at a time, so every node keeps an available pod.
+func TestDaemonSet_RollingUpdateWithSurge(t *testing.T) {
+	s := newSim(t)
+	ds := fluentdDS()
+	ds.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{Type: appsv1.RollingUpdateDaemonSetStrategyType,
+		RollingUpdate: &appsv1.RollingUpdateDaemonSet{MaxSurge: ptr(intstr.FromInt32(1)), MaxUnavailable: ptr(intstr.FromInt32(0))}}
+	create(t, s, dsR, ds)
+	s.RunUntil(dsRolledOut(s, "quay.io/fluentd_elasticsearch/fluentd:v2.5.2"), 2*time.Minute)
+	s.Settle()
+	var broken []string
+	s.Store().Subscribe(func(ev store.Event) {
+		if ev.Resource.Name != "daemonsets" {
+			return
+		}
+		if st := ev.Object.(*appsv1.DaemonSet).Status; st.NumberAvailable < 3 || st.CurrentNumberScheduled != 3 {
+			broken = append(broken, fmt.Sprintf("%+v", st))
+		}
+	})
+	ds = getDS(t, s)
+	ds.Spec.Template.Spec.Containers[0].Image = "quay.io/fluentd_elasticsearch/fluentd:v2.6.0"
+	if _, err := s.Store().Update(dsR, ds, store.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Settle()
+	if n := len(livePods(s, fluentdSel)); n != 4 {
+		t.Errorf("%d live pods right after the update, want 4 (one surge pod)", n)
+	}
+	if !s.RunUntil(dsRolledOut(s, "quay.io/fluentd_elasticsearch/fluentd:v2.6.0"), 5*time.Minute) {
+		t.Fatalf("pods %s", podsByNode(s))
+	}
+	if len(broken) > 0 {
+		t.Errorf("availability dropped: %v", broken)
+	}
+}
+
+// OnDelete: a template change replaces no pod until the learner deletes it.
+func TestDaemonSet_OnDelete(t *testing.T) {
+	s := newSim(t)
+	ds := fluentdDS()
+	ds.Spec.UpdateStrategy = appsv1.DaemonSetUpdateStrategy{Type: appsv1.OnDeleteDaemonSetStrategyType}
+	create(t, s, dsR, ds)
+	s.RunUntil(dsRolledOut(s, "quay.io/fluentd_elasticsearch/fluentd:v2.5.2"), 2*time.Minute)
+	ds = getDS(t, s)
+	ds.Spec.Template.Spec.Containers[0].Image = "quay.io/fluentd_elasticsearch/fluentd:v2.6.0"
+	if _, err := s.Store().Update(dsR, ds, store.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Advance(time.Minute)
+	old := "quay.io/fluentd_elasticsearch/fluentd:v2.5.2"
+	if got := podsByNode(s); got != "sim-node-1="+old+",sim-node-2="+old+",sim-node-3="+old {
+		t.Fatalf("OnDelete replaced pods by itself: %s", got)
+	}
+	if st := getDS(t, s).Status; st.UpdatedNumberScheduled != 0 || st.NumberAvailable != 3 {
+		t.Errorf("status %+v", st)
+	}
+	for _, p := range livePods(s, fluentdSel) {
+		if p.Spec.NodeName == "sim-node-2" {
+			if _, err := s.Store().Delete(podsR, "default", p.Name, store.DeleteOptions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := "sim-node-1=" + old + ",sim-node-2=quay.io/fluentd_elasticsearch/fluentd:v2.6.0,sim-node-3=" + old
+	if !s.RunUntil(func() bool { return podsByNode(s) == want && allRunning(s, fluentdSel, 3)() }, 2*time.Minute) {
+		t.Fatalf("pods %s", podsByNode(s))
 	}
 }

@@ -367,3 +367,29 @@ func TestDeployment_ProgressDeadlineExceeded(t *testing.T) {
 		t.Errorf("Progressing: %q", got)
 	}
 }
+
+// Deleting a Deployment removes its ReplicaSets and their pods through the garbage
+// collector (background, as kubectl delete does); foreground waits for them.
+func TestDeployment_DeleteCascades(t *testing.T) {
+	for _, policy := range []metav1.DeletionPropagation{metav1.DeletePropagationBackground, metav1.DeletePropagationForeground} {
+		t.Run(string(policy), func(t *testing.T) {
+			s := newSim(t)
+			create(t, s, deployR, nginxDeployment(2))
+			s.RunUntil(rolledOut(s, "nginx:1.14.2", 2), 2*time.Minute)
+			p := policy
+			if _, err := s.Store().Delete(deployR, "default", "nginx-deployment", store.DeleteOptions{PropagationPolicy: &p}); err != nil {
+				t.Fatal(err)
+			}
+			s.Settle()
+			if n := len(livePods(s, "app=nginx")); n != 0 {
+				t.Errorf("%d pods not terminating right after the delete", n)
+			}
+			if !s.RunUntil(func() bool {
+				_, err := s.Store().Get(deployR, "default", "nginx-deployment")
+				return err != nil && len(replicaSets(s)) == 0 && len(pods(s, "app=nginx")) == 0
+			}, 2*time.Minute) {
+				t.Fatalf("left: rs %v pods %s", replicaSets(s), podNames(pods(s, "app=nginx")))
+			}
+		})
+	}
+}

@@ -12,6 +12,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/kubetutor/kubetutor/engine/sim/api"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -335,5 +339,38 @@ func TestReplicaSet_OrphanAndForegroundDelete(t *testing.T) {
 	}
 	if n := len(pods(s, "tier=frontend")); n != 0 {
 		t.Errorf("%d pods left", n)
+	}
+}
+
+// A pod the apiserver refuses gives the ReplicaFailure condition and a FailedCreate event;
+// the condition goes once pods can be created again.
+func TestReplicaSet_ReplicaFailureCondition(t *testing.T) {
+	s := newSim(t)
+	reject := true
+	h := api.Hooks()
+	validate := h.Validate
+	h.Validate = func(res store.Resource, old, obj runtime.Object) field.ErrorList {
+		if p, ok := obj.(*corev1.Pod); ok && old == nil && reject {
+			return field.ErrorList{field.Forbidden(field.NewPath("metadata", "name"), "test refuses "+p.GenerateName)}
+		}
+		return validate(res, old, obj)
+	}
+	s.Store().SetHooks(h)
+	create(t, s, rsR, frontendRS(1))
+	s.Settle()
+	rs := getRS(t, s, "frontend")
+	if len(rs.Status.Conditions) != 1 || rs.Status.Conditions[0].Type != appsv1.ReplicaSetReplicaFailure ||
+		rs.Status.Conditions[0].Reason != "FailedCreate" || !strings.Contains(rs.Status.Conditions[0].Message, "test refuses frontend-") {
+		t.Errorf("conditions %+v", rs.Status.Conditions)
+	}
+	if evs := eventsAbout(s, "ReplicaSet", "frontend"); len(evs) == 0 || !strings.HasPrefix(evs[0], "FailedCreate Error creating: ") {
+		t.Errorf("events %q", evs)
+	}
+	reject = false
+	if !s.RunUntil(allRunning(s, "tier=frontend", 1), time.Minute) {
+		t.Fatalf("no pod after the refusals stopped: %s", podNames(pods(s, "tier=frontend")))
+	}
+	if c := getRS(t, s, "frontend").Status.Conditions; len(c) != 0 {
+		t.Errorf("conditions left: %+v", c)
 	}
 }

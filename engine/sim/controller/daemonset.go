@@ -206,7 +206,7 @@ func (c *DaemonSetController) Sync(k Key) error {
 			running = append(running, p)
 		}
 		if len(running) > 1 {
-			del = append(del, running[1:]...) // keep the oldest
+			del = append(del, excessDaemonPods(ds, running, hash, now)...)
 		}
 	}
 	for n, pods := range byNode {
@@ -220,7 +220,13 @@ func (c *DaemonSetController) Sync(k Key) error {
 		}
 	}
 	if ds.Spec.UpdateStrategy.Type == appsv1.RollingUpdateDaemonSetStrategyType {
-		del = append(del, c.rollingDeletes(ds, nodes, byNode, hash, now, del)...)
+		if surge := maxSurgeOf(ds, nodes); surge > 0 {
+			more, moreDel := surgeUpdate(ds, nodes, byNode, hash, now, del, surge)
+			create = append(create, more...)
+			del = append(del, moreDel...)
+		} else {
+			del = append(del, c.rollingDeletes(ds, nodes, byNode, hash, now, del)...)
+		}
 	}
 	for _, n := range create {
 		if err := c.createPod(ds, n, hash); err != nil {
@@ -239,6 +245,125 @@ func (c *DaemonSetController) Sync(k Key) error {
 		c.rec.Eventf(ds, componentDS, "", corev1.EventTypeNormal, "SuccessfulDelete", "Deleted pod: %s", p.Name)
 	}
 	return c.updateStatus(ds, nodes, byNode, hash, now)
+}
+
+// excessDaemonPods picks the surplus pods on one node (sorted oldest first). Without surge
+// the oldest stays. With maxSurge, two pods may stay only while the oldest updated pod is not
+// ready and the oldest old pod is; otherwise the updated pod (or the oldest) stays alone.
+func excessDaemonPods(ds *appsv1.DaemonSet, running []*corev1.Pod, hash string, now time.Time) []*corev1.Pod {
+	keep := map[*corev1.Pod]bool{running[0]: true}
+	if ds.Spec.UpdateStrategy.Type == appsv1.RollingUpdateDaemonSetStrategyType && ds.Spec.UpdateStrategy.RollingUpdate != nil &&
+		intOrPercentIsPositive(ds.Spec.UpdateStrategy.RollingUpdate.MaxSurge) {
+		gen := ds.Annotations[appsv1.DeprecatedTemplateGeneration]
+		var oldestNew, oldestOld *corev1.Pod
+		for _, p := range running {
+			if isUpdatedDaemonPod(p, hash, gen) {
+				if oldestNew == nil {
+					oldestNew = p
+				}
+			} else if oldestOld == nil {
+				oldestOld = p
+			}
+		}
+		keep = map[*corev1.Pod]bool{}
+		switch {
+		case oldestNew != nil && oldestOld != nil && !isPodReady(oldestNew) && isPodReady(oldestOld):
+			keep[oldestNew], keep[oldestOld] = true, true
+		case oldestNew != nil:
+			keep[oldestNew] = true
+		default:
+			keep[running[0]] = true
+		}
+	}
+	var out []*corev1.Pod
+	for _, p := range running {
+		if !keep[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func intOrPercentIsPositive(v *intstr.IntOrString) bool {
+	if v == nil {
+		return false
+	}
+	n, err := intstr.GetScaledValueFromIntOrPercent(v, 100, true)
+	return err == nil && n > 0
+}
+
+func maxSurgeOf(ds *appsv1.DaemonSet, nodes []*corev1.Node) int {
+	ru := ds.Spec.UpdateStrategy.RollingUpdate
+	if ru == nil || ru.MaxSurge == nil {
+		return 0
+	}
+	desired := 0
+	for _, n := range nodes {
+		if shouldRun(ds, n) {
+			desired++
+		}
+	}
+	v, err := intstr.GetScaledValueFromIntOrPercent(ru.MaxSurge, desired, true)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+// surgeUpdate is rollingUpdate with maxSurge: a node with only an old pod gets a new pod
+// beside it while fewer than maxSurge nodes are surging (at once when the old pod is not
+// available); the old pod goes once the new one is available.
+func surgeUpdate(ds *appsv1.DaemonSet, nodes []*corev1.Node, byNode map[string][]*corev1.Pod, hash string, now time.Time, already []*corev1.Pod, maxSurge int) ([]string, []*corev1.Pod) {
+	gen := ds.Annotations[appsv1.DeprecatedTemplateGeneration]
+	skip := map[string]bool{}
+	for _, p := range already {
+		skip[p.Name] = true
+	}
+	type state struct {
+		node     string
+		old, new *corev1.Pod
+	}
+	var states []state
+	surging := 0
+	for _, n := range nodes {
+		if !shouldRun(ds, n) {
+			continue
+		}
+		st := state{node: n.Name}
+		for _, p := range byNode[n.Name] {
+			if p.DeletionTimestamp != nil || skip[p.Name] {
+				continue
+			}
+			if isUpdatedDaemonPod(p, hash, gen) {
+				if st.new == nil {
+					st.new = p
+				}
+			} else if st.old == nil {
+				st.old = p
+			}
+		}
+		if st.old != nil && st.new != nil {
+			surging++
+		}
+		states = append(states, st)
+	}
+	var create []string
+	var del []*corev1.Pod
+	for _, st := range states {
+		switch {
+		case st.old == nil:
+		case st.new != nil:
+			if isPodAvailable(st.new, ds.Spec.MinReadySeconds, now) {
+				del = append(del, st.old)
+			}
+		case !isPodAvailable(st.old, ds.Spec.MinReadySeconds, now):
+			create = append(create, st.node)
+		case surging < maxSurge:
+			create = append(create, st.node)
+			surging++
+		}
+	}
+	return create, del
 }
 
 func isUpdatedDaemonPod(p *corev1.Pod, hash, gen string) bool {

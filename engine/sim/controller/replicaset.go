@@ -256,6 +256,7 @@ func (c *ReplicaSetController) Sync(k Key) error {
 	}
 	now := c.env.Store.Now()
 	st := rsStatus(rs, active, terminating, now)
+	setReplicaFailure(&st, rs, len(active), manageErr, now)
 	if err := c.writeStatus(rs, st); err != nil {
 		return err
 	}
@@ -287,6 +288,33 @@ func rsStatus(rs *appsv1.ReplicaSet, active, terminating []*corev1.Pod, now time
 	st.TerminatingReplicas = ptrTo(int32(len(terminating)))
 	st.ObservedGeneration = rs.Generation
 	return st
+}
+
+// setReplicaFailure adds the ReplicaFailure condition when creating or deleting pods failed
+// and removes it once a sync succeeds, as calculateStatus does.
+func setReplicaFailure(st *appsv1.ReplicaSetStatus, rs *appsv1.ReplicaSet, active int, err error, now time.Time) {
+	var cur *appsv1.ReplicaSetCondition
+	var kept []appsv1.ReplicaSetCondition
+	for i := range st.Conditions {
+		if st.Conditions[i].Type == appsv1.ReplicaSetReplicaFailure {
+			cur = &st.Conditions[i]
+			continue
+		}
+		kept = append(kept, st.Conditions[i])
+	}
+	switch {
+	case err != nil && cur == nil:
+		reason := ""
+		if diff := active - int(replicasOf(rs.Spec.Replicas)); diff < 0 {
+			reason = "FailedCreate"
+		} else if diff > 0 {
+			reason = "FailedDelete"
+		}
+		st.Conditions = append(st.Conditions, appsv1.ReplicaSetCondition{Type: appsv1.ReplicaSetReplicaFailure,
+			Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(now), Reason: reason, Message: err.Error()})
+	case err == nil && cur != nil:
+		st.Conditions = kept
+	}
 }
 
 func (c *ReplicaSetController) writeStatus(rs *appsv1.ReplicaSet, st appsv1.ReplicaSetStatus) error {

@@ -248,6 +248,10 @@ func FieldSet(obj runtime.Object) fields.Set {
 
 const nameChars = "bcdfghjklmnpqrstvwxz2456789"
 
+// maxGeneratedNameBase: the apiserver cuts a generateName to 63-5 characters before adding
+// the random suffix, so generated names fit a DNS label.
+const maxGeneratedNameBase = 58
+
 func (s *Store) randomSuffix(n int) string {
 	b := make([]byte, n)
 	for i := range b {
@@ -292,8 +296,12 @@ func (s *Store) Create(res Resource, in runtime.Object) (runtime.Object, error) 
 		}
 	}
 	if m.GetName() == "" && m.GetGenerateName() != "" {
+		base := m.GetGenerateName()
+		if len(base) > maxGeneratedNameBase {
+			base = base[:maxGeneratedNameBase] // as names.SimpleNameGenerator does
+		}
 		for i := 0; i < 8; i++ {
-			name := m.GetGenerateName() + s.randomSuffix(5)
+			name := base + s.randomSuffix(5)
 			if _, taken := s.objs[res.Name][objKey(m.GetNamespace(), name)]; !taken {
 				m.SetName(name)
 				break
