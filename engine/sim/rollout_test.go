@@ -57,7 +57,9 @@ func TestItem48_RolloutStatusMessages(t *testing.T) {
 	}
 	*msgs = nil
 	updateSts(t, s, setImage("nginx:48"))
-	if !s.RunUntil(func() bool { return images(s) == "web-0=nginx:48,web-1=nginx:48,web-2=nginx:48" && runningReady(s, "web-0", "web-1", "web-2")() }, 5*time.Minute) {
+	if !s.RunUntil(func() bool {
+		return images(s) == "web-0=nginx:48,web-1=nginx:48,web-2=nginx:48" && runningReady(s, "web-0", "web-1", "web-2")()
+	}, 5*time.Minute) {
 		t.Fatal(images(s))
 	}
 	s.Settle()
