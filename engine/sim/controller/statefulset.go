@@ -811,7 +811,11 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 			continue
 		}
 		if !c.isAvailable(p, minReady) && monotonic && p != firstUnhealthy {
-			c.why(WhyScaleDownWaits, "%s is not deleted yet: %s is not Running and Ready. With podManagementPolicy OrderedReady a scale-down waits until the pods are healthy.", p.Name, firstUnhealthy.Name)
+			if firstUnhealthy != nil {
+				c.why(WhyScaleDownWaits, "%s is not deleted yet: %s is not Running and Ready. With podManagementPolicy OrderedReady a scale-down waits until the pods are healthy.", p.Name, firstUnhealthy.Name)
+			} else {
+				c.why(WhyScaleDownWaits, "%s is not deleted yet: it has not been Ready for minReadySeconds (%ds). With podManagementPolicy OrderedReady a scale-down waits until the pods are available.", p.Name, minReady)
+			}
 			return errors.Join(errs...) // item 38
 		}
 		if err := c.fixClaimOwners(set, p, false); err != nil {
