@@ -837,3 +837,44 @@ func TestItem95_UnparsableNamesIgnored(t *testing.T) {
 		t.Errorf("status.replicas %d counts the stray pod", st.Replicas)
 	}
 }
+
+// Item 89: a claim controlled by something else keeps that controller and gets no second one.
+func TestItem89_ClaimWithForeignControllerLeftAlone(t *testing.T) {
+	s := newSim(t)
+	set := webSet(1)
+	set.Spec.PersistentVolumeClaimRetentionPolicy = retained("Delete", "Retain")
+	startWeb(t, s, set)
+	cm, err := s.Store().Create(store.MustLookup("configmaps"), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "owner", Namespace: "default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := s.Store().Get(pvcR, "default", "www-web-0")
+	pvc := o.(*corev1.PersistentVolumeClaim)
+	pvc.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: "owner", UID: cm.(*corev1.ConfigMap).UID, Controller: ptr(true)}}
+	if _, err := s.Store().Update(pvcR, pvc, store.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	updateSts(t, s, setImage("nginx:foreign"))
+	s.Advance(time.Minute)
+	if got := claimRefs(t, s, "www-web-0"); got != "ConfigMap/owner(controller)" {
+		t.Errorf("refs %q", got)
+	}
+}
+
+// Item 72 (GC): a dependent whose owner reference is added later, to an owner that does not
+// exist, is collected, as the real GC does on updates.
+func TestItem72_GCSeesOwnerRefsAddedLater(t *testing.T) {
+	s := newSim(t)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "dep", Namespace: "default"}}
+	create(t, s, store.MustLookup("configmaps"), cm)
+	o, _ := s.Store().Get(store.MustLookup("configmaps"), "default", "dep")
+	dep := o.(*corev1.ConfigMap)
+	dep.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: "ghost", UID: "no-such-uid"}}
+	if _, err := s.Store().Update(store.MustLookup("configmaps"), dep, store.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Settle()
+	if _, err := s.Store().Get(store.MustLookup("configmaps"), "default", "dep"); !apierrors.IsNotFound(err) {
+		t.Errorf("dependent of a missing owner kept: %v", err)
+	}
+}

@@ -177,3 +177,22 @@ func TestWhy_StatefulSetDeleting(t *testing.T) {
 	s.Settle()
 	oneWhy(t, s, "WhyStatefulSetDeleting", "StatefulSet web is being deleted")
 }
+
+// minReadySeconds: a condemned pod that is ready but not yet available holds the scale-down
+// (and is explained), then goes.
+func TestWhy_ScaleDownWaitsForMinReady(t *testing.T) {
+	s := newSim(t)
+	set := webSet(2)
+	set.Spec.MinReadySeconds = 30
+	startWeb(t, s, set)
+	// web-1 just became ready: not available for 30s.
+	updateSts(t, s, func(set *appsv1.StatefulSet) { set.Spec.Replicas = ptr(int32(0)) })
+	s.Settle()
+	if getPod(s, "web-1").DeletionTimestamp != nil {
+		t.Skip("web-1 was already available")
+	}
+	oneWhy(t, s, "WhyScaleDownWaits", "web-1 is not deleted yet: it has not been Ready for minReadySeconds (30s)")
+	if !s.RunUntil(func() bool { return len(pods(s, "app=nginx")) == 0 }, 5*time.Minute) {
+		t.Fatal("scale to 0 incomplete")
+	}
+}

@@ -53,6 +53,13 @@ func (g *GarbageCollector) Observe(ev store.Event) {
 		if len(m.GetOwnerReferences()) > 0 {
 			g.env.Queue.Add(g.key(ns, "item", ev.Resource.Name+"/"+m.GetName()))
 		}
+	case "MODIFIED":
+		// New or changed owner references (a claim handed to a pod, a hand-edited ref) are
+		// checked as the GC's graph builder does on update.
+		if old := objMeta(ev.Old); old != nil && len(m.GetOwnerReferences()) > 0 &&
+			!sameOwnerUIDs(old.GetOwnerReferences(), m.GetOwnerReferences()) {
+			g.env.Queue.Add(g.key(ns, "item", ev.Resource.Name+"/"+m.GetName()))
+		}
 	case "DELETED":
 		g.env.Queue.Add(g.key(ns, "gone", string(m.GetUID())))
 		// An owner waiting in the foreground may now be free to go.
@@ -62,6 +69,18 @@ func (g *GarbageCollector) Observe(ev store.Event) {
 			}
 		}
 	}
+}
+
+func sameOwnerUIDs(a, b []metav1.OwnerReference) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].UID != b[i].UID {
+			return false
+		}
+	}
+	return true
 }
 
 func resourceForRef(r metav1.OwnerReference) (store.Resource, bool) {

@@ -700,7 +700,7 @@ func (c *StatefulSetController) fixClaimOwners(set *appsv1.StatefulSet, p *corev
 		if pvc.DeletionTimestamp != nil {
 			continue
 		}
-		stale := false
+		stale, addSet, addPod := false, wantSet, wantPod
 		var refs []metav1.OwnerReference
 		for _, r := range pvc.OwnerReferences {
 			isSet := r.Kind == "StatefulSet" && r.Name == set.Name
@@ -715,10 +715,15 @@ func (c *StatefulSetController) fixClaimOwners(set *appsv1.StatefulSet, p *corev
 		if stale {
 			continue // managed by an earlier incarnation (item 91): the GC decides
 		}
-		if wantSet {
+		if controllerRef(&metav1.ObjectMeta{OwnerReferences: refs}) != nil {
+			// Another controller owns the claim: drop our refs, add none (upstream's
+			// hasUnexpectedController), since an object may have only one controller.
+			addSet, addPod = false, false
+		}
+		if addSet {
 			refs = append(refs, setRef(set))
 		}
-		if wantPod {
+		if addPod {
 			refs = append(refs, podRef)
 		}
 		if equalRefs(refs, pvc.OwnerReferences) {
@@ -806,7 +811,11 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 			continue
 		}
 		if !c.isAvailable(p, minReady) && monotonic && p != firstUnhealthy {
-			c.why(WhyScaleDownWaits, "%s is not deleted yet: %s is not Running and Ready. With podManagementPolicy OrderedReady a scale-down waits until the pods are healthy.", p.Name, firstUnhealthy.Name)
+			if firstUnhealthy != nil {
+				c.why(WhyScaleDownWaits, "%s is not deleted yet: %s is not Running and Ready. With podManagementPolicy OrderedReady a scale-down waits until the pods are healthy.", p.Name, firstUnhealthy.Name)
+			} else {
+				c.why(WhyScaleDownWaits, "%s is not deleted yet: it has not been Ready for minReadySeconds (%ds). With podManagementPolicy OrderedReady a scale-down waits until the pods are available.", p.Name, minReady)
+			}
 			return errors.Join(errs...) // item 38
 		}
 		if err := c.fixClaimOwners(set, p, false); err != nil {
