@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,5 +64,30 @@ func TestRunKubectlTerminalRunAttach(t *testing.T) {
 	}
 	if want := "cat in t: \ntyped\npod \"t\" deleted from default namespace\n"; out.String() != want {
 		t.Fatalf("run -i printed %q, want %q (stderr %q)", out.String(), want, errOut.String())
+	}
+}
+
+func TestCompletionSources(t *testing.T) {
+	s, _ := newTestSession(t)
+	mustKubectl(t, s, "kubectl apply -f web.yaml", "service/nginx created\nstatefulset.apps/web created\n")
+	waitIdle(t, s)
+	res, err := s.ResourceNames(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"pods", "po", "pod", "statefulsets", "sts", "persistentvolumeclaims", "pvc"} {
+		if !slices.Contains(res, want) {
+			t.Errorf("ResourceNames lacks %q: %v", want, res)
+		}
+	}
+	if slices.Contains(res, "pods/exec") || slices.Contains(res, "pods/log") {
+		t.Errorf("ResourceNames lists subresources: %v", res)
+	}
+	names, err := s.ObjectNames(testCtx(t), "po", "")
+	if err != nil || !slices.Equal(names, []string{"web-0", "web-1"}) {
+		t.Fatalf("ObjectNames(po) = %v, %v", names, err)
+	}
+	if _, err := s.ObjectNames(testCtx(t), "bogus", ""); err == nil {
+		t.Fatal("ObjectNames(bogus) should fail")
 	}
 }
