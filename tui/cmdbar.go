@@ -85,7 +85,7 @@ type cmdBar struct {
 func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
 	in := textinput.New()
 	in.Prompt = ": "
-	in.Placeholder = "kubectl get pods"
+	in.Placeholder = "kubectl …"
 	in.CharLimit = 1000
 	return &cmdBar{ctx: ctx, cluster: c, st: st, input: in, ko: strings.HasPrefix(strings.ToLower(lang), "ko")}
 }
