@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -405,5 +406,45 @@ func TestLogs(t *testing.T) {
 	}
 	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
 		t.Fatalf("after the pod went: %q %v", rest, err)
+	}
+}
+
+// TestExecUnreadStdinDoesNotStall: typing at a command that never reads stdin must not keep
+// the server from noticing the client leave.
+func TestExecUnreadStdinDoesNotStall(t *testing.T) {
+	for _, kind := range []executorKind{viaSPDY, viaWebSocket} {
+		t.Run(string(kind), func(t *testing.T) {
+			started := make(chan struct{})
+			ended := make(chan struct{})
+			r := runnerFunc(func(ctx context.Context, pod *corev1.Pod, c string, argv []string, s container.Streams) (int, error) {
+				close(started)
+				<-ctx.Done()
+				close(ended)
+				return 137, nil
+			})
+			e := newEnvOpts(t, store.Options{}, false, api.Options{Runner: r})
+			runningPod(t, e.st, webPod("web-0"))
+			ctx, cancel := context.WithCancel(context.Background())
+			ex := executor(t, e, kind, "web-0", "exec", &corev1.PodExecOptions{Command: []string{"sleep"}, Stdin: true, Stdout: true})
+			typed := strings.NewReader(strings.Repeat("typing ahead\n", 20000))
+			done := make(chan error, 1)
+			go func() { done <- ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: typed, Stdout: io.Discard}) }()
+			<-started
+			for typed.Len() > 0 {
+				select {
+				case <-done:
+					t.Fatal("client ended early")
+				default:
+				}
+				runtime.Gosched()
+			}
+			cancel()
+			<-done
+			select {
+			case <-ended:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the command kept running after the client left")
+			}
+		})
 	}
 }
