@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -426,17 +426,18 @@ func TestExecUnreadStdinDoesNotStall(t *testing.T) {
 			runningPod(t, e.st, webPod("web-0"))
 			ctx, cancel := context.WithCancel(context.Background())
 			ex := executor(t, e, kind, "web-0", "exec", &corev1.PodExecOptions{Command: []string{"sleep"}, Stdin: true, Stdout: true})
-			typed := strings.NewReader(strings.Repeat("typing ahead\n", 20000))
+			typed := &signalReader{r: strings.NewReader(strings.Repeat("typing ahead\n", 20000)), eof: make(chan struct{})}
 			done := make(chan error, 1)
-			go func() { done <- ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: typed, Stdout: io.Discard}) }()
+			go func() {
+				done <- ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: typed, Stdout: io.Discard})
+			}()
 			<-started
-			for typed.Len() > 0 {
-				select {
-				case <-done:
-					t.Fatal("client ended early")
-				default:
-				}
-				runtime.Gosched()
+			select {
+			case <-typed.eof: // all of it went out, although the command reads none
+			case <-done:
+				t.Fatal("client ended early")
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server stopped taking stdin")
 			}
 			cancel()
 			<-done
@@ -447,4 +448,19 @@ func TestExecUnreadStdinDoesNotStall(t *testing.T) {
 			}
 		})
 	}
+}
+
+// signalReader closes eof once r is drained.
+type signalReader struct {
+	r    io.Reader
+	eof  chan struct{}
+	once sync.Once
+}
+
+func (s *signalReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		s.once.Do(func() { close(s.eof) })
+	}
+	return n, err
 }
