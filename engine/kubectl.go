@@ -57,6 +57,12 @@ const cancelGrace = 2 * time.Second
 // A non-zero exit returns *KubectlError. When ctx ends first (the way to stop `get -w`),
 // kubectl's requests are cancelled, nothing more is written, and ctx.Err() is returned.
 func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	return s.runKubectl(ctx, line, in, out, errOut, false)
+}
+
+// runKubectl is RunKubectl; terminal hands in, out and errOut to kubectl unwrapped (see
+// RunKubectlTerminal) and lets edit run.
+func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer, terminal bool) error {
 	args, err := SplitCommandLine(line)
 	if err != nil {
 		return err
@@ -68,7 +74,7 @@ func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out
 		return fmt.Errorf("only kubectl commands run here, not %q; run other programs in your own terminal", args[0])
 	}
 	args = args[1:]
-	if why, refused := refusedSubcommands[firstWord(args)]; refused {
+	if why, refused := refusedSubcommands[firstWord(args)]; refused && !(terminal && firstWord(args) == "edit") {
 		return errors.New(why)
 	}
 	args, names := s.resolveManifestArgs(args)
@@ -95,13 +101,19 @@ func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out
 	defer cancel()
 	o := newRunWriter(out, names)
 	e := newRunWriter(errOut, names)
+	// kubectl finds a terminal only in the *os.File it is handed, so a terminal run gets the
+	// streams themselves.
+	kin, kout, kerr := io.Reader(&ctxReader{ctx: runCtx, r: in}), io.Writer(o), io.Writer(e)
+	if terminal {
+		kin, kout, kerr = in, out, errOut
+	}
 	done := make(chan error, 1)
 	go func() {
 		// The slot is released by the run itself: if it outlives RunKubectl (stuck after
 		// ctx ended), the next run waits for it rather than sharing the global handlers.
 		defer func() { <-kubectlSlot }()
 		defer cancel()
-		err := s.execKubectl(runCtx, args, &ctxReader{ctx: runCtx, r: in}, o, e)
+		err := s.execKubectl(runCtx, args, kin, kout, kerr)
 		o.flush()
 		e.flush()
 		done <- err

@@ -238,7 +238,8 @@ func TestKubectlFatalOnKubectlsOwnGoroutine(t *testing.T) {
 	s, _ := newTestSession(t)
 	mustKubectl(t, s, "kubectl apply -f web.yaml", "service/nginx created\nstatefulset.apps/web created\n")
 	waitIdle(t, s)
-	_, errOut, err := kubectl(t, s, "kubectl cp web-0:/etc/hosts "+t.TempDir()+"/hosts")
+	// The simulator serves exec now, so the failure is a container that does not exist.
+	_, errOut, err := kubectl(t, s, "kubectl cp -c nosuch web-0:/etc/hosts "+t.TempDir()+"/hosts")
 	ke, ok := asKubectlError(err)
 	// The sandbox has no tar, so cp fails inside the exec (127) or in kubectl (1).
 	if !ok || ke.Code == 0 {

@@ -22,6 +22,7 @@ import (
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim"
+	"github.com/kubetutor/kubetutor/engine/sim/container"
 	"github.com/kubetutor/kubetutor/manifests"
 )
 
@@ -37,6 +38,9 @@ type SimOptions struct {
 	Seed        int64
 	// Logf, when set, receives the simulator's diagnostic log lines (never the terminal).
 	Logf func(format string, args ...any)
+	// Runner runs what kubectl exec and attach ask of a container; nil: nothing runs and
+	// every command succeeds silently (container.Nop).
+	Runner container.Runner
 }
 
 // KubeconfigOptions select a real cluster as kubectl does.
@@ -148,6 +152,7 @@ func NewSimSession(ctx context.Context, o SimOptions) (*Session, error) {
 		Seed:        o.Seed,
 		Addr:        "127.0.0.1:0",
 		Logf:        o.Logf,
+		Runner:      o.Runner,
 	})
 	if err != nil {
 		s.removeDir()

@@ -26,6 +26,8 @@ type App struct {
 	helpH         int
 
 	kubeconfigWritten bool
+
+	cmdbar *cmdBar // ':' — the in-app kubectl prompt (cmdbar.go)
 }
 
 // New builds the player.
@@ -51,8 +53,9 @@ func New(o Options) *App {
 	}
 	return &App{
 		opts: o, st: st, t: t, keys: DefaultAppKeyMap(t), help: h,
-		md:   newMarkdown(o.MarkdownStyle, profile),
-		menu: newMenuView(st, t, o.Lessons, footer),
+		md:     newMarkdown(o.MarkdownStyle, profile),
+		menu:   newMenuView(st, t, o.Lessons, footer),
+		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang),
 	}
 }
 
@@ -73,6 +76,9 @@ func (a *App) Close() {
 
 // Update implements tea.Model.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, ok := a.cmdbar.handle(msg); ok {
+		return a, cmd
+	}
 	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -168,5 +174,6 @@ func (a *App) View() string {
 	if screenH == 0 {
 		return fit(hv, a.width, a.height)
 	}
+	screen = a.cmdbar.overlay(fit(screen, a.width, screenH), a.width, screenH)
 	return fit(fit(screen, a.width, screenH)+"\n"+hv, a.width, a.height)
 }

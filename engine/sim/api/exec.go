@@ -106,6 +106,9 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, req resourc
 		return
 	}
 	defer sess.done()
+	if sess.stdin != nil {
+		sess.stdin = bufferStdin(sess.stdin)
+	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
 	go func() {
@@ -459,4 +462,55 @@ func (s *server) openWebSocket(w http.ResponseWriter, r *http.Request, o streamO
 	}
 	sess.done = func() { _ = conn.Close() }
 	return sess
+}
+
+// maxStdinBuffer bounds what a client may type ahead of a command that does not read it.
+const maxStdinBuffer = 1 << 20
+
+// bufferStdin reads the client's stdin eagerly into a bounded buffer, so a command that
+// never reads its stdin cannot stall the connection's reader (which also carries resizes
+// and notices the client leaving). Input beyond the bound is dropped.
+func bufferStdin(src io.Reader) io.Reader {
+	b := &stdinBuffer{}
+	b.cond = sync.NewCond(&b.mu)
+	go func() {
+		buf := make([]byte, 32*1024)
+		for {
+			n, err := src.Read(buf)
+			b.mu.Lock()
+			if room := maxStdinBuffer - len(b.data); room > 0 {
+				b.data = append(b.data, buf[:min(n, room)]...)
+			}
+			if err != nil {
+				b.err = err
+			}
+			b.cond.Broadcast()
+			b.mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return b
+}
+
+type stdinBuffer struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	data []byte
+	err  error
+}
+
+func (b *stdinBuffer) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for len(b.data) == 0 && b.err == nil {
+		b.cond.Wait()
+	}
+	if len(b.data) > 0 {
+		n := copy(p, b.data)
+		b.data = b.data[n:]
+		return n, nil
+	}
+	return 0, b.err
 }

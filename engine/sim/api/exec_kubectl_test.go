@@ -63,3 +63,54 @@ func TestKubectlExecLogs(t *testing.T) {
 	}
 	t.Logf("logs -c x: %s", errOut)
 }
+
+// TestKubectlVersionsExec runs exec with older and newer kubectl builds: 1.29 speaks only
+// SPDY, 1.30 and later try WebSocket first.
+func TestKubectlVersionsExec(t *testing.T) {
+	k := newKubectlEnvOpts(t, api.Options{Runner: fakeRunner{}})
+	runningPod(t, k.st, webPod("web-0"))
+	creating := webPod("web-1")
+	creating.Namespace, creating.Spec.NodeName = "default", "sim-node-1"
+	if _, err := k.st.Create(podsRes, creating); err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, v := range []string{"1.29", "1.30", "1.33"} {
+		bin := "/usr/lib/google-cloud-sdk/bin/kubectl." + v
+		if _, err := exec.LookPath(bin); err != nil {
+			continue
+		}
+		ran++
+		run := func(stdin string, args ...string) (string, string, int) {
+			c := k.cmd(t.Context(), args...)
+			c.Path, c.Args[0] = bin, bin
+			c.Stdin = strings.NewReader(stdin)
+			var out, errb strings.Builder
+			c.Stdout, c.Stderr = &out, &errb
+			err := c.Run()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatalf("kubectl %s: %v", v, err)
+			}
+			return out.String(), errb.String(), code
+		}
+		if out, errOut, code := run("", "exec", "web-0", "--", "hostname"); out != "web-0\n" || code != 0 {
+			t.Errorf("kubectl %s exec hostname: %q %q %d", v, out, errOut, code)
+		}
+		if _, errOut, code := run("", "exec", "web-0", "--", "fail", "5"); code != 5 || !strings.Contains(errOut, "command terminated with exit code 5") {
+			t.Errorf("kubectl %s exec fail 5: %q %d", v, errOut, code)
+		}
+		if out, errOut, code := run("line\n", "exec", "-i", "web-0", "--", "cat"); out != "line\n" || code != 0 {
+			t.Errorf("kubectl %s exec -i cat: %q %q %d", v, out, errOut, code)
+		}
+		if _, errOut, code := run("", "exec", "web-1", "--", "hostname"); code == 0 || !strings.Contains(errOut, `error: unable to upgrade connection: container not found ("nginx")`) {
+			t.Errorf("kubectl %s exec into a container that has not started: %q %d", v, errOut, code)
+		}
+	}
+	if ran == 0 {
+		t.Skip("no versioned kubectl binaries beside /usr/bin/kubectl")
+	}
+}

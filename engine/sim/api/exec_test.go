@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -406,4 +407,60 @@ func TestLogs(t *testing.T) {
 	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
 		t.Fatalf("after the pod went: %q %v", rest, err)
 	}
+}
+
+// TestExecUnreadStdinDoesNotStall: typing at a command that never reads stdin must not keep
+// the server from noticing the client leave.
+func TestExecUnreadStdinDoesNotStall(t *testing.T) {
+	for _, kind := range []executorKind{viaSPDY, viaWebSocket} {
+		t.Run(string(kind), func(t *testing.T) {
+			started := make(chan struct{})
+			ended := make(chan struct{})
+			r := runnerFunc(func(ctx context.Context, pod *corev1.Pod, c string, argv []string, s container.Streams) (int, error) {
+				close(started)
+				<-ctx.Done()
+				close(ended)
+				return 137, nil
+			})
+			e := newEnvOpts(t, store.Options{}, false, api.Options{Runner: r})
+			runningPod(t, e.st, webPod("web-0"))
+			ctx, cancel := context.WithCancel(context.Background())
+			ex := executor(t, e, kind, "web-0", "exec", &corev1.PodExecOptions{Command: []string{"sleep"}, Stdin: true, Stdout: true})
+			typed := &signalReader{r: strings.NewReader(strings.Repeat("typing ahead\n", 20000)), eof: make(chan struct{})}
+			done := make(chan error, 1)
+			go func() {
+				done <- ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdin: typed, Stdout: io.Discard})
+			}()
+			<-started
+			select {
+			case <-typed.eof: // all of it went out, although the command reads none
+			case <-done:
+				t.Fatal("client ended early")
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server stopped taking stdin")
+			}
+			cancel()
+			<-done
+			select {
+			case <-ended:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the command kept running after the client left")
+			}
+		})
+	}
+}
+
+// signalReader closes eof once r is drained.
+type signalReader struct {
+	r    io.Reader
+	eof  chan struct{}
+	once sync.Once
+}
+
+func (s *signalReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		s.once.Do(func() { close(s.eof) })
+	}
+	return n, err
 }

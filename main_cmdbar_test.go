@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestSmokeCommandBar types `:kubectl get pods` into the real player in tmux, driven by
+// /work/shared/tools/tui-drive as a person would, and sees kubectl's table; a watch then
+// streams until esc, and the player still quits cleanly.
+func TestSmokeCommandBar(t *testing.T) {
+	const drive = "/work/shared/tools/tui-drive"
+	if _, err := os.Stat(drive); err != nil {
+		t.Skipf("needs %s", drive)
+	}
+	requireTmux(t)
+	bin := kubetutorBinary(t)
+	home, cache := userDirs(t)
+	name := fmt.Sprintf("kt-cmdbar-%d", os.Getpid())
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(drive, args...).CombinedOutput()
+		if err != nil {
+			screen, _ := exec.Command(drive, "screen", name).CombinedOutput()
+			t.Fatalf("tui-drive %s: %v\n%s\nscreen:\n%s", strings.Join(args, " "), err, out, screen)
+		}
+		return string(out)
+	}
+	args := []string{"start", name, "100x30", "env"}
+	for k, v := range playerEnv(home, cache, "en_US.UTF-8") {
+		args = append(args, k+"="+v)
+	}
+	run(append(args, bin, "--speed", "20")...)
+	defer exec.Command(drive, "stop", name).Run() //nolint:errcheck
+	run("wait", name, "StatefulSet Basics", "20")
+
+	run("keys", name, ":")
+	run("type", name, "kubectl apply -f web.yaml")
+	run("keys", name, "Enter")
+	run("wait", name, "statefulset.apps/web created", "20")
+	run("type", name, "kubectl get pods")
+	run("keys", name, "Enter")
+	screen := run("wait", name, `web-1 +1/1 +Running`, "20")
+	screen = run("screen", name)
+	if !regexp.MustCompile(`(?m)^NAME +READY +STATUS +RESTARTS +AGE`).MatchString(screen) || !strings.Contains(screen, "$ kubectl get pods") {
+		t.Fatalf("no pods table on screen:\n%s", screen)
+	}
+
+	// A watch streams and the bar says it runs; esc stops it, esc again closes the bar.
+	run("type", name, "get pods -w")
+	run("keys", name, "Enter")
+	run("wait", name, `running: kubectl get pods -w`, "10")
+	run("keys", name, "Escape")
+	run("wait", name, `\(stopped\)`, "10")
+	run("keys", name, "Escape")
+	run("keys", name, "q")
+	for _, l := range strings.Split(run("screen", name), "\n") {
+		if strings.Contains(l, "kubectl · enter run") {
+			t.Fatalf("the bar is still open after esc:\n%s", run("screen", name))
+		}
+	}
+}

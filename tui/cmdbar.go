@@ -1,0 +1,577 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/manifests"
+)
+
+// The command bar: ':' opens a kubectl prompt at the bottom of any screen. Commands run
+// in-process against the session, off the UI goroutine and cancellable; their output
+// streams into a pane above the prompt (so `get -w` keeps updating until Esc or ctrl+c).
+// Commands that need a terminal (exec -it, attach, run -it, edit) get the real one through
+// tea.Exec and give it back when they end.
+
+// terminalRunner is what *engine.Session offers for commands that need a terminal.
+type terminalRunner interface {
+	RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error
+}
+
+// completionSource is what *engine.Session offers for Tab completion from live state.
+type completionSource interface {
+	ResourceNames(ctx context.Context) ([]string, error)
+	ObjectNames(ctx context.Context, resource, ns string) ([]string, error)
+}
+
+// maxCmdBarLines bounds the output pane's memory; older lines scroll away for good.
+const maxCmdBarLines = 2000
+
+type cmdBarOutputMsg struct {
+	id int
+	s  string
+}
+
+type cmdBarDoneMsg struct {
+	id  int
+	err error
+}
+
+type cmdBarCompleteMsg struct {
+	input string // the input the candidates were computed for
+	word  string // the word being completed
+	cands []string
+}
+
+type cmdBarTermDoneMsg struct {
+	line string
+	err  error
+}
+
+type cmdBar struct {
+	ctx     context.Context
+	cluster Cluster
+	st      *Styles
+	ko      bool
+
+	open  bool
+	input textinput.Model
+
+	history []string
+	histPos int // len(history) while editing a fresh line
+	draft   string
+
+	lines   []string // finished output lines
+	partial string   // output after the last newline
+	scroll  int      // lines scrolled up from the bottom
+
+	runID   int
+	running bool
+	runLine string
+	cancel  context.CancelFunc
+	ch      chan tea.Msg
+
+	cands []string // completion candidates on show
+}
+
+func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
+	in := textinput.New()
+	in.Prompt = ": "
+	in.Placeholder = "kubectl …"
+	in.CharLimit = 1000
+	return &cmdBar{ctx: ctx, cluster: c, st: st, input: in, ko: strings.HasPrefix(strings.ToLower(lang), "ko")}
+}
+
+func (b *cmdBar) say(en, ko string) string {
+	if b.ko {
+		return ko
+	}
+	return en
+}
+
+// handle is the App's hook: it reports whether the bar took msg, and what to do next.
+func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
+	if b == nil || b.cluster == nil {
+		return nil, false
+	}
+	switch msg := msg.(type) {
+	case cmdBarOutputMsg:
+		if msg.id != b.runID {
+			return nil, true
+		}
+		b.appendOutput(msg.s)
+		return b.listen(), true
+	case cmdBarDoneMsg:
+		if msg.id != b.runID {
+			return nil, true
+		}
+		b.finish(msg.err)
+		return nil, true
+	case cmdBarCompleteMsg:
+		b.applyCompletion(msg)
+		return nil, true
+	case cmdBarTermDoneMsg:
+		b.appendOutput(b.termNote(msg))
+		b.open = true
+		return b.input.Focus(), true
+	case tea.KeyMsg:
+		if !b.open {
+			if msg.String() == ":" {
+				b.open = true
+				b.cands = nil
+				return b.input.Focus(), true
+			}
+			return nil, false
+		}
+		return b.key(msg)
+	case tea.MouseMsg:
+		if b.open && msg.Action == tea.MouseActionPress {
+			switch msg.Button {
+			case tea.MouseButtonWheelUp:
+				b.scrollBy(3)
+				return nil, true
+			case tea.MouseButtonWheelDown:
+				b.scrollBy(-3)
+				return nil, true
+			}
+		}
+	}
+	return nil, false
+}
+
+func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
+	switch msg.String() {
+	case "ctrl+c":
+		if b.running {
+			b.stop()
+			return nil, true
+		}
+		return nil, false // the App quits, as ctrl+c always does
+	case "esc":
+		if b.running {
+			b.stop()
+			return nil, true
+		}
+		b.open = false
+		b.cands = nil
+		b.input.Blur()
+		return nil, true
+	case "enter":
+		return b.submit(), true
+	case "up":
+		b.historyMove(-1)
+		return nil, true
+	case "down":
+		b.historyMove(1)
+		return nil, true
+	case "pgup":
+		b.scrollBy(5)
+		return nil, true
+	case "pgdown":
+		b.scrollBy(-5)
+		return nil, true
+	case "tab":
+		return b.complete(), true
+	}
+	b.cands = nil
+	var cmd tea.Cmd
+	b.input, cmd = b.input.Update(msg)
+	return cmd, true
+}
+
+// submit runs the typed line: in the pane, or with the terminal when it needs one.
+func (b *cmdBar) submit() tea.Cmd {
+	line := strings.TrimSpace(b.input.Value())
+	b.cands = nil
+	if line == "" {
+		return nil
+	}
+	if len(b.history) == 0 || b.history[len(b.history)-1] != line {
+		b.history = append(b.history, line)
+	}
+	b.histPos, b.draft = len(b.history), ""
+	b.input.SetValue("")
+	full := line
+	if f := strings.Fields(line); len(f) > 0 && f[0] != "kubectl" {
+		full = "kubectl " + line
+	}
+	b.stop()
+	b.lines, b.partial, b.scroll = append(b.lines, "$ "+full), "", 0
+	b.trim()
+	if engine.NeedsTerminal(full) {
+		tr, ok := b.cluster.(terminalRunner)
+		if !ok {
+			b.appendOutput(b.say("This command needs a terminal, which this session cannot lend it; run it in your own terminal.\n",
+				"이 명령은 터미널이 필요합니다. 자신의 터미널에서 실행하세요.\n"))
+			return nil
+		}
+		b.open = false
+		b.input.Blur()
+		return tea.Exec(&kubectlTerminal{ctx: b.ctx, run: tr, line: full},
+			func(err error) tea.Msg { return cmdBarTermDoneMsg{line: full, err: err} })
+	}
+	return b.start(full)
+}
+
+// start runs line on its own goroutine; output comes back as messages, one at a time, so a
+// never-ending watch streams without holding the UI.
+func (b *cmdBar) start(line string) tea.Cmd {
+	b.runID++
+	id := b.runID
+	ctx, cancel := context.WithCancel(b.ctx)
+	ch := make(chan tea.Msg, 64)
+	b.running, b.runLine, b.cancel, b.ch = true, line, cancel, ch
+	w := &chanWriter{ctx: ctx, ch: ch, id: id}
+	cluster := b.cluster
+	go func() {
+		defer close(ch)
+		err := cluster.RunKubectl(ctx, line, nil, w, w)
+		select {
+		case ch <- cmdBarDoneMsg{id: id, err: err}:
+		case <-ctx.Done():
+		}
+	}()
+	return b.listen()
+}
+
+func (b *cmdBar) listen() tea.Cmd {
+	ch := b.ch
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		m, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return m
+	}
+}
+
+// stop cancels the running command; what it printed stays.
+func (b *cmdBar) stop() {
+	if !b.running {
+		return
+	}
+	b.cancel()
+	b.runID++ // whatever the old run still sends is stale
+	b.running, b.ch = false, nil
+	b.flushPartial()
+	b.lines = append(b.lines, b.say("(stopped)", "(중지됨)"))
+	b.trim()
+}
+
+func (b *cmdBar) finish(err error) {
+	b.running, b.ch = false, nil
+	b.cancel()
+	b.flushPartial()
+	var ke *engine.KubectlError
+	switch {
+	case err == nil:
+	case errors.As(err, &ke):
+		b.lines = append(b.lines, fmt.Sprintf(b.say("(exit status %d)", "(종료 코드 %d)"), ke.Code))
+	case errors.Is(err, context.Canceled):
+	default:
+		b.lines = append(b.lines, "error: "+err.Error())
+	}
+	b.trim()
+}
+
+func (b *cmdBar) termNote(m cmdBarTermDoneMsg) string {
+	var ke *engine.KubectlError
+	switch {
+	case m.err == nil:
+		return b.say("(back from the terminal)\n", "(터미널에서 돌아옴)\n")
+	case errors.As(m.err, &ke):
+		return fmt.Sprintf(b.say("(exit status %d)\n", "(종료 코드 %d)\n"), ke.Code)
+	default:
+		return "error: " + m.err.Error() + "\n"
+	}
+}
+
+func (b *cmdBar) appendOutput(s string) {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	parts := strings.Split(b.partial+s, "\n")
+	b.partial = parts[len(parts)-1]
+	for _, l := range parts[:len(parts)-1] {
+		b.lines = append(b.lines, strings.ReplaceAll(l, "\t", "    "))
+		if b.scroll > 0 {
+			b.scroll++ // keep what the learner scrolled to in place
+		}
+	}
+	b.trim()
+}
+
+func (b *cmdBar) flushPartial() {
+	if b.partial != "" {
+		b.lines = append(b.lines, b.partial)
+		b.partial = ""
+	}
+}
+
+func (b *cmdBar) trim() {
+	if over := len(b.lines) - maxCmdBarLines; over > 0 {
+		b.lines = append([]string(nil), b.lines[over:]...)
+	}
+}
+
+func (b *cmdBar) scrollBy(n int) {
+	b.scroll = max(0, min(b.scroll+n, len(b.lines)))
+}
+
+func (b *cmdBar) historyMove(d int) {
+	if len(b.history) == 0 {
+		return
+	}
+	if b.histPos == len(b.history) {
+		b.draft = b.input.Value()
+	}
+	b.histPos = max(0, min(b.histPos+d, len(b.history)))
+	if b.histPos == len(b.history) {
+		b.input.SetValue(b.draft)
+	} else {
+		b.input.SetValue(b.history[b.histPos])
+	}
+	b.input.CursorEnd()
+	b.cands = nil
+}
+
+// --- completion ----------------------------------------------------------------------------
+
+// kubectlVerbs are the subcommands offered first, the tutorial's most used ones.
+var kubectlVerbs = []string{"annotate", "api-resources", "apply", "attach", "cluster-info", "cp", "create",
+	"delete", "describe", "diff", "edit", "events", "exec", "explain", "expose", "get", "label", "logs",
+	"patch", "port-forward", "replace", "rollout", "run", "scale", "set", "top", "version", "wait"}
+
+var rolloutVerbs = []string{"history", "pause", "restart", "resume", "status", "undo"}
+
+// podVerbs take a pod name first.
+var podVerbs = map[string]bool{"exec": true, "logs": true, "attach": true, "port-forward": true, "cp": true}
+
+// kindVerbs take a resource type, then names.
+var kindVerbs = map[string]bool{"get": true, "describe": true, "delete": true, "edit": true, "label": true,
+	"annotate": true, "patch": true, "scale": true, "wait": true, "explain": true, "events": false}
+
+// complete works out what the last word can become, asking the cluster off the UI goroutine.
+func (b *cmdBar) complete() tea.Cmd {
+	input := b.input.Value()
+	words := strings.Fields(input)
+	word := ""
+	if len(words) > 0 && !strings.HasSuffix(input, " ") {
+		word, words = words[len(words)-1], words[:len(words)-1]
+	}
+	if len(words) > 0 && words[0] == "kubectl" {
+		words = words[1:]
+	}
+	ctx, src := b.ctx, b.cluster
+	return func() tea.Msg {
+		return cmdBarCompleteMsg{input: input, word: word, cands: candidates(ctx, src, words, word)}
+	}
+}
+
+// candidates lists the completions of word after the (kubectl-less) words before it.
+func candidates(ctx context.Context, c Cluster, before []string, word string) []string {
+	src, _ := c.(completionSource)
+	var positional []string
+	ns := ""
+	for i := 0; i < len(before); i++ {
+		w := before[i]
+		switch {
+		case w == "-n" || w == "--namespace":
+			if i+1 < len(before) {
+				ns = before[i+1]
+			}
+			i++
+		case strings.HasPrefix(w, "--namespace="):
+			ns = strings.TrimPrefix(w, "--namespace=")
+		case (w == "-f" || w == "--filename" || w == "-c" || w == "--container" || w == "-l" || w == "--selector" || w == "-o" || w == "--output") && i+1 < len(before):
+			i++
+		case strings.HasPrefix(w, "-"):
+		default:
+			positional = append(positional, w)
+		}
+	}
+	prev := ""
+	if len(before) > 0 {
+		prev = before[len(before)-1]
+	}
+	var pool []string
+	names := func(resource string) []string {
+		if src == nil {
+			return nil
+		}
+		n, err := src.ObjectNames(ctx, resource, ns)
+		if err != nil {
+			return nil
+		}
+		return n
+	}
+	switch {
+	case prev == "-f" || prev == "--filename":
+		pool = manifests.Names()
+	case prev == "-n" || prev == "--namespace":
+		pool = names("namespaces")
+	case strings.HasPrefix(word, "-"):
+		return nil
+	case len(positional) == 0:
+		pool = kubectlVerbs
+	default:
+		verb, args := positional[0], positional[1:]
+		if verb == "rollout" {
+			if len(args) == 0 {
+				pool = rolloutVerbs
+				break
+			}
+			args = args[1:]
+			verb = "get" // then a kind and names, like get
+		}
+		switch {
+		case podVerbs[verb] && len(args) == 0:
+			pool = names("pods")
+		case kindVerbs[verb] || verb == "get":
+			if i := strings.Index(word, "/"); i > 0 {
+				kind := word[:i]
+				for _, n := range names(kind) {
+					pool = append(pool, kind+"/"+n)
+				}
+			} else if len(args) == 0 {
+				if src != nil {
+					pool, _ = src.ResourceNames(ctx)
+				}
+			} else if !strings.Contains(args[0], "/") {
+				pool = names(strings.Split(args[0], ",")[0])
+			}
+		}
+	}
+	var out []string
+	for _, p := range pool {
+		if strings.HasPrefix(p, word) {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (b *cmdBar) applyCompletion(m cmdBarCompleteMsg) {
+	if !b.open || b.input.Value() != m.input {
+		return // the learner typed on meanwhile
+	}
+	b.cands = nil
+	switch len(m.cands) {
+	case 0:
+		return
+	case 1:
+		b.input.SetValue(strings.TrimSuffix(m.input, m.word) + m.cands[0] + " ")
+	default:
+		common := m.cands[0]
+		for _, c := range m.cands[1:] {
+			for !strings.HasPrefix(c, common) {
+				common = common[:len(common)-1]
+			}
+		}
+		b.input.SetValue(strings.TrimSuffix(m.input, m.word) + common)
+		b.cands = m.cands
+	}
+	b.input.CursorEnd()
+}
+
+// --- view ----------------------------------------------------------------------------------
+
+// overlay draws the bar over the bottom of screen (already h lines of w cells).
+func (b *cmdBar) overlay(screen string, w, h int) string {
+	if b == nil || !b.open || w <= 0 || h <= 0 {
+		return screen
+	}
+	var bar []string
+	head := b.say("kubectl · enter run · tab complete · ↑↓ history · pgup/pgdn scroll · esc close",
+		"kubectl · enter 실행 · tab 완성 · ↑↓ 기록 · pgup/pgdn 스크롤 · esc 닫기")
+	if b.running {
+		head = b.say("running: "+b.runLine+" · esc/ctrl+c stop", "실행 중: "+b.runLine+" · esc/ctrl+c 중지")
+	}
+	bar = append(bar, b.st.Header.Render(head))
+	out := b.lines
+	if b.partial != "" {
+		out = append(out[:len(out):len(out)], b.partial)
+	}
+	rows := 0
+	if len(out) > 0 {
+		rows = min(len(out), max(3, h/2-2))
+	}
+	extra := 0
+	if len(b.cands) > 0 {
+		extra = 1
+	}
+	rows = max(0, min(rows, h-2-extra))
+	end := max(0, len(out)-min(b.scroll, max(0, len(out)-rows)))
+	start := max(0, end-rows)
+	for _, l := range out[start:end] {
+		if strings.HasPrefix(l, "$ ") {
+			l = b.st.CmdRun.Render(l)
+		}
+		bar = append(bar, l)
+	}
+	if extra > 0 {
+		bar = append(bar, b.st.Dim.Render(strings.Join(b.cands, "  ")))
+	}
+	b.input.Width = max(1, w-4)
+	bar = append(bar, b.input.View())
+	if len(bar) > h {
+		bar = bar[len(bar)-h:]
+	}
+	lines := strings.Split(fit(screen, w, h), "\n")
+	lines = append(lines[:h-len(bar)], strings.Split(fit(strings.Join(bar, "\n"), w, len(bar)), "\n")...)
+	return strings.Join(lines, "\n")
+}
+
+// --- plumbing ------------------------------------------------------------------------------
+
+// chanWriter turns a run's output into messages; once the run is cancelled it drops them,
+// so a run nobody listens to any more never blocks.
+type chanWriter struct {
+	ctx context.Context
+	ch  chan<- tea.Msg
+	id  int
+}
+
+func (w *chanWriter) Write(p []byte) (int, error) {
+	select {
+	case w.ch <- cmdBarOutputMsg{id: w.id, s: string(p)}:
+	case <-w.ctx.Done():
+	}
+	return len(p), nil
+}
+
+// kubectlTerminal is the tea.ExecCommand of a command that needs the terminal: it runs the
+// in-process kubectl with the terminal Bubble Tea has just released.
+type kubectlTerminal struct {
+	ctx  context.Context
+	run  terminalRunner
+	line string
+	in   io.Reader
+	out  io.Writer
+}
+
+func (k *kubectlTerminal) SetStdin(r io.Reader)  { k.in = r }
+func (k *kubectlTerminal) SetStdout(w io.Writer) { k.out = w }
+
+// SetStderr is ignored: Bubble Tea offers os.Stderr, which the player points at its log
+// file; kubectl's messages belong on the terminal, beside its output.
+func (k *kubectlTerminal) SetStderr(io.Writer) {}
+
+func (k *kubectlTerminal) Run() error {
+	out := k.out
+	if out == nil {
+		out = io.Discard
+	}
+	fmt.Fprintf(out, "$ %s\n", k.line)
+	return k.run.RunKubectlTerminal(k.ctx, k.line, k.in, out, out)
+}
