@@ -216,6 +216,10 @@ var resourceTable = []struct {
 	{[]string{"services", "service", "svc"}, ResourceInfo{"services", schema.GroupVersionResource{Version: "v1", Resource: "services"}, true, "Services"}},
 	{[]string{"controllerrevisions", "controllerrevision"}, ResourceInfo{"controllerrevisions", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "controllerrevisions"}, true, "ControllerRevisions"}},
 	{[]string{"persistentvolumes", "persistentvolume", "pv"}, ResourceInfo{"persistentvolumes", schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumes"}, false, "PersistentVolumes"}},
+	{[]string{"nodes", "node", "no"}, ResourceInfo{"nodes", schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, false, "nodes"}},
+	{[]string{"configmaps", "configmap", "cm"}, ResourceInfo{"configmaps", schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, true, "ConfigMaps"}},
+	{[]string{"deployments", "deployment", "deploy"}, ResourceInfo{"deployments", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, "Deployments"}},
+	{[]string{"replicasets", "replicaset", "rs"}, ResourceInfo{"replicasets", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, "ReplicaSets"}},
 }
 
 // ResolveResource maps a resource name as lessons write it ("pvc", "sts", "pods") to its

@@ -118,7 +118,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"unknown resource", "", repl(goodKO, "resource: pods, selector: app=nginx, ready", "resource: podz, selector: app=nginx, ready"), []string{`demo/ko.yaml: step "scale-up": checks[1].count.resource: unknown resource "podz"`}},
 		{"bad selector", repl(goodEN, "selector: app=nginx, ready", "selector: app==nginx==x, ready"), "", []string{`demo/en.yaml: step "scale-up": checks[1].count.selector: bad label selector`}},
 		{"bad watch selector", repl(goodEN, "watch: {resource: pods, selector: app=nginx}", "watch: {resource: pods, selector: 'app in (nginx'}"), "", []string{`demo/en.yaml: step "scale-up": watch.selector: bad label selector`}},
-		{"unknown watch resource", repl(goodEN, "watch: {resource: pods,", "watch: {resource: deployments,"), "", []string{`demo/en.yaml: step "scale-up": watch.resource: unknown resource "deployments"`}},
+		{"unknown watch resource", repl(goodEN, "watch: {resource: pods,", "watch: {resource: daemonsets,"), "", []string{`demo/en.yaml: step "scale-up": watch.resource: unknown resource "daemonsets"`}},
 		{"missing manifest", repl(goodEN, "-f web.yaml", "-f nope.yaml"), "", []string{`demo/en.yaml: step "scale-up": commands[0]: "kubectl apply -f nope.yaml": -f "nope.yaml" is not an embedded manifest`}},
 		{"missing manifest, --filename=", repl(goodEN, "-f web.yaml", "--filename=nope.yaml"), "", []string{`commands[0]: "kubectl apply --filename=nope.yaml": -f "nope.yaml" is not an embedded manifest`}},
 		{"not kubectl", repl(goodEN, "kubectl scale sts", "oc scale sts"), "", []string{`step "scale-up": commands[2]: "oc scale sts web --replicas=5": commands must start with kubectl`}},
@@ -128,7 +128,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"jsonpath without braces", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: ".status.replicas", equals: "1"}`), "", []string{`checks[0].jsonpath.path: JSONPath ".status.replicas": wrap the expression in braces`}},
 		{"two comparisons", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equals: "1", notEquals: "2"}`), "", []string{`checks[0].jsonpath: want exactly one of equals, notEquals, equalsPath, notEqualsPath; have 2`}},
 		{"no comparison", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}"}`), "", []string{`checks[0].jsonpath: want exactly one of`}},
-		{"bad equalsPath", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equalsPath: {resource: nodes, name: x, path: "{.b}"}}`), "", []string{`checks[0].jsonpath.equalsPath.resource: unknown resource "nodes"`}},
+		{"bad equalsPath", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equalsPath: {resource: daemonsets, name: x, path: "{.b}"}}`), "", []string{`checks[0].jsonpath.equalsPath.resource: unknown resource "daemonsets"`}},
 		{"both check kinds", repl(goodEN, "{resource: sts, name: web, exists: true}", "{resource: sts, name: web, exists: true}\n        count: {resource: pods, equals: 1}"), "", []string{`checks[0].jsonpath: a check has either jsonpath or count, not both`}},
 		{"no check kind", repl(goodEN, "        jsonpath: {resource: sts, name: web, exists: true}\n", ""), "", []string{`checks[0].jsonpath: a check needs jsonpath or count`}},
 		{"missing desc", repl(goodEN, "desc: web exists", "desc: ''"), "", []string{`step "scale-up": checks[0].desc: required`}},
@@ -318,15 +318,17 @@ func TestResolveResource(t *testing.T) {
 	for name, want := range map[string]string{
 		"pods": "pods", "po": "pods", "pvc": "persistentvolumeclaims", "sts": "statefulsets",
 		"StatefulSets": "statefulsets", "svc": "services", "controllerrevisions": "controllerrevisions",
-		"pv": "persistentvolumes",
+		"pv": "persistentvolumes", "no": "nodes", "cm": "configmaps", "deploy": "deployments", "rs": "replicasets",
 	} {
 		info, ok := ResolveResource(name)
 		if !ok || info.Name != want {
 			t.Errorf("ResolveResource(%q) = %+v, %v; want %s", name, info, ok, want)
 		}
 	}
-	if info, _ := ResolveResource("pv"); info.Namespaced {
-		t.Error("persistentvolumes are cluster-scoped")
+	for _, n := range []string{"pv", "nodes"} {
+		if info, _ := ResolveResource(n); info.Namespaced {
+			t.Errorf("%s are cluster-scoped", n)
+		}
 	}
 	if _, ok := ResolveResource("podz"); ok {
 		t.Error("podz resolved")
