@@ -446,3 +446,33 @@ func TestMerge(t *testing.T) {
 		t.Error("Merge with nil lost lessons")
 	}
 }
+
+// The draft lessons wait for simulator features but must stay valid, in both languages.
+func TestDraftsLint(t *testing.T) {
+	lib, err := LoadDir("drafts")
+	if err != nil {
+		t.Fatalf("drafts:\n%v", err)
+	}
+	if len(lib.IDs()) == 0 {
+		t.Fatal("no draft lessons found")
+	}
+	for _, id := range lib.IDs() {
+		if got := lib.Languages(id); !reflect.DeepEqual(got, []string{"en", "ko"}) {
+			t.Errorf("%s: languages %v, want en and ko", id, got)
+		}
+		l, _ := lib.Get(id, "en")
+		if len(l.Quiz) < 3 || len(l.Quiz) > 5 {
+			t.Errorf("%s: %d quiz questions, want 3 to 5", id, len(l.Quiz))
+		}
+	}
+	// Drafts are not built in.
+	emb, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range lib.IDs() {
+		if _, err := emb.Get(id, "en"); err == nil {
+			t.Errorf("draft %s is embedded", id)
+		}
+	}
+}
