@@ -263,10 +263,15 @@ func TestKoreanUsesGlossaryTerms(t *testing.T) {
 		"포드":          "파드",
 		"레플리카 셋":      "레플리카셋",
 	}
-	lib, err := Embedded()
+	emb, err := Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
+	drafts, err := LoadDir("drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := Merge(emb, drafts)
 	for _, id := range lib.IDs() {
 		l, _ := lib.Get(id, "ko")
 		if l.Lang != "ko" {
@@ -275,7 +280,7 @@ func TestKoreanUsesGlossaryTerms(t *testing.T) {
 		var text strings.Builder
 		text.WriteString(l.Title + l.Summary)
 		for _, st := range l.Steps {
-			text.WriteString(st.Title + st.Body + strings.Join(st.Hints, ""))
+			text.WriteString(st.Title + st.Goal + st.Body + st.WatchFor + st.Solution + strings.Join(st.Hints, ""))
 			for _, c := range st.Checks {
 				text.WriteString(c.Desc)
 			}
