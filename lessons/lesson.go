@@ -219,6 +219,8 @@ var resourceTable = []struct {
 	{[]string{"deployments", "deployment", "deploy"}, ResourceInfo{"deployments", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, true, "Deployments"}},
 	{[]string{"replicasets", "replicaset", "rs"}, ResourceInfo{"replicasets", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "replicasets"}, true, "ReplicaSets"}},
 	{[]string{"daemonsets", "daemonset", "ds"}, ResourceInfo{"daemonsets", schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "daemonsets"}, true, "DaemonSets"}},
+	{[]string{"nodes", "node", "no"}, ResourceInfo{"nodes", schema.GroupVersionResource{Version: "v1", Resource: "nodes"}, false, "Nodes"}},
+	{[]string{"configmaps", "configmap", "cm"}, ResourceInfo{"configmaps", schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, true, "ConfigMaps"}},
 }
 
 // ResolveResource maps a resource name as lessons write it ("pvc", "sts", "pods") to its

@@ -128,7 +128,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"jsonpath without braces", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: ".status.replicas", equals: "1"}`), "", []string{`checks[0].jsonpath.path: JSONPath ".status.replicas": wrap the expression in braces`}},
 		{"two comparisons", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equals: "1", notEquals: "2"}`), "", []string{`checks[0].jsonpath: want exactly one of equals, notEquals, equalsPath, notEqualsPath; have 2`}},
 		{"no comparison", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}"}`), "", []string{`checks[0].jsonpath: want exactly one of`}},
-		{"bad equalsPath", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equalsPath: {resource: nodes, name: x, path: "{.b}"}}`), "", []string{`checks[0].jsonpath.equalsPath.resource: unknown resource "nodes"`}},
+		{"bad equalsPath", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equalsPath: {resource: daemonsets, name: x, path: "{.b}"}}`), "", []string{`checks[0].jsonpath.equalsPath.resource: unknown resource "daemonsets"`}},
 		{"both check kinds", repl(goodEN, "{resource: sts, name: web, exists: true}", "{resource: sts, name: web, exists: true}\n        count: {resource: pods, equals: 1}"), "", []string{`checks[0].jsonpath: a check has either jsonpath or count, not both`}},
 		{"no check kind", repl(goodEN, "        jsonpath: {resource: sts, name: web, exists: true}\n", ""), "", []string{`checks[0].jsonpath: a check needs jsonpath or count`}},
 		{"missing desc", repl(goodEN, "desc: web exists", "desc: ''"), "", []string{`step "scale-up": checks[0].desc: required`}},
@@ -263,10 +263,15 @@ func TestKoreanUsesGlossaryTerms(t *testing.T) {
 		"포드":          "파드",
 		"레플리카 셋":      "레플리카셋",
 	}
-	lib, err := Embedded()
+	emb, err := Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
+	drafts, err := LoadDir("drafts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := Merge(emb, drafts)
 	for _, id := range lib.IDs() {
 		l, _ := lib.Get(id, "ko")
 		if l.Lang != "ko" {
@@ -275,7 +280,7 @@ func TestKoreanUsesGlossaryTerms(t *testing.T) {
 		var text strings.Builder
 		text.WriteString(l.Title + l.Summary)
 		for _, st := range l.Steps {
-			text.WriteString(st.Title + st.Body + strings.Join(st.Hints, ""))
+			text.WriteString(st.Title + st.Goal + st.Body + st.WatchFor + st.Solution + strings.Join(st.Hints, ""))
 			for _, c := range st.Checks {
 				text.WriteString(c.Desc)
 			}
@@ -318,15 +323,17 @@ func TestResolveResource(t *testing.T) {
 	for name, want := range map[string]string{
 		"pods": "pods", "po": "pods", "pvc": "persistentvolumeclaims", "sts": "statefulsets",
 		"StatefulSets": "statefulsets", "svc": "services", "controllerrevisions": "controllerrevisions",
-		"pv": "persistentvolumes",
+		"pv": "persistentvolumes", "no": "nodes", "cm": "configmaps", "deploy": "deployments", "rs": "replicasets",
 	} {
 		info, ok := ResolveResource(name)
 		if !ok || info.Name != want {
 			t.Errorf("ResolveResource(%q) = %+v, %v; want %s", name, info, ok, want)
 		}
 	}
-	if info, _ := ResolveResource("pv"); info.Namespaced {
-		t.Error("persistentvolumes are cluster-scoped")
+	for _, n := range []string{"pv", "nodes"} {
+		if info, _ := ResolveResource(n); info.Namespaced {
+			t.Errorf("%s are cluster-scoped", n)
+		}
 	}
 	if _, ok := ResolveResource("podz"); ok {
 		t.Error("podz resolved")
@@ -442,5 +449,35 @@ func TestMerge(t *testing.T) {
 	}
 	if len(Merge(emb, nil).IDs()) != len(emb.IDs()) {
 		t.Error("Merge with nil lost lessons")
+	}
+}
+
+// The draft lessons wait for simulator features but must stay valid, in both languages.
+func TestDraftsLint(t *testing.T) {
+	lib, err := LoadDir("drafts")
+	if err != nil {
+		t.Fatalf("drafts:\n%v", err)
+	}
+	if len(lib.IDs()) == 0 {
+		t.Fatal("no draft lessons found")
+	}
+	for _, id := range lib.IDs() {
+		if got := lib.Languages(id); !reflect.DeepEqual(got, []string{"en", "ko"}) {
+			t.Errorf("%s: languages %v, want en and ko", id, got)
+		}
+		l, _ := lib.Get(id, "en")
+		if len(l.Quiz) < 3 || len(l.Quiz) > 5 {
+			t.Errorf("%s: %d quiz questions, want 3 to 5", id, len(l.Quiz))
+		}
+	}
+	// Drafts are not built in.
+	emb, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range lib.IDs() {
+		if _, err := emb.Get(id, "en"); err == nil {
+			t.Errorf("draft %s is embedded", id)
+		}
 	}
 }

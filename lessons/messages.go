@@ -47,7 +47,8 @@ var english = messages{
 	ready: "ready",
 	phase: func(p string) string { return p },
 	nouns: map[string]string{"pods": "pods", "persistentvolumeclaims": "PVCs", "statefulsets": "StatefulSets",
-		"services": "Services", "controllerrevisions": "ControllerRevisions", "persistentvolumes": "PersistentVolumes"},
+		"services": "Services", "controllerrevisions": "ControllerRevisions", "persistentvolumes": "PersistentVolumes",
+		"nodes": "nodes", "configmaps": "ConfigMaps", "deployments": "Deployments", "replicasets": "ReplicaSets"},
 }
 
 // korean uses the terms of GLOSSARY.md and a plain "subject: state" shape, which reads
@@ -79,7 +80,8 @@ var korean = messages{
 	ready: "Ready 상태",
 	phase: func(p string) string { return p + " 상태" },
 	nouns: map[string]string{"pods": "파드", "persistentvolumeclaims": "퍼시스턴트볼륨클레임", "statefulsets": "스테이트풀셋",
-		"services": "서비스", "controllerrevisions": "컨트롤러리비전", "persistentvolumes": "퍼시스턴트볼륨"},
+		"services": "서비스", "controllerrevisions": "컨트롤러리비전", "persistentvolumes": "퍼시스턴트볼륨",
+		"nodes": "노드", "configmaps": "컨피그맵", "deployments": "디플로이먼트", "replicasets": "레플리카셋"},
 }
 
 func messagesFor(lang string) messages {

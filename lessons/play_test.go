@@ -21,6 +21,7 @@ const playTimeout = 60 * time.Second
 var sameEndState = map[string]bool{
 	"statefulset-basics/replace-pods":  true,
 	"statefulset-basics/data-survives": true,
+	"why-statefulsets/replace-pet":     true,
 }
 
 // TestPlayEveryLessonEveryLanguage plays each lesson in each language against a fresh

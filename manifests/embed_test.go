@@ -44,7 +44,8 @@ func decodeAll(t *testing.T, name string) []runtime.Object {
 }
 
 func TestNames(t *testing.T) {
-	want := []string{"mysql-configmap.yaml", "mysql-services.yaml", "mysql-statefulset.yaml", "web-parallel.yaml", "web.yaml"}
+	want := []string{"frontend.yaml", "kubia-public.yaml", "kubia.yaml", "mysql-configmap.yaml", "mysql-services.yaml",
+		"mysql-statefulset.yaml", "nginx-deployment.yaml", "pod-rs.yaml", "web-parallel.yaml", "web.yaml"}
 	got := Names()
 	if len(got) != len(want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
@@ -109,6 +110,35 @@ func TestMySQLManifests(t *testing.T) {
 	if *sts.Spec.Replicas != 3 || len(spec.InitContainers) != 2 || len(spec.Containers) != 2 ||
 		spec.Containers[0].ReadinessProbe == nil || sts.Spec.VolumeClaimTemplates[0].Name != "data" {
 		t.Errorf("mysql-statefulset.yaml: unexpected spec %+v", sts.Spec)
+	}
+}
+
+// The manifests of the "why StatefulSets" and "Deployment vs StatefulSet" lessons, from
+// Kubernetes in Action (kubia, moved to apps/v1) and the workloads post (ReplicaSet, pods,
+// Deployment).
+func TestKubiaAndWorkloadManifests(t *testing.T) {
+	objs := decodeAll(t, "kubia.yaml")
+	if svc, ok := objs[0].(*corev1.Service); !ok || svc.Name != "kubia" || svc.Spec.ClusterIP != "None" {
+		t.Errorf("kubia.yaml: first object is not the headless Service kubia: %#v", objs[0])
+	}
+	sts, ok := objs[1].(*appsv1.StatefulSet)
+	if !ok || sts.Name != "kubia" || sts.Spec.ServiceName != "kubia" || *sts.Spec.Replicas != 2 ||
+		sts.Spec.Selector == nil || sts.Spec.VolumeClaimTemplates[0].Name != "data" {
+		t.Errorf("kubia.yaml: unexpected StatefulSet %#v", objs[1])
+	}
+	if svc, ok := decodeAll(t, "kubia-public.yaml")[0].(*corev1.Service); !ok || svc.Spec.ClusterIP != "" || svc.Spec.Ports[0].TargetPort.IntValue() != 8080 {
+		t.Errorf("kubia-public.yaml: %#v", svc)
+	}
+	if rs, ok := decodeAll(t, "frontend.yaml")[0].(*appsv1.ReplicaSet); !ok || *rs.Spec.Replicas != 3 || rs.Spec.Selector.MatchLabels["tier"] != "frontend" {
+		t.Errorf("frontend.yaml: %#v", rs)
+	}
+	pods := decodeAll(t, "pod-rs.yaml")
+	if len(pods) != 2 || pods[0].(*corev1.Pod).Labels["tier"] != "frontend" || pods[1].(*corev1.Pod).Name != "pod2" {
+		t.Errorf("pod-rs.yaml: %v", pods)
+	}
+	if d, ok := decodeAll(t, "nginx-deployment.yaml")[0].(*appsv1.Deployment); !ok || d.Name != "nginx-deployment" || *d.Spec.Replicas != 3 ||
+		d.Spec.Template.Spec.Containers[0].Image != "nginx:1.14.2" {
+		t.Errorf("nginx-deployment.yaml: %#v", d)
 	}
 }
 
