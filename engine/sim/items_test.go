@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -223,62 +224,90 @@ func TestItem32_34_ScaleUp(t *testing.T) {
 	}
 }
 
-// setNotReady makes a pod unhealthy the way a crashing container does: phase Running, the
-// container waiting in CrashLoopBackOff, Ready=False. The simulated kubelet leaves such a pod
-// alone until the test restarts it (setRunning).
+// sickable gives a set's pods an exec readiness probe the test can fail (setNotReady), the
+// way a real unhealthy pod stays Running but not Ready until its probe passes again.
+func sickable(set *appsv1.StatefulSet) *appsv1.StatefulSet {
+	c := &set.Spec.Template.Spec.Containers[0]
+	c.ReadinessProbe = &corev1.Probe{
+		ProbeHandler:  corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"ready"}}},
+		PeriodSeconds: 1, FailureThreshold: 1, SuccessThreshold: 1, TimeoutSeconds: 1,
+	}
+	return set
+}
+
+// newSickSim is newSim with a runner whose probe answers setNotReady and setRunning flip.
+func newSickSim(t *testing.T) *Sim {
+	t.Helper()
+	fr := newFakeRunner()
+	s := newSimWithRunner(t, fr)
+	sickRunners.Store(s, fr)
+	t.Cleanup(func() { sickRunners.Delete(s) })
+	return s
+}
+
+var sickRunners sync.Map // *Sim -> *fakeRunner
+
+// setNotReady fails a pod's readiness probe (see sickable) and waits until the pod is Running
+// but not Ready.
 func setNotReady(t *testing.T, s *Sim, name string) {
 	t.Helper()
-	p := getPod(s, name)
-	for i := range p.Status.Conditions {
-		if c := &p.Status.Conditions[i]; c.Type == corev1.PodReady || c.Type == corev1.ContainersReady {
-			c.Status = corev1.ConditionFalse
-			c.LastTransitionTime = metav1.NewTime(s.Store().Now())
-		}
-	}
-	for i := range p.Status.ContainerStatuses {
-		cs := &p.Status.ContainerStatuses[i]
-		cs.Ready = false
-		cs.RestartCount++
-		cs.State = corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
-	}
-	if _, err := s.Store().Update(podsR, p, store.UpdateOptions{Status: true}); err != nil {
-		t.Fatal(err)
+	setProbe(t, s, name, 1)
+	if !s.RunUntil(func() bool { p := getPod(s, name); return p != nil && !podReady(p) }, time.Minute) {
+		t.Fatalf("%s did not become unready", name)
 	}
 }
 
-// setRunning restarts a pod's containers; the kubelet then marks it ready again.
+// setRunning lets a pod's readiness probe pass again.
 func setRunning(t *testing.T, s *Sim, name string) {
 	t.Helper()
-	p := getPod(s, name)
-	for i := range p.Status.ContainerStatuses {
-		cs := &p.Status.ContainerStatuses[i]
-		cs.State = corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(s.Store().Now())}}
+	setProbe(t, s, name, -1)
+}
+
+func setProbe(t *testing.T, s *Sim, name string, code int) {
+	t.Helper()
+	v, ok := sickRunners.Load(s)
+	if !ok {
+		t.Fatal("setNotReady needs newSickSim and a sickable set")
 	}
-	if _, err := s.Store().Update(podsR, p, store.UpdateOptions{Status: true}); err != nil {
-		t.Fatal(err)
+	c := getPod(s, name).Spec.Containers[0].Name
+	v.(*fakeRunner).set(func(f *fakeRunner) {
+		if code < 0 {
+			delete(f.exit, name+"/"+c)
+		} else {
+			f.exit[name+"/"+c] = code
+		}
+	})
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
 	}
+	return false
 }
 
 // Item 35 [inferred]: an unready replica stops a scale-up at its ordinal.
 func TestItem35_UnhealthyPodBlocksScaleUp(t *testing.T) {
-	s := newSim(t)
-	startWeb(t, s, webSet(2))
+	s := newSickSim(t)
+	startWeb(t, s, sickable(webSet(2)))
 	setNotReady(t, s, "web-1")
 	updateSts(t, s, func(set *appsv1.StatefulSet) { set.Spec.Replicas = ptr(int32(4)) })
 	s.Advance(time.Minute)
 	if p := getPod(s, "web-2"); p != nil {
 		t.Errorf("web-2 created while web-1 was not ready")
 	}
-	if r, st := podColumns(getPod(s, "web-1")); r != "0/1" || st != "CrashLoopBackOff" {
-		t.Fatalf("web-1 should stay 0/1 CrashLoopBackOff, is %s %s", r, st)
+	if r, st := podColumns(getPod(s, "web-1")); r != "0/1" || st != "Running" {
+		t.Fatalf("web-1 should stay 0/1 Running, is %s %s", r, st)
 	}
 }
 
 // Items 36, 37, 38: condemned pods go from the highest ordinal down, one at a time; an
 // unhealthy in-range pod holds the scale-down, but the lowest unhealthy condemned pod may go.
 func TestItem36_38_ScaleDownOrderAndUnhealthy(t *testing.T) {
-	s := newSim(t)
-	startWeb(t, s, webSet(4))
+	s := newSickSim(t)
+	startWeb(t, s, sickable(webSet(4)))
 	r := recordRows(s)
 	setNotReady(t, s, "web-1")
 	updateSts(t, s, func(set *appsv1.StatefulSet) { set.Spec.Replicas = ptr(int32(2)) })
@@ -434,8 +463,8 @@ func TestItem50_RevisionHistoryLimit(t *testing.T) {
 // Item 51: type RollingUpdate without a rollingUpdate block: a missing pod below
 // currentReplicas gets the current revision.
 func TestItem51_RevisionOfMissingPodWithoutRollingUpdateBlock(t *testing.T) {
-	s := newSim(t)
-	set := webSet(2)
+	s := newSickSim(t)
+	set := sickable(webSet(2))
 	set.Spec.UpdateStrategy = appsv1.StatefulSetUpdateStrategy{Type: appsv1.RollingUpdateStatefulSetStrategyType}
 	startWeb(t, s, set)
 	if ru := getSts(t, s, "web").Spec.UpdateStrategy.RollingUpdate; ru != nil {
@@ -580,8 +609,8 @@ func TestItem80_ParallelUpdatesOneAtATime(t *testing.T) {
 
 // Item 81: with Parallel, a failed pod is replaced while the others go on.
 func TestItem81_ParallelFailedPod(t *testing.T) {
-	s := newSim(t)
-	set := webSet(3)
+	s := newSickSim(t)
+	set := sickable(webSet(3))
 	set.Spec.PodManagementPolicy = appsv1.ParallelPodManagement
 	startWeb(t, s, set)
 	setNotReady(t, s, "web-0")

@@ -155,8 +155,8 @@ func TestWhy_Adopted(t *testing.T) {
 
 // A scale-down that waits for an unhealthy pod says so.
 func TestWhy_ScaleDownWaits(t *testing.T) {
-	s := newSim(t)
-	startWeb(t, s, webSet(3))
+	s := newSickSim(t)
+	startWeb(t, s, sickable(webSet(3)))
 	setNotReady(t, s, "web-0")
 	updateSts(t, s, func(set *appsv1.StatefulSet) { set.Spec.Replicas = ptr(int32(2)) })
 	s.Advance(time.Minute)
