@@ -21,7 +21,7 @@ import (
 
 // readManifest reads a tutorial manifest from the repository (a file, not an import, so the
 // simulator keeps importing nothing outside engine/sim).
-func readManifest(t *testing.T, name string) [][]byte {
+func readManifest(t testing.TB, name string) [][]byte {
 	t.Helper()
 	data, err := os.ReadFile("../../../manifests/" + name)
 	if err != nil {
@@ -41,7 +41,7 @@ type mysqlCluster struct {
 }
 
 // newMySQL creates the tutorial's ConfigMap and Services, and a template from its StatefulSet.
-func newMySQL(t *testing.T) *mysqlCluster {
+func newMySQL(t testing.TB) *mysqlCluster {
 	f := newFixture(t)
 	var cm corev1.ConfigMap
 	if err := yaml.Unmarshal(readManifest(t, "mysql-configmap.yaml")[0], &cm); err != nil {
