@@ -156,6 +156,23 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 	if e.c.WorkingDir != "" {
 		p.cwd = path.Clean(e.c.WorkingDir)
 	}
+	if st.Resize != nil {
+		// Nothing here draws to the terminal's width; keep the sender from blocking.
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			for {
+				select {
+				case _, ok := <-st.Resize:
+					if !ok {
+						return
+					}
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
 	code := p.execProgram(argv, true)
 	if ctx.Err() != nil && code == 0 {
 		code = 130
