@@ -3,6 +3,7 @@ package sandbox
 import (
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,7 +40,18 @@ func binDir(name string) string {
 	return "/usr/bin"
 }
 
+var imageCache sync.Map // image reference → *image; images are read-only once built
+
 func imageFor(ref string) *image {
+	if im, ok := imageCache.Load(ref); ok {
+		return im.(*image)
+	}
+	im := buildImage(ref)
+	imageCache.Store(ref, im)
+	return im
+}
+
+func buildImage(ref string) *image {
 	name := ref
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]

@@ -311,17 +311,39 @@ func (p *proc) connect(host string, port int) (*env, string) {
 		}
 		return nil, fmt.Sprintf("ERROR 2003 (HY000): Can't connect to MySQL server on '%s' (111)", host)
 	}
-	p.e.sb.syncReplica(srvEnv)
 	return srvEnv, ""
 }
 
 // session runs statements against one server, keeping the current database.
 type session struct {
-	e  *env
-	db string
+	e      *env
+	db     string
+	synced bool
+}
+
+// needsData says whether a statement reads or writes tables, so a replica must catch up
+// first; the probes' SELECT 1 does not.
+func needsData(stmt string) bool {
+	toks, err := sqlTokens(stmt)
+	if err != nil || len(toks) == 0 {
+		return false
+	}
+	if !strings.EqualFold(toks[0].s, "SELECT") {
+		return true
+	}
+	for _, t := range toks {
+		if t.kind == 'i' && strings.EqualFold(t.s, "FROM") {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *session) run(stmt string) (*result2, *sqlErr) {
+	if !s.synced && needsData(stmt) {
+		s.e.sb.syncReplica(s.e)
+		s.synced = true
+	}
 	unlock := s.e.lock()
 	srv := s.e.mysqldLocked()
 	srv.db = s.db

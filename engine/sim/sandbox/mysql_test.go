@@ -21,7 +21,7 @@ import (
 
 // readManifest reads a tutorial manifest from the repository (a file, not an import, so the
 // simulator keeps importing nothing outside engine/sim).
-func readManifest(t *testing.T, name string) [][]byte {
+func readManifest(t testing.TB, name string) [][]byte {
 	t.Helper()
 	data, err := os.ReadFile("../../../manifests/" + name)
 	if err != nil {
@@ -41,7 +41,7 @@ type mysqlCluster struct {
 }
 
 // newMySQL creates the tutorial's ConfigMap and Services, and a template from its StatefulSet.
-func newMySQL(t *testing.T) *mysqlCluster {
+func newMySQL(t testing.TB) *mysqlCluster {
 	f := newFixture(t)
 	var cm corev1.ConfigMap
 	if err := yaml.Unmarshal(readManifest(t, "mysql-configmap.yaml")[0], &cm); err != nil {
@@ -385,4 +385,33 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// kubectl run -it mysql-client -- mysql -h mysql-0.mysql: the monitor with its prompts.
+func TestMySQLMonitorTTY(t *testing.T) {
+	m := newMySQL(t)
+	m.start(0)
+	cl := m.pod("mysql-client", "mysql:5.7", func(p *corev1.Pod) {
+		p.Spec.Containers[0].Args = []string{"mysql", "-h", "mysql-0.mysql"}
+		p.Status.PodIP = "10.244.9.9"
+	})
+	var out bytes.Buffer
+	in := strings.NewReader("CREATE DATABASE test;\rSHOW\rDATABASES;\rUSE test;\rselect nope;\rexit\r")
+	code, err := m.sb.Run(context.Background(), cl, "", nil, container.Streams{Stdin: in, Stdout: &out, Stderr: &out, TTY: true})
+	if err != nil || code != 0 {
+		t.Fatalf("%d %v", code, err)
+	}
+	got := out.String()
+	for _, want := range []string{
+		"mysql> CREATE DATABASE test;\r\nQuery OK, 1 row affected (0.01 sec)\r\n",
+		"mysql> SHOW\r\n    -> DATABASES;\r\n+--------------------+\r\n| Database           |\r\n",
+		"| test               |\r\n+--------------------+\r\n5 rows in set (0.00 sec)\r\n",
+		"mysql> USE test;\r\nDatabase changed\r\n",
+		"ERROR 1054 (42S22): Unknown column 'nope' in 'field list'\r\n",
+		"mysql> exit\r\nBye\r\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("monitor output lacks %q:\n%s", want, got)
+		}
+	}
 }

@@ -16,9 +16,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/clock"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
@@ -48,6 +50,8 @@ type Sandbox struct {
 	empty map[string]*volume // emptyDir by "POD-UID/VOLUME"
 	roots map[string]*volume // container root by "POD-UID/CONTAINER"
 	total int64              // bytes in kept volumes, against MaxTotalBytes
+
+	dirty atomic.Bool // something was deleted since the last garbage collection
 }
 
 // New makes a sandbox reading cluster objects from st. clk supplies NOW() and, when it can
@@ -56,8 +60,19 @@ func New(st *store.Store, clk clock.PassiveClock) *Sandbox {
 	if clk == nil {
 		clk = clock.RealClock{}
 	}
-	return &Sandbox{st: st, clk: clk, rand: rand.New(rand.NewSource(1)),
+	s := &Sandbox{st: st, clk: clk, rand: rand.New(rand.NewSource(1)),
 		vols: map[string]*volume{}, empty: map[string]*volume{}, roots: map[string]*volume{}}
+	s.dirty.Store(true)
+	// Files are dropped when their owner goes; only deletions can make garbage.
+	st.Subscribe(func(ev store.Event) {
+		if ev.Type == watch.Deleted {
+			switch ev.Resource.Name {
+			case podsRes.Name, pvRes.Name, pvcRes.Name:
+				s.dirty.Store(true)
+			}
+		}
+	})
+	return s
 }
 
 // SetSeed makes the choice of a Service's endpoint repeatable (mysql-read).
@@ -140,6 +155,23 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 		tty: st.TTY, cwd: "/", vars: e.baseEnv(st.TTY)}
 	if e.c.WorkingDir != "" {
 		p.cwd = path.Clean(e.c.WorkingDir)
+	}
+	if st.Resize != nil {
+		// Nothing here draws to the terminal's width; keep the sender from blocking.
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			for {
+				select {
+				case _, ok := <-st.Resize:
+					if !ok {
+						return
+					}
+				case <-done:
+					return
+				}
+			}
+		}()
 	}
 	code := p.execProgram(argv, true)
 	if ctx.Err() != nil && code == 0 {
@@ -336,6 +368,9 @@ func (s *Sandbox) drop(m map[string]*volume, k string) {
 // gcLocked drops files whose owner is gone: data of deleted PersistentVolumes (reclaim policy
 // Delete) and the emptyDirs and container roots of deleted pods.
 func (s *Sandbox) gcLocked() {
+	if !s.dirty.Swap(false) {
+		return
+	}
 	pvs, _ := s.st.List(pvRes, "", nil, nil)
 	livePV := map[string]bool{}
 	for _, o := range pvs {
