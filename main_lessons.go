@@ -78,7 +78,7 @@ func lessonsCmd(args []string, lessonsDir string, stdout, stderr io.Writer) erro
 			l = lessons.BaseLang
 		}
 		for _, les := range lib.Catalog(l) {
-			fmt.Fprintf(stdout, "%-24s %-12s %3d min  %2d steps  %-6s %s\n", les.ID, les.Level, les.Minutes, len(les.Steps),
+			fmt.Fprintf(stdout, "%-26s %-12s %3d min  %2d steps  %-6s %s\n", les.ID, les.Level, les.Minutes, len(les.Steps),
 				strings.Join(lib.Languages(les.ID), ","), les.Title)
 		}
 		return nil

@@ -12,9 +12,10 @@ import (
 	"github.com/kubetutor/kubetutor/engine"
 )
 
-// playTimeout is a real-time guard against a hang; on the fake clock a whole lesson plays in
-// well under a second of simulated waiting.
-const playTimeout = 60 * time.Second
+// playTimeout is a real-time guard against a hang, not a speed test: on the fake clock a
+// simulated wait costs nothing, but a lesson still makes some seventy in-process kubectl runs,
+// which under -race on a loaded two-core machine take more than a minute.
+const playTimeout = 5 * time.Minute
 
 // sameEndState lists steps whose commands change the cluster but leave it looking as it did
 // (deleted pods come back under the same names), so their checks already pass beforehand.
