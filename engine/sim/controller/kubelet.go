@@ -11,6 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+	"k8s.io/klog/v2"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -338,7 +341,7 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 			return true, nil // real scheduler: "pod has unbound immediate PersistentVolumeClaims"
 		}
 	}
-	node, why := k.pickNode()
+	node, why := k.pickNode(p)
 	if node == "" {
 		pk := podKey(p)
 		if k.lastFail[pk] != why {
@@ -362,7 +365,7 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 
 // pickNode is the scheduler's choice: the Ready, schedulable node with the fewest pods. When
 // none fits, why is the scheduler's FailedScheduling message.
-func (k *Kubelet) pickNode() (node, why string) {
+func (k *Kubelet) pickNode(pod *corev1.Pod) (node, why string) {
 	nodes, _ := k.env.Store.List(nodesRes, "", nil, nil)
 	pods, _ := k.env.Store.List(podsRes, "", nil, nil)
 	load := map[string]int{}
@@ -374,17 +377,15 @@ func (k *Kubelet) pickNode() (node, why string) {
 	}
 	best, bestLoad := "", 0
 	reasons := map[string]int{}
+	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)
 	for _, o := range nodes { // sorted by name
 		n := o.(*corev1.Node)
-		switch {
-		case n.Spec.Unschedulable:
-			reasons["node(s) were unschedulable"]++
+		if ok, _ := affinity.Match(n); !ok {
+			reasons["node(s) didn't match Pod's node affinity/selector"]++
 			continue
-		case hasTaint(n, TaintUnreachable, corev1.TaintEffectNoSchedule):
-			reasons["node(s) had untolerated taint {"+TaintUnreachable+": }"]++
-			continue
-		case !nodeReady(n):
-			reasons["node(s) had untolerated taint {node.kubernetes.io/not-ready: }"]++
+		}
+		if why := untolerated(pod, n); why != "" {
+			reasons[why]++
 			continue
 		}
 		if best == "" || load[n.Name] < bestLoad {
@@ -419,6 +420,34 @@ func (k *Kubelet) resync(p *corev1.Pod) {
 	}
 	delete(k.pending, podKey(p))
 	k.env.Queue.Add(Key{Controller: k.Name(), Namespace: p.Namespace, Name: p.Name})
+}
+
+// untolerated says why the scheduler's filters (NodeUnschedulable, TaintToleration) reject the
+// node for pod, or "" when it fits. A NotReady node without taints yet counts as tainted
+// not-ready, as the node lifecycle controller would taint it.
+func untolerated(pod *corev1.Pod, n *corev1.Node) string {
+	tolerates := func(t corev1.Taint) bool {
+		return corev1helpers.TolerationsTolerateTaint(klog.Background(), pod.Spec.Tolerations, &t, false)
+	}
+	if n.Spec.Unschedulable && !tolerates(corev1.Taint{Key: TaintUnschedulable, Effect: corev1.TaintEffectNoSchedule}) {
+		return "node(s) were unschedulable"
+	}
+	taints := n.Spec.Taints
+	if !nodeReady(n) && len(taints) == 0 {
+		taints = []corev1.Taint{{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoSchedule}}
+	}
+	for _, t := range taints {
+		if t.Effect != corev1.TaintEffectNoSchedule && t.Effect != corev1.TaintEffectNoExecute {
+			continue
+		}
+		if t.Key == TaintUnschedulable {
+			continue // counted above
+		}
+		if !tolerates(t) {
+			return fmt.Sprintf("node(s) had untolerated taint {%s: %s}", t.Key, t.Value)
+		}
+	}
+	return ""
 }
 
 func nodeReady(n *corev1.Node) bool {
