@@ -44,6 +44,8 @@ type Config struct {
 	Addr string // listen address; default "127.0.0.1:0"
 	Logf func(string, ...any)
 	// Runner runs commands in containers (init containers, exec probes); nil: container.Nop.
+	// The kubelet calls it on the control loop, so it must not call back into Sim methods that
+	// act on the loop (ExitContainer, FailNode, ...) synchronously; the HTTP API is fine.
 	Runner container.Runner
 }
 

@@ -126,8 +126,14 @@ func (k *Kubelet) Bootstrap() error {
 				},
 			},
 		}
-		if _, err := k.env.Store.Create(nodesRes, node); err != nil && !apierrors.IsAlreadyExists(err) {
+		created, err := k.env.Store.Create(nodesRes, node)
+		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("create node %s: %w", name, err)
+		}
+		if err == nil {
+			if err := k.createLease(created.(*corev1.Node)); err != nil {
+				return fmt.Errorf("create lease of node %s: %w", name, err)
+			}
 		}
 	}
 	return nil
@@ -326,6 +332,7 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 	if apierrors.IsConflict(err) {
 		return true, nil
 	}
+	k.renewLease(p.Spec.NodeName)
 	return false, err
 }
 
