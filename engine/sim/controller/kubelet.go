@@ -171,6 +171,8 @@ func stageOf(p *corev1.Pod) string {
 			return "initfailed"
 		case s.State.Waiting != nil && s.State.Waiting.Reason == "CrashLoopBackOff":
 			return "initbackoff"
+		case s.State.Running != nil && s.Started != nil && *s.Started && isSidecar(p, s.Name):
+			continue // a started sidecar (restartable init container) keeps running
 		}
 		return "init"
 	}
@@ -562,9 +564,11 @@ func (k *Kubelet) firstStatus(p *corev1.Pod, now metav1.Time) {
 }
 
 func running(c corev1.Container, now metav1.Time, ready bool) corev1.ContainerStatus {
+	// A sidecar reports started only once the kubelet moves on past it (nextInit).
+	sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 	return corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: imageID(c.Image),
 		ContainerID: "containerd://" + fmt.Sprintf("%064x", uint64(now.UnixNano())^hashString(c.Name)),
-		Started:     ptrTo(true), Ready: ready,
+		Started:     ptrTo(!sidecar), Ready: ready,
 		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}}
 }
 
@@ -596,7 +600,7 @@ func (k *Kubelet) nextInit(p *corev1.Pod, now metav1.Time) {
 	k.sandboxUp(p, now)
 	for i := range p.Status.InitContainerStatuses {
 		s := &p.Status.InitContainerStatuses[i]
-		if s.State.Terminated != nil {
+		if s.State.Terminated != nil || (s.State.Running != nil && s.Started != nil && *s.Started && isSidecar(p, s.Name)) {
 			continue
 		}
 		if s.State.Running == nil {
@@ -605,20 +609,11 @@ func (k *Kubelet) nextInit(p *corev1.Pod, now metav1.Time) {
 			k.containerStarted(p, p.Spec.InitContainers[i])
 			return
 		}
-		started := s.State.Running.StartedAt
-		code, msg := k.runInit(p, p.Spec.InitContainers[i])
-		reason := "Completed"
-		if code != 0 {
-			reason = "Error"
-			if msg != "" {
-				reason = "StartError"
-			}
-		}
-		*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: imageID(s.Image), ContainerID: s.ContainerID,
-			Started: ptrTo(false), Ready: code == 0, RestartCount: s.RestartCount, LastTerminationState: s.LastTerminationState,
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: int32(code), Reason: reason,
-				Message: msg, StartedAt: started, FinishedAt: now, ContainerID: s.ContainerID}}}
-		if code != 0 {
+		if isSidecar(p, s.Name) {
+			// The sidecar has started (its probes are not simulated): it is ready, and the next
+			// init container starts now.
+			s.Started, s.Ready = ptrTo(true), true
+		} else if !k.finishInit(p, i, s, now) {
 			return
 		}
 		if i+1 < len(p.Status.InitContainerStatuses) {
@@ -630,6 +625,24 @@ func (k *Kubelet) nextInit(p *corev1.Pod, now metav1.Time) {
 		}
 		return
 	}
+}
+
+// finishInit runs init container i's command and records how it ended; false when it failed.
+func (k *Kubelet) finishInit(p *corev1.Pod, i int, s *corev1.ContainerStatus, now metav1.Time) bool {
+	started := s.State.Running.StartedAt
+	code, msg := k.runInit(p, p.Spec.InitContainers[i])
+	reason := "Completed"
+	if code != 0 {
+		reason = "Error"
+		if msg != "" {
+			reason = "StartError"
+		}
+	}
+	*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: imageID(s.Image), ContainerID: s.ContainerID,
+		Started: ptrTo(false), Ready: code == 0, RestartCount: s.RestartCount, LastTerminationState: s.LastTerminationState,
+		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: int32(code), Reason: reason,
+			Message: msg, StartedAt: started, FinishedAt: now, ContainerID: s.ContainerID}}}
+	return code == 0
 }
 
 func (k *Kubelet) run(p *corev1.Pod, now metav1.Time) {
@@ -655,6 +668,11 @@ func (k *Kubelet) run(p *corev1.Pod, now metav1.Time) {
 // readiness sets ContainersReady and Ready from the container statuses.
 func (k *Kubelet) readiness(p *corev1.Pod, now metav1.Time) {
 	var unready []string
+	for _, s := range p.Status.InitContainerStatuses {
+		if isSidecar(p, s.Name) && !s.Ready {
+			unready = append(unready, s.Name)
+		}
+	}
 	for _, s := range p.Status.ContainerStatuses {
 		if !s.Ready {
 			unready = append(unready, s.Name)
@@ -699,6 +717,14 @@ func (k *Kubelet) kill(p *corev1.Pod, now metav1.Time) {
 		*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: s.ImageID, ContainerID: s.ContainerID,
 			Started: ptrTo(false), Ready: false, RestartCount: s.RestartCount, LastTerminationState: s.LastTerminationState,
 			State: corev1.ContainerState{Terminated: term}}
+	}
+	for i := range p.Status.InitContainerStatuses {
+		s := &p.Status.InitContainerStatuses[i]
+		if s.State.Running != nil { // sidecars stop after the main containers
+			s.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed",
+				StartedAt: s.State.Running.StartedAt, FinishedAt: now, ContainerID: s.ContainerID}}
+			s.Ready, s.Started = false, ptrTo(false)
+		}
 	}
 	p.Status.Phase = corev1.PodSucceeded
 	if failed {
