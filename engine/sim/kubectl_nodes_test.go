@@ -218,6 +218,16 @@ func TestKubectlNodeFailureForceDelete(t *testing.T) {
 	if l := lineWith(s.must(t, "get", "nodes"), node); !strings.Contains(l, "NotReady") {
 		t.Errorf("node row %q", l)
 	}
+	desc := s.must(t, "describe", "node", node)
+	for _, want := range []string{"node.kubernetes.io/unreachable:NoExecute", "NodeStatusUnknown", "Kubelet stopped posting node status.",
+		"NodeNotReady", "Node " + node + " status is now: NodeNotReady", "HolderIdentity:  " + node} {
+		if !strings.Contains(desc, want) {
+			t.Errorf("describe node lacks %q", want)
+		}
+	}
+	if t.Failed() || testing.Verbose() {
+		t.Logf("describe node:\n%s", desc)
+	}
 	if l := lineWith(s.must(t, "get", "pods"), "web-0"); !strings.Contains(l, "Terminating") {
 		t.Errorf("web-0 row %q", l)
 	}

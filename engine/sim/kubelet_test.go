@@ -585,3 +585,41 @@ func TestItem106_107_EachStageIsAVisibleWrite(t *testing.T) {
 		}
 	}
 }
+
+// A.1, A.6: a sidecar (restartable init container) starts, keeps running, lets the next init
+// container start, and counts in READY: 0/2 Init:0/2, 1/2 Init:1/2 … then 2/2 Running;
+// deleting the pod stops it too. [inferred] from the printer rules, not a live cluster.
+func TestSidecarInitContainerKeepsRunning(t *testing.T) {
+	fr := newFakeRunner()
+	s := newSimWithRunner(t, fr)
+	r := recordRows(s)
+	always := corev1.ContainerRestartPolicyAlways
+	create(t, s, podsR, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "side", Namespace: "default"},
+		Spec: corev1.PodSpec{
+			InitContainers: []corev1.Container{
+				{Name: "log-shipper", Image: "busybox:1.36", RestartPolicy: &always, Command: []string{"tail", "-F", "/log"}},
+				{Name: "setup", Image: "busybox:1.36", Command: []string{"true"}},
+			},
+			Containers: []corev1.Container{{Name: "app", Image: "nginx:1.27"}},
+		}})
+	if !s.RunUntil(podIs(s, "side", "2/2", "Running"), time.Minute) {
+		t.Fatalf("rows %v", r.statuses("side"))
+	}
+	if got := collapse(r, "side"); got != "0/2 Pending | 0/2 Init:0/2 | 1/2 Init:1/2 | 1/2 PodInitializing | 2/2 Running" {
+		t.Errorf("rows %q", got)
+	}
+	for _, c := range fr.callList() {
+		if strings.Contains(c, "log-shipper") {
+			t.Errorf("sidecar run as a one-shot command: %s", c)
+		}
+	}
+	if _, err := s.Store().Delete(podsR, "default", "side", store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.RunUntil(func() bool { return getPod(s, "side") == nil }, time.Minute) {
+		t.Fatal("pod not gone")
+	}
+	if !strings.HasSuffix(collapse(r, "side"), "2/2 Terminating | 0/2 Completed") {
+		t.Errorf("rows %q", collapse(r, "side"))
+	}
+}

@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubetutor/kubetutor/engine/sim/controller"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
@@ -289,5 +290,41 @@ func TestNodeFailure_DelaysScaleWithSpeed(t *testing.T) {
 	s.Advance(time.Second)
 	if nodeReadyStatus(getNode(t, s, node)) != corev1.ConditionUnknown {
 		t.Fatal("still Ready after 25s at speed 2")
+	}
+}
+
+// The scheduler honours nodeSelector / required node affinity and tolerations (what DaemonSet
+// pods rely on): a pod pinned to a node lands there, one tolerating the unschedulable taint may
+// land on a cordoned node, and a pod no node fits gets the scheduler's message.
+func TestSchedulerNodeSelectorAndTolerations(t *testing.T) {
+	s := newSim(t)
+	n2 := controller.NodeName(2)
+	mk := func(name string, fn func(*corev1.Pod)) {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox:1.36"}}}}
+		fn(p)
+		create(t, s, podsR, p)
+	}
+	mk("pinned", func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"kubernetes.io/hostname": n2} })
+	s.Advance(time.Second) // bound before the cordon
+	setUnschedulable(t, s, n2, true)
+	mk("tolerant", func(p *corev1.Pod) {
+		p.Spec.NodeSelector = map[string]string{"kubernetes.io/hostname": n2}
+		p.Spec.Tolerations = append(p.Spec.Tolerations, corev1.Toleration{Key: "node.kubernetes.io/unschedulable", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule})
+	})
+	mk("nowhere", func(p *corev1.Pod) { p.Spec.NodeSelector = map[string]string{"disktype": "ssd"} })
+	s.Advance(10 * time.Second)
+	if got := getPod(s, "pinned").Spec.NodeName; got != n2 {
+		t.Errorf("pinned on %q", got)
+	}
+	if got := getPod(s, "tolerant").Spec.NodeName; got != n2 {
+		t.Errorf("tolerant on %q", got)
+	}
+	if got := getPod(s, "nowhere").Spec.NodeName; got != "" {
+		t.Errorf("nowhere on %q", got)
+	}
+	want := "FailedScheduling: 0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."
+	if !hasEvent(s, "nowhere", want) {
+		t.Errorf("events %v", podEvents(s, "nowhere"))
 	}
 }

@@ -45,7 +45,9 @@ type Config struct {
 	Addr string // listen address; default "127.0.0.1:0"
 	Logf func(string, ...any)
 	// Runner runs commands in containers: kubectl exec and attach, init containers and exec
-	// probes; nil: container.Nop.
+	// probes; nil: the sandbox. The kubelet calls it on the control loop, so it must not call
+	// back into Sim methods that act on the loop (ExitContainer, FailNode, ...) synchronously;
+	// the HTTP API is fine.
 	Runner container.Runner
 	// Logs supplies container output for kubectl logs; nil: api.DefaultLogs.
 	Logs api.LogSource

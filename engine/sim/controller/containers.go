@@ -193,6 +193,16 @@ func (k *Kubelet) finish(p *corev1.Pod, now metav1.Time) {
 	setCond(p, corev1.PodReady, corev1.ConditionFalse, "PodCompleted", "", now)
 }
 
+// isSidecar reports whether name is a restartable init container (restartPolicy Always).
+func isSidecar(p *corev1.Pod, name string) bool {
+	for _, c := range p.Spec.InitContainers {
+		if c.Name == name {
+			return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+		}
+	}
+	return false
+}
+
 func isInit(p *corev1.Pod, name string) bool {
 	for _, c := range p.Spec.InitContainers {
 		if c.Name == name {

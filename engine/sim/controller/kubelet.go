@@ -11,6 +11,9 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
+	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
+	"k8s.io/klog/v2"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -123,8 +126,14 @@ func (k *Kubelet) Bootstrap() error {
 				},
 			},
 		}
-		if _, err := k.env.Store.Create(nodesRes, node); err != nil && !apierrors.IsAlreadyExists(err) {
+		created, err := k.env.Store.Create(nodesRes, node)
+		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("create node %s: %w", name, err)
+		}
+		if err == nil {
+			if err := k.createLease(created.(*corev1.Node)); err != nil {
+				return fmt.Errorf("create lease of node %s: %w", name, err)
+			}
 		}
 	}
 	return nil
@@ -162,6 +171,8 @@ func stageOf(p *corev1.Pod) string {
 			return "initfailed"
 		case s.State.Waiting != nil && s.State.Waiting.Reason == "CrashLoopBackOff":
 			return "initbackoff"
+		case s.State.Running != nil && s.Started != nil && *s.Started && isSidecar(p, s.Name):
+			continue // a started sidecar (restartable init container) keeps running
 		}
 		return "init"
 	}
@@ -323,6 +334,7 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 	if apierrors.IsConflict(err) {
 		return true, nil
 	}
+	k.renewLease(p.Spec.NodeName)
 	return false, err
 }
 
@@ -340,7 +352,7 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 	}
 	node, why := daemonPodNode(p), "" // a DaemonSet pod's node affinity names its node (daemonset.go)
 	if node == "" {
-		node, why = k.pickNode()
+		node, why = k.pickNode(p)
 	}
 	if node == "" {
 		pk := podKey(p)
@@ -365,7 +377,7 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 
 // pickNode is the scheduler's choice: the Ready, schedulable node with the fewest pods. When
 // none fits, why is the scheduler's FailedScheduling message.
-func (k *Kubelet) pickNode() (node, why string) {
+func (k *Kubelet) pickNode(pod *corev1.Pod) (node, why string) {
 	nodes, _ := k.env.Store.List(nodesRes, "", nil, nil)
 	pods, _ := k.env.Store.List(podsRes, "", nil, nil)
 	load := map[string]int{}
@@ -377,17 +389,15 @@ func (k *Kubelet) pickNode() (node, why string) {
 	}
 	best, bestLoad := "", 0
 	reasons := map[string]int{}
+	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)
 	for _, o := range nodes { // sorted by name
 		n := o.(*corev1.Node)
-		switch {
-		case n.Spec.Unschedulable:
-			reasons["node(s) were unschedulable"]++
+		if ok, _ := affinity.Match(n); !ok {
+			reasons["node(s) didn't match Pod's node affinity/selector"]++
 			continue
-		case hasTaint(n, TaintUnreachable, corev1.TaintEffectNoSchedule):
-			reasons["node(s) had untolerated taint {"+TaintUnreachable+": }"]++
-			continue
-		case !nodeReady(n):
-			reasons["node(s) had untolerated taint {node.kubernetes.io/not-ready: }"]++
+		}
+		if why := untolerated(pod, n); why != "" {
+			reasons[why]++
 			continue
 		}
 		if best == "" || load[n.Name] < bestLoad {
@@ -422,6 +432,34 @@ func (k *Kubelet) resync(p *corev1.Pod) {
 	}
 	delete(k.pending, podKey(p))
 	k.env.Queue.Add(Key{Controller: k.Name(), Namespace: p.Namespace, Name: p.Name})
+}
+
+// untolerated says why the scheduler's filters (NodeUnschedulable, TaintToleration) reject the
+// node for pod, or "" when it fits. A NotReady node without taints yet counts as tainted
+// not-ready, as the node lifecycle controller would taint it.
+func untolerated(pod *corev1.Pod, n *corev1.Node) string {
+	tolerates := func(t corev1.Taint) bool {
+		return corev1helpers.TolerationsTolerateTaint(klog.Background(), pod.Spec.Tolerations, &t, false)
+	}
+	if n.Spec.Unschedulable && !tolerates(corev1.Taint{Key: TaintUnschedulable, Effect: corev1.TaintEffectNoSchedule}) {
+		return "node(s) were unschedulable"
+	}
+	taints := n.Spec.Taints
+	if !nodeReady(n) && len(taints) == 0 {
+		taints = []corev1.Taint{{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoSchedule}}
+	}
+	for _, t := range taints {
+		if t.Effect != corev1.TaintEffectNoSchedule && t.Effect != corev1.TaintEffectNoExecute {
+			continue
+		}
+		if t.Key == TaintUnschedulable {
+			continue // counted above
+		}
+		if !tolerates(t) {
+			return fmt.Sprintf("node(s) had untolerated taint {%s: %s}", t.Key, t.Value)
+		}
+	}
+	return ""
 }
 
 func nodeReady(n *corev1.Node) bool {
@@ -529,9 +567,11 @@ func (k *Kubelet) firstStatus(p *corev1.Pod, now metav1.Time) {
 }
 
 func running(c corev1.Container, now metav1.Time, ready bool) corev1.ContainerStatus {
+	// A sidecar reports started only once the kubelet moves on past it (nextInit).
+	sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
 	return corev1.ContainerStatus{Name: c.Name, Image: c.Image, ImageID: imageID(c.Image),
 		ContainerID: "containerd://" + fmt.Sprintf("%064x", uint64(now.UnixNano())^hashString(c.Name)),
-		Started:     ptrTo(true), Ready: ready,
+		Started:     ptrTo(!sidecar), Ready: ready,
 		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}}}
 }
 
@@ -563,7 +603,7 @@ func (k *Kubelet) nextInit(p *corev1.Pod, now metav1.Time) {
 	k.sandboxUp(p, now)
 	for i := range p.Status.InitContainerStatuses {
 		s := &p.Status.InitContainerStatuses[i]
-		if s.State.Terminated != nil {
+		if s.State.Terminated != nil || (s.State.Running != nil && s.Started != nil && *s.Started && isSidecar(p, s.Name)) {
 			continue
 		}
 		if s.State.Running == nil {
@@ -572,20 +612,11 @@ func (k *Kubelet) nextInit(p *corev1.Pod, now metav1.Time) {
 			k.containerStarted(p, p.Spec.InitContainers[i])
 			return
 		}
-		started := s.State.Running.StartedAt
-		code, msg := k.runInit(p, p.Spec.InitContainers[i])
-		reason := "Completed"
-		if code != 0 {
-			reason = "Error"
-			if msg != "" {
-				reason = "StartError"
-			}
-		}
-		*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: imageID(s.Image), ContainerID: s.ContainerID,
-			Started: ptrTo(false), Ready: code == 0, RestartCount: s.RestartCount, LastTerminationState: s.LastTerminationState,
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: int32(code), Reason: reason,
-				Message: msg, StartedAt: started, FinishedAt: now, ContainerID: s.ContainerID}}}
-		if code != 0 {
+		if isSidecar(p, s.Name) {
+			// The sidecar has started (its probes are not simulated): it is ready, and the next
+			// init container starts now.
+			s.Started, s.Ready = ptrTo(true), true
+		} else if !k.finishInit(p, i, s, now) {
 			return
 		}
 		if i+1 < len(p.Status.InitContainerStatuses) {
@@ -597,6 +628,24 @@ func (k *Kubelet) nextInit(p *corev1.Pod, now metav1.Time) {
 		}
 		return
 	}
+}
+
+// finishInit runs init container i's command and records how it ended; false when it failed.
+func (k *Kubelet) finishInit(p *corev1.Pod, i int, s *corev1.ContainerStatus, now metav1.Time) bool {
+	started := s.State.Running.StartedAt
+	code, msg := k.runInit(p, p.Spec.InitContainers[i])
+	reason := "Completed"
+	if code != 0 {
+		reason = "Error"
+		if msg != "" {
+			reason = "StartError"
+		}
+	}
+	*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: imageID(s.Image), ContainerID: s.ContainerID,
+		Started: ptrTo(false), Ready: code == 0, RestartCount: s.RestartCount, LastTerminationState: s.LastTerminationState,
+		State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: int32(code), Reason: reason,
+			Message: msg, StartedAt: started, FinishedAt: now, ContainerID: s.ContainerID}}}
+	return code == 0
 }
 
 func (k *Kubelet) run(p *corev1.Pod, now metav1.Time) {
@@ -622,6 +671,11 @@ func (k *Kubelet) run(p *corev1.Pod, now metav1.Time) {
 // readiness sets ContainersReady and Ready from the container statuses.
 func (k *Kubelet) readiness(p *corev1.Pod, now metav1.Time) {
 	var unready []string
+	for _, s := range p.Status.InitContainerStatuses {
+		if isSidecar(p, s.Name) && !s.Ready {
+			unready = append(unready, s.Name)
+		}
+	}
 	for _, s := range p.Status.ContainerStatuses {
 		if !s.Ready {
 			unready = append(unready, s.Name)
@@ -666,6 +720,14 @@ func (k *Kubelet) kill(p *corev1.Pod, now metav1.Time) {
 		*s = corev1.ContainerStatus{Name: s.Name, Image: s.Image, ImageID: s.ImageID, ContainerID: s.ContainerID,
 			Started: ptrTo(false), Ready: false, RestartCount: s.RestartCount, LastTerminationState: s.LastTerminationState,
 			State: corev1.ContainerState{Terminated: term}}
+	}
+	for i := range p.Status.InitContainerStatuses {
+		s := &p.Status.InitContainerStatuses[i]
+		if s.State.Running != nil { // sidecars stop after the main containers
+			s.State = corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, Reason: "Completed",
+				StartedAt: s.State.Running.StartedAt, FinishedAt: now, ContainerID: s.ContainerID}}
+			s.Ready, s.Started = false, ptrTo(false)
+		}
 	}
 	p.Status.Phase = corev1.PodSucceeded
 	if failed {

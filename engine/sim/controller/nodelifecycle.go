@@ -238,6 +238,7 @@ func (n *NodeLifecycleController) RecoverNode(name string) error {
 		return nil
 	}
 	delete(n.kubelet.down, name)
+	n.kubelet.renewLease(name)
 	node := obj.(*corev1.Node)
 	now := metav1.NewTime(n.env.Store.Now())
 	if !nodeReady(node) {
