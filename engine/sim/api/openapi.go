@@ -21,7 +21,7 @@ type openAPIDocs struct {
 	err   error
 }
 
-var servedOpenAPIPaths = []string{"api/v1", "apis/apps/v1"}
+var servedOpenAPIPaths = []string{"api/v1", "apis/apps/v1", "apis/autoscaling/v1"}
 
 var sharedOpenAPI = &openAPIDocs{}
 
@@ -39,15 +39,17 @@ func (d *openAPIDocs) load() error {
 		var b strings.Builder
 		b.WriteString(`{"paths":{`)
 		for i, p := range servedOpenAPIPaths {
-			gv, ok := paths[p]
+			doc, ok := extraOpenAPIDocs[p] // openapi_workloads.go
 			if !ok {
-				d.err = fmt.Errorf("no embedded OpenAPI document for %s", p)
-				return
-			}
-			doc, err := gv.Schema("application/json")
-			if err != nil {
-				d.err = err
-				return
+				gv, ok := paths[p]
+				if !ok {
+					d.err = fmt.Errorf("no embedded OpenAPI document for %s", p)
+					return
+				}
+				if doc, err = gv.Schema("application/json"); err != nil {
+					d.err = err
+					return
+				}
 			}
 			d.docs[p] = doc
 			d.hash[p] = fmt.Sprintf("%X", sha512.Sum512(doc))

@@ -79,6 +79,7 @@ type Set struct {
 	ReplicaSet  *ReplicaSetController
 	Deployment  *DeploymentController
 	DaemonSet   *DaemonSetController
+	HPA         *HPAController
 }
 
 // NewSet builds all controllers. Nodes are created by Kubelet.Bootstrap.
@@ -95,13 +96,14 @@ func NewSet(env Env) *Set {
 		ReplicaSet:  NewReplicaSetController(env, rec),
 		Deployment:  NewDeploymentController(env, rec),
 		DaemonSet:   NewDaemonSetController(env, rec),
+		HPA:         NewHPAController(env, rec),
 	}
 }
 
 // All lists the controllers in a fixed order.
 func (s *Set) All() []Controller {
 	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace,
-		s.ReplicaSet, s.Deployment, s.DaemonSet}
+		s.ReplicaSet, s.Deployment, s.DaemonSet, s.HPA}
 }
 
 // controllerRef returns the ownerReference with controller=true, if any.
