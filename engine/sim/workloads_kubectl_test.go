@@ -29,7 +29,17 @@ func newSimKubectl(t *testing.T) *simKubectl {
 	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("the kubectl binary is required at %s for this test: %v", bin, err)
 	}
-	s, _ := startSim(t, Config{Fake: testingclock.NewFakeClock(t0), AutoAdvance: true, Seed: 11, Logf: t.Logf})
+	// Not startSim: its 30s bound is too short for a whole walkthrough under -race.
+	s, err := New(Config{Fake: testingclock.NewFakeClock(t0), AutoAdvance: true, Seed: 11, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
 	dir := t.TempDir()
 	ca := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(ca, s.CAData(), 0o600); err != nil {

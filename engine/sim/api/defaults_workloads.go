@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -28,6 +29,18 @@ func defaultWorkloads(old, obj runtime.Object) {
 		defaultDeployment(o)
 		if create {
 			o.Status = appsv1.DeploymentStatus{}
+		}
+	case *autoscalingv1.HorizontalPodAutoscaler:
+		// SetDefaults_HorizontalPodAutoscaler; the apiserver stores HPAs as autoscaling/v2,
+		// whose defaults give an HPA without a target the 80% CPU metric, so a v1 read shows it.
+		if o.Spec.MinReplicas == nil {
+			o.Spec.MinReplicas = ptr.To[int32](1)
+		}
+		if o.Spec.TargetCPUUtilizationPercentage == nil {
+			o.Spec.TargetCPUUtilizationPercentage = ptr.To[int32](80)
+		}
+		if create {
+			o.Status = autoscalingv1.HorizontalPodAutoscalerStatus{}
 		}
 	case *appsv1.DaemonSet:
 		defaultDaemonSet(o)

@@ -21,7 +21,7 @@ type openAPIDocs struct {
 	err   error
 }
 
-var servedOpenAPIPaths = []string{"api/v1", "apis/apps/v1", "apis/policy/v1"}
+var servedOpenAPIPaths = []string{"api/v1", "apis/apps/v1", "apis/policy/v1", "apis/autoscaling/v1"}
 
 var sharedOpenAPI = &openAPIDocs{}
 
@@ -39,17 +39,19 @@ func (d *openAPIDocs) load() error {
 		var b strings.Builder
 		b.WriteString(`{"paths":{`)
 		for i, p := range servedOpenAPIPaths {
-			var doc []byte
-			if gv, ok := paths[p]; ok {
-				doc, err = gv.Schema("application/json")
-			} else if p == "apis/policy/v1" {
-				doc, err = policyOpenAPI(d.docs["apis/apps/v1"]) // not embedded: built from apps/v1
-			} else {
-				err = fmt.Errorf("no embedded OpenAPI document for %s", p)
-			}
-			if err != nil {
-				d.err = err
-				return
+			doc, ok := extraOpenAPIDocs[p] // openapi_workloads.go
+			if !ok {
+				if gv, found := paths[p]; found {
+					doc, err = gv.Schema("application/json")
+				} else if p == "apis/policy/v1" {
+					doc, err = policyOpenAPI(d.docs["apis/apps/v1"]) // not embedded: built from apps/v1
+				} else {
+					err = fmt.Errorf("no embedded OpenAPI document for %s", p)
+				}
+				if err != nil {
+					d.err = err
+					return
+				}
 			}
 			d.docs[p] = doc
 			d.hash[p] = fmt.Sprintf("%X", sha512.Sum512(doc))

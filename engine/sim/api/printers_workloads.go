@@ -5,6 +5,8 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -18,6 +20,34 @@ func intCol(name, desc string) metav1.TableColumnDefinition {
 }
 
 var workloadPrinters = map[string]printer{
+	"horizontalpodautoscalers": {
+		columns: []metav1.TableColumnDefinition{
+			nameCol,
+			col("Reference", autoscalingv2.HorizontalPodAutoscalerSpec{}.SwaggerDoc()["scaleTargetRef"]),
+			col("Targets", autoscalingv2.HorizontalPodAutoscalerSpec{}.SwaggerDoc()["metrics"]),
+			col("MinPods", autoscalingv2.HorizontalPodAutoscalerSpec{}.SwaggerDoc()["minReplicas"]),
+			col("MaxPods", autoscalingv2.HorizontalPodAutoscalerSpec{}.SwaggerDoc()["maxReplicas"]),
+			col("Replicas", autoscalingv2.HorizontalPodAutoscalerStatus{}.SwaggerDoc()["currentReplicas"]),
+			ageCol,
+		},
+		row: func(obj runtime.Object, now time.Time) ([]any, []metav1.TableRowCondition) {
+			h := obj.(*autoscalingv1.HorizontalPodAutoscaler)
+			minPods := "<unset>"
+			if h.Spec.MinReplicas != nil {
+				minPods = fmt.Sprint(*h.Spec.MinReplicas)
+			}
+			targets := "<none>"
+			if t := h.Spec.TargetCPUUtilizationPercentage; t != nil {
+				cur := "<unknown>"
+				if c := h.Status.CurrentCPUUtilizationPercentage; c != nil {
+					cur = fmt.Sprintf("%d%%", *c)
+				}
+				targets = fmt.Sprintf("cpu: %s/%d%%", cur, *t)
+			}
+			return []any{h.Name, h.Spec.ScaleTargetRef.Kind + "/" + h.Spec.ScaleTargetRef.Name, targets, minPods,
+				int64(h.Spec.MaxReplicas), int64(h.Status.CurrentReplicas), age(h.CreationTimestamp, now)}, nil
+		},
+	},
 	"replicasets": {
 		columns: []metav1.TableColumnDefinition{
 			nameCol,

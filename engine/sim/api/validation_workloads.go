@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -47,6 +48,8 @@ func validateWorkloads(old, obj runtime.Object) field.ErrorList {
 		if prev, ok := old.(*appsv1.Deployment); ok {
 			errs = append(errs, apivalidation.ValidateImmutableField(o.Spec.Selector, prev.Spec.Selector, spec.Child("selector"))...)
 		}
+	case *autoscalingv1.HorizontalPodAutoscaler:
+		errs = append(errs, validateHPASpec(&o.Spec, spec)...)
 	case *appsv1.DaemonSet:
 		errs = append(errs, validateSelectorAndTemplate(o.Spec.Selector, &o.Spec.Template, "DaemonSet", "daemonset", spec)...)
 		errs = append(errs, validateNonNegative(int64(o.Spec.MinReadySeconds), spec.Child("minReadySeconds"))...)
@@ -194,6 +197,31 @@ func validateDaemonSetStrategy(s *appsv1.DaemonSetUpdateStrategy, p *field.Path)
 		}
 	default:
 		errs = append(errs, field.NotSupported(p, s, []string{string(appsv1.RollingUpdateDaemonSetStrategyType), string(appsv1.OnDeleteDaemonSetStrategyType)}))
+	}
+	return errs
+}
+
+// validateHPASpec is ValidateHorizontalPodAutoscalerSpec for what autoscaling/v1 can say.
+func validateHPASpec(s *autoscalingv1.HorizontalPodAutoscalerSpec, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if s.MinReplicas != nil && *s.MinReplicas < 1 {
+		errs = append(errs, field.Invalid(p.Child("minReplicas"), *s.MinReplicas, "must be greater than or equal to 1"))
+	}
+	if s.MaxReplicas < 1 {
+		errs = append(errs, field.Invalid(p.Child("maxReplicas"), s.MaxReplicas, "must be greater than 0"))
+	}
+	if s.MinReplicas != nil && s.MaxReplicas < *s.MinReplicas {
+		errs = append(errs, field.Invalid(p.Child("maxReplicas"), s.MaxReplicas, "must be greater than or equal to `minReplicas`"))
+	}
+	ref := p.Child("scaleTargetRef")
+	if s.ScaleTargetRef.Kind == "" {
+		errs = append(errs, field.Required(ref.Child("kind"), ""))
+	}
+	if s.ScaleTargetRef.Name == "" {
+		errs = append(errs, field.Required(ref.Child("name"), ""))
+	}
+	if c := s.TargetCPUUtilizationPercentage; c != nil && *c < 1 {
+		errs = append(errs, field.Invalid(p.Child("targetCPUUtilizationPercentage"), *c, "must be greater than 0"))
 	}
 	return errs
 }

@@ -107,6 +107,7 @@ type Set struct {
 	DaemonSet   *DaemonSetController
 	Disruption  *DisruptionController
 	Nodes       *NodeLifecycleController
+	HPA         *HPAController
 }
 
 // NewSet builds all controllers. Nodes are created by Kubelet.Bootstrap.
@@ -124,6 +125,7 @@ func NewSet(env Env) *Set {
 		Deployment:  NewDeploymentController(env, rec),
 		DaemonSet:   NewDaemonSetController(env, rec),
 		Disruption:  NewDisruptionController(env),
+		HPA:         NewHPAController(env, rec),
 	}
 	set.Nodes = NewNodeLifecycleController(env, rec, set.Kubelet)
 	return set
@@ -132,7 +134,7 @@ func NewSet(env Env) *Set {
 // All lists the controllers in a fixed order.
 func (s *Set) All() []Controller {
 	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace,
-		s.ReplicaSet, s.Deployment, s.DaemonSet, s.Disruption, s.Nodes}
+		s.ReplicaSet, s.Deployment, s.DaemonSet, s.HPA, s.Disruption, s.Nodes}
 }
 
 // controllerRef returns the ownerReference with controller=true, if any.

@@ -75,6 +75,8 @@ var resources = []Resource{
 		New: func() runtime.Object { return &appsv1.ReplicaSet{} }, NewList: func() runtime.Object { return &appsv1.ReplicaSetList{} }},
 	{Name: "daemonsets", Singular: "daemonset", Kind: "DaemonSet", Group: "apps", Version: "v1", Namespaced: true, ShortNames: []string{"ds"}, Categories: []string{"all"}, HasStatus: true,
 		New: func() runtime.Object { return &appsv1.DaemonSet{} }, NewList: func() runtime.Object { return &appsv1.DaemonSetList{} }},
+	{Name: "horizontalpodautoscalers", Singular: "horizontalpodautoscaler", Kind: "HorizontalPodAutoscaler", Group: "autoscaling", Version: "v1", Namespaced: true, ShortNames: []string{"hpa"}, Categories: []string{"all"}, HasStatus: true,
+		New: func() runtime.Object { return &autoscalingv1.HorizontalPodAutoscaler{} }, NewList: func() runtime.Object { return &autoscalingv1.HorizontalPodAutoscalerList{} }},
 	{Name: "controllerrevisions", Singular: "controllerrevision", Kind: "ControllerRevision", Group: "apps", Version: "v1", Namespaced: true,
 		New: func() runtime.Object { return &appsv1.ControllerRevision{} }, NewList: func() runtime.Object { return &appsv1.ControllerRevisionList{} }},
 	{Name: "leases", Singular: "lease", Kind: "Lease", Group: "coordination.k8s.io", Version: "v1", Namespaced: true,
