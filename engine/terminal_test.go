@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
@@ -182,4 +184,34 @@ func TestRunKubectlTerminalUnderTmux(t *testing.T) {
 		t.Fatalf("no deletion notice:\n%s", screen)
 	}
 	t.Logf("screen:\n%s", strings.TrimRight(screen, "\n "))
+}
+
+// TestRunKubectlTerminalGivesUpWhenBusy: a terminal run does not wait behind a watch.
+func TestRunKubectlTerminalGivesUpWhenBusy(t *testing.T) {
+	s, _ := newTestSession(t)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	started := make(chan struct{})
+	pr, pw := io.Pipe()
+	watchDone := make(chan error, 1)
+	go func() { watchDone <- s.RunKubectl(ctx, "kubectl get pods -w", nil, pw, io.Discard) }()
+	go func() {
+		// The watch holds the slot once it has printed anything.
+		b := make([]byte, 1)
+		_, _ = pr.Read(b)
+		close(started)
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	// An empty namespace prints to stderr; make the watch print to stdout by creating a pod.
+	if _, err := s.Kube().CoreV1().Pods("default").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	err := s.RunKubectlTerminal(testCtx(t), "kubectl exec -it p -- sh", strings.NewReader(""), io.Discard, io.Discard)
+	if !errors.Is(err, ErrKubectlBusy) {
+		t.Fatalf("terminal run behind a watch: %v", err)
+	}
+	cancel()
+	<-watchDone
+	pw.Close()
 }
