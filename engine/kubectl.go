@@ -39,6 +39,13 @@ func (e *KubectlError) Error() string { return fmt.Sprintf("kubectl: exit status
 // handler and client-go's default warning handler are process globals.
 var kubectlSlot = make(chan struct{}, 1)
 
+// terminalSlotWait is how long a terminal run waits for another run to finish.
+const terminalSlotWait = 3 * time.Second
+
+// ErrKubectlBusy is what a terminal run returns when another kubectl command (a watch, say)
+// still runs in the player.
+var ErrKubectlBusy = errors.New("another kubectl command is still running in the player; stop it first, then try again")
+
 // cancelGrace is how long RunKubectl waits, once ctx has ended, for kubectl to notice (its
 // requests are cancelled with ctx) before returning anyway.
 const cancelGrace = 2 * time.Second
@@ -89,10 +96,20 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 		errOut = io.Discard
 	}
 
+	// A terminal run holds the learner's screen while it waits: rather than a blank terminal
+	// behind a watch that never ends, it gives up soon and says why.
+	var busy <-chan time.Time
+	if terminal {
+		t := time.NewTimer(terminalSlotWait)
+		defer t.Stop()
+		busy = t.C
+	}
 	select {
 	case kubectlSlot <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-busy:
+		return ErrKubectlBusy
 	}
 
 	// kubectl's own context is cancelled only after its writers are muted, so what it says

@@ -3,13 +3,17 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
@@ -90,4 +94,124 @@ func TestCompletionSources(t *testing.T) {
 	if _, err := s.ObjectNames(testCtx(t), "bogus", ""); err == nil {
 		t.Fatal("ObjectNames(bogus) should fail")
 	}
+}
+
+// ttyShell pretends to be sh on a terminal: it echoes what is typed, answers each line with
+// "you said: …" and ends at "exit".
+type ttyShell struct{}
+
+func (ttyShell) Run(ctx context.Context, pod *corev1.Pod, c string, argv []string, s container.Streams) (int, error) {
+	nl := "\n"
+	if s.TTY {
+		nl = "\r\n"
+	}
+	fmt.Fprintf(s.Stdout, "tty=%v / # ", s.TTY)
+	var line []byte
+	buf := make([]byte, 256)
+	for {
+		n, err := s.Stdin.Read(buf)
+		for _, b := range buf[:n] {
+			if b != '\r' && b != '\n' {
+				line = append(line, b)
+				if s.TTY {
+					_, _ = s.Stdout.Write([]byte{b})
+				}
+				continue
+			}
+			fmt.Fprint(s.Stdout, nl)
+			cmd := strings.TrimSpace(string(line))
+			line = line[:0]
+			if cmd == "exit" {
+				return 0, nil
+			}
+			fmt.Fprintf(s.Stdout, "you said: %s%s/ # ", cmd, nl)
+		}
+		if err != nil {
+			return 0, nil
+		}
+	}
+}
+
+// TestRunKubectlTerminalUnderTmux runs the in-process kubectl with a real terminal (this test
+// binary re-run inside tmux): run -it must find the terminal (tty=true), be interactive,
+// and delete its pod at the end.
+func TestRunKubectlTerminalUnderTmux(t *testing.T) {
+	if os.Getenv("KUBETUTOR_TERMINAL_CHILD") == "1" {
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		s, err := NewSimSession(ctx, SimOptions{Fake: testingclock.NewFakeClock(simEpoch), AutoAdvance: true, Seed: 7, Runner: ttyShell{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		err = s.RunKubectlTerminal(ctx, "kubectl run -i --tty --image busybox:1.28 dns-test --restart=Never --rm", os.Stdin, os.Stdout, os.Stdout)
+		fmt.Printf("RESULT=%v\n", err)
+		return
+	}
+	const drive = "/work/shared/tools/tui-drive"
+	if _, err := os.Stat(drive); err != nil {
+		t.Skipf("needs %s", drive)
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("needs tmux")
+	}
+	name := fmt.Sprintf("kt-term-%d", os.Getpid())
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(drive, args...).CombinedOutput()
+		if err != nil {
+			screen, _ := exec.Command(drive, "screen", name).CombinedOutput()
+			t.Fatalf("tui-drive %s: %v\n%s\nscreen:\n%s", strings.Join(args, " "), err, out, screen)
+		}
+		return string(out)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run("start", name, "100x30", "env", "KUBETUTOR_TERMINAL_CHILD=1", "HOME="+t.TempDir(), "sh", "-c",
+		fmt.Sprintf("%q -test.run='^TestRunKubectlTerminalUnderTmux$' -test.count=1; sleep 30", self))
+	defer exec.Command(drive, "stop", name).Run() //nolint:errcheck
+	run("wait", name, `tty=true / #`, "30")
+	run("type", name, "hello")
+	run("keys", name, "Enter")
+	run("wait", name, "you said: hello", "10")
+	run("type", name, "exit")
+	run("keys", name, "Enter")
+	run("wait", name, `RESULT=<nil>`, "30")
+	screen := run("screen", name)
+	if !strings.Contains(screen, `pod "dns-test" deleted`) {
+		t.Fatalf("no deletion notice:\n%s", screen)
+	}
+	t.Logf("screen:\n%s", strings.TrimRight(screen, "\n "))
+}
+
+// TestRunKubectlTerminalGivesUpWhenBusy: a terminal run does not wait behind a watch.
+func TestRunKubectlTerminalGivesUpWhenBusy(t *testing.T) {
+	s, _ := newTestSession(t)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	started := make(chan struct{})
+	pr, pw := io.Pipe()
+	watchDone := make(chan error, 1)
+	go func() { watchDone <- s.RunKubectl(ctx, "kubectl get pods -w", nil, pw, io.Discard) }()
+	go func() {
+		// The watch holds the slot once it has printed anything.
+		b := make([]byte, 1)
+		_, _ = pr.Read(b)
+		close(started)
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	// An empty namespace prints to stderr; make the watch print to stdout by creating a pod.
+	if _, err := s.Kube().CoreV1().Pods("default").Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	err := s.RunKubectlTerminal(testCtx(t), "kubectl exec -it p -- sh", strings.NewReader(""), io.Discard, io.Discard)
+	if !errors.Is(err, ErrKubectlBusy) {
+		t.Fatalf("terminal run behind a watch: %v", err)
+	}
+	cancel()
+	<-watchDone
+	pw.Close()
 }

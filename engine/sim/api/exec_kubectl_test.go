@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"os/exec"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubetutor/kubetutor/engine/sim/api"
+	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
 // TestKubectlExecLogs drives the real kubectl binary: it must find the streams it expects
@@ -62,6 +65,32 @@ func TestKubectlExecLogs(t *testing.T) {
 		t.Fatalf("logs -c x: %v %q %q", err, out, errOut)
 	}
 	t.Logf("logs -c x: %s", errOut)
+
+	// logs -f follows until the pod goes away, then kubectl ends.
+	c = k.cmd(t.Context(), "logs", "-f", "web-0")
+	stdout, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(stdout)
+	for range 6 {
+		if _, err := br.ReadString('\n'); err != nil {
+			t.Fatalf("logs -f: %v", err)
+		}
+	}
+	zero := int64(0)
+	if _, err := k.st.Delete(podsRes, "default", "web-0", store.DeleteOptions{GracePeriodSeconds: &zero}); err != nil {
+		t.Fatal(err)
+	}
+	if rest, _ := io.ReadAll(br); len(rest) != 0 {
+		t.Fatalf("logs -f after the pod went: %q", rest)
+	}
+	if err := c.Wait(); err != nil {
+		t.Fatalf("logs -f ended with %v", err)
+	}
 }
 
 // TestKubectlVersionsExec runs exec with older and newer kubectl builds: 1.29 speaks only

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/pem"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,7 +45,19 @@ func newEnvOpts(t *testing.T, so store.Options, tls bool, o api.Options) *env {
 		so.Seed = 1
 	}
 	st := store.New(so)
-	o.Token, o.Clock, o.Logf = testToken, clk, t.Logf
+	// Hijacked exec sessions may log their end after the test is over; httptest's Close
+	// does not wait for them, so logging stops at cleanup.
+	var logMu sync.Mutex
+	logDone := false
+	t.Cleanup(func() { logMu.Lock(); logDone = true; logMu.Unlock() })
+	o.Token, o.Clock = testToken, clk
+	o.Logf = func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		if !logDone {
+			t.Logf(format, args...)
+		}
+	}
 	h := api.New(st, o)
 	var srv *httptest.Server
 	if tls {
