@@ -15,7 +15,6 @@ import (
 	testingclock "k8s.io/utils/clock/testing"
 )
 
-
 // servedSim is a running simulator (AutoAdvance on a fake clock) with a kubeconfig for the
 // real kubectl binary.
 type servedSim struct {
