@@ -7,6 +7,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
 // App is the root model. It handles quit, help and resize, and routes everything else: keys
@@ -26,6 +28,8 @@ type App struct {
 	helpH         int
 
 	kubeconfigWritten bool
+	// opened: a lesson ran on the cluster before, so the next one starts on a fresh one.
+	opened bool
 }
 
 // New builds the player.
@@ -38,6 +42,10 @@ func New(o Options) *App {
 		s := DefaultStyles(lipgloss.DefaultRenderer())
 		st = &s
 	}
+	if o.Progress == nil {
+		o.Progress = progress.Memory()
+	}
+	o.Lang = langCode(o.Lang)
 	t := textFor(o.Lang)
 	h := help.New()
 	h.Styles = st.Help
@@ -52,7 +60,48 @@ func New(o Options) *App {
 	return &App{
 		opts: o, st: st, t: t, keys: DefaultAppKeyMap(t), help: h,
 		md:   newMarkdown(o.MarkdownStyle, profile),
-		menu: newMenuView(st, t, o.Lessons, footer),
+		menu: newMenuView(st, t, o.Lessons, footer, o.Progress, o.ProgressWarning, o.LessonsFor != nil),
+	}
+}
+
+// switchLang is L: the player's words and the lessons in the other language, keeping the
+// menu's selection and the open lesson's step.
+func (a *App) switchLang() {
+	lang := "ko"
+	if a.opts.Lang == "ko" {
+		lang = "en"
+	}
+	ls := a.opts.LessonsFor(lang)
+	if len(ls) == 0 {
+		return
+	}
+	a.opts.Lang, a.opts.Lessons = lang, ls
+	a.t = textFor(lang)
+	a.keys = DefaultAppKeyMap(a.t)
+	footer := ""
+	if a.opts.Cluster != nil {
+		footer = a.opts.Cluster.Label() + " · " + a.t.Namespace + " " + a.opts.Cluster.Namespace()
+	}
+	sel := a.menu.sel
+	a.menu = newMenuView(a.st, a.t, ls, footer, a.opts.Progress, a.opts.ProgressWarning, true)
+	a.menu.sel = clamp(sel, 0, len(ls)-1)
+	a.menu.updateKeys()
+	if a.lesson != nil {
+		for _, l := range ls {
+			if l.ID == a.lesson.lesson.ID {
+				a.lesson.setLang(a.t, l)
+			}
+		}
+	}
+	a.resize(true)
+}
+
+func (a *App) lessonDeps() lessonDeps {
+	return lessonDeps{
+		ctx: a.opts.Context, st: a.st, t: a.t, md: a.md,
+		cluster: a.opts.Cluster, eval: a.opts.Evaluate, progress: a.opts.Progress,
+		list: a.opts.List, reset: a.opts.Reset, resetOnOpen: a.opened && a.opts.Reset != nil,
+		present: a.opts.Present, langSwitch: a.opts.LessonsFor != nil,
 	}
 }
 
@@ -81,6 +130,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.resize(true)
 		return a, nil
 	case tea.KeyMsg:
+		if a.barActive() && msg.Type != tea.KeyCtrlC {
+			// The bar is being typed in: q, ? and L are letters there.
+			cmd = a.lesson.Update(msg)
+			a.resize(false)
+			return a, cmd
+		}
 		switch {
 		case msg.Type == tea.KeyCtrlC, key.Matches(msg, a.keys.Quit):
 			a.Close()
@@ -89,13 +144,17 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.help.ShowAll = !a.help.ShowAll
 			a.resize(true)
 			return a, nil
+		case msg.String() == "L" && a.opts.LessonsFor != nil && !a.barActive() && !a.menu.confirming:
+			a.switchLang()
+			return a, nil
 		}
 	case startLessonMsg:
 		if msg.index < 0 || msg.index >= len(a.opts.Lessons) {
 			return a, nil
 		}
 		a.Close()
-		a.lesson = newLessonView(a.opts.Context, a.st, a.t, a.md, a.opts.Cluster, a.opts.Evaluate, a.opts.Lessons[msg.index])
+		a.lesson = newLessonView(a.lessonDeps(), a.opts.Lessons[msg.index])
+		a.opened = true
 		a.lesson.kubeconfig = a.opts.KubeconfigPath
 		a.lesson.updateKeys()
 		a.resize(true)
@@ -111,6 +170,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.resize(true)
 		return a, nil
 	}
+	if a.lesson == nil {
+		// Progress saved by a lesson's Cmds can still arrive after the learner left it.
+		if _, ok := msg.(progressErrMsg); ok {
+			return a, nil
+		}
+	}
 
 	if a.lesson != nil {
 		cmd = a.lesson.Update(msg)
@@ -124,9 +189,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (a *App) screenKeys() help.KeyMap {
 	if a.lesson != nil {
-		return withGlobal{a.lesson.keys, a.keys}
+		return withGlobal{a.lesson.helpKeys(), a.keys}
 	}
-	return withGlobal{a.menu.keys, a.keys}
+	return withGlobal{a.menu.helpKeys(), a.keys}
+}
+
+// barActive reports whether the lesson's overlay bar takes the keys.
+func (a *App) barActive() bool {
+	return a.lesson != nil && a.lesson.bar != nil && a.lesson.bar.Active()
 }
 
 func (a *App) helpView() string {

@@ -44,6 +44,9 @@ type stepState struct {
 	done    bool
 	checked bool
 	results []lessons.CheckResult
+	// solution: the solution was shown (the hint after the last); solved: s ran it.
+	solution bool
+	solved   bool
 }
 
 // lessonView plays one lesson. It owns every async job it starts (watch, commands, check
@@ -52,6 +55,9 @@ type lessonView struct {
 	st   *Styles
 	t    text
 	keys LessonKeyMap
+	lk   LearnKeyMap
+	qk   QuizKeyMap
+	deps lessonDeps
 
 	cluster  Cluster
 	evaluate Evaluator
@@ -70,9 +76,18 @@ type lessonView struct {
 	states []stepState
 
 	running    bool
+	solving    bool // s: run the step's remaining commands one after another
+	replaying  bool // reaching a step's starting state: every other job waits
 	runCancel  context.CancelFunc
 	evaluating bool
 	evalAgain  bool
+
+	// quiz is non-nil while the end-of-lesson quiz replaces the step pane.
+	quiz *quizState
+	// bar is the optional overlay (the command bar) above the status line.
+	bar Overlay
+	// sim is the simulator's time control, nil on a real cluster.
+	sim engine.SimControl
 
 	focus  focusID
 	stepP  *stepPane
@@ -83,27 +98,26 @@ type lessonView struct {
 	width, height int
 }
 
-func newLessonView(parent context.Context, st *Styles, t text, md *markdown, c Cluster, eval Evaluator, l lessons.Lesson) *lessonView {
-	ctx, cancel := context.WithCancel(parent)
+func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
+	ctx, cancel := context.WithCancel(d.ctx)
+	st, t, c := d.st, d.t, d.cluster
 	v := &lessonView{
-		st: st, t: t, keys: DefaultLessonKeyMap(t),
-		cluster: c, evaluate: eval, lesson: normalizeLesson(l),
+		st: st, t: t, keys: DefaultLessonKeyMap(t), lk: DefaultLearnKeyMap(t), qk: DefaultQuizKeyMap(t), deps: d,
+		cluster: c, evaluate: d.eval, lesson: normalizeLesson(l),
 		gen: nextGen(), ctx: ctx, cancel: cancel,
-		stepP: newStepPane(st, t, md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
+		stepP: newStepPane(st, t, d.md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
 	}
+	v.watchP.lister = d.list
 	if c != nil {
 		v.label, v.ns = c.Label(), c.Namespace()
-		if sim := c.Sim(); sim != nil {
-			v.speed = fmt.Sprintf("%s %g×", t.Speed, sim.Speed())
-			if sim.Paused() {
-				v.speed = t.Paused
-			}
-		}
+		v.sim = c.Sim()
 	}
+	v.updateSpeed()
 	v.states = make([]stepState, len(v.lesson.Steps))
 	for i, s := range v.lesson.Steps {
 		v.states[i].ran = make([]bool, len(s.Cmds))
 	}
+	v.loadProgress()
 	return v
 }
 
@@ -123,9 +137,10 @@ func normalizeLesson(l lessons.Lesson) lessons.Lesson {
 	return l
 }
 
-// Init opens the first step and starts the check tick loop.
+// Init opens the step the learner left off at (after reaching its starting state) and
+// starts the check tick loop.
 func (v *lessonView) Init() tea.Cmd {
-	return tea.Batch(v.goStep(0), v.tick())
+	return tea.Batch(v.resume(), v.tick())
 }
 
 // close cancels every job the view started. Safe to call twice.
@@ -154,9 +169,11 @@ func (v *lessonView) goStep(i int) tea.Cmd {
 	from := v.step
 	v.step = clamp(i, 0, len(v.lesson.Steps)-1)
 	s := v.cur()
-	if len(s.Checks) == 0 {
+	var record tea.Cmd
+	if len(s.Checks) == 0 && !v.states[v.step].done {
 		// Nothing to verify: reading the step is doing it.
 		v.states[v.step].done = true
+		record = v.recordStepState(v.step)
 	}
 	if v.step > from && !v.running {
 		// Each step starts from the state the earlier ones leave; say so before a skipped
@@ -167,7 +184,7 @@ func (v *lessonView) goStep(i int) tea.Cmd {
 	}
 	v.syncStep()
 	v.stepP.view.GotoTop()
-	return tea.Batch(v.watchP.start(v.ctx, v.cluster, s.Watch), v.evalNow())
+	return tea.Batch(v.watchP.start(v.ctx, v.cluster, s.Watch), v.evalNow(), record, v.recordStep())
 }
 
 // syncStep copies the current step's state into the step pane and the key map.
@@ -180,6 +197,10 @@ func (v *lessonView) syncStep() {
 	p.body = s.Body
 	p.hints = s.Hints
 	p.shown = stt.hints
+	p.solution = nil
+	if stt.solution {
+		p.solution = s.RunnableCommands()
+	}
 	p.cmds = s.Cmds
 	p.ran = stt.ran
 	p.next = v.nextCmd()
@@ -202,13 +223,15 @@ func (v *lessonView) nextCmd() int {
 // updateKeys enables exactly the bindings that do something now.
 func (v *lessonView) updateKeys() {
 	n := len(v.lesson.Steps)
-	v.keys.Run.SetEnabled(!v.running && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
+	idle := !v.running && !v.replaying
+	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
 	v.keys.Stop.SetEnabled(v.running)
-	v.keys.Next.SetEnabled(v.step < n-1)
+	v.keys.Next.SetEnabled(v.step < n-1 || (n > 0 && len(v.lesson.Quiz) > 0))
 	v.keys.Prev.SetEnabled(v.step > 0)
-	v.keys.Hint.SetEnabled(n > 0 && v.states[v.step].hints < len(v.cur().Hints))
+	v.keys.Hint.SetEnabled(n > 0 && v.hintsLeft())
 	v.keys.Kubeconfig.SetEnabled(v.kubeconfig != "" && v.cluster != nil)
 	v.keys.Sideways.SetEnabled(v.outP.wide)
+	v.updateLearnKeys()
 }
 
 // writeKubeconfig writes the kubeconfig in a Cmd (file I/O) and reports as kubeconfigMsg.
@@ -249,7 +272,7 @@ func (v *lessonView) evalNow() tea.Cmd {
 // runNext runs the highlighted command in a Cmd; its output comes back as cmdDoneMsg.
 func (v *lessonView) runNext() tea.Cmd {
 	idx := v.nextCmd()
-	if idx < 0 || v.running || v.cluster == nil {
+	if idx < 0 || v.running || v.replaying || v.cluster == nil {
 		return nil
 	}
 	line := v.cur().Cmds[idx].Line
@@ -312,7 +335,7 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 		if v.cluster != nil {
 			v.watchP.setNow(v.cluster.Now())
 		}
-		return tea.Batch(v.evalNow(), v.tick())
+		return tea.Batch(v.evalNow(), v.tick(), v.watchP.poll())
 	case checksMsg:
 		if msg.gen != v.gen {
 			return nil
@@ -320,10 +343,19 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 		v.evaluating = false
 		stt := &v.states[msg.step]
 		stt.results, stt.checked = msg.results, true
-		if lessons.Passed(msg.results) {
+		var save tea.Cmd
+		if lessons.Passed(msg.results) && !stt.done {
 			stt.done = true // done stays done, even if the learner moves on and state changes
+			save = v.recordStepState(msg.step)
 		}
 		v.syncStep()
+		if save != nil {
+			if v.evalAgain {
+				v.evalAgain = false
+				return tea.Batch(save, v.evalNow())
+			}
+			return save
+		}
 		if v.evalAgain {
 			v.evalAgain = false
 			return v.evalNow()
@@ -342,6 +374,11 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 		}
 		v.outP.finish(msg.output, v.errText(msg.err))
 		v.syncStep()
+		if v.solving && msg.err == nil && msg.step == v.step && v.nextCmd() >= 0 {
+			return tea.Batch(v.evalNow(), v.runNext())
+		}
+		v.solving = false
+		v.syncStep()
 		return v.evalNow()
 	case kubeconfigMsg:
 		if msg.gen != v.gen {
@@ -358,11 +395,24 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 		return v.watchP.handleBatch(msg)
 	case watchRetryMsg:
 		return v.watchP.handleRetry(msg)
+	default:
+		return v.updateLearn(msg)
 	}
 	return nil
 }
 
 func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if v.bar != nil && v.bar.Active() {
+		return v.bar.Update(msg)
+	}
+	if v.quiz != nil {
+		if cmd, ok := v.quizKey(msg); ok {
+			return cmd
+		}
+	}
+	if cmd, ok := v.learnKey(msg); ok {
+		return cmd
+	}
 	k := v.keys
 	switch {
 	case key.Matches(msg, k.Back):
@@ -375,15 +425,16 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			v.runCancel()
 		}
 	case key.Matches(msg, k.Next):
+		if v.step == len(v.lesson.Steps)-1 {
+			return v.openQuiz()
+		}
 		return v.goStep(v.step + 1)
 	case key.Matches(msg, k.Prev):
 		return v.goStep(v.step - 1)
 	case key.Matches(msg, k.Kubeconfig):
 		return v.writeKubeconfig()
 	case key.Matches(msg, k.Hint):
-		v.states[v.step].hints++
-		v.syncStep()
-		v.stepP.view.GotoBottom()
+		return v.moreHelp()
 	case key.Matches(msg, k.Focus):
 		v.setFocus((v.focus + 1) % focusCount)
 	case key.Matches(msg, k.Up):
@@ -448,7 +499,11 @@ func (v *lessonView) setFocus(f focusID) {
 func (v *lessonView) setSize(w, h int) {
 	v.width, v.height = w, h
 	v.setFocus(v.focus)
-	bodyH := max(0, h-lipgloss.Height(v.statusView()))
+	bodyH := max(0, h-lipgloss.Height(v.statusView())-v.barHeight())
+	if v.deps.present {
+		v.presentLayout(w, bodyH)
+		return
+	}
 	if w >= wideWidth {
 		outH := clamp(bodyH/4, min(3, bodyH), 12)
 		topH := bodyH - outH
@@ -524,6 +579,10 @@ func (v *lessonView) statusView() string {
 		step = v.st.StatusBar.Render(fmt.Sprintf(v.t.Step, v.step+1, n))
 	}
 	ns, speed := "", ""
+	if v.quiz != nil {
+		step = v.st.StatusBar.Render(v.t.KeyQuiz)
+		check = v.st.StatusPending.Render(v.quiz.status(v.t))
+	}
 	if v.ns != "" {
 		ns = v.st.StatusBar.Render(v.t.Namespace + " " + v.ns)
 	}
@@ -564,19 +623,31 @@ func (v *lessonView) View() string {
 	if v.width <= 0 || v.height <= 0 {
 		return ""
 	}
+	left := v.stepP.View()
+	if v.quiz != nil {
+		r := v.rects[focusStep]
+		left = v.quiz.view(v, r.w, r.h)
+	}
 	var body string
-	if v.width >= wideWidth {
+	switch {
+	case v.deps.present:
+		body = joinNonEmpty(left, v.watchP.View())
+	case v.width >= wideWidth:
 		r := v.rects[focusStep]
 		sepCol := strings.TrimSuffix(strings.Repeat(v.st.Separator.Render("│")+"\n", r.h), "\n")
-		top := lipgloss.JoinHorizontal(lipgloss.Top, v.stepP.View(), sepCol, v.watchP.View())
+		top := lipgloss.JoinHorizontal(lipgloss.Top, left, sepCol, v.watchP.View())
 		body = joinNonEmpty(top, v.outP.View())
-	} else {
-		body = joinNonEmpty(v.stepP.View(), v.watchP.View(), v.outP.View())
+	default:
+		body = joinNonEmpty(left, v.watchP.View(), v.outP.View())
 	}
 	status := v.statusView()
-	bodyH := max(0, v.height-lipgloss.Height(status))
+	bar := v.barView()
+	bodyH := max(0, v.height-lipgloss.Height(status)-v.barHeight())
 	if bodyH == 0 {
 		return fit(status, v.width, v.height)
+	}
+	if bar != "" {
+		status = fit(bar, v.width, v.barHeight()) + "\n" + status
 	}
 	return fit(fit(body, v.width, bodyH)+"\n"+status, v.width, v.height)
 }

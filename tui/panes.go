@@ -78,15 +78,17 @@ type stepPane struct {
 	t  text
 	md *markdown
 
-	title   string
-	done    bool
-	body    string
-	hints   []string
-	shown   int // hints revealed
-	cmds    []lessons.Command
-	ran     []bool
-	next    int // index into cmds of the command Enter runs; -1 when none
-	running bool
+	title string
+	done  bool
+	body  string
+	hints []string
+	shown int // hints revealed
+	// solution is the step's runnable commands once the learner asked past the last hint.
+	solution []string
+	cmds     []lessons.Command
+	ran      []bool
+	next     int // index into cmds of the command Enter runs; -1 when none
+	running  bool
 
 	view          viewport.Model
 	width, height int
@@ -133,6 +135,9 @@ func (p *stepPane) refresh() {
 	md := p.body
 	for i := 0; i < p.shown && i < len(p.hints); i++ {
 		md += fmt.Sprintf("\n\n> **%s:** %s", fmt.Sprintf(p.t.Hint, i+1, len(p.hints)), p.hints[i])
+	}
+	if len(p.solution) > 0 {
+		md += fmt.Sprintf("\n\n**%s:** %s\n\n```\n%s\n```", p.t.Solution, p.t.SolutionIntro, strings.Join(p.solution, "\n"))
 	}
 	y := p.view.YOffset
 	p.view.SetContent(p.md.render(unwrapListItems(md), p.width))
@@ -297,6 +302,12 @@ func (o *outputPane) prose(label, text string) {
 
 func (o *outputPane) noteText(label, text, errText string, wrap bool) {
 	o.line, o.label, o.text, o.errText, o.running, o.wrap = "", label, text, errText, false, wrap
+	o.refresh(true)
+}
+
+// clear shows the pane's empty state again.
+func (o *outputPane) clear() {
+	o.line, o.label, o.text, o.errText, o.running, o.wrap = "", "", "", "", false, false
 	o.refresh(true)
 }
 

@@ -285,6 +285,7 @@ func TestKubeconfigKey(t *testing.T) {
 	if !strings.Contains(a.View(), "kubeconfig for your own kubectl") {
 		t.Errorf("K missing from the full help:\n%s", a.View())
 	}
+	send(a, keyMsg("?")) // close the full help: the output pane gets its lines back
 	cmd := send(a, keyMsg("K"))
 	if cmd == nil {
 		t.Fatal("K returned no Cmd")

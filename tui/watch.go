@@ -54,6 +54,16 @@ type watchPane struct {
 	view          viewport.Model // the event stream
 	width, height int
 	focused       bool
+
+	// The views v cycles through (watch_views.go): which one shows, the step's own watch
+	// (what viewStep follows), and the last poll of a picture view.
+	mode       watchView
+	stepSpec   lessons.Watch
+	lister     Lister
+	data       viewData
+	polledOnce bool
+	polling    bool
+	pollCtx    context.Context
 }
 
 func newWatchPane(st *Styles, t text) *watchPane {
@@ -62,10 +72,13 @@ func newWatchPane(st *Styles, t text) *watchPane {
 
 // start replaces the current watch (if the spec changed) and returns the Cmd that opens the
 // new one. The watch lives until stop or until parent ends.
-func (w *watchPane) start(parent context.Context, c Cluster, spec lessons.Watch) tea.Cmd {
+func (w *watchPane) start(parent context.Context, c Cluster, step lessons.Watch) tea.Cmd {
+	w.stepSpec, w.pollCtx, w.cluster = step, parent, c
+	spec := w.effectiveSpec(step)
 	if w.gen != 0 && spec == w.spec {
 		return nil
 	}
+	w.polling = false
 	w.stop()
 	w.spec = spec
 	w.gen = nextGen()
@@ -256,6 +269,16 @@ func (w *watchPane) setSize(width, height int) {
 // the stream, which gets what is left.
 func (w *watchPane) layout() (tableH, labelH, streamH int) {
 	avail := max(0, w.height-1)
+	switch {
+	case w.mode.polled():
+		return avail, 0, 0
+	case w.mode == viewEvents:
+		// Events are read as a stream, newest last.
+		if avail < 2 {
+			return 0, 0, avail
+		}
+		return 0, 1, avail - 1
+	}
 	if avail < 3 {
 		return avail, 0, 0
 	}
@@ -338,12 +361,37 @@ func (w *watchPane) formatRows(header []string, rows [][]string) []string {
 
 func (w *watchPane) streamText() string {
 	if len(w.columns) == 0 || len(w.stream) == 0 {
+		if w.mode == viewEvents && w.loaded {
+			return w.st.Dim.Render(w.t.NoEvents)
+		}
 		return ""
+	}
+	if w.mode == viewEvents {
+		// A first column says which rows are the simulator's explanations rather than what
+		// a real controller would write.
+		cols := append([]string{""}, w.columns...)
+		rows := make([][]string, len(w.stream))
+		for i, r := range w.stream {
+			by := ""
+			if w.isWhyRow(r) {
+				by = "[" + w.t.SimMark + "]"
+			}
+			rows[i] = append([]string{by}, r...)
+		}
+		return strings.Join(w.formatRows(cols, rows), "\n")
 	}
 	return strings.Join(w.formatRows(w.columns, w.stream), "\n")
 }
 
 func (w *watchPane) tableLines(h int) []string {
+	if w.mode.polled() {
+		lines := w.pictureLines()
+		if len(lines) > h && h >= 2 {
+			more := len(lines) - (h - 1)
+			lines = append(lines[:h-1], w.st.Dim.Render(fmt.Sprintf("… +%d", more)))
+		}
+		return lines
+	}
 	switch {
 	case w.spec.Resource == "":
 		return []string{w.st.Dim.Render(w.t.NoWatch)}
@@ -390,6 +438,9 @@ func (w *watchPane) tableLines(h int) []string {
 
 func (w *watchPane) title() string {
 	t := w.t.Watch
+	if w.mode != viewStep {
+		return t + ": " + w.viewName(w.mode) + " (v)"
+	}
 	if w.spec.Resource != "" {
 		t += ": " + w.spec.Resource
 		if w.spec.Selector != "" {
