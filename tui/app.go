@@ -30,6 +30,8 @@ type App struct {
 	kubeconfigWritten bool
 	// opened: a lesson ran on the cluster before, so the next one starts on a fresh one.
 	opened bool
+	// demoTick paces the demo (tests replace it so nothing waits on a real timer).
+	demoTick func(gen int64) tea.Cmd
 }
 
 // New builds the player.
@@ -44,6 +46,10 @@ func New(o Options) *App {
 	}
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
+	}
+	if o.Present {
+		ps := presentStyles(*st)
+		st = &ps
 	}
 	o.Lang = langCode(o.Lang)
 	t := textFor(o.Lang)
@@ -97,20 +103,32 @@ func (a *App) switchLang() {
 }
 
 func (a *App) lessonDeps() lessonDeps {
-	return lessonDeps{
+	d := lessonDeps{
 		ctx: a.opts.Context, st: a.st, t: a.t, md: a.md,
 		cluster: a.opts.Cluster, eval: a.opts.Evaluate, progress: a.opts.Progress,
 		list: a.opts.List, reset: a.opts.Reset, resetOnOpen: a.opened && a.opts.Reset != nil,
 		present: a.opts.Present, langSwitch: a.opts.LessonsFor != nil,
 	}
+	if a.opts.Demo != "" {
+		// A demo plays for an audience: it neither reads nor changes the learner's progress.
+		d.progress, d.demo, d.demoTick = nil, true, a.demoTick
+	}
+	return d
 }
 
 // KubeconfigWritten reports whether the K key wrote Options.KubeconfigPath, so main can
 // remove it (it points at a simulator that is gone) after the program ends.
 func (a *App) KubeconfigWritten() bool { return a.kubeconfigWritten }
 
-// Init implements tea.Model; the menu has nothing to load.
-func (a *App) Init() tea.Cmd { return nil }
+// Init implements tea.Model: the menu has nothing to load; a demo opens its lesson.
+func (a *App) Init() tea.Cmd {
+	for i, l := range a.opts.Lessons {
+		if a.opts.Demo != "" && l.ID == a.opts.Demo {
+			return func() tea.Msg { return startLessonMsg{index: i} }
+		}
+	}
+	return nil
+}
 
 // Close stops the open lesson's jobs. main calls it after Run returns, for the case where the
 // program ended without a quit key (a signal, a killed program).

@@ -93,3 +93,19 @@ func (h menuHelp) FullHelp() [][]key.Binding {
 }
 
 var _ help.KeyMap = lessonHelp{}
+
+// demoHelp is the help while a lesson plays by itself.
+type demoHelp struct {
+	d DemoKeyMap
+	k LessonKeyMap
+	l LearnKeyMap
+}
+
+func (h demoHelp) ShortHelp() []key.Binding { return []key.Binding{h.d.Pause, h.d.Skip} }
+
+func (h demoHelp) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{h.d.Pause, h.d.Skip, h.l.View, h.k.Focus},
+		{h.l.StepOnce, h.l.Slower, h.l.Faster, h.l.Lang, h.k.Back},
+	}
+}

@@ -84,6 +84,8 @@ type lessonView struct {
 
 	// quiz is non-nil while the end-of-lesson quiz replaces the step pane.
 	quiz *quizState
+	// demo is non-nil when the lesson plays by itself.
+	demo *demoState
 	// bar is the optional overlay (the command bar) above the status line.
 	bar Overlay
 	// sim is the simulator's time control, nil on a real cluster.
@@ -108,6 +110,7 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 		stepP: newStepPane(st, t, d.md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
 	}
 	v.watchP.lister = d.list
+	v.stepP.present = d.present
 	if c != nil {
 		v.label, v.ns = c.Label(), c.Namespace()
 		v.sim = c.Sim()
@@ -118,6 +121,13 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 		v.states[i].ran = make([]bool, len(s.Cmds))
 	}
 	v.loadProgress()
+	if d.demo {
+		tick := d.demoTick
+		if tick == nil {
+			tick = defaultDemoTick
+		}
+		v.demo = &demoState{tick: tick, keys: defaultDemoKeyMap(t)}
+	}
 	return v
 }
 
@@ -140,6 +150,9 @@ func normalizeLesson(l lessons.Lesson) lessons.Lesson {
 // Init opens the step the learner left off at (after reaching its starting state) and
 // starts the check tick loop.
 func (v *lessonView) Init() tea.Cmd {
+	if v.demo != nil {
+		return tea.Batch(v.resume(), v.tick(), v.demo.tick(v.gen))
+	}
 	return tea.Batch(v.resume(), v.tick())
 }
 
@@ -405,6 +418,11 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if v.bar != nil && v.bar.Active() {
 		return v.bar.Update(msg)
 	}
+	if v.demo != nil {
+		if cmd, ok := v.demoKey(msg); ok {
+			return cmd
+		}
+	}
 	if v.quiz != nil {
 		if cmd, ok := v.quizKey(msg); ok {
 			return cmd
@@ -588,6 +606,10 @@ func (v *lessonView) statusView() string {
 	}
 	if v.speed != "" {
 		speed = v.st.StatusBar.Render(v.speed)
+	}
+	if d := v.demoStatus(); d != "" {
+		// Beside the step, which is never dropped on a narrow terminal.
+		step = v.st.StatusPending.Render(d) + v.st.StatusBar.Render(" · ") + step
 	}
 	label := v.st.StatusCluster.Render(v.label)
 	// On a narrow terminal the check's verdict matters most: drop the namespace, then the

@@ -32,6 +32,9 @@ type lessonDeps struct {
 	present     bool
 	// langSwitch: L can switch the lesson to the other language.
 	langSwitch bool
+	// demo plays the lesson by itself; demoTick paces it (tests replace it).
+	demo     bool
+	demoTick func(gen int64) tea.Cmd
 }
 
 // replayTimeout bounds reaching a step's starting state.
@@ -289,6 +292,15 @@ func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
 		v.outP.note(v.t.ProgressNote, "", msg.err.Error())
 	case viewDataMsg:
 		return v.watchP.handleViewData(msg)
+	case demoTickMsg:
+		if msg.gen != v.gen || v.demo == nil {
+			return nil
+		}
+		cmd := v.demoAdvance()
+		if v.demo.phase == demoEnd {
+			return cmd
+		}
+		return tea.Batch(cmd, v.demo.tick(v.gen))
 	}
 	return nil
 }
@@ -435,6 +447,9 @@ func (v *lessonView) helpKeys() interface {
 } {
 	if v.quiz != nil {
 		return quizHelp{q: v.qk, k: v.keys, l: v.lk}
+	}
+	if v.demo != nil {
+		return demoHelp{d: v.demo.keys, k: v.keys, l: v.lk}
 	}
 	return lessonHelp{k: v.keys, l: v.lk}
 }

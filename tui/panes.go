@@ -93,6 +93,7 @@ type stepPane struct {
 	view          viewport.Model
 	width, height int
 	focused       bool
+	present       bool // the projector's large title
 }
 
 func newStepPane(st *Styles, t text, md *markdown) *stepPane {
@@ -118,8 +119,16 @@ func (p *stepPane) compactCmds() bool {
 
 // cmdHeight is how many lines the command list gets: one line when compact, else all of it,
 // but never so much that fewer than three lines of text remain.
+// headerHeight is the title's height: one line, or the projector's heading.
+func (p *stepPane) headerHeight() int {
+	if p.present && p.width > 0 {
+		return lipgloss.Height(p.presentHeader())
+	}
+	return 1
+}
+
 func (p *stepPane) cmdHeight() int {
-	avail := max(0, p.height-1)
+	avail := max(0, p.height-p.headerHeight())
 	n := len(p.cmds)
 	if p.compactCmds() {
 		n = 1
@@ -131,7 +140,7 @@ func (p *stepPane) cmdHeight() int {
 // that change the step scroll to the top themselves.
 func (p *stepPane) refresh() {
 	p.view.Width = max(0, p.width)
-	p.view.Height = max(0, p.height-1-p.cmdHeight())
+	p.view.Height = max(0, p.height-p.headerHeight()-p.cmdHeight())
 	md := p.body
 	for i := 0; i < p.shown && i < len(p.hints); i++ {
 		md += fmt.Sprintf("\n\n> **%s:** %s", fmt.Sprintf(p.t.Hint, i+1, len(p.hints)), p.hints[i])
@@ -246,7 +255,11 @@ func (p *stepPane) View() string {
 	if p.width <= 0 || p.height <= 0 {
 		return ""
 	}
-	parts := []string{paneHeader(p.st, p.title, p.headerSuffix(), p.width, p.focused)}
+	header := paneHeader(p.st, p.title, p.headerSuffix(), p.width, p.focused)
+	if p.present {
+		header = p.presentHeader()
+	}
+	parts := []string{header}
 	if p.view.Height > 0 {
 		parts = append(parts, fit(p.view.View(), p.width, p.view.Height))
 	}
