@@ -74,6 +74,7 @@ func (v *lessonView) demoKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		d.phase, d.typed, d.ticks = demoTyping, 0, 0
+		v.stepP.typing = ""
 		return v.goStep(step), true
 	}
 	return nil, false
@@ -100,10 +101,13 @@ func (v *lessonView) demoAdvance() tea.Cmd {
 		d.ticks = 0
 		d.typed++
 		if d.typed < len([]rune(line)) {
-			v.outP.noteText("$ "+string([]rune(line)[:d.typed])+"▌", "", "", false)
+			typed := string([]rune(line)[:d.typed])
+			v.outP.noteText("$ "+typed+"▌", "", "", false)
+			v.stepP.typing = typed
 			return nil
 		}
 		d.phase, d.typed = demoRunning, 0
+		v.stepP.typing = ""
 		return v.runNext()
 	case demoRunning:
 		if !v.running {

@@ -523,3 +523,44 @@ func TestOverlayTakesKeys(t *testing.T) {
 		t.Errorf("bar not drawn above the status line:\n%s", v)
 	}
 }
+
+// TestEveryScreenFitsEverySize: menu, lesson, every watch view, the quiz and the presenter
+// layout stay exactly inside the window from 80×24 to 250×70, in both languages, with the
+// full help open or not.
+func TestEveryScreenFitsEverySize(t *testing.T) {
+	sizes := [][2]int{{80, 24}, {100, 30}, {120, 40}, {200, 50}, {250, 70}}
+	for _, lang := range []string{"en", "ko"} {
+		for _, present := range []bool{false, true} {
+			c := newFakeCluster()
+			a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: quizLessons(lang),
+				Lang: lang, MarkdownStyle: "notty", Present: present, LessonsFor: quizLessons,
+				List: func(context.Context, string, string) ([]unstructured.Unstructured, error) { return nil, nil }})
+			check := func(what string) {
+				t.Helper()
+				for _, s := range sizes {
+					send(a, tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+					assertFrame(t, a.View(), s[0], s[1])
+					send(a, keyMsg("?"))
+					assertFrame(t, a.View(), s[0], s[1])
+					send(a, keyMsg("?"))
+					if t.Failed() {
+						t.Fatalf("%s %s present=%v %v", lang, what, present, s)
+					}
+				}
+			}
+			check("menu")
+			run(a, send(a, send(a, keyMsg("enter"))()))
+			check("lesson")
+			run(a, send(a, keyMsg("n")))
+			run(a, send(a, keyMsg("h")))
+			for i := 0; i < int(viewCount); i++ {
+				check("view " + a.lesson.watchP.viewName(a.lesson.watchP.mode))
+				run(a, send(a, keyMsg("v")))
+			}
+			run(a, send(a, keyMsg("n")))
+			run(a, send(a, keyMsg("n")))
+			run(a, send(a, keyMsg("enter")))
+			check("quiz")
+		}
+	}
+}

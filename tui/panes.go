@@ -94,6 +94,8 @@ type stepPane struct {
 	width, height int
 	focused       bool
 	present       bool // the projector's large title
+	// typing is the part of the next command the demo has typed so far ("" otherwise).
+	typing string
 }
 
 func newStepPane(st *Styles, t text, md *markdown) *stepPane {
@@ -162,6 +164,8 @@ func (p *stepPane) cmdLine(i int) string {
 		return "  " + p.st.CmdNoRun.Render(text+"  "+p.t.ShownInPane)
 	case i == p.next && p.running:
 		return p.st.CmdNext.Render("… " + text)
+	case i == p.next && p.typing != "":
+		return p.st.CmdNext.Render("▶ $ " + p.typing + "▌")
 	case i == p.next:
 		return p.st.CmdNext.Render("▶ " + text)
 	case i < len(p.ran) && p.ran[i]:

@@ -379,6 +379,7 @@ func TestFullHelpListsEveryKey(t *testing.T) {
 	check("lesson step 1", a.lesson.keys)
 	send(a, keyMsg("n"))
 	check("lesson step 2", a.lesson.keys)
+	check("lesson step 2 learning keys", a.lesson.lk)
 	// With a command running, stop is offered and run is not.
 	_ = send(a, keyMsg("enter"))
 	if !a.lesson.keys.Stop.Enabled() || a.lesson.keys.Run.Enabled() {
