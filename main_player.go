@@ -11,6 +11,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
@@ -77,6 +79,76 @@ func (l *liveSession) list(ctx context.Context, resource, selector string) ([]un
 	return res.Items, nil
 }
 
+// watchObjects lists then watches full objects, for showing a stream row's object as it
+// was. It relists when the server ends the watch, until ctx ends.
+func (l *liveSession) watchObjects(ctx context.Context, resource, selector string) (<-chan tui.ObjectEvent, error) {
+	s := l.cur()
+	info, ok := lessons.ResolveResource(resource)
+	if !ok && resource != "events" {
+		return nil, fmt.Errorf("unknown resource %q", resource)
+	}
+	if resource == "events" {
+		info = lessons.ResourceInfo{GVR: schema.GroupVersionResource{Version: "v1", Resource: "events"}, Namespaced: true}
+	}
+	var ri dynamic.ResourceInterface = s.Dynamic().Resource(info.GVR)
+	if info.Namespaced {
+		ri = s.Dynamic().Resource(info.GVR).Namespace(s.Namespace())
+	}
+	out := make(chan tui.ObjectEvent, 64)
+	send := func(ev tui.ObjectEvent) bool {
+		select {
+		case out <- ev:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	go func() {
+		defer close(out)
+		for ctx.Err() == nil {
+			list, err := ri.List(ctx, metav1.ListOptions{LabelSelector: selector})
+			if err != nil {
+				if !send(tui.ObjectEvent{Type: "ERROR", Err: err}) {
+					return
+				}
+				select {
+				case <-time.After(2 * time.Second):
+				case <-ctx.Done():
+				}
+				continue
+			}
+			for i := range list.Items {
+				if !send(tui.ObjectEvent{Type: "ADDED", Object: &list.Items[i]}) {
+					return
+				}
+			}
+			w, err := ri.Watch(ctx, metav1.ListOptions{LabelSelector: selector, ResourceVersion: list.GetResourceVersion()})
+			if err != nil {
+				pause(ctx)
+				continue
+			}
+			for ev := range w.ResultChan() {
+				if o, ok := ev.Object.(*unstructured.Unstructured); ok {
+					if !send(tui.ObjectEvent{Type: string(ev.Type), Object: o}) {
+						w.Stop()
+						return
+					}
+				}
+			}
+			w.Stop()
+			pause(ctx) // the server ended the watch: relist, without spinning
+		}
+	}()
+	return out, nil
+}
+
+func pause(ctx context.Context) {
+	select {
+	case <-time.After(500 * time.Millisecond):
+	case <-ctx.Done():
+	}
+}
+
 // reset starts a fresh simulator, swaps it in and stops the old one.
 func (l *liveSession) reset(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
@@ -134,6 +206,7 @@ func playerOptions(o *tui.Options, live *liveSession, c config, logger *log.Logg
 	}
 	o.Reset = live.reset
 	o.List = live.list
+	o.WatchObjects = live.watchObjects
 	o.Present = c.present
 }
 

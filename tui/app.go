@@ -107,7 +107,7 @@ func (a *App) lessonDeps() lessonDeps {
 		ctx: a.opts.Context, st: a.st, t: a.t, md: a.md,
 		cluster: a.opts.Cluster, eval: a.opts.Evaluate, progress: a.opts.Progress,
 		list: a.opts.List, reset: a.opts.Reset, resetOnOpen: a.opened && a.opts.Reset != nil,
-		present: a.opts.Present, langSwitch: a.opts.LessonsFor != nil,
+		present: a.opts.Present, langSwitch: a.opts.LessonsFor != nil, objects: a.opts.WatchObjects,
 	}
 	if a.opts.Demo != "" {
 		// A demo plays for an audience: it neither reads nor changes the learner's progress.

@@ -59,6 +59,9 @@ type Options struct {
 	Reset func(ctx context.Context) error
 	// List reads objects for the watch pane's picture views; nil leaves them out.
 	List Lister
+	// WatchObjects feeds full object versions, so a selected stream row shows its object at
+	// that moment; nil leaves row inspection out.
+	WatchObjects ObjectWatcher
 	// Demo, a lesson id, opens that lesson and plays it by itself (kubetutor demo).
 	Demo string
 	// Present is the projector layout: larger step title, fewer panes, high contrast.

@@ -42,6 +42,7 @@ type playerText struct {
 	Revision, Claim                                        string
 	Partition                                              string
 	ViewNeedsLister                                        string
+	NotRecorded, FirstVersion, ChangedSince                string
 
 	// Plain mode
 	PlainPick, PlainBad, PlainNext, PlainPrompt string
@@ -53,6 +54,7 @@ type playerText struct {
 	KeySolve, KeyQuiz, KeyChoose, KeyAnswer, KeyNextQuestion, KeyLang  string
 	KeyPause, KeyStepOnce, KeySlower, KeyFaster, KeyTimeReal, KeyView  string
 	KeyResetStep, KeyResetLesson, KeyResetAll, KeyYes, KeyNo, KeySteps string
+	KeyInspect                                                         string
 }
 
 var playerTexts = map[string]playerText{
@@ -92,6 +94,10 @@ var playerTexts = map[string]playerText{
 		Claim:           "pvc",
 		Partition:       "partition",
 		ViewNeedsLister: "This view is not available here.",
+		NotRecorded:     "This version of the object was not recorded (it came before the pane started watching).",
+		FirstVersion:    "first version seen",
+		ChangedSince:    "+/- changed since",
+		KeyInspect:      "row's YAML",
 
 		PlainPick:   "Lesson number (q quits): ",
 		PlainBad:    "Not understood. Enter runs the next command; n next step, p previous, h hint, s do it for me, c check, m lessons, q quit.",
@@ -142,6 +148,10 @@ var playerTexts = map[string]playerText{
 		Claim:           "pvc",
 		Partition:       "파티션",
 		ViewNeedsLister: "여기서는 이 보기를 쓸 수 없습니다.",
+		NotRecorded:     "이 버전의 오브젝트는 기록되지 않았습니다 (감시를 시작하기 전의 버전입니다).",
+		FirstVersion:    "처음 본 버전",
+		ChangedSince:    "+/- 바뀐 부분, 이전 버전",
+		KeyInspect:      "행의 YAML",
 
 		PlainPick:   "레슨 번호 (q 종료): ",
 		PlainBad:    "알 수 없는 입력입니다. Enter 다음 명령 실행, n 다음 단계, p 이전 단계, h 힌트, s 대신 실행, c 확인, m 레슨 목록, q 종료.",

@@ -15,6 +15,8 @@ type LearnKeyMap struct {
 	// Time control works on the simulator only; TimeReal documents why on a real cluster.
 	Pause, StepOnce, Slower, Faster, TimeReal key.Binding
 	ResetStep, ResetLesson                    key.Binding
+	// Inspect selects a row of the watch stream to show its object at that moment.
+	Inspect key.Binding
 }
 
 // DefaultLearnKeyMap returns the learning-tool bindings.
@@ -30,6 +32,7 @@ func DefaultLearnKeyMap(t text) LearnKeyMap {
 		TimeReal:    key.NewBinding(key.WithKeys("time-keys-doc"), key.WithHelp("space . - +", t.KeyTimeReal), key.WithDisabled()),
 		ResetStep:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", t.KeyResetStep), key.WithDisabled()),
 		ResetLesson: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", t.KeyResetLesson), key.WithDisabled()),
+		Inspect:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", t.KeyInspect), key.WithDisabled()),
 	}
 }
 
@@ -72,7 +75,7 @@ func (h lessonHelp) FullHelp() [][]key.Binding {
 	k, l := h.k, h.l
 	return [][]key.Binding{
 		{k.Run, k.Stop, k.Hint, l.Solve, k.Next, k.Prev, l.ResetStep, l.ResetLesson},
-		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown, k.Sideways, l.View, k.Wheel},
+		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown, k.Sideways, l.View, l.Inspect, k.Wheel},
 		{l.Pause, l.StepOnce, l.Slower, l.Faster, l.TimeReal, l.Lang, k.Kubeconfig, k.Back},
 	}
 }
@@ -105,7 +108,7 @@ func (h demoHelp) ShortHelp() []key.Binding { return []key.Binding{h.d.Pause, h.
 
 func (h demoHelp) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{h.d.Pause, h.d.Skip, h.l.View, h.k.Focus},
+		{h.d.Pause, h.d.Skip, h.l.View, h.l.Inspect, h.k.Focus},
 		{h.l.StepOnce, h.l.Slower, h.l.Faster, h.l.Lang, h.k.Back},
 	}
 }

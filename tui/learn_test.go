@@ -32,7 +32,7 @@ func runDepth(a *App, cmd tea.Cmd, depth int) {
 		for _, c := range m {
 			runDepth(a, c, depth+1)
 		}
-	case tickMsg, watchRetryMsg, watchStartedMsg, watchBatchMsg:
+	case tickMsg, watchRetryMsg, watchStartedMsg, watchBatchMsg, objWatchStartedMsg, objBatchMsg:
 		// Ticks and watches are driven by the tests themselves.
 	default:
 		runDepth(a, send(a, msg), depth+1)
@@ -563,4 +563,62 @@ func TestEveryScreenFitsEverySize(t *testing.T) {
 			check("quiz")
 		}
 	}
+}
+
+// TestInspectStreamRow: y selects the newest stream row and shows its object as it was,
+// with the lines changed since the previous version marked; ↑ moves to the older row; a
+// click on a row selects it too.
+func TestInspectStreamRow(t *testing.T) {
+	objs := make(chan ObjectEvent, 8)
+	c := newFakeCluster()
+	a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: testLessons("en"),
+		Lang: "en", MarkdownStyle: "notty",
+		WatchObjects: func(ctx context.Context, resource, selector string) (<-chan ObjectEvent, error) { return objs, nil }})
+	openAndRun(t, a, 120, 40)
+	v := a.lesson
+	startWatch(t, a, c)
+	w := v.watchP
+	// The object watch opens beside the table watch.
+	send(a, objWatchStartedMsg{gen: w.gen, ch: objs})
+	pod := func(rv, phase string) *unstructured.Unstructured {
+		o := obj("Pod", "web-0", map[string]any{"status": map[string]any{"phase": phase}})
+		u := &o
+		u.SetResourceVersion(rv)
+		return u
+	}
+	send(a, objBatchMsg{gen: w.gen, events: []ObjectEvent{{Type: "ADDED", Object: pod("10", "Pending")}, {Type: "MODIFIED", Object: pod("11", "Running")}}})
+	ev := func(typ, status, rv string) engine.TableEvent {
+		e := podEvent(typ, "web-0", "0/1", status, "0s")
+		e.ResourceVersion = rv
+		return e
+	}
+	send(a, watchBatchMsg{gen: w.gen, events: []engine.TableEvent{ev("ADDED", "Pending", "10"), ev("MODIFIED", "Running", "11")}})
+	if !v.lk.Inspect.Enabled() {
+		t.Fatal("y disabled with rows to inspect")
+	}
+	send(a, keyMsg("y"))
+	out := v.outP.text
+	if !strings.Contains(v.outP.label, "pods/web-0 @11") || !strings.Contains(out, "+ ") || !strings.Contains(out, "phase: Running") ||
+		!strings.Contains(out, "- ") || !strings.Contains(out, "phase: Pending") {
+		t.Fatalf("inspection of the newest row: %q\n%s", v.outP.label, out)
+	}
+	if !strings.Contains(a.View(), "▶ web-0") {
+		t.Errorf("selected row not marked:\n%s", a.View())
+	}
+	send(a, keyMsg("up"))
+	if !strings.Contains(v.outP.label, "@10 · first version seen") || strings.Contains(v.outP.text, "+ ") {
+		t.Errorf("older row: %q\n%s", v.outP.label, v.outP.text)
+	}
+	send(a, keyMsg("y"))
+	if w.selected != -1 {
+		t.Error("y did not end the selection")
+	}
+	// A click on the second stream row (below the pane header, table, label and column header).
+	r := v.rects[focusWatch]
+	tableH, labelH, _ := w.layout()
+	send(a, tea.MouseMsg{X: r.x + 2, Y: r.y + 1 + tableH + labelH + 2, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	if w.selected != 1 || !strings.Contains(v.outP.label, "@11") {
+		t.Errorf("click selected %d, label %q", w.selected, v.outP.label)
+	}
+	assertFrame(t, a.View(), 120, 40)
 }

@@ -110,6 +110,7 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 		stepP: newStepPane(st, t, d.md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
 	}
 	v.watchP.lister = d.list
+	v.watchP.objects = d.objects
 	v.stepP.present = d.present
 	if c != nil {
 		v.label, v.ns = c.Label(), c.Namespace()
@@ -405,7 +406,9 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 	case watchStartedMsg:
 		return v.watchP.handleStarted(msg)
 	case watchBatchMsg:
-		return v.watchP.handleBatch(msg)
+		cmd := v.watchP.handleBatch(msg)
+		v.updateKeys() // y is offered once the stream has rows
+		return cmd
 	case watchRetryMsg:
 		return v.watchP.handleRetry(msg)
 	default:
@@ -427,6 +430,9 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		if cmd, ok := v.quizKey(msg); ok {
 			return cmd
 		}
+	}
+	if cmd, ok := v.inspectKey(msg); ok {
+		return cmd
 	}
 	if cmd, ok := v.learnKey(msg); ok {
 		return cmd
@@ -476,6 +482,15 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 // handleMouse scrolls the pane under the pointer.
 func (v *lessonView) handleMouse(msg tea.MouseMsg) {
 	if msg.Action != tea.MouseActionPress {
+		return
+	}
+	if r := v.rects[focusWatch]; msg.Button == tea.MouseButtonLeft && r.contains(msg.X, msg.Y) {
+		// A click on a stream row shows that row's object as it was then.
+		if v.watchP.selectAt(msg.Y - r.y) {
+			v.setFocus(focusWatch)
+			v.showInspection()
+			v.updateKeys()
+		}
 		return
 	}
 	var a scrollAction

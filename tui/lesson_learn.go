@@ -35,6 +35,7 @@ type lessonDeps struct {
 	// demo plays the lesson by itself; demoTick paces it (tests replace it).
 	demo     bool
 	demoTick func(gen int64) tea.Cmd
+	objects  ObjectWatcher
 }
 
 // replayTimeout bounds reaching a step's starting state.
@@ -179,6 +180,7 @@ func (v *lessonView) updateLearnKeys() {
 	l.Faster.SetEnabled(sim && v.sim.Speed() < maxSpeed)
 	l.TimeReal.SetEnabled(v.sim == nil && v.cluster != nil)
 	canReset := v.deps.reset != nil && v.sim != nil && idle && n > 0
+	l.Inspect.SetEnabled(v.watchP.canInspect())
 	l.ResetStep.SetEnabled(canReset && !inQuiz)
 	l.ResetLesson.SetEnabled(canReset)
 	if inQuiz {
@@ -292,6 +294,10 @@ func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
 		v.outP.note(v.t.ProgressNote, "", msg.err.Error())
 	case viewDataMsg:
 		return v.watchP.handleViewData(msg)
+	case objWatchStartedMsg:
+		return v.watchP.handleObjStarted(msg)
+	case objBatchMsg:
+		return v.watchP.handleObjBatch(msg)
 	case demoTickMsg:
 		if msg.gen != v.gen || v.demo == nil {
 			return nil

@@ -54,6 +54,8 @@ type Styles struct {
 
 	Help help.Styles
 
+	// Selected marks the stream row being inspected.
+	Selected lipgloss.Style
 	// PresentTitle is the step title in the projector layout (--present).
 	PresentTitle lipgloss.Style
 }
@@ -109,6 +111,7 @@ func DefaultStyles(r *lipgloss.Renderer) Styles {
 	s.StatusPending = r.NewStyle().Foreground(yellow).Background(barBg)
 
 	s.PresentTitle = r.NewStyle().Bold(true)
+	s.Selected = r.NewStyle().Reverse(true)
 
 	keyStyle := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#6A6A6A", Dark: "#8A8A8A"})
 	descStyle := r.NewStyle().Foreground(subtle)

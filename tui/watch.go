@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/kubetutor/kubetutor/engine"
@@ -64,10 +65,19 @@ type watchPane struct {
 	polledOnce bool
 	polling    bool
 	pollCtx    context.Context
+
+	// Row inspection (inspect.go): every version of each object seen by the object watch,
+	// the object version behind each stream line, and the selected line (-1: none).
+	objects  ObjectWatcher
+	objCh    <-chan ObjectEvent
+	versions map[string][]*unstructured.Unstructured
+	refs     []rowRef
+	selected int
 }
 
 func newWatchPane(st *Styles, t text) *watchPane {
-	return &watchPane{st: st, t: t, rows: map[string][]string{}, created: map[string]time.Time{}, view: viewport.New(0, 0)}
+	return &watchPane{st: st, t: t, rows: map[string][]string{}, created: map[string]time.Time{}, view: viewport.New(0, 0),
+		versions: map[string][]*unstructured.Unstructured{}, selected: -1}
 }
 
 // start replaces the current watch (if the spec changed) and returns the Cmd that opens the
@@ -86,12 +96,13 @@ func (w *watchPane) start(parent context.Context, c Cluster, step lessons.Watch)
 	w.columns, w.rows, w.stream = nil, map[string][]string{}, nil
 	w.created = map[string]time.Time{}
 	w.cluster = c
+	w.objCh, w.versions, w.refs, w.selected = nil, map[string][]*unstructured.Unstructured{}, nil, -1
 	w.refresh()
 	if spec.Resource == "" || c == nil {
 		return nil
 	}
 	w.ctx, w.cancel = context.WithCancel(parent)
-	return w.open()
+	return tea.Batch(w.open(), w.openObjects())
 }
 
 // open asks the cluster for the watch in a Cmd (opening resolves the resource through
@@ -229,8 +240,14 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 		}
 	}
 	w.stream = append(w.stream, cells)
+	w.refs = append(w.refs, rowRef{name: ev.Name, rv: ev.ResourceVersion})
 	if len(w.stream) > maxStream {
-		w.stream = append([][]string(nil), w.stream[len(w.stream)-maxStream:]...)
+		cut := len(w.stream) - maxStream
+		w.stream = append([][]string(nil), w.stream[cut:]...)
+		w.refs = append([]rowRef(nil), w.refs[cut:]...)
+		if w.selected >= 0 {
+			w.selected = max(0, w.selected-cut)
+		}
 	}
 }
 
@@ -366,7 +383,25 @@ func (w *watchPane) streamText() string {
 		}
 		return ""
 	}
+	if w.selected >= 0 {
+		lines := w.formatRows(w.columns, w.stream)
+		if w.mode == viewEvents {
+			lines = w.eventLines()
+		}
+		if i := w.selected + 1; i < len(lines) {
+			lines[i] = w.st.Selected.Render("▶ " + ansiPlain(lines[i]))
+		}
+		return strings.Join(lines, "\n")
+	}
 	if w.mode == viewEvents {
+		return strings.Join(w.eventLines(), "\n")
+	}
+	return strings.Join(w.formatRows(w.columns, w.stream), "\n")
+}
+
+// eventLines formats the Events stream with its "by" column.
+func (w *watchPane) eventLines() []string {
+	{
 		// A first column says which rows are the simulator's explanations rather than what
 		// a real controller would write.
 		cols := append([]string{""}, w.columns...)
@@ -378,9 +413,8 @@ func (w *watchPane) streamText() string {
 			}
 			rows[i] = append([]string{by}, r...)
 		}
-		return strings.Join(w.formatRows(cols, rows), "\n")
+		return w.formatRows(cols, rows)
 	}
-	return strings.Join(w.formatRows(w.columns, w.stream), "\n")
 }
 
 func (w *watchPane) tableLines(h int) []string {
