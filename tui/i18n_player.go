@@ -45,7 +45,7 @@ type playerText struct {
 	NotRecorded, FirstVersion, ChangedSince                string
 
 	// Plain mode
-	PlainPick, PlainBad, PlainNext, PlainPrompt string
+	PlainPick, PlainBad, PlainNext, PlainPrompt, PlainNoRun string
 
 	// Demo
 	DemoPaused string
@@ -102,6 +102,7 @@ var playerTexts = map[string]playerText{
 		PlainPick:   "Lesson number (q quits): ",
 		PlainBad:    "Not understood. Enter runs the next command; n next step, p previous, h hint, s do it for me, c check, m lessons, q quit.",
 		PlainNext:   "Next command: %s",
+		PlainNoRun:  "(shown, not run here: try it in another terminal)",
 		PlainPrompt: "[Enter run · n next · p prev · h hint · s do it for me · c check · m lessons · q quit] > ",
 		DemoPaused:  "demo paused: space continues",
 
@@ -156,6 +157,7 @@ var playerTexts = map[string]playerText{
 		PlainPick:   "레슨 번호 (q 종료): ",
 		PlainBad:    "알 수 없는 입력입니다. Enter 다음 명령 실행, n 다음 단계, p 이전 단계, h 힌트, s 대신 실행, c 확인, m 레슨 목록, q 종료.",
 		PlainNext:   "다음 명령: %s",
+		PlainNoRun:  "(보여 주기만 합니다: 다른 터미널에서 실행해 보세요)",
 		PlainPrompt: "[Enter 실행 · n 다음 · p 이전 · h 힌트 · s 대신 실행 · c 확인 · m 목록 · q 종료] > ",
 		DemoPaused:  "데모 일시 정지: space로 계속",
 

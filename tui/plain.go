@@ -60,6 +60,17 @@ func RunPlain(ctx context.Context, o Options, in io.Reader, out io.Writer) error
 	}
 }
 
+// plainText drops what a screen reader would read out as noise: emphasis and code marks,
+// trailing blanks.
+func plainText(s string) string {
+	s = strings.NewReplacer("**", "", "`", "").Replace(s)
+	lines := strings.Split(strings.TrimRight(s, "\n "), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
 type plainPlayer struct {
 	ctx context.Context
 	o   Options
@@ -98,14 +109,19 @@ func (p *plainPlayer) play(l lessons.Lesson, read func(string) (string, bool)) b
 		s := l.Steps[step]
 		cmds := s.RunnableCommands()
 		if show {
-			p.o.Progress.Change(l.ID, func(r *progress.Lesson) { r.Step = s.ID })
+			p.o.Progress.Change(l.ID, func(r *progress.Lesson) {
+				r.Step = s.ID
+				if len(s.Checks) == 0 {
+					r.StepOf(s.ID).Done = true // nothing to verify: reading the step is doing it
+				}
+			})
 			p.save()
 			fmt.Fprintf(p.out, "\n"+p.t.StepTitle+"\n\n", step+1, len(l.Steps), s.Title)
-			fmt.Fprintln(p.out, strings.TrimRight(p.md.render(unwrapListItems(s.Body), plainWidth), "\n"))
+			fmt.Fprintln(p.out, plainText(p.md.render(unwrapListItems(s.Body), plainWidth)))
 			for _, c := range s.Cmds {
 				suffix := ""
 				if c.NoRun {
-					suffix = "  " + p.t.ShownInPane
+					suffix = "  " + p.t.PlainNoRun
 				}
 				fmt.Fprintf(p.out, "  $ %s%s\n", c.Line, suffix)
 			}
