@@ -52,13 +52,14 @@ func DefaultQuizKeyMap(t text) QuizKeyMap {
 	}
 }
 
-// ShortHelp implements help.KeyMap.
-func (k QuizKeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Answer, k.Next, k.Steps}
-}
+// ShortHelp implements help.KeyMap; the arrows are in the full help and the quiz's own text,
+// so the line fits 80 columns in Korean too.
+func (k QuizKeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Answer, k.Next, k.Steps} }
 
 // FullHelp implements help.KeyMap.
-func (k QuizKeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
+func (k QuizKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down, k.Answer, k.Next, k.Steps}}
+}
 
 // lessonHelp is the lesson view's whole key help: the step's flow and moving around from
 // LessonKeyMap, the learning-tool keys beside them.

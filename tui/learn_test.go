@@ -622,3 +622,30 @@ func TestInspectStreamRow(t *testing.T) {
 	}
 	assertFrame(t, a.View(), 120, 40)
 }
+
+// TestShortHelpFitsEveryScreen: the one-line help is never cut at 80 columns, in the menu,
+// a lesson, the quiz or the demo, in either language.
+func TestShortHelpFitsEveryScreen(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		c := newFakeCluster()
+		a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: quizLessons(lang),
+			Lang: lang, MarkdownStyle: "notty", LessonsFor: quizLessons})
+		send(a, tea.WindowSizeMsg{Width: 80, Height: 24})
+		check := func(what string) {
+			t.Helper()
+			if h := a.helpView(); strings.Contains(h, "…") {
+				t.Errorf("%s %s: short help cut: %q", lang, what, h)
+			}
+		}
+		check("menu")
+		run(a, send(a, send(a, keyMsg("enter"))()))
+		check("lesson")
+		run(a, send(a, keyMsg("n")))
+		run(a, send(a, keyMsg("n")))
+		run(a, send(a, keyMsg("n")))
+		if a.lesson.quiz == nil {
+			t.Fatal("no quiz")
+		}
+		check("quiz")
+	}
+}

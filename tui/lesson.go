@@ -613,8 +613,11 @@ func (v *lessonView) statusView() string {
 	}
 	ns, speed := "", ""
 	if v.quiz != nil {
-		step = v.st.StatusBar.Render(v.t.KeyQuiz)
-		check = v.st.StatusPending.Render(v.quiz.status(v.t))
+		step = v.st.StatusBar.Render(v.quiz.status(v.t))
+		check = ""
+		if right, n := v.quiz.score(v.lesson); n == len(v.lesson.Quiz) {
+			check = v.st.StatusCheckOK.Render("✓ " + fmt.Sprintf(v.t.QuizResult, right, n))
+		}
 	}
 	if v.ns != "" {
 		ns = v.st.StatusBar.Render(v.t.Namespace + " " + v.ns)

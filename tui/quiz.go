@@ -189,7 +189,7 @@ func (h quizHelp) ShortHelp() []key.Binding { return h.q.ShortHelp() }
 
 func (h quizHelp) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		h.q.ShortHelp(),
+		{h.q.Up, h.q.Down, h.q.Answer, h.q.Next, h.q.Steps},
 		{h.k.Focus, h.l.View, h.l.ResetLesson, h.l.Lang, h.k.Back},
 		{h.l.Pause, h.l.StepOnce, h.l.Slower, h.l.Faster, h.l.TimeReal},
 	}
