@@ -418,7 +418,7 @@ func TestMenuResetAllAsksFirst(t *testing.T) {
 	store.Change("statefulset-basics", func(l *progress.Lesson) { l.Step = "create"; l.StepOf("intro").Done = true })
 	a := newProgressApp(t, "en", newFakeCluster(), store)
 	send(a, tea.WindowSizeMsg{Width: 80, Height: 24})
-	if !strings.Contains(a.View(), "1/3 steps") {
+	if !strings.Contains(a.View(), "1/3 steps · resume at step 2") {
 		t.Fatalf("menu:\n%s", a.View())
 	}
 	send(a, keyMsg("X"))
