@@ -23,7 +23,6 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kubetutor/kubetutor/engine"
-	"github.com/kubetutor/kubetutor/lessons"
 	"github.com/kubetutor/kubetutor/tui"
 )
 
@@ -48,6 +47,8 @@ type config struct {
 	version bool
 	// lessonsDir holds extra lesson folders (--lessons); see main_lessons.go.
 	lessonsDir string
+	present    bool // --present: the projector layout
+	plain      bool // --plain: line by line, for screen readers and logs
 }
 
 func main() {
@@ -84,13 +85,17 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.logPath, "log", defaultLogPath(), "log file (logs never go to the terminal)")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.StringVar(&c.lessonsDir, "lessons", "", "also load the lesson folders in `DIR`")
+	fs.BoolVar(&c.present, "present", false, "projector layout: larger step title, fewer panes, high contrast")
+	fs.BoolVar(&c.plain, "plain", false, "plain line-by-line player for screen readers and logs")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage:\n  kubetutor [flags]         lesson menu on the built-in simulator\n"+
 			"  kubetutor serve [flags]   run the simulator alone for your own kubectl\n"+
 			"  kubetutor manifests list | export DIR\n"+
 			"                            the tutorial's YAML (web.yaml, …) for your own kubectl\n"+
 			"  kubetutor lessons list | lint [DIR] | solve LESSON\n"+
-			"                            tools for lesson authors (kubetutor lessons -h)\n\nFlags:\n")
+			"                            tools for lesson authors (kubetutor lessons -h)\n"+
+			"  kubetutor progress export FILE | import FILE | path | reset\n"+
+			"  kubetutor demo LESSON     play a lesson by itself (space pauses, ← → skip)\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -104,9 +109,19 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	if sub == "lessons" {
 		return lessonsCmd(fs.Args()[1:], c.lessonsDir, stdout, stderr)
 	}
+	if sub == "progress" {
+		return progressCmd(fs.Args()[1:], stdout)
+	}
+	var demoLesson string
 	if sub != "" {
 		if err := fs.Parse(fs.Args()[1:]); err != nil {
 			return flagError(err)
+		}
+		if sub == "demo" && fs.NArg() > 0 {
+			demoLesson = fs.Arg(0)
+			if err := fs.Parse(fs.Args()[1:]); err != nil {
+				return flagError(err)
+			}
 		}
 		if fs.NArg() > 0 {
 			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
@@ -125,8 +140,11 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("--speed must be above 0 and at most 1000, not %g", c.speed)}
 	}
 
-	if sub != "" && sub != "serve" {
-		return usageError{fmt.Sprintf("unknown command %q (known: serve, manifests, lessons)", sub)}
+	if sub == "demo" && demoLesson == "" {
+		return usageError{"demo needs a lesson id: kubetutor demo statefulset-basics"}
+	}
+	if sub != "" && sub != "serve" && sub != "demo" {
+		return usageError{fmt.Sprintf("unknown command %q (known: serve, manifests, lessons, progress, demo)", sub)}
 	}
 
 	logger, logFile, closeLog, err := openLog(c.logPath)
@@ -139,8 +157,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 
 	switch sub {
-	case "":
-		return play(ctx, c, logger, logFile)
+	case "", "demo":
+		return play(ctx, c, logger, logFile, demoLesson)
 	default:
 		return serve(ctx, c, logger, stdout)
 	}
@@ -212,7 +230,7 @@ func startSim(ctx context.Context, c config, logger *log.Logger) (*engine.Sessio
 }
 
 // play runs the lesson menu on the simulator.
-func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File) error {
+func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File, demo string) error {
 	catalog, err := loadCatalog(c)
 	if err != nil {
 		return fmt.Errorf("loading lessons: %w", err)
@@ -236,21 +254,31 @@ func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File) e
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
+	live := &liveSession{s: sess, opts: engine.SimOptions{Speed: c.speed, Logf: logger.Printf}, logger: logger,
+		kubeconfig: userKubeconfigPath(true)}
+	defer live.Close()
 
 	appCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	app := tui.New(tui.Options{
-		Context: appCtx,
-		Cluster: sess,
-		Evaluate: func(ctx context.Context, st lessons.Step) []lessons.CheckResult {
-			return lessons.Evaluate(ctx, sess, st)
-		},
+	opts := tui.Options{
+		Context:        appCtx,
+		Cluster:        live,
+		Evaluate:       live.evaluate,
 		Lessons:        catalog,
 		Lang:           c.lang,
 		MarkdownStyle:  mdStyle,
 		KubeconfigPath: userKubeconfigPath(true),
-	})
+	}
+	playerOptions(&opts, live, c, logger)
+	if demo != "" {
+		if err := demoOptions(&opts, demo); err != nil {
+			return err
+		}
+	}
+	if c.plain {
+		return runPlain(appCtx, opts, os.Stdin, os.Stdout)
+	}
+	app := tui.New(opts)
 	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
 	restore := redirectStderr(logFile)
 	_, err = p.Run()

@@ -7,6 +7,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
 // App is the root model. It handles quit, help and resize, and routes everything else: keys
@@ -28,6 +30,10 @@ type App struct {
 	kubeconfigWritten bool
 
 	cmdbar *cmdBar // ':' — the in-app kubectl prompt (cmdbar.go)
+	// opened: a lesson ran on the cluster before, so the next one starts on a fresh one.
+	opened bool
+	// demoTick paces the demo (tests replace it so nothing waits on a real timer).
+	demoTick func(gen int64) tea.Cmd
 }
 
 // New builds the player.
@@ -40,6 +46,14 @@ func New(o Options) *App {
 		s := DefaultStyles(lipgloss.DefaultRenderer())
 		st = &s
 	}
+	if o.Progress == nil {
+		o.Progress = progress.Memory()
+	}
+	if o.Present {
+		ps := presentStyles(*st)
+		st = &ps
+	}
+	o.Lang = langCode(o.Lang)
 	t := textFor(o.Lang)
 	h := help.New()
 	h.Styles = st.Help
@@ -54,17 +68,70 @@ func New(o Options) *App {
 	return &App{
 		opts: o, st: st, t: t, keys: DefaultAppKeyMap(t), help: h,
 		md:     newMarkdown(o.MarkdownStyle, profile),
-		menu:   newMenuView(st, t, o.Lessons, footer),
+		menu:   newMenuView(st, t, o.Lessons, footer, o.Progress, o.ProgressWarning, o.LessonsFor != nil),
 		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang),
 	}
+}
+
+// switchLang is L: the player's words and the lessons in the other language, keeping the
+// menu's selection and the open lesson's step.
+func (a *App) switchLang() {
+	lang := "ko"
+	if a.opts.Lang == "ko" {
+		lang = "en"
+	}
+	ls := a.opts.LessonsFor(lang)
+	if len(ls) == 0 {
+		return
+	}
+	a.opts.Lang, a.opts.Lessons = lang, ls
+	a.t = textFor(lang)
+	a.keys = DefaultAppKeyMap(a.t)
+	footer := ""
+	if a.opts.Cluster != nil {
+		footer = a.opts.Cluster.Label() + " · " + a.t.Namespace + " " + a.opts.Cluster.Namespace()
+	}
+	sel := a.menu.sel
+	a.menu = newMenuView(a.st, a.t, ls, footer, a.opts.Progress, a.opts.ProgressWarning, true)
+	a.menu.sel = clamp(sel, 0, len(ls)-1)
+	a.menu.updateKeys()
+	if a.lesson != nil {
+		for _, l := range ls {
+			if l.ID == a.lesson.lesson.ID {
+				a.lesson.setLang(a.t, l)
+			}
+		}
+	}
+	a.resize(true)
+}
+
+func (a *App) lessonDeps() lessonDeps {
+	d := lessonDeps{
+		ctx: a.opts.Context, st: a.st, t: a.t, md: a.md,
+		cluster: a.opts.Cluster, eval: a.opts.Evaluate, progress: a.opts.Progress,
+		list: a.opts.List, reset: a.opts.Reset, resetOnOpen: a.opened && a.opts.Reset != nil,
+		present: a.opts.Present, langSwitch: a.opts.LessonsFor != nil, objects: a.opts.WatchObjects,
+	}
+	if a.opts.Demo != "" {
+		// A demo plays for an audience: it neither reads nor changes the learner's progress.
+		d.progress, d.demo, d.demoTick = nil, true, a.demoTick
+	}
+	return d
 }
 
 // KubeconfigWritten reports whether the K key wrote Options.KubeconfigPath, so main can
 // remove it (it points at a simulator that is gone) after the program ends.
 func (a *App) KubeconfigWritten() bool { return a.kubeconfigWritten }
 
-// Init implements tea.Model; the menu has nothing to load.
-func (a *App) Init() tea.Cmd { return nil }
+// Init implements tea.Model: the menu has nothing to load; a demo opens its lesson.
+func (a *App) Init() tea.Cmd {
+	for i, l := range a.opts.Lessons {
+		if a.opts.Demo != "" && l.ID == a.opts.Demo {
+			return func() tea.Msg { return startLessonMsg{index: i} }
+		}
+	}
+	return nil
+}
 
 // Close stops the open lesson's jobs. main calls it after Run returns, for the case where the
 // program ended without a quit key (a signal, a killed program).
@@ -87,6 +154,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.resize(true)
 		return a, nil
 	case tea.KeyMsg:
+		if a.barActive() && msg.Type != tea.KeyCtrlC {
+			// The bar is being typed in: q, ? and L are letters there.
+			cmd = a.lesson.Update(msg)
+			a.resize(false)
+			return a, cmd
+		}
 		switch {
 		case msg.Type == tea.KeyCtrlC, key.Matches(msg, a.keys.Quit):
 			a.Close()
@@ -95,13 +168,17 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.help.ShowAll = !a.help.ShowAll
 			a.resize(true)
 			return a, nil
+		case msg.String() == "L" && a.opts.LessonsFor != nil && !a.barActive() && !a.menu.confirming:
+			a.switchLang()
+			return a, nil
 		}
 	case startLessonMsg:
 		if msg.index < 0 || msg.index >= len(a.opts.Lessons) {
 			return a, nil
 		}
 		a.Close()
-		a.lesson = newLessonView(a.opts.Context, a.st, a.t, a.md, a.opts.Cluster, a.opts.Evaluate, a.opts.Lessons[msg.index])
+		a.lesson = newLessonView(a.lessonDeps(), a.opts.Lessons[msg.index])
+		a.opened = true
 		a.lesson.kubeconfig = a.opts.KubeconfigPath
 		a.lesson.updateKeys()
 		a.resize(true)
@@ -117,6 +194,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.resize(true)
 		return a, nil
 	}
+	if a.lesson == nil {
+		// Progress saved by a lesson's Cmds can still arrive after the learner left it.
+		if _, ok := msg.(progressErrMsg); ok {
+			return a, nil
+		}
+	}
 
 	if a.lesson != nil {
 		cmd = a.lesson.Update(msg)
@@ -130,9 +213,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (a *App) screenKeys() help.KeyMap {
 	if a.lesson != nil {
-		return withGlobal{a.lesson.keys, a.keys}
+		return withGlobal{a.lesson.helpKeys(), a.keys}
 	}
-	return withGlobal{a.menu.keys, a.keys}
+	return withGlobal{a.menu.helpKeys(), a.keys}
+}
+
+// barActive reports whether the lesson's overlay bar takes the keys.
+func (a *App) barActive() bool {
+	return a.lesson != nil && a.lesson.bar != nil && a.lesson.bar.Active()
 }
 
 func (a *App) helpView() string {

@@ -76,12 +76,23 @@ func TestHintsRevealOneByOne(t *testing.T) {
 	if !strings.Contains(a.View(), "Hint 2/2") {
 		t.Fatalf("second hint missing:\n%s", a.View())
 	}
+	// After the last hint, h shows the solution: the step's runnable commands.
+	if !a.lesson.keys.Hint.Enabled() {
+		t.Fatal("h disabled before the solution was shown")
+	}
+	if strings.Contains(a.View(), "Solution") {
+		t.Fatal("solution shown before asked for")
+	}
+	send(a, keyMsg("h"))
+	if v := a.View(); !strings.Contains(v, "Solution") || !strings.Contains(v, "kubectl apply -f web.yaml") {
+		t.Fatalf("solution missing after the last hint:\n%s", v)
+	}
 	if a.lesson.keys.Hint.Enabled() {
-		t.Error("hint still enabled with every hint shown")
+		t.Error("hint still enabled with every hint and the solution shown")
 	}
 	send(a, keyMsg("h"))
 	if got := a.lesson.states[1].hints; got != 2 {
-		t.Errorf("hints = %d after a third h, want 2", got)
+		t.Errorf("hints = %d after a fourth h, want 2", got)
 	}
 	// Hints belong to their step: they are still shown after leaving and coming back.
 	send(a, keyMsg("n"))

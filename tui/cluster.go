@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
 // Cluster is what the player needs from a cluster session. *engine.Session satisfies it; tests
@@ -46,4 +47,23 @@ type Options struct {
 	// KubeconfigPath is where the K key writes a kubeconfig for the learner's own kubectl
 	// in a second terminal. Empty disables the key.
 	KubeconfigPath string
+
+	// Progress keeps what the learner has done; nil keeps it in memory only.
+	Progress *progress.Store
+	// ProgressWarning is shown on the menu (a progress file that was set aside).
+	ProgressWarning string
+	// LessonsFor returns the catalog in another language, for the L key; nil disables L.
+	LessonsFor func(lang string) []lessons.Lesson
+	// Reset replaces the cluster with a fresh simulator (Cluster keeps pointing at the
+	// current one); nil on a real cluster, where resets are not offered.
+	Reset func(ctx context.Context) error
+	// List reads objects for the watch pane's picture views; nil leaves them out.
+	List Lister
+	// WatchObjects feeds full object versions, so a selected stream row shows its object at
+	// that moment; nil leaves row inspection out.
+	WatchObjects ObjectWatcher
+	// Demo, a lesson id, opens that lesson and plays it by itself (kubetutor demo).
+	Demo string
+	// Present is the projector layout: larger step title, fewer panes, high contrast.
+	Present bool
 }

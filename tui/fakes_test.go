@@ -55,6 +55,9 @@ type fakeCluster struct {
 	// kubeconfigs are the paths WriteKubeconfig wrote; kubeconfigErr fails it.
 	kubeconfigs   []string
 	kubeconfigErr error
+	// sim is the time control; real makes the cluster a real one (no Sim).
+	sim  *fakeSim
+	real bool
 }
 
 // fakeEpoch is the fake cluster's clock at start.
@@ -75,6 +78,7 @@ func newFakeCluster() *fakeCluster {
 		},
 		fail: map[string]int{},
 		now:  fakeEpoch,
+		sim:  &fakeSim{speed: 2},
 	}
 }
 
@@ -143,9 +147,14 @@ func (f *fakeCluster) lastWatch() fakeWatch {
 	return f.watches[len(f.watches)-1]
 }
 
-func (f *fakeCluster) Label() string          { return "simulator" }
-func (f *fakeCluster) Namespace() string      { return "default" }
-func (f *fakeCluster) Sim() engine.SimControl { return fakeSim{} }
+func (f *fakeCluster) Label() string     { return "simulator" }
+func (f *fakeCluster) Namespace() string { return "default" }
+func (f *fakeCluster) Sim() engine.SimControl {
+	if f.real {
+		return nil
+	}
+	return f.sim
+}
 
 func (f *fakeCluster) isApplied() bool {
 	f.mu.Lock()
@@ -168,14 +177,38 @@ func (f *fakeCluster) evaluator() Evaluator {
 	}
 }
 
-type fakeSim struct{}
+// fakeSim records time control; it starts at speed 2, running.
+type fakeSim struct {
+	mu     sync.Mutex
+	paused bool
+	speed  float64
+	steps  int // StepOnce calls
+	queued int // actions StepOnce can still run
+}
 
-func (fakeSim) Pause()           {}
-func (fakeSim) Resume()          {}
-func (fakeSim) Paused() bool     { return false }
-func (fakeSim) StepOnce() bool   { return false }
-func (fakeSim) SetSpeed(float64) {}
-func (fakeSim) Speed() float64   { return 2 }
+func (s *fakeSim) Pause()  { s.mu.Lock(); s.paused = true; s.mu.Unlock() }
+func (s *fakeSim) Resume() { s.mu.Lock(); s.paused = false; s.mu.Unlock() }
+func (s *fakeSim) Paused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paused
+}
+func (s *fakeSim) StepOnce() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.steps++
+	if s.queued > 0 {
+		s.queued--
+		return true
+	}
+	return false
+}
+func (s *fakeSim) SetSpeed(v float64) { s.mu.Lock(); s.speed = v; s.mu.Unlock() }
+func (s *fakeSim) Speed() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.speed
+}
 
 var podColumns = []string{"NAME", "READY", "STATUS", "RESTARTS", "AGE"}
 

@@ -40,6 +40,9 @@ type text struct {
 	Kubeconfig                       string // output pane title for the K key
 	KubeconfigHow                    string // fmt: export line
 
+	// playerText holds the words of the learning-tool features (i18n_player.go).
+	playerText
+
 	// key help
 	KeyRun, KeyNext, KeyPrev, KeyHint, KeyFocus, KeyScroll, KeySideways, KeyPage, KeyStop, KeyBack string
 	KeyUp, KeyDown, KeyStart, KeyHelp, KeyQuit, KeyKubeconfig                                      string
@@ -134,8 +137,16 @@ var texts = map[string]text{
 
 // textFor picks the wording for a language or locale ("ko_KR.UTF-8" → ko), English otherwise.
 func textFor(lang string) text {
+	l := langCode(lang)
+	t := texts[l]
+	t.playerText = playerTexts[l]
+	return t
+}
+
+// langCode maps a language or locale to "ko" or "en".
+func langCode(lang string) string {
 	if strings.HasPrefix(strings.ToLower(lang), "ko") {
-		return texts["ko"]
+		return "ko"
 	}
-	return texts["en"]
+	return "en"
 }

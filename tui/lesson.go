@@ -44,6 +44,9 @@ type stepState struct {
 	done    bool
 	checked bool
 	results []lessons.CheckResult
+	// solution: the solution was shown (the hint after the last); solved: s ran it.
+	solution bool
+	solved   bool
 }
 
 // lessonView plays one lesson. It owns every async job it starts (watch, commands, check
@@ -52,6 +55,9 @@ type lessonView struct {
 	st   *Styles
 	t    text
 	keys LessonKeyMap
+	lk   LearnKeyMap
+	qk   QuizKeyMap
+	deps lessonDeps
 
 	cluster  Cluster
 	evaluate Evaluator
@@ -70,9 +76,20 @@ type lessonView struct {
 	states []stepState
 
 	running    bool
+	solving    bool // s: run the step's remaining commands one after another
+	replaying  bool // reaching a step's starting state: every other job waits
 	runCancel  context.CancelFunc
 	evaluating bool
 	evalAgain  bool
+
+	// quiz is non-nil while the end-of-lesson quiz replaces the step pane.
+	quiz *quizState
+	// demo is non-nil when the lesson plays by itself.
+	demo *demoState
+	// bar is the optional overlay (the command bar) above the status line.
+	bar Overlay
+	// sim is the simulator's time control, nil on a real cluster.
+	sim engine.SimControl
 
 	focus  focusID
 	stepP  *stepPane
@@ -83,26 +100,34 @@ type lessonView struct {
 	width, height int
 }
 
-func newLessonView(parent context.Context, st *Styles, t text, md *markdown, c Cluster, eval Evaluator, l lessons.Lesson) *lessonView {
-	ctx, cancel := context.WithCancel(parent)
+func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
+	ctx, cancel := context.WithCancel(d.ctx)
+	st, t, c := d.st, d.t, d.cluster
 	v := &lessonView{
-		st: st, t: t, keys: DefaultLessonKeyMap(t),
-		cluster: c, evaluate: eval, lesson: normalizeLesson(l),
+		st: st, t: t, keys: DefaultLessonKeyMap(t), lk: DefaultLearnKeyMap(t), qk: DefaultQuizKeyMap(t), deps: d,
+		cluster: c, evaluate: d.eval, lesson: normalizeLesson(l),
 		gen: nextGen(), ctx: ctx, cancel: cancel,
-		stepP: newStepPane(st, t, md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
+		stepP: newStepPane(st, t, d.md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
 	}
+	v.watchP.lister = d.list
+	v.watchP.objects = d.objects
+	v.stepP.present = d.present
 	if c != nil {
 		v.label, v.ns = c.Label(), c.Namespace()
-		if sim := c.Sim(); sim != nil {
-			v.speed = fmt.Sprintf("%s %g×", t.Speed, sim.Speed())
-			if sim.Paused() {
-				v.speed = t.Paused
-			}
-		}
+		v.sim = c.Sim()
 	}
+	v.updateSpeed()
 	v.states = make([]stepState, len(v.lesson.Steps))
 	for i, s := range v.lesson.Steps {
 		v.states[i].ran = make([]bool, len(s.Cmds))
+	}
+	v.loadProgress()
+	if d.demo {
+		tick := d.demoTick
+		if tick == nil {
+			tick = defaultDemoTick
+		}
+		v.demo = &demoState{tick: tick, keys: defaultDemoKeyMap(t)}
 	}
 	return v
 }
@@ -123,9 +148,13 @@ func normalizeLesson(l lessons.Lesson) lessons.Lesson {
 	return l
 }
 
-// Init opens the first step and starts the check tick loop.
+// Init opens the step the learner left off at (after reaching its starting state) and
+// starts the check tick loop.
 func (v *lessonView) Init() tea.Cmd {
-	return tea.Batch(v.goStep(0), v.tick())
+	if v.demo != nil {
+		return tea.Batch(v.resume(), v.tick(), v.demo.tick(v.gen))
+	}
+	return tea.Batch(v.resume(), v.tick())
 }
 
 // close cancels every job the view started. Safe to call twice.
@@ -154,9 +183,11 @@ func (v *lessonView) goStep(i int) tea.Cmd {
 	from := v.step
 	v.step = clamp(i, 0, len(v.lesson.Steps)-1)
 	s := v.cur()
-	if len(s.Checks) == 0 {
+	var record tea.Cmd
+	if len(s.Checks) == 0 && !v.states[v.step].done {
 		// Nothing to verify: reading the step is doing it.
 		v.states[v.step].done = true
+		record = v.recordStepState(v.step)
 	}
 	if v.step > from && !v.running {
 		// Each step starts from the state the earlier ones leave; say so before a skipped
@@ -167,7 +198,7 @@ func (v *lessonView) goStep(i int) tea.Cmd {
 	}
 	v.syncStep()
 	v.stepP.view.GotoTop()
-	return tea.Batch(v.watchP.start(v.ctx, v.cluster, s.Watch), v.evalNow())
+	return tea.Batch(v.watchP.start(v.ctx, v.cluster, s.Watch), v.evalNow(), record, v.recordStep())
 }
 
 // syncStep copies the current step's state into the step pane and the key map.
@@ -177,9 +208,14 @@ func (v *lessonView) syncStep() {
 	p := v.stepP
 	p.title = fmt.Sprintf(v.t.StepTitle, v.step+1, len(v.lesson.Steps), s.Title)
 	p.done = stt.done
-	p.body = s.Body
+	p.body = s.Markdown() // goal, text, what to watch for
 	p.hints = s.Hints
 	p.shown = stt.hints
+	p.solution, p.solutionText = nil, ""
+	if stt.solution {
+		p.solution = append([]string{}, s.RunnableCommands()...)
+		p.solutionText = strings.TrimSpace(s.Solution)
+	}
 	p.cmds = s.Cmds
 	p.ran = stt.ran
 	p.next = v.nextCmd()
@@ -202,13 +238,15 @@ func (v *lessonView) nextCmd() int {
 // updateKeys enables exactly the bindings that do something now.
 func (v *lessonView) updateKeys() {
 	n := len(v.lesson.Steps)
-	v.keys.Run.SetEnabled(!v.running && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
+	idle := !v.running && !v.replaying
+	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
 	v.keys.Stop.SetEnabled(v.running)
-	v.keys.Next.SetEnabled(v.step < n-1)
+	v.keys.Next.SetEnabled(v.step < n-1 || (n > 0 && len(v.lesson.Quiz) > 0))
 	v.keys.Prev.SetEnabled(v.step > 0)
-	v.keys.Hint.SetEnabled(n > 0 && v.states[v.step].hints < len(v.cur().Hints))
+	v.keys.Hint.SetEnabled(n > 0 && v.hintsLeft())
 	v.keys.Kubeconfig.SetEnabled(v.kubeconfig != "" && v.cluster != nil)
 	v.keys.Sideways.SetEnabled(v.outP.wide)
+	v.updateLearnKeys()
 }
 
 // writeKubeconfig writes the kubeconfig in a Cmd (file I/O) and reports as kubeconfigMsg.
@@ -249,7 +287,7 @@ func (v *lessonView) evalNow() tea.Cmd {
 // runNext runs the highlighted command in a Cmd; its output comes back as cmdDoneMsg.
 func (v *lessonView) runNext() tea.Cmd {
 	idx := v.nextCmd()
-	if idx < 0 || v.running || v.cluster == nil {
+	if idx < 0 || v.running || v.replaying || v.cluster == nil {
 		return nil
 	}
 	line := v.cur().Cmds[idx].Line
@@ -312,7 +350,7 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 		if v.cluster != nil {
 			v.watchP.setNow(v.cluster.Now())
 		}
-		return tea.Batch(v.evalNow(), v.tick())
+		return tea.Batch(v.evalNow(), v.tick(), v.watchP.poll())
 	case checksMsg:
 		if msg.gen != v.gen {
 			return nil
@@ -320,10 +358,19 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 		v.evaluating = false
 		stt := &v.states[msg.step]
 		stt.results, stt.checked = msg.results, true
-		if lessons.Passed(msg.results) {
+		var save tea.Cmd
+		if lessons.Passed(msg.results) && !stt.done {
 			stt.done = true // done stays done, even if the learner moves on and state changes
+			save = v.recordStepState(msg.step)
 		}
 		v.syncStep()
+		if save != nil {
+			if v.evalAgain {
+				v.evalAgain = false
+				return tea.Batch(save, v.evalNow())
+			}
+			return save
+		}
 		if v.evalAgain {
 			v.evalAgain = false
 			return v.evalNow()
@@ -342,6 +389,11 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 		}
 		v.outP.finish(msg.output, v.errText(msg.err))
 		v.syncStep()
+		if v.solving && msg.err == nil && msg.step == v.step && v.nextCmd() >= 0 {
+			return tea.Batch(v.evalNow(), v.runNext())
+		}
+		v.solving = false
+		v.syncStep()
 		return v.evalNow()
 	case kubeconfigMsg:
 		if msg.gen != v.gen {
@@ -355,14 +407,37 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 	case watchStartedMsg:
 		return v.watchP.handleStarted(msg)
 	case watchBatchMsg:
-		return v.watchP.handleBatch(msg)
+		cmd := v.watchP.handleBatch(msg)
+		v.updateKeys() // y is offered once the stream has rows
+		return cmd
 	case watchRetryMsg:
 		return v.watchP.handleRetry(msg)
+	default:
+		return v.updateLearn(msg)
 	}
 	return nil
 }
 
 func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if v.bar != nil && v.bar.Active() {
+		return v.bar.Update(msg)
+	}
+	if v.demo != nil {
+		if cmd, ok := v.demoKey(msg); ok {
+			return cmd
+		}
+	}
+	if v.quiz != nil {
+		if cmd, ok := v.quizKey(msg); ok {
+			return cmd
+		}
+	}
+	if cmd, ok := v.inspectKey(msg); ok {
+		return cmd
+	}
+	if cmd, ok := v.learnKey(msg); ok {
+		return cmd
+	}
 	k := v.keys
 	switch {
 	case key.Matches(msg, k.Back):
@@ -375,15 +450,16 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			v.runCancel()
 		}
 	case key.Matches(msg, k.Next):
+		if v.step == len(v.lesson.Steps)-1 {
+			return v.openQuiz()
+		}
 		return v.goStep(v.step + 1)
 	case key.Matches(msg, k.Prev):
 		return v.goStep(v.step - 1)
 	case key.Matches(msg, k.Kubeconfig):
 		return v.writeKubeconfig()
 	case key.Matches(msg, k.Hint):
-		v.states[v.step].hints++
-		v.syncStep()
-		v.stepP.view.GotoBottom()
+		return v.moreHelp()
 	case key.Matches(msg, k.Focus):
 		v.setFocus((v.focus + 1) % focusCount)
 	case key.Matches(msg, k.Up):
@@ -407,6 +483,15 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 // handleMouse scrolls the pane under the pointer.
 func (v *lessonView) handleMouse(msg tea.MouseMsg) {
 	if msg.Action != tea.MouseActionPress {
+		return
+	}
+	if r := v.rects[focusWatch]; msg.Button == tea.MouseButtonLeft && r.contains(msg.X, msg.Y) {
+		// A click on a stream row shows that row's object as it was then.
+		if v.watchP.selectAt(msg.Y - r.y) {
+			v.setFocus(focusWatch)
+			v.showInspection()
+			v.updateKeys()
+		}
 		return
 	}
 	var a scrollAction
@@ -448,7 +533,11 @@ func (v *lessonView) setFocus(f focusID) {
 func (v *lessonView) setSize(w, h int) {
 	v.width, v.height = w, h
 	v.setFocus(v.focus)
-	bodyH := max(0, h-lipgloss.Height(v.statusView()))
+	bodyH := max(0, h-lipgloss.Height(v.statusView())-v.barHeight())
+	if v.deps.present {
+		v.presentLayout(w, bodyH)
+		return
+	}
 	if w >= wideWidth {
 		outH := clamp(bodyH/4, min(3, bodyH), 12)
 		topH := bodyH - outH
@@ -524,11 +613,22 @@ func (v *lessonView) statusView() string {
 		step = v.st.StatusBar.Render(fmt.Sprintf(v.t.Step, v.step+1, n))
 	}
 	ns, speed := "", ""
+	if v.quiz != nil {
+		step = v.st.StatusBar.Render(v.quiz.status(v.t))
+		check = ""
+		if right, n := v.quiz.score(v.lesson); n == len(v.lesson.Quiz) {
+			check = v.st.StatusCheckOK.Render("✓ " + fmt.Sprintf(v.t.QuizResult, right, n))
+		}
+	}
 	if v.ns != "" {
 		ns = v.st.StatusBar.Render(v.t.Namespace + " " + v.ns)
 	}
 	if v.speed != "" {
 		speed = v.st.StatusBar.Render(v.speed)
+	}
+	if d := v.demoStatus(); d != "" {
+		// Beside the step, which is never dropped on a narrow terminal.
+		step = v.st.StatusPending.Render(d) + v.st.StatusBar.Render(" · ") + step
 	}
 	label := v.st.StatusCluster.Render(v.label)
 	// On a narrow terminal the check's verdict matters most: drop the namespace, then the
@@ -564,19 +664,31 @@ func (v *lessonView) View() string {
 	if v.width <= 0 || v.height <= 0 {
 		return ""
 	}
+	left := v.stepP.View()
+	if v.quiz != nil {
+		r := v.rects[focusStep]
+		left = v.quiz.view(v, r.w, r.h)
+	}
 	var body string
-	if v.width >= wideWidth {
+	switch {
+	case v.deps.present:
+		body = joinNonEmpty(left, v.watchP.View())
+	case v.width >= wideWidth:
 		r := v.rects[focusStep]
 		sepCol := strings.TrimSuffix(strings.Repeat(v.st.Separator.Render("│")+"\n", r.h), "\n")
-		top := lipgloss.JoinHorizontal(lipgloss.Top, v.stepP.View(), sepCol, v.watchP.View())
+		top := lipgloss.JoinHorizontal(lipgloss.Top, left, sepCol, v.watchP.View())
 		body = joinNonEmpty(top, v.outP.View())
-	} else {
-		body = joinNonEmpty(v.stepP.View(), v.watchP.View(), v.outP.View())
+	default:
+		body = joinNonEmpty(left, v.watchP.View(), v.outP.View())
 	}
 	status := v.statusView()
-	bodyH := max(0, v.height-lipgloss.Height(status))
+	bar := v.barView()
+	bodyH := max(0, v.height-lipgloss.Height(status)-v.barHeight())
 	if bodyH == 0 {
 		return fit(status, v.width, v.height)
+	}
+	if bar != "" {
+		status = fit(bar, v.width, v.barHeight()) + "\n" + status
 	}
 	return fit(fit(body, v.width, bodyH)+"\n"+status, v.width, v.height)
 }

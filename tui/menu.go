@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
 // menuView lists the catalog; Enter asks the root to start the selected lesson.
@@ -19,15 +21,51 @@ type menuView struct {
 	lessons []lessons.Lesson
 	footer  string // cluster label and namespace
 
+	prog     *progress.Store
+	warning  string // a progress file that was set aside
+	notice   string // what the last action did (reset)
+	lang     key.Binding
+	resetAll key.Binding
+	// confirming: X asked to forget all progress; y confirms, any other key keeps it.
+	confirming bool
+
 	sel, top      int
 	width, height int
 }
 
-func newMenuView(st *Styles, t text, ls []lessons.Lesson, footer string) *menuView {
-	m := &menuView{st: st, t: t, keys: DefaultMenuKeyMap(t), lessons: ls, footer: footer}
+func newMenuView(st *Styles, t text, ls []lessons.Lesson, footer string, prog *progress.Store, warning string, canLang bool) *menuView {
+	if prog == nil {
+		prog = progress.Memory()
+	}
+	m := &menuView{st: st, t: t, keys: DefaultMenuKeyMap(t), lessons: ls, footer: footer, prog: prog, warning: warning}
+	m.lang = key.NewBinding(key.WithKeys("L"), key.WithHelp("L", t.KeyLang), key.WithDisabled())
+	m.lang.SetEnabled(canLang)
+	m.resetAll = key.NewBinding(key.WithKeys("X"), key.WithHelp("X", t.KeyResetAll))
 	m.updateKeys()
 	return m
 }
+
+func (m *menuView) helpKeys() help.KeyMap {
+	if m.confirming {
+		return confirmHelp{m.t}
+	}
+	return menuHelp{k: m.keys, lang: m.lang, resetAll: m.resetAll}
+}
+
+// confirmHelp is the help while a reset waits for its confirmation.
+type confirmHelp struct{ t text }
+
+func (c confirmHelp) ShortHelp() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("y"), key.WithHelp("y", c.t.KeyYes)),
+		key.NewBinding(key.WithKeys("n"), key.WithHelp("n", c.t.KeyNo)),
+	}
+}
+
+func (c confirmHelp) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
+
+// resetAllMsg reports that every lesson's progress was forgotten.
+type resetAllMsg struct{ err error }
 
 func (m *menuView) updateKeys() {
 	m.keys.Up.SetEnabled(m.sel > 0)
@@ -41,7 +79,17 @@ func (m *menuView) setSize(w, h int) {
 }
 
 func (m *menuView) header() (head, foot string) {
-	head = m.st.MenuTitle.Render(m.t.MenuTitle) + "\n" + m.st.Dim.Render(m.t.MenuHint) + "\n"
+	hint := m.st.Dim.Render(m.t.MenuHint)
+	switch {
+	case m.confirming:
+		hint = m.st.StatusBad.Render(m.t.ConfirmResetAll)
+	case m.notice != "":
+		hint = m.st.Done.Render(m.notice)
+	}
+	head = m.st.MenuTitle.Render(m.t.MenuTitle) + "\n" + lipgloss.NewStyle().Width(max(1, m.width)).Render(hint) + "\n"
+	if m.warning != "" {
+		head += m.st.Error.Render(lipgloss.NewStyle().Width(max(1, m.width)).Render(m.t.ProgressNote+": "+m.warning)) + "\n"
+	}
 	return head, m.st.Dim.Render(m.footer)
 }
 
@@ -74,11 +122,30 @@ func (m *menuView) blockHeights(from, to int) int {
 }
 
 func (m *menuView) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := msg.(resetAllMsg); ok {
+		m.notice = m.t.ResetDone
+		if r.err != nil {
+			m.notice = r.err.Error()
+		}
+		return nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return nil
 	}
+	m.notice = ""
+	if m.confirming {
+		m.confirming = false
+		if km.String() == "y" {
+			p := m.prog
+			return func() tea.Msg { return resetAllMsg{err: p.ResetAll()} }
+		}
+		return nil
+	}
 	switch {
+	case key.Matches(km, m.resetAll):
+		m.confirming = true
+		return nil
 	case key.Matches(km, m.keys.Up):
 		m.sel--
 	case key.Matches(km, m.keys.Down):
@@ -100,7 +167,7 @@ func (m *menuView) item(i int) string {
 	if s, ok := m.t.Levels[level]; ok {
 		level = s
 	}
-	meta := m.st.MenuMeta.Render(fmt.Sprintf("%s · "+m.t.Minutes, level, l.Minutes))
+	meta := m.st.MenuMeta.Render(fmt.Sprintf("%s · "+m.t.Minutes+" · %s", level, l.Minutes, strings.ToUpper(l.Lang)) + m.progressText(l, i == m.sel))
 	title := m.st.MenuItem.Render(l.Title)
 	if i == m.sel {
 		title = m.st.MenuSelected.Render("▶ " + l.Title)
@@ -115,6 +182,37 @@ func (m *menuView) item(i int) string {
 		lines[2] = strings.TrimRight(lines[2], " ") + "…"
 	}
 	return head + "\n" + strings.Join(lines, "\n") + "\n"
+}
+
+// progressText is the learner's progress in a lesson: steps done (and how many with help),
+// the quiz score, and where Enter resumes.
+func (m *menuView) progressText(l lessons.Lesson, selected bool) string {
+	rec := m.prog.Lesson(l.ID)
+	ids := make([]string, len(l.Steps))
+	resume := 0
+	for i, s := range l.Steps {
+		ids[i] = s.ID
+		if s.ID == rec.Step {
+			resume = i
+		}
+	}
+	sum := rec.Summarize(ids)
+	if !sum.Started {
+		return " · " + m.t.NotStarted
+	}
+	out := " · " + fmt.Sprintf(m.t.ProgressSteps, sum.Done, sum.Total)
+	if sum.Helped > 0 {
+		out += " (" + fmt.Sprintf(m.t.ProgressHelped, sum.Helped) + ")"
+	}
+	if sum.QuizDone > 0 {
+		out += " · " + fmt.Sprintf(m.t.QuizScore, sum.QuizRight, len(l.Quiz))
+	}
+	if sum.Done == sum.Total && sum.Total > 0 {
+		out += " · ✓ " + m.t.Complete
+	} else if selected && resume > 0 {
+		out += " · " + fmt.Sprintf(m.t.ResumeAt, resume+1)
+	}
+	return out
 }
 
 func (m *menuView) View() string {

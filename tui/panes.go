@@ -78,19 +78,26 @@ type stepPane struct {
 	t  text
 	md *markdown
 
-	title   string
-	done    bool
-	body    string
-	hints   []string
-	shown   int // hints revealed
-	cmds    []lessons.Command
-	ran     []bool
-	next    int // index into cmds of the command Enter runs; -1 when none
-	running bool
+	title string
+	done  bool
+	body  string
+	hints []string
+	shown int // hints revealed
+	// solution is the step's runnable commands once the learner asked past the last hint.
+	solution []string
+	// solutionText is the lesson's own words for the solution, shown with it.
+	solutionText string
+	cmds         []lessons.Command
+	ran          []bool
+	next         int // index into cmds of the command Enter runs; -1 when none
+	running      bool
 
 	view          viewport.Model
 	width, height int
 	focused       bool
+	present       bool // the projector's large title
+	// typing is the part of the next command the demo has typed so far ("" otherwise).
+	typing string
 }
 
 func newStepPane(st *Styles, t text, md *markdown) *stepPane {
@@ -116,8 +123,16 @@ func (p *stepPane) compactCmds() bool {
 
 // cmdHeight is how many lines the command list gets: one line when compact, else all of it,
 // but never so much that fewer than three lines of text remain.
+// headerHeight is the title's height: one line, or the projector's heading.
+func (p *stepPane) headerHeight() int {
+	if p.present && p.width > 0 {
+		return lipgloss.Height(p.presentHeader())
+	}
+	return 1
+}
+
 func (p *stepPane) cmdHeight() int {
-	avail := max(0, p.height-1)
+	avail := max(0, p.height-p.headerHeight())
 	n := len(p.cmds)
 	if p.compactCmds() {
 		n = 1
@@ -129,10 +144,19 @@ func (p *stepPane) cmdHeight() int {
 // that change the step scroll to the top themselves.
 func (p *stepPane) refresh() {
 	p.view.Width = max(0, p.width)
-	p.view.Height = max(0, p.height-1-p.cmdHeight())
+	p.view.Height = max(0, p.height-p.headerHeight()-p.cmdHeight())
 	md := p.body
 	for i := 0; i < p.shown && i < len(p.hints); i++ {
 		md += fmt.Sprintf("\n\n> **%s:** %s", fmt.Sprintf(p.t.Hint, i+1, len(p.hints)), p.hints[i])
+	}
+	if p.solution != nil { // non-nil once the solution is shown
+		md += fmt.Sprintf("\n\n**%s:** ", p.t.Solution)
+		if p.solutionText != "" {
+			md += p.solutionText
+		}
+		if len(p.solution) > 0 {
+			md += fmt.Sprintf(" %s\n\n```\n%s\n```", p.t.SolutionIntro, strings.Join(p.solution, "\n"))
+		}
 	}
 	y := p.view.YOffset
 	p.view.SetContent(p.md.render(unwrapListItems(md), p.width))
@@ -148,6 +172,8 @@ func (p *stepPane) cmdLine(i int) string {
 		return "  " + p.st.CmdNoRun.Render(text+"  "+p.t.ShownInPane)
 	case i == p.next && p.running:
 		return p.st.CmdNext.Render("… " + text)
+	case i == p.next && p.typing != "":
+		return p.st.CmdNext.Render("▶ $ " + p.typing + "▌")
 	case i == p.next:
 		return p.st.CmdNext.Render("▶ " + text)
 	case i < len(p.ran) && p.ran[i]:
@@ -241,7 +267,11 @@ func (p *stepPane) View() string {
 	if p.width <= 0 || p.height <= 0 {
 		return ""
 	}
-	parts := []string{paneHeader(p.st, p.title, p.headerSuffix(), p.width, p.focused)}
+	header := paneHeader(p.st, p.title, p.headerSuffix(), p.width, p.focused)
+	if p.present {
+		header = p.presentHeader()
+	}
+	parts := []string{header}
 	if p.view.Height > 0 {
 		parts = append(parts, fit(p.view.View(), p.width, p.view.Height))
 	}
@@ -297,6 +327,12 @@ func (o *outputPane) prose(label, text string) {
 
 func (o *outputPane) noteText(label, text, errText string, wrap bool) {
 	o.line, o.label, o.text, o.errText, o.running, o.wrap = "", label, text, errText, false, wrap
+	o.refresh(true)
+}
+
+// clear shows the pane's empty state again.
+func (o *outputPane) clear() {
+	o.line, o.label, o.text, o.errText, o.running, o.wrap = "", "", "", "", false, false
 	o.refresh(true)
 }
 

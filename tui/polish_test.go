@@ -285,6 +285,7 @@ func TestKubeconfigKey(t *testing.T) {
 	if !strings.Contains(a.View(), "kubeconfig for your own kubectl") {
 		t.Errorf("K missing from the full help:\n%s", a.View())
 	}
+	send(a, keyMsg("?")) // close the full help: the output pane gets its lines back
 	cmd := send(a, keyMsg("K"))
 	if cmd == nil {
 		t.Fatal("K returned no Cmd")
@@ -378,6 +379,7 @@ func TestFullHelpListsEveryKey(t *testing.T) {
 	check("lesson step 1", a.lesson.keys)
 	send(a, keyMsg("n"))
 	check("lesson step 2", a.lesson.keys)
+	check("lesson step 2 learning keys", a.lesson.lk)
 	// With a command running, stop is offered and run is not.
 	_ = send(a, keyMsg("enter"))
 	if !a.lesson.keys.Stop.Enabled() || a.lesson.keys.Run.Enabled() {

@@ -53,6 +53,11 @@ type Styles struct {
 	StatusPending lipgloss.Style
 
 	Help help.Styles
+
+	// Selected marks the stream row being inspected.
+	Selected lipgloss.Style
+	// PresentTitle is the step title in the projector layout (--present).
+	PresentTitle lipgloss.Style
 }
 
 // DefaultStyles builds the player's styles on r (lipgloss.DefaultRenderer() in the app).
@@ -104,6 +109,9 @@ func DefaultStyles(r *lipgloss.Renderer) Styles {
 	s.StatusCluster = r.NewStyle().Foreground(accent).Background(barBg).Bold(true)
 	s.StatusCheckOK = r.NewStyle().Foreground(green).Background(barBg).Bold(true)
 	s.StatusPending = r.NewStyle().Foreground(yellow).Background(barBg)
+
+	s.PresentTitle = r.NewStyle().Bold(true)
+	s.Selected = r.NewStyle().Reverse(true)
 
 	keyStyle := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#6A6A6A", Dark: "#8A8A8A"})
 	descStyle := r.NewStyle().Foreground(subtle)

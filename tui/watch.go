@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/kubetutor/kubetutor/engine"
@@ -54,18 +55,40 @@ type watchPane struct {
 	view          viewport.Model // the event stream
 	width, height int
 	focused       bool
+
+	// The views v cycles through (watch_views.go): which one shows, the step's own watch
+	// (what viewStep follows), and the last poll of a picture view.
+	mode       watchView
+	stepSpec   lessons.Watch
+	lister     Lister
+	data       viewData
+	polledOnce bool
+	polling    bool
+	pollCtx    context.Context
+
+	// Row inspection (inspect.go): every version of each object seen by the object watch,
+	// the object version behind each stream line, and the selected line (-1: none).
+	objects  ObjectWatcher
+	objCh    <-chan ObjectEvent
+	versions map[string][]*unstructured.Unstructured
+	refs     []rowRef
+	selected int
 }
 
 func newWatchPane(st *Styles, t text) *watchPane {
-	return &watchPane{st: st, t: t, rows: map[string][]string{}, created: map[string]time.Time{}, view: viewport.New(0, 0)}
+	return &watchPane{st: st, t: t, rows: map[string][]string{}, created: map[string]time.Time{}, view: viewport.New(0, 0),
+		versions: map[string][]*unstructured.Unstructured{}, selected: -1}
 }
 
 // start replaces the current watch (if the spec changed) and returns the Cmd that opens the
 // new one. The watch lives until stop or until parent ends.
-func (w *watchPane) start(parent context.Context, c Cluster, spec lessons.Watch) tea.Cmd {
+func (w *watchPane) start(parent context.Context, c Cluster, step lessons.Watch) tea.Cmd {
+	w.stepSpec, w.pollCtx, w.cluster = step, parent, c
+	spec := w.effectiveSpec(step)
 	if w.gen != 0 && spec == w.spec {
 		return nil
 	}
+	w.polling = false
 	w.stop()
 	w.spec = spec
 	w.gen = nextGen()
@@ -73,12 +96,13 @@ func (w *watchPane) start(parent context.Context, c Cluster, spec lessons.Watch)
 	w.columns, w.rows, w.stream = nil, map[string][]string{}, nil
 	w.created = map[string]time.Time{}
 	w.cluster = c
+	w.objCh, w.versions, w.refs, w.selected = nil, map[string][]*unstructured.Unstructured{}, nil, -1
 	w.refresh()
 	if spec.Resource == "" || c == nil {
 		return nil
 	}
 	w.ctx, w.cancel = context.WithCancel(parent)
-	return w.open()
+	return tea.Batch(w.open(), w.openObjects())
 }
 
 // open asks the cluster for the watch in a Cmd (opening resolves the resource through
@@ -216,8 +240,14 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 		}
 	}
 	w.stream = append(w.stream, cells)
+	w.refs = append(w.refs, rowRef{name: ev.Name, rv: ev.ResourceVersion})
 	if len(w.stream) > maxStream {
-		w.stream = append([][]string(nil), w.stream[len(w.stream)-maxStream:]...)
+		cut := len(w.stream) - maxStream
+		w.stream = append([][]string(nil), w.stream[cut:]...)
+		w.refs = append([]rowRef(nil), w.refs[cut:]...)
+		if w.selected >= 0 {
+			w.selected = max(0, w.selected-cut)
+		}
 	}
 }
 
@@ -256,6 +286,16 @@ func (w *watchPane) setSize(width, height int) {
 // the stream, which gets what is left.
 func (w *watchPane) layout() (tableH, labelH, streamH int) {
 	avail := max(0, w.height-1)
+	switch {
+	case w.mode.polled():
+		return avail, 0, 0
+	case w.mode == viewEvents:
+		// Events are read as a stream, newest last.
+		if avail < 2 {
+			return 0, 0, avail
+		}
+		return 0, 1, avail - 1
+	}
 	if avail < 3 {
 		return avail, 0, 0
 	}
@@ -338,12 +378,54 @@ func (w *watchPane) formatRows(header []string, rows [][]string) []string {
 
 func (w *watchPane) streamText() string {
 	if len(w.columns) == 0 || len(w.stream) == 0 {
+		if w.mode == viewEvents && w.loaded {
+			return w.st.Dim.Render(w.t.NoEvents)
+		}
 		return ""
+	}
+	if w.selected >= 0 {
+		lines := w.formatRows(w.columns, w.stream)
+		if w.mode == viewEvents {
+			lines = w.eventLines()
+		}
+		if i := w.selected + 1; i < len(lines) {
+			lines[i] = w.st.Selected.Render("▶ " + ansiPlain(lines[i]))
+		}
+		return strings.Join(lines, "\n")
+	}
+	if w.mode == viewEvents {
+		return strings.Join(w.eventLines(), "\n")
 	}
 	return strings.Join(w.formatRows(w.columns, w.stream), "\n")
 }
 
+// eventLines formats the Events stream with its "by" column.
+func (w *watchPane) eventLines() []string {
+	{
+		// A first column says which rows are the simulator's explanations rather than what
+		// a real controller would write.
+		cols := append([]string{""}, w.columns...)
+		rows := make([][]string, len(w.stream))
+		for i, r := range w.stream {
+			by := ""
+			if w.isWhyRow(r) {
+				by = "[" + w.t.SimMark + "]"
+			}
+			rows[i] = append([]string{by}, r...)
+		}
+		return w.formatRows(cols, rows)
+	}
+}
+
 func (w *watchPane) tableLines(h int) []string {
+	if w.mode.polled() {
+		lines := w.pictureLines()
+		if len(lines) > h && h >= 2 {
+			more := len(lines) - (h - 1)
+			lines = append(lines[:h-1], w.st.Dim.Render(fmt.Sprintf("… +%d", more)))
+		}
+		return lines
+	}
 	switch {
 	case w.spec.Resource == "":
 		return []string{w.st.Dim.Render(w.t.NoWatch)}
@@ -390,6 +472,9 @@ func (w *watchPane) tableLines(h int) []string {
 
 func (w *watchPane) title() string {
 	t := w.t.Watch
+	if w.mode != viewStep {
+		return t + ": " + w.viewName(w.mode) + " (v)"
+	}
 	if w.spec.Resource != "" {
 		t += ": " + w.spec.Resource
 		if w.spec.Selector != "" {

@@ -1,0 +1,146 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// The demo's pace, in ticks of demoEvery: typing a character, reading a command's output,
+// reading a finished step, and how long to wait for a step's checks before moving on.
+const (
+	demoEvery      = 50 * time.Millisecond
+	demoTypeTicks  = 1
+	demoReadTicks  = 30  // 1.5 s after each command
+	demoStepTicks  = 60  // 3 s on a finished step
+	demoCheckTicks = 600 // 30 s for the checks to hold
+)
+
+type demoPhase int
+
+const (
+	demoTyping demoPhase = iota
+	demoRunning
+	demoReading
+	demoChecking
+	demoFinished
+	demoEnd
+)
+
+// demoState plays a lesson by itself (kubetutor demo): it types each command, runs it,
+// waits for the step's checks, pauses, and goes on. Space pauses it, ← and → skip.
+type demoState struct {
+	phase  demoPhase
+	typed  int
+	ticks  int
+	paused bool
+	tick   func(gen int64) tea.Cmd
+	keys   DemoKeyMap
+}
+
+// demoTickMsg drives the demo.
+type demoTickMsg struct{ gen int64 }
+
+// DemoKeyMap holds the demo's bindings.
+type DemoKeyMap struct {
+	Pause, Skip key.Binding
+}
+
+func defaultDemoKeyMap(t text) DemoKeyMap {
+	return DemoKeyMap{
+		Pause: key.NewBinding(key.WithKeys(" "), key.WithHelp("space", t.KeyPause)),
+		Skip:  key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("← →", t.KeyPrev+" / "+t.KeyNext)),
+	}
+}
+
+func defaultDemoTick(gen int64) tea.Cmd {
+	return tea.Tick(demoEvery, func(time.Time) tea.Msg { return demoTickMsg{gen: gen} })
+}
+
+// demoKey handles the demo's keys before any other.
+func (v *lessonView) demoKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	d := v.demo
+	switch {
+	case key.Matches(msg, d.keys.Pause):
+		d.paused = !d.paused
+		return nil, true
+	case key.Matches(msg, d.keys.Skip):
+		step := v.step + 1
+		if msg.String() == "left" {
+			step = v.step - 1
+		}
+		if step < 0 || step >= len(v.lesson.Steps) || v.running {
+			return nil, true
+		}
+		d.phase, d.typed, d.ticks = demoTyping, 0, 0
+		v.stepP.typing = ""
+		return v.goStep(step), true
+	}
+	return nil, false
+}
+
+// demoAdvance moves the demo one tick on.
+func (v *lessonView) demoAdvance() tea.Cmd {
+	d := v.demo
+	if d.paused || v.replaying || len(v.lesson.Steps) == 0 {
+		return nil
+	}
+	d.ticks++
+	switch d.phase {
+	case demoTyping:
+		idx := v.nextCmd()
+		if idx < 0 {
+			d.phase, d.ticks = demoChecking, 0
+			return nil
+		}
+		line := v.cur().Cmds[idx].Line
+		if d.ticks < demoTypeTicks {
+			return nil
+		}
+		d.ticks = 0
+		d.typed++
+		if d.typed < len([]rune(line)) {
+			typed := string([]rune(line)[:d.typed])
+			v.outP.noteText("$ "+typed+"▌", "", "", false)
+			v.stepP.typing = typed
+			return nil
+		}
+		d.phase, d.typed = demoRunning, 0
+		v.stepP.typing = ""
+		return v.runNext()
+	case demoRunning:
+		if !v.running {
+			d.phase, d.ticks = demoReading, 0
+		}
+	case demoReading:
+		if d.ticks >= demoReadTicks {
+			d.phase, d.ticks = demoTyping, 0
+		}
+	case demoChecking:
+		if v.states[v.step].done || d.ticks >= demoCheckTicks {
+			d.phase, d.ticks = demoFinished, 0
+		}
+	case demoFinished:
+		if d.ticks >= demoStepTicks {
+			if v.step == len(v.lesson.Steps)-1 {
+				d.phase = demoEnd
+				return nil
+			}
+			d.phase, d.ticks = demoTyping, 0
+			return v.goStep(v.step + 1)
+		}
+	}
+	return nil
+}
+
+// demoStatus is the status line's word on the demo.
+func (v *lessonView) demoStatus() string {
+	if v.demo == nil {
+		return ""
+	}
+	if v.demo.paused {
+		return v.t.DemoPaused
+	}
+	return "demo"
+}

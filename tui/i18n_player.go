@@ -1,0 +1,171 @@
+package tui
+
+// playerText is the wording of the learning-tool features: progress, help that grows, the
+// quiz, time control and the watch views.
+type playerText struct {
+	// Menu
+	ProgressSteps   string // fmt: done, total
+	ProgressHelped  string // fmt: n steps done with help
+	NotStarted      string
+	Complete        string
+	QuizScore       string // fmt: right, total
+	ResumeAt        string // fmt: step n
+	ProgressNote    string // label of a progress-file warning
+	ConfirmResetAll string
+	ResetDone       string
+
+	// Help that grows
+	Solution      string
+	SolutionIntro string
+	Solving       string
+	Preparing     string // fmt: step n
+
+	// Quiz
+	QuizTitle  string // fmt: n, m
+	QuizRight  string
+	QuizWrong  string
+	QuizIntro  string
+	QuizResult string // fmt: right, total
+
+	// Time control
+	Stepped         string
+	NothingPending  string
+	RealClusterTime string
+
+	// Watch views
+	ViewPods, ViewSet, ViewVolumes, ViewEvents, ViewStatus string
+	SimMark                                                string
+	NoSet                                                  string
+	NoClaims                                               string
+	NoEvents                                               string
+	Ordinal                                                string // fmt: n
+	Revision, Claim                                        string
+	Partition                                              string
+	ViewNeedsLister                                        string
+	NotRecorded, FirstVersion, ChangedSince                string
+
+	// Plain mode
+	PlainPick, PlainBad, PlainNext, PlainPrompt, PlainNoRun string
+
+	// Demo
+	DemoPaused string
+
+	// Keys
+	KeySolve, KeyQuiz, KeyChoose, KeyAnswer, KeyNextQuestion, KeyLang  string
+	KeyPause, KeyStepOnce, KeySlower, KeyFaster, KeyTimeReal, KeyView  string
+	KeyResetStep, KeyResetLesson, KeyResetAll, KeyYes, KeyNo, KeySteps string
+	KeyInspect                                                         string
+}
+
+var playerTexts = map[string]playerText{
+	"en": {
+		ProgressSteps:   "%d/%d steps",
+		ProgressHelped:  "%d with help",
+		NotStarted:      "not started",
+		Complete:        "complete",
+		QuizScore:       "quiz %d/%d",
+		ResumeAt:        "resume at step %d",
+		ProgressNote:    "progress file",
+		ConfirmResetAll: "Forget all progress in every lesson? y to confirm, any other key to keep it.",
+		ResetDone:       "All progress was forgotten.",
+
+		Solution:      "Solution",
+		SolutionIntro: "Run these commands (s runs them for you):",
+		Solving:       "running the solution…",
+		Preparing:     "Reaching the start of step %d: a fresh simulator replays the earlier steps' commands on fast virtual time…",
+
+		QuizTitle:  "Quiz %d/%d",
+		QuizRight:  "Right.",
+		QuizWrong:  "Not quite.",
+		QuizIntro:  "Choose with ↑ ↓ and press Enter.",
+		QuizResult: "Quiz: %d of %d right.",
+
+		Stepped:         "one controller action ran",
+		NothingPending:  "nothing pending: every controller is idle",
+		RealClusterTime: "A real cluster runs in real time: pause, step and speed work only on the simulator.",
+
+		ViewPods: "pods", ViewSet: "StatefulSet", ViewVolumes: "volumes", ViewEvents: "events", ViewStatus: "status",
+		SimMark:         "sim",
+		NoSet:           "No StatefulSet yet.",
+		NoClaims:        "No claims or volumes yet.",
+		NoEvents:        "No events yet.",
+		Ordinal:         "#%d",
+		Revision:        "rev",
+		Claim:           "pvc",
+		Partition:       "partition",
+		ViewNeedsLister: "This view is not available here.",
+		NotRecorded:     "This version of the object was not recorded (it came before the pane started watching).",
+		FirstVersion:    "first version seen",
+		ChangedSince:    "+/- changed since",
+		KeyInspect:      "row's YAML",
+
+		PlainPick:   "Lesson number (q quits): ",
+		PlainBad:    "Not understood. Enter runs the next command; n next step, p previous, h hint, s do it for me, c check, m lessons, q quit.",
+		PlainNext:   "Next command: %s",
+		PlainNoRun:  "(shown, not run here: try it in another terminal)",
+		PlainPrompt: "[Enter run · n next · p prev · h hint · s do it for me · c check · m lessons · q quit] > ",
+		DemoPaused:  "demo paused: space continues",
+
+		KeySolve: "do it for me", KeyQuiz: "quiz", KeyChoose: "choose", KeyAnswer: "answer",
+		KeyNextQuestion: "next question", KeyLang: "한국어",
+		KeyPause: "pause/resume", KeyStepOnce: "one action", KeySlower: "slower", KeyFaster: "faster",
+		KeyTimeReal: "time: simulator only", KeyView: "watch view",
+		KeyResetStep: "reset step", KeyResetLesson: "reset lesson", KeyResetAll: "reset all progress",
+		KeyYes: "yes", KeyNo: "no", KeySteps: "back to steps",
+	},
+	"ko": {
+		ProgressSteps:   "%d/%d단계",
+		ProgressHelped:  "도움 받은 단계 %d",
+		NotStarted:      "시작 전",
+		Complete:        "완료",
+		QuizScore:       "퀴즈 %d/%d",
+		ResumeAt:        "%d단계부터 이어서",
+		ProgressNote:    "진도 파일",
+		ConfirmResetAll: "모든 레슨의 진도를 지울까요? 지우려면 y, 그대로 두려면 다른 키를 누르세요.",
+		ResetDone:       "모든 진도를 지웠습니다.",
+
+		Solution:      "정답",
+		SolutionIntro: "다음 명령을 실행하세요 (s를 누르면 대신 실행합니다):",
+		Solving:       "정답 실행 중…",
+		Preparing:     "%d단계의 시작 상태를 만드는 중: 새 시뮬레이터가 앞 단계의 명령을 빠른 가상 시간으로 다시 실행합니다…",
+
+		QuizTitle:  "퀴즈 %d/%d",
+		QuizRight:  "정답입니다.",
+		QuizWrong:  "아닙니다.",
+		QuizIntro:  "↑ ↓로 고르고 Enter를 누르세요.",
+		QuizResult: "퀴즈: %[2]d문제 중 %[1]d문제 정답.",
+
+		Stepped:         "컨트롤러 동작 하나를 실행했습니다",
+		NothingPending:  "대기 중인 동작 없음: 모든 컨트롤러가 쉬고 있습니다",
+		RealClusterTime: "실제 클러스터는 실제 시간으로 움직입니다: 일시 정지, 한 단계 실행, 속도 조절은 시뮬레이터에서만 됩니다.",
+
+		ViewPods: "파드", ViewSet: "스테이트풀셋", ViewVolumes: "볼륨", ViewEvents: "이벤트", ViewStatus: "상태",
+		SimMark:         "시뮬",
+		NoSet:           "아직 스테이트풀셋이 없습니다.",
+		NoClaims:        "아직 클레임이나 볼륨이 없습니다.",
+		NoEvents:        "아직 이벤트가 없습니다.",
+		Ordinal:         "#%d",
+		Revision:        "리비전",
+		Claim:           "pvc",
+		Partition:       "파티션",
+		ViewNeedsLister: "여기서는 이 보기를 쓸 수 없습니다.",
+		NotRecorded:     "이 버전의 오브젝트는 기록되지 않았습니다 (감시를 시작하기 전의 버전입니다).",
+		FirstVersion:    "처음 본 버전",
+		ChangedSince:    "+/- 바뀐 부분, 이전 버전",
+		KeyInspect:      "행의 YAML",
+
+		PlainPick:   "레슨 번호 (q 종료): ",
+		PlainBad:    "알 수 없는 입력입니다. Enter 다음 명령 실행, n 다음 단계, p 이전 단계, h 힌트, s 대신 실행, c 확인, m 레슨 목록, q 종료.",
+		PlainNext:   "다음 명령: %s",
+		PlainNoRun:  "(보여 주기만 합니다: 다른 터미널에서 실행해 보세요)",
+		PlainPrompt: "[Enter 실행 · n 다음 · p 이전 · h 힌트 · s 대신 실행 · c 확인 · m 목록 · q 종료] > ",
+		DemoPaused:  "데모 일시 정지: space로 계속",
+
+		KeySolve: "대신 실행", KeyQuiz: "퀴즈", KeyChoose: "고르기", KeyAnswer: "답하기",
+		KeyNextQuestion: "다음 문제", KeyLang: "English",
+		KeyPause: "일시 정지/재개", KeyStepOnce: "동작 하나", KeySlower: "느리게", KeyFaster: "빠르게",
+		KeyTimeReal: "시간 조절: 시뮬레이터 전용", KeyView: "감시 보기",
+		KeyResetStep: "단계 초기화", KeyResetLesson: "레슨 초기화", KeyResetAll: "진도 전체 초기화",
+		KeyYes: "예", KeyNo: "아니요", KeySteps: "단계로 돌아가기",
+	},
+}

@@ -1,0 +1,301 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// ObjectEvent is one version of a watched object, for showing a stream row's object as it
+// was at that moment.
+type ObjectEvent struct {
+	Type   string // ADDED, MODIFIED, DELETED, or ERROR (Err set)
+	Object *unstructured.Unstructured
+	Err    error
+}
+
+// ObjectWatcher lists then watches full objects of a resource in the session's namespace.
+type ObjectWatcher func(ctx context.Context, resource, selector string) (<-chan ObjectEvent, error)
+
+// maxVersions bounds the versions kept per object.
+const maxVersions = 64
+
+// rowRef ties a stream line to the object version it printed.
+type rowRef struct{ name, rv string }
+
+type objWatchStartedMsg struct {
+	gen int64
+	ch  <-chan ObjectEvent
+}
+
+type objBatchMsg struct {
+	gen    int64
+	events []ObjectEvent
+	ended  bool
+}
+
+// openObjects starts the object watch beside the table watch, when the player has one.
+func (w *watchPane) openObjects() tea.Cmd {
+	if w.objects == nil || w.ctx == nil || w.spec.Resource == "" {
+		return nil
+	}
+	ctx, gen, watch, spec := w.ctx, w.gen, w.objects, w.spec
+	return func() tea.Msg {
+		ch, err := watch(ctx, spec.Resource, spec.Selector)
+		if err != nil || ctx.Err() != nil {
+			return nil // rows then simply have no YAML to show
+		}
+		return objWatchStartedMsg{gen: gen, ch: ch}
+	}
+}
+
+func waitObjects(ctx context.Context, gen int64, ch <-chan ObjectEvent) tea.Cmd {
+	return func() tea.Msg {
+		var first ObjectEvent
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return nil
+		case first, ok = <-ch:
+			if !ok {
+				return objBatchMsg{gen: gen, ended: true}
+			}
+		}
+		batch := []ObjectEvent{first}
+		for len(batch) < maxBatch {
+			select {
+			case ev, ok := <-ch:
+				if !ok {
+					return objBatchMsg{gen: gen, events: batch, ended: true}
+				}
+				batch = append(batch, ev)
+			default:
+				return objBatchMsg{gen: gen, events: batch}
+			}
+		}
+		return objBatchMsg{gen: gen, events: batch}
+	}
+}
+
+func (w *watchPane) handleObjStarted(msg objWatchStartedMsg) tea.Cmd {
+	if msg.gen != w.gen || w.ctx == nil {
+		return nil
+	}
+	w.objCh = msg.ch
+	return waitObjects(w.ctx, w.gen, w.objCh)
+}
+
+func (w *watchPane) handleObjBatch(msg objBatchMsg) tea.Cmd {
+	if msg.gen != w.gen || w.ctx == nil {
+		return nil
+	}
+	for _, ev := range msg.events {
+		if ev.Object == nil {
+			continue
+		}
+		name, rv := ev.Object.GetName(), ev.Object.GetResourceVersion()
+		vs := w.versions[name]
+		if n := len(vs); n > 0 && vs[n-1].GetResourceVersion() == rv {
+			continue
+		}
+		vs = append(vs, ev.Object)
+		if len(vs) > maxVersions {
+			vs = vs[len(vs)-maxVersions:]
+		}
+		w.versions[name] = vs
+	}
+	if msg.ended {
+		return nil
+	}
+	return waitObjects(w.ctx, w.gen, w.objCh)
+}
+
+// canInspect reports whether stream rows can show their objects.
+func (w *watchPane) canInspect() bool {
+	return w.objects != nil && len(w.refs) > 0 && !w.mode.polled()
+}
+
+// toggleInspect turns row selection on (at the newest row) or off.
+func (w *watchPane) toggleInspect() {
+	if w.selected >= 0 {
+		w.selected = -1
+	} else if len(w.refs) > 0 {
+		w.selected = len(w.refs) - 1
+	}
+	w.refresh()
+	w.showSelected()
+}
+
+// moveSelection moves the selected row and keeps it in view.
+func (w *watchPane) moveSelection(d int) {
+	if w.selected < 0 {
+		return
+	}
+	w.selected = clamp(w.selected+d, 0, len(w.refs)-1)
+	w.refresh()
+	w.showSelected()
+}
+
+// showSelected scrolls the stream so the selected line (the header is line 0) is visible.
+func (w *watchPane) showSelected() {
+	if w.selected < 0 {
+		return
+	}
+	line := w.selected + 1
+	if line < w.view.YOffset {
+		w.view.SetYOffset(line)
+	} else if line >= w.view.YOffset+w.view.Height {
+		w.view.SetYOffset(line - w.view.Height + 1)
+	}
+}
+
+// objectYAML renders an object without the noise a learner does not need.
+func objectYAML(o *unstructured.Unstructured) string {
+	c := o.DeepCopy()
+	unstructured.RemoveNestedField(c.Object, "metadata", "managedFields")
+	b, err := yaml.Marshal(c.Object)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
+}
+
+// inspection is the selected row's object at that moment, with the lines that changed
+// since its previous version marked: + added or changed, - removed.
+func (w *watchPane) inspection() (title, body string) {
+	if w.selected < 0 || w.selected >= len(w.refs) {
+		return "", ""
+	}
+	ref := w.refs[w.selected]
+	title = fmt.Sprintf("%s/%s @%s", w.spec.Resource, ref.name, ref.rv)
+	vs := w.versions[ref.name]
+	at := -1
+	for i, o := range vs {
+		if o.GetResourceVersion() == ref.rv {
+			at = i
+		}
+	}
+	if at < 0 {
+		return title, w.st.Dim.Render(w.t.NotRecorded)
+	}
+	cur := strings.Split(strings.TrimRight(objectYAML(vs[at]), "\n"), "\n")
+	if at == 0 {
+		return title + " · " + w.t.FirstVersion, strings.Join(cur, "\n")
+	}
+	prev := strings.Split(strings.TrimRight(objectYAML(vs[at-1]), "\n"), "\n")
+	title += fmt.Sprintf(" · %s @%s", w.t.ChangedSince, vs[at-1].GetResourceVersion())
+	var out []string
+	for _, d := range diffLines(prev, cur) {
+		switch d.op {
+		case '+':
+			out = append(out, w.st.StatusOK.Bold(true).Render("+ "+d.text))
+		case '-':
+			out = append(out, w.st.StatusBad.Render("- "+d.text))
+		default:
+			out = append(out, "  "+d.text)
+		}
+	}
+	return title, strings.Join(out, "\n")
+}
+
+type diffLine struct {
+	op   byte // ' ', '+', '-'
+	text string
+}
+
+// diffLines is a line diff by longest common subsequence; objects are small.
+func diffLines(a, b []string) []diffLine {
+	n, m := len(a), len(b)
+	lcs := make([][]int, n+1)
+	for i := range lcs {
+		lcs[i] = make([]int, m+1)
+	}
+	for i := n - 1; i >= 0; i-- {
+		for j := m - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []diffLine
+	i, j := 0, 0
+	for i < n && j < m {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, diffLine{' ', b[j]})
+			i++
+			j++
+		case lcs[i+1][j] >= lcs[i][j+1]:
+			out = append(out, diffLine{'-', a[i]})
+			i++
+		default:
+			out = append(out, diffLine{'+', b[j]})
+			j++
+		}
+	}
+	for ; i < n; i++ {
+		out = append(out, diffLine{'-', a[i]})
+	}
+	for ; j < m; j++ {
+		out = append(out, diffLine{'+', b[j]})
+	}
+	return out
+}
+
+// inspectKey handles y (select a stream row) and ↑ ↓ while a row is selected.
+func (v *lessonView) inspectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	w := v.watchP
+	switch {
+	case key.Matches(msg, v.lk.Inspect):
+		w.toggleInspect()
+	case w.selected >= 0 && msg.String() == "up":
+		w.moveSelection(-1)
+	case w.selected >= 0 && msg.String() == "down":
+		w.moveSelection(1)
+	default:
+		return nil, false
+	}
+	v.showInspection()
+	v.updateKeys()
+	return nil, true
+}
+
+// showInspection puts the selected row's object in the output pane.
+func (v *lessonView) showInspection() {
+	title, body := v.watchP.inspection()
+	if title == "" {
+		return
+	}
+	v.outP.note(title, body, "")
+}
+
+// ansiPlain drops styling, so a selected line can be drawn in one style.
+func ansiPlain(s string) string { return ansi.Strip(s) }
+
+// selectAt selects the stream row drawn at pane line y (0 is the pane's header), as a mouse
+// click does; it reports whether a row was there.
+func (w *watchPane) selectAt(y int) bool {
+	if !w.canInspect() {
+		return false
+	}
+	tableH, labelH, streamH := w.layout()
+	start := 1 + tableH + labelH
+	if y < start || y >= start+streamH {
+		return false
+	}
+	row := y - start + w.view.YOffset - 1 // the stream's first line is its column header
+	if row < 0 || row >= len(w.refs) {
+		return false
+	}
+	w.selected = row
+	w.refresh()
+	return true
+}

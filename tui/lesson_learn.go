@@ -1,0 +1,472 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui/progress"
+)
+
+// lessonDeps is what the root hands a lesson view.
+type lessonDeps struct {
+	ctx      context.Context
+	st       *Styles
+	t        text
+	md       *markdown
+	cluster  Cluster
+	eval     Evaluator
+	progress *progress.Store
+	list     Lister
+	// reset gives the player a fresh simulator (nil: resets are not offered).
+	reset func(ctx context.Context) error
+	// resetOnOpen: the cluster holds another lesson's objects, start from a fresh one.
+	resetOnOpen bool
+	present     bool
+	// langSwitch: L can switch the lesson to the other language.
+	langSwitch bool
+	// demo plays the lesson by itself; demoTick paces it (tests replace it).
+	demo     bool
+	demoTick func(gen int64) tea.Cmd
+	objects  ObjectWatcher
+}
+
+// replayTimeout bounds reaching a step's starting state.
+const replayTimeout = 2 * time.Minute
+
+// replaySpeed is the simulator's pace while earlier steps are replayed: virtual time, so a
+// pod that takes seconds to start takes milliseconds.
+const replaySpeed = 1000
+
+// idler is what a simulator session offers to wait until every controller has settled.
+type idler interface {
+	WaitIdle(ctx context.Context) error
+}
+
+// replayDoneMsg reports that the cluster reached the starting state of step.
+type replayDoneMsg struct {
+	gen  int64
+	step int
+	err  error
+}
+
+// steppedMsg reports one StepOnce of the simulator.
+type steppedMsg struct {
+	gen int64
+	ran bool
+}
+
+// progressErrMsg reports that the progress file could not be written.
+type progressErrMsg struct{ err error }
+
+// loadProgress restores the learner's record of this lesson: done steps, revealed hints and
+// where they were.
+func (v *lessonView) loadProgress() {
+	if v.deps.progress == nil {
+		return
+	}
+	rec := v.deps.progress.Lesson(v.lesson.ID)
+	for i, s := range v.lesson.Steps {
+		if r := rec.Steps[s.ID]; r != nil {
+			v.states[i].done = r.Done
+			v.states[i].hints = clamp(r.Hints, 0, len(s.Hints))
+			v.states[i].solution = r.Solution
+			v.states[i].solved = r.Solved
+		}
+		if s.ID == rec.Step {
+			v.step = i
+		}
+	}
+}
+
+// save writes the progress file in a Cmd (file I/O never runs in Update).
+func (v *lessonView) save() tea.Cmd {
+	p := v.deps.progress
+	if p == nil || p.Path() == "" {
+		return nil
+	}
+	return func() tea.Msg {
+		if err := p.Save(); err != nil {
+			return progressErrMsg{err}
+		}
+		return nil
+	}
+}
+
+// recordStep remembers the current step, so the lesson resumes there.
+func (v *lessonView) recordStep() tea.Cmd {
+	if v.deps.progress == nil || len(v.lesson.Steps) == 0 {
+		return nil
+	}
+	id := v.cur().ID
+	v.deps.progress.Change(v.lesson.ID, func(l *progress.Lesson) { l.Step = id })
+	return v.save()
+}
+
+// recordStepState remembers step i's done mark and the help used on it.
+func (v *lessonView) recordStepState(i int) tea.Cmd {
+	if v.deps.progress == nil || i < 0 || i >= len(v.states) {
+		return nil
+	}
+	stt := v.states[i]
+	id := v.lesson.Steps[i].ID
+	v.deps.progress.Change(v.lesson.ID, func(l *progress.Lesson) {
+		r := l.StepOf(id)
+		if stt.done && !r.Done {
+			r.Done = true
+			r.WithHelp = stt.hints > 0 || stt.solution || stt.solved
+		}
+		r.Hints = max(r.Hints, stt.hints)
+		r.Solution = r.Solution || stt.solution
+		r.Solved = r.Solved || stt.solved
+	})
+	return v.save()
+}
+
+// hintsLeft reports whether h has more to show: another hint, or else the solution.
+func (v *lessonView) hintsLeft() bool {
+	stt := v.states[v.step]
+	s := v.cur()
+	return stt.hints < len(s.Hints) || (!stt.solution && len(s.RunnableCommands()) > 0)
+}
+
+// moreHelp is h: the next hint, and after the last one the solution.
+func (v *lessonView) moreHelp() tea.Cmd {
+	if len(v.lesson.Steps) == 0 || !v.hintsLeft() {
+		return nil
+	}
+	stt := &v.states[v.step]
+	if stt.hints < len(v.cur().Hints) {
+		stt.hints++
+	} else {
+		stt.solution = true
+	}
+	v.syncStep()
+	v.stepP.view.GotoBottom()
+	return v.recordStepState(v.step)
+}
+
+// solve is s: show the solution and run the step's remaining commands one after another.
+func (v *lessonView) solve() tea.Cmd {
+	if !v.lk.Solve.Enabled() {
+		return nil
+	}
+	stt := &v.states[v.step]
+	stt.solution, stt.solved = true, true
+	v.solving = true
+	save := v.recordStepState(v.step)
+	return tea.Batch(save, v.runNext())
+}
+
+func (v *lessonView) updateLearnKeys() {
+	n := len(v.lesson.Steps)
+	idle := !v.running && !v.replaying
+	inQuiz := v.quiz != nil
+	l := &v.lk
+	l.Solve.SetEnabled(!inQuiz && idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
+	l.Lang.SetEnabled(v.deps.canSwitchLang() && !v.replaying)
+	l.View.SetEnabled(v.cluster != nil)
+	sim := v.sim != nil && !v.replaying
+	l.Pause.SetEnabled(sim)
+	l.StepOnce.SetEnabled(sim && v.sim.Paused())
+	l.Slower.SetEnabled(sim && v.sim.Speed() > minSpeed)
+	l.Faster.SetEnabled(sim && v.sim.Speed() < maxSpeed)
+	l.TimeReal.SetEnabled(v.sim == nil && v.cluster != nil)
+	canReset := v.deps.reset != nil && v.sim != nil && idle && n > 0
+	l.Inspect.SetEnabled(v.watchP.canInspect())
+	l.ResetStep.SetEnabled(canReset && !inQuiz)
+	l.ResetLesson.SetEnabled(canReset)
+	if inQuiz {
+		for _, b := range []*key.Binding{&v.keys.Run, &v.keys.Stop, &v.keys.Next, &v.keys.Prev, &v.keys.Hint, &v.keys.Up, &v.keys.Down} {
+			b.SetEnabled(false)
+		}
+		v.quiz.updateKeys(&v.qk, v.lesson)
+	}
+}
+
+// canSwitchLang is set by the root when another language's catalog is available.
+func (d lessonDeps) canSwitchLang() bool { return d.langSwitch }
+
+const (
+	minSpeed = 0.125
+	maxSpeed = 64
+)
+
+// updateSpeed rewrites the status line's speed after a time-control key.
+func (v *lessonView) updateSpeed() {
+	if v.sim == nil {
+		v.speed = ""
+		return
+	}
+	v.speed = fmt.Sprintf("%s %g×", v.t.Speed, v.sim.Speed())
+	if v.sim.Paused() {
+		v.speed = "⏸ " + v.t.Paused + " · " + v.speed
+	}
+}
+
+// learnKey handles the learning-tool keys; ok is false for a key that is not one.
+func (v *lessonView) learnKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	l := v.lk
+	if v.sim == nil && v.cluster != nil && !v.replaying {
+		switch msg.String() {
+		case " ", ".", "-", "+", "=":
+			v.outP.prose(v.t.KeyTimeReal, v.t.RealClusterTime)
+			return nil, true
+		}
+	}
+	switch {
+	case key.Matches(msg, l.Solve):
+		return v.solve(), true
+	case key.Matches(msg, l.View):
+		return v.watchP.nextView(v.ctx), true
+	case key.Matches(msg, l.Pause):
+		if v.sim.Paused() {
+			v.sim.Resume()
+		} else {
+			v.sim.Pause()
+		}
+	case key.Matches(msg, l.StepOnce):
+		sim, gen := v.sim, v.gen
+		return func() tea.Msg { return steppedMsg{gen: gen, ran: sim.StepOnce()} }, true
+	case key.Matches(msg, l.Slower):
+		v.sim.SetSpeed(max(minSpeed, v.sim.Speed()/2))
+	case key.Matches(msg, l.Faster):
+		v.sim.SetSpeed(min(maxSpeed, v.sim.Speed()*2))
+	case key.Matches(msg, l.ResetStep):
+		return v.prepare(v.step, true), true
+	case key.Matches(msg, l.ResetLesson):
+		for i := range v.states {
+			v.states[i] = stepState{ran: make([]bool, len(v.lesson.Steps[i].Cmds))}
+		}
+		v.quiz = nil
+		var clear tea.Cmd
+		if p := v.deps.progress; p != nil {
+			id := v.lesson.ID
+			p.Change(id, func(l *progress.Lesson) { *l = progress.Lesson{} })
+			clear = v.save()
+		}
+		return tea.Batch(clear, v.prepare(0, true)), true
+	default:
+		return nil, false
+	}
+	v.updateSpeed()
+	v.updateKeys()
+	return nil, true
+}
+
+// updateLearn handles the results of the learning-tool jobs.
+func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case steppedMsg:
+		if msg.gen != v.gen {
+			return nil
+		}
+		if msg.ran {
+			v.outP.prose(v.t.KeyStepOnce, v.t.Stepped)
+		} else {
+			v.outP.prose(v.t.KeyStepOnce, v.t.NothingPending)
+		}
+		return v.evalNow()
+	case replayDoneMsg:
+		if msg.gen != v.gen {
+			return nil
+		}
+		v.replaying = false
+		if v.cluster != nil {
+			v.sim = v.cluster.Sim()
+		}
+		v.updateSpeed()
+		if msg.err != nil {
+			v.outP.note(v.t.EarlierSteps, "", msg.err.Error())
+		} else {
+			v.outP.clear()
+		}
+		v.watchP.gen = 0 // the cluster may be new: open the watch again
+		return v.goStep(msg.step)
+	case progressErrMsg:
+		v.outP.note(v.t.ProgressNote, "", msg.err.Error())
+	case viewDataMsg:
+		return v.watchP.handleViewData(msg)
+	case objWatchStartedMsg:
+		return v.watchP.handleObjStarted(msg)
+	case objBatchMsg:
+		return v.watchP.handleObjBatch(msg)
+	case demoTickMsg:
+		if msg.gen != v.gen || v.demo == nil {
+			return nil
+		}
+		cmd := v.demoAdvance()
+		if v.demo.phase == demoEnd {
+			return cmd
+		}
+		return tea.Batch(cmd, v.demo.tick(v.gen))
+	}
+	return nil
+}
+
+// resume opens the step the learner left off at, first reaching its starting state.
+func (v *lessonView) resume() tea.Cmd {
+	return v.prepare(v.step, v.deps.resetOnOpen)
+}
+
+// prepare reaches the starting state of step target and then shows it. On the simulator,
+// with reset it starts from a fresh simulator, then replays the earlier steps' commands on
+// virtual time (the simplest honest way to undo a step: rebuild what led up to it). On a
+// real cluster nothing is replayed: its state is whatever the learner left.
+func (v *lessonView) prepare(target int, reset bool) tea.Cmd {
+	if len(v.lesson.Steps) == 0 {
+		return nil
+	}
+	target = clamp(target, 0, len(v.lesson.Steps)-1)
+	v.states[target].ran = make([]bool, len(v.lesson.Steps[target].Cmds))
+	v.states[target].checked, v.states[target].results = false, nil
+	if v.sim == nil || (target == 0 && !reset) {
+		return v.goStep(target)
+	}
+	if reset && v.deps.reset == nil && target == 0 {
+		return v.goStep(target)
+	}
+	v.replaying = true
+	v.step = target
+	v.watchP.stop()
+	v.outP.prose(v.t.EarlierSteps, fmt.Sprintf(v.t.Preparing, target+1))
+	v.syncStep()
+	var lines []string
+	for _, s := range v.lesson.Steps[:target] {
+		lines = append(lines, s.RunnableCommands()...)
+	}
+	c, gen, ctx := v.cluster, v.gen, v.ctx
+	var doReset func(context.Context) error
+	if reset {
+		doReset = v.deps.reset
+	}
+	return func() tea.Msg {
+		rctx, cancel := context.WithTimeout(ctx, replayTimeout)
+		defer cancel()
+		err := replay(rctx, c, doReset, lines)
+		if ctx.Err() != nil {
+			return nil
+		}
+		return replayDoneMsg{gen: gen, step: target, err: err}
+	}
+}
+
+// replay optionally resets the cluster, then runs lines one after another on virtual time,
+// letting the simulator settle after each, and restores its speed and pause state.
+func replay(ctx context.Context, c Cluster, reset func(context.Context) error, lines []string) error {
+	var speed float64
+	paused := false
+	if sim := c.Sim(); sim != nil {
+		speed, paused = sim.Speed(), sim.Paused()
+	}
+	if reset != nil {
+		if err := reset(ctx); err != nil {
+			return fmt.Errorf("fresh simulator: %w", err)
+		}
+	}
+	sim := c.Sim()
+	if sim != nil {
+		sim.SetSpeed(replaySpeed)
+		sim.Resume()
+		defer func() {
+			if speed > 0 {
+				sim.SetSpeed(speed)
+			}
+			if paused {
+				sim.Pause()
+			}
+		}()
+	}
+	idle, _ := c.(idler)
+	for _, line := range lines {
+		var out strings.Builder
+		if err := c.RunKubectl(ctx, line, nil, io.Discard, &out); err != nil {
+			return fmt.Errorf("%s: %v %s", line, err, strings.TrimSpace(out.String()))
+		}
+		if idle != nil {
+			if err := idle.WaitIdle(ctx); err != nil {
+				return fmt.Errorf("after %s: %w", line, err)
+			}
+		}
+	}
+	return nil
+}
+
+// setLang switches the view to the same lesson in another language, keeping the step and
+// what the learner did.
+func (v *lessonView) setLang(t text, l lessons.Lesson) {
+	l = normalizeLesson(l)
+	if len(l.Steps) != len(v.lesson.Steps) {
+		return // not the same lesson shape: keep what is shown
+	}
+	v.t, v.deps.t = t, t
+	v.lesson = l
+	for i, s := range l.Steps {
+		if len(v.states[i].ran) != len(s.Cmds) {
+			ran := make([]bool, len(s.Cmds))
+			copy(ran, v.states[i].ran)
+			v.states[i].ran = ran
+		}
+		v.states[i].checked, v.states[i].results = false, nil
+	}
+	v.keys, v.lk, v.qk = DefaultLessonKeyMap(t), DefaultLearnKeyMap(t), DefaultQuizKeyMap(t)
+	v.stepP.t, v.watchP.t, v.outP.t = t, t, t
+	v.updateSpeed()
+	v.syncStep()
+	v.outP.refresh(false)
+	v.watchP.refresh()
+	v.setSize(v.width, v.height)
+}
+
+// setOverlay installs the bar drawn above the status line (the command bar).
+func (v *lessonView) setOverlay(o Overlay) {
+	v.bar = o
+	v.setSize(v.width, v.height)
+}
+
+func (v *lessonView) barView() string {
+	if v.bar == nil || v.width <= 0 {
+		return ""
+	}
+	return v.bar.View(v.width)
+}
+
+func (v *lessonView) barHeight() int {
+	b := v.barView()
+	if b == "" {
+		return 0
+	}
+	return lipgloss.Height(b)
+}
+
+// helpKeys is the key map the help line shows for the view's current state.
+func (v *lessonView) helpKeys() interface {
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+} {
+	if v.quiz != nil {
+		return quizHelp{q: v.qk, k: v.keys, l: v.lk}
+	}
+	if v.demo != nil {
+		return demoHelp{d: v.demo.keys, k: v.keys, l: v.lk}
+	}
+	return lessonHelp{k: v.keys, l: v.lk}
+}
+
+// presentLayout is the projector layout: the step above the watch, no output pane.
+func (v *lessonView) presentLayout(w, bodyH int) {
+	stepH := bodyH * 2 / 5
+	v.rects[focusStep] = rect{0, 0, w, stepH}
+	v.rects[focusWatch] = rect{0, stepH, w, bodyH - stepH}
+	v.rects[focusOutput] = rect{}
+	v.stepP.setSize(w, stepH)
+	v.watchP.setSize(w, bodyH-stepH)
+	v.outP.setSize(0, 0)
+}

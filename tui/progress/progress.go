@@ -1,0 +1,345 @@
+// Package progress keeps what a learner has done in each lesson (where they are, which steps
+// are done and which of those needed help, quiz answers) in one small JSON file in the XDG
+// state directory. Every save is atomic (a temporary file renamed over the old one), and a
+// file that cannot be read as ours is set aside and reported, never fatal.
+package progress
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Format names our files, so a foreign JSON file is recognised as foreign.
+const Format = "kubetutor-progress"
+
+// Version is the file layout's version; a newer one is set aside rather than misread.
+const Version = 1
+
+// File is the on-disk shape.
+type File struct {
+	Format  string             `json:"format"`
+	Version int                `json:"version"`
+	Lessons map[string]*Lesson `json:"lessons"`
+}
+
+// Lesson is the learner's state in one lesson (keyed by lesson id, whatever the language).
+type Lesson struct {
+	// Step is the id of the step the learner was on, to resume there.
+	Step  string           `json:"step,omitempty"`
+	Steps map[string]*Step `json:"steps,omitempty"`
+	// Quiz maps a question's index to the index of the learner's last answer and whether it
+	// was right.
+	Quiz    map[int]Answer `json:"quiz,omitempty"`
+	Updated time.Time      `json:"updated,omitempty"`
+}
+
+// Step is one step's record.
+type Step struct {
+	Done bool `json:"done,omitempty"`
+	// Hints is how many hints were revealed; the last "hint" is the solution.
+	Hints int `json:"hints,omitempty"`
+	// Solution is set when the solution was shown; Solved when "do it for me" ran it.
+	Solution bool `json:"solution,omitempty"`
+	Solved   bool `json:"solved,omitempty"`
+	// WithHelp records, when the step got done, whether a hint, the solution or "do it for
+	// me" had been used by then (help asked for afterwards does not count).
+	WithHelp bool `json:"withHelp,omitempty"`
+}
+
+// Answer is one quiz answer.
+type Answer struct {
+	Choice  int  `json:"choice"`
+	Correct bool `json:"correct"`
+}
+
+// Store is the progress of one learner, backed by a file (or by nothing: Path "").
+type Store struct {
+	mu   sync.Mutex
+	path string
+	f    File
+	// saveMu orders saves, so a later save never lands under an earlier one.
+	saveMu sync.Mutex
+}
+
+// DefaultPath is $XDG_STATE_HOME/kubetutor/progress.json, falling back to
+// ~/.local/state/kubetutor/progress.json as the XDG spec says.
+func DefaultPath() (string, error) {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" || !filepath.IsAbs(dir) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("progress: no state directory: %w", err)
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "kubetutor", "progress.json"), nil
+}
+
+// Memory is a store that saves nowhere (tests, or when the state directory is unusable).
+func Memory() *Store { return &Store{f: empty()} }
+
+func empty() File {
+	return File{Format: Format, Version: Version, Lessons: map[string]*Lesson{}}
+}
+
+// Open loads the store at path. A missing file is an empty store. A file that is not ours,
+// from a newer version, or corrupt is renamed aside (path + ".bad-<time>") and the store
+// starts empty; warning says what happened so the caller can tell the learner. err is only
+// for a path that cannot be used at all.
+func Open(path string) (s *Store, warning string, err error) {
+	s = &Store{path: path, f: empty()}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, "", nil
+	}
+	if err != nil {
+		return Memory(), "", fmt.Errorf("progress: %w", err)
+	}
+	f, perr := Parse(b)
+	if perr == nil {
+		s.f = f
+		return s, "", nil
+	}
+	aside := fmt.Sprintf("%s.bad-%s", path, time.Now().UTC().Format("20060102T150405"))
+	if rerr := os.Rename(path, aside); rerr != nil {
+		// Keep going in memory rather than overwrite a file we could not move.
+		return Memory(), fmt.Sprintf("%v; could not set it aside (%v), progress will not be saved", perr, rerr), nil
+	}
+	return s, fmt.Sprintf("%v; it was moved to %s and progress starts afresh", perr, aside), nil
+}
+
+// Parse decodes a progress file, rejecting foreign and corrupt content with a clear error.
+func Parse(b []byte) (File, error) {
+	var f File
+	if err := json.Unmarshal(b, &f); err != nil {
+		return File{}, fmt.Errorf("progress file is corrupt: %v", err)
+	}
+	if f.Format != Format {
+		return File{}, errors.New("not a kubetutor progress file")
+	}
+	if f.Version < 1 || f.Version > Version {
+		return File{}, fmt.Errorf("progress file version %d is not supported (this kubetutor reads %d)", f.Version, Version)
+	}
+	if f.Lessons == nil {
+		f.Lessons = map[string]*Lesson{}
+	}
+	for id, l := range f.Lessons {
+		if l == nil {
+			delete(f.Lessons, id)
+			continue
+		}
+		for sid, st := range l.Steps {
+			if st == nil || st.Hints < 0 {
+				return File{}, fmt.Errorf("progress file is corrupt: lesson %q step %q", id, sid)
+			}
+		}
+	}
+	return f, nil
+}
+
+// Path is where the store saves ("" for a memory store).
+func (s *Store) Path() string { return s.path }
+
+// Lesson returns a copy of one lesson's record (zero when none).
+func (s *Store) Lesson(id string) Lesson {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.f.Lessons[id]
+	if l == nil {
+		return Lesson{}
+	}
+	return copyLesson(l)
+}
+
+func copyLesson(l *Lesson) Lesson {
+	out := Lesson{Step: l.Step, Updated: l.Updated}
+	if l.Steps != nil {
+		out.Steps = make(map[string]*Step, len(l.Steps))
+		for k, v := range l.Steps {
+			c := *v
+			out.Steps[k] = &c
+		}
+	}
+	if l.Quiz != nil {
+		out.Quiz = make(map[int]Answer, len(l.Quiz))
+		for k, v := range l.Quiz {
+			out.Quiz[k] = v
+		}
+	}
+	return out
+}
+
+// Update changes one lesson's record and saves the file.
+func (s *Store) Update(id string, fn func(l *Lesson)) error {
+	s.Change(id, fn)
+	return s.Save()
+}
+
+// Change edits one lesson's record in memory only (a UI does this in its update loop and
+// saves in the background with Save).
+func (s *Store) Change(id string, fn func(l *Lesson)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.f.Lessons[id]
+	if l == nil {
+		l = &Lesson{}
+		s.f.Lessons[id] = l
+	}
+	if l.Steps == nil {
+		l.Steps = map[string]*Step{}
+	}
+	fn(l)
+	l.Updated = time.Now().UTC()
+}
+
+// Save writes the current state of the store to its file.
+func (s *Store) Save() error {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	if s.path == "" {
+		return nil
+	}
+	s.mu.Lock()
+	b, err := json.MarshalIndent(s.f, "", "  ")
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return writeAtomic(s.path, append(b, '\n'))
+}
+
+// StepOf returns the record of a step for editing inside Update.
+func (l *Lesson) StepOf(id string) *Step {
+	if l.Steps == nil {
+		l.Steps = map[string]*Step{}
+	}
+	st := l.Steps[id]
+	if st == nil {
+		st = &Step{}
+		l.Steps[id] = st
+	}
+	return st
+}
+
+// ResetLesson forgets one lesson.
+func (s *Store) ResetLesson(id string) error {
+	s.mu.Lock()
+	delete(s.f.Lessons, id)
+	s.mu.Unlock()
+	return s.Save()
+}
+
+// ResetAll forgets everything.
+func (s *Store) ResetAll() error {
+	s.mu.Lock()
+	s.f = empty()
+	s.mu.Unlock()
+	return s.Save()
+}
+
+// Export writes the whole store to path (atomically).
+func (s *Store) Export(path string) error {
+	s.mu.Lock()
+	b, err := json.MarshalIndent(s.f, "", "  ")
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return writeAtomic(path, append(b, '\n'))
+}
+
+// Import merges the file at path into the store: for each lesson in it, the imported record
+// replaces ours when it is newer. A foreign or corrupt file is an error and changes nothing.
+func (s *Store) Import(path string) (lessons int, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("progress: %w", err)
+	}
+	f, err := Parse(b)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	s.mu.Lock()
+	ids := make([]string, 0, len(f.Lessons))
+	for id := range f.Lessons {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		in := f.Lessons[id]
+		if cur := s.f.Lessons[id]; cur == nil || !cur.Updated.After(in.Updated) {
+			s.f.Lessons[id] = in
+			lessons++
+		}
+	}
+	s.mu.Unlock()
+	return lessons, s.Save()
+}
+
+// writeAtomic writes b to a temporary file beside path and renames it into place, so a
+// crash leaves either the old file or the new one, never half of one.
+func writeAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".progress-*.tmp")
+	if err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	name := tmp.Name()
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		os.Remove(name)
+		return fmt.Errorf("progress: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		os.Remove(name)
+		return fmt.Errorf("progress: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(name)
+		return fmt.Errorf("progress: %w", err)
+	}
+	if err := os.Rename(name, path); err != nil {
+		os.Remove(name)
+		return fmt.Errorf("progress: %w", err)
+	}
+	return nil
+}
+
+// Summary is what the menu shows of one lesson.
+type Summary struct {
+	Done, Helped, Total int
+	Started             bool
+	QuizRight, QuizDone int
+}
+
+// Summarize counts a lesson's record against its step ids.
+func (l Lesson) Summarize(stepIDs []string) Summary {
+	sum := Summary{Total: len(stepIDs), Started: l.Step != "" || len(l.Steps) > 0}
+	for _, id := range stepIDs {
+		st := l.Steps[id]
+		if st == nil || !st.Done {
+			continue
+		}
+		sum.Done++
+		if st.WithHelp {
+			sum.Helped++
+		}
+	}
+	for _, a := range l.Quiz {
+		sum.QuizDone++
+		if a.Correct {
+			sum.QuizRight++
+		}
+	}
+	return sum
+}
