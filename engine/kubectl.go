@@ -71,6 +71,9 @@ func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out
 	if why, refused := refusedSubcommands[firstWord(args)]; refused {
 		return errors.New(why)
 	}
+	if err := s.guardArgs(args); err != nil {
+		return err
+	}
 	args, names := s.resolveManifestArgs(args)
 
 	if in == nil {
