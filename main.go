@@ -81,9 +81,14 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	fs.Float64Var(&c.speed, "speed", 1, "simulator speed (1 is real time, 2 twice as fast)")
 	fs.StringVar(&c.logPath, "log", defaultLogPath(), "log file (logs never go to the terminal)")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	rf := addRealFlags(fs) // real-cluster mode and doctor: main_real.go
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage:\n  kubetutor [flags]         lesson menu on the built-in simulator\n"+
 			"  kubetutor serve [flags]   run the simulator alone for your own kubectl\n"+
+			"  kubetutor --kubeconfig PATH | --context NAME | --real [-n NS]\n"+
+			"                            play a lesson on a real cluster, in its own namespace\n"+
+			"  kubetutor doctor [--context NAME] [--pull]\n"+
+			"                            check that a real cluster can run a lesson\n"+
 			"  kubetutor manifests list | export DIR\n"+
 			"                            the tutorial's YAML (web.yaml, …) for your own kubectl\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -117,8 +122,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("--speed must be above 0 and at most 1000, not %g", c.speed)}
 	}
 
-	if sub != "" && sub != "serve" {
-		return usageError{fmt.Sprintf("unknown command %q (known: serve, manifests)", sub)}
+	if sub != "" && sub != "serve" && sub != "doctor" {
+		return usageError{fmt.Sprintf("unknown command %q (known: serve, doctor, manifests)", sub)}
 	}
 
 	logger, logFile, closeLog, err := openLog(c.logPath)
@@ -130,8 +135,12 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	switch sub {
-	case "":
+	switch {
+	case sub == "doctor":
+		return doctorCmd(ctx, c, rf, stdout)
+	case sub == "" && rf.active():
+		return playReal(ctx, c, rf, logger, logFile, stdout)
+	case sub == "":
 		return play(ctx, c, logger, logFile)
 	default:
 		return serve(ctx, c, logger, stdout)
