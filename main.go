@@ -87,9 +87,14 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.lessonsDir, "lessons", "", "also load the lesson folders in `DIR`")
 	fs.BoolVar(&c.present, "present", false, "projector layout: larger step title, fewer panes, high contrast")
 	fs.BoolVar(&c.plain, "plain", false, "plain line-by-line player for screen readers and logs")
+	rf := addRealFlags(fs) // real-cluster mode and doctor: main_real.go
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage:\n  kubetutor [flags]         lesson menu on the built-in simulator\n"+
 			"  kubetutor serve [flags]   run the simulator alone for your own kubectl\n"+
+			"  kubetutor --kubeconfig PATH | --context NAME | --real [-n NS]\n"+
+			"                            play a lesson on a real cluster, in its own namespace\n"+
+			"  kubetutor doctor [--context NAME] [--pull]\n"+
+			"                            check that a real cluster can run a lesson\n"+
 			"  kubetutor manifests list | export DIR\n"+
 			"                            the tutorial's YAML (web.yaml, …) for your own kubectl\n"+
 			"  kubetutor lessons list | lint [DIR] | solve LESSON\n"+
@@ -143,8 +148,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	if sub == "demo" && demoLesson == "" {
 		return usageError{"demo needs a lesson id: kubetutor demo statefulset-basics"}
 	}
-	if sub != "" && sub != "serve" && sub != "demo" {
-		return usageError{fmt.Sprintf("unknown command %q (known: serve, manifests, lessons, progress, demo)", sub)}
+	if sub != "" && sub != "serve" && sub != "demo" && sub != "doctor" {
+		return usageError{fmt.Sprintf("unknown command %q (known: serve, doctor, manifests, lessons, progress, demo)", sub)}
 	}
 
 	logger, logFile, closeLog, err := openLog(c.logPath)
@@ -156,8 +161,12 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	switch sub {
-	case "", "demo":
+	switch {
+	case sub == "doctor":
+		return doctorCmd(ctx, c, rf, stdout)
+	case sub == "" && rf.active():
+		return playReal(ctx, c, rf, logger, logFile, stdout)
+	case sub == "" || sub == "demo":
 		return play(ctx, c, logger, logFile, demoLesson)
 	default:
 		return serve(ctx, c, logger, stdout)

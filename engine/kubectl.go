@@ -84,6 +84,9 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 	if why, refused := refusedSubcommands[firstWord(args)]; refused && !(terminal && firstWord(args) == "edit") {
 		return errors.New(why)
 	}
+	if err := s.guardArgs(args); err != nil {
+		return err
+	}
 	args, names := s.resolveManifestArgs(args)
 
 	if in == nil {

@@ -124,6 +124,8 @@ type Session struct {
 	mapperErr  error
 
 	closeOnce sync.Once
+
+	real realState // a lesson's namespace on a real cluster (realcluster.go)
 }
 
 // NewSimSession starts an embedded simulator in-process and connects to it in namespace
