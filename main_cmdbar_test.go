@@ -42,6 +42,10 @@ func TestSmokeCommandBar(t *testing.T) {
 	run("type", name, "kubectl apply -f web.yaml")
 	run("keys", name, "Enter")
 	run("wait", name, "statefulset.apps/web created", "20")
+	// rollout status returns once both pods are Ready, so the table below is not a race.
+	run("type", name, "kubectl rollout status sts web")
+	run("keys", name, "Enter")
+	run("wait", name, "roll out complete", "60")
 	run("type", name, "kubectl get pods")
 	run("keys", name, "Enter")
 	screen := run("wait", name, `web-1 +1/1 +Running`, "20")
