@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,6 +22,10 @@ const DefaultStorageClass = "standard"
 // Hooks returns what the apiserver's defaulting, admission and registry strategies do to
 // written objects, and its validation. Each call has its own cluster-IP allocator, so give
 // each store its own Hooks().
+// pvcProtectionFinalizer is kubernetes.io/pvc-protection (same value as controller.PVCProtection;
+// api does not import controller).
+const pvcProtectionFinalizer = "kubernetes.io/pvc-protection"
+
 func Hooks() store.Hooks {
 	a := &allocator{}
 	return store.Hooks{
@@ -58,6 +63,11 @@ func applyDefaults(a *allocator, old, obj runtime.Object) {
 				o.Spec.StorageClassName = ptr.To(DefaultStorageClass)
 			}
 			o.Status = corev1.PersistentVolumeClaimStatus{}
+			// The StorageObjectInUseProtection admission plugin's finalizer: a deleted claim
+			// stays Terminating until no pod uses it (controller/volume.go removes it).
+			if !slices.Contains(o.Finalizers, pvcProtectionFinalizer) {
+				o.Finalizers = append(o.Finalizers, pvcProtectionFinalizer)
+			}
 		}
 		defaultPVC(o)
 	case *corev1.PersistentVolume:

@@ -191,7 +191,9 @@ func (v *VolumeController) unprotect(pvc *corev1.PersistentVolumeClaim) error {
 	pods, _ := v.env.Store.List(podsRes, pvc.Namespace, nil, nil)
 	for _, o := range pods {
 		p := o.(*corev1.Pod)
-		if p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		// As upstream's pvc-protection controller: only a scheduled pod uses the claim (the
+		// scheduler and kubelet refuse a claim that is being deleted).
+		if p.Spec.NodeName == "" || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 			continue
 		}
 		for _, vol := range p.Spec.Volumes {
