@@ -40,9 +40,14 @@
 //	      - {text: ..., correct: true, why: ...}
 //	      - {text: ..., why: ...}
 //
+//	      - desc: nginx in web-0 serves web-0
+//	        exec: {pod: web-0, command: [curl, -s, localhost], equals: web-0}
+//	    simulate: {failNodeOf: kubia-0}   # optional: see Simulate
+//
 // A jsonpath check takes exactly one of equals, notEquals, equalsPath, notEqualsPath, or
-// stands alone with exists: true/false. A count check may filter by ready (pods only) and
-// phase. Resource names: see KnownResources.
+// stands alone with exists: true/false. A count check may filter by ready or notReady (pods
+// and nodes) and phase. An exec check runs a command in a pod (see ExecCheck). Resource
+// names: see KnownResources.
 //
 // Every step has a goal; a step with commands says in watchFor what to notice; a step with
 // checks has two hints and a solution.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -278,15 +279,10 @@ func TestKoreanUsesGlossaryTerms(t *testing.T) {
 		"포드":          "파드",
 		"레플리카 셋":      "레플리카셋",
 	}
-	emb, err := Embedded()
+	lib, err := Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	drafts, err := LoadDir("drafts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib := Merge(emb, drafts)
 	for _, id := range lib.IDs() {
 		l, _ := lib.Get(id, "ko")
 		if l.Lang != "ko" {
@@ -467,14 +463,15 @@ func TestMerge(t *testing.T) {
 	}
 }
 
-// The draft lessons wait for simulator features but must stay valid, in both languages.
-func TestDraftsLint(t *testing.T) {
-	lib, err := LoadDir("drafts")
+// Every built-in lesson is written in English and Korean and ends with a 3–5 question quiz.
+func TestEveryLessonInBothLanguagesWithAQuiz(t *testing.T) {
+	lib, err := Embedded()
 	if err != nil {
-		t.Fatalf("drafts:\n%v", err)
+		t.Fatal(err)
 	}
-	if len(lib.IDs()) == 0 {
-		t.Fatal("no draft lessons found")
+	want := []string{"deployment-vs-statefulset", "node-failure", "replicated-mysql", "statefulset-basics", "why-statefulsets"}
+	if got := lib.IDs(); !reflect.DeepEqual(sortedCopy(got), want) {
+		t.Errorf("lessons %v, want %v", got, want)
 	}
 	for _, id := range lib.IDs() {
 		if got := lib.Languages(id); !reflect.DeepEqual(got, []string{"en", "ko"}) {
@@ -485,14 +482,10 @@ func TestDraftsLint(t *testing.T) {
 			t.Errorf("%s: %d quiz questions, want 3 to 5", id, len(l.Quiz))
 		}
 	}
-	// Drafts are not built in.
-	emb, err := Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range lib.IDs() {
-		if _, err := emb.Get(id, "en"); err == nil {
-			t.Errorf("draft %s is embedded", id)
-		}
-	}
+}
+
+func sortedCopy(in []string) []string {
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	return out
 }
