@@ -250,6 +250,7 @@ type fileStep struct {
 	Checks   []Check       `json:"checks,omitempty"`
 	Hints    []string      `json:"hints,omitempty"`
 	Solution string        `json:"solution,omitempty"`
+	Simulate *Simulate     `json:"simulate,omitempty"`
 }
 
 // fileCommand is written either as a plain string or as {cmd: "...", noRun: true}.
@@ -284,7 +285,7 @@ func decodeLesson(data []byte, file, lang string) (Lesson, error) {
 	}
 	for _, fs := range fl.Steps {
 		st := Step{ID: fs.ID, Lang: lang, Title: fs.Title, Goal: fs.Goal, Body: fs.Body, WatchFor: fs.WatchFor,
-			Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints, Solution: fs.Solution}
+			Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints, Solution: fs.Solution, Simulate: fs.Simulate}
 		for _, c := range fs.Commands {
 			st.Commands = append(st.Commands, c.Line)
 			st.Cmds = append(st.Cmds, Command(c))

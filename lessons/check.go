@@ -26,7 +26,7 @@ func Evaluate(ctx context.Context, s *engine.Session, st Step) []CheckResult {
 	if dyn == nil {
 		return failAll(st.Checks, "the session has no dynamic client")
 	}
-	return evaluate(ctx, dyn, s.Namespace(), st.Checks, messagesFor(st.Lang))
+	return evaluate(ctx, dyn, restExec(s.RESTConfig(), s.Kube()), s.Namespace(), st.Checks, messagesFor(st.Lang))
 }
 
 // Passed reports whether every result is OK (and there is at least one).
@@ -43,11 +43,12 @@ func Passed(results []CheckResult) bool {
 }
 
 // EvaluateChecks runs checks through a dynamic client in a namespace, with details in English.
+// Exec checks fail here: they need a session (Evaluate).
 func EvaluateChecks(ctx context.Context, dyn dynamic.Interface, ns string, checks []Check) []CheckResult {
-	return evaluate(ctx, dyn, ns, checks, english)
+	return evaluate(ctx, dyn, nil, ns, checks, english)
 }
 
-func evaluate(ctx context.Context, dyn dynamic.Interface, ns string, checks []Check, m messages) []CheckResult {
+func evaluate(ctx context.Context, dyn dynamic.Interface, run execFunc, ns string, checks []Check, m messages) []CheckResult {
 	f := &fetcher{ctx: ctx, dyn: dyn, ns: ns, got: map[string]fetched{}}
 	out := make([]CheckResult, 0, len(checks))
 	for _, c := range checks {
@@ -58,8 +59,10 @@ func evaluate(ctx context.Context, dyn dynamic.Interface, ns string, checks []Ch
 			r.OK, r.Detail, err = evalJSONPath(f, c.JSONPath, m)
 		case c.Count != nil:
 			r.OK, r.Detail, err = evalCount(ctx, dyn, ns, c.Count, m)
+		case c.Exec != nil:
+			r.OK, r.Detail, err = evalExec(ctx, run, ns, c.Exec, m)
 		default:
-			err = fmt.Errorf("check has neither jsonpath nor count")
+			err = fmt.Errorf("check has no jsonpath, count or exec")
 		}
 		if err != nil {
 			r.OK, r.Detail = false, err.Error()
@@ -222,7 +225,10 @@ func evalCount(ctx context.Context, dyn dynamic.Interface, ns string, k *CountCh
 				continue
 			}
 		}
-		if k.Ready && !podReady(it) {
+		if k.Ready && !objReady(it) {
+			continue
+		}
+		if k.NotReady && objReady(it) {
 			continue
 		}
 		names = append(names, it.GetName())
@@ -234,7 +240,15 @@ func evalCount(ctx context.Context, dyn dynamic.Interface, ns string, k *CountCh
 	if len(names) > 0 && len(names) <= 10 {
 		listed = " (" + strings.Join(names, ", ") + ")"
 	}
-	return false, m.count(*k.Equals, m.countNoun(info.Name, k.Ready, k.Phase), k.Selector, len(names), listed), nil
+	return false, m.count(*k.Equals, m.countNoun(info.Name, k.Ready, k.NotReady, k.Phase), k.Selector, len(names), listed), nil
+}
+
+// objReady is podReady for pods; a node is ready when its Ready condition is True.
+func objReady(obj *unstructured.Unstructured) bool {
+	if obj.GetKind() == "Node" {
+		return readyCondition(obj)
+	}
+	return podReady(obj)
 }
 
 // podReady is the StatefulSet controller's notion of a healthy replica: Running, Ready
@@ -246,6 +260,10 @@ func podReady(obj *unstructured.Unstructured) bool {
 	if p, _, _ := unstructured.NestedString(obj.Object, "status", "phase"); p != "Running" {
 		return false
 	}
+	return readyCondition(obj)
+}
+
+func readyCondition(obj *unstructured.Unstructured) bool {
 	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
 	for _, c := range conds {
 		m, ok := c.(map[string]any)

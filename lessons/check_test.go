@@ -120,7 +120,7 @@ func TestEvaluateChecks(t *testing.T) {
 		{"index into a missing list", Check{JSONPath: &JSONPathCheck{Resource: "pods", Name: "web-0", Path: "{.metadata.ownerReferences[0].kind}", Equals: ptr("StatefulSet")}},
 			false, "have nothing (field missing or empty)"},
 		{"unknown resource", Check{JSONPath: &JSONPathCheck{Resource: "podz", Name: "x", Exists: ptr(true)}}, false, `unknown resource "podz"`},
-		{"empty check", Check{}, false, "neither jsonpath nor count"},
+		{"empty check", Check{}, false, "no jsonpath, count or exec"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -199,7 +199,7 @@ func TestCheckDetailsInTheLessonsLanguage(t *testing.T) {
 			`statefulsets/web {.status.readyReplicas}: "3"이어야 하지만 지금은 "2"`},
 	}
 	for lang, details := range want {
-		got := evaluate(context.Background(), dyn, "default", checks, messagesFor(lang))
+		got := evaluate(context.Background(), dyn, nil, "default", checks, messagesFor(lang))
 		for i, r := range got {
 			if r.OK || r.Detail != details[i] {
 				t.Errorf("%s check %d: ok=%v detail %q, want %q", lang, i, r.OK, r.Detail, details[i])

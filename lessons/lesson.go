@@ -40,9 +40,14 @@
 //	      - {text: ..., correct: true, why: ...}
 //	      - {text: ..., why: ...}
 //
+//	      - desc: nginx in web-0 serves web-0
+//	        exec: {pod: web-0, command: [curl, -s, localhost], equals: web-0}
+//	    simulate: {failNodeOf: kubia-0}   # optional: see Simulate
+//
 // A jsonpath check takes exactly one of equals, notEquals, equalsPath, notEqualsPath, or
-// stands alone with exists: true/false. A count check may filter by ready (pods only) and
-// phase. Resource names: see KnownResources.
+// stands alone with exists: true/false. A count check may filter by ready or notReady (pods
+// and nodes) and phase. An exec check runs a command in a pod (see ExecCheck). Resource
+// names: see KnownResources.
 //
 // Every step has a goal; a step with commands says in watchFor what to notice; a step with
 // checks has two hints and a solution.
@@ -90,6 +95,9 @@ type Step struct {
 	Hints    []string  `json:"hints"` // increasing help: a nudge first, then more
 	// Solution is the full answer, shown after both hints.
 	Solution string `json:"solution,omitempty"`
+	// Simulate, when set, is done to the cluster before the step's commands run: something
+	// only the simulator can do (cut a node off). See RunSimulate.
+	Simulate *Simulate `json:"simulate,omitempty"`
 }
 
 // Help is the step's help in the order a learner asks for it: the hints, then the solution.
@@ -136,12 +144,13 @@ type Watch struct {
 	Selector string `json:"selector"` // label selector, e.g. "app=nginx"
 }
 
-// Check is one declarative condition on live cluster state. Exactly one of JSONPath and
-// Count is set.
+// Check is one declarative condition on live cluster state. Exactly one of JSONPath, Count
+// and Exec is set.
 type Check struct {
 	Desc     string         `json:"desc"` // human text in the lesson's language
 	JSONPath *JSONPathCheck `json:"jsonpath,omitempty"`
 	Count    *CountCheck    `json:"count,omitempty"`
+	Exec     *ExecCheck     `json:"exec,omitempty"`
 }
 
 // JSONPathCheck looks at one named object. With Exists set it asks only whether the object
@@ -172,8 +181,11 @@ type CountCheck struct {
 	Selector string `json:"selector,omitempty"`
 	Equals   *int   `json:"equals"`
 	// Ready counts only pods that are Running, have the Ready condition True and are not
-	// being deleted (pods only).
+	// being deleted, or nodes whose Ready condition is True (pods and nodes only).
 	Ready bool `json:"ready,omitempty"`
+	// NotReady counts the pods or nodes Ready would not (a NotReady node, a pod that is not
+	// ready or is being deleted).
+	NotReady bool `json:"notReady,omitempty"`
 	// Phase counts only objects whose status.phase is this value ("Running", "Bound").
 	Phase string `json:"phase,omitempty"`
 }

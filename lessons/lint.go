@@ -111,6 +111,9 @@ func validateLesson(l Lesson, manifestNames map[string]bool) []error {
 				add(stepName, fmt.Sprintf("checks[%d].%s", ci, e.field), "%s", e.msg)
 			}
 		}
+		for _, e := range lintSimulate(st.Simulate) {
+			add(stepName, e.field, "%s", e.msg)
+		}
 		if len(st.Checks) > 0 && len(st.Hints) != 2 {
 			add(stepName, "hints", "a step with checks needs two hints (a nudge, then more help); have %d", len(st.Hints))
 		}
@@ -193,13 +196,22 @@ func lintCheck(c Check) []fieldMsg {
 	if strings.TrimSpace(c.Desc) == "" {
 		add("desc", "required")
 	}
+	kinds := 0
+	for _, set := range []bool{c.JSONPath != nil, c.Count != nil, c.Exec != nil} {
+		if set {
+			kinds++
+		}
+	}
 	switch {
-	case c.JSONPath != nil && c.Count != nil:
-		add("jsonpath", "a check has either jsonpath or count, not both")
+	case kinds > 1:
+		add("jsonpath", "a check has exactly one of jsonpath, count, exec")
 		return out
-	case c.JSONPath == nil && c.Count == nil:
-		add("jsonpath", "a check needs jsonpath or count")
+	case kinds == 0:
+		add("jsonpath", "a check needs jsonpath, count or exec")
 		return out
+	}
+	if c.Exec != nil {
+		return append(out, lintExec(c.Exec)...)
 	}
 	if j := c.JSONPath; j != nil {
 		if _, ok := ResolveResource(j.Resource); !ok {
@@ -263,8 +275,11 @@ func lintCheck(c Check) []fieldMsg {
 		} else if *k.Equals < 0 {
 			add("count.equals", "must not be negative")
 		}
-		if k.Ready && ok && info.Name != "pods" {
-			add("count.ready", "only pods have readiness; resource is %q", k.Resource)
+		if (k.Ready || k.NotReady) && ok && info.Name != "pods" && info.Name != "nodes" {
+			add("count.ready", "only pods and nodes have readiness; resource is %q", k.Resource)
+		}
+		if k.Ready && k.NotReady {
+			add("count.notReady", "ready and notReady exclude each other")
 		}
 	}
 	return out
@@ -315,6 +330,9 @@ func compareLanguages(base, tr Lesson) []error {
 		ts := tr.Steps[i]
 		if !reflect.DeepEqual(bs.Cmds, ts.Cmds) {
 			add(ts.ID, "commands", "differ from %s (commands are not translated)", base.Source)
+		}
+		if !reflect.DeepEqual(bs.Simulate, ts.Simulate) {
+			add(ts.ID, "simulate", "differs from %s (simulate is not translated)", base.Source)
 		}
 		if bs.Watch != ts.Watch {
 			add(ts.ID, "watch", "%+v differs from %s %+v", ts.Watch, base.Source, bs.Watch)

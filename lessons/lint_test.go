@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -132,11 +133,23 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"two comparisons", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equals: "1", notEquals: "2"}`), "", []string{`checks[0].jsonpath: want exactly one of equals, notEquals, equalsPath, notEqualsPath; have 2`}},
 		{"no comparison", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}"}`), "", []string{`checks[0].jsonpath: want exactly one of`}},
 		{"bad equalsPath", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equalsPath: {resource: cronjobs, name: x, path: "{.b}"}}`), "", []string{`checks[0].jsonpath.equalsPath.resource: unknown resource "cronjobs"`}},
-		{"both check kinds", repl(goodEN, "{resource: sts, name: web, exists: true}", "{resource: sts, name: web, exists: true}\n        count: {resource: pods, equals: 1}"), "", []string{`checks[0].jsonpath: a check has either jsonpath or count, not both`}},
-		{"no check kind", repl(goodEN, "        jsonpath: {resource: sts, name: web, exists: true}\n", ""), "", []string{`checks[0].jsonpath: a check needs jsonpath or count`}},
+		{"both check kinds", repl(goodEN, "{resource: sts, name: web, exists: true}", "{resource: sts, name: web, exists: true}\n        count: {resource: pods, equals: 1}"), "", []string{`checks[0].jsonpath: a check has exactly one of jsonpath, count, exec`}},
+		{"no check kind", repl(goodEN, "        jsonpath: {resource: sts, name: web, exists: true}\n", ""), "", []string{`checks[0].jsonpath: a check needs jsonpath, count or exec`}},
+		{"exec without command", repl(goodEN, "jsonpath: {resource: sts, name: web, exists: true}", "exec: {pod: web-0, equals: web-0}"), "", []string{`checks[0].exec.command: required`}},
+		{"exec without comparison", repl(goodEN, "jsonpath: {resource: sts, name: web, exists: true}", "exec: {pod: web-0, command: [hostname]}"), "", []string{`checks[0].exec: want exactly one of equals, contains`}},
+		{"exec with two comparisons", repl(goodEN, "jsonpath: {resource: sts, name: web, exists: true}", "exec: {pod: web-0, command: [hostname], equals: a, contains: b}"), "", []string{`checks[0].exec: want exactly one of equals, contains`}},
+		{"exec without pod", repl(goodEN, "jsonpath: {resource: sts, name: web, exists: true}", "exec: {command: [hostname], equals: a}"), "", []string{`checks[0].exec.pod: required`}},
+		{"exec and jsonpath", repl(goodEN, "jsonpath: {resource: sts, name: web, exists: true}", "jsonpath: {resource: sts, name: web, exists: true}\n        exec: {pod: web-0, command: [hostname], equals: a}"), "", []string{`checks[0].jsonpath: a check has exactly one of jsonpath, count, exec`}},
+		{"notReady on pvc", repl(goodEN, "resource: pods, selector: app=nginx, ready: true", "resource: pvc, selector: app=nginx, notReady: true"), "", []string{`checks[1].count.ready: only pods and nodes have readiness`}},
+		{"ready and notReady", repl(goodEN, "ready: true, equals: 5", "ready: true, notReady: true, equals: 5"), "", []string{`checks[1].count.notReady: ready and notReady exclude each other`}},
+		{"empty simulate", repl(goodEN, "    hints: [Scale it.", "    simulate: {}\n    hints: [Scale it."), "", []string{`step "scale-up": simulate: want exactly one of failNodeOf, recoverNodes; have 0`}},
+		{"two simulations", repl(goodEN, "    hints: [Scale it.", "    simulate: {failNodeOf: web-0, recoverNodes: true}\n    hints: [Scale it."), "", []string{`step "scale-up": simulate: want exactly one of failNodeOf, recoverNodes; have 2`}},
+		{"bad simulate pod", repl(goodEN, "    hints: [Scale it.", "    simulate: {failNodeOf: Web_0}\n    hints: [Scale it."), "", []string{`step "scale-up": simulate.failNodeOf: "Web_0" is not a pod name`}},
+		{"unknown simulation", repl(goodEN, "    hints: [Scale it.", "    simulate: {rebootNode: web-0}\n    hints: [Scale it."), "", []string{`unknown field "rebootNode"`}},
+		{"simulate differs across languages", repl(goodEN, "    hints: [Scale it.", "    simulate: {failNodeOf: web-0}\n    hints: [Scale it."), repl(goodKO, "    hints: [Scale it.", "    simulate: {failNodeOf: web-1}\n    hints: [Scale it."), []string{`demo/ko.yaml: step "scale-up": simulate: differs from demo/en.yaml`}},
 		{"missing desc", repl(goodEN, "desc: web exists", "desc: ''"), "", []string{`step "scale-up": checks[0].desc: required`}},
 		{"count without equals", repl(goodEN, "ready: true, equals: 5", "ready: true"), "", []string{`checks[1].count.equals: required`}},
-		{"ready on pvc", repl(goodEN, "resource: pods, selector: app=nginx, ready", "resource: pvc, selector: app=nginx, ready"), "", []string{`checks[1].count.ready: only pods have readiness`}},
+		{"ready on pvc", repl(goodEN, "resource: pods, selector: app=nginx, ready", "resource: pvc, selector: app=nginx, ready"), "", []string{`checks[1].count.ready: only pods and nodes have readiness`}},
 		{"one hint", repl(goodEN, "hints: [Scale it., Use kubectl scale.]", "hints: [Scale it.]"), "", []string{`step "scale-up": hints: a step with checks needs two hints`}},
 		{"three hints", repl(goodEN, "hints: [Scale it., Use kubectl scale.]", "hints: [a, b, c]"), "", []string{`step "scale-up": hints: a step with checks needs two hints`}},
 		{"no solution", repl(goodEN, "    solution: Run kubectl scale sts web --replicas=5.\n", ""), "", []string{`step "scale-up": solution: required`}},
@@ -266,15 +279,10 @@ func TestKoreanUsesGlossaryTerms(t *testing.T) {
 		"포드":          "파드",
 		"레플리카 셋":      "레플리카셋",
 	}
-	emb, err := Embedded()
+	lib, err := Embedded()
 	if err != nil {
 		t.Fatal(err)
 	}
-	drafts, err := LoadDir("drafts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib := Merge(emb, drafts)
 	for _, id := range lib.IDs() {
 		l, _ := lib.Get(id, "ko")
 		if l.Lang != "ko" {
@@ -455,14 +463,15 @@ func TestMerge(t *testing.T) {
 	}
 }
 
-// The draft lessons wait for simulator features but must stay valid, in both languages.
-func TestDraftsLint(t *testing.T) {
-	lib, err := LoadDir("drafts")
+// Every built-in lesson is written in English and Korean and ends with a 3–5 question quiz.
+func TestEveryLessonInBothLanguagesWithAQuiz(t *testing.T) {
+	lib, err := Embedded()
 	if err != nil {
-		t.Fatalf("drafts:\n%v", err)
+		t.Fatal(err)
 	}
-	if len(lib.IDs()) == 0 {
-		t.Fatal("no draft lessons found")
+	want := []string{"deployment-vs-statefulset", "node-failure", "replicated-mysql", "statefulset-basics", "why-statefulsets"}
+	if got := lib.IDs(); !reflect.DeepEqual(sortedCopy(got), want) {
+		t.Errorf("lessons %v, want %v", got, want)
 	}
 	for _, id := range lib.IDs() {
 		if got := lib.Languages(id); !reflect.DeepEqual(got, []string{"en", "ko"}) {
@@ -473,14 +482,10 @@ func TestDraftsLint(t *testing.T) {
 			t.Errorf("%s: %d quiz questions, want 3 to 5", id, len(l.Quiz))
 		}
 	}
-	// Drafts are not built in.
-	emb, err := Embedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, id := range lib.IDs() {
-		if _, err := emb.Get(id, "en"); err == nil {
-			t.Errorf("draft %s is embedded", id)
-		}
-	}
+}
+
+func sortedCopy(in []string) []string {
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	return out
 }

@@ -15,7 +15,11 @@ type messages struct {
 	differsPath                    func(path, what, refPath, other, both string) string
 	count                          func(want int, noun, selector string, have int, names string) string
 	empty                          string
-	ready                          string
+	ready, notReady                string
+	execFailed                     func(what, cmd, why string) string
+	execOutput, execContains       func(what, cmd, want, have string) string
+	nodeFailed                     func(node, pod string) string
+	nodesRecovered                 func(nodes string) string
 	phase                          func(p string) string
 	nouns                          map[string]string // canonical resource → plural noun
 }
@@ -43,8 +47,27 @@ var english = messages{
 		}
 		return fmt.Sprintf("want %d %s%s, have %d%s", want, noun, where, have, names)
 	},
-	empty: "nothing (field missing or empty)",
-	ready: "ready",
+	empty:    "nothing (field missing or empty)",
+	ready:    "ready",
+	notReady: "not ready",
+	execFailed: func(what, cmd, why string) string {
+		return fmt.Sprintf("%s: %s failed: %s", what, cmd, why)
+	},
+	execOutput: func(what, cmd, want, have string) string {
+		return fmt.Sprintf("want %s in %s to print %s, it printed %s", cmd, what, want, have)
+	},
+	execContains: func(what, cmd, want, have string) string {
+		return fmt.Sprintf("want %s in %s to print %s, it printed %s", cmd, what, want, have)
+	},
+	nodeFailed: func(node, pod string) string {
+		return fmt.Sprintf("The simulator cut node %s (where %s runs) off the network.", node, pod)
+	},
+	nodesRecovered: func(nodes string) string {
+		if nodes == "" {
+			return "No node was cut off."
+		}
+		return fmt.Sprintf("The simulator reconnected node %s.", nodes)
+	},
 	phase: func(p string) string { return p },
 	nouns: map[string]string{"pods": "pods", "persistentvolumeclaims": "PVCs", "statefulsets": "StatefulSets",
 		"services": "Services", "controllerrevisions": "ControllerRevisions", "persistentvolumes": "PersistentVolumes",
@@ -76,8 +99,27 @@ var korean = messages{
 		}
 		return fmt.Sprintf("%s%s: %d개여야 하지만 지금 %d개%s", where, noun, want, have, names)
 	},
-	empty: "없음(필드가 없거나 비어 있음)",
-	ready: "Ready 상태",
+	empty:    "없음(필드가 없거나 비어 있음)",
+	ready:    "Ready 상태",
+	notReady: "Ready가 아닌",
+	execFailed: func(what, cmd, why string) string {
+		return fmt.Sprintf("%s: %s 실행 실패: %s", what, cmd, why)
+	},
+	execOutput: func(what, cmd, want, have string) string {
+		return fmt.Sprintf("%s: %s 출력이 %s이어야 하지만 지금은 %s", what, cmd, want, have)
+	},
+	execContains: func(what, cmd, want, have string) string {
+		return fmt.Sprintf("%s: %s 출력에 %s가 있어야 하지만 지금은 %s", what, cmd, want, have)
+	},
+	nodeFailed: func(node, pod string) string {
+		return fmt.Sprintf("시뮬레이터가 노드 %s(%s가 실행 중인 노드)의 네트워크를 끊었습니다.", node, pod)
+	},
+	nodesRecovered: func(nodes string) string {
+		if nodes == "" {
+			return "끊긴 노드가 없습니다."
+		}
+		return fmt.Sprintf("시뮬레이터가 노드 %s를 다시 연결했습니다.", nodes)
+	},
 	phase: func(p string) string { return p + " 상태" },
 	nouns: map[string]string{"pods": "파드", "persistentvolumeclaims": "퍼시스턴트볼륨클레임", "statefulsets": "스테이트풀셋",
 		"services": "서비스", "controllerrevisions": "컨트롤러리비전", "persistentvolumes": "퍼시스턴트볼륨",
@@ -99,10 +141,13 @@ func (m messages) show(v string) string {
 }
 
 // countNoun is "ready pods" / "Ready 상태 파드".
-func (m messages) countNoun(resource string, ready bool, phase string) string {
+func (m messages) countNoun(resource string, ready, notReady bool, phase string) string {
 	var adj []string
 	if ready {
 		adj = append(adj, m.ready)
+	}
+	if notReady {
+		adj = append(adj, m.notReady)
 	}
 	if phase != "" {
 		adj = append(adj, m.phase(phase))

@@ -20,9 +20,14 @@ const playTimeout = 5 * time.Minute
 // sameEndState lists steps whose commands change the cluster but leave it looking as it did
 // (deleted pods come back under the same names), so their checks already pass beforehand.
 var sameEndState = map[string]bool{
-	"statefulset-basics/replace-pods":  true,
-	"statefulset-basics/data-survives": true,
-	"why-statefulsets/replace-pet":     true,
+	"statefulset-basics/replace-pods":   true,
+	"statefulset-basics/data-survives":  true,
+	"statefulset-basics/dns":            true, // kubectl run --rm: the lookup pod comes and goes
+	"why-statefulsets/replace-pet":      true,
+	"deployment-vs-statefulset/capture": true, // the ReplicaSet deletes the captured pods at once
+	"replicated-mysql/delete-pod":       true,
+	"node-failure/delete-normally":      true, // the taint manager evicted kubia-0 first
+	"why-statefulsets/srv-records":      true, // kubectl run --rm: the lookup pod comes and goes
 }
 
 // TestPlayEveryLessonEveryLanguage plays each lesson in each language against a fresh

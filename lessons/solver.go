@@ -46,10 +46,27 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 		for _, line := range st.RunnableCommands() {
 			r.WritesCluster = r.WritesCluster || ChangesCluster(line)
 		}
+		r.WritesCluster = r.WritesCluster || st.Simulate != nil
 		if len(st.Checks) > 0 {
 			r.PassedBefore = Passed(Evaluate(ctx, s, st))
 		}
+		if st.Simulate != nil {
+			said, err := RunSimulate(ctx, s, st)
+			fmt.Fprintf(transcript, "[%s] (simulate) %s\n", st.ID, said)
+			if err == nil {
+				err = s.WaitIdle(ctx)
+			}
+			if err != nil {
+				if ctx.Err() != nil {
+					return reports, ctx.Err()
+				}
+				r.Err = fmt.Errorf("simulate: %w", err)
+			}
+		}
 		for _, line := range st.RunnableCommands() {
+			if r.Err != nil {
+				break
+			}
 			var out, errOut bytes.Buffer
 			err := s.RunKubectl(ctx, line, nil, &out, &errOut)
 			fmt.Fprintf(transcript, "[%s] $ %s\n%s%s", st.ID, line, out.String(), errOut.String())
@@ -74,7 +91,7 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 			}
 		}
 		if r.Err == nil && len(st.Checks) > 0 {
-			r.Results = Evaluate(ctx, s, st)
+			r.Results = awaitChecks(ctx, s, st)
 		}
 		r.Elapsed = time.Since(start)
 		reports = append(reports, r)
@@ -83,6 +100,31 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 		}
 	}
 	return reports, ctx.Err()
+}
+
+// checkPatience is how long the solver keeps re-reading a step's checks after the cluster went
+// idle, as a learner waits for the watch pane: periodic work (readiness probes) does not keep
+// the simulator busy, so its effects show up only as simulated time passes (at a throttled
+// real pace when nothing else is pending).
+const checkPatience = 60 * time.Second
+
+// awaitChecks evaluates the step's checks until they pass or checkPatience (real time) ends,
+// and returns the last results.
+func awaitChecks(ctx context.Context, s *engine.Session, st Step) []CheckResult {
+	deadline := time.Now().Add(checkPatience)
+	tick := time.NewTicker(25 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		res := Evaluate(ctx, s, st)
+		if Passed(res) || time.Now().After(deadline) {
+			return res
+		}
+		select {
+		case <-ctx.Done():
+			return res
+		case <-tick.C:
+		}
+	}
 }
 
 // ChangesCluster reports whether a kubectl command line writes to the cluster.
