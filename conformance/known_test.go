@@ -7,15 +7,13 @@ import "strings"
 // Keys are "step|substring&&substring…": every substring must occur in the difference (a
 // "\n" marks its end); "*" matches every step.
 var knownDifferences = map[string]string{
-	// D1: the real apiserver's StorageObjectInUseProtection admission adds the finalizer.
-	"*|finalizers=kubernetes.io/pvc-protection": "D1 simulator PVCs lack the pvc-protection finalizer",
-	"*|simulator only pvc/&&finalizers=\n":      "D1 simulator PVCs lack the pvc-protection finalizer",
-	`*|simulator ["DELETED STATUS=Terminating"], real ["MODIFIED STATUS=Terminating" "DELETED STATUS=Terminating"]`: "D1 (a deleted claim first shows Terminating while the finalizer is removed)",
 	// D2: the kubelet's final grace-0 delete of a terminated pod is an update, then a delete.
 	`*|"MODIFIED READY=0/1 STATUS=Completed" "MODIFIED READY=0/1 STATUS=Completed" "DELETED`: "D2 real shows a second Completed row before DELETED",
 	// D4: pods deleted together (garbage collector, delete -l) finish in no defined order.
-	"cascade-delete|order of pods DELETED": "D4 pods deleted together finish in no defined order",
-	"replace-pods|order of pods DELETED":   "D4 pods deleted together finish in no defined order",
+	"cascade-delete|order of pods DELETED":  "D4 pods deleted together finish in no defined order",
+	"replace-pods|order of pods DELETED":    "D4 pods deleted together finish in no defined order",
+	"delete-again|order of pods DELETED":    "D4 pods deleted together finish in no defined order",
+	"parallel-delete|order of pods DELETED": "D4 pods deleted together finish in no defined order",
 	// D3: the real controllers write to bound claims again (same STATUS column).
 	`*|"MODIFIED STATUS=Bound" "MODIFIED STATUS=Bound"]`: "D3 real shows extra MODIFIED rows for Bound claims",
 	`*|simulator [], real ["MODIFIED STATUS=Bound"]`:     "D3 real shows extra MODIFIED rows for Bound claims",
