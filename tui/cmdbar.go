@@ -492,10 +492,10 @@ func (b *cmdBar) overlay(screen string, w, h int) string {
 		return screen
 	}
 	var bar []string
-	head := b.say("kubectl · enter run · tab complete · ↑↓ history · pgup/pgdn scroll · esc close",
-		"kubectl · enter 실행 · tab 완성 · ↑↓ 기록 · pgup/pgdn 스크롤 · esc 닫기")
+	// The keys are on the help line below (cmdBarHelp, from CmdBarKeyMap).
+	head := "kubectl"
 	if b.running {
-		head = b.say("running: "+b.runLine+" · esc/ctrl+c stop", "실행 중: "+b.runLine+" · esc/ctrl+c 중지")
+		head = b.say("running: ", "실행 중: ") + b.runLine
 	}
 	bar = append(bar, b.st.Header.Render(head))
 	out := b.lines

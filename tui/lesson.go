@@ -221,6 +221,14 @@ func (v *lessonView) syncStep() {
 	p.next = v.nextCmd()
 	p.running = v.running
 	p.refresh()
+	switch {
+	case p.next >= 0:
+		v.outP.setIdle("")
+	case len(s.RunnableCommands()) > 0:
+		v.outP.setIdle(v.t.AllRan)
+	default:
+		v.outP.setIdle(v.t.NothingToRun)
+	}
 	v.updateKeys()
 }
 
