@@ -106,3 +106,62 @@ func TestOutputPaneIdleTextFitsStep(t *testing.T) {
 		}
 	}
 }
+
+// Esc closes the bar and the next : starts on an empty line, not on a recalled one.
+func TestCmdBarEscClearsLine(t *testing.T) {
+	b := newTestBar(newBarCluster())
+	b.handle(keyRunes(":"))
+	typeInto(b, "get pods")
+	cmd, _ := b.handle(tea.KeyMsg{Type: tea.KeyEnter})
+	drive(t, b, cmd, nil)
+	b.handle(tea.KeyMsg{Type: tea.KeyUp})
+	b.handle(tea.KeyMsg{Type: tea.KeyEsc})
+	b.handle(keyRunes(":"))
+	typeInto(b, "get sts")
+	if v := b.input.Value(); v != "get sts" {
+		t.Fatalf("reopened bar line %q", v)
+	}
+	b.handle(tea.KeyMsg{Type: tea.KeyUp})
+	if v := b.input.Value(); v != "get pods" {
+		t.Fatalf("history after reopening: %q", v)
+	}
+}
+
+// kubectl's error messages wrap in the bar instead of being cut at the window's edge.
+func TestCmdBarWrapsErrors(t *testing.T) {
+	b := newTestBar(newBarCluster())
+	b.handle(keyRunes(":"))
+	long := "error: when paths, URLs, or stdin is provided as input, you may not specify resource arguments as well"
+	b.lines = []string{"$ kubectl exec", long, "NAME    READY   STATUS    RESTARTS   AGE   LABELS   A-VERY-LONG-COLUMN-THAT-STAYS-ONE-LINE"}
+	screen := ansiPlain(b.overlay(strings.Repeat("x\n", 23)+"x", 60, 24))
+	if !strings.Contains(screen, "resource arguments as well") {
+		t.Fatalf("error cut:\n%s", screen)
+	}
+	if strings.Contains(screen, "STAYS-ONE-LINE") {
+		t.Fatalf("a table row was wrapped:\n%s", screen)
+	}
+}
+
+// In a pane too narrow for the whole Events table, the message (the simulator's "why") is
+// kept readable by dropping LAST SEEN, and TYPE while every row is Normal.
+func TestEventsViewNarrowKeepsMessage(t *testing.T) {
+	st := DefaultStyles(nil)
+	cols := []string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}
+	w := &watchPane{st: &st, t: textFor("en"), mode: viewEvents, columns: cols, width: 80, stream: [][]string{
+		{"43s", "Normal", "SuccessfulCreate", "statefulset/web", "create Pod web-0 in StatefulSet web successful"},
+		{"43s", "Normal", "WhyWaitingForOrdinal", "statefulset/web", "web-1 is not created yet: web-0 is not Ready"},
+	}}
+	lines := w.eventLines()
+	got := ansiPlain(strings.Join(lines, "\n"))
+	if !strings.Contains(got, "[sim]   WhyWaitingForOrdinal   statefulset/web   web-1 is not created yet: web-0 is not Ready") {
+		t.Fatalf("narrow events:\n%s", got)
+	}
+	w.stream = append(w.stream, []string{"1s", "Warning", "FailedCreate", "statefulset/web", "quota"})
+	if got := ansiPlain(strings.Join(w.eventLines(), "\n")); !strings.Contains(got, "Warning") {
+		t.Fatalf("a Warning row lost its type:\n%s", got)
+	}
+	w.width = 200
+	if got := ansiPlain(strings.Join(w.eventLines(), "\n")); !strings.Contains(got, "LAST SEEN") {
+		t.Fatalf("wide pane dropped columns:\n%s", got)
+	}
+}
