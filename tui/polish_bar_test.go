@@ -165,3 +165,22 @@ func TestEventsViewNarrowKeepsMessage(t *testing.T) {
 		t.Fatalf("wide pane dropped columns:\n%s", got)
 	}
 }
+
+// On a narrow terminal with a check pending, the status line still says the simulator is
+// paused (checks cannot pass until it runs again).
+func TestStatusLineKeepsPausedWhenNarrow(t *testing.T) {
+	a := barApp(t, "en", 50, 24)
+	if a.lesson.sim == nil {
+		t.Skip("fake cluster has no simulator")
+	}
+	a.Update(keyRunes("n"))
+	a.Update(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
+	if !a.lesson.sim.Paused() {
+		t.Fatal("space did not pause")
+	}
+	lines := strings.Split(ansiPlain(a.View()), "\n")
+	status := lines[len(lines)-2]
+	if !strings.Contains(status, "paused") || !strings.Contains(status, "step 2/3") {
+		t.Fatalf("status line %q", status)
+	}
+}
