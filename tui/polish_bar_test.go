@@ -184,3 +184,12 @@ func TestStatusLineKeepsPausedWhenNarrow(t *testing.T) {
 		t.Fatalf("status line %q", status)
 	}
 }
+
+// Under NO_COLOR (the plain Markdown style) bold and italic words show without ** and *.
+func TestPlainMarkdownHasNoEmphasisMarks(t *testing.T) {
+	md := newMarkdown("notty", 0)
+	got := md.render("**Goal:** know a *StatefulSet* and `web-0`.", 80)
+	if strings.Contains(got, "*") || !strings.Contains(got, "Goal: know a StatefulSet and `web-0`.") {
+		t.Fatalf("rendered %q", got)
+	}
+}
