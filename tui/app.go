@@ -66,7 +66,7 @@ func New(o Options) *App {
 		profile = st.renderer.ColorProfile()
 	}
 	return &App{
-		opts: o, st: st, t: t, keys: DefaultAppKeyMap(t), help: h,
+		opts: o, st: st, t: t, keys: appKeys(t, o.Cluster != nil), help: h,
 		md:     newMarkdown(o.MarkdownStyle, profile),
 		menu:   newMenuView(st, t, o.Lessons, footer, o.Progress, o.ProgressWarning, o.LessonsFor != nil),
 		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang),
@@ -86,7 +86,10 @@ func (a *App) switchLang() {
 	}
 	a.opts.Lang, a.opts.Lessons = lang, ls
 	a.t = textFor(lang)
-	a.keys = DefaultAppKeyMap(a.t)
+	a.keys = appKeys(a.t, a.opts.Cluster != nil)
+	if a.cmdbar != nil {
+		a.cmdbar.ko = lang == "ko"
+	}
 	footer := ""
 	if a.opts.Cluster != nil {
 		footer = a.opts.Cluster.Label() + " · " + a.t.Namespace + " " + a.opts.Cluster.Namespace()
@@ -144,6 +147,8 @@ func (a *App) Close() {
 // Update implements tea.Model.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmd, ok := a.cmdbar.handle(msg); ok {
+		// Opening or closing the bar swaps the help line for the bar's keys.
+		a.resize(false)
 		return a, cmd
 	}
 	var cmd tea.Cmd
@@ -211,11 +216,31 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return a, cmd
 }
 
+// appKeys is the global key map; : needs a cluster for its commands.
+func appKeys(t text, cluster bool) AppKeyMap {
+	k := DefaultAppKeyMap(t)
+	k.Command.SetEnabled(cluster)
+	return k
+}
+
 func (a *App) screenKeys() help.KeyMap {
-	if a.lesson != nil {
-		return withGlobal{a.lesson.helpKeys(), a.keys}
+	if a.cmdbar != nil && a.cmdbar.open {
+		// The screen's letters go into the prompt now; offering them would mislead.
+		return cmdBarHelp{DefaultCmdBarKeyMap(a.t), a.cmdbar.running}
 	}
-	return withGlobal{a.menu.helpKeys(), a.keys}
+	var g withGlobal
+	if a.lesson != nil {
+		g = withGlobal{screen: a.lesson.helpKeys(), app: a.keys}
+	} else {
+		g = withGlobal{screen: a.menu.helpKeys(), app: a.keys}
+	}
+	// : goes in the short help only when ? and q still fit beside it.
+	h := a.help
+	h.Width = 0
+	if a.width > 0 && lipgloss.Width(h.ShortHelpView(g.ShortHelp())) > a.width {
+		g.noShortCmd = true
+	}
+	return g
 }
 
 // barActive reports whether the lesson's overlay bar takes the keys.

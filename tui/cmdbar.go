@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/manifests"
@@ -163,6 +164,9 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 		b.open = false
 		b.cands = nil
 		b.input.Blur()
+		// The next : starts a fresh line, as in vim or less; the line is in history if run.
+		b.input.SetValue("")
+		b.histPos, b.draft = len(b.history), ""
 		return nil, true
 	case "enter":
 		return b.submit(), true
@@ -492,16 +496,17 @@ func (b *cmdBar) overlay(screen string, w, h int) string {
 		return screen
 	}
 	var bar []string
-	head := b.say("kubectl · enter run · tab complete · ↑↓ history · pgup/pgdn scroll · esc close",
-		"kubectl · enter 실행 · tab 완성 · ↑↓ 기록 · pgup/pgdn 스크롤 · esc 닫기")
+	// The keys are on the help line below (cmdBarHelp, from CmdBarKeyMap).
+	head := "kubectl"
 	if b.running {
-		head = b.say("running: "+b.runLine+" · esc/ctrl+c stop", "실행 중: "+b.runLine+" · esc/ctrl+c 중지")
+		head = b.say("running: ", "실행 중: ") + b.runLine
 	}
 	bar = append(bar, b.st.Header.Render(head))
 	out := b.lines
 	if b.partial != "" {
 		out = append(out[:len(out):len(out)], b.partial)
 	}
+	out = wrapErrorLines(out, w)
 	rows := 0
 	if len(out) > 0 {
 		rows = min(len(out), max(3, h/2-2))
@@ -574,4 +579,27 @@ func (k *kubectlTerminal) Run() error {
 	}
 	fmt.Fprintf(out, "$ %s\n", k.line)
 	return k.run.RunKubectlTerminal(k.ctx, k.line, k.in, out, out)
+}
+
+// wrapErrorLines wraps kubectl's error messages, which are prose, to w cells so that the end
+// of the message is not cut off; tables keep their shape (one line per row).
+func wrapErrorLines(lines []string, w int) []string {
+	var out []string
+	for i, l := range lines {
+		low := strings.ToLower(l)
+		if w < 10 || ansi.StringWidth(l) <= w || !(strings.HasPrefix(low, "error") || strings.HasPrefix(low, "warning")) {
+			if out != nil {
+				out = append(out, l)
+			}
+			continue
+		}
+		if out == nil {
+			out = append([]string(nil), lines[:i]...)
+		}
+		out = append(out, strings.Split(ansi.Wrap(l, w, " "), "\n")...)
+	}
+	if out == nil {
+		return lines
+	}
+	return out
 }

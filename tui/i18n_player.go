@@ -55,6 +55,10 @@ type playerText struct {
 	KeyPause, KeyStepOnce, KeySlower, KeyFaster, KeyTimeReal, KeyView  string
 	KeyResetStep, KeyResetLesson, KeyResetAll, KeyYes, KeyNo, KeySteps string
 	KeyInspect                                                         string
+
+	// The command bar (:) and the output pane of a step with nothing left to run.
+	KeyCommand, KeyCmdRun, KeyCmdComplete, KeyCmdHistory, KeyCmdScroll, KeyCmdClose, KeyCmdStop string
+	NothingToRun, AllRan                                                                        string
 }
 
 var playerTexts = map[string]playerText{
@@ -112,6 +116,10 @@ var playerTexts = map[string]playerText{
 		KeyTimeReal: "time: simulator only", KeyView: "watch view",
 		KeyResetStep: "reset step", KeyResetLesson: "reset lesson", KeyResetAll: "reset all progress",
 		KeyYes: "yes", KeyNo: "no", KeySteps: "back to steps",
+		KeyCommand: "kubectl", KeyCmdRun: "run", KeyCmdComplete: "complete", KeyCmdHistory: "history",
+		KeyCmdScroll: "scroll", KeyCmdClose: "close", KeyCmdStop: "stop",
+		NothingToRun: "Nothing to run in this step: read it, then press n.",
+		AllRan:       "This step's commands have run. Press n for the next step.",
 	},
 	"ko": {
 		ProgressSteps:   "%d/%d단계",
@@ -167,5 +175,9 @@ var playerTexts = map[string]playerText{
 		KeyTimeReal: "시간 조절: 시뮬레이터 전용", KeyView: "감시 보기",
 		KeyResetStep: "단계 초기화", KeyResetLesson: "레슨 초기화", KeyResetAll: "진도 전체 초기화",
 		KeyYes: "예", KeyNo: "아니요", KeySteps: "단계로 돌아가기",
+		KeyCommand: "kubectl", KeyCmdRun: "실행", KeyCmdComplete: "자동 완성", KeyCmdHistory: "이전 명령",
+		KeyCmdScroll: "스크롤", KeyCmdClose: "닫기", KeyCmdStop: "중지",
+		NothingToRun: "이 단계에는 실행할 명령이 없습니다. 읽고 나서 n을 누르세요.",
+		AllRan:       "이 단계의 명령을 모두 실행했습니다. n을 누르면 다음 단계로 갑니다.",
 	},
 }

@@ -9,6 +9,8 @@ import (
 type AppKeyMap struct {
 	Help key.Binding
 	Quit key.Binding // q and ctrl+c; ctrl+c is never disabled
+	// Command opens the kubectl command bar (cmdbar.go); enabled only with a cluster.
+	Command key.Binding
 }
 
 // DefaultAppKeyMap returns the global bindings.
@@ -16,6 +18,8 @@ func DefaultAppKeyMap(t text) AppKeyMap {
 	return AppKeyMap{
 		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", t.KeyHelp)),
 		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", t.KeyQuit)),
+		Command: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", t.KeyCommand),
+			key.WithDisabled()),
 	}
 }
 
@@ -94,10 +98,17 @@ func (k LessonKeyMap) FullHelp() [][]key.Binding {
 type withGlobal struct {
 	screen help.KeyMap
 	app    AppKeyMap
+	// noShortCmd leaves : out of the short help when the line would not fit the window
+	// with it (the full help always has it).
+	noShortCmd bool
 }
 
 func (w withGlobal) ShortHelp() []key.Binding {
-	return append(append([]key.Binding(nil), w.screen.ShortHelp()...), w.app.Help, w.app.Quit)
+	keys := append([]key.Binding(nil), w.screen.ShortHelp()...)
+	if !w.noShortCmd {
+		keys = append(keys, w.app.Command)
+	}
+	return append(keys, w.app.Help, w.app.Quit)
 }
 
 // FullHelp adds the global keys to the screen's last column rather than a column of their
@@ -105,9 +116,9 @@ func (w withGlobal) ShortHelp() []key.Binding {
 func (w withGlobal) FullHelp() [][]key.Binding {
 	groups := append([][]key.Binding(nil), w.screen.FullHelp()...)
 	if len(groups) == 0 {
-		return [][]key.Binding{{w.app.Help, w.app.Quit}}
+		return [][]key.Binding{{w.app.Command, w.app.Help, w.app.Quit}}
 	}
 	last := len(groups) - 1
-	groups[last] = append(append([]key.Binding(nil), groups[last]...), w.app.Help, w.app.Quit)
+	groups[last] = append(append([]key.Binding(nil), groups[last]...), w.app.Command, w.app.Help, w.app.Quit)
 	return groups
 }

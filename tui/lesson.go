@@ -221,6 +221,14 @@ func (v *lessonView) syncStep() {
 	p.next = v.nextCmd()
 	p.running = v.running
 	p.refresh()
+	switch {
+	case p.next >= 0:
+		v.outP.setIdle("")
+	case len(s.RunnableCommands()) > 0:
+		v.outP.setIdle(v.t.AllRan)
+	default:
+		v.outP.setIdle(v.t.NothingToRun)
+	}
 	v.updateKeys()
 }
 
@@ -633,11 +641,17 @@ func (v *lessonView) statusView() string {
 	label := v.st.StatusCluster.Render(v.label)
 	// On a narrow terminal the check's verdict matters most: drop the namespace, then the
 	// speed, then the cluster name before cutting it.
+	// A paused simulator stays in sight, though: while it is paused checks cannot pass.
 	candidates := [][]string{
 		{label, ns, speed, step, check},
 		{label, speed, step, check},
 		{label, step, check},
 		{step, check},
+	}
+	if v.sim != nil && v.sim.Paused() {
+		paused := v.st.StatusPending.Render("⏸ " + v.t.Paused)
+		candidates[2] = []string{speed, step, check}
+		candidates[3] = []string{paused, step, check}
 	}
 	var line string
 	for _, parts := range candidates {

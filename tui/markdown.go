@@ -93,6 +93,12 @@ func lessonStyle(name string) ansi.StyleConfig {
 		code.Prefix, code.Suffix = "`", "`"
 	}
 	cfg.Code.StylePrimitive = code
+	if name != "dark" && name != "light" {
+		// Without colour (NO_COLOR) bold and italics cannot show, and the plain styles print
+		// ** and * instead, which a learner reads as stray marks: plain words read better.
+		cfg.Strong.BlockPrefix, cfg.Strong.BlockSuffix = "", ""
+		cfg.Emph.BlockPrefix, cfg.Emph.BlockSuffix = "", ""
+	}
 	return cfg
 }
 

@@ -286,6 +286,7 @@ type outputPane struct {
 	st *Styles
 	t  text
 
+	idle    string // what the empty pane says; "" is t.NoOutput
 	line    string // the command shown, or
 	label   string // what a note is about (no command ran)
 	text    string
@@ -297,6 +298,15 @@ type outputPane struct {
 	focused       bool
 	wide          bool // some line is wider than the pane: ← → scroll it
 	wrap          bool // the text is prose (a note), not kubectl output
+}
+
+// setIdle sets what the empty pane says ("" is NoOutput), so a step with nothing left to run
+// does not ask for an Enter that does nothing.
+func (o *outputPane) setIdle(s string) {
+	if s != o.idle {
+		o.idle = s
+		o.refresh(false)
+	}
 }
 
 func newOutputPane(st *Styles, t text) *outputPane {
@@ -345,7 +355,11 @@ func (o *outputPane) refresh(top bool) {
 	var s string
 	switch {
 	case o.line == "" && o.label == "":
-		s = o.st.Dim.Render(o.t.NoOutput)
+		idle := o.t.NoOutput
+		if o.idle != "" {
+			idle = o.idle
+		}
+		s = o.st.Dim.Render(idle)
 	case o.running:
 		s = o.st.Dim.Render(o.t.Running)
 	default:

@@ -413,8 +413,49 @@ func (w *watchPane) eventLines() []string {
 			}
 			rows[i] = append([]string{by}, r...)
 		}
-		return w.formatRows(cols, rows)
+		lines := w.formatRows(cols, rows)
+		if w.width <= 0 || maxLineWidth(lines) <= w.width {
+			return lines
+		}
+		// A narrow pane: what happened and why (the message) matters more than when, and the
+		// type only when some row is not Normal.
+		drop := map[string]bool{"LAST SEEN": true, "TYPE": true}
+		for _, r := range rows {
+			for i, c := range cols {
+				if c == "TYPE" && i < len(r) && r[i] != "" && r[i] != "Normal" {
+					drop["TYPE"] = false
+				}
+			}
+		}
+		var keep []int
+		for i, c := range cols {
+			if !drop[c] {
+				keep = append(keep, i)
+			}
+		}
+		pick := func(r []string) []string {
+			out := make([]string, 0, len(keep))
+			for _, i := range keep {
+				if i < len(r) {
+					out = append(out, r[i])
+				}
+			}
+			return out
+		}
+		narrow := make([][]string, len(rows))
+		for i, r := range rows {
+			narrow[i] = pick(r)
+		}
+		return w.formatRows(pick(cols), narrow)
 	}
+}
+
+func maxLineWidth(lines []string) int {
+	m := 0
+	for _, l := range lines {
+		m = max(m, lipgloss.Width(l))
+	}
+	return m
 }
 
 func (w *watchPane) tableLines(h int) []string {
