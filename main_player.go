@@ -207,6 +207,9 @@ func playerOptions(o *tui.Options, live *liveSession, c config, logger *log.Logg
 		return ls
 	}
 	o.Reset = live.reset
+	o.Simulate = func(ctx context.Context, st lessons.Step) (string, error) {
+		return lessons.RunSimulate(ctx, live.cur(), st)
+	}
 	o.List = live.list
 	o.WatchObjects = live.watchObjects
 	o.Present = c.present

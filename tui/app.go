@@ -112,7 +112,7 @@ func (a *App) lessonDeps() lessonDeps {
 	d := lessonDeps{
 		ctx: a.opts.Context, st: a.st, t: a.t, md: a.md,
 		cluster: a.opts.Cluster, eval: a.opts.Evaluate, progress: a.opts.Progress,
-		list: a.opts.List, reset: a.opts.Reset, resetOnOpen: a.opened && a.opts.Reset != nil,
+		list: a.opts.List, reset: a.opts.Reset, simulate: a.opts.Simulate, resetOnOpen: a.opened && a.opts.Reset != nil,
 		present: a.opts.Present, langSwitch: a.opts.LessonsFor != nil, objects: a.opts.WatchObjects,
 	}
 	if a.opts.Demo != "" {

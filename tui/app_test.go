@@ -363,8 +363,8 @@ func TestWatchTableUpdatesInPlace(t *testing.T) {
 		t.Errorf("after RESYNC rows = %v", w.rows)
 	}
 	send(a, watchBatchMsg{gen: gen, events: []engine.TableEvent{{Type: "ERROR", Err: context.DeadlineExceeded}}})
-	if !strings.Contains(a.View(), "deadline exceeded") {
-		t.Error("watch error not shown")
+	if v := a.View(); !strings.Contains(v, "reconnecting…") || !strings.Contains(v, "deadline exceeded") {
+		t.Errorf("watch error not shown as reconnecting:\n%s", v)
 	}
 	cmd := send(a, watchBatchMsg{gen: gen, ended: true})
 	if cmd != nil || !w.ended || !strings.Contains(a.View(), "watch ended") && !strings.Contains(a.View(), "deadline") {

@@ -57,6 +57,9 @@ type Options struct {
 	// Reset replaces the cluster with a fresh simulator (Cluster keeps pointing at the
 	// current one); nil on a real cluster, where resets are not offered.
 	Reset func(ctx context.Context) error
+	// Simulate does what a step's simulate field asks (cut a node off, reconnect it) and says
+	// what it did; nil, or an error, on a real cluster where the learner does it by hand.
+	Simulate func(ctx context.Context, st lessons.Step) (string, error)
 	// List reads objects for the watch pane's picture views; nil leaves them out.
 	List Lister
 	// WatchObjects feeds full object versions, so a selected stream row shows its object at

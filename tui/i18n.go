@@ -18,15 +18,17 @@ type text struct {
 	Stopped     string
 	Loading     string
 	NoResources string
-	NoWatch     string
-	WatchEnded  string
-	ShownInPane string // suffix of a noRun command
-	Hint        string // fmt: n, m
-	Namespace   string
-	Speed       string
-	Paused      string
-	Step        string // fmt: n, m
-	Done        string
+	// Reconnecting prefixes a watch error: the watch retries by itself (fmt: the error).
+	Reconnecting string
+	NoWatch      string
+	WatchEnded   string
+	ShownInPane  string // suffix of a noRun command
+	Hint         string // fmt: n, m
+	Namespace    string
+	Speed        string
+	Paused       string
+	Step         string // fmt: n, m
+	Done         string
 	// LessonDone replaces Done on the last step once every step is done.
 	LessonDone string
 	// EarlierSteps labels the note shown when the learner skips ahead of unfinished steps.
@@ -63,6 +65,7 @@ var texts = map[string]text{
 		Stopped:      "(stopped)",
 		Loading:      "loading…",
 		NoResources:  "No resources found.",
+		Reconnecting: "reconnecting… (%s)",
 		NoWatch:      "This step watches nothing.",
 		WatchEnded:   "watch ended",
 		ShownInPane:  "(the watch pane shows this)",
@@ -105,6 +108,7 @@ var texts = map[string]text{
 		Stopped:      "(중지됨)",
 		Loading:      "불러오는 중…",
 		NoResources:  "리소스가 없습니다.",
+		Reconnecting: "다시 연결하는 중… (%s)",
 		NoWatch:      "이 단계는 감시하는 리소스가 없습니다.",
 		WatchEnded:   "감시 종료",
 		ShownInPane:  "(감시 창에 표시됨)",

@@ -19,6 +19,7 @@ type playerText struct {
 	SolutionIntro string
 	Solving       string
 	Preparing     string // fmt: step n
+	Simulator     string // label of what the simulator did for a step (a node cut off)
 
 	// Quiz
 	QuizTitle  string // fmt: n, m
@@ -77,6 +78,7 @@ var playerTexts = map[string]playerText{
 		SolutionIntro: "Run these commands (s runs them for you):",
 		Solving:       "running the solution…",
 		Preparing:     "Reaching the start of step %d: a fresh simulator replays the earlier steps' commands on fast virtual time…",
+		Simulator:     "simulator",
 
 		QuizTitle:  "Quiz %d/%d",
 		QuizRight:  "Right.",
@@ -136,6 +138,7 @@ var playerTexts = map[string]playerText{
 		SolutionIntro: "다음 명령을 실행하세요 (s를 누르면 대신 실행합니다):",
 		Solving:       "정답 실행 중…",
 		Preparing:     "%d단계의 시작 상태를 만드는 중: 새 시뮬레이터가 앞 단계의 명령을 빠른 가상 시간으로 다시 실행합니다…",
+		Simulator:     "시뮬레이터",
 
 		QuizTitle:  "퀴즈 %d/%d",
 		QuizRight:  "정답입니다.",

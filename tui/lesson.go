@@ -47,6 +47,8 @@ type stepState struct {
 	// solution: the solution was shown (the hint after the last); solved: s ran it.
 	solution bool
 	solved   bool
+	// simulated: the step's simulate action ran (it runs once, when the step is entered).
+	simulated bool
 }
 
 // lessonView plays one lesson. It owns every async job it starts (watch, commands, check
@@ -198,7 +200,7 @@ func (v *lessonView) goStep(i int) tea.Cmd {
 	}
 	v.syncStep()
 	v.stepP.view.GotoTop()
-	return tea.Batch(v.watchP.start(v.ctx, v.cluster, s.Watch), v.evalNow(), record, v.recordStep())
+	return tea.Batch(v.watchP.start(v.ctx, v.cluster, s.Watch), v.evalNow(), record, v.recordStep(), v.simulateStep())
 }
 
 // syncStep copies the current step's state into the step pane and the key map.
@@ -383,6 +385,8 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 			v.evalAgain = false
 			return v.evalNow()
 		}
+	case simulateMsg:
+		return v.onSimulate(msg)
 	case cmdDoneMsg:
 		if msg.gen != v.gen {
 			return nil

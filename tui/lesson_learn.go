@@ -27,6 +27,8 @@ type lessonDeps struct {
 	list     Lister
 	// reset gives the player a fresh simulator (nil: resets are not offered).
 	reset func(ctx context.Context) error
+	// simulate runs a step's simulate field (Options.Simulate).
+	simulate func(ctx context.Context, st lessons.Step) (string, error)
 	// resetOnOpen: the cluster holds another lesson's objects, start from a fresh one.
 	resetOnOpen bool
 	present     bool
@@ -338,9 +340,18 @@ func (v *lessonView) prepare(target int, reset bool) tea.Cmd {
 	v.watchP.stop()
 	v.outP.prose(v.t.EarlierSteps, fmt.Sprintf(v.t.Preparing, target+1))
 	v.syncStep()
-	var lines []string
+	var acts []replayAction
 	for _, s := range v.lesson.Steps[:target] {
-		lines = append(lines, s.RunnableCommands()...)
+		if s.Simulate != nil && v.deps.simulate != nil {
+			s, sim := s, v.deps.simulate
+			acts = append(acts, replayAction{name: "simulate " + s.ID, do: func(ctx context.Context) error {
+				_, err := sim(ctx, s)
+				return err
+			}})
+		}
+		for _, line := range s.RunnableCommands() {
+			acts = append(acts, replayAction{line: line})
+		}
 	}
 	c, gen, ctx := v.cluster, v.gen, v.ctx
 	var doReset func(context.Context) error
@@ -350,7 +361,7 @@ func (v *lessonView) prepare(target int, reset bool) tea.Cmd {
 	return func() tea.Msg {
 		rctx, cancel := context.WithTimeout(ctx, replayTimeout)
 		defer cancel()
-		err := replay(rctx, c, doReset, lines)
+		err := replay(rctx, c, doReset, acts)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -360,7 +371,14 @@ func (v *lessonView) prepare(target int, reset bool) tea.Cmd {
 
 // replay optionally resets the cluster, then runs lines one after another on virtual time,
 // letting the simulator settle after each, and restores its speed and pause state.
-func replay(ctx context.Context, c Cluster, reset func(context.Context) error, lines []string) error {
+// replayAction is one thing replay does: a kubectl line, or a simulator action (do).
+type replayAction struct {
+	line string
+	name string
+	do   func(context.Context) error
+}
+
+func replay(ctx context.Context, c Cluster, reset func(context.Context) error, acts []replayAction) error {
 	var speed float64
 	paused := false
 	if sim := c.Sim(); sim != nil {
@@ -385,10 +403,18 @@ func replay(ctx context.Context, c Cluster, reset func(context.Context) error, l
 		}()
 	}
 	idle, _ := c.(idler)
-	for _, line := range lines {
-		var out strings.Builder
-		if err := c.RunKubectl(ctx, line, nil, io.Discard, &out); err != nil {
-			return fmt.Errorf("%s: %v %s", line, err, strings.TrimSpace(out.String()))
+	for _, a := range acts {
+		line := a.line
+		if a.do != nil {
+			line = a.name
+			if err := a.do(ctx); err != nil {
+				return fmt.Errorf("%s: %w", line, err)
+			}
+		} else {
+			var out strings.Builder
+			if err := c.RunKubectl(ctx, line, nil, io.Discard, &out); err != nil {
+				return fmt.Errorf("%s: %v %s", line, err, strings.TrimSpace(out.String()))
+			}
 		}
 		if idle != nil {
 			if err := idle.WaitIdle(ctx); err != nil {

@@ -211,11 +211,13 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 	}
 	switch ev.Type {
 	case "ERROR":
+		// The engine's watch retries on its own (resume, relist, backoff): say so, so a slow
+		// or vanished cluster reads as "reconnecting", not as a dead pane.
+		msg := "watch error"
 		if ev.Err != nil {
-			w.lastErr = ev.Err.Error()
-		} else {
-			w.lastErr = "watch error"
+			msg = ev.Err.Error()
 		}
+		w.lastErr = fmt.Sprintf(w.t.Reconnecting, msg)
 		return
 	case "RESYNC":
 		w.rows = map[string][]string{}
