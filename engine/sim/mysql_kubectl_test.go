@@ -1,0 +1,260 @@
+package sim
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	testingclock "k8s.io/utils/clock/testing"
+)
+
+// mysqlServed is a served simulator (AutoAdvance, default sandbox runner) with the replicated
+// MySQL tutorial's manifests in its kubectl directory and a log of the API requests it served,
+// so a test knows when a `kubectl get -w` has started watching.
+type mysqlServed struct {
+	*servedSim
+	mu   sync.Mutex
+	reqs []string
+}
+
+func startMysqlServed(t *testing.T) *mysqlServed {
+	t.Helper()
+	if _, err := os.Stat(kubectlBin); err != nil {
+		t.Fatalf("the kubectl binary is required at %s for this test: %v", kubectlBin, err)
+	}
+	m := &mysqlServed{}
+	logf := func(format string, args ...any) {
+		line := fmt.Sprintf(format, args...)
+		if strings.HasPrefix(line, "GET /") {
+			m.mu.Lock()
+			m.reqs = append(m.reqs, line)
+			m.mu.Unlock()
+		}
+	}
+	s, err := New(Config{Fake: testingclock.NewFakeClock(t0), AutoAdvance: true, Seed: 1, Logf: logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.servedSim = serve(t, s)
+	for _, name := range []string{"mysql-configmap.yaml", "mysql-services.yaml", "mysql-statefulset.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "manifests", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(m.dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+// listed says the LIST of a `kubectl get -w` was served: its watch starts from that list's
+// resourceVersion, so the store's history replays every later change to it.
+func (m *mysqlServed) listed(path string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.reqs {
+		if strings.HasPrefix(r, "GET "+path+"?") && !strings.Contains(r, "watch=") {
+			return true
+		}
+	}
+	return false
+}
+
+// watch runs `kubectl args...` (a --watch) in the background; stop ends it and returns its rows.
+func (m *mysqlServed) watch(t *testing.T, path string, args ...string) (stop func(until string) []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	c := exec.CommandContext(ctx, kubectlBin, args...)
+	c.Dir = m.dir
+	c.Env = []string{"HOME=" + filepath.Join(m.dir, "home"), "KUBECONFIG=" + m.kubeconfig, "PATH=/usr/bin:/bin"}
+	out, err := c.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for !m.listed(path) {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("kubectl %s never started watching", strings.Join(args, " "))
+		}
+		time.Sleep(5 * time.Millisecond) // polling a real process, not synchronizing the simulator
+	}
+	return func(until string) []string {
+		defer cancel()
+		var got []string
+		timeout := time.After(60 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("watch ended early: %q", got)
+				}
+				got = append(got, l)
+				if strings.Contains(regexp.MustCompile(`\s+`).ReplaceAllString(l, " "), until) {
+					cancel()
+					_ = c.Wait()
+					return got
+				}
+			case <-timeout:
+				t.Fatalf("watch never printed %q: %q", until, got)
+			}
+		}
+	}
+}
+
+// stdin runs kubectl with input on its stdin, as a here-doc gives it.
+func (m *mysqlServed) stdin(t *testing.T, in string, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c := exec.CommandContext(ctx, kubectlBin, args...)
+	c.Dir = m.dir
+	c.Env = []string{"HOME=" + filepath.Join(m.dir, "home"), "KUBECONFIG=" + m.kubeconfig, "PATH=/usr/bin:/bin"}
+	c.Stdin = strings.NewReader(in)
+	var out, errb strings.Builder
+	c.Stdout, c.Stderr = &out, &errb
+	err := c.Run()
+	return out.String(), errb.String(), err
+}
+
+// statuses is the READY STATUS sequence a watch printed for pod, repeats folded.
+func statuses(rows []string, pod string) []string {
+	var got []string
+	for _, l := range rows {
+		f := strings.Fields(l)
+		if len(f) < 3 || f[0] != pod {
+			continue
+		}
+		st := f[1] + " " + f[2]
+		if len(got) == 0 || got[len(got)-1] != st {
+			got = append(got, st)
+		}
+	}
+	return got
+}
+
+// The replicated MySQL tutorial through the real kubectl, on the default sandbox runner.
+func TestMysqlTutorialKubectl(t *testing.T) {
+	m := startMysqlServed(t)
+	for _, f := range []string{"mysql-configmap.yaml", "mysql-services.yaml"} {
+		t.Log(m.must(t, "apply", "-f", f))
+	}
+	stop := m.watch(t, "/api/v1/namespaces/default/pods", "get", "pods", "-l", "app=mysql", "--watch")
+	if out := m.must(t, "apply", "-f", "mysql-statefulset.yaml"); out != "statefulset.apps/mysql created\n" {
+		t.Errorf("apply: %q", out)
+	}
+	rows := stop("mysql-2 2/2 Running")
+	t.Logf("watch:\n%s", strings.Join(rows, "\n"))
+	// Each pod walks the same rows, and mysql-N+1 appears only once mysql-N is 2/2 Running.
+	want := "0/2 Pending,0/2 Init:0/2,0/2 Init:1/2,0/2 PodInitializing,1/2 Running,2/2 Running"
+	last := -1
+	for i := 0; i < 3; i++ {
+		pod := fmt.Sprintf("mysql-%d", i)
+		if got := strings.Join(statuses(rows, pod), ","); got != want {
+			t.Errorf("%s rows %s, want %s", pod, got, want)
+		}
+		for j, l := range rows {
+			if strings.HasPrefix(l, pod+" ") {
+				if j < last {
+					t.Errorf("%s printed before mysql-%d was 2/2 Running", pod, i-1)
+				}
+				break
+			}
+		}
+		for j, l := range rows {
+			if f := strings.Fields(l); len(f) > 2 && f[0] == pod && f[1] == "2/2" {
+				last = j
+				break
+			}
+		}
+	}
+	m.idle(t)
+
+	// The init scripts ran in the sandbox: server-id 100+ordinal, primary/replica config.
+	for i := 0; i < 3; i++ {
+		pod := fmt.Sprintf("mysql-%d", i)
+		out := m.must(t, "exec", pod, "-c", "mysql", "--", "ls", "/etc/mysql/conf.d")
+		cnf := "replica.cnf"
+		if i == 0 {
+			cnf = "primary.cnf"
+		}
+		if !strings.Contains(out, cnf) || !strings.Contains(out, "server-id.cnf") {
+			t.Errorf("%s conf.d: %q", pod, out)
+		}
+		if out := m.must(t, "exec", pod, "-c", "mysql", "--", "cat", "/etc/mysql/conf.d/server-id.cnf"); out != fmt.Sprintf("[mysqld]\nserver-id=%d\n", 100+i) {
+			t.Errorf("%s server-id.cnf %q", pod, out)
+		}
+	}
+	// clone-mysql cloned mysql-1 from mysql-0 and mysql-2 from mysql-1 (xtrabackup's files).
+	for i := 1; i < 3; i++ {
+		out := m.must(t, "exec", fmt.Sprintf("mysql-%d", i), "-c", "mysql", "--", "ls", "/var/lib/mysql")
+		if !strings.Contains(out, "xtrabackup_checkpoints") {
+			t.Errorf("mysql-%d data dir, no clone: %q", i, out)
+		}
+	}
+
+	// The tutorial's first client: write through the primary.
+	sql := "CREATE DATABASE test;\nCREATE TABLE test.messages (message VARCHAR(250));\nINSERT INTO test.messages VALUES ('hello');\n"
+	out, errOut, err := m.stdin(t, sql, "run", "mysql-client", "--image=mysql:5.7", "-i", "--rm", "--restart=Never", "--", "mysql", "-h", "mysql-0.mysql")
+	t.Logf("client: %v\n%s\n%s", err, out, errOut)
+	if err != nil {
+		t.Fatalf("mysql-client: %v", err)
+	}
+	m.idle(t)
+	out, errOut, err = m.stdin(t, "", "run", "mysql-client", "--image=mysql:5.7", "-i", "-t", "--rm", "--restart=Never", "--", "mysql", "-h", "mysql-read", "-e", "SELECT * FROM test.messages")
+	t.Logf("read: %v\n%s\n%s", err, out, errOut)
+	// stdin is not a terminal here, so kubectl drops -t and mysql prints batch output.
+	if err != nil || !strings.HasPrefix(out, "message\nhello\n") {
+		t.Errorf("mysql-read SELECT: %v %q %q", err, out, errOut)
+	}
+
+	// The SELECT @@server_id loop, bounded: mysql-read spreads queries over the Ready pods.
+	ids := serverIDs(t, m, 12)
+	if len(ids) < 2 {
+		t.Errorf("mysql-read answered from server ids %v only", ids)
+	}
+	mysqlTutorialRest(t, m)
+}
+
+// serverIDs runs the tutorial's loop body n times and returns the server ids that answered.
+func serverIDs(t *testing.T, m *mysqlServed, n int) map[string]bool {
+	t.Helper()
+	ids := map[string]bool{}
+	for range n {
+		out, errOut, err := m.kubectl(t, "run", "mysql-client-loop", "--image=mysql:5.7", "-i", "-t", "--rm", "--restart=Never", "--",
+			"bash", "-ic", `mysql -h mysql-read -e 'SELECT @@server_id,NOW()'`)
+		if err != nil {
+			t.Fatalf("loop client: %v %s %s", err, out, errOut)
+		}
+		lines := strings.Split(out, "\n")
+		if len(lines) < 2 || lines[0] != "@@server_id\tNOW()" {
+			t.Fatalf("loop client output %q", out)
+		}
+		ids[strings.Fields(lines[1])[0]] = true
+		m.idle(t)
+	}
+	return ids
+}
+
+func mysqlTutorialRest(t *testing.T, m *mysqlServed) {
+}
