@@ -230,6 +230,7 @@ func TestMysqlTutorialKubectl(t *testing.T) {
 
 	// The SELECT @@server_id loop, bounded: mysql-read spreads queries over the Ready pods.
 	ids := serverIDs(t, m, 12)
+	t.Logf("server ids behind mysql-read: %v", ids)
 	if len(ids) < 2 {
 		t.Errorf("mysql-read answered from server ids %v only", ids)
 	}
@@ -256,5 +257,122 @@ func serverIDs(t *testing.T, m *mysqlServed, n int) map[string]bool {
 	return ids
 }
 
+// endpointsOf is the mysql-read Endpoints' ready addresses, by pod name.
+func endpointsOf(t *testing.T, m *mysqlServed) string {
+	t.Helper()
+	return m.must(t, "get", "endpoints", "mysql-read", "-o", `jsonpath={range .subsets[*].addresses[*]}{.targetRef.name}{" "}{end}`)
+}
+
+func readyOf(t *testing.T, m *mysqlServed, pod string) string {
+	t.Helper()
+	f := strings.Fields(lineWith(m.must(t, "get", "pod", pod), pod))
+	if len(f) < 3 {
+		t.Fatalf("no row for %s", pod)
+	}
+	return f[1] + " " + f[2]
+}
+
+// selectVia reads test.messages through one pod's mysqld, as the tutorial does per host.
+func selectVia(t *testing.T, m *mysqlServed, host string) string {
+	t.Helper()
+	out, errOut, err := m.kubectl(t, "run", "mysql-client", "--image=mysql:5.7", "-i", "--rm", "--restart=Never", "--",
+		"mysql", "-h", host, "-e", "SELECT * FROM test.messages")
+	if err != nil {
+		t.Fatalf("SELECT via %s: %v %s %s", host, err, out, errOut)
+	}
+	m.idle(t)
+	return out
+}
+
 func mysqlTutorialRest(t *testing.T, m *mysqlServed) {
+	// Breaking the readiness probe: 1/2 and out of mysql-read; the reverse mv: 2/2 again.
+	m.must(t, "exec", "mysql-2", "-c", "mysql", "--", "mv", "/usr/bin/mysql", "/usr/bin/mysql.off")
+	m.idle(t)
+	if r := readyOf(t, m, "mysql-2"); r != "1/2 Running" {
+		t.Errorf("mysql-2 with mysql moved away: %s", r)
+	}
+	if eps := endpointsOf(t, m); strings.Contains(eps, "mysql-2") || !strings.Contains(eps, "mysql-0") {
+		t.Errorf("mysql-read endpoints with mysql-2 unready: %q", eps)
+	}
+	if out := m.must(t, "describe", "pod", "mysql-2"); !strings.Contains(out, "Readiness probe failed:") {
+		t.Errorf("describe lacks the Unhealthy event:\n%s", out)
+	}
+	m.must(t, "exec", "mysql-2", "-c", "mysql", "--", "mv", "/usr/bin/mysql.off", "/usr/bin/mysql")
+	m.idle(t)
+	if r := readyOf(t, m, "mysql-2"); r != "2/2 Running" {
+		t.Errorf("mysql-2 with mysql back: %s", r)
+	}
+	if eps := endpointsOf(t, m); !strings.Contains(eps, "mysql-2") {
+		t.Errorf("mysql-read endpoints with mysql-2 ready again: %q", eps)
+	}
+
+	// Deleting a pod: recreated, with its data.
+	uid := m.pod("mysql-2").UID
+	m.must(t, "delete", "pod", "mysql-2")
+	m.idle(t)
+	if p := m.pod("mysql-2"); p == nil || p.UID == uid {
+		t.Fatal("mysql-2 not recreated")
+	}
+	if r := readyOf(t, m, "mysql-2"); r != "2/2 Running" {
+		t.Errorf("recreated mysql-2: %s", r)
+	}
+	if out := selectVia(t, m, "mysql-2.mysql"); !strings.Contains(out, "hello") {
+		t.Errorf("recreated mysql-2 lost the data: %q", out)
+	}
+
+	// Draining mysql-2's node: refused without --delete-emptydir-data, then evicted elsewhere.
+	node := m.pod("mysql-2").Spec.NodeName
+	out, errOut, err := m.kubectl(t, "drain", node, "--force", "--ignore-daemonsets")
+	if err == nil || !strings.Contains(errOut, "cannot delete Pods with local storage (use --delete-emptydir-data to override): default/mysql-2") {
+		t.Errorf("drain without --delete-emptydir-data: %v %q %q", err, out, errOut)
+	}
+	uid = m.pod("mysql-2").UID
+	out, errOut, err = m.kubectl(t, "drain", node, "--force", "--delete-emptydir-data", "--ignore-daemonsets")
+	t.Logf("drain:\n%s%s", out, errOut)
+	if err != nil || !strings.Contains(out, "pod/mysql-2 evicted") || !strings.Contains(out, "node/"+node+" drained") {
+		t.Errorf("drain: %v %q %q", err, out, errOut)
+	}
+	m.idle(t)
+	if p := m.pod("mysql-2"); p == nil || p.UID == uid || p.Spec.NodeName == node {
+		t.Fatalf("mysql-2 not recreated on another node")
+	}
+	if r := readyOf(t, m, "mysql-2"); r != "2/2 Running" {
+		t.Errorf("mysql-2 after the drain: %s", r)
+	}
+	if out := selectVia(t, m, "mysql-2.mysql"); !strings.Contains(out, "hello") {
+		t.Errorf("mysql-2 on another node lost the data: %q", out)
+	}
+	if out := m.must(t, "uncordon", node); out != "node/"+node+" uncordoned\n" {
+		t.Errorf("uncordon: %q", out)
+	}
+
+	// Scaling up: the new replicas clone and replicate, so the row written before is there.
+	m.must(t, "scale", "statefulset", "mysql", "--replicas=5")
+	m.idle(t)
+	for _, pod := range []string{"mysql-3", "mysql-4"} {
+		if r := readyOf(t, m, pod); r != "2/2 Running" {
+			t.Errorf("%s: %s", pod, r)
+		}
+		if out := selectVia(t, m, pod+".mysql"); !strings.Contains(out, "hello") {
+			t.Errorf("%s lacks the row written before scale-up: %q", pod, out)
+		}
+	}
+	m.must(t, "scale", "statefulset", "mysql", "--replicas=3")
+	m.idle(t)
+	if p := m.pod("mysql-3"); p != nil {
+		t.Error("mysql-3 still there after scaling down")
+	}
+	pvcs := m.must(t, "get", "pvc", "-l", "app=mysql")
+	t.Logf("get pvc:\n%s", pvcs)
+	if n := strings.Count(pvcs, " Bound "); n != 5 {
+		t.Errorf("get pvc -l app=mysql: %d Bound, want 5:\n%s", n, pvcs)
+	}
+
+	// Cleanup, as the tutorial does.
+	m.must(t, "delete", "statefulset", "mysql")
+	m.must(t, "delete", "configmap,service,pvc", "-l", "app=mysql")
+	m.idle(t)
+	if out, errOut, _ := m.kubectl(t, "get", "pods,pvc", "-l", "app=mysql"); strings.TrimSpace(out) != "" || !strings.Contains(errOut, "No resources found") {
+		t.Errorf("after cleanup: %q %q", out, errOut)
+	}
 }
