@@ -69,6 +69,40 @@ func (m *mysqlServed) listed(path string) bool {
 	return false
 }
 
+// deleteWaiting runs `kubectl delete KIND NAME`, which waits for the object to go. On a fake
+// clock with AutoAdvance the graceful deletion and the StatefulSet's re-creation can both happen
+// between kubectl's DELETE and its LIST, and then kubectl (by design) waits for a deletion it
+// never sees; a real cluster takes seconds there. So the loop is paused until kubectl watches.
+func (m *mysqlServed) deleteWaiting(t *testing.T, kind, name string) {
+	t.Helper()
+	m.mu.Lock()
+	m.reqs = nil
+	m.mu.Unlock()
+	m.Pause()
+	type res struct {
+		out, errOut string
+		err         error
+	}
+	done := make(chan res, 1)
+	go func() {
+		out, errOut, err := m.kubectl(t, "delete", kind, name)
+		done <- res{out, errOut, err}
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for !m.listed("/api/v1/namespaces/default/" + kind + "s") {
+		if time.Now().After(deadline) {
+			m.Resume()
+			t.Fatalf("kubectl delete %s %s never listed", kind, name)
+		}
+		time.Sleep(5 * time.Millisecond) // polling a real process, not synchronizing the simulator
+	}
+	m.Resume()
+	r := <-done
+	if r.err != nil || r.out != kind+" \""+name+"\" deleted\n" {
+		t.Fatalf("kubectl delete %s %s: %v %q %q", kind, name, r.err, r.out, r.errOut)
+	}
+}
+
 // watch runs `kubectl args...` (a --watch) in the background; stop ends it and returns its rows.
 func (m *mysqlServed) watch(t *testing.T, path string, args ...string) (stop func(until string) []string) {
 	t.Helper()
@@ -308,7 +342,7 @@ func mysqlTutorialRest(t *testing.T, m *mysqlServed) {
 
 	// Deleting a pod: recreated, with its data.
 	uid := m.pod("mysql-2").UID
-	m.must(t, "delete", "pod", "mysql-2")
+	m.deleteWaiting(t, "pod", "mysql-2")
 	m.idle(t)
 	if p := m.pod("mysql-2"); p == nil || p.UID == uid {
 		t.Fatal("mysql-2 not recreated")
@@ -368,6 +402,39 @@ func mysqlTutorialRest(t *testing.T, m *mysqlServed) {
 		t.Errorf("get pvc -l app=mysql: %d Bound, want 5:\n%s", n, pvcs)
 	}
 
+	// Events, as kubectl get events and describe print them on a real cluster.
+	events := m.must(t, "get", "events")
+	for _, want := range [][2]string{
+		{"Scheduled", "Successfully assigned default/mysql-3 to sim-node-"},
+		{"Pulling", `Pulling image "gcr.io/google-samples/xtrabackup:1.0"`},
+		{"Pulled", `image "mysql:5.7"`},
+		{"Created", "Created container: clone-mysql"},
+		{"Started", "Started container mysql"},
+		{"Killing", "Stopping container mysql"},
+		{"Unhealthy", "Readiness probe failed:"},
+		{"SuccessfulCreate", "create Pod mysql-4 in StatefulSet mysql successful"},
+		{"SuccessfulDelete", "delete Pod mysql-4 in StatefulSet mysql successful"},
+		{"SuccessfulCreate", "create Claim data-mysql-4 Pod mysql-4 in StatefulSet mysql success"},
+		{"ProvisioningSucceeded", "Successfully provisioned volume pvc-"},
+		{"Provisioning", `External provisioner is provisioning volume for claim "default/data-mysql-3"`},
+	} {
+		found := false
+		for _, l := range strings.Split(events, "\n") {
+			if f := strings.Fields(l); len(f) > 3 && f[2] == want[0] && strings.Contains(l, want[1]) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("kubectl get events lacks %s %q", want[0], want[1])
+		}
+	}
+	if t.Failed() {
+		t.Logf("get events:\n%s", events)
+	}
+	if out := m.must(t, "describe", "pvc", "data-mysql-3"); !strings.Contains(out, "ProvisioningSucceeded") || !strings.Contains(out, provisionerIdentity()) {
+		t.Errorf("describe pvc:\n%s", out)
+	}
+
 	// Cleanup, as the tutorial does.
 	m.must(t, "delete", "statefulset", "mysql")
 	m.must(t, "delete", "configmap,service,pvc", "-l", "app=mysql")
@@ -376,3 +443,6 @@ func mysqlTutorialRest(t *testing.T, m *mysqlServed) {
 		t.Errorf("after cleanup: %q %q", out, errOut)
 	}
 }
+
+// provisionerIdentity is the From column of the provisioner's PVC events (local-path-provisioner).
+func provisionerIdentity() string { return "rancher.io/local-path_local-path-provisioner-" }
