@@ -446,3 +446,26 @@ func mysqlTutorialRest(t *testing.T, m *mysqlServed) {
 
 // provisionerIdentity is the From column of the provisioner's PVC events (local-path-provisioner).
 func provisionerIdentity() string { return "rancher.io/local-path_local-path-provisioner-" }
+
+// An init container that sleeps (sh -c "sleep 5") runs on the simulator's loop, which is what
+// advances the fake clock: the sandbox's sleep must not wait on that clock, or the loop would
+// stall until the kubelet's real-time RunTimeout and the container would fail with 137.
+func TestInitContainerSleepDoesNotStallLoop(t *testing.T) {
+	m := startMysqlServed(t)
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: sleepy\nspec:\n  initContainers:\n  - name: wait\n    image: busybox\n    command: [sh, -c, \"sleep 5; echo done > /work/x\"]\n    volumeMounts: [{name: w, mountPath: /work}]\n  containers:\n  - name: main\n    image: busybox\n    command: [sh, -c, \"sleep 3600\"]\n    volumeMounts: [{name: w, mountPath: /work}]\n  volumes: [{name: w, emptyDir: {}}]\n"
+	if err := os.WriteFile(filepath.Join(m.dir, "sleepy.yaml"), []byte(pod), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	m.must(t, "apply", "-f", "sleepy.yaml")
+	m.idle(t)
+	if r := readyOf(t, m, "sleepy"); r != "1/1 Running" {
+		t.Errorf("sleepy: %s", r)
+	}
+	if el := time.Since(start); el > 20*time.Second {
+		t.Errorf("the init container's sleep took %v of real time", el)
+	}
+	if out := m.must(t, "exec", "sleepy", "--", "cat", "/work/x"); out != "done\n" {
+		t.Errorf("init container's file: %q", out)
+	}
+}
