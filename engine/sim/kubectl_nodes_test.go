@@ -31,6 +31,12 @@ func startServed(t *testing.T) *servedSim {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, s)
+}
+
+// serve starts s and writes a kubeconfig for it.
+func serve(t *testing.T, s *Sim) *servedSim {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); s.Close() })
 	if err := s.Start(ctx); err != nil {

@@ -41,3 +41,14 @@ type Nop struct{}
 
 // Run implements Runner.
 func (Nop) Run(context.Context, *corev1.Pod, string, []string, Streams) (int, error) { return 0, nil }
+
+type onLoopKey struct{}
+
+// OnLoop marks ctx as a call made synchronously on the simulator's control loop (init
+// containers, exec probes): simulated time cannot pass during it, since the loop is what
+// advances a fake clock, so a Runner must not wait on the simulator's clock (sleep returns
+// at once). The kubelet accounts for the container's duration itself.
+func OnLoop(ctx context.Context) context.Context { return context.WithValue(ctx, onLoopKey{}, true) }
+
+// IsOnLoop says whether ctx was marked by OnLoop.
+func IsOnLoop(ctx context.Context) bool { v, _ := ctx.Value(onLoopKey{}).(bool); return v }

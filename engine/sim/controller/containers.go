@@ -9,6 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubetutor/kubetutor/engine/sim/container"
 )
 
 // RunTimeout bounds one init-container command in real time, so a sandbox that never returns
@@ -65,7 +67,7 @@ func (k *Kubelet) runInit(p *corev1.Pod, c corev1.Container) (code int, msg stri
 		return 0, ""
 	}
 	argv := append(append([]string(nil), c.Command...), c.Args...)
-	ctx, cancel := context.WithTimeout(context.Background(), RunTimeout)
+	ctx, cancel := context.WithTimeout(container.OnLoop(context.Background()), RunTimeout)
 	defer cancel()
 	code, err := k.env.runner().Run(ctx, p, c.Name, argv, streamsDiscard())
 	if err != nil {

@@ -128,6 +128,7 @@ func NewSet(env Env) *Set {
 		HPA:         NewHPAController(env, rec),
 	}
 	set.Nodes = NewNodeLifecycleController(env, rec, set.Kubelet)
+	set.Volume.rec = rec
 	return set
 }
 

@@ -192,7 +192,7 @@ func (k *Kubelet) runProbe(p *corev1.Pod, name string, probe *corev1.Probe) (boo
 		return true, ""
 	}
 	timeout := time.Duration(max(probe.TimeoutSeconds, 1)) * time.Second
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithTimeout(container.OnLoop(context.Background()), timeout)
 	defer cancel()
 	var out limitedBuffer
 	code, err := k.env.runner().Run(ctx, p, name, probe.Exec.Command, container.Streams{Stdout: &out, Stderr: &out})

@@ -25,6 +25,7 @@ var DelayProvision = 200 * time.Millisecond
 // (reclaimPolicy Delete); the pvc-protection finalizer is removed once no pod uses the claim.
 type VolumeController struct {
 	env          Env
+	rec          *Recorder       // nil: no Events (NewSet sets it)
 	provisioning map[string]bool // claims with a provisioning already scheduled
 }
 
@@ -91,6 +92,16 @@ func (v *VolumeController) Sync(k Key) error {
 	return nil
 }
 
+// provisionerIdentity is the event source of the external provisioner, as local-path-provisioner
+// names itself: <provisioner>_<pod name>_<uuid>.
+const provisionerIdentity = Provisioner + "_local-path-provisioner-7577fdbbfb-t8xkq_5b2f4c8e-8a8d-4d3e-9d1e-3c6f0a4e2b71"
+
+func (v *VolumeController) event(pvc *corev1.PersistentVolumeClaim, reason, format string, args ...any) {
+	if v.rec != nil {
+		v.rec.Eventf(pvc, provisionerIdentity, "", corev1.EventTypeNormal, reason, format, args...)
+	}
+}
+
 // provision creates the PV and binds the claim to it (two writes, as the PV controller does:
 // the claim's spec/annotations first, then its status).
 func (v *VolumeController) provision(k Key) error {
@@ -134,11 +145,13 @@ func (v *VolumeController) provision(k Key) error {
 				Path: "/var/local-path-provisioner/" + pvName + "_" + pvc.Namespace + "_" + pvc.Name}},
 		},
 	}
+	v.event(pvc, "Provisioning", "External provisioner is provisioning volume for claim %q", pvc.Namespace+"/"+pvc.Name)
 	created, err := v.env.Store.Create(pvRes, pv)
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	if err == nil {
+		v.event(pvc, "ProvisioningSucceeded", "Successfully provisioned volume %s", pvName)
 		pv = created.(*corev1.PersistentVolume)
 		pv.Status.Phase = corev1.VolumeBound
 		if _, err := v.env.Store.Update(pvRes, pv, store.UpdateOptions{Status: true}); err != nil {

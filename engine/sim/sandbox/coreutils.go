@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kubetutor/kubetutor/engine/sim/container"
 )
 
 // programs are the simulated executables, by the name an image's binary points at.
@@ -465,7 +467,8 @@ func parseDuration(s string) (time.Duration, bool) {
 
 // sleep waits on the injected clock, and returns early when the command is cancelled.
 func (p *proc) sleep(d time.Duration) bool {
-	if d <= 0 {
+	if d <= 0 || container.IsOnLoop(p.ctx) {
+		// On the simulator's loop the fake clock cannot move until this returns.
 		return p.ctx.Err() == nil
 	}
 	select {

@@ -36,6 +36,8 @@ func binDir(name string) string {
 	case "sh", "bash", "cat", "ls", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "chmod", "echo",
 		"pwd", "sleep", "true", "false", "hostname", "date", "uname", "ln", "df", "sed", "grep":
 		return "/bin"
+	case "docker-entrypoint.sh":
+		return "/usr/local/bin"
 	}
 	return "/usr/bin"
 }
@@ -89,7 +91,7 @@ func buildImage(ref string) *image {
 		add("xtrabackup", "xbstream", "ncat", "mysql", "mysqladmin")
 	case strings.Contains(name, "mysql"):
 		im.kind, im.cmd = "mysql", []string{"mysqld"}
-		add("mysql", "mysqladmin", "mysqld")
+		add("mysql", "mysqladmin", "mysqld", "docker-entrypoint.sh")
 		im.files["/etc/mysql/my.cnf"] = "[mysqld]\nskip-host-cache\nskip-name-resolve\ndatadir=/var/lib/mysql\n!includedir /etc/mysql/conf.d/\n"
 	case strings.Contains(name, "kubia"):
 		// luksa/kubia-pet(-peers): a node.js app on node:7 (Debian), listening on 8080.

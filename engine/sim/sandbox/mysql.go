@@ -32,6 +32,19 @@ var mysqlPrograms = map[string]func(p *proc) int{
 	"xbstream":   progXbstream,
 	"xtrabackup": progXtrabackup,
 	"mysqld":     progMysqld,
+	// The API server's attach (kubectl run -i) starts the image's ENTRYPOINT with the pod's
+	// args, as a container runtime does.
+	"docker-entrypoint.sh": progMysqlEntrypoint,
+}
+
+// progMysqlEntrypoint is the mysql image's entrypoint: options go to mysqld, mysqld starts
+// the server, any other command runs in its place (kubectl run ... -- mysql -h mysql-0.mysql).
+func progMysqlEntrypoint(p *proc) int {
+	args := p.args[1:]
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		args = append([]string{"mysqld"}, args...)
+	}
+	return p.execProgram(args, true)
 }
 
 const mysqlDataDir = "/var/lib/mysql"
