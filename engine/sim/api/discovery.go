@@ -37,8 +37,11 @@ func (s *server) serveAPIVersions(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// servedGroups are the API groups besides core, in the order /apis lists them.
-var servedGroups = []string{"apps", "autoscaling", "policy"}
+// servedGroups are the API groups besides core, in the order /apis lists them. Not
+// autoscaling: the simulator stores no HorizontalPodAutoscalers, and a group version with no
+// resources makes discovery fail ("received empty response for: autoscaling/v1", which broke
+// kubectl api-resources). Scale subresources name autoscaling/v1 Scale in their own entries.
+var servedGroups = []string{"apps", "policy"}
 
 func apiGroup(name string) metav1.APIGroup {
 	gv := metav1.GroupVersionForDiscovery{GroupVersion: name + "/v1", Version: "v1"}
