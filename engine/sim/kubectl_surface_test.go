@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // TestKubectlSurface: the kubectl commands a learner reaches for beside the seed's own (issue 4):
@@ -82,7 +85,12 @@ func TestKubectlSurface(t *testing.T) {
 	tu.run("create", "-f", "web.yaml")
 	tu.drive(nginxPodsRunning(s, "web-0", "web-1"))
 	tu.blocking(1, podGone(s, "web-0", "web-1"), "delete", "statefulset", "web", "--cascade=background")
-	tu.run("delete", "pvc", "-l", "app=nginx")
+	// Claims carry kubernetes.io/pvc-protection; the volume controller drops it (no pod uses
+	// them any more) while kubectl waits.
+	tu.blocking(0, func() bool {
+		l, _ := s.Store().List(pvcR, "default", labels.Everything(), fields.Everything())
+		return len(l) == 0
+	}, "delete", "pvc", "-l", "app=nginx")
 	tu.run("get", "pvc")
 	tu.run("delete", "service", "-l", "app=nginx")
 
