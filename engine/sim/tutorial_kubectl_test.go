@@ -262,7 +262,7 @@ func (tu *tutorial) run(args ...string) {
 		if ctx.Err() == context.DeadlineExceeded {
 			tu.t.Fatalf("kubectl %s hung; stderr %s", quoteArgs(args), errb)
 		}
-		if args[0] == "exec" && execRace.MatchString(errb.String()) && try < 10 {
+		if (args[0] == "exec" || args[0] == "cp") && execRace.MatchString(errb.String()) && try < 10 {
 			tu.execRaces++
 			tu.t.Logf("known bug, retrying: kubectl %s printed %q, stderr:\n%s", quoteArgs(args), out, errb)
 			continue
