@@ -88,6 +88,9 @@ var tutorialWebParallelYAML = strings.Replace(tutorialWebYAML, `  serviceName: "
 type tutorial struct {
 	t          *testing.T
 	s          *Sim
+	bin        string   // the kubectl binary
+	execRaces  int      // exec runs retried after a known race (execRace)
+	env        []string // more environment for kubectl (EDITOR)
 	dir        string
 	kubeconfig string
 	transcript strings.Builder
@@ -100,12 +103,14 @@ type tutorial struct {
 	wake    chan struct{}
 }
 
-func newTutorial(t *testing.T) *tutorial {
+func newTutorial(t *testing.T) *tutorial { return newTutorialWith(t, kubectlBin) }
+
+func newTutorialWith(t *testing.T, bin string) *tutorial {
 	t.Helper()
-	if _, err := os.Stat(kubectlBin); err != nil {
-		t.Fatalf("this test runs the real kubectl, which must be installed at %s: %v", kubectlBin, err)
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("this test runs the real kubectl, which must be installed at %s: %v", bin, err)
 	}
-	tu := &tutorial{t: t, dir: t.TempDir(), reqWake: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
+	tu := &tutorial{t: t, bin: bin, dir: t.TempDir(), reqWake: make(chan struct{}, 1), wake: make(chan struct{}, 1)}
 	logf := func(format string, args ...any) {
 		line := fmt.Sprintf(format, args...)
 		if strings.HasPrefix(line, "GET /") || strings.HasPrefix(line, "POST /") || strings.HasPrefix(line, "PATCH /") ||
@@ -214,9 +219,9 @@ func (tu *tutorial) waitFor(what string, cond func() bool) {
 }
 
 func (tu *tutorial) cmd(ctx context.Context, args []string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
-	c := exec.CommandContext(ctx, kubectlBin, args...)
+	c := exec.CommandContext(ctx, tu.bin, args...)
 	c.Dir = tu.dir
-	c.Env = []string{"HOME=" + filepath.Join(tu.dir, "home"), "KUBECONFIG=" + tu.kubeconfig, "PATH=/usr/bin:/bin"}
+	c.Env = append([]string{"HOME=" + filepath.Join(tu.dir, "home"), "KUBECONFIG=" + tu.kubeconfig, "PATH=/usr/bin:/bin"}, tu.env...)
 	var out, errb bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errb
 	return c, &out, &errb
@@ -245,17 +250,26 @@ func quoteArgs(args []string) string {
 	return strings.Join(out, " ")
 }
 
-// run runs a command that returns on its own.
+// run runs a command that returns on its own. An exec that hit a known race (execRace) runs
+// again; the commands the tests exec are idempotent.
 func (tu *tutorial) run(args ...string) {
 	tu.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c, out, errb := tu.cmd(ctx, args)
-	err := c.Run()
-	if ctx.Err() != nil {
-		tu.t.Fatalf("kubectl %s hung; stderr %s", quoteArgs(args), errb)
+	for try := 0; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		c, out, errb := tu.cmd(ctx, args)
+		err := c.Run()
+		cancel()
+		if ctx.Err() == context.DeadlineExceeded {
+			tu.t.Fatalf("kubectl %s hung; stderr %s", quoteArgs(args), errb)
+		}
+		if (args[0] == "exec" || args[0] == "cp") && execRace.MatchString(errb.String()) && try < 10 {
+			tu.execRaces++
+			tu.t.Logf("known bug, retrying: kubectl %s printed %q, stderr:\n%s", quoteArgs(args), out, errb)
+			continue
+		}
+		tu.record(args, out.String(), errb.String(), err)
+		return
 	}
-	tu.record(args, out.String(), errb.String(), err)
 }
 
 // blocking runs a command that waits for deletions (kubectl delete): once its DELETE calls have
@@ -311,7 +325,7 @@ func (tu *tutorial) watched(watchArgs []string, action func()) {
 	tu.reset()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	c := exec.CommandContext(ctx, kubectlBin, watchArgs...)
+	c := exec.CommandContext(ctx, tu.bin, watchArgs...)
 	c.Dir = tu.dir
 	c.Env = []string{"HOME=" + filepath.Join(tu.dir, "home"), "KUBECONFIG=" + tu.kubeconfig, "PATH=/usr/bin:/bin"}
 	stdout, err := c.StdoutPipe()
@@ -425,7 +439,47 @@ func podGone(s *Sim, names ...string) func() bool {
 // kubectl binary, current flags (plus --cascade=false once for its deprecation warning).
 func TestTutorialKubectl(t *testing.T) {
 	tu := newTutorial(t)
-	s := tu.s
+	playTutorial(tu)
+	compareGolden(t, "testdata/statefulset-basics.golden", mask(tu.transcript.String()))
+	if tu.execRaces > 0 {
+		t.Logf("known bug: %d kubectl exec runs were retried after an exec race (known_bugs_test.go)", tu.execRaces)
+	}
+}
+
+// TestTutorialKubectlVersions plays the tutorial with the oldest and newest kubectl beside the
+// default one: 1.29 still speaks SPDY to exec and attach, 1.33 WebSocket. Their output must be
+// the default kubectl's, line for line.
+func TestTutorialKubectlVersions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays the whole tutorial twice more")
+	}
+	dir := filepath.Dir(kubectlPath(t))
+	for _, v := range []string{"1.29", "1.33"} {
+		t.Run(v, func(t *testing.T) {
+			tu := newTutorialWith(t, filepath.Join(dir, "kubectl."+v))
+			playTutorial(tu)
+			compareGolden(t, "testdata/statefulset-basics.golden", mask(tu.transcript.String()))
+			if tu.execRaces > 0 {
+				t.Logf("known bug: %d kubectl exec runs were retried after an exec race (known_bugs_test.go)", tu.execRaces)
+			}
+		})
+	}
+}
+
+// kubectlPath is where the dispatcher's versioned binaries live (the cloud SDK's bin dir).
+func kubectlPath(t *testing.T) string {
+	t.Helper()
+	p, err := filepath.EvalSymlinks(kubectlBin)
+	if err != nil {
+		t.Fatalf("this test runs the real kubectl, which must be installed at %s: %v", kubectlBin, err)
+	}
+	return p
+}
+
+// playTutorial runs every command of the seed, in order, the exec loops written out.
+func playTutorial(tu *tutorial) {
+	t, s := tu.t, tu.s
+	t.Helper()
 	podsW := []string{"get", "pods", "-w", "-l", "app=nginx"}
 	podW := []string{"get", "pod", "-w", "-l", "app=nginx"}
 	poW := []string{"get", "po", "-l", "app=nginx", "-w"}
@@ -443,22 +497,61 @@ func TestTutorialKubectl(t *testing.T) {
 	tu.run("get", "statefulset", "web")
 	tu.run("get", "pods", "-l", "app=nginx")
 
-	// Stable network identity: delete both pods, watch them come back.
+	// Stable network identity: hostnames, and the pods' DNS names in the headless Service.
+	tu.hostnames(2)
+	ipsBefore := podIPs(s, "web-0", "web-1")
+	dns := tu.dnsTest(nil, "web-0.nginx", "web-1.nginx", "nginx")
+	for _, n := range []string{"web-0", "web-1"} {
+		if got := dns[n+".nginx"]; len(got) != 1 || got[0] != ipsBefore[n] {
+			t.Errorf("nslookup %s.nginx = %q, want the pod's IP %s", n, got, ipsBefore[n])
+		}
+	}
+	if got, want := strings.Join(dns["nginx"], ","), ipsBefore["web-0"]+","+ipsBefore["web-1"]; got != want {
+		t.Errorf("nslookup nginx = %s, want the Ready pods %s", got, want)
+	}
+
+	// Delete both pods, watch them come back.
 	tu.watched(podW, func() {
 		tu.blocking(2, func() bool { return nginxPodsRunning(s, "web-0", "web-1")() && freshPods(s) }, "delete", "pod", "-l", "app=nginx")
 	})
+	tu.hostnames(2)
+	ipsAfter := podIPs(s, "web-0", "web-1")
+	dns = tu.dnsTest([]string{"/bin/sh"}, "web-0.nginx", "web-1.nginx")
+	for _, n := range []string{"web-0", "web-1"} {
+		if ipsAfter[n] == ipsBefore[n] {
+			t.Errorf("%s kept its IP %s across re-creation; a new pod gets a new IP", n, ipsAfter[n])
+		}
+		if got := dns[n+".nginx"]; len(got) != 1 || got[0] != ipsAfter[n] {
+			t.Errorf("nslookup %s.nginx after re-creation = %q, want the new IP %s", n, got, ipsAfter[n])
+		}
+	}
 	tu.run("get", "pvc", "-l", "app=nginx")
+
+	// Stable storage: nginx serves 403 from an empty volume (beyond the seed, to show it),
+	// then each pod's hostname once written there.
+	tu.curlAll(0, 1)
+	for _, n := range []string{"web-0", "web-1"} {
+		tu.run("exec", n, "--", "sh", "-c", "echo $(hostname) > /usr/share/nginx/html/index.html")
+	}
+	tu.curlAll(0, 1)
+	for _, n := range []string{"web-0", "web-1"} {
+		tu.run("exec", n, "--", "chmod", "755", "/usr/share/nginx/html")
+	}
 
 	// Stable storage: delete again; the claims are reused.
 	tu.watched(podW, func() {
 		tu.blocking(2, func() bool { return nginxPodsRunning(s, "web-0", "web-1")() && freshPods(s) }, "delete", "pod", "-l", "app=nginx")
 	})
+	tu.curlAll(0, 1)
 
 	// Scaling up and down.
 	tu.watched(podsW, func() {
 		tu.run("scale", "sts", "web", "--replicas=5")
 		tu.drive(nginxPodsRunning(s, "web-0", "web-1", "web-2", "web-3", "web-4"))
 	})
+	// Beyond the seed: a file in web-3's volume, read back after scale down, two StatefulSet
+	// deletions and the scale up to 4 at the end.
+	tu.run("exec", "web-3", "--", "sh", "-c", "echo $(hostname) > /usr/share/nginx/html/index.html")
 	tu.watched(podsW, func() {
 		tu.run("patch", "sts", "web", "-p", `{"spec":{"replicas":3}}`)
 		tu.drive(nginxPodsRunning(s, "web-0", "web-1", "web-2"))
@@ -538,6 +631,7 @@ func TestTutorialKubectl(t *testing.T) {
 		tu.run("create", "-f", "web.yaml")
 		tu.drive(nginxPodsRunning(s, "web-0", "web-1"))
 	})
+	tu.curlAll(0, 1)
 
 	// Cascading delete.
 	tu.watched(podsW, func() {
@@ -546,6 +640,7 @@ func TestTutorialKubectl(t *testing.T) {
 	tu.run("delete", "service", "nginx")
 	tu.run("create", "-f", "web.yaml")
 	tu.drive(nginxPodsRunning(s, "web-0", "web-1"))
+	tu.curlAll(0, 1)
 	tu.run("delete", "service", "nginx")
 	tu.blocking(1, podGone(s, "web-0", "web-1"), "delete", "statefulset", "web")
 
@@ -558,12 +653,11 @@ func TestTutorialKubectl(t *testing.T) {
 		tu.run("scale", "statefulset/web", "--replicas=4")
 		tu.drive(nginxPodsRunning(s, "web-0", "web-1", "web-2", "web-3"))
 	})
+	tu.curlAll(3)
 	tu.watched(poW, func() {
 		tu.blocking(1, podGone(s, "web-0", "web-1", "web-2", "web-3"), "delete", "sts", "web")
 	})
 	tu.run("delete", "svc", "nginx")
-
-	compareGolden(t, "testdata/statefulset-basics.golden", mask(tu.transcript.String()))
 }
 
 // freshPods: every app=nginx pod was created after the last reset (a kubectl delete's

@@ -191,7 +191,7 @@ func (s *server) route(w http.ResponseWriter, r *http.Request) {
 		s.serveAPIGroupList(w, r)
 		return
 	case "", "/":
-		writeJSON(w, http.StatusOK, map[string]any{"paths": []string{"/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", "/apis/autoscaling", "/apis/autoscaling/v1", "/apis/policy", "/apis/policy/v1", "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"}})
+		writeJSON(w, http.StatusOK, map[string]any{"paths": []string{"/api", "/api/v1", "/apis", "/apis/apps", "/apis/apps/v1", "/apis/policy", "/apis/policy/v1", "/healthz", "/livez", "/openapi/v3", "/readyz", "/version"}})
 		return
 	}
 	if strings.HasPrefix(p, "/openapi/") {

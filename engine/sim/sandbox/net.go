@@ -20,7 +20,7 @@ const (
 	dnsServerIP   = "10.96.0.10"
 	dnsServerName = "kube-dns.kube-system.svc.cluster.local"
 	clusterDomain = "cluster.local"
-	nginxVersion  = "nginx/1.27.5"
+	nginxVersion  = "nginx/1.27.3"
 )
 
 var netPrograms = map[string]func(p *proc) int{

@@ -71,6 +71,10 @@ func (p *proc) execProgram(argv []string, direct bool) int {
 	if !ok {
 		if direct {
 			p.errf("OCI runtime exec failed: exec failed: unable to start container process: exec: %q: executable file not found in $PATH: unknown\n", argv[0])
+			// A program the real image has: say it is the simulator that lacks it.
+			if notSimulated[path.Base(argv[0])] {
+				p.errf("(%s is not available in the simulator's containers)\n", path.Base(argv[0]))
+			}
 		}
 		return 127
 	}

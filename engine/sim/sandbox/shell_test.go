@@ -211,3 +211,18 @@ func FuzzShell(f *testing.F) {
 		fx.sb.Run(ctx, pod, "", []string{"sh", "-c", script}, container.Streams{Stdout: io.Discard, Stderr: io.Discard})
 	})
 }
+
+// A program real images have but the sandbox does not run says so, also when kubectl exec
+// starts it directly (issue 4: "not available in the simulator", never a bare not-found).
+func TestExecDirectNotSimulated(t *testing.T) {
+	f := newFixture(t)
+	web := f.pod("web-0", "nginx")
+	r := f.run(web, "", "ps", "aux")
+	if r.code != 127 || !strings.Contains(r.err, `exec: "ps": executable file not found in $PATH`) ||
+		!strings.Contains(r.err, "ps is not available in the simulator") {
+		t.Fatalf("got %+v", r)
+	}
+	if r := f.run(web, "", "nosuch"); strings.Contains(r.err, "simulator") {
+		t.Fatalf("a program no image has is plainly not found: %+v", r)
+	}
+}

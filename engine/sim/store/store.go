@@ -424,7 +424,7 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 	if s.hooks.Default != nil {
 		s.hooks.Default(res, old, obj)
 	}
-	if !o.Status && hasSpec(obj) && !equality.Semantic.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec")) {
+	if !o.Status && hasSpec(obj) && specChanged(old, obj) {
 		m.SetGeneration(om.GetGeneration() + 1)
 	}
 	if s.hooks.Validate != nil {
@@ -617,9 +617,25 @@ func removeString(list []string, v string) []string {
 	return out
 }
 
+// specChanged: the update changes what generation counts. A pod's spec.nodeName is set by
+// binding (the scheduler's pods/binding), which a real apiserver does not count.
+func specChanged(old, obj runtime.Object) bool {
+	if op, ok := old.(*corev1.Pod); ok {
+		if np, ok := obj.(*corev1.Pod); ok && op.Spec.NodeName != np.Spec.NodeName {
+			a, b := op.Spec, np.Spec
+			a.NodeName = b.NodeName
+			return !equality.Semantic.DeepEqual(a, b)
+		}
+	}
+	return !equality.Semantic.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec"))
+}
+
 func hasSpec(obj runtime.Object) bool {
 	switch obj.(type) {
-	case *corev1.Event, *corev1.ConfigMap, *corev1.Endpoints, *corev1.Namespace:
+	// Kinds whose real apiserver strategy never sets metadata.generation, spec or not
+	// (kubectl get -o yaml shows none for a Service, claim, volume or node).
+	case *corev1.Event, *corev1.ConfigMap, *corev1.Endpoints, *corev1.Namespace,
+		*corev1.Service, *corev1.PersistentVolumeClaim, *corev1.PersistentVolume, *corev1.Node:
 		return false
 	}
 	return fieldOf(obj, "Spec") != nil
