@@ -321,6 +321,9 @@ func selectVia(t *testing.T, m *mysqlServed, host string) string {
 func mysqlTutorialRest(t *testing.T, m *mysqlServed) {
 	// Breaking the readiness probe: 1/2 and out of mysql-read; the reverse mv: 2/2 again.
 	m.must(t, "exec", "mysql-2", "-c", "mysql", "--", "mv", "/usr/bin/mysql", "/usr/bin/mysql.off")
+	// Probe ticks are background timers that idle does not wait for: wait on the condition,
+	// as a learner would with kubectl wait.
+	m.must(t, "wait", "--for=condition=Ready=false", "pod/mysql-2", "--timeout=60s")
 	m.idle(t)
 	if r := readyOf(t, m, "mysql-2"); r != "1/2 Running" {
 		t.Errorf("mysql-2 with mysql moved away: %s", r)
@@ -332,6 +335,7 @@ func mysqlTutorialRest(t *testing.T, m *mysqlServed) {
 		t.Errorf("describe lacks the Unhealthy event:\n%s", out)
 	}
 	m.must(t, "exec", "mysql-2", "-c", "mysql", "--", "mv", "/usr/bin/mysql.off", "/usr/bin/mysql")
+	m.must(t, "wait", "--for=condition=Ready", "pod/mysql-2", "--timeout=60s")
 	m.idle(t)
 	if r := readyOf(t, m, "mysql-2"); r != "2/2 Running" {
 		t.Errorf("mysql-2 with mysql back: %s", r)
