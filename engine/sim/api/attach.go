@@ -41,6 +41,11 @@ func (s *server) runAttach(ctx context.Context, pod *corev1.Pod, o streamOptions
 	if err == nil && s.ctx.Err() == nil && (ctx.Err() == nil || c.StdinOnce) {
 		s.containerExited(pod.Namespace, pod.Name, pod.UID, o.container, code)
 	}
+	if err == nil {
+		// A kubelet's attach ends as a success whatever the process's exit code: kubectl reads
+		// the code from the pod's status ("pod default/dns-test terminated (Error)").
+		code = 0
+	}
 	sess.report(code, err, argv)
 }
 

@@ -33,6 +33,10 @@ import (
 // --streaming-connection-idle-timeout (default 4h) does.
 const streamIdleTimeout = 4 * time.Hour
 
+// execStartLatency models a container runtime's exec start (real clock: it is about the
+// client's stream set-up on the wire, not simulated time).
+const execStartLatency = 50 * time.Millisecond
+
 // streamCreationTimeout bounds how long a SPDY client may take to open its streams.
 const streamCreationTimeout = 30 * time.Second
 
@@ -118,6 +122,13 @@ func (s *server) serveStream(w http.ResponseWriter, r *http.Request, req resourc
 		case <-ctx.Done():
 		}
 	}()
+	// A container runtime takes a moment to start a process; clients rely on that: kubectl
+	// sets up its output streams and sends the terminal size right after the upgrade, and data
+	// or a close arriving before that is dropped ("Unknown stream id 1") or logged as an error.
+	select {
+	case <-time.After(execStartLatency):
+	case <-ctx.Done():
+	}
 	if attach {
 		s.runAttach(ctx, pod, o, sess)
 		return

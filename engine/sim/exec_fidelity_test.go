@@ -2,25 +2,16 @@ package sim
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 )
 
-// Differences from a real cluster that the issue-4 audit found in code other helpers own
-// (engine/sim/api exec.go and attach.go). Each test fails today; they run only with
-// KUBETUTOR_KNOWN_BUGS=1 so the suite stays green until they are fixed, then lose the gate.
+// Differences from a real cluster that the issue-4 audit found in exec.go and attach.go, now
+// fixed: each test failed before its fix (the exec start latency, attach reporting success).
 
-func knownBug(t *testing.T) {
-	t.Helper()
-	if os.Getenv("KUBETUTOR_KNOWN_BUGS") == "" {
-		t.Skip("known bug; run with KUBETUTOR_KNOWN_BUGS=1")
-	}
-}
-
-// TestKnownBugExecTTYResizeAfterClose: `kubectl exec -it web-0 -- curl localhost` sometimes
+// TestExecFidelityExecTTYResizeAfterClose: `kubectl exec -it web-0 -- curl localhost` sometimes
 // ends with `E… v3.go:79] "Unhandled Error" err="websocket: close sent"` (1.30+) or
 // `E… v3.go:79] write tcp …: write: broken pipe` (1.29, SPDY). kubectl writes the terminal's
 // initial size on the resize stream right after the streams open; the simulator runs the
@@ -28,8 +19,7 @@ func knownBug(t *testing.T) {
 // start than kubectl takes to send the size, so a learner never sees this. A fix in
 // exec.go: with tty, wait (bounded, say 1s of real time) for the first resize message before
 // running the command, as a real terminal's program starts with its size known.
-func TestKnownBugExecTTYResizeAfterClose(t *testing.T) {
-	knownBug(t)
+func TestExecFidelityExecTTYResizeAfterClose(t *testing.T) {
 	tu := newTutorial(t)
 	tu.run("create", "-f", "web.yaml")
 	tu.drive(nginxPodsRunning(tu.s, "web-0", "web-1"))
@@ -46,15 +36,14 @@ func TestKnownBugExecTTYResizeAfterClose(t *testing.T) {
 	}
 }
 
-// TestKnownBugAttachReportsExitCode: in `kubectl run -it … --rm`, a shell whose last command
+// TestExecFidelityAttachReportsExitCode: in `kubectl run -it … --rm`, a shell whose last command
 // failed exits non-zero; the simulator's attach then ends with a failure Status carrying the
 // exit code, so kubectl prints "warning: couldn't attach to pod/dns-test, falling back to
 // streaming logs: command terminated with exit code 127". A real kubelet's attach ends with
 // Success whatever the process's exit code (the runtime's attach does not report it); kubectl
 // learns it from the pod's status instead and prints only `pod default/dns-test terminated
 // (Error)`. Fix in attach.go runAttach: sess.report(0, nil, nil) after a normal exit.
-func TestKnownBugAttachReportsExitCode(t *testing.T) {
-	knownBug(t)
+func TestExecFidelityAttachReportsExitCode(t *testing.T) {
 	tu := newTutorial(t)
 	tu.reset()
 	p := tu.startPty("run", "-i", "--tty", "--image", "busybox:1.28", "dns-test", "--restart=Never", "--rm")
@@ -91,16 +80,15 @@ func TestKnownBugAttachReportsExitCode(t *testing.T) {
 	}
 }
 
-// TestKnownBugExecOutputBeforeStreams: `kubectl exec web-0 -- hostname` (no tty) sometimes
+// TestExecFidelityExecOutputBeforeStreams: `kubectl exec web-0 -- hostname` (no tty) sometimes
 // prints `E… websocket.go:297] Unknown stream id 1, discarding message` and NOT web-0: the
 // simulator writes the output before kubectl has registered its stdout stream (client-go
 // starts reading the connection while it still creates the streams; a real runtime's exec
 // takes tens of milliseconds to start, so real output never arrives that early). Found in
 // TestTutorialKubectl with kubectl 1.33. A 50 ms pause before running the command in
 // exec.go (a container runtime's exec start-up) made 20 of 20 runs of
-// TestKnownBugExecTTYResizeAfterClose pass in an experiment; it likely fixes this one too.
-func TestKnownBugExecOutputBeforeStreams(t *testing.T) {
-	knownBug(t)
+// TestExecFidelityExecTTYResizeAfterClose pass in an experiment; it likely fixes this one too.
+func TestExecFidelityExecOutputBeforeStreams(t *testing.T) {
 	tu := newTutorial(t)
 	tu.run("create", "-f", "web.yaml")
 	tu.drive(nginxPodsRunning(tu.s, "web-0", "web-1"))
