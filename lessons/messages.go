@@ -112,7 +112,7 @@ var korean = messages{
 		return fmt.Sprintf("%s: %s 출력에 %s가 있어야 하지만 지금은 %s", what, cmd, want, have)
 	},
 	nodeFailed: func(node, pod string) string {
-		return fmt.Sprintf("시뮬레이터가 노드 %s(%s가 실행 중인 노드)의 네트워크를 끊었습니다.", node, pod)
+		return fmt.Sprintf("시뮬레이터가 노드 %s(%s 파드가 실행 중인 노드)의 네트워크를 끊었습니다.", node, pod)
 	},
 	nodesRecovered: func(nodes string) string {
 		if nodes == "" {
