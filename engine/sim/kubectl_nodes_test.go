@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -43,6 +44,13 @@ func serve(t *testing.T, s *Sim) *servedSim {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
+	kc := writeKubeconfig(t, s, dir)
+	return &servedSim{Sim: s, dir: dir, kubeconfig: kc}
+}
+
+// writeKubeconfig writes s's CA and a kubeconfig for the real kubectl into dir.
+func writeKubeconfig(t *testing.T, s *Sim, dir string) string {
+	t.Helper()
 	ca := filepath.Join(dir, "ca.pem")
 	if err := os.WriteFile(ca, s.CAData(), 0o600); err != nil {
 		t.Fatal(err)
@@ -64,20 +72,32 @@ current-context: sim
 	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &servedSim{Sim: s, dir: dir, kubeconfig: kc}
+	return kc
 }
 
-func (s *servedSim) kubectl(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+// kubectlCmd is the real kubectl with its own HOME (discovery cache) in dir and kubeconfig.
+func kubectlCmd(ctx context.Context, dir, kubeconfig string, args ...string) *exec.Cmd {
 	c := exec.CommandContext(ctx, kubectlBin, args...)
-	c.Dir = s.dir
-	c.Env = []string{"HOME=" + filepath.Join(s.dir, "home"), "KUBECONFIG=" + s.kubeconfig, "PATH=/usr/bin:/bin"}
+	c.Dir = dir
+	c.Env = []string{"HOME=" + filepath.Join(dir, "home"), "KUBECONFIG=" + kubeconfig, "PATH=/usr/bin:/bin"}
+	return c
+}
+
+// runKubectlIn runs kubectl to the end (bounded by timeout) with stdin in (may be nil).
+func runKubectlIn(timeout time.Duration, dir, kubeconfig string, in io.Reader, args ...string) (string, string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	c := kubectlCmd(ctx, dir, kubeconfig, args...)
+	c.Stdin = in
 	var out, errb bytes.Buffer
 	c.Stdout, c.Stderr = &out, &errb
 	err := c.Run()
 	return out.String(), errb.String(), err
+}
+
+func (s *servedSim) kubectl(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	return runKubectlIn(90*time.Second, s.dir, s.kubeconfig, nil, args...)
 }
 
 func (s *servedSim) must(t *testing.T, args ...string) string {

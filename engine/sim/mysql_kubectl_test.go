@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -107,9 +106,7 @@ func (m *mysqlServed) deleteWaiting(t *testing.T, kind, name string) {
 func (m *mysqlServed) watch(t *testing.T, path string, args ...string) (stop func(until string) []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	c := exec.CommandContext(ctx, kubectlBin, args...)
-	c.Dir = m.dir
-	c.Env = []string{"HOME=" + filepath.Join(m.dir, "home"), "KUBECONFIG=" + m.kubeconfig, "PATH=/usr/bin:/bin"}
+	c := kubectlCmd(ctx, m.dir, m.kubeconfig, args...)
 	out, err := c.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -159,16 +156,7 @@ func (m *mysqlServed) watch(t *testing.T, path string, args ...string) (stop fun
 // stdin runs kubectl with input on its stdin, as a here-doc gives it.
 func (m *mysqlServed) stdin(t *testing.T, in string, args ...string) (string, string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	c := exec.CommandContext(ctx, kubectlBin, args...)
-	c.Dir = m.dir
-	c.Env = []string{"HOME=" + filepath.Join(m.dir, "home"), "KUBECONFIG=" + m.kubeconfig, "PATH=/usr/bin:/bin"}
-	c.Stdin = strings.NewReader(in)
-	var out, errb strings.Builder
-	c.Stdout, c.Stderr = &out, &errb
-	err := c.Run()
-	return out.String(), errb.String(), err
+	return runKubectlIn(90*time.Second, m.dir, m.kubeconfig, strings.NewReader(in), args...)
 }
 
 // statuses is the READY STATUS sequence a watch printed for pod, repeats folded.

@@ -155,27 +155,7 @@ func newTutorialWith(t *testing.T, bin string) *tutorial {
 		}
 		poke(tu.wake)
 	})
-	ca := filepath.Join(tu.dir, "ca.pem")
-	if err := os.WriteFile(ca, s.CAData(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tu.kubeconfig = filepath.Join(tu.dir, "kubeconfig")
-	cfg := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: sim
-  cluster: {server: %q, certificate-authority: %q}
-users:
-- name: learner
-  user: {token: %q}
-contexts:
-- name: sim
-  context: {cluster: sim, user: learner, namespace: default}
-current-context: sim
-`, s.URL(), ca, s.Token())
-	if err := os.WriteFile(tu.kubeconfig, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	tu.kubeconfig = writeKubeconfig(t, s, tu.dir)
 	for name, body := range map[string]string{"web.yaml": tutorialWebYAML, "web-parallel.yaml": tutorialWebParallelYAML} {
 		if err := os.WriteFile(filepath.Join(tu.dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)

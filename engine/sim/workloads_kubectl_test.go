@@ -1,11 +1,8 @@
 package sim
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,41 +38,13 @@ func newSimKubectl(t *testing.T) *simKubectl {
 	}
 	t.Cleanup(s.Close)
 	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, s.CAData(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	kc := filepath.Join(dir, "kubeconfig")
-	cfg := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: sim
-  cluster: {server: %q, certificate-authority: %q}
-users:
-- name: learner
-  user: {token: %q}
-contexts:
-- name: sim
-  context: {cluster: sim, user: learner, namespace: default}
-current-context: sim
-`, s.URL(), ca, s.Token())
-	if err := os.WriteFile(kc, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	kc := writeKubeconfig(t, s, dir)
 	return &simKubectl{s: s, dir: dir, kc: kc}
 }
 
 func (k *simKubectl) run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	c := exec.CommandContext(ctx, "/usr/bin/kubectl", args...)
-	c.Dir = k.dir
-	c.Env = []string{"HOME=" + filepath.Join(k.dir, "home"), "KUBECONFIG=" + k.kc, "PATH=/usr/bin:/bin"}
-	var out, errb bytes.Buffer
-	c.Stdout, c.Stderr = &out, &errb
-	err := c.Run()
-	return out.String(), errb.String(), err
+	return runKubectlIn(60*time.Second, k.dir, k.kc, nil, args...)
 }
 
 func (k *simKubectl) must(t *testing.T, args ...string) string {
