@@ -51,21 +51,7 @@ func (c *DaemonSetController) Observe(ev store.Event) {
 		c.sel.observe(string(ev.Type), ds.Namespace, ds.Name, ds.Spec.Selector)
 		c.env.Queue.Add(c.key(ds.Namespace, ds.Name))
 	case podsRes.Name:
-		for _, o := range []runtime.Object{ev.Old, ev.Object} {
-			if o == nil {
-				continue
-			}
-			m := objMeta(o)
-			if ref := controllerRef(m); ref != nil {
-				if ref.Kind == "DaemonSet" {
-					c.env.Queue.Add(c.key(m.GetNamespace(), ref.Name))
-				}
-				continue
-			}
-			for _, name := range c.sel.matching(m.GetNamespace(), m.GetLabels()) {
-				c.env.Queue.Add(c.key(m.GetNamespace(), name))
-			}
-		}
+		c.sel.routeDependent(ev, "DaemonSet", func(ns, name string) { c.env.Queue.Add(c.key(ns, name)) })
 	case nodesRes.Name:
 		c.sel.mu.Lock()
 		for ns, names := range c.sel.sels {

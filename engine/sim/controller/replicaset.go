@@ -57,21 +57,7 @@ func (c *ReplicaSetController) Observe(ev store.Event) {
 		c.sel.observe(string(ev.Type), rs.Namespace, rs.Name, rs.Spec.Selector)
 		c.env.Queue.Add(c.key(rs.Namespace, rs.Name))
 	case podsRes.Name:
-		for _, o := range []runtime.Object{ev.Old, ev.Object} {
-			if o == nil {
-				continue
-			}
-			m := objMeta(o)
-			if ref := controllerRef(m); ref != nil {
-				if ref.Kind == "ReplicaSet" {
-					c.env.Queue.Add(c.key(m.GetNamespace(), ref.Name))
-				}
-				continue
-			}
-			for _, name := range c.sel.matching(m.GetNamespace(), m.GetLabels()) {
-				c.env.Queue.Add(c.key(m.GetNamespace(), name))
-			}
-		}
+		c.sel.routeDependent(ev, "ReplicaSet", func(ns, name string) { c.env.Queue.Add(c.key(ns, name)) })
 	}
 }
 
@@ -80,6 +66,27 @@ func (c *ReplicaSetController) Observe(ev store.Event) {
 type selectorCache struct {
 	mu   sync.Mutex
 	sels map[string]map[string]labels.Selector // ns -> name -> selector
+}
+
+// routeDependent calls add for each owner that must look at a dependent's event, for its old
+// and new version alike: its controller when that is of kind, else (an orphan) every owner whose
+// selector matches it and may adopt it.
+func (s *selectorCache) routeDependent(ev store.Event, kind string, add func(ns, name string)) {
+	for _, o := range []runtime.Object{ev.Old, ev.Object} {
+		if o == nil {
+			continue
+		}
+		m := objMeta(o)
+		if ref := controllerRef(m); ref != nil {
+			if ref.Kind == kind {
+				add(m.GetNamespace(), ref.Name)
+			}
+			continue
+		}
+		for _, name := range s.matching(m.GetNamespace(), m.GetLabels()) {
+			add(m.GetNamespace(), name)
+		}
+	}
 }
 
 func newSelectorCache() *selectorCache {
