@@ -264,7 +264,8 @@ func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File, d
 		return err
 	}
 	live := &liveSession{s: sess, opts: engine.SimOptions{Speed: c.speed, Logf: logger.Printf}, logger: logger,
-		kubeconfig: userKubeconfigPath(true)}
+		kubeconfig: userKubeconfigPath(true), base: newBaselines(ctx)}
+	defer live.base.Close()
 	defer live.Close()
 
 	appCtx, cancel := context.WithCancel(ctx)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,6 +32,9 @@ type liveSession struct {
 	// kubeconfig is the learner's kubeconfig file; Reset rewrites it if it exists, so their
 	// own kubectl follows the new simulator.
 	kubeconfig string
+	// base keeps the current step's baseline for the checks relative to its start; a reset
+	// (a new session) takes a new one.
+	base *lessons.Baselines
 }
 
 func (l *liveSession) cur() *engine.Session {
@@ -40,7 +44,21 @@ func (l *liveSession) cur() *engine.Session {
 }
 
 func (l *liveSession) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
-	return l.cur().RunKubectl(ctx, line, in, out, errOut)
+	if l.base == nil {
+		return l.cur().RunKubectl(ctx, line, in, out, errOut)
+	}
+	// The step's output checks read what the learner's commands printed.
+	var seen strings.Builder
+	err := l.cur().RunKubectl(ctx, line, in, teeTo(out, &seen), teeTo(errOut, &seen))
+	l.base.Ran(line, seen.String())
+	return err
+}
+
+func teeTo(w io.Writer, also *strings.Builder) io.Writer {
+	if w == nil {
+		return also
+	}
+	return io.MultiWriter(w, also)
 }
 
 func (l *liveSession) WatchTable(ctx context.Context, resource, selector string) (<-chan engine.TableEvent, error) {
@@ -55,7 +73,10 @@ func (l *liveSession) WriteKubeconfig(path string) error  { return l.cur().Write
 func (l *liveSession) WaitIdle(ctx context.Context) error { return l.cur().WaitIdle(ctx) }
 
 func (l *liveSession) evaluate(ctx context.Context, st lessons.Step) []lessons.CheckResult {
-	return lessons.Evaluate(ctx, l.cur(), st)
+	if l.base == nil {
+		return lessons.Evaluate(ctx, l.cur(), st)
+	}
+	return l.base.Evaluate(ctx, l.cur(), st)
 }
 
 // list reads a resource's objects for the watch pane's picture views.
@@ -308,3 +329,6 @@ func demoOptions(o *tui.Options, id string) error {
 func runPlain(ctx context.Context, o tui.Options, in io.Reader, out io.Writer) error {
 	return tui.RunPlain(ctx, o, in, out)
 }
+
+// newBaselines is the player's keeper of step baselines (main.go does not import lessons).
+func newBaselines(ctx context.Context) *lessons.Baselines { return lessons.NewBaselines(ctx) }

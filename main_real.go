@@ -258,11 +258,13 @@ func runPlayer(ctx context.Context, c config, sess *engine.Session, cat []lesson
 	}
 	appCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	base := lessons.NewBaselines(appCtx)
+	defer base.Close()
 	app := tui.New(tui.Options{
 		Context: appCtx,
 		Cluster: sess,
 		Evaluate: func(ctx context.Context, st lessons.Step) []lessons.CheckResult {
-			return lessons.Evaluate(ctx, sess, st)
+			return base.Evaluate(ctx, sess, st)
 		},
 		Lessons:       cat,
 		Lang:          c.lang,

@@ -199,7 +199,7 @@ func TestCheckDetailsInTheLessonsLanguage(t *testing.T) {
 			`statefulsets/web {.status.readyReplicas}: "3"이어야 하지만 지금은 "2"`},
 	}
 	for lang, details := range want {
-		got := evaluate(context.Background(), dyn, nil, "default", checks, messagesFor(lang))
+		got := evaluate(context.Background(), dyn, nil, "default", checks, messagesFor(lang), nil)
 		for i, r := range got {
 			if r.OK || r.Detail != details[i] {
 				t.Errorf("%s check %d: ok=%v detail %q, want %q", lang, i, r.OK, r.Detail, details[i])

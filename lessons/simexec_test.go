@@ -98,7 +98,7 @@ func TestSimulateNodeFailureAndRecovery(t *testing.T) {
 	if err := s.WaitIdle(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if res := awaitChecks(ctx, s, notReady(1)); !Passed(res) {
+	if res := awaitChecks(ctx, s, notReady(1), nil); !Passed(res) {
 		t.Fatalf("after failNodeOf: %v", FailedChecks(res))
 	}
 	said, err = RunSimulate(ctx, s, Step{ID: "back", Lang: "ko", Simulate: &Simulate{RecoverNodes: true}})
@@ -108,7 +108,7 @@ func TestSimulateNodeFailureAndRecovery(t *testing.T) {
 	if !strings.Contains(said, pod.Spec.NodeName) || !strings.Contains(said, "다시 연결") {
 		t.Errorf("said %q", said)
 	}
-	if res := awaitChecks(ctx, s, notReady(0)); !Passed(res) {
+	if res := awaitChecks(ctx, s, notReady(0), nil); !Passed(res) {
 		t.Fatalf("after recoverNodes: %v", FailedChecks(res))
 	}
 	if _, err := RunSimulate(ctx, s, Step{Simulate: &Simulate{FailNodeOf: "web-9"}}); err == nil {
