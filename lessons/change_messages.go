@@ -29,7 +29,9 @@ var englishChange = changeMessages{
 	noBaseline:  "no record of how the step began (enter the step in the player, or play it with lessons solve)",
 	terminating: "Terminating",
 	notCreated:  func(w string) string { return fmt.Sprintf("%s has not been created since the step began", w) },
-	sameObject:  func(w string) string { return fmt.Sprintf("%s is still the object that was there when the step began", w) },
+	sameObject: func(w string) string {
+		return fmt.Sprintf("%s is still the object that was there when the step began", w)
+	},
 	absentAtStart: func(w string) string {
 		return fmt.Sprintf("%s did not exist when the step began", w)
 	},
@@ -56,20 +58,28 @@ var englishChange = changeMessages{
 var koreanChange = changeMessages{
 	noBaseline:  "이 단계를 시작할 때의 기록이 없습니다 (플레이어에서 단계를 열거나 lessons solve로 실행하세요)",
 	terminating: "Terminating",
-	notCreated:  func(w string) string { return fmt.Sprintf("단계를 시작한 뒤로 %s가 새로 만들어지지 않았습니다", w) },
-	sameObject:  func(w string) string { return fmt.Sprintf("%s는 단계를 시작할 때 있던 바로 그 오브젝트입니다", w) },
+	notCreated: func(w string) string {
+		return fmt.Sprintf("단계를 시작한 뒤로 %s가 새로 만들어지지 않았습니다", w)
+	},
+	sameObject: func(w string) string {
+		return fmt.Sprintf("%s는 단계를 시작할 때 있던 바로 그 오브젝트입니다", w)
+	},
 	absentAtStart: func(w string) string {
 		return fmt.Sprintf("단계를 시작할 때 %s가 없었습니다", w)
 	},
-	notBackYet: func(w string) string { return fmt.Sprintf("%s가 삭제된 뒤 아직 다시 만들어지지 않았습니다", w) },
-	gone:       func(w string) string { return fmt.Sprintf("%s가 없습니다", w) },
+	notBackYet: func(w string) string {
+		return fmt.Sprintf("%s가 삭제된 뒤 아직 다시 만들어지지 않았습니다", w)
+	},
+	gone: func(w string) string { return fmt.Sprintf("%s가 없습니다", w) },
 	specUnchanged: func(w string, gen int64) string {
 		return fmt.Sprintf("단계를 시작한 뒤로 %s의 spec이 바뀌지 않았습니다 (generation %d)", w, gen)
 	},
 	fieldUnchanged: func(path, w, have string) string {
 		return fmt.Sprintf("%s의 %s 값이 단계를 시작할 때와 같은 %q입니다", w, path, have)
 	},
-	noEvent: func(w string) string { return fmt.Sprintf("단계를 시작한 뒤로 %s 이벤트가 없었습니다", w) },
+	noEvent: func(w string) string {
+		return fmt.Sprintf("단계를 시작한 뒤로 %s 이벤트가 없었습니다", w)
+	},
 	notObserved: func(name, state string) string {
 		return fmt.Sprintf("단계를 시작한 뒤로 %s가 %s 상태인 것을 보지 못했습니다", name, state)
 	},

@@ -12,7 +12,6 @@ func relStep(lang string, checks ...Check) Step {
 	return Step{ID: "rel", Lang: lang, Checks: checks}
 }
 
-
 // awaitDesc re-evaluates until the named check passes (the observer's watch runs behind the
 // command that caused the change) or the real-time guard ends; it returns the last result.
 func awaitDesc(ctx context.Context, t *testing.T, eval func() []CheckResult, desc string) CheckResult {
@@ -178,7 +177,7 @@ func TestOutputCheckSeesCommandsRun(t *testing.T) {
 		}
 	}
 	check(false, "run `kubectl get pvc -l app=nginx`")
-	o.Ran("kubectl get pods", "web-0 www-web-1")        // another command
+	o.Ran("kubectl get pods", "web-0 www-web-1")          // another command
 	o.Ran("kubectl get pvc -l app=nginx", "No resources") // the command, without the text
 	check(false, "did not show \"www-web-1\"")
 	o.Ran("get pvc -l app=nginx -o wide", "www-web-0 Bound\nwww-web-1 Bound") // as typed in the command bar
