@@ -428,16 +428,25 @@ func splitOr(line string) []string {
 	return w
 }
 
+// hasPrefix compares command words, a resource's short and long names alike (sts and
+// statefulset), since a learner may type either.
 func hasPrefix(words, prefix []string) bool {
 	if len(prefix) == 0 || len(words) < len(prefix) {
 		return false
 	}
 	for i := range prefix {
-		if words[i] != prefix[i] {
+		if canonicalWord(words[i]) != canonicalWord(prefix[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+func canonicalWord(w string) string {
+	if info, ok := ResolveResource(w); ok {
+		return info.Name
+	}
+	return w
 }
 
 func evalChanged(f *fetcher, o *StepObserver, i int, c *ChangedCheck, cm changeMessages) (bool, string, error) {
@@ -646,7 +655,7 @@ func lintRelative(c Check) []fieldMsg {
 		words, err := engine.SplitCommandLine(k.Command)
 		if err != nil || len(words) < 2 || words[0] != "kubectl" {
 			add("output.command", "want a kubectl command line, have %q", k.Command)
-		} else if ChangesCluster(k.Command) {
+		} else if ChangesCluster(k.Command) && !throwawayRun(k.Command) {
 			add("output.command", "%q changes the cluster: check what it changed instead (changed, event, observed)", k.Command)
 		}
 		if strings.TrimSpace(k.Contains) == "" {
