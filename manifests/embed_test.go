@@ -87,7 +87,7 @@ func TestWebManifests(t *testing.T) {
 			t.Errorf("%s: unexpected StatefulSet %s replicas=%d service=%s policy=%q", tc.name,
 				sts.Name, *sts.Spec.Replicas, sts.Spec.ServiceName, sts.Spec.PodManagementPolicy)
 		}
-		if img := sts.Spec.Template.Spec.Containers[0].Image; img != "k8s.gcr.io/nginx-slim:0.8" {
+		if img := sts.Spec.Template.Spec.Containers[0].Image; img != "registry.k8s.io/nginx-slim:0.24" {
 			t.Errorf("%s: image %q", tc.name, img)
 		}
 		vct := sts.Spec.VolumeClaimTemplates
