@@ -47,6 +47,8 @@ func (l *liveSession) RunKubectl(ctx context.Context, line string, in io.Reader,
 	if l.base == nil {
 		return l.cur().RunKubectl(ctx, line, in, out, errOut)
 	}
+	// A lesson's {node-of:POD} means the node the pod was on when the step began.
+	line = l.base.Expand(line)
 	// The step's output checks read what the learner's commands printed.
 	var seen strings.Builder
 	err := l.cur().RunKubectl(ctx, line, in, teeTo(out, &seen), teeTo(errOut, &seen))

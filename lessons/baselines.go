@@ -72,3 +72,18 @@ func (b *Baselines) Close() {
 	b.mu.Unlock()
 	o.Close()
 }
+
+// Expand fills a command line's placeholders ({node-of:POD}) from the current step's
+// baseline; a line without placeholders, or with no step entered, comes back as it is.
+func (b *Baselines) Expand(line string) string {
+	b.mu.Lock()
+	o := b.cur
+	b.mu.Unlock()
+	if o == nil {
+		return line
+	}
+	if out, err := o.Expand(line); err == nil {
+		return out
+	}
+	return line
+}

@@ -136,6 +136,8 @@ type StepObserver struct {
 	watchErr  map[int]error
 	ran       []ranCommand
 	closed    bool
+	nodes     map[string]string // pod → node at the baseline, for {node-of:POD}
+	nodesErr  error
 }
 
 // Baseline records the start of a step on a session: the objects its changed checks name, the
@@ -162,6 +164,9 @@ func NewStepObserver(ctx context.Context, dyn dynamic.Interface, ns string, st S
 		}
 		o.eventsErr = err
 		return o
+	}
+	if pods := stepPlaceholders(st); len(pods) > 0 {
+		o.nodes, o.nodesErr = resolveNodes(ctx, dyn, ns, pods)
 	}
 	needEvents := false
 	watched := map[string][]int{} // canonical resource → observed check indexes

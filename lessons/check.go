@@ -70,7 +70,11 @@ func evaluate(ctx context.Context, dyn dynamic.Interface, run execFunc, ns strin
 	for i, c := range checks {
 		r := CheckResult{Desc: c.Desc}
 		var err error
+		if o != nil {
+			c, err = o.expandCheck(c)
+		}
 		switch {
+		case err != nil:
 		case c.Relative():
 			r.OK, r.Detail, err = evalRelative(f, o, i, c, m)
 		case c.JSONPath != nil:

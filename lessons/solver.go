@@ -85,7 +85,10 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 				break
 			}
 			var out, errOut bytes.Buffer
-			err := s.RunKubectl(ctx, line, nil, &out, &errOut)
+			run, err := obs.Expand(line)
+			if err == nil {
+				err = s.RunKubectl(ctx, run, nil, &out, &errOut)
+			}
 			obs.Ran(line, out.String()+errOut.String())
 			fmt.Fprintf(transcript, "[%s] $ %s\n%s%s", st.ID, line, out.String(), errOut.String())
 			if err == nil {
