@@ -117,6 +117,10 @@ func (v *VolumeController) provision(k Key) error {
 	if pvc.Spec.StorageClassName != nil && *pvc.Spec.StorageClassName != "" {
 		class = *pvc.Spec.StorageClassName
 	}
+	if !provisionableClass(class) {
+		v.classMissing(pvc, class) // stays Pending (storageclass.go)
+		return nil
+	}
 	pvName := "pvc-" + string(pvc.UID)
 	capacity := corev1.ResourceList{}
 	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
