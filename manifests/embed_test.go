@@ -46,7 +46,7 @@ func decodeAll(t *testing.T, name string) []runtime.Object {
 func TestNames(t *testing.T) {
 	want := []string{"frontend.yaml", "kubia-public.yaml", "kubia.yaml", "ledger-fixed.yaml", "ledger.yaml",
 		"mysql-configmap.yaml", "mysql-services.yaml", "mysql-statefulset.yaml", "nginx-deployment.yaml",
-		"phonebook-fixed.yaml", "phonebook.yaml", "pod-rs.yaml", "shop-v2.yaml", "shop.yaml", "web-parallel.yaml", "web.yaml"}
+		"node-agent.yaml", "phonebook-fixed.yaml", "phonebook.yaml", "pod-rs.yaml", "shop-v2.yaml", "shop.yaml", "web-parallel.yaml", "web.yaml"}
 	got := Names()
 	if len(got) != len(want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
