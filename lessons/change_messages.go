@@ -59,18 +59,18 @@ var koreanChange = changeMessages{
 	noBaseline:  "이 단계를 시작할 때의 기록이 없습니다 (플레이어에서 단계를 열거나 lessons solve로 실행하세요)",
 	terminating: "Terminating",
 	notCreated: func(w string) string {
-		return fmt.Sprintf("단계를 시작한 뒤로 %s가 새로 만들어지지 않았습니다", w)
+		return fmt.Sprintf("단계를 시작한 뒤로 %s 오브젝트가 새로 만들어지지 않았습니다", w)
 	},
 	sameObject: func(w string) string {
-		return fmt.Sprintf("%s는 단계를 시작할 때 있던 바로 그 오브젝트입니다", w)
+		return fmt.Sprintf("%s 오브젝트는 단계를 시작할 때 있던 그대로입니다", w)
 	},
 	absentAtStart: func(w string) string {
-		return fmt.Sprintf("단계를 시작할 때 %s가 없었습니다", w)
+		return fmt.Sprintf("단계를 시작할 때 %s 오브젝트가 없었습니다", w)
 	},
 	notBackYet: func(w string) string {
-		return fmt.Sprintf("%s가 삭제된 뒤 아직 다시 만들어지지 않았습니다", w)
+		return fmt.Sprintf("%s 오브젝트가 삭제된 뒤 아직 다시 만들어지지 않았습니다", w)
 	},
-	gone: func(w string) string { return fmt.Sprintf("%s가 없습니다", w) },
+	gone: func(w string) string { return fmt.Sprintf("%s 오브젝트가 없습니다", w) },
 	specUnchanged: func(w string, gen int64) string {
 		return fmt.Sprintf("단계를 시작한 뒤로 %s의 spec이 바뀌지 않았습니다 (generation %d)", w, gen)
 	},
@@ -81,11 +81,13 @@ var koreanChange = changeMessages{
 		return fmt.Sprintf("단계를 시작한 뒤로 %s 이벤트가 없었습니다", w)
 	},
 	notObserved: func(name, state string) string {
-		return fmt.Sprintf("단계를 시작한 뒤로 %s가 %s 상태인 것을 보지 못했습니다", name, state)
+		return fmt.Sprintf("단계를 시작한 뒤로 %s 파드가 %s 상태인 것을 보지 못했습니다", name, state)
 	},
-	notRun: func(cmd string) string { return fmt.Sprintf("`%s`를 실행하고 출력을 읽어 보세요", cmd) },
+	notRun: func(cmd string) string {
+		return fmt.Sprintf("`%s` 명령을 실행하고 출력을 읽어 보세요", cmd)
+	},
 	outputMissing: func(cmd, want string) string {
-		return fmt.Sprintf("`%s`를 실행했지만 출력에 아직 %q가 없습니다", cmd, want)
+		return fmt.Sprintf("`%s` 명령을 실행했지만 출력에 아직 %q 문자열이 없습니다", cmd, want)
 	},
 }
 

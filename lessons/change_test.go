@@ -140,7 +140,7 @@ func TestRelativeChecksSeeSpecChangesAndDeletes(t *testing.T) {
 		}
 	}
 	for _, r := range eval() {
-		if r.Desc == "recreated" && (r.OK || !strings.Contains(r.Detail, "web-1가 삭제된 뒤")) {
+		if r.Desc == "recreated" && (r.OK || !strings.Contains(r.Detail, "web-1 오브젝트가 삭제된 뒤")) {
 			t.Errorf("web-1 is gone, not back: ok=%v %q", r.OK, r.Detail)
 		}
 	}
