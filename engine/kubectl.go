@@ -355,7 +355,9 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 	flags.WrapConfigFn = func(c *rest.Config) *rest.Config {
 		c.WarningHandler = warnings
 		c.WarningHandlerWithContext = nil
-		c.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &ctxRoundTripper{ctx: ctx, next: rt} })
+		c.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+			return &ctxRoundTripper{ctx: ctx, next: rt, observe: s.requestHook.Load()}
+		})
 		return c
 	}
 
@@ -541,13 +543,17 @@ func embeddedManifestName(v string) (string, bool) {
 
 // ctxRoundTripper ties each request to the run's context.
 type ctxRoundTripper struct {
-	ctx  context.Context
-	next http.RoundTripper
+	ctx     context.Context
+	next    http.RoundTripper
+	observe *func(*http.Request) // tests: sees each request kubectl makes
 }
 
 func (c *ctxRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := c.ctx.Err(); err != nil {
 		return nil, err
+	}
+	if c.observe != nil {
+		(*c.observe)(req)
 	}
 	rctx, cancel := context.WithCancel(req.Context())
 	stop := context.AfterFunc(c.ctx, cancel)

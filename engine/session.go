@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -128,6 +130,8 @@ type Session struct {
 	real realState // a lesson's namespace on a real cluster (realcluster.go)
 
 	runs runTracker // this session's kubectl runs (kubectl.go)
+	// requestHook, when set (tests), sees every request an in-process kubectl run makes.
+	requestHook atomic.Pointer[func(*http.Request)]
 }
 
 // NewSimSession starts an embedded simulator in-process and connects to it in namespace

@@ -216,3 +216,59 @@ func TestRunKubectlTerminalRunsBesideAWatch(t *testing.T) {
 	<-watchDone
 	pw.Close()
 }
+
+// TestCompleteThroughKubectl: Complete asks kubectl's own completion (`__complete`) in-process
+// against the session: kinds from discovery, object names from live state, flags, and
+// nothing where kubectl leaves the word to file completion.
+func TestCompleteThroughKubectl(t *testing.T) {
+	s, _ := newTestSession(t)
+	mustKubectl(t, s, "kubectl apply -f web.yaml", "service/nginx created\nstatefulset.apps/web created\n")
+	waitIdle(t, s)
+	for _, tc := range []struct {
+		line string
+		want []string // must all be offered
+		none bool     // nothing offered
+		only bool     // exactly want
+	}{
+		{line: "kubectl get statefulset", want: []string{"statefulsets.apps"}, only: true},
+		{line: "kubectl get p", want: []string{"pods", "persistentvolumeclaims"}},
+		{line: "kubectl get pods ", want: []string{"web-0", "web-1"}, only: true},
+		{line: "kubectl delete pod web-", want: []string{"web-0", "web-1"}, only: true},
+		{line: "kubectl logs w", want: []string{"web-0", "web-1"}},
+		{line: "kubectl get pods --wat", want: []string{"--watch", "--watch-only"}, only: true},
+		{line: "kubectl get pods -o ", want: []string{"json", "yaml", "wide", "name"}},
+		{line: "kubectl rollout st", want: []string{"status"}, only: true},
+		// kubectl also offers the flag scale requires.
+		{line: "kubectl scale sts ", want: []string{"--replicas", "web"}, only: true},
+		{line: "kubectl apply -f ", none: true},
+		{line: "kubectl get pods nosuch", none: true},
+		{line: "kubectl get pods 'unclosed", none: true},
+	} {
+		got, err := s.Complete(testCtx(t), tc.line)
+		if err != nil {
+			t.Errorf("Complete(%q): %v", tc.line, err)
+			continue
+		}
+		switch {
+		case tc.none && len(got) != 0:
+			t.Errorf("Complete(%q) = %q, want nothing", tc.line, got)
+		case tc.only && !slices.Equal(got, sortedCopy(tc.want)):
+			t.Errorf("Complete(%q) = %q, want %q", tc.line, got, sortedCopy(tc.want))
+		default:
+			for _, w := range tc.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("Complete(%q) = %q, lacks %q", tc.line, got, w)
+				}
+			}
+		}
+	}
+	if running, abandoned := s.KubectlRuns(); running != 0 || abandoned != 0 {
+		t.Fatalf("completion left runs behind: %d, %d", running, abandoned)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
