@@ -46,6 +46,11 @@ type launch struct {
 	// K: on a real cluster the learner's own kubeconfig already reaches it).
 	kubeconfig string
 	demo       string // a lesson id: play it by itself
+	// in and out are the line-by-line player's (--plain) input and output; nil: os.Stdin
+	// and os.Stdout. Real-cluster mode hands in the reader its questions were asked on, so
+	// no typed-ahead line is lost between them.
+	in  io.Reader
+	out io.Writer
 }
 
 // runTUI runs the player on live, the same way for the simulator and a real cluster: the
@@ -70,7 +75,14 @@ func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *
 		}
 	}
 	if c.plain {
-		return runPlain(appCtx, opts, os.Stdin, os.Stdout)
+		in, out := l.in, l.out
+		if in == nil {
+			in = os.Stdin
+		}
+		if out == nil {
+			out = os.Stdout
+		}
+		return runPlain(appCtx, opts, in, out)
 	}
 	// Decide colours once, before the program owns the terminal (asking the terminal for its
 	// background from inside View would block), on this program's own renderer.
