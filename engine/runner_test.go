@@ -139,11 +139,10 @@ func TestStopWhileWaiting(t *testing.T) {
 		// waiting is the request that shows kubectl has reached its wait; nil: output.
 		waiting func(*http.Request) bool
 		printed string // with waiting nil: the output that shows it
-		// ends: kubectl's own code lets the run end when stopped. Otherwise (kubectl v0.37)
-		// the run is abandoned after 2 s, blocking nothing: delete's and rollout status's
-		// wait loops run on context.Background() and retry until kubectl's own timeout; exec
-		// streams on context.Background() over a connection only the end of the container's
-		// command or of the session closes.
+		// ends: the run ends when stopped (kubectl's code honours the context, or the run
+		// gives kubectl's exec a context-aware executor). Otherwise (kubectl v0.37) the run
+		// is abandoned after 2 s, blocking nothing: delete's and rollout status's wait loops
+		// run on context.Background() and retry until kubectl's own timeout.
 		ends bool
 	}{
 		{name: "delete pvc held by its pod", line: "kubectl delete pvc www-web-0", waiting: isWatch("persistentvolumeclaims")},
@@ -153,7 +152,7 @@ func TestStopWhileWaiting(t *testing.T) {
 		}, line: "kubectl rollout status sts/web", waiting: isWatch("statefulsets")},
 		{name: "wait", line: "kubectl wait --for=delete pod/web-0 --timeout=1h", waiting: isWatch("pods"), ends: true},
 		{name: "get -w", line: "kubectl get pods -w", waiting: isWatch("pods"), ends: true},
-		{name: "exec", line: "kubectl exec web-0 -- tick", printed: "tick 1"},
+		{name: "exec", line: "kubectl exec web-0 -- tick", printed: "tick 1", ends: true},
 		{name: "logs -f", line: "kubectl logs -f web-0", waiting: func(r *http.Request) bool {
 			return strings.HasSuffix(r.URL.Path, "/log") && r.URL.Query().Get("follow") == "true"
 		}, ends: true},
@@ -192,7 +191,7 @@ func TestStopWhileWaiting(t *testing.T) {
 				t.Fatalf("%s never reached its wait\n%s", tc.line, out.String())
 			}
 			cancel()
-			close(more) // the container prints again: kubectl's next write meets the stop
+			_ = more // the container would print again only if told: the stop alone must end exec
 			if err := <-done; !errors.Is(err, context.Canceled) {
 				t.Fatalf("stopped %s returned %v", tc.line, err)
 			}
