@@ -100,4 +100,17 @@ func TestLaunchHandsOneCluster(t *testing.T) {
 	if err := engine.NewLiveReal(live.Session()).Reset(ctx); err != engine.ErrCannotReset {
 		t.Errorf("Reset on a real cluster = %v", err)
 	}
+	// Completion through kubectl, on the simulator too (issue 13, item 3).
+	var c tui.Cluster = playerCluster{live}
+	comp, ok := c.(tui.Completer)
+	if !ok {
+		t.Fatal("the simulator's cluster does not complete")
+	}
+	got, err := comp.Complete(ctx, "kubectl get pods --wat")
+	if err != nil || strings.Join(got, " ") != "--watch --watch-only" {
+		t.Errorf("completion on the simulator: %q, %v", got, err)
+	}
+	if _, ok := c.(tui.TerminalRunner); !ok {
+		t.Error("the simulator's cluster lends no terminal (exec -it, run -it, edit)")
+	}
 }

@@ -312,8 +312,15 @@ func withNewline(s string) string {
 // (0 when unknown) from its stack trace header and footer ("goroutine 7 [running]:" …
 // "created by … in goroutine 3"), the only place Go states them.
 func goroutineIDs() (self, parent uint64) {
-	buf := make([]byte, 64<<10)
-	buf = buf[:runtime.Stack(buf, false)]
+	buf := make([]byte, 8<<10)
+	for {
+		n := runtime.Stack(buf, false)
+		if n < len(buf) || len(buf) >= 4<<20 {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf)) // the footer names the parent: read the whole trace
+	}
 	if rest, ok := bytes.CutPrefix(buf, []byte("goroutine ")); ok {
 		if i := bytes.IndexByte(rest, ' '); i > 0 {
 			self, _ = strconv.ParseUint(string(rest[:i]), 10, 64)
