@@ -370,11 +370,11 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 
 	// Arguments holds only the program name: it keeps kubectl from applying the user's
 	// ~/.kube/kuberc aliases and defaults, so lessons behave the same for everyone.
-	cmd := kubectlcmd.NewKubectlCommand(kubectlcmd.KubectlOptions{
+	cmd := newKubectlTree(kubectlcmd.KubectlOptions{
 		Arguments:   []string{"kubectl"},
 		ConfigFlags: flags,
 		IOStreams:   streams,
-	})
+	}, warnings)
 	cancellableExec(ctx, cmd, flags, streams)
 	cmd.SetArgs(args)
 	cmd.SetIn(in)
@@ -389,6 +389,43 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		return err
 	})
 	return runKubectlCommand(ctx, cmd, errOut)
+}
+
+// treeMu guards the package variables kubectl writes while it builds a command tree (the
+// profiling flags' targets, completion's factory). It is held for the build only, a few
+// milliseconds; the runs themselves go on at the same time.
+var treeMu sync.Mutex
+
+// newKubectlTree builds kubectl's command tree for one run. kubectl's root pre-run is
+// replaced: it would point client-go's process-wide warning handler at this run (every
+// config of the run has its own handler instead), read the profiling flags' package
+// variables (profiling is refused) and set up plugin completion (plugins are programs of
+// the host). Its post-run keeps --warnings-as-errors, counted on the run's own handler.
+func newKubectlTree(o kubectlcmd.KubectlOptions, warnings warningCounter) *cobra.Command {
+	treeMu.Lock()
+	cmd := kubectlcmd.NewKubectlCommand(o)
+	treeMu.Unlock()
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error { return nil }
+	cmd.PersistentPostRunE = func(c *cobra.Command, _ []string) error {
+		if on, _ := c.Flags().GetBool("warnings-as-errors"); !on {
+			return nil
+		}
+		switch n := warnings.WarningCount(); n {
+		case 0:
+			return nil
+		case 1:
+			return fmt.Errorf("%d warning received", n)
+		default:
+			return fmt.Errorf("%d warnings received", n)
+		}
+	}
+	return cmd
+}
+
+// warningCounter is rest.NewWarningWriter's handler.
+type warningCounter interface {
+	rest.WarningHandler
+	WarningCount() int
 }
 
 // runKubectlCommand executes cmd on the calling goroutine, registered as a run's for the

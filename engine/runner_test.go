@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -51,9 +52,12 @@ func TestFiftySessionsRunKubectlAtOnce(t *testing.T) {
 
 // sessionRound runs a few commands on session i and checks that they saw only session i.
 func sessionRound(t *testing.T, s *Session, i, n int) error {
+	// Generous: 50 sessions under -race on 2 shared cores; reaching it is a failure.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
 	run := func(line string, in io.Reader) (string, string, error) {
 		var out, errOut bytes.Buffer
-		err := s.RunKubectl(testCtx(t), line, in, &out, &errOut)
+		err := s.RunKubectl(ctx, line, in, &out, &errOut)
 		return out.String(), errOut.String(), err
 	}
 	own := fmt.Sprintf("cm-%d", i)
@@ -73,6 +77,11 @@ func sessionRound(t *testing.T, s *Session, i, n int) error {
 		if has != (j == i) {
 			return fmt.Errorf("session %d sees session %d's objects: %t\n%s", i, j, has, out)
 		}
+	}
+	// Completion (kubectl's __complete) lists this session's objects only.
+	cands, err := s.Complete(ctx, "kubectl get configmaps ")
+	if err != nil || !slices.Contains(cands, own) || !slices.Contains(cands, fmt.Sprintf("stdin-%d", i)) || len(cands) > 3 {
+		return fmt.Errorf("session %d: completion %q, %v", i, cands, err)
 	}
 	// A failing run's message and exit code reach this run only (kubectl's fatal handler is
 	// a process global).
