@@ -396,15 +396,28 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 // milliseconds; the runs themselves go on at the same time.
 var treeMu sync.Mutex
 
+// LockKubectlGlobals takes the lock that guards the package variables kubectl writes while
+// it builds a command tree or resets its flags (the profiling flags bind to package
+// variables); it returns the unlock. Anything in the process that builds or resets a kubectl
+// tree besides the runs here (lesson lint's parser) must hold it meanwhile.
+func LockKubectlGlobals() (unlock func()) {
+	treeMu.Lock()
+	return treeMu.Unlock
+}
+
+// NewKubectlTree builds kubectl's command tree under LockKubectlGlobals.
+func NewKubectlTree(o kubectlcmd.KubectlOptions) *cobra.Command {
+	defer LockKubectlGlobals()()
+	return kubectlcmd.NewKubectlCommand(o)
+}
+
 // newKubectlTree builds kubectl's command tree for one run. kubectl's root pre-run is
 // replaced: it would point client-go's process-wide warning handler at this run (every
 // config of the run has its own handler instead), read the profiling flags' package
 // variables (profiling is refused) and set up plugin completion (plugins are programs of
 // the host). Its post-run keeps --warnings-as-errors, counted on the run's own handler.
 func newKubectlTree(o kubectlcmd.KubectlOptions, warnings warningCounter) *cobra.Command {
-	treeMu.Lock()
-	cmd := kubectlcmd.NewKubectlCommand(o)
-	treeMu.Unlock()
+	cmd := NewKubectlTree(o)
 	cmd.PersistentPreRunE = func(*cobra.Command, []string) error { return nil }
 	cmd.PersistentPostRunE = func(c *cobra.Command, _ []string) error {
 		if on, _ := c.Flags().GetBool("warnings-as-errors"); !on {
