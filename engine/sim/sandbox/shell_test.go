@@ -178,13 +178,14 @@ func TestShellLimits(t *testing.T) {
 	cases := []struct{ script, errSub string }{
 		{`f() { f; }; f`, "maximum function nesting level exceeded"},
 		{`echo 'sh /tmp/x' > /tmp/x; sh /tmp/x`, "nests at most"},
-		{`x=x; echo $((x))`, "recursion level exceeded"},
+		{`x=x; echo $((x))`, ""}, // interp evaluates a self-reference to 0 (bash: recursion error)
 		{`x=0123456789; while true; do x=$x$x; done`, "caps a variable at 1 MiB"},
-		{strings.Repeat("(", 300) + "true" + strings.Repeat(")", 300), "nested more than"},
+		{strings.Repeat("(", 1300) + "true" + strings.Repeat(")", 1300), "nested more than"},
+		{`x=0123456789; for i in $(seq 40); do x=$x$x; done`, "caps a variable at 1 MiB"},
 	}
 	for _, c := range cases {
 		r := f.sh(p, c.script)
-		if r.code == 0 && c.errSub != "" || !strings.Contains(r.err, c.errSub) {
+		if r.code == 0 && c.errSub != "" || !strings.Contains(r.err, c.errSub) || r.code == 130 {
 			t.Errorf("%q: code %d err %q", c.script, r.code, truncate(r.err))
 		}
 	}
