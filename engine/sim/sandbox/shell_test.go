@@ -5,6 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -225,5 +228,32 @@ func TestExecDirectNotSimulated(t *testing.T) {
 	}
 	if r := f.run(web, "", "nosuch"); strings.Contains(r.err, "simulator") {
 		t.Fatalf("a program no image has is plainly not found: %+v", r)
+	}
+}
+
+// The shell never reaches the host: no FIFO for a process substitution (also one interp
+// parses itself, in eval), no host PATH for type or command -v, no host pid in $$, and tests
+// that look at ownership answer for the container.
+func TestShellStaysInTheSandbox(t *testing.T) {
+	f := newFixture(t)
+	web := f.pod("web-0", "nginx")
+	before, _ := filepath.Glob(filepath.Join(os.TempDir(), "sh-interp-*"))
+	cases := []struct{ script, out string }{
+		{`cat <(echo from-a-file)`, "from-a-file\n"},
+		{`eval 'cat <(echo evaled)'`, "evaled\n"},
+		{`type -t ls; command -v ls; type gcc >/dev/null 2>&1 || echo no-gcc`, "file\n/bin/ls\nno-gcc\n"},
+		{`[ "$$" != "` + strconv.Itoa(os.Getpid()) + `" ] && eval '[ "$$" != "` + strconv.Itoa(os.Getpid()) + `" ]' && echo other-pid`, "other-pid\n"},
+		{`touch /f; [ -O /f ] && [ -G /f ] && echo owned`, "owned\n"},
+		{`cd /proc/kubetutor-sandbox-makes-no-fifos 2>/dev/null || echo no-dir; cat < /proc/kubetutor-sandbox-makes-no-fifos/sh-interp-1 2>/dev/null || echo no-fifo`, "no-dir\nno-fifo\n"},
+		{`echo $UID $EUID ~`, "0 0 /root\n"},
+	}
+	for _, c := range cases {
+		if r := f.sh(web, c.script); r.out != c.out {
+			t.Errorf("%q: got %+v want out %q", c.script, r, c.out)
+		}
+	}
+	after, _ := filepath.Glob(filepath.Join(os.TempDir(), "sh-interp-*"))
+	if len(after) > len(before) {
+		t.Fatalf("the shell made host FIFOs: %v", after)
 	}
 }
