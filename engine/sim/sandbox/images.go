@@ -116,7 +116,7 @@ func (im *image) rootfs(t time.Time) *volume {
 	vol := newVolume(t)
 	v := &view{mounts: []mount{{path: "/", vol: vol}}, now: func() time.Time { return t }}
 	for _, d := range []string{"/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/etc", "/tmp",
-		"/root", "/var/log", "/var/run", "/proc", "/dev"} {
+		"/root", "/var/log", "/var/run", "/proc", "/dev", "/dev/fd"} {
 		_ = v.mkdir(d, true)
 	}
 	if n, err := v.stat("/tmp"); err == nil {
