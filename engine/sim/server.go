@@ -180,6 +180,7 @@ func (s *Sim) start(ctx context.Context) error {
 		return err
 	}
 	s.caPEM = caPEM
+	s.ctrls.ServiceAccounts.SetRootCA(caPEM)
 	s.url = "https://" + ln.Addr().String()
 	ctx, s.cancel = context.WithCancel(ctx)
 	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})

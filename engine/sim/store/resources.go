@@ -67,6 +67,8 @@ var resources = []Resource{
 		New: func() runtime.Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} }},
 	{Name: "configmaps", Singular: "configmap", Kind: "ConfigMap", Version: "v1", Namespaced: true, ShortNames: []string{"cm"},
 		New: func() runtime.Object { return &corev1.ConfigMap{} }, NewList: func() runtime.Object { return &corev1.ConfigMapList{} }},
+	{Name: "serviceaccounts", Singular: "serviceaccount", Kind: "ServiceAccount", Version: "v1", Namespaced: true, ShortNames: []string{"sa"},
+		New: func() runtime.Object { return &corev1.ServiceAccount{} }, NewList: func() runtime.Object { return &corev1.ServiceAccountList{} }},
 	{Name: "statefulsets", Singular: "statefulset", Kind: "StatefulSet", Group: "apps", Version: "v1", Namespaced: true, ShortNames: []string{"sts"}, Categories: []string{"all"}, HasStatus: true, HasScale: true,
 		New: func() runtime.Object { return &appsv1.StatefulSet{} }, NewList: func() runtime.Object { return &appsv1.StatefulSetList{} }},
 	{Name: "deployments", Singular: "deployment", Kind: "Deployment", Group: "apps", Version: "v1", Namespaced: true, ShortNames: []string{"deploy"}, Categories: []string{"all"}, HasStatus: true, HasScale: true,
