@@ -146,6 +146,9 @@ func New(cfg Config) (*Sim, error) {
 	if err := s.ctrls.Kubelet.Bootstrap(); err != nil {
 		return nil, err
 	}
+	if err := s.ctrls.Volume.BootstrapStorage(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

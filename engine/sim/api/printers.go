@@ -80,6 +80,8 @@ func printerFor(resource string) printer {
 		return nodePrinter
 	case "configmaps":
 		return configMapPrinter
+	case "storageclasses":
+		return storageClassPrinter
 	case "poddisruptionbudgets":
 		return pdbPrinter
 	}
