@@ -38,3 +38,33 @@ func TestKubectlServiceAccountsAndStorageClasses(t *testing.T) {
 		t.Errorf("api-resources storage.k8s.io: %q", out)
 	}
 }
+
+// EndpointSlices through the real kubectl: the tutorial's headless Service gets one slice
+// with the Ready pods' addresses, and kubectl describe service (which reads slices) lists them
+// instead of <none>.
+func TestKubectlEndpointSlices(t *testing.T) {
+	s := startServed(t)
+	create(t, s.Sim, svcR, nginxService())
+	set := webSet(2)
+	create(t, s.Sim, stsR, set)
+	s.idle(t)
+	out := s.must(t, "get", "endpointslices", "-l", "kubernetes.io/service-name=nginx")
+	re := regexp.MustCompile(`(?m)^NAME\s+ADDRESSTYPE\s+PORTS\s+ENDPOINTS\s+AGE\n^nginx-[a-z0-9]{5}\s+IPv4\s+80\s+10\.244\.\d+\.\d+,10\.244\.\d+\.\d+\s+\S+\n?$`)
+	if !re.MatchString(out) {
+		t.Errorf("get endpointslices:\n%s", out)
+	}
+	out = s.must(t, "get", "endpointslices", "-o", "jsonpath={range .items[0].endpoints[*]}{.hostname} {.conditions.ready} {.targetRef.name}{\"\\n\"}{end}")
+	if out != "web-0 true web-0\nweb-1 true web-1\n" && out != "web-1 true web-1\nweb-0 true web-0\n" {
+		t.Errorf("slice endpoints:\n%s", out)
+	}
+	out = s.must(t, "describe", "service", "nginx")
+	if !regexp.MustCompile(`(?m)^Endpoints:\s+10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80$`).MatchString(out) {
+		t.Errorf("describe service shows no endpoints:\n%s", out)
+	}
+	// The slice goes with its Service (owner reference, garbage collector).
+	s.must(t, "delete", "service", "nginx")
+	s.idle(t)
+	if out := s.must(t, "get", "endpointslices", "-l", "kubernetes.io/service-name=nginx", "--no-headers"); strings.TrimSpace(out) != "" {
+		t.Errorf("slices left after the Service was deleted:\n%s", out)
+	}
+}

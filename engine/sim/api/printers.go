@@ -82,6 +82,8 @@ func printerFor(resource string) printer {
 		return configMapPrinter
 	case "storageclasses":
 		return storageClassPrinter
+	case "endpointslices":
+		return endpointSlicePrinter
 	case "poddisruptionbudgets":
 		return pdbPrinter
 	}

@@ -110,6 +110,7 @@ type Set struct {
 	HPA         *HPAController
 	// ServiceAccounts keeps `default` and kube-root-ca.crt in every namespace.
 	ServiceAccounts *ServiceAccountsController
+	EndpointSlices  *EndpointSliceController
 }
 
 // NewSet builds all controllers. Nodes are created by Kubelet.Bootstrap.
@@ -131,6 +132,7 @@ func NewSet(env Env) *Set {
 	}
 	set.Nodes = NewNodeLifecycleController(env, rec, set.Kubelet)
 	set.ServiceAccounts = NewServiceAccountsController(env)
+	set.EndpointSlices = NewEndpointSliceController(env)
 	set.Volume.rec = rec
 	return set
 }
@@ -138,7 +140,7 @@ func NewSet(env Env) *Set {
 // All lists the controllers in a fixed order.
 func (s *Set) All() []Controller {
 	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace,
-		s.ReplicaSet, s.Deployment, s.DaemonSet, s.HPA, s.Disruption, s.Nodes, s.ServiceAccounts}
+		s.ReplicaSet, s.Deployment, s.DaemonSet, s.HPA, s.Disruption, s.Nodes, s.ServiceAccounts, s.EndpointSlices}
 }
 
 // controllerRef returns the ownerReference with controller=true, if any.

@@ -25,8 +25,8 @@ var DelayProvision = 200 * time.Millisecond
 // (reclaimPolicy Delete); the pvc-protection finalizer is removed once no pod uses the claim.
 type VolumeController struct {
 	env          Env
-	rec          *Recorder       // nil: no Events (NewSet sets it)
-	provisioning map[string]bool // claims with a provisioning already scheduled
+	rec          *Recorder         // nil: no Events (NewSet sets it)
+	provisioning map[string]bool   // claims with a provisioning already scheduled
 	noClass      map[string]string // claim → the missing class it was told about
 }
 
