@@ -675,3 +675,14 @@ func (s *Store) emit(ev Event) {
 		fn(ev)
 	}
 }
+
+// Len is how many objects of res namespace ns holds (all namespaces for a cluster-scoped
+// resource), without copying any: cheap enough to poll.
+func (s *Store) Len(res Resource, ns string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !res.Namespaced {
+		return len(s.objs[res.Name])
+	}
+	return s.nsCount[res.Name+"/"+ns]
+}
