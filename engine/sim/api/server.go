@@ -65,7 +65,7 @@ type server struct {
 	clock clock.PassiveClock
 	oapi  *openAPIDocs
 
-	watches atomic.Int64 // watch streams open now
+	watches atomic.Int64  // watch streams open now
 	writes  chan struct{} // a slot per mutating request in flight
 	runner  container.Runner
 	logs    LogSource
