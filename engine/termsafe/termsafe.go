@@ -8,7 +8,9 @@ package termsafe
 
 import (
 	"io"
+	"reflect"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -130,8 +132,10 @@ func bidiOverride(r rune) bool {
 const maxPending = 64 << 10
 
 // Writer cleans a stream as String (or Plain) cleans a string, holding a sequence or a
-// character cut between two writes until the next write completes it.
+// character cut between two writes until the next write completes it. It is safe for
+// concurrent use (kubectl's stdout and stderr may share one).
 type Writer struct {
+	mu      sync.Mutex
 	w       io.Writer
 	keepSGR bool
 	pending []byte
@@ -142,6 +146,8 @@ func NewWriter(w io.Writer, keepSGR bool) *Writer { return &Writer{w: w, keepSGR
 
 // Write cleans p and writes what is complete. It reports len(p) written unless w fails.
 func (w *Writer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	s := string(p)
 	if len(w.pending) > 0 {
 		s = string(w.pending) + s
@@ -167,4 +173,56 @@ func (w *Writer) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// Clean applies f (String or Plain) to every string that ptr reaches and can set: fields of
+// structs, elements of slices and arrays, map values, through pointers and interfaces. It
+// cleans a decoded document (a lesson, a progress file) in one call, new fields included.
+func Clean(ptr any, f func(string) string) {
+	walk(reflect.ValueOf(ptr), f, 0)
+}
+
+func walk(v reflect.Value, f func(string) string, depth int) {
+	if depth > 64 {
+		return // decoded documents are trees; a cycle is not followed for ever
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			if v.Kind() == reflect.Interface && v.Elem().Kind() == reflect.String {
+				if v.CanSet() {
+					v.Set(reflect.ValueOf(f(v.Elem().String())).Convert(v.Elem().Type()))
+				}
+				return
+			}
+			walk(v.Elem(), f, depth+1)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				walk(v.Field(i), f, depth+1)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			walk(v.Index(i), f, depth+1)
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			val := iter.Value()
+			if val.Kind() == reflect.String {
+				v.SetMapIndex(iter.Key(), reflect.ValueOf(f(val.String())).Convert(val.Type()))
+				continue
+			}
+			cp := reflect.New(val.Type()).Elem()
+			cp.Set(val)
+			walk(cp, f, depth+1)
+			v.SetMapIndex(iter.Key(), cp)
+		}
+	case reflect.String:
+		if v.CanSet() {
+			v.SetString(f(v.String()))
+		}
+	}
 }

@@ -137,3 +137,36 @@ func BenchmarkStringFrame(b *testing.B) {
 		_ = String(frame)
 	}
 }
+
+func TestCleanWalksDocuments(t *testing.T) {
+	type inner struct {
+		Text  string
+		Words []string
+		hide  string
+	}
+	doc := struct {
+		Title string
+		Ptr   *inner
+		Items []inner
+		Map   map[string]string
+		Deep  map[string]*inner
+		Any   any
+		N     int
+	}{
+		Title: "a\x1b]2;t\x07b",
+		Ptr:   &inner{Text: "\x1b[2J", Words: []string{"x\x07", "y"}, hide: "\x07"},
+		Items: []inner{{Text: "\x9b1m"}},
+		Map:   map[string]string{"k": "v\x1b]52;c;AA==\x07"},
+		Deep:  map[string]*inner{"d": {Text: "\r"}},
+		Any:   "q\x1bc",
+		N:     3,
+	}
+	Clean(&doc, Plain)
+	if doc.Title != "ab" || doc.Ptr.Text != "" || doc.Ptr.Words[0] != "x" || doc.Items[0].Text != "" ||
+		doc.Map["k"] != "v" || doc.Deep["d"].Text != "" || doc.Any != "q" || doc.N != 3 {
+		t.Errorf("cleaned: %+v %+v %+v", doc, *doc.Ptr, *doc.Deep["d"])
+	}
+	if doc.Ptr.hide != "\x07" {
+		t.Errorf("unexported fields are left alone")
+	}
+}
