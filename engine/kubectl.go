@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/url"
 	"os"
@@ -247,7 +248,11 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		defer close(finished)
 		defer func() {
 			if r := recover(); r != nil {
-				err = fmt.Errorf("kubectl failed unexpectedly: %v\n%s", r, debug.Stack())
+				// One line for the learner; the stack goes to the log (main sends the
+				// standard logger to the log file), never to the screen.
+				log.Printf("kubectl panicked running %q: %v\n%s", args, r, debug.Stack())
+				msg, _, _ := strings.Cut(fmt.Sprint(r), "\n")
+				err = fmt.Errorf("kubectl failed unexpectedly: %s (details in the log)", msg)
 			}
 		}()
 		if err := cmd.ExecuteContext(ctx); err != nil {

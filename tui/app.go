@@ -50,6 +50,7 @@ func New(o Options) *App {
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
 	}
+	checkProgress(&o) // progresscheck.go
 	if o.Present {
 		ps := presentStyles(*st)
 		st = &ps

@@ -25,6 +25,7 @@ func RunPlain(ctx context.Context, o Options, in io.Reader, out io.Writer) error
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
 	}
+	checkProgress(&o) // progresscheck.go
 	out = termsafe.NewWriter(out, false) // no escape sequence reaches a screen reader or a log
 	lang := langCode(o.Lang)
 	t := textFor(lang)

@@ -120,3 +120,37 @@ func TestPlainHasNoEscapes(t *testing.T) {
 		t.Errorf("plain output lost text:\n%s", got)
 	}
 }
+
+// A progress record with quiz indices out of range (a negative question, a negative or too
+// large choice) neither panics the quiz nor counts: the player drops them on start, and the
+// quiz ignores any that arrive later.
+func TestQuizSurvivesBadProgress(t *testing.T) {
+	store := progress.Memory()
+	bad := func(l *progress.Lesson) {
+		l.Quiz = map[int]progress.Answer{-1: {Choice: 0}, 0: {Choice: -4}, 1: {Choice: 9, Correct: true}}
+	}
+	store.Change("statefulset-basics", bad)
+	c := newFakeCluster()
+	a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: quizLessons("en"),
+		Lang: "en", MarkdownStyle: "notty", Progress: store})
+	send(a, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if v := a.View(); !strings.Contains(strings.Join(strings.Fields(v), " "), "quiz answer -1 dropped") {
+		t.Errorf("menu does not say what was dropped:\n%s", v)
+	}
+	if q := store.Lesson("statefulset-basics").Quiz; len(q) != 0 {
+		t.Errorf("kept %v", q)
+	}
+	// Records that arrive after the check (another process, an import) are ignored.
+	store.Change("statefulset-basics", bad)
+	openAndRun(t, a, 80, 24)
+	run(a, send(a, keyMsg("n")))
+	run(a, send(a, keyMsg("n")))
+	run(a, send(a, keyMsg("n"))) // the quiz
+	if a.lesson.quiz == nil {
+		t.Fatal("quiz not open")
+	}
+	if right, n := a.lesson.quiz.score(a.lesson.lesson); right != 0 || n != 0 {
+		t.Errorf("out-of-range answers counted: %d of %d", right, n)
+	}
+	_ = a.View()
+}
