@@ -30,7 +30,7 @@ func TestHostileObjectDataThroughKubectlAndWatch(t *testing.T) {
 	}
 	ev := &corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "evil.1", Namespace: "default"},
 		InvolvedObject: corev1.ObjectReference{Kind: "ConfigMap", Name: "evil", Namespace: "default"},
-		Reason: "Evil", Message: hostile, Type: "Warning"}
+		Reason:         "Evil", Message: hostile, Type: "Warning"}
 	if _, err := s.Kube().CoreV1().Events("default").Create(ctx, ev, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}

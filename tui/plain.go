@@ -26,7 +26,8 @@ func RunPlain(ctx context.Context, o Options, in io.Reader, out io.Writer) error
 		o.Progress = progress.Memory()
 	}
 	checkProgress(&o) // progresscheck.go
-	out = termsafe.NewWriter(out, false) // no escape sequence reaches a screen reader or a log
+	// No escape sequence reaches a screen reader or a log.
+	out = termsafe.NewWriter(out, false)
 	lang := langCode(o.Lang)
 	t := textFor(lang)
 	md := newMarkdown("notty", termenv.Ascii)
