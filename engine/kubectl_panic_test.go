@@ -32,7 +32,7 @@ func TestKubectlPanicIsOneLinePlusLog(t *testing.T) {
 	if strings.Contains(errOut.String(), "goroutine") {
 		t.Errorf("stack on the run's stderr: %s", errOut.String())
 	}
-	if l := logBuf.String(); !strings.Contains(l, "kubectl panicked running") || !strings.Contains(l, "goroutine ") {
+	if l := logBuf.String(); !strings.Contains(l, "kubectl panicked: boom") || !strings.Contains(l, "goroutine ") {
 		t.Errorf("log lacks the stack: %s", l)
 	}
 	mustKubectl(t, s, "kubectl get pods -o name", "")
