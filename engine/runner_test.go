@@ -52,8 +52,13 @@ func TestFiftySessionsRunKubectlAtOnce(t *testing.T) {
 
 // sessionRound runs a few commands on session i and checks that they saw only session i.
 func sessionRound(t *testing.T, s *Session, i, n int) error {
-	// Generous: 50 sessions under -race on 2 shared cores; reaching it is a failure.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// Bounded by the test binary's own deadline (-timeout), not a guess: 50 sessions under
+	// -race on 2 shared cores are slow; reaching it is a failure.
+	deadline, ok := t.Deadline()
+	if !ok {
+		deadline = time.Now().Add(10 * time.Minute)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-15*time.Second))
 	defer cancel()
 	run := func(line string, in io.Reader) (string, string, error) {
 		var out, errOut bytes.Buffer
@@ -65,8 +70,8 @@ func sessionRound(t *testing.T, s *Session, i, n int) error {
 		return fmt.Errorf("session %d: create: %v %q %q", i, err, out, e)
 	}
 	manifest := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stdin-%d\n", i)
-	if out, e, err := run("kubectl apply -f -", strings.NewReader(manifest)); err != nil || out != fmt.Sprintf("configmap/stdin-%d created\n", i) {
-		return fmt.Errorf("session %d: apply -f -: %v %q %q", i, err, out, e)
+	if out, e, err := run("kubectl create -f -", strings.NewReader(manifest)); err != nil || out != fmt.Sprintf("configmap/stdin-%d created\n", i) {
+		return fmt.Errorf("session %d: create -f -: %v %q %q", i, err, out, e)
 	}
 	out, e, err := run("kubectl get configmaps -o name", nil)
 	if err != nil {
