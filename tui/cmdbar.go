@@ -81,6 +81,8 @@ type cmdBar struct {
 	ch      chan tea.Msg
 
 	cands []string // completion candidates on show
+	// quitArmed: ctrl+c was pressed on an empty line; a second one quits.
+	quitArmed bool
 }
 
 func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
@@ -130,6 +132,15 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 				b.cands = nil
 				return b.input.Focus(), true
 			}
+			if msg.Paste && len(msg.Runes) > 1 && msg.Runes[0] == ':' {
+				// ":kubectl get pods" typed in one burst: open the bar with the rest.
+				b.open = true
+				b.cands = nil
+				msg.Runes = msg.Runes[1:]
+				var cmd tea.Cmd
+				b.input, cmd = b.input.Update(msg)
+				return tea.Batch(b.input.Focus(), cmd), true
+			}
 			return nil, false
 		}
 		return b.key(msg)
@@ -149,13 +160,25 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 }
 
 func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
+	armed := b.quitArmed
+	b.quitArmed = false
 	switch msg.String() {
 	case "ctrl+c":
-		if b.running {
+		switch {
+		case b.running:
 			b.stop()
-			return nil, true
+		case b.input.Value() != "":
+			// As shells do: ctrl+c drops the line being typed, nothing else.
+			b.input.SetValue("")
+			b.histPos, b.draft, b.cands = len(b.history), "", nil
+		case armed:
+			return nil, false // the second ctrl+c on an empty line: the App quits
+		default:
+			b.quitArmed = true
+			b.appendOutput(b.say("(press ctrl+c again to quit kubetutor, esc to close the bar)\n",
+				"(kubetutor를 끝내려면 ctrl+c를 한 번 더, 창을 닫으려면 esc를 누르세요)\n"))
 		}
-		return nil, false // the App quits, as ctrl+c always does
+		return nil, true
 	case "esc":
 		if b.running {
 			b.stop()

@@ -260,6 +260,12 @@ func (v *lessonView) inspectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		w.moveSelection(-1)
 	case w.selected >= 0 && msg.String() == "down":
 		w.moveSelection(1)
+	case w.selected >= 0 && msg.String() == "esc":
+		// esc leaves the row selection, never the lesson (issue 13, item 4).
+		w.toggleInspect()
+		v.outP.unpeek()
+		v.updateKeys()
+		return nil, true
 	default:
 		return nil, false
 	}
@@ -272,9 +278,10 @@ func (v *lessonView) inspectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (v *lessonView) showInspection() {
 	title, body := v.watchP.inspection()
 	if title == "" {
+		v.outP.unpeek()
 		return
 	}
-	v.outP.note(title, body, "")
+	v.outP.peek(title, body, "", false)
 }
 
 // ansiPlain drops styling, so a selected line can be drawn in one style.
