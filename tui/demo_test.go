@@ -127,7 +127,7 @@ func TestPlainMode(t *testing.T) {
 		"Quiz 1/2: When is web-1 created?",
 		"Right. OrderedReady waits.",
 		"Not quite. Claims are kept.",
-		"Quiz: 1 of 2 right.",
+		"Quiz: 1 of 2 right on the first try.",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("plain output lacks %q", want)

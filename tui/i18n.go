@@ -93,7 +93,7 @@ var texts = map[string]text{
 		Kubeconfig: "kubeconfig for your own kubectl",
 		KubeconfigHow: "To follow along with your own kubectl, run this in another terminal:\n\n" +
 			"  %s\n  kubectl get pods\n\nIt reaches this cluster until kubetutor quits.",
-		KeyRun: "run command", KeyNext: "next step", KeyPrev: "prev step", KeyHint: "hint",
+		KeyRun: "run", KeyNext: "next step", KeyPrev: "prev step", KeyHint: "hint",
 		KeyFocus: "switch pane", KeyScroll: "scroll", KeySideways: "scroll output sideways", KeyPage: "page", KeyStop: "stop command",
 		KeyBack: "lessons", KeyUp: "up", KeyDown: "down", KeyStart: "start", KeyHelp: "help",
 		KeyQuit: "quit", KeyKubeconfig: "kubeconfig for your own kubectl",
@@ -137,7 +137,7 @@ var texts = map[string]text{
 		Kubeconfig: "내 kubectl용 kubeconfig",
 		KubeconfigHow: "직접 kubectl을 쓰려면 다른 터미널에서 다음을 실행하세요:\n\n" +
 			"  %s\n  kubectl get pods\n\nkubetutor를 종료할 때까지 이 클러스터에 연결됩니다.",
-		KeyRun: "명령 실행", KeyNext: "다음 단계", KeyPrev: "이전 단계", KeyHint: "힌트",
+		KeyRun: "실행", KeyNext: "다음 단계", KeyPrev: "이전 단계", KeyHint: "힌트",
 		KeyFocus: "창 전환", KeyScroll: "스크롤", KeySideways: "출력 좌우 스크롤", KeyPage: "페이지", KeyStop: "명령 중지",
 		KeyBack: "레슨 목록", KeyUp: "위", KeyDown: "아래", KeyStart: "시작", KeyHelp: "도움말",
 		KeyQuit: "종료", KeyKubeconfig: "내 kubectl용 kubeconfig",

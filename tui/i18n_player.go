@@ -54,6 +54,10 @@ type playerText struct {
 
 	// Plain mode
 	PlainPick, PlainBad, PlainNext, PlainPrompt, PlainNoRun string
+	// Feedback for every key in plain mode, the quiz's intro and the finish's next lesson.
+	PlainToMenu, PlainLastStep, PlainFirstStep, PlainNoMoreHelp, PlainNoWatchNews string
+	PlainNeedsTerminal, PlainNoCluster, QuizIntroPlain, PlainChoose               string
+	PlainNextLesson, PlainAfterPrompt                                             string
 
 	// Demo
 	DemoPaused string
@@ -132,12 +136,24 @@ var playerTexts = map[string]playerText{
 		ChangedSince:    "+/- changed since",
 		KeyInspect:      "row's YAML",
 
-		PlainPick:   "Lesson number (q quits): ",
-		PlainBad:    "Not understood. Enter runs the next command; n next step, p previous, h hint, s do it for me, c check, m lessons, q quit.",
-		PlainNext:   "Next command: %s",
-		PlainNoRun:  "(shown, not run here: try it in another terminal)",
-		PlainPrompt: "[Enter run · n next · p prev · h hint · s do it for me · c check · m lessons · q quit] > ",
-		DemoPaused:  "demo paused: space continues",
+		PlainPick: "Lesson number (q quits): ",
+		PlainBad: "Not understood. Enter runs the next command; n next step, p previous, h hint, s do it for me, " +
+			"c check, w new watch lines, m lessons, q quit; or type a kubectl command (kubectl get pods).",
+		PlainNext:          "Next command: %s",
+		PlainNoRun:         "(shown, not run here: try it in another terminal)",
+		PlainPrompt:        "[Enter run · n next · p prev · h hint · s do it for me · c check · w watch · m lessons · q quit · or a kubectl command] > ",
+		PlainToMenu:        "Back to the lessons; your progress is saved.",
+		PlainLastStep:      "This is the last step: m goes back to the lessons.",
+		PlainFirstStep:     "This is the first step.",
+		PlainNoMoreHelp:    "No more help for this step: the solution is above.",
+		PlainNoWatchNews:   "No new watch lines.",
+		PlainNeedsTerminal: "This command needs a terminal of its own: run it in another terminal (kubetutor serve) or in the full player.",
+		PlainNoCluster:     "No cluster to run it on.",
+		QuizIntroPlain:     "Quiz: type the number of your answer. Only your first answer counts.",
+		PlainChoose:        "Type a number from 1 to %d.",
+		PlainNextLesson:    "Next lesson: %s",
+		PlainAfterPrompt:   "[Enter next lesson · m lessons · q quit] > ",
+		DemoPaused:         "demo paused: space continues",
 
 		KeySolve: "do it for me", KeyQuiz: "quiz", KeyChoose: "choose", KeyAnswer: "answer",
 		KeyNextQuestion: "next question", KeyLang: "한국어",
@@ -215,12 +231,24 @@ var playerTexts = map[string]playerText{
 		ChangedSince:    "+/- 바뀐 부분, 이전 버전",
 		KeyInspect:      "행의 YAML",
 
-		PlainPick:   "레슨 번호 (q 종료): ",
-		PlainBad:    "알 수 없는 입력입니다. Enter 다음 명령 실행, n 다음 단계, p 이전 단계, h 힌트, s 대신 실행, c 확인, m 레슨 목록, q 종료.",
-		PlainNext:   "다음 명령: %s",
-		PlainNoRun:  "(보여 주기만 합니다: 다른 터미널에서 실행해 보세요)",
-		PlainPrompt: "[Enter 실행 · n 다음 · p 이전 · h 힌트 · s 대신 실행 · c 확인 · m 목록 · q 종료] > ",
-		DemoPaused:  "데모 일시 정지: space로 계속",
+		PlainPick: "레슨 번호 (q 종료): ",
+		PlainBad: "알 수 없는 입력입니다. Enter 다음 명령 실행, n 다음 단계, p 이전 단계, h 힌트, s 대신 실행, " +
+			"c 확인, w 새 감시 줄, m 레슨 목록, q 종료. kubectl 명령을 직접 입력해도 됩니다 (kubectl get pods).",
+		PlainNext:          "다음 명령: %s",
+		PlainNoRun:         "(보여 주기만 합니다: 다른 터미널에서 실행해 보세요)",
+		PlainPrompt:        "[Enter 실행 · n 다음 · p 이전 · h 힌트 · s 대신 실행 · c 확인 · w 감시 · m 목록 · q 종료 · 또는 kubectl 명령] > ",
+		PlainToMenu:        "레슨 목록으로 돌아갑니다. 진도는 저장되었습니다.",
+		PlainLastStep:      "마지막 단계입니다. m을 누르면 레슨 목록으로 갑니다.",
+		PlainFirstStep:     "첫 단계입니다.",
+		PlainNoMoreHelp:    "이 단계의 도움말은 더 없습니다. 정답은 위에 있습니다.",
+		PlainNoWatchNews:   "새 감시 줄이 없습니다.",
+		PlainNeedsTerminal: "이 명령은 자기 터미널이 필요합니다. 다른 터미널(kubetutor serve)이나 전체 화면 플레이어에서 실행하세요.",
+		PlainNoCluster:     "실행할 클러스터가 없습니다.",
+		QuizIntroPlain:     "퀴즈: 답의 번호를 입력하세요. 처음 고른 답만 점수에 들어갑니다.",
+		PlainChoose:        "1부터 %d까지의 번호를 입력하세요.",
+		PlainNextLesson:    "다음 레슨: %s",
+		PlainAfterPrompt:   "[Enter 다음 레슨 · m 목록 · q 종료] > ",
+		DemoPaused:         "데모 일시 정지: space로 계속",
 
 		KeySolve: "대신 실행", KeyQuiz: "퀴즈", KeyChoose: "고르기", KeyAnswer: "답하기",
 		KeyNextQuestion: "다음 문제", KeyLang: "English",

@@ -75,7 +75,8 @@ type lessonHelp struct {
 }
 
 func (h lessonHelp) ShortHelp() []key.Binding {
-	return []key.Binding{h.k.Run, h.k.Stop, h.l.Solve, h.k.Next, h.k.Prev, h.k.Hint}
+	// s is here (issue 13, item 7); p gave way for it and is in the full help.
+	return []key.Binding{h.k.Run, h.k.Stop, h.l.Solve, h.k.Next, h.k.Hint}
 }
 
 func (h lessonHelp) FullHelp() [][]key.Binding {

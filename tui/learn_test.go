@@ -307,8 +307,8 @@ func TestTimeControl(t *testing.T) {
 		t.Errorf("help does not say why time keys are missing:\n%s", b.View())
 	}
 	send(b, keyMsg(" "))
-	if !strings.Contains(b.lesson.outP.text, "real time") {
-		t.Errorf("space on a real cluster says nothing: %q", b.lesson.outP.text)
+	if !strings.Contains(b.lesson.statusView(), "real time") {
+		t.Errorf("space on a real cluster says nothing: %q", b.lesson.statusView())
 	}
 }
 

@@ -173,6 +173,7 @@ func (v *lessonView) goStep(i int) tea.Cmd {
 		// Each step starts from the state the earlier ones leave; say so before a skipped
 		// step's commands fail with a bare NotFound.
 		if undone := v.undoneBefore(v.curStep()); len(undone) > 0 {
+			v.outP.setStep(v.curStep())
 			v.outP.prose(v.t.EarlierSteps, fmt.Sprintf(v.t.EarlierStepsNote, strings.Join(undone, ", ")))
 		}
 	}

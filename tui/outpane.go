@@ -135,7 +135,8 @@ func (o *outputPane) noteEntry(label, text, errText string, wrap bool) {
 			return
 		}
 	}
-	o.add(&outEntry{label: label, text: cleanOutput(text), errText: errText, wrap: wrap})
+	id := o.add(&outEntry{label: label, text: cleanOutput(text), errText: errText, wrap: wrap})
+	o.showEntry(id) // a note is read from its heading
 }
 
 // peek shows a transient view (a selected row's object, the demo typing) over the history

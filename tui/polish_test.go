@@ -40,8 +40,8 @@ func TestStepHeaderScrollHintAndDone(t *testing.T) {
 		t.Errorf("header mid-text = %q, want ↑↓ more", h)
 	}
 	p.view.GotoBottom()
-	if h := headerLine(a); !strings.Contains(h, "↑ top") || strings.Contains(h, "↓") {
-		t.Errorf("header at the end = %q, want ↑ top only", h)
+	if h := headerLine(a); !strings.Contains(h, "↑ more") || strings.Contains(h, "↓") {
+		t.Errorf("header at the end = %q, want ↑ more only (item 10: not top at the bottom)", h)
 	}
 
 	// A body that fits shows no scroll hint at all.
@@ -301,7 +301,7 @@ func TestKubeconfigKey(t *testing.T) {
 	if !strings.Contains(out, engine.KubeconfigExport("/home/learner/.cache/kubetutor/kubeconfig")) {
 		t.Errorf("output pane lacks the export line:\n%s", out)
 	}
-	if !strings.Contains(a.View(), "Output: kubeconfig for your own kubectl") {
+	if !strings.Contains(a.View(), "— kubeconfig for your own kubectl") {
 		t.Errorf("output title:\n%s", a.View())
 	}
 	if !a.KubeconfigWritten() {
