@@ -137,9 +137,10 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 				b.open = true
 				b.cands = nil
 				msg.Runes = msg.Runes[1:]
+				focus := b.input.Focus()
 				var cmd tea.Cmd
 				b.input, cmd = b.input.Update(msg)
-				return tea.Batch(b.input.Focus(), cmd), true
+				return tea.Batch(focus, cmd), true
 			}
 			return nil, false
 		}

@@ -40,9 +40,12 @@ type outputPane struct {
 	label, text, errText string
 	wrap                 bool
 
-	// follow: the view sticks to the newest output; unseen: output arrived while the learner
-	// was reading above it.
-	follow, unseen bool
+	// pinned: the learner scrolled away from the newest output, so the view stays where
+	// they read and unseen marks output that arrived below meanwhile. Otherwise the view
+	// follows: it shows anchor's entry from its heading (a finished command, a note), or
+	// the bottom (a running command).
+	pinned, unseen bool
+	anchor         int
 
 	view          viewport.Model
 	width, height int
@@ -51,7 +54,7 @@ type outputPane struct {
 }
 
 func newOutputPane(st *Styles, t text) *outputPane {
-	return &outputPane{st: st, t: t, view: viewport.New(0, 0), hist: map[int][]*outEntry{}, follow: true}
+	return &outputPane{st: st, t: t, view: viewport.New(0, 0), hist: map[int][]*outEntry{}}
 }
 
 // setIdle sets what the empty pane says ("" is NoOutput), so a step with nothing left to run
@@ -74,7 +77,10 @@ func (o *outputPane) setStep(i int) {
 	if i != o.step {
 		o.step = i
 		o.label = ""
-		o.follow, o.unseen = true, false
+		o.pinned, o.unseen, o.anchor = false, false, 0
+		if h := o.hist[i]; len(h) > 0 && !h[len(h)-1].running {
+			o.anchor = h[len(h)-1].id
+		}
 		o.refresh(false)
 	}
 }
@@ -88,13 +94,17 @@ func (o *outputPane) add(e *outEntry) int {
 	}
 	o.hist[o.step] = h
 	o.label = "" // a new entry is what the learner wants to see
+	if !e.running {
+		o.anchor = e.id
+	} else {
+		o.anchor = 0
+	}
 	o.refresh(false)
 	return e.id
 }
 
 // start adds a running command to the current step's history and returns its id.
 func (o *outputPane) start(line string) int {
-	o.follow = true
 	return o.add(&outEntry{line: line, running: true})
 }
 
@@ -106,9 +116,11 @@ func (o *outputPane) finish(id int, output, errText string) {
 		for _, e := range h {
 			if e.id == id {
 				e.text, e.errText, e.running = cleanOutput(output), errText, false
-				if step == o.step && o.label == "" {
+				if step == o.step {
+					if h := o.hist[step]; h[len(h)-1] == e {
+						o.anchor = id // the newest answer is read from its command
+					}
 					o.refresh(false)
-					o.showEntry(id)
 				}
 				return
 			}
@@ -135,8 +147,7 @@ func (o *outputPane) noteEntry(label, text, errText string, wrap bool) {
 			return
 		}
 	}
-	id := o.add(&outEntry{label: label, text: cleanOutput(text), errText: errText, wrap: wrap})
-	o.showEntry(id) // a note is read from its heading
+	o.add(&outEntry{label: label, text: cleanOutput(text), errText: errText, wrap: wrap})
 }
 
 // peek shows a transient view (a selected row's object, the demo typing) over the history
@@ -164,7 +175,7 @@ func (o *outputPane) unpeek() {
 func (o *outputPane) clear() {
 	o.hist = map[int][]*outEntry{}
 	o.label = ""
-	o.follow, o.unseen = true, false
+	o.pinned, o.unseen, o.anchor = false, false, 0
 	o.refresh(false)
 }
 
@@ -243,7 +254,7 @@ func (o *outputPane) content() (string, map[int]int) {
 func (o *outputPane) refresh(top bool) {
 	before := o.view.TotalLineCount()
 	atBottom := o.view.AtBottom()
-	s, _ := o.content()
+	s, starts := o.content()
 	y := o.view.YOffset
 	o.view.SetContent(s)
 	o.wide = false
@@ -258,34 +269,30 @@ func (o *outputPane) refresh(top bool) {
 		o.view.GotoTop()
 	case o.label != "":
 		o.view.SetYOffset(y)
-	case o.follow:
-		o.view.GotoBottom()
-	default:
+	case o.pinned:
 		o.view.SetYOffset(y)
 		if o.view.TotalLineCount() > before && !atBottom {
 			o.unseen = true
 		}
-	}
-}
-
-// showEntry scrolls so entry id's heading is the pane's first line (or as near as the end
-// allows), and stops following: the learner reads from there.
-func (o *outputPane) showEntry(id int) {
-	_, starts := o.content()
-	if y, ok := starts[id]; ok {
-		o.view.SetYOffset(y)
-		o.follow = o.view.AtBottom()
-		if o.follow {
-			o.unseen = false
+	default:
+		if at, ok := starts[o.anchor]; ok && o.anchor != 0 {
+			o.view.SetYOffset(at)
+		} else {
+			o.view.GotoBottom()
 		}
 	}
 }
 
-// scrolled is called after the learner scrolled: back at the bottom it follows again.
+// scrolled is called after the learner scrolled: away from where the pane put them it
+// stays put; back at the bottom it follows again.
 func (o *outputPane) scrolled() {
-	o.follow = o.view.AtBottom()
-	if o.follow {
+	if o.label != "" {
+		return
+	}
+	o.pinned = !o.view.AtBottom()
+	if !o.pinned {
 		o.unseen = false
+		o.anchor = 0
 	}
 }
 

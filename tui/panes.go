@@ -192,7 +192,18 @@ func (p *stepPane) compactLine() string {
 			i--
 		}
 	}
-	more := p.st.Dim.Render(fmt.Sprintf("  ("+p.t.MoreCmds+")", len(p.cmds)-1))
+	// The count is of the commands still to run besides the one shown, not of all of them
+	// (issue 13, item 10).
+	left := 0
+	for j, c := range p.cmds {
+		if j != i && !c.NoRun && (j >= len(p.ran) || !p.ran[j]) {
+			left++
+		}
+	}
+	if left == 0 {
+		return truncate(p.cmdLine(i), p.width)
+	}
+	more := p.st.Dim.Render(fmt.Sprintf("  ("+p.t.MoreCmds+")", left))
 	room := p.width - lipgloss.Width(more)
 	if room < 8 {
 		return p.cmdLine(i)

@@ -35,6 +35,8 @@ func (v *lessonView) openQuiz() tea.Cmd {
 		}
 	}
 	v.watchP.focused = false
+	// Enter answers now: the output pane must not offer it for a command.
+	v.outP.setIdle(v.t.QuizIdle)
 	v.updateKeys()
 	return nil
 }
@@ -79,7 +81,7 @@ func (v *lessonView) quizKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 			v.close()
 			return func() tea.Msg { return startLessonMsg{index: next} }, true
 		case key.Matches(msg, k.Steps):
-			q.finish = false
+			q.finish = false // back to the last question
 		default:
 			return nil, false
 		}
@@ -105,7 +107,7 @@ func (v *lessonView) quizKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		q.sel = 0
 	case key.Matches(msg, k.Steps):
 		v.quiz = nil
-		v.updateKeys()
+		v.syncStep()
 		return nil, true
 	default:
 		return nil, false
@@ -267,11 +269,24 @@ func (v *lessonView) finishText(w int) string {
 }
 
 func (q *quizState) finishView(v *lessonView, w, h int) string {
-	head := paneHeader(v.st, v.t.FinishTitle+": "+v.lesson.Title, "", w, true)
 	q.fin.Width, q.fin.Height = w, max(0, h-1)
 	y := q.fin.YOffset
 	q.fin.SetContent(v.finishText(w))
 	q.fin.SetYOffset(y)
+	hint := ""
+	switch f := &q.fin; {
+	case f.Height <= 0 || f.TotalLineCount() <= f.Height:
+	case f.AtTop():
+		hint = v.t.ScrollDown
+	case f.AtBottom():
+		hint = v.t.ScrollUp
+	default:
+		hint = v.t.ScrollBoth
+	}
+	if hint != "" {
+		hint = v.st.Dim.Render(hint)
+	}
+	head := paneHeader(v.st, v.t.FinishTitle+": "+v.lesson.Title, hint, w, true)
 	return fit(head+"\n"+q.fin.View(), w, h)
 }
 
