@@ -266,11 +266,7 @@ func progressCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		n, err := s.Import(args[1])
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "Imported progress of %d lesson(s) from %s.\n", n, args[1])
+		return progressImport(s, args[1], stdout)
 	case "reset":
 		if err := need(1); err != nil {
 			return err
@@ -279,10 +275,7 @@ func progressCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := s.ResetAll(); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "All progress was forgotten.")
+		return progressReset(s, stdout)
 	default:
 		return usageError{fmt.Sprintf("unknown progress command %q (known: export, import, path, reset)", args[0])}
 	}

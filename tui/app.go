@@ -178,7 +178,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.help.ShowAll = !a.help.ShowAll
 			a.resize(true)
 			return a, nil
-		case msg.String() == "L" && a.opts.LessonsFor != nil && !a.barActive() && !a.menu.confirming:
+		case a.langKeyOn(msg):
 			a.switchLang()
 			return a, nil
 		}
@@ -223,6 +223,18 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// Enabling or disabling a binding can change the full help's height.
 	a.resize(false)
 	return a, cmd
+}
+
+// langKeyOn reports whether msg is L and L is offered on the screen showing: only keys
+// whose help is shown work (issue 13, item 10).
+func (a *App) langKeyOn(msg tea.KeyMsg) bool {
+	if a.opts.LessonsFor == nil || a.barActive() {
+		return false
+	}
+	if a.lesson != nil {
+		return a.lesson.ask == nil && key.Matches(msg, a.lesson.lk.Lang)
+	}
+	return !a.menu.confirming && key.Matches(msg, a.menu.lang)
 }
 
 // asText marks input that arrived in one read with more than one rune (a paste without

@@ -41,9 +41,9 @@ type text struct {
 	MoreCmds                         string // fmt: n, the commands the compact list hides
 	// ScrollUpMore: more above, at the bottom of a pane; NewOutputBelow: output arrived while
 	// the learner read above it; OutputCount: the entries of a step's output history.
-	ScrollUpMore, NewOutputBelow, OutputCount string
-	Kubeconfig                                string // output pane title for the K key
-	KubeconfigHow                             string // fmt: export line
+	ScrollUpMore, NewOutputBelow, OutputCount, NewRowsBelow string
+	Kubeconfig                                              string // output pane title for the K key
+	KubeconfigHow                                           string // fmt: export line
 
 	// playerText holds the words of the learning-tool features (i18n_player.go).
 	playerText
@@ -89,7 +89,7 @@ var texts = map[string]text{
 		ScrollBoth:   "↑↓ more",
 		ScrollUp:     "↑ more",
 		MoreCmds:     "+%d more",
-		ScrollUpMore: "↑ more", NewOutputBelow: "↓ new output below", OutputCount: "(%d)",
+		ScrollUpMore: "↑ more", NewOutputBelow: "↓ new output below", OutputCount: "(%d)", NewRowsBelow: "↓ new rows below",
 		Kubeconfig: "kubeconfig for your own kubectl",
 		KubeconfigHow: "To follow along with your own kubectl, run this in another terminal:\n\n" +
 			"  %s\n  kubectl get pods\n\nIt reaches this cluster until kubetutor quits.",
@@ -133,7 +133,7 @@ var texts = map[string]text{
 		ScrollBoth:   "↑↓ 더 있음",
 		ScrollUp:     "↑ 더 있음",
 		MoreCmds:     "외 %d개",
-		ScrollUpMore: "↑ 더 있음", NewOutputBelow: "↓ 아래에 새 출력", OutputCount: "(%d)",
+		ScrollUpMore: "↑ 더 있음", NewOutputBelow: "↓ 아래에 새 출력", OutputCount: "(%d)", NewRowsBelow: "↓ 아래에 새 행",
 		Kubeconfig: "내 kubectl용 kubeconfig",
 		KubeconfigHow: "직접 kubectl을 쓰려면 다른 터미널에서 다음을 실행하세요:\n\n" +
 			"  %s\n  kubectl get pods\n\nkubetutor를 종료할 때까지 이 클러스터에 연결됩니다.",

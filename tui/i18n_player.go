@@ -74,7 +74,7 @@ type playerText struct {
 
 	// Questions before losing work, and what a burst or a busy runner says.
 	Kept, AskLeave, AskResetLesson, BusySolve string
-	QuizIdle                                  string
+	QuizIdle, DemoIdle                        string
 }
 
 var playerTexts = map[string]playerText{
@@ -167,6 +167,7 @@ var playerTexts = map[string]playerText{
 		NothingToRun: "Nothing to run in this step: read it, then press n.",
 		Kept:         "Kept as it was.",
 		QuizIdle:     "The quiz and your results are above; p goes back to the steps.",
+		DemoIdle:     "The demo runs the commands itself; space pauses it, ← → skip steps.",
 		AskLeave: "Leave the lesson? Its simulator starts afresh next time, so the objects you made are lost " +
 			"(your progress is saved). y leaves, any other key stays.",
 		AskResetLesson: "Forget this lesson's progress and start it again on a fresh simulator? " +
@@ -263,6 +264,7 @@ var playerTexts = map[string]playerText{
 		NothingToRun: "이 단계에는 실행할 명령이 없습니다. 읽고 나서 n을 누르세요.",
 		Kept:         "그대로 두었습니다.",
 		QuizIdle:     "퀴즈와 결과는 위에 있습니다. p를 누르면 단계로 돌아갑니다.",
+		DemoIdle:     "데모가 명령을 직접 실행합니다. space로 일시 정지, ← →로 단계를 건너뜁니다.",
 		AskLeave: "레슨을 떠날까요? 다음에는 시뮬레이터가 새로 시작되어 만든 오브젝트가 사라집니다 " +
 			"(진도는 저장됩니다). 떠나려면 y, 머무르려면 다른 키를 누르세요.",
 		AskResetLesson: "이 레슨의 진도를 지우고 새 시뮬레이터에서 다시 시작할까요? " +

@@ -147,7 +147,7 @@ func (w *watchPane) showSelected() {
 	if w.selected < 0 {
 		return
 	}
-	line := w.selected + 1
+	line := w.rowLine(w.selected)
 	if line < w.view.YOffset {
 		w.view.SetYOffset(line)
 	} else if line >= w.view.YOffset+w.view.Height {
@@ -298,7 +298,7 @@ func (w *watchPane) selectAt(y int) bool {
 	if y < start || y >= start+streamH {
 		return false
 	}
-	row := y - start + w.view.YOffset - 1 // the stream's first line is its column header
+	row := w.lineRow(y - start + w.view.YOffset) // the stream's first line is its column header
 	if row < 0 || row >= len(w.refs) {
 		return false
 	}

@@ -90,6 +90,8 @@ type lessonView struct {
 	touched bool
 	// statusH is the status line's height at the last layout; a change relays the panes.
 	statusH int
+	// stepNote: . ran an action; the next watch batch says what it changed.
+	stepNote bool
 
 	focus  focusID
 	stepP  *stepPane
@@ -204,6 +206,8 @@ func (v *lessonView) syncStep() {
 	p.refresh()
 	v.outP.setStep(v.curStep())
 	switch {
+	case v.demo != nil:
+		v.outP.setIdle(v.t.DemoIdle) // the demo goes on by itself: no "press n"
 	case p.next >= 0:
 		v.outP.setIdle("")
 	case len(s.RunnableCommands()) > 0:
@@ -398,6 +402,13 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 	case watchStartedMsg:
 		return v.watchP.handleStarted(msg)
 	case watchBatchMsg:
+		if v.stepNote && msg.gen == v.watchP.gen {
+			// After ., say what the action changed, as the watch saw it.
+			v.stepNote = false
+			if what := describeEvents(msg.events, v.watchP.statusIndex()); what != "" && v.flash != "" {
+				v.flash += ": " + what
+			}
+		}
 		cmd := v.watchP.handleBatch(msg)
 		v.updateKeys() // y is offered once the stream has rows
 		return cmd
@@ -512,6 +523,7 @@ func (v *lessonView) scroll(f focusID, a scrollAction) {
 		scrollBy(&v.stepP.view, a)
 	case focusWatch:
 		scrollBy(&v.watchP.view, a)
+		v.watchP.scrolled()
 	case focusOutput:
 		scrollBy(&v.outP.view, a)
 		v.outP.scrolled()

@@ -6,6 +6,8 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kubetutor/kubetutor/engine"
 )
 
 // question is a yes/no question the lesson view asks before an action that loses work
@@ -76,4 +78,29 @@ func wrapStatus(st lipgloss.Style, s string, w, maxLines int) []string {
 		lines[i] = st.Render(l)
 	}
 	return lines
+}
+
+// describeEvents says in a few words what a batch of watch events changed ("web-1
+// ContainerCreating, web-1 Running"), for the note after one controller action.
+func describeEvents(evs []engine.TableEvent, status int) string {
+	var parts []string
+	for _, ev := range evs {
+		if ev.Name == "" || (ev.Type != "ADDED" && ev.Type != "MODIFIED" && ev.Type != "DELETED") {
+			continue
+		}
+		p := ev.Name
+		switch {
+		case ev.Type == "DELETED":
+			p += " deleted"
+		case status >= 0 && status < len(ev.Cells):
+			p += " " + ev.Cells[status]
+		default:
+			p += " " + strings.ToLower(ev.Type)
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) > 4 {
+		parts = append(parts[:4], "…")
+	}
+	return strings.Join(parts, ", ")
 }

@@ -268,6 +268,7 @@ func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
 			if msg.what != "" {
 				v.flash += ": " + msg.what
 			}
+			v.stepNote = true
 		} else {
 			v.flash = v.t.NothingPending
 		}
