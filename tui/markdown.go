@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/glamour"
 	"github.com/charmbracelet/glamour/ansi"
 	"github.com/charmbracelet/glamour/styles"
+	xansi "github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 )
 
@@ -57,7 +58,8 @@ func (m *markdown) render(text string, width int) string {
 	if err != nil {
 		out = text
 	} else {
-		out = restore(out)
+		// Re-wrap list items while code spans still hold their stand-ins, so they stay whole.
+		out = restore(hangListItems(strings.Trim(out, "\n"), width))
 	}
 	out = strings.Trim(out, "\n")
 	if len(m.cache) > 256 { // a long session of resizes; start over rather than grow forever
@@ -221,4 +223,71 @@ func isListItem(t string) bool {
 func isBlockStart(t string) bool {
 	return strings.HasPrefix(t, "#") || strings.HasPrefix(t, ">") || strings.HasPrefix(t, "|") ||
 		strings.HasPrefix(t, "<") || t == "---" || t == "***"
+}
+
+// hangListItems indents the continuation lines of a rendered list item under the item's
+// text rather than under its bullet, re-wrapping them to the narrower room (issue 13, item
+// 10). Glamour wraps a long item's text back to the bullet's column.
+func hangListItems(out string, width int) string {
+	lines := strings.Split(out, "\n")
+	res := make([]string, 0, len(lines))
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		plain := xansi.Strip(l)
+		indent := len(plain) - len(strings.TrimLeft(plain, " "))
+		mark := bulletWidth(plain[indent:])
+		if mark == 0 {
+			res = append(res, l)
+			continue
+		}
+		res = append(res, l)
+		// The item's continuation: the following lines at the bullet's own indentation
+		// that are not another item or a blank line.
+		var cont []string
+		j := i + 1
+		for ; j < len(lines); j++ {
+			p := xansi.Strip(lines[j])
+			in := len(p) - len(strings.TrimLeft(p, " "))
+			if strings.TrimSpace(p) == "" || in != indent || bulletWidth(p[in:]) > 0 {
+				break
+			}
+			cont = append(cont, trimBlank(lines[j]))
+		}
+		if len(cont) == 0 {
+			continue
+		}
+		pad := strings.Repeat(" ", indent+mark)
+		room := max(10, width-indent-mark)
+		for _, w := range strings.Split(xansi.Wordwrap(strings.Join(cont, " "), room, ""), "\n") {
+			res = append(res, pad+strings.TrimRight(w, " "))
+		}
+		i = j - 1
+	}
+	return strings.Join(res, "\n")
+}
+
+// trimBlank drops the blanks glamour pads a line with on both sides, styling kept.
+func trimBlank(l string) string {
+	vis := xansi.Strip(l)
+	right := strings.TrimRight(vis, " ")
+	l = xansi.Truncate(l, xansi.StringWidth(right), "")
+	if lead := len(right) - len(strings.TrimLeft(right, " ")); lead > 0 {
+		l = xansi.TruncateLeft(l, lead, "")
+	}
+	return l
+}
+
+// bulletWidth is the width of a rendered list marker at the start of s ("• ", "1. "), or 0.
+func bulletWidth(s string) int {
+	if strings.HasPrefix(s, "• ") {
+		return 2
+	}
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i > 0 && i+1 < len(s) && s[i] == '.' && s[i+1] == ' ' {
+		return i + 2
+	}
+	return 0
 }

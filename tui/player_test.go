@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
@@ -534,5 +535,46 @@ func TestGoldenPlain(t *testing.T) {
 				golden(t, name, plainRun(t, lang, sz[0], plainScript...))
 			})
 		}
+	}
+}
+
+// TestListContinuationHangs (item 10): a wrapped list item continues under its text, not
+// under its bullet.
+func TestListContinuationHangs(t *testing.T) {
+	m := newMarkdown("notty", 0)
+	out := m.render(unwrapListItems("Every pod gets:\n\n- an ordinal and a name built from it (web-0, web-1) that stays the same for as long as the set lives;\n- its own storage."), 50)
+	lines := strings.Split(out, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, "• an ordinal") {
+			if i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], "    ") || strings.HasPrefix(lines[i+1], "     ") {
+				t.Errorf("continuation not under the item's text:\n%s", out)
+			}
+			return
+		}
+	}
+	t.Fatalf("no list item:\n%s", out)
+}
+
+// TestEventsViewWrapsSimMessages (item 10): a [sim] explanation is wrapped in the events
+// view, never cut, even in a wide pane.
+func TestEventsViewWrapsSimMessages(t *testing.T) {
+	st := DefaultStyles(nil)
+	w := newWatchPane(&st, textFor("en"))
+	w.mode = viewEvents
+	w.columns = []string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}
+	long := "The StatefulSet controller waits for web-0 to be Running and Ready before it creates web-1, because podManagementPolicy is OrderedReady; that is why web-1 is not here yet."
+	w.apply(engine.TableEvent{Type: "ADDED", Name: "e1", Columns: w.columns, Cells: []string{"1s", "Normal", whyReasonPrefix + "Waiting", "statefulset/web", long}})
+	w.setSize(110, 20)
+	text := ansiPlain(w.streamText())
+	for _, l := range strings.Split(text, "\n") {
+		if lipgloss.Width(l) > 110 {
+			t.Errorf("line wider than the pane: %q", l)
+		}
+	}
+	if !strings.Contains(strings.Join(strings.Fields(text), " "), "that is why web-1 is not here yet.") {
+		t.Errorf("message cut:\n%s", text)
+	}
+	if w.lineRow(1) != 0 || w.lineRow(2) != 0 || w.rowLine(0) != 1 {
+		t.Errorf("line/row map: %v", w.lineRows)
 	}
 }

@@ -490,16 +490,15 @@ func (w *watchPane) wrapMessages(lines []string, rows [][]string) []string {
 		}
 		msg := r[len(r)-1]
 		at := lipgloss.Width(l) - lipgloss.Width(msg)
+		first := ansi.Truncate(l, at, "")
 		if at > w.width/2 {
-			at = min(4, w.width/4)
+			// Little room beside the other columns: they keep their line, the message
+			// goes below them.
+			out = append(out, ansi.Truncate(strings.TrimRight(first, " "), w.width, "…"))
+			w.lineRows = append(w.lineRows, i)
+			first, at = "", min(4, w.width/4)
 		}
 		wrapped := strings.Split(ansi.Wrap(msg, max(8, w.width-at), " "), "\n")
-		first := ansi.Truncate(l, at, "")
-		if lipgloss.Width(first)+lipgloss.Width(wrapped[0]) > w.width {
-			out = append(out, first)
-			w.lineRows = append(w.lineRows, i)
-			first = ""
-		}
 		pad := strings.Repeat(" ", at)
 		for j, part := range wrapped {
 			if j == 0 && first != "" {
