@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/bubbles/help"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kubetutor/kubetutor/engine"
 )
@@ -65,7 +66,7 @@ func wrapStatus(st lipgloss.Style, s string, w, maxLines int) []string {
 	if w <= 0 {
 		return nil
 	}
-	lines := strings.Split(lipgloss.NewStyle().Width(w).Render(s), "\n")
+	lines := strings.Split(ansi.Wrap(s, w, ""), "\n")
 	if len(lines) > maxLines {
 		lines = lines[:maxLines]
 		lines[maxLines-1] = truncate(strings.TrimRight(lines[maxLines-1], " ")+" …", w)

@@ -198,7 +198,7 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	l := v.lk
 	if v.sim == nil && v.cluster != nil && !v.replaying {
 		switch msg.String() {
-		case " ", ".", "-", "+", "=":
+		case " ", ".", "-", "+", "=", "r", "R":
 			v.flash = v.t.RealClusterTime
 			return nil, true
 		}

@@ -199,7 +199,7 @@ func (o *outputPane) content() (string, map[int]int) {
 	render := func(text, errText string, wrap bool) string {
 		s := strings.TrimRight(text, "\n")
 		if wrap && o.width > 0 {
-			s = lipgloss.NewStyle().Width(o.width).Render(s)
+			s = o.st.NewStyle().Width(o.width).Render(s)
 		}
 		if errText != "" {
 			if s != "" {

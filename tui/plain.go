@@ -38,6 +38,7 @@ func RunPlain(ctx context.Context, o Options, in io.Reader, out io.Writer) error
 
 // runPlain is RunPlain for a terminal width cells wide (0: the default, plainWidth).
 func runPlain(ctx context.Context, o Options, in io.Reader, out io.Writer, width int) error {
+	o = o.FromCluster()
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
 	}

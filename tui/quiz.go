@@ -144,7 +144,7 @@ func (q *quizState) status(t text) string {
 // to w cells without the document margin, so backticks and stars never show raw.
 func (v *lessonView) inlineMD(s string, w int) string {
 	if v.deps.md == nil {
-		return lipgloss.NewStyle().Width(max(4, w)).Render(s)
+		return v.st.NewStyle().Width(max(4, w)).Render(s)
 	}
 	out := v.deps.md.render(s, w+2) // glamour's document margin is 2 cells
 	lines := strings.Split(out, "\n")
