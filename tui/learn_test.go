@@ -310,10 +310,9 @@ func TestTimeControl(t *testing.T) {
 	if !strings.Contains(b.lesson.statusView(), "real time") {
 		t.Errorf("space on a real cluster says nothing: %q", b.lesson.statusView())
 	}
-	b.lesson.outP.text = ""
 	send(b, keyMsg("R"))
-	if !strings.Contains(b.lesson.outP.text, "resets (r, R) work only on the simulator") {
-		t.Errorf("R on a real cluster does not say why: %q", b.lesson.outP.text)
+	if !strings.Contains(strings.Join(strings.Fields(b.lesson.statusView()), " "), "resets (r, R) work only on the simulator") {
+		t.Errorf("R on a real cluster does not say why: %q", b.lesson.statusView())
 	}
 }
 
