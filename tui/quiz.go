@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	xansi "github.com/charmbracelet/x/ansi"
 
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
@@ -146,10 +147,23 @@ func (v *lessonView) inlineMD(s string, w int) string {
 	if v.deps.md == nil {
 		return v.st.NewStyle().Width(max(4, w)).Render(s)
 	}
-	out := v.deps.md.render(s, w+2) // glamour's document margin is 2 cells
+	out := v.deps.md.render(s, w+2) // glamour's document margin is 2 cells, more in some styles
 	lines := strings.Split(out, "\n")
+	cut := -1
+	for _, l := range lines {
+		p := xansi.Strip(l)
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		if n := len(p) - len(strings.TrimLeft(p, " ")); cut < 0 || n < cut {
+			cut = n
+		}
+	}
 	for i, l := range lines {
-		lines[i] = strings.TrimRight(strings.TrimPrefix(l, "  "), " ")
+		if cut > 0 {
+			l = xansi.TruncateLeft(l, cut, "")
+		}
+		lines[i] = trimBlank(l)
 	}
 	return strings.Join(lines, "\n")
 }
