@@ -69,8 +69,12 @@ func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *
 			return err
 		}
 	}
+	opts.Open = c.open
 	if c.plain {
 		return runPlain(appCtx, opts, os.Stdin, os.Stdout)
+	}
+	if err := needTerminal(); err != nil {
+		return err
 	}
 	// Decide colours once, before the program owns the terminal (asking the terminal for its
 	// background from inside View would block), on this program's own renderer.
@@ -233,11 +237,7 @@ func demoOptions(o *tui.Options, id string) error {
 			return nil
 		}
 	}
-	var ids []string
-	for _, l := range o.Lessons {
-		ids = append(ids, l.ID)
-	}
-	return usageError{fmt.Sprintf("no lesson %q (lessons: %v)", id, ids)}
+	return unknownLesson(id, o.Lessons)
 }
 
 // runPlain runs the line-by-line player.

@@ -2,10 +2,15 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	xterm "github.com/charmbracelet/x/term"
+
+	"github.com/kubetutor/kubetutor/lessons"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
@@ -42,4 +47,23 @@ func progressReset(s *progress.Store, stdout io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "All progress was forgotten.")
 	return nil
+}
+
+// unknownLesson is the one error for a lesson id the catalog lacks, listing the known ones.
+func unknownLesson(id string, ls []lessons.Lesson) error {
+	ids := make([]string, 0, len(ls))
+	for _, l := range ls {
+		ids = append(ids, l.ID)
+	}
+	return usageError{fmt.Sprintf("no lesson %q (known lessons: %s)", id, strings.Join(ids, ", "))}
+}
+
+// needTerminal explains what to do when there is no terminal for the full-screen player
+// (a pipe, a cron job, a CI log): the line-by-line player works there.
+func needTerminal() error {
+	if xterm.IsTerminal(os.Stdin.Fd()) && xterm.IsTerminal(os.Stdout.Fd()) {
+		return nil
+	}
+	return errors.New("no terminal here (input or output is not a terminal): the full-screen player needs one; " +
+		"kubetutor --plain plays the lessons line by line, for pipes, logs and screen readers")
 }

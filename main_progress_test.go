@@ -80,3 +80,60 @@ func TestProgressImportAsksOverNewer(t *testing.T) {
 		t.Errorf("n: %q, steps %d", out.String(), doneSteps(t, path))
 	}
 }
+
+// TestCommandLineMistakes (issue 13, item 10): a bad flag value is one line and a pointer to
+// -h, not the whole usage; --lesson with an unknown id on the simulator is an error with the
+// one spelling of the known lessons; no terminal suggests --plain.
+func TestCommandLineMistakes(t *testing.T) {
+	logPath := filepath.Join(t.TempDir(), "k.log")
+	var out, errOut strings.Builder
+	if code := run([]string{"--speed", "abc"}, &out, &errOut); code != 2 || strings.Contains(errOut.String(), "Usage:") ||
+		!strings.Contains(errOut.String(), `invalid value "abc" for flag -speed`) || !strings.Contains(errOut.String(), "kubetutor -h") {
+		t.Errorf("--speed abc: exit %d, stderr %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run([]string{"-h"}, &out, &errOut); code != 0 || !strings.Contains(errOut.String(), "Usage:") {
+		t.Errorf("-h: exit %d, stderr %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run([]string{"--log", logPath, "--lesson", "nope"}, &out, &errOut); code != 2 ||
+		!strings.Contains(errOut.String(), `no lesson "nope" (known lessons: statefulset-basics`) {
+		t.Errorf("--lesson nope: exit %d, stderr %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run([]string{"--log", logPath, "demo", "nope"}, &out, &errOut); code != 2 ||
+		!strings.Contains(errOut.String(), `no lesson "nope" (known lessons: statefulset-basics`) {
+		t.Errorf("demo nope: exit %d, stderr %q", code, errOut.String())
+	}
+	if err := needTerminal(); err == nil || !strings.Contains(err.Error(), "--plain") {
+		t.Errorf("without a terminal (go test has none): %v", err)
+	}
+}
+
+// TestReadmeSampleLessonLints (issue 13, item 10): the README's sample lesson passes
+// `kubetutor lessons lint`, so an author who copies it starts from a valid lesson.
+func TestReadmeSampleLessonLints(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```yaml\n")
+	if !ok {
+		t.Fatal("README has no yaml block")
+	}
+	sample, _, _ := strings.Cut(rest, "```")
+	if !strings.Contains(sample, "id: scale-demo") {
+		t.Fatalf("the first yaml block is not the sample lesson:\n%s", sample)
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "scale-demo"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "scale-demo", "en.yaml"), []byte(sample), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut strings.Builder
+	if code := run([]string{"lessons", "lint", dir}, &out, &errOut); code != 0 {
+		t.Errorf("lint of the README sample: exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+}

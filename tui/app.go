@@ -130,7 +130,7 @@ func (a *App) KubeconfigWritten() bool { return a.kubeconfigWritten }
 // Init implements tea.Model: the menu has nothing to load; a demo opens its lesson.
 func (a *App) Init() tea.Cmd {
 	for i, l := range a.opts.Lessons {
-		if a.opts.Demo != "" && l.ID == a.opts.Demo {
+		if (a.opts.Demo != "" && l.ID == a.opts.Demo) || (a.opts.Open != "" && l.ID == a.opts.Open) {
 			return func() tea.Msg { return startLessonMsg{index: i} }
 		}
 	}

@@ -609,7 +609,9 @@ func (k *kubectlTerminal) Run() error {
 		out = io.Discard
 	}
 	fmt.Fprintf(out, "$ %s\n", k.line)
-	return k.run.RunKubectlTerminal(k.ctx, k.line, k.in, out, out)
+	in, done := ownTerminal(k.in)
+	defer done()
+	return k.run.RunKubectlTerminal(k.ctx, k.line, in, out, out)
 }
 
 // wrapErrorLines wraps kubectl's error messages, which are prose, to w cells so that the end
