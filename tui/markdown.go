@@ -59,7 +59,7 @@ func (m *markdown) render(text string, width int) string {
 		out = text
 	} else {
 		// Re-wrap list items while code spans still hold their stand-ins, so they stay whole.
-		out = restore(hangListItems(strings.Trim(out, "\n"), width))
+		out = restore(reflowOrphans(hangListItems(strings.Trim(out, "\n"), width), width))
 	}
 	out = strings.Trim(out, "\n")
 	if len(m.cache) > 256 { // a long session of resizes; start over rather than grow forever
@@ -290,4 +290,67 @@ func bulletWidth(s string) int {
 		return i + 2
 	}
 	return 0
+}
+
+// reflowOrphans re-wraps a rendered paragraph that glamour left with a lone word on a line
+// of its own although it fitted on the line before (it happens after bold or code spans,
+// which glamour wraps as separate pieces; issue 13, item 10). Only plain paragraphs at the
+// document's margin are touched: list items, quotes, code and tables keep their lines.
+func reflowOrphans(out string, width int) string {
+	lines := strings.Split(out, "\n")
+	margin := -1
+	for _, l := range lines {
+		p := xansi.Strip(l)
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		if n := len(p) - len(strings.TrimLeft(p, " ")); margin < 0 || n < margin {
+			margin = n
+		}
+	}
+	plainLine := func(l string) bool {
+		p := xansi.Strip(l)
+		t := strings.TrimSpace(p)
+		if t == "" || len(p)-len(strings.TrimLeft(p, " ")) != margin || bulletWidth(t) > 0 {
+			return false
+		}
+		return !strings.ContainsAny(t[:1], "|│#─>") && !strings.ContainsAny(t, "│─")
+	}
+	res := make([]string, 0, len(lines))
+	for i := 0; i < len(lines); {
+		if !plainLine(lines[i]) {
+			res = append(res, lines[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(lines) && plainLine(lines[j]) {
+			j++
+		}
+		para := lines[i:j]
+		orphan := false
+		for k := 1; k < len(para)-1; k++ {
+			words := strings.Fields(xansi.Strip(para[k]))
+			prev := strings.TrimRight(xansi.Strip(para[k-1]), " ")
+			if len(words) == 1 && xansi.StringWidth(prev)+1+xansi.StringWidth(words[0]) <= width {
+				orphan = true
+				break
+			}
+		}
+		if !orphan {
+			res = append(res, para...)
+			i = j
+			continue
+		}
+		parts := make([]string, len(para))
+		for k, l := range para {
+			parts[k] = trimBlank(l)
+		}
+		pad := strings.Repeat(" ", margin)
+		for _, w := range strings.Split(xansi.Wordwrap(strings.Join(parts, " "), max(10, width-margin), ""), "\n") {
+			res = append(res, pad+strings.TrimRight(w, " "))
+		}
+		i = j
+	}
+	return strings.Join(res, "\n")
 }

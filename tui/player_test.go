@@ -578,3 +578,20 @@ func TestEventsViewWrapsSimMessages(t *testing.T) {
 		t.Errorf("line/row map: %v", w.lineRows)
 	}
 }
+
+// TestNoOrphanAfterBold (item 10): a word never sits alone on a line after bold text when
+// it fitted on the line before.
+func TestNoOrphanAfterBold(t *testing.T) {
+	for _, style := range []string{"notty", "dark"} {
+		m := newMarkdown(style, 0)
+		out := ansiPlain(m.render("**Goal:** Create the StatefulSet from web-parallel.yaml and see both pods start together.", 78))
+		for _, l := range strings.Split(out, "\n") {
+			if strings.TrimSpace(l) == "start" {
+				t.Errorf("%s: orphaned word:\n%s", style, out)
+			}
+		}
+		if !strings.Contains(strings.Join(strings.Fields(out), " "), "Goal: Create the StatefulSet from web-parallel.yaml and see both pods start together.") {
+			t.Errorf("%s: text changed:\n%s", style, out)
+		}
+	}
+}
