@@ -46,6 +46,12 @@ type config struct {
 	present    bool   // --present: the projector layout
 	plain      bool   // --plain: line by line, for screen readers and logs
 	open       string // --lesson on the simulator: open this lesson at once
+	// --max-replicas, --max-objects: the simulator's caps (0: 1000 and 20000).
+	maxReplicas, maxObjects int
+}
+
+func (c config) simOptions(logf func(string, ...any)) engine.SimOptions {
+	return engine.SimOptions{Speed: c.speed, Logf: logf, MaxReplicas: c.maxReplicas, MaxObjects: c.maxObjects}
 }
 
 func main() {
@@ -84,6 +90,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.lessonsDir, "lessons", "", "also load the lesson folders in `DIR`")
 	fs.BoolVar(&c.present, "present", false, "projector layout: larger step title, fewer panes, high contrast")
 	fs.BoolVar(&c.plain, "plain", false, "plain line-by-line player for screen readers and logs")
+	fs.IntVar(&c.maxReplicas, "max-replicas", 1000, "simulator: the most replicas one workload may ask for")
+	fs.IntVar(&c.maxObjects, "max-objects", 20000, "simulator: the most objects the cluster may hold")
 	rf := addRealFlags(fs) // real-cluster mode and doctor: main_real.go
 	usage := func() {
 		fs.SetOutput(stderr)
@@ -252,7 +260,7 @@ func startSim(ctx context.Context, c config, logger *log.Logger) (*engine.Sessio
 func startLiveSim(ctx context.Context, c config, logger *log.Logger) (*engine.Live, error) {
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	live, err := engine.NewLiveSim(sctx, engine.SimOptions{Speed: c.speed, Logf: logger.Printf})
+	live, err := engine.NewLiveSim(sctx, c.simOptions(logger.Printf))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, errInterrupted

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/url"
 	"os"
@@ -404,7 +405,11 @@ func runKubectlCommand(ctx context.Context, cmd *cobra.Command, errOut io.Writer
 				err = &KubectlError{Code: x.code}
 			}
 		} else if r != nil {
-			err = fmt.Errorf("kubectl failed unexpectedly: %v\n%s", r, debug.Stack())
+			// One line for the learner; the stack goes to the log (main sends the standard
+			// logger to the log file), never to the screen.
+			log.Printf("kubectl panicked: %v\n%s", r, debug.Stack())
+			msg, _, _ := strings.Cut(fmt.Sprint(r), "\n")
+			err = fmt.Errorf("kubectl failed unexpectedly: %s (details in the log)", msg)
 		}
 		st.mu.Lock()
 		if err == nil && st.code != 0 {

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
@@ -50,6 +51,7 @@ func New(o Options) *App {
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
 	}
+	checkProgress(&o) // progresscheck.go
 	if o.Present {
 		ps := presentStyles(*st)
 		st = &ps
@@ -319,8 +321,9 @@ func (a *App) View() string {
 	hv := a.helpView()
 	screenH := max(0, a.height-lipgloss.Height(hv))
 	if screenH == 0 {
-		return fit(hv, a.width, a.height)
+		return termsafe.String(fit(hv, a.width, a.height))
 	}
 	screen = a.cmdbar.overlay(fit(screen, a.width, screenH), a.width, screenH)
-	return fit(fit(screen, a.width, screenH)+"\n"+hv, a.width, a.height)
+	// Whatever slipped past the entry points, only SGR reaches the terminal.
+	return termsafe.String(fit(fit(screen, a.width, screenH)+"\n"+hv, a.width, a.height))
 }

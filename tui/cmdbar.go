@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/manifests"
 )
 
@@ -253,7 +254,7 @@ func (b *cmdBar) start(line string) tea.Cmd {
 	ctx, cancel := context.WithCancel(b.ctx)
 	ch := make(chan tea.Msg, 64)
 	b.running, b.runLine, b.cancel, b.ch = true, line, cancel, ch
-	w := &chanWriter{ctx: ctx, ch: ch, id: id}
+	w := termsafe.NewWriter(&chanWriter{ctx: ctx, ch: ch, id: id}, true) // no escapes from the cluster
 	cluster := b.cluster
 	go func() {
 		defer close(ch)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/viewport"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 )
 
 // maxOutEntries bounds each step's output history; the oldest entries go first.
@@ -112,6 +114,7 @@ func (o *outputPane) start(line string) int {
 // moved to another step meanwhile), and shows its start: the answer is at the top of its
 // output, the rest below the "more" mark.
 func (o *outputPane) finish(id int, output, errText string) {
+	output, errText = termsafe.String(output), termsafe.String(errText) // command output
 	for step, h := range o.hist {
 		for _, e := range h {
 			if e.id == id {
@@ -140,6 +143,7 @@ func (o *outputPane) prose(label, text string) {
 }
 
 func (o *outputPane) noteEntry(label, text, errText string, wrap bool) {
+	text, errText = termsafe.String(text), termsafe.String(errText) // object data, Events
 	if h := o.hist[o.step]; len(h) > 0 {
 		if last := h[len(h)-1]; last.line == "" && last.label == label && last.text == text && last.errText == errText {
 			o.label = "" // the same note again: show it, do not repeat it
@@ -153,6 +157,7 @@ func (o *outputPane) noteEntry(label, text, errText string, wrap bool) {
 // peek shows a transient view (a selected row's object, the demo typing) over the history
 // until unpeek, a new entry or another step.
 func (o *outputPane) peek(label, text, errText string, wrap bool) {
+	text, errText = termsafe.String(text), termsafe.String(errText) // object data, Events
 	o.label, o.text, o.errText, o.wrap = label, text, errText, wrap
 	o.refresh(false)
 	o.view.GotoTop()

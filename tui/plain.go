@@ -13,6 +13,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/lessons"
 	"github.com/kubetutor/kubetutor/tui/lessonstate"
 	"github.com/kubetutor/kubetutor/tui/progress"
@@ -42,6 +43,9 @@ func runPlain(ctx context.Context, o Options, in io.Reader, out io.Writer, width
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
 	}
+	checkProgress(&o) // progresscheck.go
+	// No escape sequence reaches a screen reader or a log.
+	out = termsafe.NewWriter(out, false)
 	lang := langCode(o.Lang)
 	t := textFor(lang)
 	md := newMarkdown("notty", termenv.Ascii)

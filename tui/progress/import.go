@@ -2,8 +2,8 @@ package progress
 
 import (
 	"fmt"
-	"os"
 	"sort"
+	"time"
 )
 
 // ImportReport says what an import did: which lessons it took, and which it left because
@@ -16,7 +16,7 @@ type ImportReport struct {
 // NewerHere lists the lessons of the file at path whose progress here is newer than the
 // file's, so a caller can ask before replacing them. A foreign or corrupt file is an error.
 func (s *Store) NewerHere(path string) ([]string, error) {
-	f, err := readFile(path)
+	f, err := loadImport(path)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (s *Store) NewerHere(path string) ([]string, error) {
 // was taken and what was kept. Nothing changes on error.
 func (s *Store) ImportReplacing(path string, replaceNewer bool) (ImportReport, error) {
 	var rep ImportReport
-	f, err := readFile(path)
+	f, err := loadImport(path)
 	if err != nil {
 		return rep, err
 	}
@@ -60,14 +60,17 @@ func (s *Store) ImportReplacing(path string, replaceNewer bool) (ImportReport, e
 	return rep, s.Save()
 }
 
-func readFile(path string) (File, error) {
-	b, err := os.ReadFile(path)
+// loadImport reads, decodes and sanitizes an export as Import does.
+func loadImport(path string) (File, error) {
+	b, err := readFile(path)
 	if err != nil {
 		return File{}, fmt.Errorf("progress: %w", err)
 	}
-	f, err := Parse(b)
+	f, err := decode(b)
 	if err != nil {
 		return File{}, fmt.Errorf("%s: %w", path, err)
 	}
+	var r report
+	sanitize(&f, time.Now(), &r)
 	return f, nil
 }
