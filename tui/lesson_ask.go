@@ -90,6 +90,11 @@ func describeEvents(evs []engine.TableEvent, status int) string {
 			continue
 		}
 		p := ev.Name
+		for i, c := range ev.Columns {
+			if c == "STATUS" {
+				status = i
+			}
+		}
 		switch {
 		case ev.Type == "DELETED":
 			p += " deleted"

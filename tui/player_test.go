@@ -595,3 +595,111 @@ func TestNoOrphanAfterBold(t *testing.T) {
 		}
 	}
 }
+
+// TestEscWithRowSelectedStays (item 4): esc while a stream row is selected leaves the row,
+// never the lesson.
+func TestEscWithRowSelectedStays(t *testing.T) {
+	objs := make(chan ObjectEvent, 8)
+	c := newFakeCluster()
+	a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: testLessons("en"),
+		Lang: "en", MarkdownStyle: "notty",
+		WatchObjects: func(ctx context.Context, resource, selector string) (<-chan ObjectEvent, error) { return objs, nil }})
+	openAndRun(t, a, 120, 40)
+	startWatch(t, a, c)
+	w := a.lesson.watchP
+	send(a, watchBatchMsg{gen: w.gen, events: []engine.TableEvent{podEvent("ADDED", "web-0", "0/1", "Pending", "0s")}})
+	send(a, keyMsg("y"))
+	if w.selected < 0 {
+		t.Fatal("setup: y selected no row")
+	}
+	send(a, keyMsg("esc"))
+	if a.lesson == nil {
+		t.Fatal("esc with a row selected left the lesson")
+	}
+	if w.selected >= 0 || a.lesson.outP.label != "" {
+		t.Errorf("esc did not leave the row: selected %d, peek %q", w.selected, a.lesson.outP.label)
+	}
+}
+
+// TestWatchNewRowsMark (item 10): scrolled up in the stream, new rows set a mark; at the
+// bottom it goes.
+func TestWatchNewRowsMark(t *testing.T) {
+	c := newFakeCluster()
+	a := newTestApp("en", c)
+	openAndRun(t, a, 80, 24)
+	startWatch(t, a, c)
+	v := a.lesson
+	w := v.watchP
+	var evs []engine.TableEvent
+	for i := 0; i < 20; i++ {
+		evs = append(evs, podEvent("MODIFIED", "web-0", "0/1", fmt.Sprintf("S%02d", i), "0s"))
+	}
+	send(a, watchBatchMsg{gen: w.gen, events: evs})
+	v.setFocus(focusWatch)
+	send(a, keyMsg("pgup"))
+	send(a, watchBatchMsg{gen: w.gen, events: []engine.TableEvent{podEvent("MODIFIED", "web-0", "1/1", "Running", "1s")}})
+	if !strings.Contains(ansiPlain(w.View()), "new rows below") {
+		t.Fatalf("no mark while scrolled up:\n%s", w.View())
+	}
+	for i := 0; i < 10; i++ {
+		send(a, keyMsg("pgdown"))
+	}
+	if strings.Contains(ansiPlain(w.View()), "new rows below") {
+		t.Errorf("mark stays at the bottom:\n%s", w.View())
+	}
+}
+
+// TestStepOnceSaysWhatChanged (item 10): after . the status line says what the action
+// changed, as the watch saw it.
+func TestStepOnceSaysWhatChanged(t *testing.T) {
+	c := newFakeCluster()
+	a := newTestApp("en", c)
+	openAndRun(t, a, 100, 30)
+	startWatch(t, a, c)
+	v := a.lesson
+	v.sim.Pause()
+	v.updateKeys()
+	c.sim.queued = 1
+	run(a, send(a, keyMsg(".")))
+	send(a, watchBatchMsg{gen: v.watchP.gen, events: []engine.TableEvent{podEvent("MODIFIED", "web-1", "0/1", "ContainerCreating", "0s")}})
+	if s := strings.Join(strings.Fields(ansiPlain(v.statusView())), " "); !strings.Contains(s, "one controller action ran: web-1 ContainerCreating") {
+		t.Errorf("status after . = %q", s)
+	}
+}
+
+// TestLangKeyOnlyWhenOffered (item 10): L does nothing while its help entry is hidden
+// (during a replay).
+func TestLangKeyOnlyWhenOffered(t *testing.T) {
+	c := newFakeCluster()
+	a := newProgressApp(t, "en", c, progress.Memory())
+	openAndRun(t, a, 80, 24)
+	a.lesson.replaying = true
+	a.lesson.updateKeys()
+	if a.lesson.lk.Lang.Enabled() {
+		t.Fatal("setup: L offered during a replay")
+	}
+	send(a, keyMsg("L"))
+	if a.opts.Lang != "en" {
+		t.Error("L switched the language while its help entry was hidden")
+	}
+	a.lesson.replaying = false
+	a.lesson.updateKeys()
+	send(a, keyMsg("L"))
+	if a.opts.Lang != "ko" {
+		t.Error("L does not switch when offered")
+	}
+}
+
+// TestDemoNeverSaysPressN (item 10): the demo's output pane does not ask for keys the
+// demo presses itself.
+func TestDemoNeverSaysPressN(t *testing.T) {
+	c := newFakeCluster()
+	a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: testLessons("en"),
+		Lang: "en", MarkdownStyle: "notty", Demo: "statefulset-basics"})
+	a.demoTick = func(int64) tea.Cmd { return nil }
+	send(a, tea.WindowSizeMsg{Width: 100, Height: 30})
+	run(a, send(a, a.Init()()))
+	if v := a.View(); strings.Contains(v, "press n") || !strings.Contains(strings.Join(strings.Fields(v), " "), "The demo runs the commands itself") {
+		t.Errorf("demo step 1:\n%s", v)
+	}
+}
