@@ -43,8 +43,9 @@ type config struct {
 	version bool
 	// lessonsDir holds extra lesson folders (--lessons); see main_lessons.go.
 	lessonsDir string
-	present    bool // --present: the projector layout
-	plain      bool // --plain: line by line, for screen readers and logs
+	present    bool   // --present: the projector layout
+	plain      bool   // --plain: line by line, for screen readers and logs
+	open       string // --lesson on the simulator: open this lesson at once
 	// --max-replicas, --max-objects: the simulator's caps (0: 1000 and 20000).
 	maxReplicas, maxObjects int
 }
@@ -92,7 +93,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.maxReplicas, "max-replicas", 1000, "simulator: the most replicas one workload may ask for")
 	fs.IntVar(&c.maxObjects, "max-objects", 20000, "simulator: the most objects the cluster may hold")
 	rf := addRealFlags(fs) // real-cluster mode and doctor: main_real.go
-	fs.Usage = func() {
+	usage := func() {
+		fs.SetOutput(stderr)
 		fmt.Fprintf(fs.Output(), "Usage:\n  kubetutor [flags]         lesson menu on the built-in simulator\n"+
 			"  kubetutor serve [flags]   run the simulator alone for your own kubectl\n"+
 			"  kubetutor --kubeconfig PATH | --context NAME | --real [-n NS]\n"+
@@ -107,8 +109,18 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			"  kubetutor demo LESSON     play a lesson by itself (space pauses, ← → skip)\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	// A mistake on the command line gets its one line and a pointer to -h (run prints
+	// both), not the whole usage; -h prints the usage (issue 13, item 10).
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	parseErr := func(err error) error {
+		if errors.Is(err, flag.ErrHelp) {
+			usage()
+		}
 		return flagError(err)
+	}
+	if err := fs.Parse(args); err != nil {
+		return parseErr(err)
 	}
 	// Flags may also follow the subcommand: `kubetutor serve --speed 2`.
 	sub := fs.Arg(0)
@@ -124,12 +136,12 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	var demoLesson string
 	if sub != "" {
 		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return flagError(err)
+			return parseErr(err)
 		}
 		if sub == "demo" && fs.NArg() > 0 {
 			demoLesson = fs.Arg(0)
 			if err := fs.Parse(fs.Args()[1:]); err != nil {
-				return flagError(err)
+				return parseErr(err)
 			}
 		}
 		if fs.NArg() > 0 {
@@ -171,14 +183,21 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	case sub == "" && rf.active():
 		return playReal(ctx, c, rf, logger, logFile, stdout)
 	case sub == "" || sub == "demo":
+		if rf.lesson != "" {
+			// --lesson on the simulator opens that lesson; an unknown one is an error, never
+			// silently ignored (issue 13, item 10).
+			if _, err := pickLesson(c.lang, rf.lesson); err != nil {
+				return err
+			}
+			c.open = rf.lesson
+		}
 		return play(ctx, c, logger, logFile, demoLesson)
 	default:
 		return serve(ctx, c, logger, stdout)
 	}
 }
 
-// flagError makes a bad flag a usage error (exit 2); the flag package has already printed
-// what was wrong and the usage. -h stays flag.ErrHelp (exit 0).
+// flagError makes a bad flag a usage error (exit 2). -h stays flag.ErrHelp (exit 0).
 func flagError(err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return err

@@ -85,11 +85,7 @@ func pickLesson(lang, id string) (lessons.Lesson, error) {
 			return l, nil
 		}
 	}
-	var ids []string
-	for _, l := range cat {
-		ids = append(ids, l.ID)
-	}
-	return lessons.Lesson{}, usageError{fmt.Sprintf("no lesson %q (known: %s)", id, strings.Join(ids, ", "))}
+	return lessons.Lesson{}, unknownLesson(id, cat)
 }
 
 func lessonLines(l lessons.Lesson) []string {
