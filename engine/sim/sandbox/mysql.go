@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"fmt"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"io"
 	"io/fs"
 	"path"
@@ -100,22 +101,22 @@ func (s *Sandbox) serverEnv(pod *corev1.Pod) (*env, bool) {
 func (e *env) mysqldLocked() *server {
 	v := e.view
 	srv := &server{v: v, dir: mysqlDataDir, host: hostnameOf(e.pod), now: e.sb.clk.Now()}
-	if _, err := v.stat(mysqlDataDir + "/mysql"); err != nil {
-		_ = v.mkdir(mysqlDataDir, true)
+	if _, err := v.Stat(mysqlDataDir + "/mysql"); err != nil {
+		_ = v.Mkdir(mysqlDataDir, true)
 		for _, d := range []string{"mysql", "performance_schema", "sys"} {
-			_ = v.mkdir(path.Join(mysqlDataDir, d), false)
+			_ = v.Mkdir(path.Join(mysqlDataDir, d), false)
 		}
-		_ = v.writeFile(mysqlDataDir+"/mysql/user.frm", []byte("Host\tchar(60)\nUser\tchar(32)\n"), false)
-		_ = v.writeFile(mysqlDataDir+"/mysql/user.ibd", []byte("%\troot\nlocalhost\troot\n"), false)
-		_ = v.writeFile(mysqlDataDir+"/ibdata1", []byte("simulated InnoDB system tablespace\n"), false)
-		_ = v.writeFile(mysqlDataDir+"/auto.cnf", []byte(fmt.Sprintf("[auto]\nserver-uuid=%s\n", e.pod.UID)), false)
+		_ = v.WriteFile(mysqlDataDir+"/mysql/user.frm", []byte("Host\tchar(60)\nUser\tchar(32)\n"), false)
+		_ = v.WriteFile(mysqlDataDir+"/mysql/user.ibd", []byte("%\troot\nlocalhost\troot\n"), false)
+		_ = v.WriteFile(mysqlDataDir+"/ibdata1", []byte("simulated InnoDB system tablespace\n"), false)
+		_ = v.WriteFile(mysqlDataDir+"/auto.cnf", []byte(fmt.Sprintf("[auto]\nserver-uuid=%s\n", e.pod.UID)), false)
 	}
-	names, _, _ := v.list("/etc/mysql/conf.d")
+	names, _, _ := v.List("/etc/mysql/conf.d")
 	for _, n := range names {
 		if !strings.HasSuffix(n, ".cnf") {
 			continue
 		}
-		data, _ := v.readFile("/etc/mysql/conf.d/" + n)
+		data, _ := v.ReadFile("/etc/mysql/conf.d/" + n)
 		for _, l := range strings.Split(string(data), "\n") {
 			l = strings.TrimSpace(l)
 			k, val, _ := strings.Cut(l, "=")
@@ -164,7 +165,7 @@ func (e *env) autoReplicate(srv *server) {
 		return
 	}
 	read := func(n string) string {
-		b, _ := srv.v.readFile(path.Join(srv.dir, n))
+		b, _ := srv.v.ReadFile(path.Join(srv.dir, n))
 		return string(b)
 	}
 	var file string
@@ -411,7 +412,7 @@ func progMysql(p *proc) int {
 	if o.haveExec {
 		script = o.exec
 	} else {
-		data, _ := io.ReadAll(io.LimitReader(p.stdin, MaxFileSize))
+		data, _ := io.ReadAll(io.LimitReader(p.stdin, vfs.MaxFileSize))
 		script = string(data)
 	}
 	tableFmt := o.table || (p.tty && !o.batch)
@@ -694,23 +695,23 @@ func (s *Sandbox) backupStream(e *env) []byte {
 	}
 	var walk func(rel string)
 	walk = func(rel string) {
-		names, _, _ := srv.v.list(path.Join(srv.dir, rel))
+		names, _, _ := srv.v.List(path.Join(srv.dir, rel))
 		for _, n := range names {
 			r := path.Join(rel, n)
 			if rel == "" && (n == "master.info" || n == "auto.cnf" || strings.Contains(n, "-bin.") ||
 				strings.HasPrefix(n, "xtrabackup_") || strings.HasPrefix(n, "change_master_to.")) {
 				continue
 			}
-			node, err := srv.v.stat(path.Join(srv.dir, r))
+			node, err := srv.v.Stat(path.Join(srv.dir, r))
 			if err != nil {
 				continue
 			}
-			if node.isDir() {
-				fmt.Fprintf(&b, "%s/\t0\t%o\n", r, node.mode.Perm())
+			if node.IsDir() {
+				fmt.Fprintf(&b, "%s/\t0\t%o\n", r, node.Mode.Perm())
 				walk(r)
 				continue
 			}
-			add(r, node.mode, node.data)
+			add(r, node.Mode, node.Data)
 		}
 	}
 	walk("")
@@ -801,17 +802,17 @@ func progXbstream(p *proc) int {
 		case a == "-x" || a == "--extract":
 			extract = true
 		case a == "-C" && i+1 < len(args):
-			dir = abs(p.cwd, args[i+1])
+			dir = vfs.Abs(p.cwd, args[i+1])
 			i++
 		case strings.HasPrefix(a, "--directory="):
-			dir = abs(p.cwd, a[12:])
+			dir = vfs.Abs(p.cwd, a[12:])
 		}
 	}
 	if !extract {
 		fmt.Fprintln(p.stderr, "xbstream: the simulator supports only -x (extract)")
 		return 1
 	}
-	data, err := io.ReadAll(io.LimitReader(p.stdin, 2*MaxVolumeBytes))
+	data, err := io.ReadAll(io.LimitReader(p.stdin, 2*vfs.MaxVolumeBytes))
 	if err != nil && p.ctx.Err() != nil {
 		return 130
 	}
@@ -874,7 +875,7 @@ func progXtrabackup(p *proc) int {
 		case a == "--prepare":
 			prepare = true
 		case strings.HasPrefix(a, "--target-dir="):
-			target = abs(p.cwd, a[13:])
+			target = vfs.Abs(p.cwd, a[13:])
 		}
 	}
 	log := func(format string, a ...any) {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"path"
 	"sort"
 
@@ -321,7 +322,7 @@ func unaryTest(p *proc, op, arg string) (bool, error) {
 	case "-n":
 		return arg != "", nil
 	}
-	in, err := p.e.stat(abs(p.cwd, arg))
+	in, err := p.e.stat(vfs.Abs(p.cwd, arg))
 	exists := err == nil && arg != ""
 	switch op {
 	case "-e", "-a":

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"path"
 	"sort"
 	"strconv"
@@ -41,7 +42,7 @@ type result2 struct {
 
 // server is a running mysqld as the engine sees it. The caller holds the sandbox lock.
 type server struct {
-	v        *view
+	v        *vfs.View
 	dir      string
 	id       int
 	host     string
@@ -330,8 +331,8 @@ func (s *server) dbExists(db string) bool {
 	if strings.EqualFold(db, "information_schema") {
 		return true
 	}
-	n, err := s.v.stat(s.dbDir(db))
-	return err == nil && n.isDir()
+	n, err := s.v.Stat(s.dbDir(db))
+	return err == nil && n.IsDir()
 }
 
 type table struct {
@@ -344,7 +345,7 @@ func (s *server) loadTable(db, name string) (*table, *sqlErr) {
 	if db == "" {
 		return nil, &sqlErr{1046, "3D000", "No database selected"}
 	}
-	frm, err := s.v.readFile(path.Join(s.dbDir(db), name+".frm"))
+	frm, err := s.v.ReadFile(path.Join(s.dbDir(db), name+".frm"))
 	if err != nil {
 		return nil, &sqlErr{1146, "42S02", fmt.Sprintf("Table '%s.%s' doesn't exist", db, name)}
 	}
@@ -354,7 +355,7 @@ func (s *server) loadTable(db, name string) (*table, *sqlErr) {
 		t.cols = append(t.cols, n)
 		t.types = append(t.types, typ)
 	}
-	data, _ := s.v.readFile(path.Join(s.dbDir(db), name+".ibd"))
+	data, _ := s.v.ReadFile(path.Join(s.dbDir(db), name+".ibd"))
 	for _, l := range strings.Split(string(data), "\n") {
 		if l == "" {
 			continue
@@ -391,7 +392,7 @@ func (s *server) saveRows(db, name string, rows [][]*string) *sqlErr {
 		}
 		b.WriteByte('\n')
 	}
-	if err := s.v.writeFile(path.Join(s.dbDir(db), name+".ibd"), []byte(b.String()), false); err != nil {
+	if err := s.v.WriteFile(path.Join(s.dbDir(db), name+".ibd"), []byte(b.String()), false); err != nil {
 		return &sqlErr{1114, "HY000", fmt.Sprintf("The table '%s' is full (%v)", name, err)}
 	}
 	return nil
@@ -459,10 +460,10 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 			}
 			return nil, &sqlErr{1007, "HY000", fmt.Sprintf("Can't create database '%s'; database exists", name)}
 		}
-		if err := s.v.mkdir(s.dbDir(name), false); err != nil {
+		if err := s.v.Mkdir(s.dbDir(name), false); err != nil {
 			return nil, &sqlErr{1006, "HY000", fmt.Sprintf("Can't create database '%s' (%v)", name, err)}
 		}
-		s.v.writeFile(path.Join(s.dbDir(name), "db.opt"), []byte("default-character-set=latin1\ndefault-collation=latin1_swedish_ci\n"), false)
+		s.v.WriteFile(path.Join(s.dbDir(name), "db.opt"), []byte("default-character-set=latin1\ndefault-collation=latin1_swedish_ci\n"), false)
 		return &result2{affected: 1}, nil
 	case p.kw("CREATE", "TABLE"):
 		return s.createTable(p)
@@ -478,8 +479,8 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 			}
 			return nil, &sqlErr{1008, "HY000", fmt.Sprintf("Can't drop database '%s'; database doesn't exist", name)}
 		}
-		ents, _, _ := s.v.list(s.dbDir(name))
-		s.v.remove(s.dbDir(name), true)
+		ents, _, _ := s.v.List(s.dbDir(name))
+		s.v.Remove(s.dbDir(name), true)
 		return &result2{affected: max(0, (len(ents)-1)/2)}, nil
 	case p.kw("DROP", "TABLE"):
 		ifEx := p.kw("IF", "EXISTS")
@@ -496,8 +497,8 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 			}
 			return nil, err
 		}
-		s.v.remove(path.Join(s.dbDir(db), name+".frm"), false)
-		s.v.remove(path.Join(s.dbDir(db), name+".ibd"), false)
+		s.v.Remove(path.Join(s.dbDir(db), name+".frm"), false)
+		s.v.Remove(path.Join(s.dbDir(db), name+".ibd"), false)
 		return &result2{}, nil
 	case p.kw("INSERT"), p.kw("REPLACE"):
 		return s.insert(p)
@@ -527,9 +528,9 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 		return &result2{}, nil
 	case p.kw("SHOW", "DATABASES"), p.kw("SHOW", "SCHEMAS"):
 		names := []string{"information_schema"}
-		ents, _, _ := s.v.list(s.dir)
+		ents, _, _ := s.v.List(s.dir)
 		for _, e := range ents {
-			if n, err := s.v.stat(path.Join(s.dir, e)); err == nil && n.isDir() {
+			if n, err := s.v.Stat(path.Join(s.dir, e)); err == nil && n.IsDir() {
 				names = append(names, e)
 			}
 		}
@@ -546,7 +547,7 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 		if !s.dbExists(db) {
 			return nil, &sqlErr{1049, "42000", fmt.Sprintf("Unknown database '%s'", db)}
 		}
-		ents, _, _ := s.v.list(s.dbDir(db))
+		ents, _, _ := s.v.List(s.dbDir(db))
 		var names []string
 		for _, e := range ents {
 			if strings.HasSuffix(e, ".frm") {
@@ -632,7 +633,7 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 		}
 		return &result2{}, nil
 	case p.kw("RESET", "SLAVE"):
-		s.v.remove(path.Join(s.dir, "master.info"), false)
+		s.v.Remove(path.Join(s.dir, "master.info"), false)
 		return &result2{}, nil
 	case p.kw("SET"), p.kw("FLUSH"), p.kw("GRANT"), p.kw("COMMIT"), p.kw("BEGIN"), p.kw("START", "TRANSACTION"), p.kw("ROLLBACK"):
 		return &result2{}, nil
@@ -729,10 +730,10 @@ func (s *server) createTable(p *sp) (*result2, *sqlErr) {
 	if ncols == 0 {
 		return nil, &sqlErr{1113, "42000", "A table must have at least 1 column"}
 	}
-	if err := s.v.writeFile(path.Join(s.dbDir(db), name+".frm"), []byte(frm.String()), false); err != nil {
+	if err := s.v.WriteFile(path.Join(s.dbDir(db), name+".frm"), []byte(frm.String()), false); err != nil {
 		return nil, &sqlErr{1005, "HY000", fmt.Sprintf("Can't create table '%s.%s' (%v)", db, name, err)}
 	}
-	s.v.writeFile(path.Join(s.dbDir(db), name+".ibd"), nil, false)
+	s.v.WriteFile(path.Join(s.dbDir(db), name+".ibd"), nil, false)
 	return &result2{}, nil
 }
 
@@ -1332,14 +1333,14 @@ const binlogStart = 154 // where a 5.7 binlog's first event starts
 func (s *server) binlogName() string { return s.host + "-bin.000001" }
 
 func (s *server) binlogPos() int {
-	data, _ := s.v.readFile(path.Join(s.dir, s.binlogName()))
+	data, _ := s.v.ReadFile(path.Join(s.dir, s.binlogName()))
 	return binlogStart + len(data)
 }
 
 // appendBinlog logs a write as "db<TAB>statement" (escaped), one event per line.
 func (s *server) appendBinlog(stmt string) {
 	line := escapeField(s.db) + "\t" + escapeField(stmt) + "\n"
-	s.v.writeFile(path.Join(s.dir, s.binlogName()), []byte(line), true)
+	s.v.WriteFile(path.Join(s.dir, s.binlogName()), []byte(line), true)
 }
 
 type binlogEvent struct {
@@ -1348,7 +1349,7 @@ type binlogEvent struct {
 }
 
 func (s *server) binlogAfter(pos int) []binlogEvent {
-	data, _ := s.v.readFile(path.Join(s.dir, s.binlogName()))
+	data, _ := s.v.ReadFile(path.Join(s.dir, s.binlogName()))
 	var out []binlogEvent
 	off := binlogStart
 	for _, l := range strings.SplitAfter(string(data), "\n") {
@@ -1373,7 +1374,7 @@ type masterInfo struct {
 }
 
 func (s *server) masterInfo() (masterInfo, bool) {
-	data, err := s.v.readFile(path.Join(s.dir, "master.info"))
+	data, err := s.v.ReadFile(path.Join(s.dir, "master.info"))
 	if err != nil {
 		return masterInfo{}, false
 	}
@@ -1394,7 +1395,7 @@ func (s *server) writeMasterInfo(mi masterInfo) {
 	if mi.auto {
 		auto = "auto\n"
 	}
-	s.v.writeFile(path.Join(s.dir, "master.info"), []byte(fmt.Sprintf("%s\n%s\n%d\n%s\n%s", mi.host, mi.file, mi.pos, run, auto)), false)
+	s.v.WriteFile(path.Join(s.dir, "master.info"), []byte(fmt.Sprintf("%s\n%s\n%d\n%s\n%s", mi.host, mi.file, mi.pos, run, auto)), false)
 }
 
 func (s *server) changeMaster(p *sp) (*result2, *sqlErr) {
