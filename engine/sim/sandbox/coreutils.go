@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"io"
 	"io/fs"
 	"path"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // programs are the simulated executables, by the name an image's binary points at.

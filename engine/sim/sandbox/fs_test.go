@@ -1,13 +1,13 @@
 package sandbox
 
 import (
-	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 

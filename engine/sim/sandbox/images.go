@@ -1,11 +1,12 @@
 package sandbox
 
 import (
-	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"path"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // image is what the sandbox knows of a container image: its programs and a few files.

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"hash/fnv"
 	"io"
 	"net"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // The cluster DNS the simulated pods use (kubeadm's defaults).

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"path"
 	"sort"
 
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // --- echo, printf, test: builtins that are also programs ------------------------------------

@@ -9,7 +9,6 @@ package sandbox
 import (
 	"context"
 	"fmt"
-	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"io"
 	"io/fs"
 	"math/rand"
@@ -25,6 +24,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 

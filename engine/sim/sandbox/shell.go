@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"io"
 	"io/fs"
 	"os"
@@ -21,6 +20,8 @@ import (
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // proc is one running program: its container, arguments, streams and environment.
