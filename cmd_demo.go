@@ -52,7 +52,7 @@ func (o *demoCmdOptions) Validate() error {
 	if err := validateLang(&o.c.lang, false); err != nil {
 		return err
 	}
-	return validateSpeed(o.c.speed)
+	return validateSimFlags(o.c)
 }
 
 func (o *demoCmdOptions) Run() error {

@@ -75,7 +75,7 @@ func (o *playOptions) Validate() error {
 	if err := validateLang(&o.c.lang, false); err != nil {
 		return err
 	}
-	if err := validateSpeed(o.c.speed); err != nil {
+	if err := validateSimFlags(o.c); err != nil {
 		return err
 	}
 	if o.c.plain && o.c.present {
@@ -87,6 +87,8 @@ func (o *playOptions) Validate() error {
 			return usageError{"--real plays on the current context; --kubeconfig and --context already choose a cluster: give one or the other"}
 		case o.set("speed"):
 			return usageError{"--speed sets the simulator's pace; a real cluster runs at its own"}
+		case o.set("max-replicas") || o.set("max-objects"):
+			return usageError{"--max-replicas and --max-objects cap the simulator; a real cluster has its own quotas"}
 		case o.set("lessons"):
 			return usageError{"--lessons adds lessons to the simulator's menu; on a real cluster choose a built-in lesson with --lesson"}
 		}

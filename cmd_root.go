@@ -146,6 +146,22 @@ func addLessonsFlag(fs *pflag.FlagSet, dir *string) {
 // addSimFlags are the simulator's own settings: serve, demo and the player on the simulator.
 func addSimFlags(fs *pflag.FlagSet, c *config) {
 	fs.Float64Var(&c.speed, "speed", 1, "simulator speed (1 is real time, 2 twice as fast)")
+	fs.IntVar(&c.maxReplicas, "max-replicas", 1000, "the most replicas one workload may ask for in the simulator")
+	fs.IntVar(&c.maxObjects, "max-objects", 20000, "the most objects the simulated cluster may hold")
+}
+
+// validateSimFlags checks what addSimFlags set.
+func validateSimFlags(c config) error {
+	if err := validateSpeed(c.speed); err != nil {
+		return err
+	}
+	if c.maxReplicas < 1 {
+		return usageError{fmt.Sprintf("--max-replicas must be at least 1, not %d", c.maxReplicas)}
+	}
+	if c.maxObjects < 1 {
+		return usageError{fmt.Sprintf("--max-objects must be at least 1, not %d", c.maxObjects)}
+	}
+	return nil
 }
 
 // addClusterFlags select a real cluster as kubectl does (the player and doctor).

@@ -41,7 +41,7 @@ the export KUBECONFIG=… line for your own kubectl; Ctrl+C stops it.`,
 
 func (o *serveOptions) Complete(*cobra.Command, []string) error { return nil }
 
-func (o *serveOptions) Validate() error { return validateSpeed(o.c.speed) }
+func (o *serveOptions) Validate() error { return validateSimFlags(o.c) }
 
 func (o *serveOptions) Run() error {
 	return withRuntime(o.c.logPath, func(ctx context.Context, logger *log.Logger, _ *os.File) error {

@@ -43,6 +43,12 @@ type config struct {
 	lessonsDir string
 	present    bool // --present: the projector layout
 	plain      bool // --plain: line by line, for screen readers and logs
+	// --max-replicas, --max-objects: the simulator's caps (0: 1000 and 20000).
+	maxReplicas, maxObjects int
+}
+
+func (c config) simOptions(logf func(string, ...any)) engine.SimOptions {
+	return engine.SimOptions{Speed: c.speed, Logf: logf, MaxReplicas: c.maxReplicas, MaxObjects: c.maxObjects}
 }
 
 func main() {
@@ -142,7 +148,7 @@ func startSim(ctx context.Context, c config, logger *log.Logger) (*engine.Sessio
 func startLiveSim(ctx context.Context, c config, logger *log.Logger) (*engine.Live, error) {
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	live, err := engine.NewLiveSim(sctx, engine.SimOptions{Speed: c.speed, Logf: logger.Printf})
+	live, err := engine.NewLiveSim(sctx, c.simOptions(logger.Printf))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, errInterrupted
