@@ -14,6 +14,10 @@ import (
 type Baselines struct {
 	ctx context.Context // bounds the observers' watches (an evaluation's context is short)
 
+	// enter serialises taking baselines: a player's step-start hook (Enter, in the background)
+	// and an evaluation that finds no baseline (Observer) never take two at once.
+	enter sync.Mutex
+
 	mu   sync.Mutex
 	key  baselineKey
 	sess *engine.Session
@@ -29,6 +33,12 @@ func NewBaselines(ctx context.Context) *Baselines { return &Baselines{ctx: ctx} 
 
 // Enter records a new baseline for the step on the session, replacing any earlier one.
 func (b *Baselines) Enter(s *engine.Session, st Step) *StepObserver {
+	b.enter.Lock()
+	defer b.enter.Unlock()
+	return b.enterLocked(s, st)
+}
+
+func (b *Baselines) enterLocked(s *engine.Session, st Step) *StepObserver {
 	o := Baseline(b.ctx, s, st)
 	b.mu.Lock()
 	old := b.cur
@@ -41,6 +51,8 @@ func (b *Baselines) Enter(s *engine.Session, st Step) *StepObserver {
 // Observer is the step's observer on the session, taking the baseline now if there is none
 // for this step and session.
 func (b *Baselines) Observer(s *engine.Session, st Step) *StepObserver {
+	b.enter.Lock()
+	defer b.enter.Unlock()
 	b.mu.Lock()
 	o := b.cur
 	same := o != nil && b.key == keyOf(st) && b.sess == s
@@ -48,7 +60,7 @@ func (b *Baselines) Observer(s *engine.Session, st Step) *StepObserver {
 	if same {
 		return o
 	}
-	return b.Enter(s, st)
+	return b.enterLocked(s, st)
 }
 
 // Evaluate runs the step's checks against its baseline.
