@@ -100,7 +100,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			"  kubetutor lessons list | lint [DIR] | solve LESSON\n"+
 			"                            tools for lesson authors (kubetutor lessons -h)\n"+
 			"  kubetutor progress export FILE | import FILE | path | reset\n"+
-			"  kubetutor demo LESSON     play a lesson by itself (space pauses, ← → skip)\n\nFlags:\n")
+			"  kubetutor demo LESSON     play a lesson by itself (space pauses, ← → skip)\n"+
+			"  kubetutor classroom --host-key FILE --students FILE --instructors FILE\n"+
+			"                            a workshop over SSH: a simulator and a player per student\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -116,6 +118,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	}
 	if sub == "progress" {
 		return progressCmd(fs.Args()[1:], stdout)
+	}
+	if sub == "classroom" {
+		return classroomCmd(fs.Args()[1:], c, stdout, stderr)
 	}
 	var demoLesson string
 	if sub != "" {
