@@ -264,14 +264,24 @@ func (c *Class) leave(st *student, p *tea.Program) {
 	c.mu.Lock()
 	delete(st.programs, p)
 	st.lastSeen = c.clock.Now()
-	st.stats.LastSeen = st.lastSeen
+	st.stats.touch(st.lastSeen)
 	if len(st.programs) > 0 || st.pending > 0 || c.closed {
 		c.mu.Unlock()
 		return
 	}
 	st.farewell = c.clock.AfterFunc(c.o.ReconnectWindow, func() { c.dismiss(st) })
 	c.mu.Unlock()
+	st.save(c.o.Logf)
+}
+
+// save writes what a seat knows to the state directory (a no-op in memory).
+func (st *student) save(logf func(string, ...any)) {
 	st.stats.save()
+	if st.prog != nil && st.prog.Path() != "" {
+		if err := st.prog.Save(); err != nil {
+			logf("classroom: saving %s's progress: %v", st.name, err)
+		}
+	}
 }
 
 // dismiss stops a seat whose student did not come back in time.
@@ -284,6 +294,7 @@ func (c *Class) dismiss(st *student) {
 	delete(c.seats, st.name)
 	seat := st.seat
 	c.mu.Unlock()
+	st.save(c.o.Logf)
 	if seat != nil {
 		seat.Close()
 	}
@@ -323,7 +334,7 @@ func (c *Class) Close() {
 	}
 	c.wg.Wait()
 	for _, st := range seats {
-		st.stats.save()
+		st.save(c.o.Logf)
 		if st.seat != nil {
 			st.seat.Close()
 		}
@@ -587,7 +598,7 @@ func (c *Class) PushHint(name string) (string, error) {
 		c.mu.Lock()
 		i := st.pushed % len(s.Hints)
 		st.pushed++
-		st.stats.Pushed++
+		st.stats.pushed()
 		c.mu.Unlock()
 		hint := s.Hints[i]
 		c.Message(name, hintPrefix(lang)+hint)

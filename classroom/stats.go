@@ -69,3 +69,15 @@ func (s *stats) save() {
 		_ = writeAtomic(s.path, b)
 	}
 }
+
+func (s *stats) touch(t time.Time) {
+	s.mu.Lock()
+	s.LastSeen = t
+	s.mu.Unlock()
+}
+
+func (s *stats) pushed() {
+	s.mu.Lock()
+	s.Pushed++
+	s.mu.Unlock()
+}
