@@ -15,6 +15,7 @@ import (
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/lessons"
 )
 
@@ -211,6 +212,7 @@ func solveOne(ctx context.Context, l lessons.Lesson, stdout io.Writer) (int, err
 		return 0, fmt.Errorf("starting the simulator: %w", err)
 	}
 	defer s.Close()
+	stdout = termsafe.NewWriter(stdout, false) // check details quote cluster data
 	fmt.Fprintf(stdout, "Solving %s (%s) on the simulator\n", l.ID, l.Lang)
 	reports, err := lessons.Solve(ctx, s, l, nil)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/manifests"
 )
 
@@ -292,6 +293,9 @@ func decodeLesson(data []byte, file, lang string) (Lesson, error) {
 		}
 		l.Steps = append(l.Steps, st)
 	}
+	// Lesson files are plain text: no escape sequence in them may reach the terminal, and
+	// what a step shows is what it runs.
+	termsafe.Clean(&l, termsafe.Plain)
 	return l, nil
 }
 

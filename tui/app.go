@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
@@ -41,14 +42,16 @@ func New(o Options) *App {
 	if o.Context == nil {
 		o.Context = context.Background()
 	}
+	o = o.FromCluster()
 	st := o.Styles
 	if st == nil {
-		s := DefaultStyles(lipgloss.DefaultRenderer())
+		s := DefaultStyles(o.renderer())
 		st = &s
 	}
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
 	}
+	checkProgress(&o) // progresscheck.go
 	if o.Present {
 		ps := presentStyles(*st)
 		st = &ps
@@ -61,7 +64,7 @@ func New(o Options) *App {
 	if o.Cluster != nil {
 		footer = o.Cluster.Label() + " · " + t.Namespace + " " + o.Cluster.Namespace()
 	}
-	profile := lipgloss.ColorProfile()
+	profile := o.renderer().ColorProfile()
 	if st.renderer != nil {
 		profile = st.renderer.ColorProfile()
 	}
@@ -286,8 +289,9 @@ func (a *App) View() string {
 	hv := a.helpView()
 	screenH := max(0, a.height-lipgloss.Height(hv))
 	if screenH == 0 {
-		return fit(hv, a.width, a.height)
+		return termsafe.String(fit(hv, a.width, a.height))
 	}
 	screen = a.cmdbar.overlay(fit(screen, a.width, screenH), a.width, screenH)
-	return fit(fit(screen, a.width, screenH)+"\n"+hv, a.width, a.height)
+	// Whatever slipped past the entry points, only SGR reaches the terminal.
+	return termsafe.String(fit(fit(screen, a.width, screenH)+"\n"+hv, a.width, a.height))
 }

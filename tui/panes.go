@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/lessons"
 )
 
@@ -336,6 +337,7 @@ func (o *outputPane) prose(label, text string) {
 }
 
 func (o *outputPane) noteText(label, text, errText string, wrap bool) {
+	text, errText = termsafe.String(text), termsafe.String(errText) // object data, Events
 	o.line, o.label, o.text, o.errText, o.running, o.wrap = "", label, text, errText, false, wrap
 	o.refresh(true)
 }
@@ -347,6 +349,7 @@ func (o *outputPane) clear() {
 }
 
 func (o *outputPane) finish(output, errText string) {
+	output, errText = termsafe.String(output), termsafe.String(errText) // command output
 	o.text, o.errText, o.running = output, errText, false
 	o.refresh(true)
 }
@@ -365,7 +368,7 @@ func (o *outputPane) refresh(top bool) {
 	default:
 		s = strings.TrimRight(o.text, "\n")
 		if o.wrap && o.width > 0 {
-			s = lipgloss.NewStyle().Width(o.width).Render(s)
+			s = o.st.NewStyle().Width(o.width).Render(s)
 		}
 		if o.errText != "" {
 			if s != "" {

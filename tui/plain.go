@@ -10,6 +10,7 @@ import (
 
 	"github.com/muesli/termenv"
 
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/lessons"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
@@ -21,9 +22,13 @@ const plainWidth = 78
 // input per action, every result printed once and in order, so a screen reader reads it and a
 // log keeps it. It uses the same lessons, commands, checks and progress as the full player.
 func RunPlain(ctx context.Context, o Options, in io.Reader, out io.Writer) error {
+	o = o.FromCluster()
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
 	}
+	checkProgress(&o) // progresscheck.go
+	// No escape sequence reaches a screen reader or a log.
+	out = termsafe.NewWriter(out, false)
 	lang := langCode(o.Lang)
 	t := textFor(lang)
 	md := newMarkdown("notty", termenv.Ascii)

@@ -98,7 +98,7 @@ func (v *lessonView) recordAnswer(question, choice int) tea.Cmd {
 // score counts right first answers.
 func (q *quizState) score(l lessons.Lesson) (right, answered int) {
 	for i, c := range q.first {
-		if i < len(l.Quiz) && c < len(l.Quiz[i].Choices) {
+		if i >= 0 && i < len(l.Quiz) && c >= 0 && c < len(l.Quiz[i].Choices) {
 			answered++
 			if l.Quiz[i].Choices[c].Correct {
 				right++
@@ -120,7 +120,7 @@ func (q *quizState) view(v *lessonView, w, h int) string {
 	l, st, t := v.lesson, v.st, v.t
 	qq := l.Quiz[q.q]
 	wrap := func(s string, indent int) string {
-		return lipgloss.NewStyle().Width(max(4, w-indent)).Render(s)
+		return st.NewStyle().Width(max(4, w-indent)).Render(s)
 	}
 	indent := func(s, prefix string) string {
 		lines := strings.Split(s, "\n")
