@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -138,47 +139,38 @@ func classroomReport(args []string, c config, stdout, stderr io.Writer) error {
 
 // simSeat is a student's own simulator, kept across their reconnects.
 type simSeat struct {
-	live    *liveSession
+	live    *engine.Live
 	catalog func(lang string) []lessons.Lesson
 	spec    classroom.SeatSpec
-	logger  *log.Logger
 }
 
 // simSeats builds each student's seat: a simulator of their own.
 func simSeats(catalog func(lang string) []lessons.Lesson, speed float64, logger *log.Logger) classroom.SeatFactory {
 	return func(ctx context.Context, spec classroom.SeatSpec) (classroom.Seat, error) {
-		opts := engine.SimOptions{Speed: speed, Logf: logger.Printf}
 		sctx, cancel := context.WithTimeout(ctx, startTimeout)
 		defer cancel()
-		sess, err := engine.NewSimSession(sctx, opts)
+		live, err := engine.NewLiveSim(sctx, engine.SimOptions{Speed: speed, Logf: logger.Printf})
 		if err != nil {
 			return nil, err
 		}
-		return &simSeat{live: &liveSession{s: sess, opts: opts, logger: logger}, catalog: catalog, spec: spec, logger: logger}, nil
+		return &simSeat{live: live, catalog: catalog, spec: spec}, nil
 	}
 }
 
+// Player is the same player as on a laptop, on this connection's renderer, without K
+// (the student's own kubectl has no way to this machine's loopback).
 func (s *simSeat) Player(ctx context.Context, t classroom.Terminal) tea.Model {
-	st := tui.DefaultStyles(t.Renderer)
-	opts := tui.Options{
+	return tui.New(tui.Options{
 		Context:       ctx,
-		Cluster:       s.live,
-		Evaluate:      s.live.evaluate,
+		Cluster:       seatCluster{playerCluster{s.live}},
 		Lessons:       s.catalog(t.Lang),
 		Lang:          t.Lang,
 		MarkdownStyle: t.MarkdownStyle,
-		Styles:        &st,
+		Renderer:      t.Renderer,
 		Progress:      s.spec.Progress,
 		LessonsFor:    s.catalog,
-		Reset:         s.live.reset,
-		Simulate: func(ctx context.Context, step lessons.Step) (string, error) {
-			return lessons.RunSimulate(ctx, s.live.cur(), step)
-		},
-		List:         s.live.list,
-		WatchObjects: s.live.watchObjects,
-		StepGate:     t.StepGate,
-	}
-	return tui.New(opts)
+		StepGate:      t.StepGate,
+	})
 }
 
 func (s *simSeat) StepHolds(ctx context.Context, lessonID, stepID string) (bool, error) {
@@ -190,12 +182,9 @@ func (s *simSeat) StepHolds(ctx context.Context, lessonID, stepID string) (bool,
 			if st.ID != stepID {
 				continue
 			}
-			if len(st.Checks) == 0 {
-				return true, nil
-			}
-			for _, r := range s.live.evaluate(ctx, st) {
+			for _, r := range (playerCluster{s.live}).Evaluate(ctx, st) {
 				if !r.OK {
-					return false, nil
+					return false, ctx.Err()
 				}
 			}
 			return true, ctx.Err()
@@ -205,3 +194,32 @@ func (s *simSeat) StepHolds(ctx context.Context, lessonID, stepID string) (bool,
 }
 
 func (s *simSeat) Close() { s.live.Close() }
+
+// seatCluster is a student's cluster as their player sees it: the same as on a laptop, but
+// `kubectl edit` is refused, since it would start an editor program on the classroom's
+// computer.
+type seatCluster struct{ playerCluster }
+
+var errEditInClass = errors.New("kubectl edit would open an editor on the classroom's computer; change objects with kubectl patch, kubectl scale or kubectl apply -f instead")
+
+func (c seatCluster) RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	if args, err := engine.SplitCommandLine(line); err == nil {
+		for _, a := range args {
+			if a == "edit" || a == "--edit" || strings.HasPrefix(a, "--edit=") {
+				return errEditInClass
+			}
+		}
+	}
+	return c.playerCluster.RunKubectlTerminal(ctx, line, in, out, errOut)
+}
+
+func (c seatCluster) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	if args, err := engine.SplitCommandLine(line); err == nil {
+		for _, a := range args {
+			if a == "edit" || a == "--edit" || strings.HasPrefix(a, "--edit=") {
+				return errEditInClass
+			}
+		}
+	}
+	return c.playerCluster.RunKubectl(ctx, line, in, out, errOut)
+}
