@@ -21,7 +21,7 @@ import (
 )
 
 // classKey is a fresh ed25519 key and its authorized_keys line.
-func classKey(t *testing.T) (gossh.Signer, string) {
+func classKey(t testing.TB) (gossh.Signer, string) {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
