@@ -3,18 +3,16 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spf13/cobra"
 
 	"github.com/kubetutor/kubetutor/classroom"
 	"github.com/kubetutor/kubetutor/engine"
@@ -22,82 +20,110 @@ import (
 	"github.com/kubetutor/kubetutor/tui"
 )
 
-// classroomCmd is `kubetutor classroom [flags]` (the SSH server) and
-// `kubetutor classroom report --state DIR [--format text|csv|json]`.
-func classroomCmd(args []string, c config, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "report" {
-		return classroomReport(args[1:], c, stdout, stderr)
-	}
-	fs := flag.NewFlagSet("kubetutor classroom", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", ":2222", "`ADDR` to take SSH connections on")
-	hostKey := fs.String("host-key", "", "`FILE` keeping the server's SSH host key (created on first start)")
-	students := fs.String("students", "", "authorized_keys `FILE` of the students")
-	instructors := fs.String("instructors", "", "authorized_keys `FILE` of the instructors")
-	password := fs.String("password-file", "", "`FILE` whose first line is a class password for students without a key")
-	state := fs.String("state", "", "`DIR` keeping each student's progress (empty: in memory)")
-	maxStudents := fs.Int("max-students", 60, "the most students with a seat at once")
-	idle := fs.Duration("idle-timeout", 30*time.Minute, "close a connection idle for that long (a reconnect restores it)")
-	window := fs.Duration("reconnect-window", 30*time.Minute, "keep a disconnected student's cluster that long")
-	speed := fs.Float64("speed", c.speed, "simulator speed of every student's cluster")
-	logPath := fs.String("log", c.logPath, "log `FILE`")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage:\n  kubetutor classroom --host-key FILE --students FILE --instructors FILE [flags]\n"+
-			"      an SSH server: each student (ssh -p PORT NAME@HOST) gets their own simulator and player;\n"+
-			"      an instructor's key opens the class view\n"+
-			"  kubetutor classroom report --state DIR [--format text|csv|json]\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	if *hostKey == "" {
-		return usageError{"classroom needs --host-key FILE (created on first start)"}
-	}
-	if !(*speed > 0 && *speed <= 1000) {
-		return usageError{fmt.Sprintf("--speed must be above 0 and at most 1000, not %g", *speed)}
-	}
-	if *maxStudents < 1 || *maxStudents > 1000 {
-		return usageError{fmt.Sprintf("--max-students must be between 1 and 1000, not %d", *maxStudents)}
-	}
-	lib, err := lessonLibrary(c.lessonsDir)
-	if err != nil {
-		return err
-	}
-	logger, _, closeLog, err := openLog(*logPath)
-	if err != nil {
-		return err
-	}
-	defer closeLog()
+// classroomOptions is `kubetutor classroom`: the SSH server of a workshop.
+type classroomOptions struct {
+	c           config
+	listen      string
+	hostKey     string
+	students    string
+	instructors string
+	password    string
+	state       string
+	maxStudents int
+	idle        time.Duration
+	window      time.Duration
+	out         io.Writer
+}
 
-	class, err := classroom.New(classroom.Options{
-		StudentsFile: *students, InstructorsFile: *instructors, PasswordFile: *password,
-		StateDir: *state, MaxStudents: *maxStudents, IdleTimeout: *idle, ReconnectWindow: *window,
-		Seats:   simSeats(lib.Catalog, *speed, logger),
-		Lessons: lib.Catalog,
-		Logf:    logger.Printf,
-	})
+func newClassroomCmd(stdout io.Writer) *cobra.Command {
+	o := &classroomOptions{out: stdout}
+	cmd := &cobra.Command{
+		Use:   "classroom --host-key FILE --students FILE --instructors FILE",
+		Short: "Run a workshop over SSH: a simulator and a player per student, a live view for instructors",
+		Long: `Run an SSH server for a workshop. Each student connects with ssh -p PORT NAME@HOST and gets
+their own simulated cluster and player, sized to their terminal, in their language (LANG, or a
+choice on first entry). A student who reconnects under the same name gets their cluster and
+progress back. An instructor's key opens the class view: every student's step, time on it, hints
+used and whether the step's checks hold, stuck students first; messages, pushed hints, lockstep
+and a read-only view of a student's screen.`,
+		Example: `  kubetutor classroom --host-key class_host_key --students students.pub --instructors instructors.pub --state class/
+  ssh -p 2222 alice@laptop.local           # a student
+  kubetutor classroom report --state class/`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run()
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.listen, "listen", ":2222", "`ADDR` to take SSH connections on")
+	fs.StringVar(&o.hostKey, "host-key", "", "`FILE` keeping the server's SSH host key (created on first start)")
+	fs.StringVar(&o.students, "students", "", "authorized_keys `FILE` of the students")
+	fs.StringVar(&o.instructors, "instructors", "", "authorized_keys `FILE` of the instructors")
+	fs.StringVar(&o.password, "password-file", "", "`FILE` whose first line is a class password for students without a key")
+	fs.StringVar(&o.state, "state", "", "`DIR` keeping each student's progress (empty: in memory)")
+	fs.IntVar(&o.maxStudents, "max-students", 60, "the most students with a seat at once")
+	fs.DurationVar(&o.idle, "idle-timeout", 30*time.Minute, "close a connection idle that long (reconnecting restores it)")
+	fs.DurationVar(&o.window, "reconnect-window", 30*time.Minute, "keep a disconnected student's cluster that long")
+	addSimFlags(fs, &o.c)
+	addLessonsFlag(fs, &o.c.lessonsDir)
+	addLogFlag(fs, &o.c.logPath)
+	cmd.AddCommand(newClassroomReportCmd(stdout))
+	return cmd
+}
+
+func (o *classroomOptions) Validate() error {
+	if o.hostKey == "" {
+		return usageError{"kubetutor classroom needs --host-key FILE (created on first start)"}
+	}
+	if o.instructors == "" {
+		return usageError{"kubetutor classroom needs --instructors FILE (an authorized_keys file)"}
+	}
+	if o.students == "" && o.password == "" {
+		return usageError{"kubetutor classroom needs --students FILE (an authorized_keys file) or --password-file FILE"}
+	}
+	if o.maxStudents < 1 || o.maxStudents > 1000 {
+		return usageError{fmt.Sprintf("--max-students must be between 1 and 1000, not %d", o.maxStudents)}
+	}
+	if o.idle <= 0 || o.window <= 0 {
+		return usageError{"--idle-timeout and --reconnect-window must be above 0"}
+	}
+	return validateSimFlags(o.c)
+}
+
+func (o *classroomOptions) Run() error {
+	lib, err := lessonLibrary(o.c.lessonsDir)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return err
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
+	return withRuntime(o.c.logPath, func(ctx context.Context, logger *log.Logger, _ *os.File) error {
+		sim := o.c
+		class, err := classroom.New(classroom.Options{
+			StudentsFile: o.students, InstructorsFile: o.instructors, PasswordFile: o.password,
+			StateDir: o.state, MaxStudents: o.maxStudents, IdleTimeout: o.idle, ReconnectWindow: o.window,
+			Seats:   simSeats(lib.Catalog, func(logf func(string, ...any)) engine.SimOptions { return sim.simOptions(logf) }, logger),
+			Lessons: lib.Catalog,
+			Logf:    logger.Printf,
+		})
+		if err != nil {
+			return err
+		}
+		ln, err := net.Listen("tcp", o.listen)
+		if err != nil {
+			return err
+		}
+		go func() {
+			<-ctx.Done()
+			class.Close()
+		}()
+		fmt.Fprintf(o.out, "kubetutor classroom on %s. Students: ssh -p %s NAME@THIS-HOST. Ctrl+C ends the class.\n",
+			ln.Addr(), portOf(ln.Addr()))
+		err = class.Serve(ln, o.hostKey)
 		class.Close()
-	}()
-	fmt.Fprintf(stdout, "kubetutor classroom on %s — students: ssh -p %s NAME@HOST; ctrl+c stops the class\n",
-		ln.Addr(), portOf(ln.Addr()))
-	err = class.Serve(ln, *hostKey)
-	class.Close()
-	return err
+		return err
+	})
 }
 
 func portOf(a net.Addr) string {
@@ -107,34 +133,46 @@ func portOf(a net.Addr) string {
 	return "PORT"
 }
 
-func classroomReport(args []string, c config, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("kubetutor classroom report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	state := fs.String("state", "", "the classroom's state `DIR`")
-	format := fs.String("format", "text", "text, csv or json")
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+type classroomReportOptions struct {
+	state, format, lang, lessonsDir string
+	out                             io.Writer
+}
+
+func newClassroomReportCmd(stdout io.Writer) *cobra.Command {
+	o := &classroomReportOptions{out: stdout}
+	cmd := &cobra.Command{
+		Use:     "report --state DIR",
+		Short:   "Print each student's lessons, steps done with and without help, quiz scores and time",
+		Example: "  kubetutor classroom report --state class/ --format csv > class.csv",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.state == "" {
+				return usageError{"kubetutor classroom report needs --state DIR"}
+			}
+			switch o.format {
+			case "text", "csv", "json":
+			default:
+				return usageError{fmt.Sprintf("unknown --format %q (known: text, csv, json)", o.format)}
+			}
+			if err := validateLang(&o.lang, false); err != nil {
+				return err
+			}
+			lib, err := lessonLibrary(o.lessonsDir)
+			if err != nil {
+				return err
+			}
+			rows, err := classroom.ReportRows(o.state, lib.Catalog(o.lang))
+			if err != nil {
+				return err
+			}
+			return classroom.WriteReport(o.out, rows, o.format)
+		},
 	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-	}
-	if *state == "" {
-		return usageError{"classroom report needs --state DIR"}
-	}
-	switch *format {
-	case "text", "csv", "json":
-	default:
-		return usageError{fmt.Sprintf("unknown --format %q (known: text, csv, json)", *format)}
-	}
-	lib, err := lessonLibrary(c.lessonsDir)
-	if err != nil {
-		return err
-	}
-	rows, err := classroom.ReportRows(*state, lib.Catalog(c.lang))
-	if err != nil {
-		return err
-	}
-	return classroom.WriteReport(stdout, rows, *format)
+	cmd.Flags().StringVar(&o.state, "state", "", "the classroom's state `DIR`")
+	cmd.Flags().StringVar(&o.format, "format", "text", "text, csv or json")
+	addLangFlag(cmd.Flags(), &o.lang)
+	addLessonsFlag(cmd.Flags(), &o.lessonsDir)
+	return cmd
 }
 
 // simSeat is a student's own simulator, kept across their reconnects.
@@ -145,11 +183,11 @@ type simSeat struct {
 }
 
 // simSeats builds each student's seat: a simulator of their own.
-func simSeats(catalog func(lang string) []lessons.Lesson, speed float64, logger *log.Logger) classroom.SeatFactory {
+func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func(string, ...any)) engine.SimOptions, logger *log.Logger) classroom.SeatFactory {
 	return func(ctx context.Context, spec classroom.SeatSpec) (classroom.Seat, error) {
 		sctx, cancel := context.WithTimeout(ctx, startTimeout)
 		defer cancel()
-		live, err := engine.NewLiveSim(sctx, engine.SimOptions{Speed: speed, Logf: logger.Printf})
+		live, err := engine.NewLiveSim(sctx, simOpts(logger.Printf))
 		if err != nil {
 			return nil, err
 		}

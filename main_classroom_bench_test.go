@@ -19,6 +19,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/kubetutor/kubetutor/classroom"
+	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
 )
 
@@ -130,7 +131,7 @@ func runClassroomLoad(b *testing.B, n int) {
 	class, err := classroom.New(classroom.Options{
 		StudentsFile: filepath.Join(dir, "students"), InstructorsFile: filepath.Join(dir, "instructors"),
 		StateDir: filepath.Join(dir, "state"), MaxStudents: n,
-		Seats: simSeats(lib.Catalog, 10, log.New(io.Discard, "", 0)), Lessons: lib.Catalog,
+		Seats: simSeats(lib.Catalog, func(logf func(string, ...any)) engine.SimOptions { return engine.SimOptions{Speed: 10, Logf: logf} }, log.New(io.Discard, "", 0)), Lessons: lib.Catalog,
 	})
 	if err != nil {
 		b.Fatal(err)

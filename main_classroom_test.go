@@ -17,6 +17,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/kubetutor/kubetutor/classroom"
+	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
 )
 
@@ -124,7 +125,7 @@ func TestClassroomStudentsPlayOnTheirOwnClusters(t *testing.T) {
 	class, err := classroom.New(classroom.Options{
 		StudentsFile: write("students", aliceLine+bobLine), InstructorsFile: write("instructors", teacherLine),
 		StateDir: filepath.Join(dir, "state"), MaxStudents: 5,
-		Seats: simSeats(lib.Catalog, 50, logger), Lessons: lib.Catalog,
+		Seats: simSeats(lib.Catalog, func(logf func(string, ...any)) engine.SimOptions { return engine.SimOptions{Speed: 50, Logf: logf} }, logger), Lessons: lib.Catalog,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -159,19 +160,37 @@ func TestClassroomStudentsPlayOnTheirOwnClusters(t *testing.T) {
 	waitScreen(t, class, "bob", "Step 2/")
 	a.keys(t, "\r")
 	waitScreen(t, class, "alice", "statefulset.apps/web created")
-	waitScreen(t, class, "alice", "web-0")
-	if s, _ := class.Screen("bob"); strings.Contains(s, "web-0") || strings.Contains(s, "created") {
+	waitScreen(t, class, "alice", "Running")
+	if s, _ := class.Screen("bob"); strings.Contains(s, "Running") || strings.Contains(s, "statefulset.apps/web created") || !strings.Contains(s, "No resources found") {
 		t.Fatalf("bob sees alice's cluster:\n%s", s)
 	}
 
 	// A student's command bar: no host files, no editor on the classroom's computer.
-	a.keys(t, ":kubectl apply -f /etc/passwd\r")
+	typeAndWait := func(k string) {
+		before, _ := class.Screen("alice")
+		a.keys(t, k)
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			if now, _ := class.Screen("alice"); now != before {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the screen did not change after %q", k)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	typeAndWait(":")
+	typeAndWait("kubectl apply -f /etc/passwd")
+	a.keys(t, "\r")
 	waitScreen(t, class, "alice", "/etc/passwd")
 	if s, _ := class.Screen("alice"); !strings.Contains(s, "not allowed") && !strings.Contains(s, "outside") && !strings.Contains(s, "reads only") {
 		t.Fatalf("kubectl read a host file in the classroom:\n%s", s)
 	}
-	a.keys(t, "\x1b")
-	a.keys(t, ":kubectl edit statefulset web\r")
+	typeAndWait("\x1b")
+	typeAndWait(":")
+	typeAndWait("kubectl edit statefulset web")
+	a.keys(t, "\r")
 	waitScreen(t, class, "alice", "kubectl edit would open an editor")
 
 	// The instructor's status knows where each student is.
@@ -212,5 +231,5 @@ func TestClassroomStudentsPlayOnTheirOwnClusters(t *testing.T) {
 	waitScreen(t, class, "alice", "StatefulSet Basics")
 	a2.keys(t, "\r") // the menu resumes the lesson at her step
 	waitScreen(t, class, "alice", "Step 2/")
-	waitScreen(t, class, "alice", "web-0")
+	waitScreen(t, class, "alice", "Running")
 }

@@ -192,7 +192,7 @@ func (l *Library) Catalog(lang string) []Lesson {
 // Get returns one lesson in the language, falling back to English.
 func (l *Library) Get(id, lang string) (Lesson, error) {
 	if _, ok := l.byID[id]; !ok {
-		return Lesson{}, fmt.Errorf("lessons: no lesson %q (have %s)", id, strings.Join(l.ids, ", "))
+		return Lesson{}, fmt.Errorf("no lesson %q (known lessons: %s)", id, strings.Join(l.ids, ", "))
 	}
 	return l.pick(id, lang), nil
 }
