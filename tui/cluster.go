@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui/lessonstate"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
@@ -64,6 +65,24 @@ type Resetter interface {
 type StepRunner interface {
 	Evaluate(ctx context.Context, st lessons.Step) []lessons.CheckResult
 	Simulate(ctx context.Context, st lessons.Step) (string, error)
+}
+
+// StepStarter is told when a step starts from a known cluster state (entered, or reached
+// again after a reset or replay), so it can record the step's baseline for the checks
+// relative to its start (lessons.Baselines). It must not block: the UI loop calls it.
+type StepStarter interface {
+	StepStarted(st lessons.Step)
+}
+
+// watchStepStarts hooks a play's step starts to the cluster, when it wants them.
+func watchStepStarts(pl *lessonstate.Play, l lessons.Lesson, c any) {
+	if ss, ok := c.(StepStarter); ok {
+		pl.OnStepStart = func(i, _ int) {
+			if i >= 0 && i < len(l.Steps) {
+				ss.StepStarted(l.Steps[i])
+			}
+		}
+	}
 }
 
 // Evaluator runs a step's checks against live state (lessons.Evaluate bound to a session).

@@ -120,6 +120,7 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 	}
 	v.updateSpeed()
 	v.play = lessonstate.New(v.lesson)
+	watchStepStarts(v.play, v.lesson, c)
 	v.loadProgress()
 	if d.demo {
 		tick := d.demoTick
