@@ -177,7 +177,10 @@ func newClassroomReportCmd(stdout io.Writer) *cobra.Command {
 
 // simSeat is a student's own simulator, kept across their reconnects.
 type simSeat struct {
-	live    *engine.Live
+	live *engine.Live
+	// base is the seat's step baselines, shared by its players (one per connection) and the
+	// instructor's check of the student's step.
+	base    *lessons.Baselines
 	catalog func(lang string) []lessons.Lesson
 	spec    classroom.SeatSpec
 }
@@ -191,7 +194,7 @@ func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func
 		if err != nil {
 			return nil, err
 		}
-		return &simSeat{live: live, catalog: catalog, spec: spec}, nil
+		return &simSeat{live: live, base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec}, nil
 	}
 }
 
@@ -200,7 +203,7 @@ func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func
 func (s *simSeat) Player(ctx context.Context, t classroom.Terminal) tea.Model {
 	return tui.New(tui.Options{
 		Context:       ctx,
-		Cluster:       seatCluster{playerCluster{s.live}},
+		Cluster:       seatCluster{playerCluster{s.live, s.base}},
 		Lessons:       s.catalog(t.Lang),
 		Lang:          t.Lang,
 		MarkdownStyle: t.MarkdownStyle,
@@ -220,7 +223,7 @@ func (s *simSeat) StepHolds(ctx context.Context, lessonID, stepID string) (bool,
 			if st.ID != stepID {
 				continue
 			}
-			for _, r := range (playerCluster{s.live}).Evaluate(ctx, st) {
+			for _, r := range (playerCluster{s.live, s.base}).Evaluate(ctx, st) {
 				if !r.OK {
 					return false, ctx.Err()
 				}
