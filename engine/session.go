@@ -5,9 +5,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"

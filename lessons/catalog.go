@@ -141,6 +141,7 @@ func load(fsys fs.FS, manifestNames map[string]bool) (*Library, error) {
 				errs = append(errs, &LintError{File: file, Field: "id", Msg: fmt.Sprintf("%q does not match the folder name %q", l.ID, dir)})
 			}
 			errs = append(errs, validateLesson(l, manifestNames)...)
+			errs = append(errs, lintVacuous(l)...)
 			langs[l.Lang] = l
 			names = append(names, l.Lang)
 		}
@@ -192,7 +193,7 @@ func (l *Library) Catalog(lang string) []Lesson {
 // Get returns one lesson in the language, falling back to English.
 func (l *Library) Get(id, lang string) (Lesson, error) {
 	if _, ok := l.byID[id]; !ok {
-		return Lesson{}, fmt.Errorf("lessons: no lesson %q (have %s)", id, strings.Join(l.ids, ", "))
+		return Lesson{}, fmt.Errorf("no lesson %q (known lessons: %s)", id, strings.Join(l.ids, ", "))
 	}
 	return l.pick(id, lang), nil
 }

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -29,6 +30,10 @@ type completionSource interface {
 	ResourceNames(ctx context.Context) ([]string, error)
 	ObjectNames(ctx context.Context, resource, ns string) ([]string, error)
 }
+
+// barKeys are the bar's bindings as it matches them (the help line builds its own, worded
+// in the player's language, from DefaultCmdBarKeyMap too).
+var barKeys = DefaultCmdBarKeyMap(textFor("en"))
 
 // maxCmdBarLines bounds the output pane's memory; older lines scroll away for good.
 const maxCmdBarLines = 2000
@@ -78,6 +83,8 @@ type cmdBar struct {
 	ch      chan tea.Msg
 
 	cands []string // completion candidates on show
+	// quitArmed: ctrl+c was pressed on an empty line; a second one quits.
+	quitArmed bool
 }
 
 func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
@@ -127,6 +134,16 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 				b.cands = nil
 				return b.input.Focus(), true
 			}
+			if msg.Paste && len(msg.Runes) > 1 && msg.Runes[0] == ':' {
+				// ":kubectl get pods" typed in one burst: open the bar with the rest.
+				b.open = true
+				b.cands = nil
+				msg.Runes = msg.Runes[1:]
+				focus := b.input.Focus()
+				var cmd tea.Cmd
+				b.input, cmd = b.input.Update(msg)
+				return tea.Batch(focus, cmd), true
+			}
 			return nil, false
 		}
 		return b.key(msg)
@@ -146,14 +163,27 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 }
 
 func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
-	switch msg.String() {
-	case "ctrl+c":
-		if b.running {
+	armed := b.quitArmed
+	b.quitArmed = false
+	k := barKeys
+	switch {
+	case key.Matches(msg, k.Interrupt):
+		switch {
+		case b.running:
 			b.stop()
-			return nil, true
+		case b.input.Value() != "":
+			// As shells do: ctrl+c drops the line being typed, nothing else.
+			b.input.SetValue("")
+			b.histPos, b.draft, b.cands = len(b.history), "", nil
+		case armed:
+			return nil, false // the second ctrl+c on an empty line: the App quits
+		default:
+			b.quitArmed = true
+			b.appendOutput(b.say("(press ctrl+c again to quit kubetutor, esc to close the bar)\n",
+				"(kubetutor를 끝내려면 ctrl+c를 한 번 더, 창을 닫으려면 esc를 누르세요)\n"))
 		}
-		return nil, false // the App quits, as ctrl+c always does
-	case "esc":
+		return nil, true
+	case key.Matches(msg, k.Close):
 		if b.running {
 			b.stop()
 			return nil, true
@@ -165,21 +195,23 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 		b.input.SetValue("")
 		b.histPos, b.draft = len(b.history), ""
 		return nil, true
-	case "enter":
+	case key.Matches(msg, k.Run):
 		return b.submit(), true
-	case "up":
-		b.historyMove(-1)
+	case key.Matches(msg, k.History):
+		if msg.Type == tea.KeyUp {
+			b.historyMove(-1)
+		} else {
+			b.historyMove(1)
+		}
 		return nil, true
-	case "down":
-		b.historyMove(1)
+	case key.Matches(msg, k.Scroll):
+		if msg.Type == tea.KeyPgUp {
+			b.scrollBy(5)
+		} else {
+			b.scrollBy(-5)
+		}
 		return nil, true
-	case "pgup":
-		b.scrollBy(5)
-		return nil, true
-	case "pgdown":
-		b.scrollBy(-5)
-		return nil, true
-	case "tab":
+	case key.Matches(msg, k.Complete):
 		return b.complete(), true
 	}
 	b.cands = nil
@@ -586,7 +618,9 @@ func (k *kubectlTerminal) Run() error {
 		out = io.Discard
 	}
 	fmt.Fprintf(out, "$ %s\n", k.line)
-	return k.run.RunKubectlTerminal(k.ctx, k.line, k.in, out, out)
+	in, done := ownTerminal(k.in)
+	defer done()
+	return k.run.RunKubectlTerminal(k.ctx, k.line, in, out, out)
 }
 
 // wrapErrorLines wraps kubectl's error messages, which are prose, to w cells so that the end

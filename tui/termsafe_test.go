@@ -149,7 +149,7 @@ func TestQuizSurvivesBadProgress(t *testing.T) {
 	if a.lesson.quiz == nil {
 		t.Fatal("quiz not open")
 	}
-	if right, n := a.lesson.quiz.score(a.lesson.lesson); right != 0 || n != 0 {
+	if right, n := a.lesson.play.Score(); right != 0 || n != 0 {
 		t.Errorf("out-of-range answers counted: %d of %d", right, n)
 	}
 	_ = a.View()

@@ -279,6 +279,7 @@ func defaultRequestsFromLimits(c *corev1.Container) {
 
 // admitPod does what the admission plugins of a default cluster add to new pods.
 func admitPod(p *corev1.Pod) {
+	admitServiceAccount(p) // admission_serviceaccount.go
 	if p.Spec.Priority == nil {
 		p.Spec.Priority = ptr.To[int32](0)
 	}

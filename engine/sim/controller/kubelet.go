@@ -268,7 +268,14 @@ func (k *Kubelet) Sync(key Key) error {
 }
 
 func (k *Kubelet) schedule(key Key, want stage, d time.Duration) {
-	k.env.Queue.After(d, func() {
+	k.scheduleOn(k.env.Queue.After, key, want, d)
+}
+
+// scheduleOn is schedule with the timer to use: a pod that waits for something only the
+// learner can fix (a claim of a missing StorageClass) retries on a background timer, so the
+// simulator counts as idle meanwhile (storageclass.go).
+func (k *Kubelet) scheduleOn(after func(time.Duration, func()), key Key, want stage, d time.Duration) {
+	after(d, func() {
 		pk := key.Namespace + "/" + key.Name
 		if k.pending[pk] != want {
 			return // superseded by a later stage or a new pod incarnation
@@ -279,6 +286,10 @@ func (k *Kubelet) schedule(key Key, want stage, d time.Duration) {
 			retry = true
 		}
 		if retry {
+			if k.waitsOnMissingClass(key) {
+				k.scheduleOn(k.env.afterBackground, key, want, DelayUnschedulable)
+				return
+			}
 			k.schedule(key, want, DelayUnschedulable)
 			return
 		}
