@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,8 +51,9 @@ that cannot be right (unknown lessons or steps, quiz answers out of range) are d
 	return cmd
 }
 
-// importProgress merges file into the learner's progress, checked against the built-in
-// lessons and those in the --lessons folder dir; records of other lessons are dropped.
+// importProgress merges file into the learner's progress through progressImport (which asks
+// before replacing newer progress), then checks the result against the built-in lessons and
+// those in the --lessons folder dir, naming what was dropped on the way.
 func importProgress(file, dir string, stdout io.Writer) error {
 	path, err := progress.DefaultPath()
 	if err != nil {
@@ -67,6 +70,18 @@ func importProgress(file, dir string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Over newer progress here it asks first and says what it kept (issue 13, item 4).
-	return progressImport(s, file, tui.ProgressCatalog(lib.Catalog(lessons.BaseLang)), stdout)
+	// The entries the import drops as out of range, said before it asks anything.
+	if b, err := os.ReadFile(file); err == nil {
+		if _, dropped, err := progress.ParseReport(b); err == nil && len(dropped) > 0 {
+			fmt.Fprintf(stdout, "note: %s: entries dropped: %s\n", file, strings.Join(dropped, "; "))
+		}
+	}
+	if err := progressImport(s, file, tui.ProgressCatalog(lib.Catalog(lessons.BaseLang)), stdout); err != nil {
+		return err
+	}
+	if warn := s.Check(tui.ProgressCatalog(lib.Catalog(lessons.BaseLang))); warn != "" {
+		fmt.Fprintf(stdout, "note: %s\n", warn)
+		return s.Save()
+	}
+	return nil
 }

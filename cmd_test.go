@@ -2,10 +2,14 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
 // Every command and subcommand answers -h and --help with its usage on stdout, exit 0.
@@ -168,5 +172,32 @@ func TestClassroomFlags(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run([]string{"classroom", "-h"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "--reconnect-window") {
 		t.Errorf("classroom -h: exit %d, %q", code, out.String())
+	}
+}
+
+// progress import names and drops what cannot be right: a negative quiz index (from the
+// file's own check) and a step the lesson does not have (from the lessons' catalog).
+func TestProgressImportDropsBadEntries(t *testing.T) {
+	path := withProgress(t, "y\n")
+	file := filepath.Join(t.TempDir(), "in.json")
+	if err := os.WriteFile(file, []byte(`{"format":"kubetutor-progress","version":1,"lessons":{"statefulset-basics":{
+	  "steps":{"create":{"done":true},"no-such-step":{"done":true}},"quiz":{"-1":{"choice":0}},"updated":"2021-01-01T00:00:00Z"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"progress", "import", file}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{`quiz answer -1 dropped: no such question`, `step "no-such-step" dropped: no such step`, "Imported progress of 1 lesson(s)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	s, _, err := progress.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := s.Lesson("statefulset-basics"); len(l.Steps) != 1 || !l.Steps["create"].Done || len(l.Quiz) != 0 {
+		t.Errorf("saved %+v", l)
 	}
 }
