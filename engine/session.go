@@ -5,9 +5,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -129,6 +131,10 @@ type Session struct {
 	closeOnce sync.Once
 
 	real realState // a lesson's namespace on a real cluster (realcluster.go)
+
+	runs runTracker // this session's kubectl runs (kubectl.go)
+	// requestHook, when set (tests), sees every request an in-process kubectl run makes.
+	requestHook atomic.Pointer[func(*http.Request)]
 }
 
 // NewSimSession starts an embedded simulator in-process and connects to it in namespace
@@ -287,6 +293,10 @@ func (s *Session) manifestPath(name string) string {
 }
 
 func (s *Session) setConfig(cfg *rest.Config) error {
+	// The session's own clients log server warnings: client-go's process-wide default handler
+	// is whatever an in-process kubectl run last set it to, another session's output maybe.
+	cfg.WarningHandler = rest.WarningLogger{}
+	cfg.WarningHandlerWithContext = nil
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("engine: typed client: %w", err)

@@ -11,6 +11,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	kubectlcmd "k8s.io/kubectl/pkg/cmd"
+
+	"github.com/kubetutor/kubetutor/engine"
 )
 
 // The real kubectl command tree, built once: lint parses every lesson command with it, so a
@@ -29,7 +31,9 @@ func kubectlRoot() *cobra.Command {
 		flags := genericclioptions.NewConfigFlags(true)
 		flags.KubeConfig = &kubeconfig
 		// Arguments holds only the program name, so no kuberc or plugin lookup happens.
-		kubectlTree = kubectlcmd.NewKubectlCommand(kubectlcmd.KubectlOptions{
+		// Built and reset under the engine's lock: kubectl's build writes package variables
+		// that in-process kubectl runs share.
+		kubectlTree = engine.NewKubectlTree(kubectlcmd.KubectlOptions{
 			Arguments:   []string{"kubectl"},
 			ConfigFlags: flags,
 			IOStreams:   streams,
@@ -47,6 +51,7 @@ func parseKubectl(args []string) error {
 	kubectlTreeMu.Lock()
 	defer kubectlTreeMu.Unlock()
 	root := kubectlRoot()
+	defer engine.LockKubectlGlobals()()
 	cmd, rest, err := root.Find(args)
 	if err != nil {
 		return err

@@ -167,6 +167,9 @@ func New(cfg Config) (*Sim, error) {
 	if err := s.ctrls.Kubelet.Bootstrap(); err != nil {
 		return nil, err
 	}
+	if err := s.ctrls.Volume.BootstrapStorage(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -201,13 +204,15 @@ func (s *Sim) start(ctx context.Context) error {
 		return err
 	}
 	s.caPEM = caPEM
+	s.ctrls.ServiceAccounts.SetRootCA(caPEM)
 	s.url = "https://" + ln.Addr().String()
 	ctx, s.cancel = context.WithCancel(ctx)
 	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})
-	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+	s.srv = &http.Server{Handler: h,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		// The TLS handshake errors of a client that distrusts us go to the log, not stderr.
 		ErrorLog: log.New(logWriter(s.logf), "", 0)}
+	ln = api.DefaultConnLimits.Apply(s.srv, ln) // idle timeouts and a connection cap
 	go func() {
 		if err := s.srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logf("sim: serve: %v", err)

@@ -52,6 +52,7 @@ func HooksWith(o HookOptions) store.Hooks {
 func applyDefaults(a *allocator, old, obj runtime.Object) {
 	create := old == nil
 	defaultWorkloads(old, obj) // ReplicaSets, Deployments, DaemonSets (defaults_workloads.go)
+	defaultStorageClass(obj)   // printers_storage.go
 	switch o := obj.(type) {
 	case *appsv1.StatefulSet:
 		defaultStatefulSet(o)
@@ -278,6 +279,7 @@ func defaultRequestsFromLimits(c *corev1.Container) {
 
 // admitPod does what the admission plugins of a default cluster add to new pods.
 func admitPod(p *corev1.Pod) {
+	admitServiceAccount(p) // admission_serviceaccount.go
 	if p.Spec.Priority == nil {
 		p.Spec.Priority = ptr.To[int32](0)
 	}

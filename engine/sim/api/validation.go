@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/labels"
@@ -31,6 +32,8 @@ func validate(res store.Resource, old, obj runtime.Object, maxReplicas int) fiel
 		errs = append(errs, validateName(res, m.GetName())...)
 	}
 	errs = append(errs, metavalidation.ValidateLabels(m.GetLabels(), field.NewPath("metadata", "labels"))...)
+	// Key format and the 256 KiB total, as ValidateObjectMeta checks them.
+	errs = append(errs, apivalidation.ValidateAnnotations(m.GetAnnotations(), field.NewPath("metadata", "annotations"))...)
 	errs = append(errs, validateWorkloads(old, obj, maxReplicas)...) // validation_workloads.go
 	switch o := obj.(type) {
 	case *appsv1.StatefulSet:

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // image is what the sandbox knows of a container image: its programs and a few files.
@@ -101,6 +103,19 @@ func buildImage(ref string) *image {
 		}
 		add("curl", "node")
 		im.files["/app.js"] = "// the simulator answers for this app on port 8080\n"
+	case name == "agnhost":
+		// Kubernetes' e2e test image: Alpine (busybox sh, bash, curl, bind-tools) with the
+		// /agnhost multi-tool as entrypoint, default command `pause`, and porter's TLS pair.
+		im.kind, im.shell, im.cmd = "agnhost", "ash", []string{"/agnhost", "pause"}
+		add("curl", "nslookup", "dig")
+		im.bins["/agnhost"] = "agnhost"
+		im.files["/localhost.crt"] = e2eLocalhostCert
+		im.files["/localhost.key"] = e2eLocalhostKey
+		im.files["/uploads/.keep"] = ""
+	case name == "pause":
+		// The pause image holds one static binary and nothing else: no shell to exec into.
+		im.kind, im.cmd = "pause", []string{"/pause"}
+		im.bins = map[string]string{"/pause": "pause"}
 	case strings.Contains(name, "dnsutils"):
 		im.kind, im.cmd = "dnsutils", []string{"sleep", "infinity"}
 		add("dig", "nslookup", "curl")
@@ -112,26 +127,26 @@ func buildImage(ref string) *image {
 }
 
 // rootfs builds a container's root filesystem from its image.
-func (im *image) rootfs(t time.Time) *volume {
-	vol := newVolume(t)
-	v := &view{mounts: []mount{{path: "/", vol: vol}}, now: func() time.Time { return t }}
+func (im *image) rootfs(t time.Time) *vfs.Volume {
+	vol := vfs.NewVolume(t)
+	v := &vfs.View{Mounts: []vfs.Mount{{Path: "/", Vol: vol}}, Now: func() time.Time { return t }}
 	for _, d := range []string{"/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/etc", "/tmp",
-		"/root", "/var/log", "/var/run", "/proc", "/dev"} {
-		_ = v.mkdir(d, true)
+		"/root", "/var/log", "/var/run", "/proc", "/dev", "/dev/fd"} {
+		_ = v.Mkdir(d, true)
 	}
-	if n, err := v.stat("/tmp"); err == nil {
-		n.mode = n.mode&^0o777 | 0o777
+	if n, err := v.Stat("/tmp"); err == nil {
+		n.Mode = n.Mode&^0o777 | 0o777
 	}
 	for p, prog := range im.bins {
-		_ = v.mkdir(path.Dir(p), true)
-		_ = v.writeFile(p, nil, false)
-		if n, err := v.stat(p); err == nil {
-			n.mode, n.prog = 0o755, prog
+		_ = v.Mkdir(path.Dir(p), true)
+		_ = v.WriteFile(p, nil, false)
+		if n, err := v.Stat(p); err == nil {
+			n.Mode, n.Prog = 0o755, prog
 		}
 	}
 	for p, body := range im.files {
-		_ = v.mkdir(path.Dir(p), true)
-		_ = v.writeFile(p, []byte(body), false)
+		_ = v.Mkdir(path.Dir(p), true)
+		_ = v.WriteFile(p, []byte(body), false)
 	}
 	return vol
 }
