@@ -156,7 +156,8 @@ func (s *server) serveGet(w http.ResponseWriter, r *http.Request, req resourceRe
 }
 
 func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceRequest) {
-	if _, err := listOptions(r); err != nil { // listopts.go
+	opts, err := listOptions(r) // listopts.go: the apiserver's checks, continue token included
+	if err != nil {
 		writeError(w, err)
 		return
 	}
@@ -165,26 +166,14 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		writeError(w, err)
 		return
 	}
-	q := r.URL.Query()
 	limit := 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("invalid limit: %q", v)))
-			return
-		}
-		// listOptions let a negative limit through where the apiserver ignores it.
-		limit = int(max(0, min(n, 1<<30)))
+	if opts.Limit > 0 { // a negative limit means no limit, as on the apiserver
+		limit = int(min(opts.Limit, 1<<30))
 	}
 	var after string
 	var tokenRV uint64
-	if c := q.Get("continue"); c != "" {
-		if after, tokenRV, err = decodeContinue(c); err != nil {
-			// listOptions checked the token's shape; one this server did not mint can only
-			// be stale to it, as a compacted token is to etcd.
-			writeError(w, apierrors.NewResourceExpired(continueExpired))
-			return
-		}
+	if opts.Continue != "" {
+		after, tokenRV = continueStart(opts.Continue)
 	}
 	// Straight from the store's index: the objects are the store's own (read-only), so nothing
 	// is deep-copied; items are encoded from value copies without their TypeMeta.
@@ -205,8 +194,8 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 			return
 		}
 		t.ResourceVersion = rvs
-		markListTable(req.res, objs, t)
 		t.Continue = next
+		markListTable(req.res, objs, t)
 		w.Header().Set("Content-Type", tableContentType)
 		writeJSON(w, http.StatusOK, t)
 		return
@@ -263,22 +252,13 @@ func encodeContinue(rv uint64, lastKey string) string {
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
-func decodeContinue(c string) (after string, rv uint64, err error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return "", 0, fmt.Errorf("%v", err)
-	}
+// continueStart reads a token that listOptions has checked: the key the next page starts
+// after, and the resourceVersion of the list's first page.
+func continueStart(c string) (after string, rv uint64) {
+	raw, _ := base64.RawURLEncoding.DecodeString(c)
 	var t continueToken
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return "", 0, err
-	}
-	if t.APIVersion != "meta.k8s.io/v1" {
-		return "", 0, fmt.Errorf("got version %s, expected meta.k8s.io/v1", t.APIVersion)
-	}
-	if t.ResourceVersion == 0 || !strings.HasSuffix(t.StartKey, "\x00") {
-		return "", 0, fmt.Errorf("incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
-	}
-	return strings.TrimSuffix(t.StartKey, "\x00"), t.ResourceVersion, nil
+	_ = json.Unmarshal(raw, &t)
+	return strings.TrimSuffix(t.StartKey, "\x00"), t.ResourceVersion
 }
 
 // writeObject sends one object, as JSON or as a one-row Table when asked.
