@@ -446,3 +446,78 @@ func LessonNeedsStorage(lines []string) bool {
 	}
 	return false
 }
+
+// splitSubcommand returns the subcommand and the words after it.
+func splitSubcommand(args []string) (string, []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") {
+			return a, args[i+1:]
+		}
+		if globalValueFlags[a] {
+			i++
+		}
+	}
+	return "", nil
+}
+
+// resourceTypes returns the resource types named by the positional words of a command:
+// "sts web", "sts/web", "pods,svc", "namespace foo".
+func resourceTypes(rest []string) []string {
+	var out []string
+	for i := 0; i < len(rest); i++ {
+		w := rest[i]
+		if w == "--" {
+			break
+		}
+		if strings.HasPrefix(w, "-") {
+			if !strings.Contains(w, "=") && valueFlagsAfterSubcommand[w] {
+				i++
+			}
+			continue
+		}
+		for _, part := range strings.Split(w, ",") {
+			typ, _, _ := strings.Cut(part, "/")
+			typ, _, _ = strings.Cut(typ, ".") // "statefulsets.apps"
+			out = append(out, strings.ToLower(typ))
+		}
+		if !strings.Contains(w, "/") {
+			break // "get pods web-0": only the first positional word is a type
+		}
+	}
+	return out
+}
+
+// valueFlagsAfterSubcommand take the next word as their value.
+var valueFlagsAfterSubcommand = map[string]bool{
+	"-f": true, "--filename": true, "-l": true, "--selector": true, "-p": true, "--patch": true,
+	"--type": true, "-o": true, "--output": true, "--replicas": true, "-c": true, "--container": true,
+	"--cascade": true, "--grace-period": true, "--timeout": true, "--field-selector": true,
+	"-n": true, "--namespace": true, "--image": true, "--field-manager": true, "--subresource": true,
+	"-k": true, "--kustomize": true, "--patch-file": true, "--current-replicas": true,
+	"--resource-version": true, "--for": true,
+}
+
+// fileArgs returns every -f/--filename value (split at commas).
+func fileArgs(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		var v string
+		switch {
+		case a == "--":
+			return out
+		case (a == "-f" || a == "--filename") && i+1 < len(args):
+			v = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--filename="):
+			v = strings.TrimPrefix(a, "--filename=")
+		case strings.HasPrefix(a, "-f") && !strings.HasPrefix(a, "--") && len(a) > 2:
+			v = strings.TrimPrefix(a[2:], "=")
+		default:
+			continue
+		}
+		out = append(out, strings.Split(v, ",")...)
+	}
+	return out
+}

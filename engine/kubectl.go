@@ -21,7 +21,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
-	kubectlcmd "k8s.io/kubectl/pkg/cmd"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubetutor/kubetutor/manifests"
@@ -84,10 +83,13 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 	if why, refused := refusedSubcommands[firstWord(args)]; refused && !(terminal && firstWord(args) == "edit") {
 		return errors.New(why)
 	}
-	if err := s.guardArgs(args); err != nil {
+	if err := s.checkArgs(args, terminal); err != nil {
 		return err
 	}
 	args, names := s.resolveManifestArgs(args)
+	if err := s.checkResolvedFiles(args); err != nil {
+		return err
+	}
 
 	if in == nil {
 		in = strings.NewReader("")
@@ -168,15 +170,21 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		WithDiscoveryBurst(300).
 		WithDiscoveryQPS(50.0).
 		WithWarningPrinter(streams)
-	kubeconfig, kctx, ns := s.kubeconfig, s.kubeContext, s.ns
+	kubeconfig, err := s.kubectlStubConfig()
+	if err != nil {
+		return err
+	}
+	kctx, ns := stubContext, s.ns
 	cacheDir := filepath.Join(s.dir, "kubectl-cache")
 	flags.KubeConfig = &kubeconfig
 	flags.Context = &kctx
 	flags.Namespace = &ns
 	flags.CacheDir = &cacheDir
-	// Every request kubectl makes ends when ctx does, which is how a never-ending
-	// `get -w` stops.
-	flags.WrapConfigFn = func(c *rest.Config) *rest.Config {
+	// kubectl connects with the session's own rest.Config, whatever its loader read
+	// (sessionRESTConfig). Every request kubectl makes ends when ctx does, which is how a
+	// never-ending `get -w` stops.
+	flags.WrapConfigFn = func(*rest.Config) *rest.Config {
+		c := s.sessionRESTConfig(ctx)
 		c.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &ctxRoundTripper{ctx: ctx, next: rt} })
 		return c
 	}
@@ -225,11 +233,7 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 
 	// Arguments holds only the program name: it keeps kubectl from applying the user's
 	// ~/.kube/kuberc aliases and defaults, so lessons behave the same for everyone.
-	cmd := kubectlcmd.NewKubectlCommand(kubectlcmd.KubectlOptions{
-		Arguments:   []string{"kubectl"},
-		ConfigFlags: flags,
-		IOStreams:   streams,
-	})
+	cmd := newKubectlTree(flags, streams)
 	cmd.SetArgs(args)
 	cmd.SetIn(in)
 	cmd.SetOut(out)

@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 // Labels kubetutor puts on a namespace it creates for a lesson on a real cluster. Only a
@@ -30,6 +32,14 @@ type realState struct {
 	ours    bool      // kubetutor created (and labelled) it
 	since   time.Time // objects created from here on are the lesson's (for a namespace not ours)
 	context string
+
+	// learnerCfg and learnerKube are the learner's own credentials once the session runs as
+	// the lesson's ServiceAccount (rbac.go): used for setup, cleanup and a command the
+	// learner chose to run as themselves. Nil while the session runs as the learner.
+	learnerCfg  *rest.Config
+	learnerKube kubernetes.Interface
+	rbac        *lessonRBAC // what rbac.go created, nil if nothing
+	guardOnly   string      // why the session falls back to the guard alone ("" if not)
 }
 
 func (s *Session) lessonNamespace() string {

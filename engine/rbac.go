@@ -1,0 +1,4 @@
+package engine
+
+// lessonRBAC records the objects EnterLessonNamespace created for the lesson's identity.
+type lessonRBAC struct{}
