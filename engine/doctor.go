@@ -98,6 +98,7 @@ func (s *Session) Doctor(ctx context.Context, o DoctorOptions) []DoctorCheck {
 	out = append(out, vc)
 
 	out = append(out, s.doctorAccess(ctx, o)...)
+	out = append(out, s.doctorIdentity(ctx, o))
 	if o.NeedsStorage {
 		out = append(out, s.doctorStorage(ctx))
 	}
@@ -139,6 +140,38 @@ func (s *Session) doctorAccess(ctx context.Context, o DoctorOptions) []DoctorChe
 	}
 	return []DoctorCheck{{Name: "permissions", Status: DoctorOK,
 		Detail: fmt.Sprintf("you may do all %d things the lesson does in %q", len(o.Needs), o.Namespace)}}
+}
+
+// doctorIdentity asks whether the learner may set up the lesson's own ServiceAccount and
+// RBAC objects (rbac.go); without them the lesson runs on the guard alone, which it says.
+func (s *Session) doctorIdentity(ctx context.Context, o DoctorOptions) DoctorCheck {
+	var denied []string
+	for _, n := range RBACNeeds() {
+		ra := &authorizationv1.ResourceAttributes{Verb: n.Verb, Group: n.Group, Resource: n.Resource, Subresource: n.Subresource}
+		if !n.ClusterWide {
+			ra.Namespace = o.Namespace
+		}
+		r, err := s.kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx,
+			&authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: ra}},
+			metav1.CreateOptions{})
+		if err != nil {
+			return DoctorCheck{Name: "lesson identity", Status: DoctorWarn,
+				Detail: fmt.Sprintf("could not ask the server whether you may create RBAC objects: %v", err),
+				Fix:    "If you may not, the lesson runs with your own credentials, limited by kubetutor's command guard only."}
+		}
+		if !r.Status.Allowed {
+			denied = append(denied, n.String())
+		}
+	}
+	if len(denied) > 0 {
+		return DoctorCheck{Name: "lesson identity", Status: DoctorWarn,
+			Detail: fmt.Sprintf("you may not give the lesson its own ServiceAccount (you may not: %s); "+
+				"the lesson will run with your own credentials, limited by kubetutor's command guard only", strings.Join(denied, ", ")),
+			Fix: "Ask your cluster admin for permission to create ServiceAccounts, Roles and RoleBindings in the lesson namespace " +
+				"and a ClusterRole and ClusterRoleBinding, so the API server itself keeps the lesson inside its namespace."}
+	}
+	return DoctorCheck{Name: "lesson identity", Status: DoctorOK,
+		Detail: fmt.Sprintf("the lesson will run as ServiceAccount %s/%s, which may change only %q", o.Namespace, LessonServiceAccount, o.Namespace)}
 }
 
 func (s *Session) doctorStorage(ctx context.Context) DoctorCheck {

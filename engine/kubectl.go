@@ -83,7 +83,7 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 	if why, refused := refusedSubcommands[firstWord(args)]; refused && !(terminal && firstWord(args) == "edit") {
 		return errors.New(why)
 	}
-	if err := s.checkArgs(args, terminal); err != nil {
+	if err := s.checkArgs(ctx, args, terminal); err != nil {
 		return err
 	}
 	args, names := s.resolveManifestArgs(args)
