@@ -321,30 +321,33 @@ func LessonNeeds(lines []string) []AccessNeed {
 		if err != nil || len(args) < 2 || args[0] != "kubectl" {
 			continue
 		}
-		sub, rest := splitSubcommand(args[1:])
-		types := resourceTypes(rest)
-		for _, f := range fileArgs(args[1:]) {
-			types = append(types, manifestResources(f)...)
+		l, err := ParseKubectl(args[1:])
+		if err != nil {
+			continue
 		}
-		for _, t := range types {
+		sub := l.Sub()
+		if l.Path == "rollout restart" || l.Path == "rollout undo" || l.Path == "rollout pause" || l.Path == "rollout resume" {
+			sub = "patch"
+		}
+		for _, t := range lineResources(l) {
 			g, r := canonicalResource(t)
 			if r == "" {
 				continue
 			}
 			switch sub {
-			case "get", "describe":
+			case "get", "describe", "wait", "events", "top":
 				add("get", g, r, "")
 				add("list", g, r, "")
 			case "apply":
 				add("get", g, r, "")
 				add("create", g, r, "")
 				add("patch", g, r, "")
-			case "create":
+			case "create", "run", "expose", "autoscale":
 				add("create", g, r, "")
 			case "delete":
 				add("delete", g, r, "")
 				add("list", g, r, "")
-			case "patch", "label", "annotate", "set":
+			case "patch", "label", "annotate", "set", "replace":
 				add("get", g, r, "")
 				add("patch", g, r, "")
 			case "scale":
@@ -353,36 +356,102 @@ func LessonNeeds(lines []string) []AccessNeed {
 			case "rollout":
 				add("get", g, r, "")
 				add("watch", g, r, "")
+			case "logs":
+				add("get", "", "pods", "log")
 			case "exec":
 				add("create", "", "pods", "exec")
+			case "attach":
+				add("create", "", "pods", "attach")
+			case "port-forward":
+				add("create", "", "pods", "portforward")
 			}
 		}
 		if sub == "exec" {
 			add("create", "", "pods", "exec")
 		}
+		if sub == "run" {
+			if v, _ := l.Flag("attach"); v == "true" || l.Set["stdin"] == "true" || l.Set["tty"] == "true" {
+				add("create", "", "pods", "attach")
+			}
+			if l.Set["rm"] == "true" {
+				add("delete", "", "pods", "")
+			}
+		}
+		if strings.HasPrefix(l.Path, "rollout ") {
+			add("list", "apps", "controllerrevisions", "")
+		}
 	}
 	return out
 }
 
-// canonicalResource maps what lessons type to (group, plural).
+// canonicalResource maps what lessons type (plural, singular, short name, kind, or
+// plural.group) to (group, plural) for the namespaced resources lessons use.
 func canonicalResource(t string) (string, string) {
-	switch strings.ToLower(t) {
-	case "pod", "pods", "po":
-		return "", "pods"
-	case "pvc", "persistentvolumeclaim", "persistentvolumeclaims":
-		return "", "persistentvolumeclaims"
-	case "sts", "statefulset", "statefulsets":
-		return "apps", "statefulsets"
-	case "svc", "service", "services":
-		return "", "services"
-	case "controllerrevision", "controllerrevisions":
-		return "apps", "controllerrevisions"
-	case "configmap", "configmaps", "cm":
-		return "", "configmaps"
-	case "deployment", "deployments", "deploy":
-		return "apps", "deployments"
+	t = strings.ToLower(t)
+	if name, group, ok := strings.Cut(t, "."); ok {
+		if g, r := canonicalResource(name); r != "" && g == group {
+			return g, r
+		}
+		return "", ""
+	}
+	for _, r := range lessonResourceNames {
+		for _, n := range r.names {
+			if n == t {
+				return r.group, r.resource
+			}
+		}
 	}
 	return "", ""
+}
+
+// lessonResourceNames are the namespaced resources lesson commands may name, with every
+// spelling kubectl accepts for them.
+var lessonResourceNames = []struct {
+	group, resource string
+	names           []string
+}{
+	{"", "pods", []string{"pods", "pod", "po"}},
+	{"", "persistentvolumeclaims", []string{"persistentvolumeclaims", "persistentvolumeclaim", "pvc"}},
+	{"", "services", []string{"services", "service", "svc"}},
+	{"", "configmaps", []string{"configmaps", "configmap", "cm"}},
+	{"", "secrets", []string{"secrets", "secret"}},
+	{"", "endpoints", []string{"endpoints", "endpoint", "ep"}},
+	{"", "events", []string{"events", "event", "ev"}},
+	{"", "serviceaccounts", []string{"serviceaccounts", "serviceaccount", "sa"}},
+	{"apps", "statefulsets", []string{"statefulsets", "statefulset", "sts"}},
+	{"apps", "deployments", []string{"deployments", "deployment", "deploy"}},
+	{"apps", "replicasets", []string{"replicasets", "replicaset", "rs"}},
+	{"apps", "daemonsets", []string{"daemonsets", "daemonset", "ds"}},
+	{"apps", "controllerrevisions", []string{"controllerrevisions", "controllerrevision"}},
+	{"batch", "jobs", []string{"jobs", "job"}},
+	{"batch", "cronjobs", []string{"cronjobs", "cronjob", "cj"}},
+	{"autoscaling", "horizontalpodautoscalers", []string{"horizontalpodautoscalers", "horizontalpodautoscaler", "hpa"}},
+	{"policy", "poddisruptionbudgets", []string{"poddisruptionbudgets", "poddisruptionbudget", "pdb"}},
+	{"networking.k8s.io", "ingresses", []string{"ingresses", "ingress", "ing"}},
+	{"networking.k8s.io", "networkpolicies", []string{"networkpolicies", "networkpolicy", "netpol"}},
+}
+
+// lineResources lists the resource names a parsed line touches: its resource arguments,
+// the resources it implies (run: pods), and the kinds in the embedded manifests it reads.
+func lineResources(l *KubectlLine) []string {
+	var out []string
+	switch {
+	case resourceArgCommands[l.Path]:
+		out = append(out, resourceArgTypes(l.Args)...)
+	case podTargetCommands[l.Path] && len(l.Args) > 0:
+		if typ, _, ok := strings.Cut(l.Args[0], "/"); ok {
+			out = append(out, typ)
+		}
+	case strings.HasPrefix(l.Path, "create ") && impliedResources[l.Path] == "":
+		out = append(out, strings.Fields(l.Path)[1])
+	}
+	if r := impliedResources[l.Path]; r != "" {
+		out = append(out, r)
+	}
+	for _, f := range l.Values("filename") {
+		out = append(out, manifestResources(f)...)
+	}
+	return out
 }
 
 // manifestResources lists the resource types in an embedded manifest (other files: none).
@@ -433,11 +502,7 @@ func LessonImages(lines []string) []string {
 		for _, m := range imageRE.FindAllString(line, -1) {
 			seen[m] = true
 		}
-		args, err := SplitCommandLine(line)
-		if err != nil || len(args) < 2 {
-			continue
-		}
-		for _, f := range fileArgs(args[1:]) {
+		for _, f := range lineFiles(line) {
 			name, ok := embeddedManifestName(f)
 			if !ok {
 				continue
@@ -464,11 +529,7 @@ var manifestImageRE = regexp.MustCompile(`(?m)^\s*-?\s*image:\s*(\S+)\s*$`)
 // LessonNeedsStorage reports whether the lesson's manifests ask for volumes (claims).
 func LessonNeedsStorage(lines []string) bool {
 	for _, line := range lines {
-		args, err := SplitCommandLine(line)
-		if err != nil || len(args) < 2 {
-			continue
-		}
-		for _, f := range fileArgs(args[1:]) {
+		for _, f := range lineFiles(line) {
 			if name, ok := embeddedManifestName(f); ok {
 				if data, err := manifests.Read(name); err == nil &&
 					(strings.Contains(string(data), "volumeClaimTemplates") || strings.Contains(string(data), "PersistentVolumeClaim")) {
@@ -480,77 +541,15 @@ func LessonNeedsStorage(lines []string) bool {
 	return false
 }
 
-// splitSubcommand returns the subcommand and the words after it.
-func splitSubcommand(args []string) (string, []string) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") {
-			return a, args[i+1:]
-		}
-		if globalValueFlags[a] {
-			i++
-		}
+// lineFiles returns the -f values of a kubectl command line as kubectl parses them.
+func lineFiles(line string) []string {
+	args, err := SplitCommandLine(line)
+	if err != nil || len(args) < 2 || args[0] != "kubectl" {
+		return nil
 	}
-	return "", nil
-}
-
-// resourceTypes returns the resource types named by the positional words of a command:
-// "sts web", "sts/web", "pods,svc", "namespace foo".
-func resourceTypes(rest []string) []string {
-	var out []string
-	for i := 0; i < len(rest); i++ {
-		w := rest[i]
-		if w == "--" {
-			break
-		}
-		if strings.HasPrefix(w, "-") {
-			if !strings.Contains(w, "=") && valueFlagsAfterSubcommand[w] {
-				i++
-			}
-			continue
-		}
-		for _, part := range strings.Split(w, ",") {
-			typ, _, _ := strings.Cut(part, "/")
-			typ, _, _ = strings.Cut(typ, ".") // "statefulsets.apps"
-			out = append(out, strings.ToLower(typ))
-		}
-		if !strings.Contains(w, "/") {
-			break // "get pods web-0": only the first positional word is a type
-		}
+	l, err := ParseKubectl(args[1:])
+	if err != nil {
+		return nil
 	}
-	return out
-}
-
-// valueFlagsAfterSubcommand take the next word as their value.
-var valueFlagsAfterSubcommand = map[string]bool{
-	"-f": true, "--filename": true, "-l": true, "--selector": true, "-p": true, "--patch": true,
-	"--type": true, "-o": true, "--output": true, "--replicas": true, "-c": true, "--container": true,
-	"--cascade": true, "--grace-period": true, "--timeout": true, "--field-selector": true,
-	"-n": true, "--namespace": true, "--image": true, "--field-manager": true, "--subresource": true,
-	"-k": true, "--kustomize": true, "--patch-file": true, "--current-replicas": true,
-	"--resource-version": true, "--for": true,
-}
-
-// fileArgs returns every -f/--filename value (split at commas).
-func fileArgs(args []string) []string {
-	var out []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		var v string
-		switch {
-		case a == "--":
-			return out
-		case (a == "-f" || a == "--filename") && i+1 < len(args):
-			v = args[i+1]
-			i++
-		case strings.HasPrefix(a, "--filename="):
-			v = strings.TrimPrefix(a, "--filename=")
-		case strings.HasPrefix(a, "-f") && !strings.HasPrefix(a, "--") && len(a) > 2:
-			v = strings.TrimPrefix(a[2:], "=")
-		default:
-			continue
-		}
-		out = append(out, strings.Split(v, ",")...)
-	}
-	return out
+	return l.Values("filename")
 }

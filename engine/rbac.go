@@ -50,8 +50,8 @@ type lessonRBAC struct {
 func clusterReadName(ns string) string { return "kubetutor-read-" + ns }
 
 // lessonRules turns what the lesson needs (LessonNeeds) into Role rules: one rule per
-// resource, with every verb it needs plus get/list/watch, which kubectl itself uses to
-// show what it changed. Cluster-wide needs are left out: the ServiceAccount never gets them.
+// resource the lesson's commands use, and the subresources they use (scale, exec, log).
+// Cluster-wide needs are left out: the ServiceAccount never gets them.
 func lessonRules(needs []AccessNeed) []rbacv1.PolicyRule {
 	type key struct{ group, resource string }
 	verbs := map[key]map[string]bool{}
@@ -70,11 +70,13 @@ func lessonRules(needs []AccessNeed) []rbacv1.PolicyRule {
 		}
 		r := n.Resource
 		if n.Subresource != "" {
-			r += "/" + n.Subresource
-			add(n.Group, r, n.Verb)
+			add(n.Group, r+"/"+n.Subresource, n.Verb, "get")
 			continue
 		}
-		add(n.Group, r, n.Verb, "get", "list", "watch")
+		// Every verb on each resource the lesson uses: the namespace and the resource types
+		// are the limit, so a learner may also edit or re-create the lesson's objects from
+		// the command bar without running into the Role's fine print.
+		add(n.Group, r, "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
 	}
 	// What the player does in any lesson: follow pods and their logs and events, run exec
 	// checks (websocket exec asks for get, SPDY for create).
