@@ -17,13 +17,9 @@ import (
 	"syscall"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 	"k8s.io/klog/v2"
 
 	"github.com/kubetutor/kubetutor/engine"
-	"github.com/kubetutor/kubetutor/tui"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -226,87 +222,42 @@ func openLog(path string) (*log.Logger, *os.File, func(), error) {
 }
 
 func startSim(ctx context.Context, c config, logger *log.Logger) (*engine.Session, error) {
+	live, err := startLiveSim(ctx, c, logger)
+	if err != nil {
+		return nil, err
+	}
+	return live.Session(), nil
+}
+
+// startLiveSim starts a simulator that the player can reset.
+func startLiveSim(ctx context.Context, c config, logger *log.Logger) (*engine.Live, error) {
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	sess, err := engine.NewSimSession(sctx, engine.SimOptions{Speed: c.speed, Logf: logger.Printf})
+	live, err := engine.NewLiveSim(sctx, engine.SimOptions{Speed: c.speed, Logf: logger.Printf})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, errInterrupted
 		}
 		return nil, fmt.Errorf("starting the simulator: %w", err)
 	}
-	return sess, nil
+	return live, nil
 }
 
-// play runs the lesson menu on the simulator.
+// play runs the lesson menu on the simulator; demo, a lesson id, plays that lesson by
+// itself. It returns when the learner quits (nil) or a signal came (errInterrupted).
 func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File, demo string) error {
 	catalog, err := loadCatalog(c)
 	if err != nil {
 		return fmt.Errorf("loading lessons: %w", err)
 	}
-
-	// Decide colours once, before the program owns the terminal: asking the terminal for its
-	// background from inside View would block.
-	mdStyle := "dark"
-	if os.Getenv("NO_COLOR") != "" {
-		lipgloss.SetColorProfile(termenv.Ascii)
-		mdStyle = "notty"
-	} else {
-		dark := lipgloss.HasDarkBackground()
-		lipgloss.SetHasDarkBackground(dark)
-		if !dark {
-			mdStyle = "light"
-		}
-	}
-
-	sess, err := startSim(ctx, c, logger)
+	live, err := startLiveSim(ctx, c, logger)
 	if err != nil {
 		return err
 	}
-	live := &liveSession{s: sess, opts: engine.SimOptions{Speed: c.speed, Logf: logger.Printf}, logger: logger,
-		kubeconfig: userKubeconfigPath(true)}
 	defer live.Close()
-
-	appCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	opts := tui.Options{
-		Context:        appCtx,
-		Cluster:        live,
-		Evaluate:       live.evaluate,
-		Lessons:        catalog,
-		Lang:           c.lang,
-		MarkdownStyle:  mdStyle,
-		KubeconfigPath: userKubeconfigPath(true),
-	}
-	playerOptions(&opts, live, c, logger)
-	if demo != "" {
-		if err := demoOptions(&opts, demo); err != nil {
-			return err
-		}
-	}
-	if c.plain {
-		return runPlain(appCtx, opts, os.Stdin, os.Stdout)
-	}
-	app := tui.New(opts)
-	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
-	restore := redirectStderr(logFile)
-	_, err = p.Run()
-	restore()
-	// Whatever ended the program, stop every watch and command before the session goes.
-	cancel()
-	app.Close()
-	if app.KubeconfigWritten() {
-		// It points at the simulator that is about to stop.
-		_ = os.Remove(userKubeconfigPath(true))
-	}
-	logger.Printf("player ended: %v", err)
-	if err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
-		return fmt.Errorf("terminal: %w", err)
-	}
-	return nil
+	kc := userKubeconfigPath(true)
+	live.SetLearnerKubeconfig(kc)
+	return runTUI(ctx, c, live, launch{catalog: catalog, kubeconfig: kc, demo: demo}, logger, logFile)
 }
 
 // serve runs the simulator alone and prints how to point kubectl at it, until Ctrl+C.

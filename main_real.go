@@ -14,13 +14,8 @@ import (
 	"strings"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
-
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
-	"github.com/kubetutor/kubetutor/tui"
 )
 
 // realFlags select a real cluster as kubectl does.
@@ -220,7 +215,9 @@ func playReal(ctx context.Context, c config, r *realFlags, logger *log.Logger, l
 	fmt.Fprintln(stdout, sess.Identity())
 	logger.Printf("real cluster %s, namespace %s: %s", sess.Label(), sess.Namespace(), sess.Identity())
 
-	runErr := runPlayer(ctx, c, sess, []lessons.Lesson{l}, logger, logFile)
+	// The same player as on the simulator; what a real cluster cannot do (time control,
+	// reset) the player leaves out and its help says why.
+	runErr := runTUI(ctx, c, engine.NewLiveReal(sess), launch{catalog: []lessons.Lesson{l}}, logger, logFile)
 
 	// Offer cleanup whatever ended the player (not after Ctrl+C of the prompt itself).
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Minute)
@@ -244,45 +241,4 @@ func playReal(ctx context.Context, c config, r *realFlags, logger *log.Logger, l
 		fmt.Fprintf(stdout, "Left in place. Remove it later with: kubectl delete namespace %s (if kubetutor created it)\n", sess.Namespace())
 	}
 	return runErr
-}
-
-// runPlayer runs the TUI on a session (the simulator's flow in play does the same).
-func runPlayer(ctx context.Context, c config, sess *engine.Session, cat []lessons.Lesson, logger *log.Logger, logFile *os.File) error {
-	mdStyle := "dark"
-	if os.Getenv("NO_COLOR") != "" {
-		lipgloss.SetColorProfile(termenv.Ascii)
-		mdStyle = "notty"
-	} else {
-		dark := lipgloss.HasDarkBackground()
-		lipgloss.SetHasDarkBackground(dark)
-		if !dark {
-			mdStyle = "light"
-		}
-	}
-	appCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	app := tui.New(tui.Options{
-		Context: appCtx,
-		Cluster: sess,
-		Evaluate: func(ctx context.Context, st lessons.Step) []lessons.CheckResult {
-			return lessons.Evaluate(ctx, sess, st)
-		},
-		Lessons:       cat,
-		Lang:          c.lang,
-		MarkdownStyle: mdStyle,
-	})
-	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
-	restore := redirectStderr(logFile)
-	_, err := p.Run()
-	restore()
-	cancel()
-	app.Close()
-	logger.Printf("player ended: %v", err)
-	if err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
-		return fmt.Errorf("terminal: %w", err)
-	}
-	return nil
 }

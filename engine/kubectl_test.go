@@ -168,11 +168,15 @@ func TestKubectlWatchEndsWithContext(t *testing.T) {
 	if !strings.Contains(out.String(), "web-0") || !strings.Contains(out.String(), "Running") {
 		t.Fatalf("stdout %q", out.String())
 	}
-	// The next run gets the kubectl slot back.
+	// The watch really ended (it was not left behind) and the next run starts at once.
+	if running, abandoned := s.KubectlRuns(); running != 0 || abandoned != 0 {
+		t.Fatalf("after the stopped watch: %d runs, %d abandoned", running, abandoned)
+	}
 	mustKubectl(t, s, "kubectl get sts web -o name", "statefulset.apps/web\n")
 }
 
-func TestKubectlConcurrentRunsAreSerialised(t *testing.T) {
+// Runs of one session go on at the same time, each with its own exit status.
+func TestKubectlConcurrentRunsInOneSession(t *testing.T) {
 	s, _ := newTestSession(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -126,6 +128,10 @@ type Session struct {
 	closeOnce sync.Once
 
 	real realState // a lesson's namespace on a real cluster (realcluster.go)
+
+	runs runTracker // this session's kubectl runs (kubectl.go)
+	// requestHook, when set (tests), sees every request an in-process kubectl run makes.
+	requestHook atomic.Pointer[func(*http.Request)]
 }
 
 // NewSimSession starts an embedded simulator in-process and connects to it in namespace
@@ -282,6 +288,10 @@ func (s *Session) manifestPath(name string) string {
 }
 
 func (s *Session) setConfig(cfg *rest.Config) error {
+	// The session's own clients log server warnings: client-go's process-wide default handler
+	// is whatever an in-process kubectl run last set it to, another session's output maybe.
+	cfg.WarningHandler = rest.WarningLogger{}
+	cfg.WarningHandlerWithContext = nil
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("engine: typed client: %w", err)

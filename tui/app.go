@@ -41,9 +41,10 @@ func New(o Options) *App {
 	if o.Context == nil {
 		o.Context = context.Background()
 	}
+	o = o.FromCluster()
 	st := o.Styles
 	if st == nil {
-		s := DefaultStyles(lipgloss.DefaultRenderer())
+		s := DefaultStyles(o.renderer())
 		st = &s
 	}
 	if o.Progress == nil {
@@ -61,7 +62,7 @@ func New(o Options) *App {
 	if o.Cluster != nil {
 		footer = o.Cluster.Label() + " · " + t.Namespace + " " + o.Cluster.Namespace()
 	}
-	profile := lipgloss.ColorProfile()
+	profile := o.renderer().ColorProfile()
 	if st.renderer != nil {
 		profile = st.renderer.ColorProfile()
 	}

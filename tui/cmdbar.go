@@ -22,12 +22,8 @@ import (
 // Commands that need a terminal (exec -it, attach, run -it, edit) get the real one through
 // tea.Exec and give it back when they end.
 
-// terminalRunner is what *engine.Session offers for commands that need a terminal.
-type terminalRunner interface {
-	RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error
-}
-
-// completionSource is what *engine.Session offers for Tab completion from live state.
+// completionSource is what *engine.Session offers for Tab completion from live state, where
+// kubectl's own completion (Completer) has nothing to say.
 type completionSource interface {
 	ResourceNames(ctx context.Context) ([]string, error)
 	ObjectNames(ctx context.Context, resource, ns string) ([]string, error)
@@ -211,7 +207,7 @@ func (b *cmdBar) submit() tea.Cmd {
 	b.lines, b.partial, b.scroll = append(b.lines, "$ "+full), "", 0
 	b.trim()
 	if engine.NeedsTerminal(full) {
-		tr, ok := b.cluster.(terminalRunner)
+		tr, ok := b.cluster.(TerminalRunner)
 		if !ok {
 			b.appendOutput(b.say("This command needs a terminal, which this session cannot lend it; run it in your own terminal.\n",
 				"이 명령은 터미널이 필요합니다. 자신의 터미널에서 실행하세요.\n"))
@@ -377,6 +373,17 @@ func (b *cmdBar) complete() tea.Cmd {
 	}
 	ctx, src := b.ctx, b.cluster
 	return func() tea.Msg {
+		// kubectl's own completion first (kinds, names, flags and their values, as a shell
+		// completes them); the bar's own list where it has nothing (manifests after -f).
+		if c, ok := src.(Completer); ok {
+			line := input
+			if f := strings.Fields(line); len(f) == 0 || f[0] != "kubectl" {
+				line = "kubectl " + line
+			}
+			if cands, err := c.Complete(ctx, line); err == nil && len(cands) > 0 {
+				return cmdBarCompleteMsg{input: input, word: word, cands: cands}
+			}
+		}
 		return cmdBarCompleteMsg{input: input, word: word, cands: candidates(ctx, src, words, word)}
 	}
 }
@@ -559,7 +566,7 @@ func (w *chanWriter) Write(p []byte) (int, error) {
 // in-process kubectl with the terminal Bubble Tea has just released.
 type kubectlTerminal struct {
 	ctx  context.Context
-	run  terminalRunner
+	run  TerminalRunner
 	line string
 	in   io.Reader
 	out  io.Writer

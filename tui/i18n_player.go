@@ -88,7 +88,7 @@ var playerTexts = map[string]playerText{
 
 		Stepped:         "one controller action ran",
 		NothingPending:  "nothing pending: every controller is idle",
-		RealClusterTime: "A real cluster runs in real time: pause, step and speed work only on the simulator.",
+		RealClusterTime: "A real cluster runs in real time and keeps its state: pause, step, speed (space . - +) and the resets (r, R) work only on the simulator.",
 
 		ViewPods: "pods", ViewSet: "StatefulSet", ViewVolumes: "volumes", ViewEvents: "events", ViewStatus: "status",
 		SimMark:         "sim",
@@ -115,7 +115,7 @@ var playerTexts = map[string]playerText{
 		KeySolve: "do it for me", KeyQuiz: "quiz", KeyChoose: "choose", KeyAnswer: "answer",
 		KeyNextQuestion: "next question", KeyLang: "한국어",
 		KeyPause: "pause/resume", KeyStepOnce: "one action", KeySlower: "slower", KeyFaster: "faster",
-		KeyTimeReal: "time: simulator only", KeyView: "watch view",
+		KeyTimeReal: "time, resets: simulator only", KeyView: "watch view",
 		KeyResetStep: "reset step", KeyResetLesson: "reset lesson", KeyResetAll: "reset all progress",
 		KeyYes: "yes", KeyNo: "no", KeySteps: "back to steps",
 		KeyCommand: "kubectl", KeyCmdRun: "run", KeyCmdComplete: "complete", KeyCmdHistory: "history",
@@ -148,7 +148,7 @@ var playerTexts = map[string]playerText{
 
 		Stepped:         "컨트롤러 동작 하나를 실행했습니다",
 		NothingPending:  "대기 중인 동작 없음: 모든 컨트롤러가 쉬고 있습니다",
-		RealClusterTime: "실제 클러스터는 실제 시간으로 움직입니다: 일시 정지, 한 단계 실행, 속도 조절은 시뮬레이터에서만 됩니다.",
+		RealClusterTime: "실제 클러스터는 실제 시간으로 움직이고 상태를 그대로 유지합니다: 일시 정지, 한 단계 실행, 속도 조절(space . - +)과 초기화(r, R)는 시뮬레이터에서만 됩니다.",
 
 		ViewPods: "파드", ViewSet: "스테이트풀셋", ViewVolumes: "볼륨", ViewEvents: "이벤트", ViewStatus: "상태",
 		SimMark:         "시뮬",
@@ -175,7 +175,7 @@ var playerTexts = map[string]playerText{
 		KeySolve: "대신 실행", KeyQuiz: "퀴즈", KeyChoose: "고르기", KeyAnswer: "답하기",
 		KeyNextQuestion: "다음 문제", KeyLang: "English",
 		KeyPause: "일시 정지/재개", KeyStepOnce: "동작 하나", KeySlower: "느리게", KeyFaster: "빠르게",
-		KeyTimeReal: "시간 조절: 시뮬레이터 전용", KeyView: "감시 보기",
+		KeyTimeReal: "시간 조절·초기화: 시뮬레이터 전용", KeyView: "감시 보기",
 		KeyResetStep: "단계 초기화", KeyResetLesson: "레슨 초기화", KeyResetAll: "진도 전체 초기화",
 		KeyYes: "예", KeyNo: "아니요", KeySteps: "단계로 돌아가기",
 		KeyCommand: "kubectl", KeyCmdRun: "실행", KeyCmdComplete: "자동 완성", KeyCmdHistory: "이전 명령",

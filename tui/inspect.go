@@ -10,15 +10,13 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubetutor/kubetutor/engine"
 )
 
 // ObjectEvent is one version of a watched object, for showing a stream row's object as it
 // was at that moment.
-type ObjectEvent struct {
-	Type   string // ADDED, MODIFIED, DELETED, or ERROR (Err set)
-	Object *unstructured.Unstructured
-	Err    error
-}
+type ObjectEvent = engine.ObjectEvent
 
 // ObjectWatcher lists then watches full objects of a resource in the session's namespace.
 type ObjectWatcher func(ctx context.Context, resource, selector string) (<-chan ObjectEvent, error)

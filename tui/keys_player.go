@@ -12,7 +12,8 @@ type LearnKeyMap struct {
 	Solve key.Binding
 	Lang  key.Binding
 	View  key.Binding
-	// Time control works on the simulator only; TimeReal documents why on a real cluster.
+	// Time control and resets work on the simulator only; TimeReal documents why on a real
+	// cluster.
 	Pause, StepOnce, Slower, Faster, TimeReal key.Binding
 	ResetStep, ResetLesson                    key.Binding
 	// Inspect selects a row of the watch stream to show its object at that moment.
@@ -29,7 +30,7 @@ func DefaultLearnKeyMap(t text) LearnKeyMap {
 		StepOnce:    key.NewBinding(key.WithKeys("."), key.WithHelp(".", t.KeyStepOnce), key.WithDisabled()),
 		Slower:      key.NewBinding(key.WithKeys("-"), key.WithHelp("-", t.KeySlower), key.WithDisabled()),
 		Faster:      key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", t.KeyFaster), key.WithDisabled()),
-		TimeReal:    key.NewBinding(key.WithKeys("time-keys-doc"), key.WithHelp("space . - +", t.KeyTimeReal), key.WithDisabled()),
+		TimeReal:    key.NewBinding(key.WithKeys("time-keys-doc"), key.WithHelp("space . - + r R", t.KeyTimeReal), key.WithDisabled()),
 		ResetStep:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", t.KeyResetStep), key.WithDisabled()),
 		ResetLesson: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", t.KeyResetLesson), key.WithDisabled()),
 		Inspect:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", t.KeyInspect), key.WithDisabled()),

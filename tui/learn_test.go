@@ -303,12 +303,17 @@ func TestTimeControl(t *testing.T) {
 		t.Fatal("time keys enabled on a real cluster")
 	}
 	send(b, keyMsg("?"))
-	if !strings.Contains(b.View(), "time: simulator only") {
+	if !strings.Contains(b.View(), "time, resets: simulator only") {
 		t.Errorf("help does not say why time keys are missing:\n%s", b.View())
 	}
 	send(b, keyMsg(" "))
 	if !strings.Contains(b.lesson.outP.text, "real time") {
 		t.Errorf("space on a real cluster says nothing: %q", b.lesson.outP.text)
+	}
+	b.lesson.outP.text = ""
+	send(b, keyMsg("R"))
+	if !strings.Contains(b.lesson.outP.text, "resets (r, R) work only on the simulator") {
+		t.Errorf("R on a real cluster does not say why: %q", b.lesson.outP.text)
 	}
 }
 

@@ -218,7 +218,7 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	l := v.lk
 	if v.sim == nil && v.cluster != nil && !v.replaying {
 		switch msg.String() {
-		case " ", ".", "-", "+", "=":
+		case " ", ".", "-", "+", "=", "r", "R":
 			v.outP.prose(v.t.KeyTimeReal, v.t.RealClusterTime)
 			return nil, true
 		}

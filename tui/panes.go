@@ -365,7 +365,7 @@ func (o *outputPane) refresh(top bool) {
 	default:
 		s = strings.TrimRight(o.text, "\n")
 		if o.wrap && o.width > 0 {
-			s = lipgloss.NewStyle().Width(o.width).Render(s)
+			s = o.st.NewStyle().Width(o.width).Render(s)
 		}
 		if o.errText != "" {
 			if s != "" {

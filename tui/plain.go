@@ -21,6 +21,7 @@ const plainWidth = 78
 // input per action, every result printed once and in order, so a screen reader reads it and a
 // log keeps it. It uses the same lessons, commands, checks and progress as the full player.
 func RunPlain(ctx context.Context, o Options, in io.Reader, out io.Writer) error {
+	o = o.FromCluster()
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
 	}

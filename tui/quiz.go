@@ -120,7 +120,7 @@ func (q *quizState) view(v *lessonView, w, h int) string {
 	l, st, t := v.lesson, v.st, v.t
 	qq := l.Quiz[q.q]
 	wrap := func(s string, indent int) string {
-		return lipgloss.NewStyle().Width(max(4, w-indent)).Render(s)
+		return st.NewStyle().Width(max(4, w-indent)).Render(s)
 	}
 	indent := func(s, prefix string) string {
 		lines := strings.Split(s, "\n")

@@ -146,6 +146,9 @@ func New(cfg Config) (*Sim, error) {
 	if err := s.ctrls.Kubelet.Bootstrap(); err != nil {
 		return nil, err
 	}
+	if err := s.ctrls.Volume.BootstrapStorage(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -180,6 +183,7 @@ func (s *Sim) start(ctx context.Context) error {
 		return err
 	}
 	s.caPEM = caPEM
+	s.ctrls.ServiceAccounts.SetRootCA(caPEM)
 	s.url = "https://" + ln.Addr().String()
 	ctx, s.cancel = context.WithCancel(ctx)
 	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})

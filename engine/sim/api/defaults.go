@@ -37,6 +37,7 @@ func Hooks() store.Hooks {
 func applyDefaults(a *allocator, old, obj runtime.Object) {
 	create := old == nil
 	defaultWorkloads(old, obj) // ReplicaSets, Deployments, DaemonSets (defaults_workloads.go)
+	defaultStorageClass(obj)   // printers_storage.go
 	switch o := obj.(type) {
 	case *appsv1.StatefulSet:
 		defaultStatefulSet(o)

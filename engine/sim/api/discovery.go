@@ -38,7 +38,7 @@ func (s *server) serveAPIVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 // servedGroups are the API groups besides core, in the order /apis lists them.
-var servedGroups = []string{"apps", "autoscaling", "policy", "coordination.k8s.io"}
+var servedGroups = []string{"apps", "autoscaling", "policy", "storage.k8s.io", "discovery.k8s.io", "coordination.k8s.io"}
 
 func apiGroup(name string) metav1.APIGroup {
 	gv := metav1.GroupVersionForDiscovery{GroupVersion: name + "/v1", Version: "v1"}

@@ -80,6 +80,10 @@ func printerFor(resource string) printer {
 		return nodePrinter
 	case "configmaps":
 		return configMapPrinter
+	case "storageclasses":
+		return storageClassPrinter
+	case "endpointslices":
+		return endpointSlicePrinter
 	case "poddisruptionbudgets":
 		return pdbPrinter
 	}

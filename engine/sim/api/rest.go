@@ -164,6 +164,7 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 			return
 		}
 		t.ResourceVersion = rvs
+		markListTable(req.res, objs, t)
 		w.Header().Set("Content-Type", tableContentType)
 		writeJSON(w, http.StatusOK, t)
 		return

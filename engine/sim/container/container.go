@@ -52,3 +52,15 @@ func OnLoop(ctx context.Context) context.Context { return context.WithValue(ctx,
 
 // IsOnLoop says whether ctx was marked by OnLoop.
 func IsOnLoop(ctx context.Context) bool { v, _ := ctx.Value(onLoopKey{}).(bool); return v }
+
+// Prober is offered by Runners that know what listens in a pod's containers, so the kubelet's
+// httpGet and tcpSocket probes reach the simulated server as a real kubelet reaches the
+// container. Without it (or when known is false: an image the runner cannot vouch for) those
+// probes pass.
+type Prober interface {
+	// ProbeHTTP sends GET path to port. refused: nothing listens there; else status is the
+	// server's answer.
+	ProbeHTTP(pod *corev1.Pod, port int, path string) (status int, refused, known bool)
+	// ProbeTCP says whether something listens on port.
+	ProbeTCP(pod *corev1.Pod, port int) (listening, known bool)
+}

@@ -108,6 +108,9 @@ type Set struct {
 	Disruption  *DisruptionController
 	Nodes       *NodeLifecycleController
 	HPA         *HPAController
+	// ServiceAccounts keeps `default` and kube-root-ca.crt in every namespace.
+	ServiceAccounts *ServiceAccountsController
+	EndpointSlices  *EndpointSliceController
 }
 
 // NewSet builds all controllers. Nodes are created by Kubelet.Bootstrap.
@@ -128,6 +131,8 @@ func NewSet(env Env) *Set {
 		HPA:         NewHPAController(env, rec),
 	}
 	set.Nodes = NewNodeLifecycleController(env, rec, set.Kubelet)
+	set.ServiceAccounts = NewServiceAccountsController(env)
+	set.EndpointSlices = NewEndpointSliceController(env)
 	set.Volume.rec = rec
 	return set
 }
@@ -135,7 +140,7 @@ func NewSet(env Env) *Set {
 // All lists the controllers in a fixed order.
 func (s *Set) All() []Controller {
 	return []Controller{s.StatefulSet, s.GC, s.Kubelet, s.Volume, s.Endpoints, s.Namespace,
-		s.ReplicaSet, s.Deployment, s.DaemonSet, s.HPA, s.Disruption, s.Nodes}
+		s.ReplicaSet, s.Deployment, s.DaemonSet, s.HPA, s.Disruption, s.Nodes, s.ServiceAccounts, s.EndpointSlices}
 }
 
 // controllerRef returns the ownerReference with controller=true, if any.

@@ -308,7 +308,9 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 	case "bind":
 		return k.bind(p)
 	case "start":
-		k.firstStatus(p, now)
+		if k.admit(p) {
+			k.firstStatus(p, now)
+		}
 	case "init":
 		k.nextInit(p, now)
 	case "run":
@@ -398,6 +400,10 @@ func (k *Kubelet) pickNode(pod *corev1.Pod) (node, why string) {
 		}
 		if why := untolerated(pod, n); why != "" {
 			reasons[why]++
+			continue
+		}
+		if k.hostPortTaken(pod, n.Name) {
+			reasons[nodePortsReason]++
 			continue
 		}
 		if best == "" || load[n.Name] < bestLoad {

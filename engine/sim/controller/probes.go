@@ -185,9 +185,13 @@ func (k *Kubelet) probeTick(w *probeWorker) {
 	k.scheduleProbe(w, time.Duration(probe.PeriodSeconds)*time.Second)
 }
 
-// runProbe runs an exec probe through the Runner; other handlers (HTTP, TCP, gRPC) have no
-// network to reach in the simulator and pass.
+// runProbe runs an exec probe through the Runner, and httpGet/tcpSocket probes against what
+// the Runner says listens in the pod (probeNetwork); gRPC probes and images the Runner does not
+// know pass.
 func (k *Kubelet) runProbe(p *corev1.Pod, name string, probe *corev1.Probe) (bool, string) {
+	if probe.HTTPGet != nil || probe.TCPSocket != nil {
+		return k.probeNetwork(p, name, probe)
+	}
 	if probe.Exec == nil || len(probe.Exec.Command) == 0 {
 		return true, ""
 	}

@@ -25,13 +25,14 @@ var DelayProvision = 200 * time.Millisecond
 // (reclaimPolicy Delete); the pvc-protection finalizer is removed once no pod uses the claim.
 type VolumeController struct {
 	env          Env
-	rec          *Recorder       // nil: no Events (NewSet sets it)
-	provisioning map[string]bool // claims with a provisioning already scheduled
+	rec          *Recorder         // nil: no Events (NewSet sets it)
+	provisioning map[string]bool   // claims with a provisioning already scheduled
+	noClass      map[string]string // claim → the missing class it was told about
 }
 
 // NewVolumeController makes the controller.
 func NewVolumeController(env Env) *VolumeController {
-	return &VolumeController{env: env, provisioning: map[string]bool{}}
+	return &VolumeController{env: env, provisioning: map[string]bool{}, noClass: map[string]string{}}
 }
 
 func (v *VolumeController) Name() string { return "volume" }
@@ -43,6 +44,10 @@ func (v *VolumeController) Observe(ev store.Event) {
 		v.env.Queue.Add(Key{Controller: v.Name(), Namespace: m.GetNamespace(), Name: m.GetName()})
 		if ev.Type == "DELETED" {
 			v.env.Queue.Add(Key{Controller: v.Name(), Name: "pv-for/" + string(m.GetUID())})
+		}
+	case scRes.Name:
+		if ev.Type == "ADDED" {
+			v.env.Queue.Add(Key{Controller: v.Name(), Name: classAddedKey})
 		}
 	case podsRes.Name:
 		// A pod going away may free a claim that waits for pvc-protection.
@@ -57,6 +62,10 @@ func (v *VolumeController) Observe(ev store.Event) {
 }
 
 func (v *VolumeController) Sync(k Key) error {
+	if k.Namespace == "" && k.Name == classAddedKey {
+		v.retryPendingClaims()
+		return nil
+	}
 	if k.Namespace == "" && len(k.Name) > len("pv-for/") && k.Name[:len("pv-for/")] == "pv-for/" {
 		return v.reclaim(k.Name[len("pv-for/"):])
 	}
@@ -116,6 +125,9 @@ func (v *VolumeController) provision(k Key) error {
 	class := DefaultStorageClass
 	if pvc.Spec.StorageClassName != nil && *pvc.Spec.StorageClassName != "" {
 		class = *pvc.Spec.StorageClassName
+	}
+	if v.classMissing(pvc, class) {
+		return nil // Pending until the class appears (storageclass.go)
 	}
 	pvName := "pvc-" + string(pvc.UID)
 	capacity := corev1.ResourceList{}

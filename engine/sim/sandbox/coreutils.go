@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
@@ -109,6 +111,9 @@ func (p *proc) copyOut(r io.Reader) bool {
 		n, err := r.Read(buf)
 		if n > 0 {
 			if _, werr := p.stdout.Write(buf[:n]); werr != nil {
+				if brokenPipe(werr) {
+					return false
+				}
 				fmt.Fprintf(p.stderr, "%s: write error: %v\n", p.name(), unwrapPathErr(werr))
 				return false
 			}
@@ -513,7 +518,11 @@ func progEnv(p *proc) int {
 	if len(args) > 0 {
 		child := *p
 		child.vars = vars
-		return child.execProgram(args, false)
+		if _, _, ok := child.lookPath(args[0]); !ok {
+			fmt.Fprintf(p.stderr, "env: '%s': No such file or directory\n", args[0])
+			return 127
+		}
+		return child.execProgram(args)
 	}
 	for _, k := range sortedKeys(vars) {
 		fmt.Fprintf(p.stdout, "%s=%s\n", k, vars[k])
@@ -847,6 +856,9 @@ func progYes(p *proc) int {
 	}
 	for p.ctx.Err() == nil {
 		if _, err := fmt.Fprintln(p.stdout, s); err != nil {
+			if brokenPipe(err) {
+				return 141 // killed by SIGPIPE, silently
+			}
 			fmt.Fprintf(p.stderr, "yes: standard output: %v\n", unwrapPathErr(err))
 			return 1
 		}
@@ -1219,4 +1231,10 @@ func unwrapPathErr(err error) error {
 		return e.err
 	}
 	return err
+}
+
+// brokenPipe says a write failed because the pipe's reader is gone, where a real program
+// dies of SIGPIPE without a word.
+func brokenPipe(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrClosedPipe)
 }

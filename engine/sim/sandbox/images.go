@@ -101,6 +101,19 @@ func buildImage(ref string) *image {
 		}
 		add("curl", "node")
 		im.files["/app.js"] = "// the simulator answers for this app on port 8080\n"
+	case name == "agnhost":
+		// Kubernetes' e2e test image: Alpine (busybox sh, bash, curl, bind-tools) with the
+		// /agnhost multi-tool as entrypoint, default command `pause`, and porter's TLS pair.
+		im.kind, im.shell, im.cmd = "agnhost", "ash", []string{"/agnhost", "pause"}
+		add("curl", "nslookup", "dig")
+		im.bins["/agnhost"] = "agnhost"
+		im.files["/localhost.crt"] = e2eLocalhostCert
+		im.files["/localhost.key"] = e2eLocalhostKey
+		im.files["/uploads/.keep"] = ""
+	case name == "pause":
+		// The pause image holds one static binary and nothing else: no shell to exec into.
+		im.kind, im.cmd = "pause", []string{"/pause"}
+		im.bins = map[string]string{"/pause": "pause"}
 	case strings.Contains(name, "dnsutils"):
 		im.kind, im.cmd = "dnsutils", []string{"sleep", "infinity"}
 		add("dig", "nslookup", "curl")
@@ -116,7 +129,7 @@ func (im *image) rootfs(t time.Time) *volume {
 	vol := newVolume(t)
 	v := &view{mounts: []mount{{path: "/", vol: vol}}, now: func() time.Time { return t }}
 	for _, d := range []string{"/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/etc", "/tmp",
-		"/root", "/var/log", "/var/run", "/proc", "/dev"} {
+		"/root", "/var/log", "/var/run", "/proc", "/dev", "/dev/fd"} {
 		_ = v.mkdir(d, true)
 	}
 	if n, err := v.stat("/tmp"); err == nil {

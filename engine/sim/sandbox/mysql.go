@@ -44,7 +44,7 @@ func progMysqlEntrypoint(p *proc) int {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		args = append([]string{"mysqld"}, args...)
 	}
-	return p.execProgram(args, true)
+	return p.execProgram(args)
 }
 
 const mysqlDataDir = "/var/lib/mysql"

@@ -494,6 +494,10 @@ func (s *Sandbox) serveHTTP(p *corev1.Pod, port int, method, reqPath string, bod
 				return nil, false
 			}
 			return e.nginx(method, reqPath), true
+		case kind == "agnhost":
+			if ports, ok := listeners(&c); ok && ports[port] {
+				return s.agnhostWebserver(p, &c, reqPath), true
+			}
 		case (kind == "kubia" || kind == "kubia-peers") && port == 8080:
 			e, err := s.envFor(p, c.Name)
 			if err != nil {

@@ -173,7 +173,7 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 			}
 		}()
 	}
-	code := p.execProgram(argv, true)
+	code := p.execProgram(argv)
 	if ctx.Err() != nil && code == 0 {
 		code = 130
 	}
@@ -578,4 +578,11 @@ func (e *env) readDir(p string) ([]info, bool, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out, true, nil
+}
+
+// writable says whether p's mount accepts writes.
+func (e *env) writable(p string) bool {
+	defer e.lock()()
+	_, _, m, err := e.view.lookup(p)
+	return err == nil && !m.ro && !m.vol.ro
 }

@@ -10,7 +10,9 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
@@ -67,6 +69,12 @@ var resources = []Resource{
 		New: func() runtime.Object { return &corev1.Event{} }, NewList: func() runtime.Object { return &corev1.EventList{} }},
 	{Name: "configmaps", Singular: "configmap", Kind: "ConfigMap", Version: "v1", Namespaced: true, ShortNames: []string{"cm"},
 		New: func() runtime.Object { return &corev1.ConfigMap{} }, NewList: func() runtime.Object { return &corev1.ConfigMapList{} }},
+	{Name: "serviceaccounts", Singular: "serviceaccount", Kind: "ServiceAccount", Version: "v1", Namespaced: true, ShortNames: []string{"sa"},
+		New: func() runtime.Object { return &corev1.ServiceAccount{} }, NewList: func() runtime.Object { return &corev1.ServiceAccountList{} }},
+	{Name: "storageclasses", Singular: "storageclass", Kind: "StorageClass", Group: "storage.k8s.io", Version: "v1", ShortNames: []string{"sc"},
+		New: func() runtime.Object { return &storagev1.StorageClass{} }, NewList: func() runtime.Object { return &storagev1.StorageClassList{} }},
+	{Name: "endpointslices", Singular: "endpointslice", Kind: "EndpointSlice", Group: "discovery.k8s.io", Version: "v1", Namespaced: true,
+		New: func() runtime.Object { return &discoveryv1.EndpointSlice{} }, NewList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} }},
 	{Name: "statefulsets", Singular: "statefulset", Kind: "StatefulSet", Group: "apps", Version: "v1", Namespaced: true, ShortNames: []string{"sts"}, Categories: []string{"all"}, HasStatus: true, HasScale: true,
 		New: func() runtime.Object { return &appsv1.StatefulSet{} }, NewList: func() runtime.Object { return &appsv1.StatefulSetList{} }},
 	{Name: "deployments", Singular: "deployment", Kind: "Deployment", Group: "apps", Version: "v1", Namespaced: true, ShortNames: []string{"deploy"}, Categories: []string{"all"}, HasStatus: true, HasScale: true,
