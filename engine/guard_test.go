@@ -45,7 +45,6 @@ func TestGuardLessonCommandsRun(t *testing.T) {
 		"kubectl get nodes", // reads of the cluster-wide objects lessons show
 		"kubectl get pv",
 		"kubectl get ns kubetutor-statefulset-basics",
-		"kubectl describe node sim-node-1",
 		"kubectl delete pod web-0 -n kubetutor-statefulset-basics",
 		"kubectl delete pod web-0 --namespace=kubetutor-statefulset-basics",
 		"kubectl get all",
@@ -81,6 +80,9 @@ func TestGuardRefusesWritesOutsideTheLessonNamespace(t *testing.T) {
 		"kubectl exec -- web-0 hostname":                                                           "before --",
 		"kubectl create namespace x":                                                               "cluster-wide",
 		"kubectl create priorityclass high --value=1000":                                           "on a real cluster",
+		"kubectl describe node sim-node-1":                                                         "cluster-wide",
+		"kubectl describe ns default":                                                              "cluster-wide",
+		"kubectl port-forward web-0 8080:80 --address 0.0.0.0":                                     "other computers",
 		"kubectl delete frobnicators x":                                                            "doesn't have a resource type",
 		"kubectl set subject clusterrolebinding x --user=me":                                       "on a real cluster",
 		"kubectl cluster-info":                                                                     "cannot tell",

@@ -93,6 +93,13 @@ func checkLocal(l *KubectlLine, terminal bool) error {
 	if _, ok := l.Set["edit"]; ok && !terminal && sub != "edit" {
 		return refusef("--edit opens a text editor, which cannot run inside the player; run it in your own terminal")
 	}
+	if sub == "port-forward" {
+		for _, a := range l.Values("address") {
+			if a != "localhost" && a != "127.0.0.1" && a != "::1" {
+				return refusef("port-forward --address %s would open the port to other computers; use localhost", a)
+			}
+		}
+	}
 	if out, ok := l.Set["output"]; ok {
 		for _, f := range fileOutputFormats {
 			if strings.HasPrefix(out, f) {
