@@ -46,6 +46,11 @@ type launch struct {
 	// K: on a real cluster the learner's own kubeconfig already reaches it).
 	kubeconfig string
 	demo       string // a lesson id: play it by itself
+	// in and out are the line-by-line player's (--plain) input and output; nil: os.Stdin
+	// and os.Stdout. Real-cluster mode hands in the reader its questions were asked on, so
+	// no typed-ahead line is lost between them.
+	in  io.Reader
+	out io.Writer
 }
 
 // runTUI runs the player on live, the same way for the simulator and a real cluster: the
@@ -69,8 +74,19 @@ func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *
 			return err
 		}
 	}
+	opts.Open = c.open
 	if c.plain {
-		return runPlain(appCtx, opts, os.Stdin, os.Stdout)
+		in, out := l.in, l.out
+		if in == nil {
+			in = os.Stdin
+		}
+		if out == nil {
+			out = os.Stdout
+		}
+		return runPlain(appCtx, opts, in, out)
+	}
+	if err := needTerminal(); err != nil {
+		return err
 	}
 	// Decide colours once, before the program owns the terminal (asking the terminal for its
 	// background from inside View would block), on this program's own renderer.
@@ -209,11 +225,7 @@ func progressCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		n, err := s.Import(args[1])
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "Imported progress of %d lesson(s) from %s.\n", n, args[1])
+		return progressImport(s, args[1], stdout)
 	case "reset":
 		if err := need(1); err != nil {
 			return err
@@ -222,10 +234,7 @@ func progressCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := s.ResetAll(); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "All progress was forgotten.")
+		return progressReset(s, stdout)
 	default:
 		return usageError{fmt.Sprintf("unknown progress command %q (known: export, import, path, reset)", args[0])}
 	}
@@ -240,11 +249,7 @@ func demoOptions(o *tui.Options, id string) error {
 			return nil
 		}
 	}
-	var ids []string
-	for _, l := range o.Lessons {
-		ids = append(ids, l.ID)
-	}
-	return usageError{fmt.Sprintf("no lesson %q (lessons: %v)", id, ids)}
+	return unknownLesson(id, o.Lessons)
 }
 
 // runPlain runs the line-by-line player.

@@ -85,11 +85,7 @@ func pickLesson(lang, id string) (lessons.Lesson, error) {
 			return l, nil
 		}
 	}
-	var ids []string
-	for _, l := range cat {
-		ids = append(ids, l.ID)
-	}
-	return lessons.Lesson{}, usageError{fmt.Sprintf("no lesson %q (known: %s)", id, strings.Join(ids, ", "))}
+	return lessons.Lesson{}, unknownLesson(id, cat)
 }
 
 func lessonLines(l lessons.Lesson) []string {
@@ -217,7 +213,7 @@ func playReal(ctx context.Context, c config, r *realFlags, logger *log.Logger, l
 
 	// The same player as on the simulator; what a real cluster cannot do (time control,
 	// reset) the player leaves out and its help says why.
-	runErr := runTUI(ctx, c, engine.NewLiveReal(sess), launch{catalog: []lessons.Lesson{l}}, logger, logFile)
+	runErr := runTUI(ctx, c, engine.NewLiveReal(sess), launch{catalog: []lessons.Lesson{l}, in: in, out: stdout}, logger, logFile)
 
 	// Offer cleanup whatever ended the player (not after Ctrl+C of the prompt itself).
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Minute)

@@ -121,6 +121,11 @@ func (s *Session) Complete(ctx context.Context, line string) ([]string, error) {
 	if err := refuseGlobalFlags(args); err != nil {
 		return nil, nil
 	}
+	// kubectl completes these from the kubeconfig of a process-wide factory (whichever run
+	// built a command tree last), which may be another session's: nothing to offer.
+	if len(args) > 0 && kubeconfigFlags[args[len(args)-1]] || kubeconfigFlags[strings.SplitN(word, "=", 2)[0]] && strings.Contains(word, "=") {
+		return nil, nil
+	}
 	var out bytes.Buffer
 	full := append(append([]string{"__complete"}, args...), word)
 	full, _ = s.resolveManifestArgs(full, "")
@@ -129,6 +134,8 @@ func (s *Session) Complete(ctx context.Context, line string) ([]string, error) {
 	}
 	return parseCompletion(out.String(), word), nil
 }
+
+var kubeconfigFlags = map[string]bool{"--context": true, "--cluster": true, "--user": true, "--kubeconfig": true}
 
 // parseCompletion reads `__complete` output: one candidate per line ("value\tdescription"),
 // then ":directive".

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
+	kubectlcmd "k8s.io/kubectl/pkg/cmd"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubetutor/kubetutor/manifests"
@@ -314,8 +316,15 @@ func withNewline(s string) string {
 // (0 when unknown) from its stack trace header and footer ("goroutine 7 [running]:" …
 // "created by … in goroutine 3"), the only place Go states them.
 func goroutineIDs() (self, parent uint64) {
-	buf := make([]byte, 64<<10)
-	buf = buf[:runtime.Stack(buf, false)]
+	buf := make([]byte, 8<<10)
+	for {
+		n := runtime.Stack(buf, false)
+		if n < len(buf) || len(buf) >= 4<<20 {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf)) // the footer names the parent: read the whole trace
+	}
 	if rest, ok := bytes.CutPrefix(buf, []byte("goroutine ")); ok {
 		if i := bytes.IndexByte(rest, ' '); i > 0 {
 			self, _ = strconv.ParseUint(string(rest[:i]), 10, 64)
@@ -372,7 +381,12 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 
 	// Arguments holds only the program name: it keeps kubectl from applying the user's
 	// ~/.kube/kuberc aliases and defaults, so lessons behave the same for everyone.
-	cmd := newKubectlTree(flags, streams)
+	cmd := newKubectlTree(kubectlcmd.KubectlOptions{
+		Arguments:   []string{"kubectl"},
+		ConfigFlags: flags,
+		IOStreams:   streams,
+	}, warnings)
+	cancellableExec(ctx, cmd, flags, streams)
 	cmd.SetArgs(args)
 	cmd.SetIn(in)
 	cmd.SetOut(out)
@@ -386,6 +400,56 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		return err
 	})
 	return runKubectlCommand(ctx, cmd, errOut)
+}
+
+// treeMu guards the package variables kubectl writes while it builds a command tree (the
+// profiling flags' targets, completion's factory). It is held for the build only, a few
+// milliseconds; the runs themselves go on at the same time.
+var treeMu sync.Mutex
+
+// LockKubectlGlobals takes the lock that guards the package variables kubectl writes while
+// it builds a command tree or resets its flags (the profiling flags bind to package
+// variables); it returns the unlock. Anything in the process that builds or resets a kubectl
+// tree besides the runs here (lesson lint's parser) must hold it meanwhile.
+func LockKubectlGlobals() (unlock func()) {
+	treeMu.Lock()
+	return treeMu.Unlock
+}
+
+// NewKubectlTree builds kubectl's command tree under LockKubectlGlobals.
+func NewKubectlTree(o kubectlcmd.KubectlOptions) *cobra.Command {
+	defer LockKubectlGlobals()()
+	return kubectlcmd.NewKubectlCommand(o)
+}
+
+// newKubectlTree builds kubectl's command tree for one run. kubectl's root pre-run is
+// replaced: it would point client-go's process-wide warning handler at this run (every
+// config of the run has its own handler instead), read the profiling flags' package
+// variables (profiling is refused) and set up plugin completion (plugins are programs of
+// the host). Its post-run keeps --warnings-as-errors, counted on the run's own handler.
+func newKubectlTree(o kubectlcmd.KubectlOptions, warnings warningCounter) *cobra.Command {
+	cmd := NewKubectlTree(o)
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error { return nil }
+	cmd.PersistentPostRunE = func(c *cobra.Command, _ []string) error {
+		if on, _ := c.Flags().GetBool("warnings-as-errors"); !on {
+			return nil
+		}
+		switch n := warnings.WarningCount(); n {
+		case 0:
+			return nil
+		case 1:
+			return fmt.Errorf("%d warning received", n)
+		default:
+			return fmt.Errorf("%d warnings received", n)
+		}
+	}
+	return cmd
+}
+
+// warningCounter is rest.NewWarningWriter's handler.
+type warningCounter interface {
+	rest.WarningHandler
+	WarningCount() int
 }
 
 // runKubectlCommand executes cmd on the calling goroutine, registered as a run's for the
@@ -409,7 +473,11 @@ func runKubectlCommand(ctx context.Context, cmd *cobra.Command, errOut io.Writer
 				err = &KubectlError{Code: x.code}
 			}
 		} else if r != nil {
-			err = fmt.Errorf("kubectl failed unexpectedly: %v\n%s", r, debug.Stack())
+			// One line for the learner; the stack goes to the log (main sends the standard
+			// logger to the log file), never to the screen.
+			log.Printf("kubectl panicked: %v\n%s", r, debug.Stack())
+			msg, _, _ := strings.Cut(fmt.Sprint(r), "\n")
+			err = fmt.Errorf("kubectl failed unexpectedly: %s (details in the log)", msg)
 		}
 		st.mu.Lock()
 		if err == nil && st.code != 0 {

@@ -13,22 +13,6 @@ import (
 	kubectlcmd "k8s.io/kubectl/pkg/cmd"
 )
 
-// kubectlBuildMu serialises building kubectl command trees: NewKubectlCommand sets
-// process-wide state (the completion factory) that two builds at once would race on.
-var kubectlBuildMu sync.Mutex
-
-// newKubectlTree builds kubectl's command tree on flags and streams. Arguments holds only
-// the program name, so no kuberc file or plugin is looked up.
-func newKubectlTree(flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) *cobra.Command {
-	kubectlBuildMu.Lock()
-	defer kubectlBuildMu.Unlock()
-	return kubectlcmd.NewKubectlCommand(kubectlcmd.KubectlOptions{
-		Arguments:   []string{"kubectl"},
-		ConfigFlags: flags,
-		IOStreams:   streams,
-	})
-}
-
 // parseTrees holds kubectl command trees used only to parse command lines. Building one
 // costs tens of milliseconds; a tree is reset after each parse and handed to one parser at a
 // time, so sessions never share parse state.
@@ -39,7 +23,8 @@ func newParseTree() *cobra.Command {
 	kubeconfig := "/nonexistent/kubetutor-parse-kubeconfig"
 	flags := genericclioptions.NewConfigFlags(true).WithDeprecatedPasswordFlag()
 	flags.KubeConfig = &kubeconfig
-	root := newKubectlTree(flags, streams)
+	// Arguments holds only the program name, so no kuberc file or plugin is looked up.
+	root := NewKubectlTree(kubectlcmd.KubectlOptions{Arguments: []string{"kubectl"}, ConfigFlags: flags, IOStreams: streams})
 	root.SetOut(io.Discard)
 	root.SetErr(io.Discard)
 	root.InitDefaultHelpCmd()
@@ -91,7 +76,11 @@ func (l *KubectlLine) Values(name string) []string {
 // would reject, is an error in kubectl's words.
 func ParseKubectl(args []string) (*KubectlLine, error) {
 	root := parseTrees.Get().(*cobra.Command)
+	// Parsing and resetting set kubectl's flags, some bound to package variables
+	// (profiling) that kubectl runs share.
+	unlock := LockKubectlGlobals()
 	line, err, clean := parseOn(root, args)
+	unlock()
 	if clean {
 		parseTrees.Put(root)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -51,9 +52,17 @@ func TestFiftySessionsRunKubectlAtOnce(t *testing.T) {
 
 // sessionRound runs a few commands on session i and checks that they saw only session i.
 func sessionRound(t *testing.T, s *Session, i, n int) error {
+	// Bounded by the test binary's own deadline (-timeout), not a guess: 50 sessions under
+	// -race on 2 shared cores are slow; reaching it is a failure.
+	deadline, ok := t.Deadline()
+	if !ok {
+		deadline = time.Now().Add(10 * time.Minute)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-15*time.Second))
+	defer cancel()
 	run := func(line string, in io.Reader) (string, string, error) {
 		var out, errOut bytes.Buffer
-		err := s.RunKubectl(testCtx(t), line, in, &out, &errOut)
+		err := s.RunKubectl(ctx, line, in, &out, &errOut)
 		return out.String(), errOut.String(), err
 	}
 	own := fmt.Sprintf("cm-%d", i)
@@ -61,8 +70,8 @@ func sessionRound(t *testing.T, s *Session, i, n int) error {
 		return fmt.Errorf("session %d: create: %v %q %q", i, err, out, e)
 	}
 	manifest := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stdin-%d\n", i)
-	if out, e, err := run("kubectl apply -f -", strings.NewReader(manifest)); err != nil || out != fmt.Sprintf("configmap/stdin-%d created\n", i) {
-		return fmt.Errorf("session %d: apply -f -: %v %q %q", i, err, out, e)
+	if out, e, err := run("kubectl create -f -", strings.NewReader(manifest)); err != nil || out != fmt.Sprintf("configmap/stdin-%d created\n", i) {
+		return fmt.Errorf("session %d: create -f -: %v %q %q", i, err, out, e)
 	}
 	out, e, err := run("kubectl get configmaps -o name", nil)
 	if err != nil {
@@ -73,6 +82,11 @@ func sessionRound(t *testing.T, s *Session, i, n int) error {
 		if has != (j == i) {
 			return fmt.Errorf("session %d sees session %d's objects: %t\n%s", i, j, has, out)
 		}
+	}
+	// Completion (kubectl's __complete) lists this session's objects only.
+	cands, err := s.Complete(ctx, "kubectl get configmaps ")
+	if err != nil || !slices.Contains(cands, own) || !slices.Contains(cands, fmt.Sprintf("stdin-%d", i)) || len(cands) > 3 {
+		return fmt.Errorf("session %d: completion %q, %v", i, cands, err)
 	}
 	// A failing run's message and exit code reach this run only (kubectl's fatal handler is
 	// a process global).
@@ -139,11 +153,10 @@ func TestStopWhileWaiting(t *testing.T) {
 		// waiting is the request that shows kubectl has reached its wait; nil: output.
 		waiting func(*http.Request) bool
 		printed string // with waiting nil: the output that shows it
-		// ends: kubectl's own code lets the run end when stopped. Otherwise (kubectl v0.37)
-		// the run is abandoned after 2 s, blocking nothing: delete's and rollout status's
-		// wait loops run on context.Background() and retry until kubectl's own timeout; exec
-		// streams on context.Background() over a connection only the end of the container's
-		// command or of the session closes.
+		// ends: the run ends when stopped (kubectl's code honours the context, or the run
+		// gives kubectl's exec a context-aware executor). Otherwise (kubectl v0.37) the run
+		// is abandoned after 2 s, blocking nothing: delete's and rollout status's wait loops
+		// run on context.Background() and retry until kubectl's own timeout.
 		ends bool
 	}{
 		{name: "delete pvc held by its pod", line: "kubectl delete pvc www-web-0", waiting: isWatch("persistentvolumeclaims")},
@@ -153,7 +166,7 @@ func TestStopWhileWaiting(t *testing.T) {
 		}, line: "kubectl rollout status sts/web", waiting: isWatch("statefulsets")},
 		{name: "wait", line: "kubectl wait --for=delete pod/web-0 --timeout=1h", waiting: isWatch("pods"), ends: true},
 		{name: "get -w", line: "kubectl get pods -w", waiting: isWatch("pods"), ends: true},
-		{name: "exec", line: "kubectl exec web-0 -- tick", printed: "tick 1"},
+		{name: "exec", line: "kubectl exec web-0 -- tick", printed: "tick 1", ends: true},
 		{name: "logs -f", line: "kubectl logs -f web-0", waiting: func(r *http.Request) bool {
 			return strings.HasSuffix(r.URL.Path, "/log") && r.URL.Query().Get("follow") == "true"
 		}, ends: true},
@@ -192,7 +205,7 @@ func TestStopWhileWaiting(t *testing.T) {
 				t.Fatalf("%s never reached its wait\n%s", tc.line, out.String())
 			}
 			cancel()
-			close(more) // the container prints again: kubectl's next write meets the stop
+			_ = more // the container would print again only if told: the stop alone must end exec
 			if err := <-done; !errors.Is(err, context.Canceled) {
 				t.Fatalf("stopped %s returned %v", tc.line, err)
 			}

@@ -5,9 +5,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +43,9 @@ type SimOptions struct {
 	// Runner runs what kubectl exec and attach ask of a container; nil: nothing runs and
 	// every command succeeds silently (container.Nop).
 	Runner container.Runner
+	// MaxReplicas and MaxObjects cap the simulator (--max-replicas, --max-objects); 0 means
+	// the defaults, 1000 replicas per workload and 20000 objects.
+	MaxReplicas, MaxObjects int
 }
 
 // KubeconfigOptions select a real cluster as kubectl does.
@@ -161,6 +164,8 @@ func NewSimSession(ctx context.Context, o SimOptions) (*Session, error) {
 		Addr:        "127.0.0.1:0",
 		Logf:        o.Logf,
 		Runner:      o.Runner,
+		MaxReplicas: o.MaxReplicas,
+		MaxObjects:  o.MaxObjects,
 	})
 	if err != nil {
 		s.removeDir()

@@ -209,7 +209,7 @@ func TestRunKubectlTerminalRunsBesideAWatch(t *testing.T) {
 	waitIdle(t, s)
 	// These sessions run no container commands (container.Nop): the exec succeeds silently.
 	var out bytes.Buffer
-	if err := s.RunKubectlTerminal(testCtx(t), "kubectl exec -i p -- echo beside", strings.NewReader(""), &out, &out); err != nil {
+	if err := s.RunKubectlTerminal(testCtx(t), "kubectl exec -i p -- echo beside", strings.NewReader(""), &out, io.Discard); err != nil {
 		t.Fatalf("terminal run beside a watch: %v\n%s", err, out.String())
 	}
 	cancel()

@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
+
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 )
 
 // tableAccept asks for server-side Table rows, as kubectl get does.
@@ -422,7 +424,7 @@ func (w *tableWatch) sendRows(ctx context.Context, typ string, rows []metav1.Tab
 		}
 		for j, i := range idx {
 			if i < len(r.Cells) {
-				ev.Cells[j] = cellString(r.Cells[i])
+				ev.Cells[j] = termsafe.Plain(cellString(r.Cells[i])) // object data, Event messages
 			}
 			if ev.Name == "" && i < len(r.Cells) && w.columns[i].Format == "name" {
 				ev.Name = ev.Cells[j]

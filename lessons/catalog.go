@@ -16,6 +16,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/manifests"
 )
 
@@ -191,7 +192,7 @@ func (l *Library) Catalog(lang string) []Lesson {
 // Get returns one lesson in the language, falling back to English.
 func (l *Library) Get(id, lang string) (Lesson, error) {
 	if _, ok := l.byID[id]; !ok {
-		return Lesson{}, fmt.Errorf("lessons: no lesson %q (have %s)", id, strings.Join(l.ids, ", "))
+		return Lesson{}, fmt.Errorf("no lesson %q (known lessons: %s)", id, strings.Join(l.ids, ", "))
 	}
 	return l.pick(id, lang), nil
 }
@@ -292,6 +293,9 @@ func decodeLesson(data []byte, file, lang string) (Lesson, error) {
 		}
 		l.Steps = append(l.Steps, st)
 	}
+	// Lesson files are plain text: no escape sequence in them may reach the terminal, and
+	// what a step shows is what it runs.
+	termsafe.Clean(&l, termsafe.Plain)
 	return l, nil
 }
 

@@ -114,6 +114,8 @@ type Options struct {
 	WatchObjects ObjectWatcher
 	// Demo, a lesson id, opens that lesson and plays it by itself (kubetutor demo).
 	Demo string
+	// Open, a lesson id, opens that lesson at once (--lesson on the simulator).
+	Open string
 	// Present is the projector layout: larger step title, fewer panes, high contrast.
 	Present bool
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/manifests"
 )
 
@@ -77,6 +78,8 @@ type cmdBar struct {
 	ch      chan tea.Msg
 
 	cands []string // completion candidates on show
+	// quitArmed: ctrl+c was pressed on an empty line; a second one quits.
+	quitArmed bool
 }
 
 func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
@@ -126,6 +129,16 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 				b.cands = nil
 				return b.input.Focus(), true
 			}
+			if msg.Paste && len(msg.Runes) > 1 && msg.Runes[0] == ':' {
+				// ":kubectl get pods" typed in one burst: open the bar with the rest.
+				b.open = true
+				b.cands = nil
+				msg.Runes = msg.Runes[1:]
+				focus := b.input.Focus()
+				var cmd tea.Cmd
+				b.input, cmd = b.input.Update(msg)
+				return tea.Batch(focus, cmd), true
+			}
 			return nil, false
 		}
 		return b.key(msg)
@@ -145,13 +158,25 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 }
 
 func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
+	armed := b.quitArmed
+	b.quitArmed = false
 	switch msg.String() {
 	case "ctrl+c":
-		if b.running {
+		switch {
+		case b.running:
 			b.stop()
-			return nil, true
+		case b.input.Value() != "":
+			// As shells do: ctrl+c drops the line being typed, nothing else.
+			b.input.SetValue("")
+			b.histPos, b.draft, b.cands = len(b.history), "", nil
+		case armed:
+			return nil, false // the second ctrl+c on an empty line: the App quits
+		default:
+			b.quitArmed = true
+			b.appendOutput(b.say("(press ctrl+c again to quit kubetutor, esc to close the bar)\n",
+				"(kubetutor를 끝내려면 ctrl+c를 한 번 더, 창을 닫으려면 esc를 누르세요)\n"))
 		}
-		return nil, false // the App quits, as ctrl+c always does
+		return nil, true
 	case "esc":
 		if b.running {
 			b.stop()
@@ -229,7 +254,7 @@ func (b *cmdBar) start(line string) tea.Cmd {
 	ctx, cancel := context.WithCancel(b.ctx)
 	ch := make(chan tea.Msg, 64)
 	b.running, b.runLine, b.cancel, b.ch = true, line, cancel, ch
-	w := &chanWriter{ctx: ctx, ch: ch, id: id}
+	w := termsafe.NewWriter(&chanWriter{ctx: ctx, ch: ch, id: id}, true) // no escapes from the cluster
 	cluster := b.cluster
 	go func() {
 		defer close(ch)
@@ -585,7 +610,9 @@ func (k *kubectlTerminal) Run() error {
 		out = io.Discard
 	}
 	fmt.Fprintf(out, "$ %s\n", k.line)
-	return k.run.RunKubectlTerminal(k.ctx, k.line, k.in, out, out)
+	in, done := ownTerminal(k.in)
+	defer done()
+	return k.run.RunKubectlTerminal(k.ctx, k.line, in, out, out)
 }
 
 // wrapErrorLines wraps kubectl's error messages, which are prose, to w cells so that the end

@@ -145,7 +145,7 @@ func (w *watchPane) showSelected() {
 	if w.selected < 0 {
 		return
 	}
-	line := w.selected + 1
+	line := w.rowLine(w.selected)
 	if line < w.view.YOffset {
 		w.view.SetYOffset(line)
 	} else if line >= w.view.YOffset+w.view.Height {
@@ -258,6 +258,12 @@ func (v *lessonView) inspectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		w.moveSelection(-1)
 	case w.selected >= 0 && msg.String() == "down":
 		w.moveSelection(1)
+	case w.selected >= 0 && msg.String() == "esc":
+		// esc leaves the row selection, never the lesson (issue 13, item 4).
+		w.toggleInspect()
+		v.outP.unpeek()
+		v.updateKeys()
+		return nil, true
 	default:
 		return nil, false
 	}
@@ -270,9 +276,10 @@ func (v *lessonView) inspectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (v *lessonView) showInspection() {
 	title, body := v.watchP.inspection()
 	if title == "" {
+		v.outP.unpeek()
 		return
 	}
-	v.outP.note(title, body, "")
+	v.outP.peek(title, body, "", false)
 }
 
 // ansiPlain drops styling, so a selected line can be drawn in one style.
@@ -289,7 +296,7 @@ func (w *watchPane) selectAt(y int) bool {
 	if y < start || y >= start+streamH {
 		return false
 	}
-	row := y - start + w.view.YOffset - 1 // the stream's first line is its column header
+	row := w.lineRow(y - start + w.view.YOffset) // the stream's first line is its column header
 	if row < 0 || row >= len(w.refs) {
 		return false
 	}

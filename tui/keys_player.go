@@ -40,6 +40,8 @@ func DefaultLearnKeyMap(t text) LearnKeyMap {
 // QuizKeyMap holds the quiz's bindings.
 type QuizKeyMap struct {
 	Up, Down, Answer, Next, Steps key.Binding
+	// NextLesson opens the catalog's next lesson from the finish page.
+	NextLesson key.Binding
 }
 
 // DefaultQuizKeyMap returns the quiz bindings.
@@ -50,16 +52,20 @@ func DefaultQuizKeyMap(t text) QuizKeyMap {
 		Answer: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", t.KeyAnswer)),
 		Next:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", t.KeyNextQuestion)),
 		Steps:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", t.KeySteps)),
+		NextLesson: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", t.KeyNextLesson),
+			key.WithDisabled()),
 	}
 }
 
 // ShortHelp implements help.KeyMap; the arrows are in the full help and the quiz's own text,
 // so the line fits 80 columns in Korean too.
-func (k QuizKeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Answer, k.Next, k.Steps} }
+func (k QuizKeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Answer, k.Next, k.NextLesson, k.Steps}
+}
 
 // FullHelp implements help.KeyMap.
 func (k QuizKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Answer, k.Next, k.Steps}}
+	return [][]key.Binding{{k.Up, k.Down, k.Answer, k.Next, k.NextLesson, k.Steps}}
 }
 
 // lessonHelp is the lesson view's whole key help: the step's flow and moving around from
@@ -70,7 +76,8 @@ type lessonHelp struct {
 }
 
 func (h lessonHelp) ShortHelp() []key.Binding {
-	return []key.Binding{h.k.Run, h.k.Stop, h.k.Next, h.k.Prev, h.k.Hint}
+	// s is here (issue 13, item 7); p gave way for it and is in the full help.
+	return []key.Binding{h.k.Run, h.k.Stop, h.l.Solve, h.k.Next, h.k.Hint}
 }
 
 func (h lessonHelp) FullHelp() [][]key.Binding {

@@ -49,3 +49,49 @@ func TestTwoPlayersOwnRenderers(t *testing.T) {
 		t.Error("styles are not built on the program's renderer")
 	}
 }
+
+// kubectlCompleter answers completion as kubectl's __complete does (flags too), and records
+// the lines it was asked about.
+type kubectlCompleter struct {
+	*barCluster
+	asked []string
+}
+
+func (k *kubectlCompleter) Complete(_ context.Context, line string) ([]string, error) {
+	k.asked = append(k.asked, line)
+	switch line {
+	case "kubectl get pods --wat":
+		return []string{"--watch", "--watch-only"}, nil
+	case "kubectl get statefulset":
+		return []string{"statefulsets.apps"}, nil
+	}
+	return nil, nil // e.g. after -f: kubectl leaves it to file completion
+}
+
+// TestCmdBarAsksKubectlCompletion: the bar completes through the cluster's kubectl completion
+// (flags included, which the bar's own list never offered) and falls back to its own list
+// where kubectl has nothing (manifests after -f).
+func TestCmdBarAsksKubectlCompletion(t *testing.T) {
+	c := &kubectlCompleter{barCluster: newBarCluster()}
+	b := newTestBar(c)
+	b.handle(keyRunes(":"))
+	for _, tc := range []struct {
+		typed, want string
+		cands       []string
+	}{
+		{"get pods --wat", "get pods --watch", []string{"--watch", "--watch-only"}},
+		{"kubectl get statefulset", "kubectl get statefulsets.apps ", nil},
+		{"apply -f web", "apply -f web", []string{"web-parallel.yaml", "web.yaml"}},
+	} {
+		b.input.SetValue(tc.typed)
+		b.input.CursorEnd()
+		cmd, _ := b.handle(tea.KeyMsg{Type: tea.KeyTab})
+		drive(t, b, cmd, nil)
+		if b.input.Value() != tc.want || strings.Join(b.cands, " ") != strings.Join(tc.cands, " ") {
+			t.Errorf("%q<Tab> = %q with %q, want %q with %q", tc.typed, b.input.Value(), b.cands, tc.want, tc.cands)
+		}
+	}
+	if len(c.asked) != 3 || c.asked[0] != "kubectl get pods --wat" {
+		t.Errorf("kubectl completion asked %q", c.asked)
+	}
+}

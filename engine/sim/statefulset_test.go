@@ -117,7 +117,9 @@ func TestItem8_9_12_PodIdentity(t *testing.T) {
 		ref.Controller == nil || !*ref.Controller || ref.BlockOwnerDeletion == nil || !*ref.BlockOwnerDeletion {
 		t.Errorf("ownerRef %+v", ref)
 	}
-	if len(p.Spec.Volumes) != 1 || p.Spec.Volumes[0].PersistentVolumeClaim == nil || p.Spec.Volumes[0].PersistentVolumeClaim.ClaimName != "www-web-1" {
+	// The claim's volume, then the service-account token volume the admission plugin appends.
+	if len(p.Spec.Volumes) != 2 || p.Spec.Volumes[0].PersistentVolumeClaim == nil || p.Spec.Volumes[0].PersistentVolumeClaim.ClaimName != "www-web-1" ||
+		p.Spec.Volumes[1].Projected == nil || p.Spec.Volumes[1].Name[:len("kube-api-access-")] != "kube-api-access-" {
 		t.Errorf("volumes %+v", p.Spec.Volumes)
 	}
 	// Item 17/conditions: the kubelet reports the five conditions, all True when running.

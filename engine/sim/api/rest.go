@@ -149,6 +149,10 @@ func (s *server) serveGet(w http.ResponseWriter, r *http.Request, req resourceRe
 }
 
 func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceRequest) {
+	if _, err := listOptions(r); err != nil { // listopts.go
+		writeError(w, err)
+		return
+	}
 	lsel, fsel, err := selectors(r, req.res)
 	if err != nil {
 		writeError(w, err)

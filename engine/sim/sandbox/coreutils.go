@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // programs are the simulated executables, by the name an image's binary points at.
@@ -89,7 +90,7 @@ func (p *proc) inputs(files []string, each func(name string, r io.Reader) bool) 
 			}
 			continue
 		}
-		data, err := p.e.readFile(abs(p.cwd, f))
+		data, err := p.e.readFile(vfs.Abs(p.cwd, f))
 		if err != nil {
 			fmt.Fprintf(p.stderr, "%s: %s: %v\n", p.name(), f, err)
 			st = 1
@@ -152,7 +153,7 @@ func progLs(p *proc) int {
 	var files []info
 	var dirs []string
 	for _, o := range ops {
-		full := abs(p.cwd, o)
+		full := vfs.Abs(p.cwd, o)
 		in, err := p.e.stat(full)
 		if err != nil {
 			fmt.Fprintf(p.stderr, "ls: cannot access '%s': %v\n", o, err)
@@ -198,7 +199,7 @@ func progLs(p *proc) int {
 	}
 	printList(files)
 	for i, d := range dirs {
-		ents, _, err := p.e.readDir(abs(p.cwd, d))
+		ents, _, err := p.e.readDir(vfs.Abs(p.cwd, d))
 		if err != nil {
 			fmt.Fprintf(p.stderr, "ls: cannot open directory '%s': %v\n", d, err)
 			st = 2
@@ -240,16 +241,16 @@ func progCp(p *proc) int {
 	dst := ops[len(ops)-1]
 	st := 0
 	if len(ops) > 2 {
-		if in, err := p.e.stat(abs(p.cwd, dst)); err != nil || !in.mode.IsDir() {
+		if in, err := p.e.stat(vfs.Abs(p.cwd, dst)); err != nil || !in.mode.IsDir() {
 			fmt.Fprintf(p.stderr, "cp: target '%s' is not a directory\n", dst)
 			return 1
 		}
 	}
 	for _, src := range ops[:len(ops)-1] {
-		if err := p.e.copyTo(abs(p.cwd, src), abs(p.cwd, dst), rec); err != nil {
-			if err == errIsDir {
+		if err := p.e.copyTo(vfs.Abs(p.cwd, src), vfs.Abs(p.cwd, dst), rec); err != nil {
+			if err == vfs.ErrIsDir {
 				fmt.Fprintf(p.stderr, "cp: -r not specified; omitting directory '%s'\n", src)
-			} else if err == errNotExist {
+			} else if err == vfs.ErrNotExist {
 				fmt.Fprintf(p.stderr, "cp: cannot stat '%s': %v\n", src, err)
 			} else {
 				fmt.Fprintf(p.stderr, "cp: cannot create regular file '%s': %v\n", dst, err)
@@ -269,8 +270,8 @@ func progMv(p *proc) int {
 	dst := ops[len(ops)-1]
 	st := 0
 	for _, src := range ops[:len(ops)-1] {
-		if err := p.e.rename(abs(p.cwd, src), abs(p.cwd, dst)); err != nil {
-			if err == errNotExist {
+		if err := p.e.rename(vfs.Abs(p.cwd, src), vfs.Abs(p.cwd, dst)); err != nil {
+			if err == vfs.ErrNotExist {
 				fmt.Fprintf(p.stderr, "mv: cannot stat '%s': %v\n", src, err)
 			} else {
 				fmt.Fprintf(p.stderr, "mv: cannot move '%s' to '%s': %v\n", src, dst, err)
@@ -290,7 +291,7 @@ func progRm(p *proc) int {
 	}
 	st := 0
 	for _, o := range ops {
-		full := abs(p.cwd, o)
+		full := vfs.Abs(p.cwd, o)
 		in, err := p.e.stat(full)
 		if err != nil {
 			if !force {
@@ -320,7 +321,7 @@ func progMkdir(p *proc) int {
 	}
 	st := 0
 	for _, o := range ops {
-		if err := p.e.mkdir(abs(p.cwd, o), flags['p']); err != nil {
+		if err := p.e.mkdir(vfs.Abs(p.cwd, o), flags['p']); err != nil {
 			fmt.Fprintf(p.stderr, "mkdir: cannot create directory '%s': %v\n", o, err)
 			st = 1
 		}
@@ -332,10 +333,10 @@ func progRmdir(p *proc) int {
 	_, ops := splitFlags(p.args[1:])
 	st := 0
 	for _, o := range ops {
-		full := abs(p.cwd, o)
+		full := vfs.Abs(p.cwd, o)
 		in, err := p.e.stat(full)
 		if err == nil && !in.mode.IsDir() {
-			err = errNotDir
+			err = vfs.ErrNotDir
 		}
 		if err == nil {
 			err = p.e.remove(full, false)
@@ -352,7 +353,7 @@ func progTouch(p *proc) int {
 	_, ops := splitFlags(p.args[1:])
 	st := 0
 	for _, o := range ops {
-		if err := p.e.touch(abs(p.cwd, o)); err != nil {
+		if err := p.e.touch(vfs.Abs(p.cwd, o)); err != nil {
 			fmt.Fprintf(p.stderr, "touch: cannot touch '%s': %v\n", o, err)
 			st = 1
 		}
@@ -372,7 +373,7 @@ func progChmod(p *proc) int {
 	mode := args[0]
 	st := 0
 	for _, o := range args[1:] {
-		full := abs(p.cwd, o)
+		full := vfs.Abs(p.cwd, o)
 		in, err := p.e.stat(full)
 		if err != nil {
 			fmt.Fprintf(p.stderr, "chmod: cannot access '%s': %v\n", o, err)
@@ -553,7 +554,7 @@ func progHostname(p *proc) int {
 func readLines(r io.Reader) ([]string, error) {
 	var out []string
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), MaxFileSize)
+	sc.Buffer(make([]byte, 64*1024), vfs.MaxFileSize)
 	for sc.Scan() {
 		out = append(out, sc.Text())
 	}
@@ -625,7 +626,7 @@ func progWc(p *proc) int {
 		flags['l'], flags['w'], flags['c'] = true, true, true
 	}
 	return p.inputs(files, func(name string, r io.Reader) bool {
-		data, _ := io.ReadAll(io.LimitReader(r, MaxFileSize))
+		data, _ := io.ReadAll(io.LimitReader(r, vfs.MaxFileSize))
 		var parts []string
 		if flags['l'] {
 			parts = append(parts, strconv.Itoa(bytes.Count(data, []byte("\n"))))
@@ -743,7 +744,7 @@ func progTee(p *proc) int {
 	st := 0
 	var targets []string
 	for _, f := range files {
-		full := abs(p.cwd, f)
+		full := vfs.Abs(p.cwd, f)
 		if !flags['a'] {
 			if err := p.e.writeFile(full, nil, false); err != nil {
 				fmt.Fprintf(p.stderr, "tee: %s: %v\n", f, err)
@@ -870,7 +871,7 @@ func progStat(p *proc) int {
 	_, ops := splitFlags(p.args[1:])
 	st := 0
 	for _, o := range ops {
-		in, err := p.e.stat(abs(p.cwd, o))
+		in, err := p.e.stat(vfs.Abs(p.cwd, o))
 		if err != nil {
 			fmt.Fprintf(p.stderr, "stat: cannot statx '%s': %v\n", o, err)
 			st = 1
@@ -890,11 +891,11 @@ func progDf(p *proc) int {
 	fmt.Fprintln(p.stdout, "Filesystem     1K-blocks  Used Available Use% Mounted on")
 	p.e.sb.mu.Lock()
 	defer p.e.sb.mu.Unlock()
-	for i := len(p.e.view.mounts) - 1; i >= 0; i-- {
-		m := p.e.view.mounts[i]
-		used := (m.vol.bytes + 1023) / 1024
-		fmt.Fprintf(p.stdout, "%-14s %9d %5d %9d %3d%% %s\n", "overlay", MaxVolumeBytes/1024, used,
-			MaxVolumeBytes/1024-used, used*100/(MaxVolumeBytes/1024), m.path)
+	for i := len(p.e.view.Mounts) - 1; i >= 0; i-- {
+		m := p.e.view.Mounts[i]
+		used := (m.Vol.Bytes + 1023) / 1024
+		fmt.Fprintf(p.stdout, "%-14s %9d %5d %9d %3d%% %s\n", "overlay", vfs.MaxVolumeBytes/1024, used,
+			vfs.MaxVolumeBytes/1024-used, used*100/(vfs.MaxVolumeBytes/1024), m.Path)
 	}
 	return 0
 }
@@ -906,10 +907,10 @@ func progDu(p *proc) int {
 	}
 	for _, o := range ops {
 		p.e.sb.mu.Lock()
-		n, err := p.e.view.stat(abs(p.cwd, o))
+		n, err := p.e.view.Stat(vfs.Abs(p.cwd, o))
 		var b int64
 		if err == nil {
-			b, _ = usage(n)
+			b, _ = vfs.Usage(n)
 		}
 		p.e.sb.mu.Unlock()
 		if err != nil {
@@ -966,7 +967,7 @@ func progExpr(p *proc) int {
 
 func progTr(p *proc) int {
 	flags, ops := splitFlags(p.args[1:])
-	data, _ := io.ReadAll(io.LimitReader(p.stdin, MaxFileSize))
+	data, _ := io.ReadAll(io.LimitReader(p.stdin, vfs.MaxFileSize))
 	expand := func(s string) []rune {
 		var out []rune
 		r := []rune(s)
@@ -1124,7 +1125,7 @@ func progSed(p *proc) int {
 	}
 	if inPlace {
 		for _, f := range files {
-			full := abs(p.cwd, f)
+			full := vfs.Abs(p.cwd, f)
 			data, err := p.e.readFile(full)
 			if err != nil {
 				fmt.Fprintf(p.stderr, "sed: can't read %s: %v\n", f, err)

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -139,9 +140,9 @@ func TestTotalAccounting(t *testing.T) {
 	web := f.pod("web-0", "nginx", withClaim("www", "www-web-0", "/data"))
 	sum := func() int64 {
 		var n int64
-		for _, m := range []map[string]*volume{f.sb.vols, f.sb.empty, f.sb.roots} {
+		for _, m := range []map[string]*vfs.Volume{f.sb.vols, f.sb.empty, f.sb.roots} {
 			for _, v := range m {
-				n += v.bytes
+				n += v.Bytes
 			}
 		}
 		return n

@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/mysql"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // MySQL as the replicated-MySQL tutorial uses it. A pod runs mysqld when it has a main
@@ -97,36 +100,36 @@ func (s *Sandbox) serverEnv(pod *corev1.Pod) (*env, bool) {
 
 // mysqldLocked opens the server's state, initializing an empty data directory as the
 // image's entrypoint does on first start. The caller holds the sandbox lock.
-func (e *env) mysqldLocked() *server {
+func (e *env) mysqldLocked() *mysql.Server {
 	v := e.view
-	srv := &server{v: v, dir: mysqlDataDir, host: hostnameOf(e.pod), now: e.sb.clk.Now()}
-	if _, err := v.stat(mysqlDataDir + "/mysql"); err != nil {
-		_ = v.mkdir(mysqlDataDir, true)
+	srv := &mysql.Server{View: v, Dir: mysqlDataDir, Host: hostnameOf(e.pod), Now: e.sb.clk.Now()}
+	if _, err := v.Stat(mysqlDataDir + "/mysql"); err != nil {
+		_ = v.Mkdir(mysqlDataDir, true)
 		for _, d := range []string{"mysql", "performance_schema", "sys"} {
-			_ = v.mkdir(path.Join(mysqlDataDir, d), false)
+			_ = v.Mkdir(path.Join(mysqlDataDir, d), false)
 		}
-		_ = v.writeFile(mysqlDataDir+"/mysql/user.frm", []byte("Host\tchar(60)\nUser\tchar(32)\n"), false)
-		_ = v.writeFile(mysqlDataDir+"/mysql/user.ibd", []byte("%\troot\nlocalhost\troot\n"), false)
-		_ = v.writeFile(mysqlDataDir+"/ibdata1", []byte("simulated InnoDB system tablespace\n"), false)
-		_ = v.writeFile(mysqlDataDir+"/auto.cnf", []byte(fmt.Sprintf("[auto]\nserver-uuid=%s\n", e.pod.UID)), false)
+		_ = v.WriteFile(mysqlDataDir+"/mysql/user.frm", []byte("Host\tchar(60)\nUser\tchar(32)\n"), false)
+		_ = v.WriteFile(mysqlDataDir+"/mysql/user.ibd", []byte("%\troot\nlocalhost\troot\n"), false)
+		_ = v.WriteFile(mysqlDataDir+"/ibdata1", []byte("simulated InnoDB system tablespace\n"), false)
+		_ = v.WriteFile(mysqlDataDir+"/auto.cnf", []byte(fmt.Sprintf("[auto]\nserver-uuid=%s\n", e.pod.UID)), false)
 	}
-	names, _, _ := v.list("/etc/mysql/conf.d")
+	names, _, _ := v.List("/etc/mysql/conf.d")
 	for _, n := range names {
 		if !strings.HasSuffix(n, ".cnf") {
 			continue
 		}
-		data, _ := v.readFile("/etc/mysql/conf.d/" + n)
+		data, _ := v.ReadFile("/etc/mysql/conf.d/" + n)
 		for _, l := range strings.Split(string(data), "\n") {
 			l = strings.TrimSpace(l)
 			k, val, _ := strings.Cut(l, "=")
 			k = strings.ReplaceAll(strings.TrimSpace(k), "_", "-")
 			switch k {
 			case "server-id":
-				srv.id, _ = strconv.Atoi(strings.TrimSpace(val))
+				srv.ID, _ = strconv.Atoi(strings.TrimSpace(val))
 			case "log-bin":
-				srv.logBin = true
+				srv.LogBin = true
 			case "super-read-only", "read-only":
-				srv.readOnly = val == "" || strings.TrimSpace(val) == "1" || strings.EqualFold(strings.TrimSpace(val), "ON")
+				srv.ReadOnly = val == "" || strings.TrimSpace(val) == "1" || strings.EqualFold(strings.TrimSpace(val), "ON")
 			}
 		}
 	}
@@ -156,15 +159,15 @@ var (
 // runs probes and init containers but not long-running main-container commands. It reads the
 // coordinates wherever the sidecar may have left them and changes no files of its own beyond
 // master.info, so a sidecar that does run still finds what it expects.
-func (e *env) autoReplicate(srv *server) {
-	if srv.logBin {
+func (e *env) autoReplicate(srv *mysql.Server) {
+	if srv.LogBin {
 		return
 	}
-	if _, ok := srv.masterInfo(); ok {
+	if _, ok := srv.ReadMasterInfo(); ok {
 		return
 	}
 	read := func(n string) string {
-		b, _ := srv.v.readFile(path.Join(srv.dir, n))
+		b, _ := srv.View.ReadFile(path.Join(srv.Dir, n))
 		return string(b)
 	}
 	var file string
@@ -178,7 +181,7 @@ func (e *env) autoReplicate(srv *server) {
 	} else {
 		return
 	}
-	srv.writeMasterInfo(masterInfo{host: primaryHostFor(e.pod), file: file, pos: pos, running: true, auto: true})
+	srv.WriteMasterInfo(mysql.MasterInfo{Host: primaryHostFor(e.pod), File: file, Pos: pos, Running: true, Auto: true})
 }
 
 func atoi(s string) int {
@@ -191,12 +194,12 @@ func (s *Sandbox) syncReplica(e *env) {
 	s.mu.Lock()
 	srv := e.mysqldLocked()
 	e.autoReplicate(srv)
-	mi, ok := srv.masterInfo()
+	mi, ok := srv.ReadMasterInfo()
 	s.mu.Unlock()
-	if !ok || !mi.running || mi.host == "" {
+	if !ok || !mi.Running || mi.Host == "" {
 		return
 	}
-	_, recs, ok := e.lookupA(mi.host)
+	_, recs, ok := e.lookupA(mi.Host)
 	if !ok {
 		return
 	}
@@ -211,18 +214,18 @@ func (s *Sandbox) syncReplica(e *env) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	primary := me.mysqldLocked()
-	if !primary.logBin {
+	if !primary.LogBin {
 		return
 	}
 	srv = e.mysqldLocked()
-	mi, _ = srv.masterInfo()
-	for _, ev := range primary.binlogAfter(mi.pos) {
-		srv.replay, srv.db = true, ev.db
-		srv.exec(ev.stmt) // a real replica would stop on an error; the simulator carries on
-		mi.pos = ev.end
+	mi, _ = srv.ReadMasterInfo()
+	for _, ev := range primary.BinlogAfter(mi.Pos) {
+		srv.Replay, srv.DB = true, ev.DB
+		srv.Exec(ev.Stmt) // a real replica would stop on an error; the simulator carries on
+		mi.Pos = ev.End
 	}
-	mi.file = primary.binlogName()
-	srv.writeMasterInfo(mi)
+	mi.File = primary.BinlogName()
+	srv.WriteMasterInfo(mi)
 }
 
 // --- the mysql client ----------------------------------------------------------------------
@@ -334,36 +337,18 @@ type session struct {
 	synced bool
 }
 
-// needsData says whether a statement reads or writes tables, so a replica must catch up
-// first; the probes' SELECT 1 does not.
-func needsData(stmt string) bool {
-	toks, err := sqlTokens(stmt)
-	if err != nil || len(toks) == 0 {
-		return false
-	}
-	if !strings.EqualFold(toks[0].s, "SELECT") {
-		return true
-	}
-	for _, t := range toks {
-		if t.kind == 'i' && strings.EqualFold(t.s, "FROM") {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *session) run(stmt string) (*result2, *sqlErr) {
-	if !s.synced && needsData(stmt) {
+func (s *session) run(stmt string) (*mysql.Result, *mysql.Error) {
+	if !s.synced && mysql.NeedsData(stmt) {
 		s.e.sb.syncReplica(s.e)
 		s.synced = true
 	}
 	unlock := s.e.lock()
 	srv := s.e.mysqldLocked()
-	srv.db = s.db
-	before := srv.binlogPos()
-	res, err := srv.exec(stmt)
-	s.db = srv.db
-	wrote := srv.logBin && srv.binlogPos() != before
+	srv.DB = s.db
+	before := srv.BinlogPos()
+	res, err := srv.Exec(stmt)
+	s.db = srv.DB
+	wrote := srv.LogBin && srv.BinlogPos() != before
 	unlock()
 	if wrote {
 		s.e.sb.pushToReplicas(s.e)
@@ -411,7 +396,7 @@ func progMysql(p *proc) int {
 	if o.haveExec {
 		script = o.exec
 	} else {
-		data, _ := io.ReadAll(io.LimitReader(p.stdin, MaxFileSize))
+		data, _ := io.ReadAll(io.LimitReader(p.stdin, vfs.MaxFileSize))
 		script = string(data)
 	}
 	tableFmt := o.table || (p.tty && !o.batch)
@@ -422,21 +407,21 @@ func progMysql(p *proc) int {
 		}
 		res, serr := sess.run(stmt.text)
 		if serr != nil {
-			fmt.Fprintf(p.stderr, "ERROR %d (%s) at line %d: %s\n", serr.code, serr.state, stmt.line, serr.msg)
+			fmt.Fprintf(p.stderr, "ERROR %d (%s) at line %d: %s\n", serr.Code, serr.State, stmt.line, serr.Msg)
 			st = 1
 			if !o.force {
 				return 1
 			}
 			continue
 		}
-		if !res.isRows || (len(res.rows) == 0 && !tableFmt && !o.haveExec) {
+		if !res.IsRows || (len(res.Rows) == 0 && !tableFmt && !o.haveExec) {
 			continue
 		}
 		switch {
 		case o.vertical:
 			printVertical(p.stdout, res)
 		case tableFmt:
-			if len(res.rows) > 0 {
+			if len(res.Rows) > 0 {
 				printTable(p.stdout, res)
 			}
 		default:
@@ -455,7 +440,7 @@ type stmtLine struct {
 func splitWithLines(script string) []stmtLine {
 	var out []stmtLine
 	offset := 0
-	for _, s := range splitStatements(script) {
+	for _, s := range mysql.SplitStatements(script) {
 		idx := strings.Index(script[offset:], s)
 		line := 1
 		if idx >= 0 {
@@ -474,12 +459,12 @@ func cell(v *string) string {
 	return *v
 }
 
-func printTable(w io.Writer, r *result2) {
-	widths := make([]int, len(r.cols))
-	for i, c := range r.cols {
+func printTable(w io.Writer, r *mysql.Result) {
+	widths := make([]int, len(r.Cols))
+	for i, c := range r.Cols {
 		widths[i] = len([]rune(c))
 	}
-	for _, row := range r.rows {
+	for _, row := range r.Rows {
 		for i, v := range row {
 			if n := len([]rune(cell(v))); n > widths[i] {
 				widths[i] = n
@@ -508,53 +493,53 @@ func printTable(w io.Writer, r *result2) {
 		b.WriteByte('\n')
 	}
 	sep()
-	line(r.cols, nil)
+	line(r.Cols, nil)
 	sep()
-	for _, row := range r.rows {
+	for _, row := range r.Rows {
 		vals := make([]string, len(row))
 		for i, v := range row {
 			vals[i] = cell(v)
 		}
-		line(vals, r.numeric)
+		line(vals, r.Numeric)
 	}
 	sep()
 	io.WriteString(w, b.String())
 }
 
-func printBatch(w io.Writer, r *result2, header bool) {
+func printBatch(w io.Writer, r *mysql.Result, header bool) {
 	var b strings.Builder
 	if header {
-		b.WriteString(strings.Join(r.cols, "\t"))
+		b.WriteString(strings.Join(r.Cols, "\t"))
 		b.WriteByte('\n')
 	}
-	for _, row := range r.rows {
+	for _, row := range r.Rows {
 		for i, v := range row {
 			if i > 0 {
 				b.WriteByte('\t')
 			}
-			b.WriteString(escapeField(cell(v)))
+			b.WriteString(mysql.EscapeField(cell(v)))
 		}
 		b.WriteByte('\n')
 	}
 	io.WriteString(w, b.String())
 }
 
-func printVertical(w io.Writer, r *result2) {
+func printVertical(w io.Writer, r *mysql.Result) {
 	width := 0
-	for _, c := range r.cols {
+	for _, c := range r.Cols {
 		width = max(width, len(c))
 	}
-	for i, row := range r.rows {
+	for i, row := range r.Rows {
 		fmt.Fprintf(w, "*************************** %d. row ***************************\n", i+1)
 		for k, v := range row {
-			fmt.Fprintf(w, "%*s: %s\n", width, r.cols[k], cell(v))
+			fmt.Fprintf(w, "%*s: %s\n", width, r.Cols[k], cell(v))
 		}
 	}
 }
 
 func mysqlInteractive(p *proc, sess *session, o mysqlOpts) int {
 	w := p.stdout
-	fmt.Fprintf(w, "Welcome to the MySQL monitor.  Commands end with ; or \\g.\nYour MySQL connection id is 2\nServer version: %s MySQL Community Server (GPL)\n\nType 'help;' or '\\h' for help. Type '\\c' to clear the current input statement.\n\n", mysqlVersion)
+	fmt.Fprintf(w, "Welcome to the MySQL monitor.  Commands end with ; or \\g.\nYour MySQL connection id is 2\nServer version: %s MySQL Community Server (GPL)\n\nType 'help;' or '\\h' for help. Type '\\c' to clear the current input statement.\n\n", mysql.Version)
 	in := asLineReader(p)
 	var buf strings.Builder
 	for {
@@ -595,22 +580,22 @@ func mysqlInteractive(p *proc, sess *session, o mysqlOpts) int {
 		}
 		buf.Reset()
 		full = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(full, `\G`), `\g`), ";")
-		for _, stmt := range splitStatements(full) {
+		for _, stmt := range mysql.SplitStatements(full) {
 			res, serr := sess.run(stmt)
 			if serr != nil {
 				fmt.Fprintf(w, "%s\n", serr.Error())
 				continue
 			}
 			switch {
-			case res.isRows && len(res.rows) == 0:
+			case res.IsRows && len(res.Rows) == 0:
 				io.WriteString(w, "Empty set (0.00 sec)\n\n")
-			case res.isRows:
+			case res.IsRows:
 				if vertical {
 					printVertical(w, res)
 				} else {
 					printTable(w, res)
 				}
-				n := len(res.rows)
+				n := len(res.Rows)
 				if n == 1 {
 					io.WriteString(w, "1 row in set (0.00 sec)\n\n")
 				} else {
@@ -619,10 +604,10 @@ func mysqlInteractive(p *proc, sess *session, o mysqlOpts) int {
 			case strings.HasPrefix(strings.ToUpper(stmt), "USE"):
 				io.WriteString(w, "Database changed\n")
 			default:
-				if res.affected == 1 {
+				if res.Affected == 1 {
 					io.WriteString(w, "Query OK, 1 row affected (0.01 sec)\n\n")
 				} else {
-					fmt.Fprintf(w, "Query OK, %d rows affected (0.01 sec)\n\n", res.affected)
+					fmt.Fprintf(w, "Query OK, %d rows affected (0.01 sec)\n\n", res.Affected)
 				}
 			}
 		}
@@ -667,7 +652,7 @@ func progMysqladmin(p *proc) int {
 		case "status":
 			fmt.Fprintln(p.stdout, "Uptime: 60  Threads: 2  Questions: 10  Slow queries: 0  Opens: 100  Flush tables: 1  Open tables: 50  Queries per second avg: 0.166")
 		case "version":
-			fmt.Fprintf(p.stdout, "mysqladmin  Ver 8.42 Distrib 5.7.44, for Linux on x86_64\nServer version\t\t%s\n", mysqlVersion)
+			fmt.Fprintf(p.stdout, "mysqladmin  Ver 8.42 Distrib 5.7.44, for Linux on x86_64\nServer version\t\t%s\n", mysql.Version)
 		default:
 			fmt.Fprintf(p.stderr, "mysqladmin: Unknown command: '%s' (the simulator knows ping, status and version)\n", c)
 			return 1
@@ -694,31 +679,31 @@ func (s *Sandbox) backupStream(e *env) []byte {
 	}
 	var walk func(rel string)
 	walk = func(rel string) {
-		names, _, _ := srv.v.list(path.Join(srv.dir, rel))
+		names, _, _ := srv.View.List(path.Join(srv.Dir, rel))
 		for _, n := range names {
 			r := path.Join(rel, n)
 			if rel == "" && (n == "master.info" || n == "auto.cnf" || strings.Contains(n, "-bin.") ||
 				strings.HasPrefix(n, "xtrabackup_") || strings.HasPrefix(n, "change_master_to.")) {
 				continue
 			}
-			node, err := srv.v.stat(path.Join(srv.dir, r))
+			node, err := srv.View.Stat(path.Join(srv.Dir, r))
 			if err != nil {
 				continue
 			}
-			if node.isDir() {
-				fmt.Fprintf(&b, "%s/\t0\t%o\n", r, node.mode.Perm())
+			if node.IsDir() {
+				fmt.Fprintf(&b, "%s/\t0\t%o\n", r, node.Mode.Perm())
 				walk(r)
 				continue
 			}
-			add(r, node.mode, node.data)
+			add(r, node.Mode, node.Data)
 		}
 	}
 	walk("")
-	if srv.logBin {
-		add("xtrabackup_binlog_info", 0o644, []byte(fmt.Sprintf("%s\t%d\n", srv.binlogName(), srv.binlogPos())))
+	if srv.LogBin {
+		add("xtrabackup_binlog_info", 0o644, []byte(fmt.Sprintf("%s\t%d\n", srv.BinlogName(), srv.BinlogPos())))
 	}
-	if mi, ok := srv.masterInfo(); ok {
-		add("xtrabackup_slave_info", 0o644, []byte(fmt.Sprintf("CHANGE MASTER TO MASTER_LOG_FILE='%s', MASTER_LOG_POS=%d;\n", mi.file, mi.pos)))
+	if mi, ok := srv.ReadMasterInfo(); ok {
+		add("xtrabackup_slave_info", 0o644, []byte(fmt.Sprintf("CHANGE MASTER TO MASTER_LOG_FILE='%s', MASTER_LOG_POS=%d;\n", mi.File, mi.Pos)))
 	}
 	add("xtrabackup_checkpoints", 0o644, []byte("backup_type = full-backuped\nfrom_lsn = 0\nto_lsn = 2560000\nlast_lsn = 2560009\ncompact = 0\n"))
 	return b.Bytes()
@@ -801,17 +786,17 @@ func progXbstream(p *proc) int {
 		case a == "-x" || a == "--extract":
 			extract = true
 		case a == "-C" && i+1 < len(args):
-			dir = abs(p.cwd, args[i+1])
+			dir = vfs.Abs(p.cwd, args[i+1])
 			i++
 		case strings.HasPrefix(a, "--directory="):
-			dir = abs(p.cwd, a[12:])
+			dir = vfs.Abs(p.cwd, a[12:])
 		}
 	}
 	if !extract {
 		fmt.Fprintln(p.stderr, "xbstream: the simulator supports only -x (extract)")
 		return 1
 	}
-	data, err := io.ReadAll(io.LimitReader(p.stdin, 2*MaxVolumeBytes))
+	data, err := io.ReadAll(io.LimitReader(p.stdin, 2*vfs.MaxVolumeBytes))
 	if err != nil && p.ctx.Err() != nil {
 		return 130
 	}
@@ -874,7 +859,7 @@ func progXtrabackup(p *proc) int {
 		case a == "--prepare":
 			prepare = true
 		case strings.HasPrefix(a, "--target-dir="):
-			target = abs(p.cwd, a[13:])
+			target = vfs.Abs(p.cwd, a[13:])
 		}
 	}
 	log := func(format string, a ...any) {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // The cluster DNS the simulated pods use (kubeadm's defaults).
@@ -593,7 +595,7 @@ func (e *env) nginx(method, reqPath string) *httpResp {
 	full := path.Join(root, clean)
 	// Every directory on the way needs o+x for the nginx user.
 	dir := "/"
-	for _, c := range splitPath(path.Dir(full)) {
+	for _, c := range vfs.SplitPath(path.Dir(full)) {
 		dir = path.Join(dir, c)
 		if in, err := e.stat(dir); err == nil && in.mode.IsDir() && in.mode&0o001 == 0 {
 			return nginxError(403, "Forbidden")
@@ -722,7 +724,7 @@ func progCurl(p *proc) int {
 		case "-d", "--data", "--data-raw", "--data-binary", "-F":
 			d := takes()
 			if strings.HasPrefix(d, "@") && a != "--data-raw" {
-				b, err := p.e.readFile(abs(p.cwd, d[1:]))
+				b, err := p.e.readFile(vfs.Abs(p.cwd, d[1:]))
 				if err != nil {
 					fmt.Fprintf(p.stderr, "Warning: Couldn't read data from file \"%s\", this makes an empty POST.\n", d[1:])
 				}
@@ -775,7 +777,7 @@ func progCurl(p *proc) int {
 		out.WriteString(resp.body)
 	}
 	if outFile != "" && outFile != "-" {
-		if err := p.e.writeFile(abs(p.cwd, outFile), []byte(out.String()), false); err != nil {
+		if err := p.e.writeFile(vfs.Abs(p.cwd, outFile), []byte(out.String()), false); err != nil {
 			fmt.Fprintf(p.stderr, "curl: (23) Failure writing output to destination: %v\n", err)
 			return 23
 		}
@@ -836,7 +838,7 @@ func progWget(p *proc) int {
 	if outFile == "" {
 		outFile = "index.html"
 	}
-	if err := p.e.writeFile(abs(p.cwd, outFile), []byte(resp.body), false); err != nil {
+	if err := p.e.writeFile(vfs.Abs(p.cwd, outFile), []byte(resp.body), false); err != nil {
 		fmt.Fprintf(p.stderr, "wget: can't open '%s': %v\n", outFile, err)
 		return 1
 	}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // --- echo, printf, test: builtins that are also programs ------------------------------------
@@ -321,7 +323,7 @@ func unaryTest(p *proc, op, arg string) (bool, error) {
 	case "-n":
 		return arg != "", nil
 	}
-	in, err := p.e.stat(abs(p.cwd, arg))
+	in, err := p.e.stat(vfs.Abs(p.cwd, arg))
 	exists := err == nil && arg != ""
 	switch op {
 	case "-e", "-a":

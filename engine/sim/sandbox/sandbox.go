@@ -24,6 +24,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -46,10 +47,10 @@ type Sandbox struct {
 
 	mu    sync.Mutex // guards the maps and every file tree
 	rand  *rand.Rand
-	vols  map[string]*volume // PVC data by bound PV ("pv/NAME") or claim ("claim/UID")
-	empty map[string]*volume // emptyDir by "POD-UID/VOLUME"
-	roots map[string]*volume // container root by "POD-UID/CONTAINER"
-	total int64              // bytes in kept volumes, against MaxTotalBytes
+	vols  map[string]*vfs.Volume // PVC data by bound PV ("pv/NAME") or claim ("claim/UID")
+	empty map[string]*vfs.Volume // emptyDir by "POD-UID/VOLUME"
+	roots map[string]*vfs.Volume // container root by "POD-UID/CONTAINER"
+	total int64                  // bytes in kept volumes, against vfs.MaxTotalBytes
 
 	dirty atomic.Bool // something was deleted since the last garbage collection
 }
@@ -61,7 +62,7 @@ func New(st *store.Store, clk clock.PassiveClock) *Sandbox {
 		clk = clock.RealClock{}
 	}
 	s := &Sandbox{st: st, clk: clk, rand: rand.New(rand.NewSource(1)),
-		vols: map[string]*volume{}, empty: map[string]*volume{}, roots: map[string]*volume{}}
+		vols: map[string]*vfs.Volume{}, empty: map[string]*vfs.Volume{}, roots: map[string]*vfs.Volume{}}
 	s.dirty.Store(true)
 	// Files are dropped when their owner goes; only deletions can make garbage.
 	st.Subscribe(func(ev store.Event) {
@@ -99,7 +100,7 @@ type env struct {
 	c     *corev1.Container
 	init  bool
 	image *image
-	view  *view
+	view  *vfs.View
 }
 
 func findContainer(pod *corev1.Pod, name string) (*corev1.Container, bool) {
@@ -240,14 +241,14 @@ func (s *Sandbox) envFor(pod *corev1.Pod, name string) (*env, error) {
 		root = s.keep(e.image.rootfs(now))
 		s.roots[key] = root
 	}
-	v := &view{now: s.clk.Now}
-	v.addMount(mount{path: "/", vol: root})
-	rootView := &view{mounts: []mount{{path: "/", vol: root}}, now: s.clk.Now}
+	v := &vfs.View{Now: s.clk.Now}
+	v.AddMount(vfs.Mount{Path: "/", Vol: root})
+	rootView := &vfs.View{Mounts: []vfs.Mount{{Path: "/", Vol: root}}, Now: s.clk.Now}
 	// Files the runtime writes into every container.
 	host := hostnameOf(pod)
-	_ = rootView.writeFile("/etc/hostname", []byte(host+"\n"), false)
-	_ = rootView.writeFile("/etc/hosts", []byte(hostsFile(pod)), false)
-	_ = rootView.writeFile("/etc/resolv.conf", []byte(fmt.Sprintf(
+	_ = rootView.WriteFile("/etc/hostname", []byte(host+"\n"), false)
+	_ = rootView.WriteFile("/etc/hosts", []byte(hostsFile(pod)), false)
+	_ = rootView.WriteFile("/etc/resolv.conf", []byte(fmt.Sprintf(
 		"search %s.svc.cluster.local svc.cluster.local cluster.local\nnameserver %s\noptions ndots:5\n",
 		pod.Namespace, dnsServerIP)), false)
 	for _, vm := range c.VolumeMounts {
@@ -256,14 +257,14 @@ func (s *Sandbox) envFor(pod *corev1.Pod, name string) (*env, error) {
 			return nil, err
 		}
 		mp := path.Clean("/" + vm.MountPath)
-		_ = rootView.mkdir(mp, true)
-		v.addMount(mount{path: mp, vol: vol, sub: splitPath(vm.SubPath), ro: ro || vm.ReadOnly})
+		_ = rootView.Mkdir(mp, true)
+		v.AddMount(vfs.Mount{Path: mp, Vol: vol, Sub: vfs.SplitPath(vm.SubPath), RO: ro || vm.ReadOnly})
 	}
 	e.view = v
 	return e, nil
 }
 
-func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*volume, bool, error) {
+func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vfs.Volume, bool, error) {
 	for _, vs := range pod.Spec.Volumes {
 		if vs.Name != name {
 			continue
@@ -276,7 +277,7 @@ func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vo
 			}
 			vol, ok := s.vols[key]
 			if !ok {
-				vol = s.keep(newVolume(now))
+				vol = s.keep(vfs.NewVolume(now))
 				s.vols[key] = vol
 			}
 			return vol, vs.PersistentVolumeClaim.ReadOnly, nil
@@ -284,8 +285,8 @@ func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vo
 			key := string(pod.UID) + "/" + name
 			vol, ok := s.empty[key]
 			if !ok {
-				vol = s.keep(newVolume(now))
-				vol.root.mode = fs.ModeDir | 0o777
+				vol = s.keep(vfs.NewVolume(now))
+				vol.Root.Mode = fs.ModeDir | 0o777
 				s.empty[key] = vol
 			}
 			return vol, false, nil
@@ -295,14 +296,14 @@ func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vo
 			key := "host/" + pod.Spec.NodeName + path.Clean("/"+vs.HostPath.Path)
 			vol, ok := s.vols[key]
 			if !ok {
-				vol = s.keep(newVolume(now))
+				vol = s.keep(vfs.NewVolume(now))
 				s.vols[key] = vol
 			}
 			return vol, false, nil
 		default:
 			// Secrets, projected and downward API volumes: present but empty here.
-			vol := newVolume(now)
-			vol.ro = true
+			vol := vfs.NewVolume(now)
+			vol.RO = true
 			return vol, true, nil
 		}
 	}
@@ -323,9 +324,9 @@ func (s *Sandbox) claimKey(ns, claim string) (string, error) {
 	return "claim/" + string(pvc.UID), nil
 }
 
-func (s *Sandbox) configMapVolume(ns string, src *corev1.ConfigMapVolumeSource, now time.Time) *volume {
-	vol := newVolume(now)
-	v := &view{mounts: []mount{{path: "/", vol: vol}}, now: func() time.Time { return now }}
+func (s *Sandbox) configMapVolume(ns string, src *corev1.ConfigMapVolumeSource, now time.Time) *vfs.Volume {
+	vol := vfs.NewVolume(now)
+	v := &vfs.View{Mounts: []vfs.Mount{{Path: "/", Vol: vol}}, Now: func() time.Time { return now }}
 	obj, err := s.st.Get(cmRes, ns, src.Name)
 	if err == nil {
 		cm := obj.(*corev1.ConfigMap)
@@ -345,23 +346,23 @@ func (s *Sandbox) configMapVolume(ns string, src *corev1.ConfigMapVolumeSource, 
 			}
 		}
 		for k, d := range keys {
-			_ = v.mkdir(path.Dir("/"+k), true)
-			_ = v.writeFile("/"+k, []byte(d), false)
+			_ = v.Mkdir(path.Dir("/"+k), true)
+			_ = v.WriteFile("/"+k, []byte(d), false)
 		}
 	}
-	vol.ro = true
+	vol.RO = true
 	return vol
 }
 
 // keep counts a volume against the sandbox's total from now on.
-func (s *Sandbox) keep(v *volume) *volume {
-	s.total += v.bytes
-	v.total = &s.total
+func (s *Sandbox) keep(v *vfs.Volume) *vfs.Volume {
+	s.total += v.Bytes
+	v.Total = &s.total
 	return v
 }
 
-func (s *Sandbox) drop(m map[string]*volume, k string) {
-	s.total -= m[k].bytes
+func (s *Sandbox) drop(m map[string]*vfs.Volume, k string) {
+	s.total -= m[k].Bytes
 	delete(m, k)
 }
 
@@ -390,7 +391,7 @@ func (s *Sandbox) gcLocked() {
 	for _, o := range pods {
 		livePod[string(o.(*corev1.Pod).UID)] = true
 	}
-	for _, m := range []map[string]*volume{s.empty, s.roots} {
+	for _, m := range []map[string]*vfs.Volume{s.empty, s.roots} {
 		for k := range m {
 			if uid, _, _ := strings.Cut(k, "/"); !livePod[uid] {
 				s.drop(m, k)
@@ -490,8 +491,8 @@ type info struct {
 	mtime time.Time
 }
 
-func infoOf(name string, n *node) info {
-	return info{name: name, mode: n.mode, size: len(n.data), prog: n.prog, mtime: n.mtime}
+func infoOf(name string, n *vfs.Node) info {
+	return info{name: name, mode: n.Mode, size: len(n.Data), prog: n.Prog, mtime: n.MTime}
 }
 
 func (e *env) lock() func() {
@@ -501,7 +502,7 @@ func (e *env) lock() func() {
 
 func (e *env) stat(p string) (info, error) {
 	defer e.lock()()
-	n, err := e.view.stat(p)
+	n, err := e.view.Stat(p)
 	if err != nil {
 		return info{}, err
 	}
@@ -510,69 +511,69 @@ func (e *env) stat(p string) (info, error) {
 
 func (e *env) readFile(p string) ([]byte, error) {
 	defer e.lock()()
-	return e.view.readFile(p)
+	return e.view.ReadFile(p)
 }
 
 func (e *env) writeFile(p string, data []byte, appendTo bool) error {
 	defer e.lock()()
-	return e.view.writeFile(p, data, appendTo)
+	return e.view.WriteFile(p, data, appendTo)
 }
 
 func (e *env) mkdir(p string, parents bool) error {
 	defer e.lock()()
-	return e.view.mkdir(p, parents)
+	return e.view.Mkdir(p, parents)
 }
 
 func (e *env) remove(p string, recursive bool) error {
 	defer e.lock()()
-	return e.view.remove(p, recursive)
+	return e.view.Remove(p, recursive)
 }
 
 func (e *env) rename(src, dst string) error {
 	defer e.lock()()
-	return e.view.rename(src, dst)
+	return e.view.Rename(src, dst)
 }
 
 func (e *env) copyTo(src, dst string, recursive bool) error {
 	defer e.lock()()
-	return e.view.copyTo(src, dst, recursive)
+	return e.view.CopyTo(src, dst, recursive)
 }
 
 func (e *env) chmod(p string, mode fs.FileMode) error {
 	defer e.lock()()
-	n, _, m, err := e.view.lookup(p)
+	n, _, m, err := e.view.Lookup(p)
 	if err != nil {
 		return err
 	}
-	if m.ro || m.vol.ro {
-		return errReadOnly
+	if m.RO || m.Vol.RO {
+		return vfs.ErrReadOnly
 	}
-	n.mode = n.mode&^fs.ModePerm | mode&fs.ModePerm
+	n.Mode = n.Mode&^fs.ModePerm | mode&fs.ModePerm
 	return nil
 }
 
 func (e *env) touch(p string) error {
 	defer e.lock()()
-	if n, err := e.view.stat(p); err == nil {
-		n.mtime = e.view.now()
+	if n, err := e.view.Stat(p); err == nil {
+		n.MTime = e.view.Now()
 		return nil
 	}
-	return e.view.writeFile(p, nil, false)
+	return e.view.WriteFile(p, nil, false)
 }
 
 // readDir lists a directory (or, for a file, just that file).
 func (e *env) readDir(p string) ([]info, bool, error) {
 	defer e.lock()()
-	names, n, err := e.view.list(p)
+	names, n, err := e.view.List(p)
 	if err != nil {
 		return nil, false, err
 	}
-	if !n.isDir() {
+	if !n.IsDir() {
 		return []info{infoOf(path.Base(p), n)}, false, nil
 	}
 	var out []info
 	for _, name := range names {
-		if ch, err := e.view.stat(path.Join(p, name)); err == nil {
+		if ch, err := e.view.Stat(path.Join(p, name)); err == nil {
 			out = append(out, infoOf(name, ch))
 		}
 	}
@@ -583,6 +584,6 @@ func (e *env) readDir(p string) ([]info, bool, error) {
 // writable says whether p's mount accepts writes.
 func (e *env) writable(p string) bool {
 	defer e.lock()()
-	_, _, m, err := e.view.lookup(p)
-	return err == nil && !m.ro && !m.vol.ro
+	_, _, m, err := e.view.Lookup(p)
+	return err == nil && !m.RO && !m.Vol.RO
 }

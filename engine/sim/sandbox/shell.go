@@ -20,6 +20,8 @@ import (
 	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // proc is one running program: its container, arguments, streams and environment.
@@ -56,7 +58,7 @@ func (p *proc) errf(format string, a ...any) {
 // lookPath finds a program in the container's filesystem as execve with $PATH would.
 func (p *proc) lookPath(name string) (string, string, bool) {
 	if strings.Contains(name, "/") {
-		full := abs(p.cwd, name)
+		full := vfs.Abs(p.cwd, name)
 		if in, err := p.e.stat(full); err == nil && !in.mode.IsDir() && in.mode&0o111 != 0 {
 			return full, in.prog, true
 		}
@@ -67,7 +69,7 @@ func (p *proc) lookPath(name string) (string, string, bool) {
 		pathVar = defaultP
 	}
 	for _, dir := range strings.Split(pathVar, ":") {
-		full := path.Join(abs("/", dir), name)
+		full := path.Join(vfs.Abs("/", dir), name)
 		if in, err := p.e.stat(full); err == nil && !in.mode.IsDir() && in.mode&0o111 != 0 {
 			return full, in.prog, true
 		}
@@ -491,9 +493,9 @@ func (sh *shell) checkCd(hc interp.HandlerContext, args []string) []string {
 	default:
 		target = ops[0]
 	}
-	in, err := sh.p.e.stat(abs(hc.Dir, target))
+	in, err := sh.p.e.stat(vfs.Abs(hc.Dir, target))
 	if err == nil && !in.mode.IsDir() {
-		err = errNotDir
+		err = vfs.ErrNotDir
 	}
 	if err != nil {
 		return []string{cmdFail, "1", fmt.Sprintf("%s: cd: %s: %v\n", sh.prefix(hc.Pos), target, unwrapPathErr(err))}
@@ -524,7 +526,7 @@ func (sh *shell) procFor(hc interp.HandlerContext, args []string) *proc {
 // findFile looks a name up in $PATH for source (any file) or command -v (executables).
 func (sh *shell) findFile(p *proc, name string) (string, bool) {
 	for _, dir := range strings.Split(p.vars["PATH"], ":") {
-		full := path.Join(abs(p.cwd, dir), name)
+		full := path.Join(vfs.Abs(p.cwd, dir), name)
 		if in, err := p.e.stat(full); err == nil && !in.mode.IsDir() {
 			return full, true
 		}
@@ -667,7 +669,7 @@ var devices = map[string]bool{"/dev/null": true, "/dev/stdin": true, "/dev/stdou
 
 func (sh *shell) stat(ctx context.Context, name string, _ bool) (fs.FileInfo, error) {
 	hc := interp.HandlerCtx(ctx)
-	full := abs(hc.Dir, name)
+	full := vfs.Abs(hc.Dir, name)
 	if devices[full] {
 		return fileInfo{info{name: path.Base(full), mode: fs.ModeDevice | fs.ModeCharDevice | 0o666}}, nil
 	}
@@ -686,18 +688,18 @@ func (sh *shell) access(ctx context.Context, name string, mode interp.AccessMode
 	if mode&interp.AccessExec != 0 && !fi.IsDir() && fi.Mode()&0o111 == 0 {
 		return &os.PathError{Op: "access", Path: name, Err: fs.ErrPermission}
 	}
-	if mode&interp.AccessWrite != 0 && !devices[name] && !sh.p.e.writable(abs(interp.HandlerCtx(ctx).Dir, name)) {
-		return &os.PathError{Op: "access", Path: name, Err: errReadOnly}
+	if mode&interp.AccessWrite != 0 && !devices[name] && !sh.p.e.writable(vfs.Abs(interp.HandlerCtx(ctx).Dir, name)) {
+		return &os.PathError{Op: "access", Path: name, Err: vfs.ErrReadOnly}
 	}
 	return nil
 }
 
 func (sh *shell) readDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 	hc := interp.HandlerCtx(ctx)
-	list, isDir, err := sh.p.e.readDir(abs(hc.Dir, name))
+	list, isDir, err := sh.p.e.readDir(vfs.Abs(hc.Dir, name))
 	if err != nil || !isDir {
 		if err == nil {
-			err = errNotDir
+			err = vfs.ErrNotDir
 		}
 		return nil, &os.PathError{Op: "readdir", Path: name, Err: err}
 	}
@@ -722,8 +724,8 @@ func (writeOnly) Close() error             { return nil }
 // message prefix, so interp prints "bash: line 1: FILE: No such file or directory".
 func (sh *shell) open(ctx context.Context, name string, flag int, _ os.FileMode) (io.ReadWriteCloser, error) {
 	hc := interp.HandlerCtx(ctx)
-	full := abs(hc.Dir, name)
-	if abs(hc.Dir, name) == checkMarker {
+	full := vfs.Abs(hc.Dir, name)
+	if vfs.Abs(hc.Dir, name) == checkMarker {
 		if err := guard(hc); err != nil {
 			return nil, err
 		}
@@ -739,9 +741,9 @@ func (sh *shell) open(ctx context.Context, name string, flag int, _ os.FileMode)
 				verb = "open"
 			}
 			switch {
-			case errors.Is(err, errNotExist) && write:
+			case errors.Is(err, vfs.ErrNotExist) && write:
 				text = "nonexistent directory"
-			case errors.Is(err, errNotExist):
+			case errors.Is(err, vfs.ErrNotExist):
 				text = "no such file"
 			}
 			return &os.PathError{Op: "sh:", Path: "can't " + verb + " " + name, Err: errors.New(text)}
@@ -905,7 +907,7 @@ func progShell(p *proc) (code int) {
 			file, params = args[0], args[1:]
 		}
 	case len(args) > 0:
-		data, err := p.e.readFile(abs(p.cwd, args[0]))
+		data, err := p.e.readFile(vfs.Abs(p.cwd, args[0]))
 		if err != nil {
 			fmt.Fprintf(p.stderr, "%s: %s: %v\n", name, args[0], unwrapPathErr(err))
 			return 127
