@@ -37,11 +37,20 @@ func (s *Session) kubectlStubConfig() (string, error) {
 	cfg.AuthInfos[stubContext] = user
 	cfg.Contexts[stubContext] = kctx
 	cfg.CurrentContext = stubContext
-	tmp := p + ".tmp"
+	// Runs of one session may start at once: each writes its own temporary file and renames
+	// it into place, so a reader sees one whole file or the other.
+	f, err := os.CreateTemp(s.dir, "kubectl-stub-*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("engine: writing kubectl's kubeconfig: %w", err)
+	}
+	tmp := f.Name()
+	_ = f.Close()
 	if err := clientcmd.WriteToFile(*cfg, tmp); err != nil {
+		_ = os.Remove(tmp)
 		return "", fmt.Errorf("engine: writing kubectl's kubeconfig: %w", err)
 	}
 	if err := os.Rename(tmp, p); err != nil {
+		_ = os.Remove(tmp)
 		return "", fmt.Errorf("engine: writing kubectl's kubeconfig: %w", err)
 	}
 	return p, nil
