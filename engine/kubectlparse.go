@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -15,8 +14,25 @@ import (
 
 // parseTrees holds kubectl command trees used only to parse command lines. Building one
 // costs tens of milliseconds; a tree is reset after each parse and handed to one parser at a
-// time, so sessions never share parse state.
-var parseTrees = sync.Pool{New: func() any { return newParseTree() }}
+// time, so sessions never share parse state. A channel rather than a sync.Pool: a pool
+// drops its trees at every garbage collection.
+var parseTrees = make(chan *cobra.Command, 4)
+
+func getParseTree() *cobra.Command {
+	select {
+	case t := <-parseTrees:
+		return t
+	default:
+		return newParseTree()
+	}
+}
+
+func putParseTree(t *cobra.Command) {
+	select {
+	case parseTrees <- t:
+	default:
+	}
+}
 
 func newParseTree() *cobra.Command {
 	streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
@@ -75,14 +91,14 @@ func (l *KubectlLine) Values(name string) []string {
 // find the command and parse its flags. An unknown command or flag, or a flag value kubectl
 // would reject, is an error in kubectl's words.
 func ParseKubectl(args []string) (*KubectlLine, error) {
-	root := parseTrees.Get().(*cobra.Command)
+	root := getParseTree()
 	// Parsing and resetting set kubectl's flags, some bound to package variables
 	// (profiling) that kubectl runs share.
 	unlock := LockKubectlGlobals()
 	line, err, clean := parseOn(root, args)
 	unlock()
 	if clean {
-		parseTrees.Put(root)
+		putParseTree(root)
 	}
 	return line, err
 }
