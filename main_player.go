@@ -6,6 +6,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -19,11 +20,51 @@ import (
 
 // playerCluster is the engine's cluster (simulator or real, engine.Live) with the parts
 // that need the lessons package: a step's checks and its simulate field. It is the one
-// tui.Cluster both modes hand the player.
-type playerCluster struct{ *engine.Live }
+// tui.Cluster both modes hand the player. base keeps the current step's baseline for the
+// checks relative to its start; nil evaluates without one.
+type playerCluster struct {
+	*engine.Live
+	base *lessons.Baselines
+}
 
 func (p playerCluster) Evaluate(ctx context.Context, st lessons.Step) []lessons.CheckResult {
-	return lessons.Evaluate(ctx, p.Session(), st)
+	if p.base == nil {
+		return lessons.Evaluate(ctx, p.Session(), st)
+	}
+	// After a reset the session is new, and Observer takes a new baseline on it.
+	return p.base.Evaluate(ctx, p.Session(), st)
+}
+
+// StepStarted records the step's baseline (tui.StepStarter): on entry, and once a reset or a
+// replay has brought the cluster to the step's start. The UI loop calls it, so the reads run
+// in the background; an evaluation meanwhile waits for them.
+func (p playerCluster) StepStarted(st lessons.Step) {
+	if p.base == nil {
+		return
+	}
+	s := p.Session()
+	go p.base.Enter(s, st)
+}
+
+// RunKubectl runs a line for the player (a shown command, or one typed in the command bar),
+// with the step's {node-of:POD} filled in, and hands what it printed to the step's output
+// checks.
+func (p playerCluster) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	if p.base == nil {
+		return p.Live.RunKubectl(ctx, line, in, out, errOut)
+	}
+	line = p.base.Expand(line)
+	var seen strings.Builder
+	err := p.Live.RunKubectl(ctx, line, in, teeTo(out, &seen), teeTo(errOut, &seen))
+	p.base.Ran(line, seen.String())
+	return err
+}
+
+func teeTo(w io.Writer, also *strings.Builder) io.Writer {
+	if w == nil {
+		return also
+	}
+	return io.MultiWriter(w, also)
 }
 
 func (p playerCluster) Simulate(ctx context.Context, st lessons.Step) (string, error) {
@@ -37,6 +78,7 @@ var (
 	_ tui.ObjectSource   = playerCluster{}
 	_ tui.Resetter       = playerCluster{}
 	_ tui.StepRunner     = playerCluster{}
+	_ tui.StepStarter    = playerCluster{}
 )
 
 // launch is what the player needs besides the cluster.
@@ -62,7 +104,7 @@ func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *
 	defer cancel()
 	opts := tui.Options{
 		Context:        appCtx,
-		Cluster:        playerCluster{live},
+		Cluster:        playerCluster{live, lessons.NewBaselines(appCtx)},
 		Lessons:        l.catalog,
 		Lang:           c.lang,
 		KubeconfigPath: l.kubeconfig,

@@ -87,8 +87,8 @@ func TestLaunchHandsOneCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer live.Close()
-	simOpts := tui.Options{Cluster: playerCluster{live}}.FromCluster()
-	realOpts := tui.Options{Cluster: playerCluster{engine.NewLiveReal(live.Session())}}.FromCluster()
+	simOpts := tui.Options{Cluster: playerCluster{Live: live}}.FromCluster()
+	realOpts := tui.Options{Cluster: playerCluster{Live: engine.NewLiveReal(live.Session())}}.FromCluster()
 	for name, o := range map[string]tui.Options{"simulator": simOpts, "real": realOpts} {
 		if o.Evaluate == nil || o.Simulate == nil || o.List == nil || o.WatchObjects == nil {
 			t.Errorf("%s: checks, simulate, picture views or row history left out", name)
@@ -101,7 +101,7 @@ func TestLaunchHandsOneCluster(t *testing.T) {
 		t.Errorf("Reset on a real cluster = %v", err)
 	}
 	// Completion through kubectl, on the simulator too (issue 13, item 3).
-	var c tui.Cluster = playerCluster{live}
+	var c tui.Cluster = playerCluster{Live: live}
 	comp, ok := c.(tui.Completer)
 	if !ok {
 		t.Fatal("the simulator's cluster does not complete")

@@ -188,7 +188,7 @@ func TestLessonNeedsAndImages(t *testing.T) {
 		}
 	}
 	imgs := LessonImages(lines)
-	if strings.Join(imgs, " ") != "k8s.gcr.io/nginx-slim:0.8 registry.k8s.io/nginx-slim:0.24" {
+	if strings.Join(imgs, " ") != "registry.k8s.io/nginx-slim:0.24" {
 		t.Errorf("LessonImages = %v", imgs)
 	}
 	if !LessonNeedsStorage(lines) || LessonNeedsStorage([]string{"kubectl get pods"}) {

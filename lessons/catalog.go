@@ -141,6 +141,7 @@ func load(fsys fs.FS, manifestNames map[string]bool) (*Library, error) {
 				errs = append(errs, &LintError{File: file, Field: "id", Msg: fmt.Sprintf("%q does not match the folder name %q", l.ID, dir)})
 			}
 			errs = append(errs, validateLesson(l, manifestNames)...)
+			errs = append(errs, lintVacuous(l)...)
 			langs[l.Lang] = l
 			names = append(names, l.Lang)
 		}

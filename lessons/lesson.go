@@ -144,13 +144,18 @@ type Watch struct {
 	Selector string `json:"selector"` // label selector, e.g. "app=nginx"
 }
 
-// Check is one declarative condition on live cluster state. Exactly one of JSONPath, Count
-// and Exec is set.
+// Check is one declarative condition. Exactly one kind is set: JSONPath, Count and Exec read
+// the cluster's state; Changed, Event, Observed and Output are relative to the start of the
+// step (see change.go).
 type Check struct {
 	Desc     string         `json:"desc"` // human text in the lesson's language
 	JSONPath *JSONPathCheck `json:"jsonpath,omitempty"`
 	Count    *CountCheck    `json:"count,omitempty"`
 	Exec     *ExecCheck     `json:"exec,omitempty"`
+	Changed  *ChangedCheck  `json:"changed,omitempty"`
+	Event    *EventCheck    `json:"event,omitempty"`
+	Observed *ObservedCheck `json:"observed,omitempty"`
+	Output   *OutputCheck   `json:"output,omitempty"`
 }
 
 // JSONPathCheck looks at one named object. With Exists set it asks only whether the object

@@ -208,18 +208,21 @@ func lintCheck(c Check) []fieldMsg {
 		add("desc", "required")
 	}
 	kinds := 0
-	for _, set := range []bool{c.JSONPath != nil, c.Count != nil, c.Exec != nil} {
+	for _, set := range []bool{c.JSONPath != nil, c.Count != nil, c.Exec != nil, c.Changed != nil, c.Event != nil, c.Observed != nil, c.Output != nil} {
 		if set {
 			kinds++
 		}
 	}
 	switch {
 	case kinds > 1:
-		add("jsonpath", "a check has exactly one of jsonpath, count, exec")
+		add("jsonpath", "a check has exactly one of jsonpath, count, exec, changed, event, observed, output")
 		return out
 	case kinds == 0:
-		add("jsonpath", "a check needs jsonpath, count or exec")
+		add("jsonpath", "a check needs one of jsonpath, count, exec, changed, event, observed, output")
 		return out
+	}
+	if c.Relative() {
+		return append(out, lintRelative(c)...)
 	}
 	if c.Exec != nil {
 		return append(out, lintExec(c.Exec)...)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui/lessonstate"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
@@ -66,6 +67,24 @@ type StepRunner interface {
 	Simulate(ctx context.Context, st lessons.Step) (string, error)
 }
 
+// StepStarter is told when a step starts from a known cluster state (entered, or reached
+// again after a reset or replay), so it can record the step's baseline for the checks
+// relative to its start (lessons.Baselines). It must not block: the UI loop calls it.
+type StepStarter interface {
+	StepStarted(st lessons.Step)
+}
+
+// watchStepStarts hooks a play's step starts to the cluster, when it wants them.
+func watchStepStarts(pl *lessonstate.Play, l lessons.Lesson, c any) {
+	if ss, ok := c.(StepStarter); ok {
+		pl.OnStepStart = func(i, _ int) {
+			if i >= 0 && i < len(l.Steps) {
+				ss.StepStarted(l.Steps[i])
+			}
+		}
+	}
+}
+
 // Evaluator runs a step's checks against live state (lessons.Evaluate bound to a session).
 type Evaluator func(ctx context.Context, step lessons.Step) []lessons.CheckResult
 
@@ -118,6 +137,9 @@ type Options struct {
 	Open string
 	// Present is the projector layout: larger step title, fewer panes, high contrast.
 	Present bool
+	// StepGate, when set, may refuse moving on to a step (a classroom in lockstep): it gets
+	// the lesson id and the index of the step asked for (len(Steps) for the quiz) and says why.
+	StepGate func(lessonID string, stepIndex int) (ok bool, why string)
 }
 
 // FromCluster fills the fields left nil from the Cluster's optional abilities. New and

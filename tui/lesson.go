@@ -120,6 +120,7 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 	}
 	v.updateSpeed()
 	v.play = lessonstate.New(v.lesson)
+	watchStepStarts(v.play, v.lesson, c)
 	v.loadProgress()
 	if d.demo {
 		tick := d.demoTick
@@ -455,6 +456,12 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			v.runCancel()
 		}
 	case key.Matches(msg, k.Next):
+		if v.deps.gate != nil {
+			if ok, why := v.deps.gate(v.lesson.ID, v.curStep()+1); !ok {
+				v.outP.prose(v.t.KeyNext, why)
+				return nil
+			}
+		}
 		if v.curStep() == len(v.lesson.Steps)-1 {
 			return v.openQuiz()
 		}

@@ -144,6 +144,7 @@ func (p *plainPlayer) play(i int, read func(string) (string, bool)) (cont bool, 
 		return true, -1
 	}
 	pl := lessonstate.New(l)
+	watchStepStarts(pl, l, p.o.Cluster)
 	rec := p.o.Progress.Lesson(l.ID)
 	for j, s := range l.Steps {
 		if r := rec.Steps[s.ID]; r != nil {
@@ -515,6 +516,12 @@ func (w *plainWatch) format(ev engine.TableEvent) (string, bool) {
 		}
 		b.WriteString("  " + w.row(ev.Columns) + "\n")
 		w.header = true
+	}
+	// Columns widen as wider cells come (ContainerCreating), so later rows line up.
+	for i := range w.widths {
+		if i < len(ev.Cells) {
+			w.widths[i] = max(w.widths[i], len(ev.Cells[i])+3)
+		}
 	}
 	b.WriteString("  " + w.row(ev.Cells))
 	return b.String(), true
