@@ -199,6 +199,8 @@ func playReal(ctx context.Context, c config, r *realFlags, logger *log.Logger, l
 	if err != nil {
 		return err
 	}
+	// The lesson runs as its own ServiceAccount with a Role derived from these (engine/rbac.go).
+	plan.Commands = lessonLines(l)
 	fmt.Fprint(stdout, "\n"+plan.Describe())
 	if !r.yes && !ask(stdout, in, "Go ahead?", false) {
 		return fmt.Errorf("nothing was changed on the cluster")
@@ -206,7 +208,8 @@ func playReal(ctx context.Context, c config, r *realFlags, logger *log.Logger, l
 	if err := sess.EnterLessonNamespace(ctx, plan); err != nil {
 		return err
 	}
-	logger.Printf("real cluster %s, namespace %s", sess.Label(), sess.Namespace())
+	fmt.Fprintln(stdout, sess.Identity())
+	logger.Printf("real cluster %s, namespace %s: %s", sess.Label(), sess.Namespace(), sess.Identity())
 
 	// The same player as on the simulator; what a real cluster cannot do (time control,
 	// reset) the player leaves out and its help says why.

@@ -115,7 +115,7 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 	if err := refuseGlobalFlags(args); err != nil {
 		return err
 	}
-	if err := s.guardArgs(args); err != nil {
+	if err := s.checkArgs(ctx, args, terminal); err != nil {
 		return err
 	}
 	if in == nil {
@@ -139,6 +139,9 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 		stdinPath = p
 	}
 	args, names := s.resolveManifestArgs(args, stdinPath)
+	if err := s.checkResolvedFiles(args); err != nil {
+		return err
+	}
 	return s.startRun(ctx, args, names, in, out, errOut, terminal)
 }
 
@@ -349,18 +352,25 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		WithDiscoveryBurst(300).
 		WithDiscoveryQPS(50.0).
 		WithWarningPrinter(streams)
-	kubeconfig, kctx, ns := s.kubeconfig, s.kubeContext, s.ns
+	kubeconfig, err := s.kubectlStubConfig()
+	if err != nil {
+		return err
+	}
+	kctx, ns := stubContext, s.ns
 	cacheDir := filepath.Join(s.dir, "kubectl-cache")
 	flags.KubeConfig = &kubeconfig
 	flags.Context = &kctx
 	flags.Namespace = &ns
 	flags.CacheDir = &cacheDir
-	// This run's server warnings go to this run's errOut: kubectl itself points client-go's
-	// process-wide default handler at whichever run started last, so every config kubectl
-	// builds gets its own handler, which client-go prefers to the default. Every request
-	// kubectl makes ends when ctx does, which is how a never-ending `get -w` stops.
+	// kubectl connects with the session's own rest.Config, whatever its loader read
+	// (sessionRESTConfig). This run's server warnings go to this run's errOut: kubectl itself
+	// points client-go's process-wide default handler at whichever run started last, so
+	// every config kubectl builds gets its own handler, which client-go prefers to the
+	// default. Every request kubectl makes ends when ctx does, which is how a never-ending
+	// `get -w` stops.
 	warnings := rest.NewWarningWriter(errOut, rest.WarningWriterOptions{Deduplicate: true})
-	flags.WrapConfigFn = func(c *rest.Config) *rest.Config {
+	flags.WrapConfigFn = func(*rest.Config) *rest.Config {
+		c := s.sessionRESTConfig(ctx)
 		c.WarningHandler = warnings
 		c.WarningHandlerWithContext = nil
 		c.Wrap(func(rt http.RoundTripper) http.RoundTripper {

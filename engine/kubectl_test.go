@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -243,7 +245,11 @@ func TestKubectlFatalOnKubectlsOwnGoroutine(t *testing.T) {
 	mustKubectl(t, s, "kubectl apply -f web.yaml", "service/nginx created\nstatefulset.apps/web created\n")
 	waitIdle(t, s)
 	// The simulator serves exec now, so the failure is a container that does not exist.
-	_, errOut, err := kubectl(t, s, "kubectl cp -c nosuch web-0:/etc/hosts "+t.TempDir()+"/hosts")
+	// kubectl cp is refused before it runs (it copies files of this computer), so kubectl's
+	// own run is called directly, as RunKubectl would after its checks.
+	var errBuf bytes.Buffer
+	err := s.execKubectl(testCtx(t), []string{"cp", "-c", "nosuch", "web-0:/etc/hosts", t.TempDir() + "/hosts"}, strings.NewReader(""), io.Discard, &errBuf)
+	errOut := errBuf.String()
 	ke, ok := asKubectlError(err)
 	// The sandbox has no tar, so cp fails inside the exec (127) or in kubectl (1).
 	if !ok || ke.Code == 0 {

@@ -173,15 +173,26 @@ func lintCommand(line string, manifestNames map[string]bool) []string {
 	if err := parseKubectl(words[1:]); err != nil {
 		msgs = append(msgs, fmt.Sprintf("%q: %v", line, err))
 	}
-	if words[1] == "logs" { // there -f means --follow
+	parsed, err := engine.ParseKubectl(words[1:])
+	if err != nil {
 		return msgs
 	}
-	for _, f := range manifestArgs(words) {
+	// Files as kubectl reads them: -f of logs is --follow, -f inside combined short flags
+	// (-Rf) is still -f.
+	badFile := false
+	for _, f := range parsed.Values("filename") {
 		if !manifestNames[f] {
+			badFile = true
 			msgs = append(msgs, fmt.Sprintf("%q: -f %q is not an embedded manifest (have %s)", line, f, strings.Join(sortedKeys(manifestNames), ", ")))
 		} else if err := manifestProblem(f); err != nil {
 			msgs = append(msgs, fmt.Sprintf("%q: -f %q: %v", line, f, err))
 		}
+	}
+	// No lesson command may reach another cluster or user, or a file of the learner's
+	// computer: the player, demo and solve refuse the same lines (they load lessons through
+	// this check).
+	if err := engine.CheckLocal(parsed); err != nil && !badFile {
+		msgs = append(msgs, fmt.Sprintf("%q: not allowed in a lesson: %v", line, err))
 	}
 	return msgs
 }
