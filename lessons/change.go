@@ -166,6 +166,9 @@ func Baseline(ctx context.Context, s *engine.Session, st Step) *StepObserver {
 // NewStepObserver is Baseline on a dynamic client and namespace. The watches live until
 // Close or until ctx ends.
 func NewStepObserver(ctx context.Context, dyn dynamic.Interface, ns string, st Step) *StepObserver {
+	// The prediction's confirmations share the baseline: they follow the step's own checks,
+	// so check i means the same in both (see Step.ConfirmStep).
+	st.Checks = st.ConfirmStep().Checks
 	o := &StepObserver{step: st, dyn: dyn, ns: ns, snaps: map[int]objSnap{}, snapErr: map[int]error{},
 		seen: map[int]bool{}, watchErr: map[int]error{}}
 	wctx, cancel := context.WithCancel(ctx)

@@ -98,6 +98,8 @@ type Step struct {
 	// Simulate, when set, is done to the cluster before the step's commands run: something
 	// only the simulator can do (cut a node off). See RunSimulate.
 	Simulate *Simulate `json:"simulate,omitempty"`
+	// Predict, when set, is asked before the step's commands run (see Predict).
+	Predict *Predict `json:"predict,omitempty"`
 }
 
 // Help is the step's help in the order a learner asks for it: the hints, then the solution.
