@@ -16,7 +16,7 @@ func TestLintPredict(t *testing.T) {
 		{Step{Cmds: run, Predict: &Predict{Question: "q", Choices: []Choice{{Text: "a", Why: "w"}, {Text: "b", Why: "w"}}, Confirm: []Check{ok}}}, "exactly one correct"},
 		{Step{Cmds: run, Predict: &Predict{Question: "q", Choices: []Choice{{Text: "a", Why: "w", Correct: true}, {Text: "b"}}, Confirm: []Check{ok}}}, "choices[1].why"},
 		{Step{Cmds: run, Predict: &Predict{Question: "q", Choices: []Choice{{Text: "a", Why: "w", Correct: true}, {Text: "b", Why: "w"}}}}, "predict.confirm"},
-		{Step{Predict: &Predict{Question: "q", Choices: []Choice{{Text: "a", Why: "w", Correct: true}, {Text: "b", Why: "w"}}, Confirm: []Check{ok}}}, "nothing to observe"},
+		{Step{Predict: &Predict{Question: "q", Choices: []Choice{{Text: "a", Why: "w", Correct: true}, {Text: "b", Why: "w"}}, Confirm: []Check{ok}}}, "something to observe"},
 		{Step{Cmds: run, Predict: &Predict{Question: "", Choices: []Choice{{Text: "a", Why: "w", Correct: true}, {Text: "b", Why: "w"}}, Confirm: []Check{{Desc: "d"}}}}, "predict.confirm[0]"},
 	}
 	for _, tc := range cases {
