@@ -67,13 +67,6 @@ func importProgress(file, dir string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	n, warn, err := s.ImportReport(file, tui.ProgressCatalog(lib.Catalog(lessons.BaseLang)))
-	if err != nil {
-		return err
-	}
-	if warn != "" {
-		fmt.Fprintf(stdout, "note: %s\n", warn)
-	}
-	fmt.Fprintf(stdout, "Imported progress of %d lesson(s) from %s.\n", n, file)
-	return nil
+	// Over newer progress here it asks first and says what it kept (issue 13, item 4).
+	return progressImport(s, file, tui.ProgressCatalog(lib.Catalog(lessons.BaseLang)), stdout)
 }

@@ -39,6 +39,7 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		newProgressCmd(stdout),
 		newVersionCmd(stdout),
 		newCompletionCmd(stdout),
+		newClassroomCmd(stdout),
 	)
 	return root
 }

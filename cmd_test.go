@@ -70,7 +70,7 @@ func TestCompletion(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"__complete", ""}, []string{"serve", "demo", "doctor", "lessons", "manifests", "progress", "version", "completion"}},
+		{[]string{"__complete", ""}, []string{"serve", "demo", "doctor", "lessons", "manifests", "progress", "version", "completion", "classroom"}},
 		{[]string{"__complete", "lessons", ""}, []string{"list", "lint", "solve"}},
 		{[]string{"__complete", "completion", ""}, []string{"bash", "zsh", "fish"}},
 		{[]string{"__complete", "serve", "--"}, []string{"--speed", "--log"}},
@@ -128,7 +128,7 @@ func TestMeaninglessFlagCombinationsRefused(t *testing.T) {
 		{[]string{"--lang", "fr"}, `--lang must be en or ko, not "fr"`},
 		{[]string{"serve", "--speed", "0"}, "--speed must be above 0 and at most 1000"},
 		{[]string{"demo", "statefulset-basics", "--speed", "5000"}, "--speed must be above 0"},
-		{[]string{"frob"}, `unknown command "frob" (known: completion, demo, doctor, lessons, manifests, progress, serve, version)`},
+		{[]string{"frob"}, `unknown command "frob" (known: classroom, completion, demo, doctor, lessons, manifests, progress, serve, version)`},
 		{[]string{"progress"}, "kubetutor progress: name a command: export, import, path, reset"},
 		{[]string{"progress", "frob"}, `kubetutor progress: unknown command "frob"`},
 		{[]string{"progress", "export"}, "kubetutor progress export: name the file to write"},
@@ -144,5 +144,29 @@ func TestMeaninglessFlagCombinationsRefused(t *testing.T) {
 		if strings.Count(errOut.String(), "kubetutor: kubetutor") > 0 {
 			t.Errorf("%v: doubled prefix: %q", c.args, errOut.String())
 		}
+	}
+}
+
+func TestClassroomFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"classroom"}, "needs --host-key FILE"},
+		{[]string{"classroom", "--host-key", "k"}, "needs --instructors FILE"},
+		{[]string{"classroom", "--host-key", "k", "--instructors", "i"}, "needs --students FILE"},
+		{[]string{"classroom", "--host-key", "k", "--instructors", "i", "--students", "s", "--max-students", "0"}, "--max-students must be between 1 and 1000"},
+		{[]string{"classroom", "--host-key", "k", "--instructors", "i", "--students", "s", "--speed", "0"}, "--speed must be above 0"},
+		{[]string{"classroom", "report"}, "needs --state DIR"},
+		{[]string{"classroom", "report", "--state", "d", "--format", "xml"}, `unknown --format "xml"`},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(c.args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errOut.String(), c.want)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"classroom", "-h"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "--reconnect-window") {
+		t.Errorf("classroom -h: exit %d, %q", code, out.String())
 	}
 }

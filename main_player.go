@@ -267,7 +267,7 @@ func progressCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return progressImport(s, args[1], stdout)
+		return progressImport(s, args[1], nil, stdout)
 	case "reset":
 		if err := need(1); err != nil {
 			return err

@@ -17,16 +17,19 @@ import (
 // progressImport is `kubetutor progress import FILE`: lessons whose progress here is newer
 // than the file's are replaced only when the learner says so, and the output names what
 // was kept (issue 13, item 4).
-func progressImport(s *progress.Store, path string, stdout io.Writer) error {
+func progressImport(s *progress.Store, path string, cat progress.Catalog, stdout io.Writer) error {
 	newer, err := s.NewerHere(path)
 	if err != nil {
 		return err
 	}
 	replace := len(newer) > 0 && ask(stdout, bufio.NewReader(promptIn), fmt.Sprintf(
 		"Your progress here is newer than the file's in %s. Replace it with the file's?", strings.Join(newer, ", ")), false)
-	rep, err := s.ImportReplacing(path, replace)
+	rep, warn, err := s.ImportReplacing(path, cat, replace)
 	if err != nil {
 		return err
+	}
+	if warn != "" {
+		fmt.Fprintf(stdout, "note: %s\n", warn)
 	}
 	fmt.Fprintf(stdout, "Imported progress of %d lesson(s) from %s.\n", len(rep.Imported), path)
 	if len(rep.Kept) > 0 {

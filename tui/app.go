@@ -117,6 +117,7 @@ func (a *App) lessonDeps() lessonDeps {
 		cluster: a.opts.Cluster, eval: a.opts.Evaluate, progress: a.opts.Progress,
 		list: a.opts.List, reset: a.opts.Reset, simulate: a.opts.Simulate, resetOnOpen: a.opened && a.opts.Reset != nil,
 		present: a.opts.Present, langSwitch: a.opts.LessonsFor != nil, objects: a.opts.WatchObjects,
+		gate: a.opts.StepGate,
 	}
 	if a.opts.Demo != "" {
 		// A demo plays for an audience: it neither reads nor changes the learner's progress.

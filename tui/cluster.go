@@ -137,6 +137,9 @@ type Options struct {
 	Open string
 	// Present is the projector layout: larger step title, fewer panes, high contrast.
 	Present bool
+	// StepGate, when set, may refuse moving on to a step (a classroom in lockstep): it gets
+	// the lesson id and the index of the step asked for (len(Steps) for the quiz) and says why.
+	StepGate func(lessonID string, stepIndex int) (ok bool, why string)
 }
 
 // FromCluster fills the fields left nil from the Cluster's optional abilities. New and

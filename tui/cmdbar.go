@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -29,6 +30,10 @@ type completionSource interface {
 	ResourceNames(ctx context.Context) ([]string, error)
 	ObjectNames(ctx context.Context, resource, ns string) ([]string, error)
 }
+
+// barKeys are the bar's bindings as it matches them (the help line builds its own, worded
+// in the player's language, from DefaultCmdBarKeyMap too).
+var barKeys = DefaultCmdBarKeyMap(textFor("en"))
 
 // maxCmdBarLines bounds the output pane's memory; older lines scroll away for good.
 const maxCmdBarLines = 2000
@@ -160,8 +165,9 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 	armed := b.quitArmed
 	b.quitArmed = false
-	switch msg.String() {
-	case "ctrl+c":
+	k := barKeys
+	switch {
+	case key.Matches(msg, k.Interrupt):
 		switch {
 		case b.running:
 			b.stop()
@@ -177,7 +183,7 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 				"(kubetutor를 끝내려면 ctrl+c를 한 번 더, 창을 닫으려면 esc를 누르세요)\n"))
 		}
 		return nil, true
-	case "esc":
+	case key.Matches(msg, k.Close):
 		if b.running {
 			b.stop()
 			return nil, true
@@ -189,21 +195,23 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 		b.input.SetValue("")
 		b.histPos, b.draft = len(b.history), ""
 		return nil, true
-	case "enter":
+	case key.Matches(msg, k.Run):
 		return b.submit(), true
-	case "up":
-		b.historyMove(-1)
+	case key.Matches(msg, k.History):
+		if msg.Type == tea.KeyUp {
+			b.historyMove(-1)
+		} else {
+			b.historyMove(1)
+		}
 		return nil, true
-	case "down":
-		b.historyMove(1)
+	case key.Matches(msg, k.Scroll):
+		if msg.Type == tea.KeyPgUp {
+			b.scrollBy(5)
+		} else {
+			b.scrollBy(-5)
+		}
 		return nil, true
-	case "pgup":
-		b.scrollBy(5)
-		return nil, true
-	case "pgdown":
-		b.scrollBy(-5)
-		return nil, true
-	case "tab":
+	case key.Matches(msg, k.Complete):
 		return b.complete(), true
 	}
 	b.cands = nil

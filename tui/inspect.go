@@ -254,11 +254,11 @@ func (v *lessonView) inspectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(msg, v.lk.Inspect):
 		w.toggleInspect()
-	case w.selected >= 0 && msg.String() == "up":
+	case w.selected >= 0 && key.Matches(msg, v.keys.Up):
 		w.moveSelection(-1)
-	case w.selected >= 0 && msg.String() == "down":
+	case w.selected >= 0 && key.Matches(msg, v.keys.Down):
 		w.moveSelection(1)
-	case w.selected >= 0 && msg.String() == "esc":
+	case w.selected >= 0 && key.Matches(msg, v.keys.Back):
 		// esc leaves the row selection, never the lesson (issue 13, item 4).
 		w.toggleInspect()
 		v.outP.unpeek()

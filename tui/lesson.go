@@ -456,6 +456,12 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			v.runCancel()
 		}
 	case key.Matches(msg, k.Next):
+		if v.deps.gate != nil {
+			if ok, why := v.deps.gate(v.lesson.ID, v.curStep()+1); !ok {
+				v.outP.prose(v.t.KeyNext, why)
+				return nil
+			}
+		}
 		if v.curStep() == len(v.lesson.Steps)-1 {
 			return v.openQuiz()
 		}

@@ -33,6 +33,8 @@ type lessonDeps struct {
 	// resetOnOpen: the cluster holds another lesson's objects, start from a fresh one.
 	resetOnOpen bool
 	present     bool
+	// gate may hold the learner at a step (Options.StepGate).
+	gate func(lessonID string, stepIndex int) (bool, string)
 	// langSwitch: L can switch the lesson to the other language.
 	langSwitch bool
 	// demo plays the lesson by itself; demoTick paces it (tests replace it).

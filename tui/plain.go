@@ -529,6 +529,12 @@ func (w *plainWatch) format(ev engine.TableEvent) (string, bool) {
 		b.WriteString("  " + w.row(ev.Columns) + "\n")
 		w.header = true
 	}
+	// Columns widen as wider cells come (ContainerCreating), so later rows line up.
+	for i := range w.widths {
+		if i < len(ev.Cells) {
+			w.widths[i] = max(w.widths[i], len(ev.Cells[i])+3)
+		}
+	}
 	b.WriteString("  " + w.row(ev.Cells))
 	return b.String(), true
 }

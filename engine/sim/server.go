@@ -520,7 +520,8 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 	if s.paused && !ignorePause {
 		return nil, false
 	}
-	if len(s.queue) > 0 {
+	now := s.clock.Now()
+	if len(s.queue) > 0 && !s.manyDueLocked(now) {
 		k := s.queue[0]
 		s.queue = s.queue[1:]
 		delete(s.queued, k)
@@ -530,7 +531,6 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 	if len(s.timers) == 0 {
 		return nil, false
 	}
-	now := s.clock.Now()
 	if s.timers[0].at.After(now) {
 		if !force {
 			return nil, false
@@ -545,6 +545,30 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 	}
 	s.busy = true
 	return t.fn, true
+}
+
+// batchAt is how many timers must fall due at one instant before they all run ahead of the
+// queued controller keys. A work queue coalesces the events of a busy moment into one sync per
+// key; without this, a thousand pods moving at the same simulated instant would sync their
+// StatefulSet a thousand times, each over all its pods. Below it (every lesson) the order is
+// strictly one timer, then what it queued.
+const batchAt = 32
+
+// manyDueLocked: at least batchAt timers are due at now. Due timers form a subtree at the top
+// of the heap, so counting stops after batchAt of them. Lock held.
+func (s *Sim) manyDueLocked(now time.Time) bool {
+	n := 0
+	var walk func(i int)
+	walk = func(i int) {
+		if i >= len(s.timers) || n >= batchAt || s.timers[i].at.After(now) {
+			return
+		}
+		n++
+		walk(2*i + 1)
+		walk(2*i + 2)
+	}
+	walk(0)
+	return n >= batchAt
 }
 
 // exec runs one action; a panicking controller is logged, not fatal to the learner's session.

@@ -21,6 +21,10 @@
 // its baseline there. The hook runs synchronously inside Go/Restart: keep it cheap, or hand
 // the work to the UI's own job system.
 //
+// Where it is driven: tui/lesson.go (newLessonView creates the Play; goStep, prepare and
+// the cmdDone/checks messages drive it, the demo included) and tui/plain.go (play). Set
+// OnStepStart right after lessonstate.New there.
+//
 // Play is not safe for concurrent use: one goroutine (the UI loop, or the plain player's
 // loop) owns it.
 package lessonstate

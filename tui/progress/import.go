@@ -16,7 +16,7 @@ type ImportReport struct {
 // NewerHere lists the lessons of the file at path whose progress here is newer than the
 // file's, so a caller can ask before replacing them. A foreign or corrupt file is an error.
 func (s *Store) NewerHere(path string) ([]string, error) {
-	f, err := loadImport(path)
+	f, _, err := loadImport(path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -32,14 +32,15 @@ func (s *Store) NewerHere(path string) ([]string, error) {
 	return ids, nil
 }
 
-// ImportReplacing merges the file at path into the store like Import, and also replaces
-// the lessons whose progress here is newer when replaceNewer is set; the report names what
-// was taken and what was kept. Nothing changes on error.
-func (s *Store) ImportReplacing(path string, replaceNewer bool) (ImportReport, error) {
+// ImportReplacing merges the file at path into the store like ImportReport (checked
+// against cat when it is not nil), and also replaces the lessons whose progress here is
+// newer when replaceNewer is set; the report names what was taken and what was kept, the
+// warning what the checks dropped. Nothing changes on error.
+func (s *Store) ImportReplacing(path string, cat Catalog, replaceNewer bool) (ImportReport, string, error) {
 	var rep ImportReport
-	f, err := loadImport(path)
+	f, warning, err := loadImport(path, cat)
 	if err != nil {
-		return rep, err
+		return rep, "", err
 	}
 	s.mu.Lock()
 	ids := make([]string, 0, len(f.Lessons))
@@ -57,20 +58,23 @@ func (s *Store) ImportReplacing(path string, replaceNewer bool) (ImportReport, e
 		rep.Imported = append(rep.Imported, id)
 	}
 	s.mu.Unlock()
-	return rep, s.Save()
+	return rep, warning, s.Save()
 }
 
-// loadImport reads, decodes and sanitizes an export as Import does.
-func loadImport(path string) (File, error) {
+// loadImport reads, decodes and checks an export as ImportReport does.
+func loadImport(path string, cat Catalog) (File, string, error) {
 	b, err := readFile(path)
 	if err != nil {
-		return File{}, fmt.Errorf("progress: %w", err)
+		return File{}, "", fmt.Errorf("progress: %w", err)
 	}
 	f, err := decode(b)
 	if err != nil {
-		return File{}, fmt.Errorf("%s: %w", path, err)
+		return File{}, "", fmt.Errorf("%s: %w", path, err)
 	}
 	var r report
 	sanitize(&f, time.Now(), &r)
-	return f, nil
+	if cat != nil {
+		checkAgainst(&f, cat, true, &r)
+	}
+	return f, joinWarnings(r.warnings()), nil
 }

@@ -30,11 +30,11 @@ func TestImportKeepsNewerUnlessAsked(t *testing.T) {
 	if err != nil || len(newer) != 1 || newer[0] != "a" {
 		t.Fatalf("NewerHere = %v, %v", newer, err)
 	}
-	rep, err := here.ImportReplacing(exported, false)
+	rep, _, err := here.ImportReplacing(exported, nil, false)
 	if err != nil || len(rep.Kept) != 1 || len(rep.Imported) != 1 || here.Lesson("a").Step != "mine" || here.Lesson("b").Step != "from-file" {
 		t.Fatalf("keep: %+v %v a=%q", rep, err, here.Lesson("a").Step)
 	}
-	rep, err = here.ImportReplacing(exported, true)
+	rep, _, err = here.ImportReplacing(exported, nil, true)
 	if err != nil || len(rep.Kept) != 0 || here.Lesson("a").Step != "from-file" {
 		t.Fatalf("replace: %+v %v a=%q", rep, err, here.Lesson("a").Step)
 	}

@@ -393,3 +393,15 @@ func (l Lesson) Summarize(stepIDs []string) Summary {
 	}
 	return sum
 }
+
+// LessonIDs lists the lessons the learner has a record of, sorted.
+func (s *Store) LessonIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.f.Lessons))
+	for id := range s.f.Lessons {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -31,15 +31,12 @@ func listOptions(r *http.Request) (metainternalversion.ListOptions, error) {
 		return opts, apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "ListOptions"}, "", errs)
 	}
 	if opts.Continue != "" {
-		if err := decodeContinue(opts.Continue); err != nil {
+		if err := checkContinueShape(opts.Continue); err != nil {
 			return opts, apierrors.NewBadRequest(fmt.Sprintf("invalid continue token: %v", err))
 		}
 		if opts.ResourceVersion != "" && opts.ResourceVersion != "0" {
 			return opts, apierrors.NewBadRequest("specifying resource version is not allowed when using continue")
 		}
-		// The simulator hands out no continue tokens (it answers every list whole, as a
-		// server may), so a well-formed one can only be stale: etcd's compacted answer.
-		return opts, apierrors.NewResourceExpired(continueExpired)
 	}
 	if rv := opts.ResourceVersion; rv != "" && rv != "0" {
 		if _, err := strconv.ParseUint(rv, 10, 64); err != nil {
@@ -54,9 +51,9 @@ func listOptions(r *http.Request) (metainternalversion.ListOptions, error) {
 const continueExpired = "The provided continue parameter is too old to display a consistent list result. " +
 	"You can start a new list without the continue parameter."
 
-// decodeContinue checks a continue token's shape as k8s.io/apiserver/pkg/storage.DecodeContinue
+// checkContinueShape checks a continue token's shape as k8s.io/apiserver/pkg/storage.DecodeContinue
 // does, with its error texts.
-func decodeContinue(v string) error {
+func checkContinueShape(v string) error {
 	const invalid = "continue key is not valid"
 	data, err := base64.RawURLEncoding.DecodeString(v)
 	if err != nil {

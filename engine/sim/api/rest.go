@@ -1,9 +1,11 @@
 package api
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -140,10 +142,15 @@ func selectors(r *http.Request, res store.Resource) (labels.Selector, fields.Sel
 }
 
 func (s *server) serveGet(w http.ResponseWriter, r *http.Request, req resourceRequest) {
-	obj, err := s.st.Get(req.res, req.namespace, req.name)
-	if err != nil {
-		writeError(w, err)
-		return
+	// The store's own object, read-only: it is only encoded, so no deep copy.
+	obj, ok := s.st.Peek(req.res, req.namespace, req.name)
+	if !ok {
+		got, err := s.st.Get(req.res, req.namespace, req.name) // the store's NotFound error
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		obj = got // created in between
 	}
 	s.writeObject(w, r, req.res, http.StatusOK, obj)
 }
@@ -158,8 +165,38 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		writeError(w, err)
 		return
 	}
-	objs, rv := s.st.List(req.res, req.namespace, lsel, fsel)
+	q := r.URL.Query()
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			writeError(w, apierrors.NewBadRequest(fmt.Sprintf("invalid limit: %q", v)))
+			return
+		}
+		// listOptions let a negative limit through where the apiserver ignores it.
+		limit = int(max(0, min(n, 1<<30)))
+	}
+	var after string
+	var tokenRV uint64
+	if c := q.Get("continue"); c != "" {
+		if after, tokenRV, err = decodeContinue(c); err != nil {
+			// listOptions checked the token's shape; one this server did not mint can only
+			// be stale to it, as a compacted token is to etcd.
+			writeError(w, apierrors.NewResourceExpired(continueExpired))
+			return
+		}
+	}
+	// Straight from the store's index: the objects are the store's own (read-only), so nothing
+	// is deep-copied; items are encoded from value copies without their TypeMeta.
+	objs, rv, more := s.st.Page(req.res, store.Query{Namespace: req.namespace, Labels: lsel, Fields: fsel, After: after, Limit: limit})
+	if tokenRV != 0 {
+		rv = tokenRV // every page of one list reports the first page's resourceVersion
+	}
 	rvs := strconv.FormatUint(rv, 10)
+	next := ""
+	if more && len(objs) > 0 {
+		next = encodeContinue(rv, store.Key(objs[len(objs)-1]))
+	}
 	switch asKind(r) {
 	case "Table":
 		t, err := s.toTable(req.res, objs, includeObject(r), true)
@@ -169,12 +206,14 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		}
 		t.ResourceVersion = rvs
 		markListTable(req.res, objs, t)
+		t.Continue = next
 		w.Header().Set("Content-Type", tableContentType)
 		writeJSON(w, http.StatusOK, t)
 		return
 	case "PartialObjectMetadata":
 		list := &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{Kind: "PartialObjectMetadataList", APIVersion: "meta.k8s.io/v1"}}
 		list.ResourceVersion = rvs
+		list.Continue = next
 		for _, o := range objs {
 			list.Items = append(list.Items, *partialMetadata(o))
 		}
@@ -182,21 +221,64 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		return
 	}
 	list := req.res.NewList()
-	for _, o := range objs {
-		o.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	}
 	if err := meta.SetList(list, objs); err != nil {
 		writeError(w, err)
 		return
 	}
+	clearItemTypeMeta(list)
 	lm, err := meta.ListAccessor(list)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	lm.SetResourceVersion(rvs)
+	lm.SetContinue(next)
 	list.GetObjectKind().SetGroupVersionKind(req.res.GVK().GroupVersion().WithKind(req.res.Kind + "List"))
 	writeJSON(w, http.StatusOK, list)
+}
+
+// clearItemTypeMeta drops kind and apiVersion from a typed list's items, as the apiserver
+// sends them. SetList stored value copies, so the store's objects keep theirs.
+func clearItemTypeMeta(list runtime.Object) {
+	items := reflect.ValueOf(list).Elem().FieldByName("Items")
+	if !items.IsValid() || items.Kind() != reflect.Slice {
+		return
+	}
+	for i := 0; i < items.Len(); i++ {
+		if tm := items.Index(i).FieldByName("TypeMeta"); tm.IsValid() && tm.CanSet() {
+			tm.Set(reflect.Zero(tm.Type()))
+		}
+	}
+}
+
+// continueToken is the apiserver's continue token: base64 of {"v","rv","start"}.
+type continueToken struct {
+	APIVersion      string `json:"v"`
+	ResourceVersion uint64 `json:"rv"`
+	StartKey        string `json:"start"`
+}
+
+func encodeContinue(rv uint64, lastKey string) string {
+	raw, _ := json.Marshal(continueToken{APIVersion: "meta.k8s.io/v1", ResourceVersion: rv, StartKey: lastKey + "\x00"})
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+func decodeContinue(c string) (after string, rv uint64, err error) {
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", 0, fmt.Errorf("%v", err)
+	}
+	var t continueToken
+	if err := json.Unmarshal(raw, &t); err != nil {
+		return "", 0, err
+	}
+	if t.APIVersion != "meta.k8s.io/v1" {
+		return "", 0, fmt.Errorf("got version %s, expected meta.k8s.io/v1", t.APIVersion)
+	}
+	if t.ResourceVersion == 0 || !strings.HasSuffix(t.StartKey, "\x00") {
+		return "", 0, fmt.Errorf("incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+	}
+	return strings.TrimSuffix(t.StartKey, "\x00"), t.ResourceVersion, nil
 }
 
 // writeObject sends one object, as JSON or as a one-row Table when asked.
@@ -218,7 +300,10 @@ func (s *server) writeObject(w http.ResponseWriter, r *http.Request, res store.R
 		writeJSON(w, code, partialMetadata(obj))
 		return
 	}
-	obj.GetObjectKind().SetGroupVersionKind(res.GVK())
+	if obj.GetObjectKind().GroupVersionKind() != res.GVK() {
+		// Objects read straight from the store already name their kind and are never changed.
+		obj.GetObjectKind().SetGroupVersionKind(res.GVK())
+	}
 	writeJSON(w, code, obj)
 }
 

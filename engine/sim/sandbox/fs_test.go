@@ -120,7 +120,7 @@ func TestReadinessProbeMvTrick(t *testing.T) {
 	if r := f.run(p, "", "mv", "/usr/bin/mysql.off", "/usr/bin/mysql"); r.code != 0 {
 		t.Fatalf("mv back: %+v", r)
 	}
-	if _, prog, ok := (&proc{e: mustEnv(t, f, p), vars: map[string]string{}}).lookPath("mysql"); !ok || prog != "mysql" {
+	if _, prog, ok := lookPath(&Proc{Sys: mustEnv(t, f, p), Vars: map[string]string{}}, "mysql"); !ok || prog != "mysql" {
 		t.Fatal("mysql not back on PATH")
 	}
 }

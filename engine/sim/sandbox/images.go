@@ -18,7 +18,7 @@ type image struct {
 	cmd   []string // default command when the pod gives none
 }
 
-var coreutils = []string{"cat", "ls", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "chmod", "echo",
+var coreutilNames = []string{"cat", "ls", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "chmod", "echo",
 	"printf", "pwd", "sleep", "true", "false", "env", "test", "[", "head", "tail", "wc", "date",
 	"sort", "uniq", "tee", "basename", "dirname", "seq", "uname", "id", "whoami", "yes", "ln", "stat",
 	"df", "du", "expr", "tr", "cut"}
@@ -69,7 +69,7 @@ func buildImage(ref string) *image {
 			im.bins[path.Join(binDir(n), n)] = n
 		}
 	}
-	add(coreutils...)
+	add(coreutilNames...)
 	add("sh", "bash", "hostname", "sed", "grep")
 	switch {
 	case strings.Contains(name, "busybox"):

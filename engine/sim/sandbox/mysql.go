@@ -28,7 +28,7 @@ import (
 // continuously: a replica that was down, or was just cloned, catches up on first use, and one
 // whose primary is gone serves what it has.
 
-var mysqlPrograms = map[string]func(p *proc) int{
+var mysqlPrograms = map[string]func(p *Proc) int{
 	"mysql":      progMysql,
 	"mysqladmin": progMysqladmin,
 	"ncat":       progNcat,
@@ -42,12 +42,12 @@ var mysqlPrograms = map[string]func(p *proc) int{
 
 // progMysqlEntrypoint is the mysql image's entrypoint: options go to mysqld, mysqld starts
 // the server, any other command runs in its place (kubectl run ... -- mysql -h mysql-0.mysql).
-func progMysqlEntrypoint(p *proc) int {
-	args := p.args[1:]
+func progMysqlEntrypoint(p *Proc) int {
+	args := p.Args[1:]
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		args = append([]string{"mysqld"}, args...)
 	}
-	return p.execProgram(args)
+	return execProgram(p, args)
 }
 
 const mysqlDataDir = "/var/lib/mysql"
@@ -305,13 +305,13 @@ func parseMysqlArgs(args []string) (mysqlOpts, error) {
 
 // connect finds the server a client reaches: the pod's own for localhost/127.0.0.1, a
 // Service's ready endpoint, or a pod by name.
-func (p *proc) connect(host string, port int) (*env, string) {
+func connect(p *Proc, host string, port int) (*env, string) {
 	socket := host == "" || host == "localhost"
 	var target *corev1.Pod
 	if socket || host == "127.0.0.1" {
-		target = p.e.pod
+		target = envOf(p).pod
 	} else {
-		pod, _, cerr := p.e.dial(host, port)
+		pod, _, cerr := envOf(p).dial(host, port)
 		if cerr != nil {
 			if cerr.code == 6 {
 				return nil, fmt.Sprintf("ERROR 2005 (HY000): Unknown MySQL server host '%s' (-2)", host)
@@ -320,7 +320,7 @@ func (p *proc) connect(host string, port int) (*env, string) {
 		}
 		target = pod
 	}
-	srvEnv, ok := p.e.sb.serverEnv(target)
+	srvEnv, ok := envOf(p).sb.serverEnv(target)
 	if !ok {
 		if socket {
 			return nil, "ERROR 2002 (HY000): Can't connect to local MySQL server through socket '/var/run/mysqld/mysqld.sock' (2)"
@@ -371,43 +371,43 @@ func (s *Sandbox) pushToReplicas(primary *env) {
 	}
 }
 
-func progMysql(p *proc) int {
-	o, err := parseMysqlArgs(p.args[1:])
+func progMysql(p *Proc) int {
+	o, err := parseMysqlArgs(p.Args[1:])
 	if err != nil {
-		fmt.Fprintf(p.stderr, "mysql: [ERROR] %v.\n", err)
+		fmt.Fprintf(p.Stderr, "mysql: [ERROR] %v.\n", err)
 		return 7
 	}
-	srvEnv, msg := p.connect(o.host, 3306)
+	srvEnv, msg := connect(p, o.host, 3306)
 	if srvEnv == nil {
-		fmt.Fprintln(p.stderr, msg)
+		fmt.Fprintln(p.Stderr, msg)
 		return 1
 	}
 	sess := &session{e: srvEnv}
 	if o.db != "" {
 		if _, err := sess.run("USE `" + o.db + "`"); err != nil {
-			fmt.Fprintln(p.stderr, err.Error())
+			fmt.Fprintln(p.Stderr, err.Error())
 			return 1
 		}
 	}
-	if !o.haveExec && p.tty {
+	if !o.haveExec && p.TTY {
 		return mysqlInteractive(p, sess, o)
 	}
 	var script string
 	if o.haveExec {
 		script = o.exec
 	} else {
-		data, _ := io.ReadAll(io.LimitReader(p.stdin, vfs.MaxFileSize))
+		data, _ := io.ReadAll(io.LimitReader(p.Stdin, vfs.MaxFileSize))
 		script = string(data)
 	}
-	tableFmt := o.table || (p.tty && !o.batch)
+	tableFmt := o.table || (p.TTY && !o.batch)
 	st := 0
 	for _, stmt := range splitWithLines(script) {
-		if p.ctx.Err() != nil {
+		if p.Ctx.Err() != nil {
 			return 130
 		}
 		res, serr := sess.run(stmt.text)
 		if serr != nil {
-			fmt.Fprintf(p.stderr, "ERROR %d (%s) at line %d: %s\n", serr.Code, serr.State, stmt.line, serr.Msg)
+			fmt.Fprintf(p.Stderr, "ERROR %d (%s) at line %d: %s\n", serr.Code, serr.State, stmt.line, serr.Msg)
 			st = 1
 			if !o.force {
 				return 1
@@ -419,13 +419,13 @@ func progMysql(p *proc) int {
 		}
 		switch {
 		case o.vertical:
-			printVertical(p.stdout, res)
+			printVertical(p.Stdout, res)
 		case tableFmt:
 			if len(res.Rows) > 0 {
-				printTable(p.stdout, res)
+				printTable(p.Stdout, res)
 			}
 		default:
-			printBatch(p.stdout, res, !o.noCols)
+			printBatch(p.Stdout, res, !o.noCols)
 		}
 	}
 	return st
@@ -537,8 +537,8 @@ func printVertical(w io.Writer, r *mysql.Result) {
 	}
 }
 
-func mysqlInteractive(p *proc, sess *session, o mysqlOpts) int {
-	w := p.stdout
+func mysqlInteractive(p *Proc, sess *session, o mysqlOpts) int {
+	w := p.Stdout
 	fmt.Fprintf(w, "Welcome to the MySQL monitor.  Commands end with ; or \\g.\nYour MySQL connection id is 2\nServer version: %s MySQL Community Server (GPL)\n\nType 'help;' or '\\h' for help. Type '\\c' to clear the current input statement.\n\n", mysql.Version)
 	in := asLineReader(p)
 	var buf strings.Builder
@@ -614,10 +614,10 @@ func mysqlInteractive(p *proc, sess *session, o mysqlOpts) int {
 	}
 }
 
-func progMysqladmin(p *proc) int {
+func progMysqladmin(p *Proc) int {
 	host := ""
 	var cmds []string
-	args := p.args[1:]
+	args := p.Args[1:]
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -633,28 +633,28 @@ func progMysqladmin(p *proc) int {
 			cmds = append(cmds, a)
 		}
 	}
-	srvEnv, msg := p.connect(host, 3306)
+	srvEnv, msg := connect(p, host, 3306)
 	if srvEnv == nil {
 		where := host
 		if where == "" {
 			where = "localhost"
 		}
-		fmt.Fprintf(p.stderr, "mysqladmin: connect to server at '%s' failed\nerror: '%s'\n", where, strings.SplitN(msg, ": ", 2)[1])
+		fmt.Fprintf(p.Stderr, "mysqladmin: connect to server at '%s' failed\nerror: '%s'\n", where, strings.SplitN(msg, ": ", 2)[1])
 		if where == "localhost" {
-			fmt.Fprintln(p.stderr, "Check that mysqld is running and that the socket: '/var/run/mysqld/mysqld.sock' exists!")
+			fmt.Fprintln(p.Stderr, "Check that mysqld is running and that the socket: '/var/run/mysqld/mysqld.sock' exists!")
 		}
 		return 1
 	}
 	for _, c := range cmds {
 		switch c {
 		case "ping":
-			fmt.Fprintln(p.stdout, "mysqld is alive")
+			fmt.Fprintln(p.Stdout, "mysqld is alive")
 		case "status":
-			fmt.Fprintln(p.stdout, "Uptime: 60  Threads: 2  Questions: 10  Slow queries: 0  Opens: 100  Flush tables: 1  Open tables: 50  Queries per second avg: 0.166")
+			fmt.Fprintln(p.Stdout, "Uptime: 60  Threads: 2  Questions: 10  Slow queries: 0  Opens: 100  Flush tables: 1  Open tables: 50  Queries per second avg: 0.166")
 		case "version":
-			fmt.Fprintf(p.stdout, "mysqladmin  Ver 8.42 Distrib 5.7.44, for Linux on x86_64\nServer version\t\t%s\n", mysql.Version)
+			fmt.Fprintf(p.Stdout, "mysqladmin  Ver 8.42 Distrib 5.7.44, for Linux on x86_64\nServer version\t\t%s\n", mysql.Version)
 		default:
-			fmt.Fprintf(p.stderr, "mysqladmin: Unknown command: '%s' (the simulator knows ping, status and version)\n", c)
+			fmt.Fprintf(p.Stderr, "mysqladmin: Unknown command: '%s' (the simulator knows ping, status and version)\n", c)
 			return 1
 		}
 	}
@@ -727,10 +727,10 @@ func listensOn(pod *corev1.Pod, port int) bool {
 	return false
 }
 
-func progNcat(p *proc) int {
+func progNcat(p *Proc) int {
 	var ops []string
 	listen := false
-	for _, a := range p.args[1:] {
+	for _, a := range p.Args[1:] {
 		switch {
 		case a == "-l" || a == "--listen":
 			listen = true
@@ -743,104 +743,104 @@ func progNcat(p *proc) int {
 	if listen {
 		// The sidecar's backup server. Clones are served by the connecting side reading this
 		// pod's data directly, so listening only has to last as long as the container.
-		<-p.ctx.Done()
+		<-p.Ctx.Done()
 		return 130
 	}
 	if len(ops) < 2 {
-		fmt.Fprintln(p.stderr, "Ncat: You must specify a host to connect to. QUITTING.")
+		fmt.Fprintln(p.Stderr, "Ncat: You must specify a host to connect to. QUITTING.")
 		return 2
 	}
 	host := ops[0]
 	port, err := strconv.Atoi(ops[1])
 	if err != nil {
-		fmt.Fprintf(p.stderr, "Ncat: Invalid port number \"%s\". QUITTING.\n", ops[1])
+		fmt.Fprintf(p.Stderr, "Ncat: Invalid port number \"%s\". QUITTING.\n", ops[1])
 		return 2
 	}
-	_, recs, ok := p.e.lookupA(host)
+	_, recs, ok := envOf(p).lookupA(host)
 	if !ok {
-		fmt.Fprintf(p.stderr, "Ncat: Could not resolve hostname \"%s\": Name or service not known. QUITTING.\n", host)
+		fmt.Fprintf(p.Stderr, "Ncat: Could not resolve hostname \"%s\": Name or service not known. QUITTING.\n", host)
 		return 2
 	}
-	pod := p.e.sb.podByIP(recs[0].ip)
+	pod := envOf(p).sb.podByIP(recs[0].ip)
 	if pod == nil || !listensOn(pod, port) {
-		fmt.Fprintln(p.stderr, "Ncat: Connection refused.")
+		fmt.Fprintln(p.Stderr, "Ncat: Connection refused.")
 		return 1
 	}
-	srvEnv, ok := p.e.sb.serverEnv(pod)
+	srvEnv, ok := envOf(p).sb.serverEnv(pod)
 	if !ok {
 		// xtrabackup in the donor cannot reach its mysqld: the stream ends at once.
 		return 0
 	}
-	if _, err := p.stdout.Write(p.e.sb.backupStream(srvEnv)); err != nil {
+	if _, err := p.Stdout.Write(envOf(p).sb.backupStream(srvEnv)); err != nil {
 		return 1
 	}
 	return 0
 }
 
-func progXbstream(p *proc) int {
-	dir := p.cwd
+func progXbstream(p *Proc) int {
+	dir := p.Cwd
 	extract := false
-	args := p.args[1:]
+	args := p.Args[1:]
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; {
 		case a == "-x" || a == "--extract":
 			extract = true
 		case a == "-C" && i+1 < len(args):
-			dir = vfs.Abs(p.cwd, args[i+1])
+			dir = vfs.Abs(p.Cwd, args[i+1])
 			i++
 		case strings.HasPrefix(a, "--directory="):
-			dir = vfs.Abs(p.cwd, a[12:])
+			dir = vfs.Abs(p.Cwd, a[12:])
 		}
 	}
 	if !extract {
-		fmt.Fprintln(p.stderr, "xbstream: the simulator supports only -x (extract)")
+		fmt.Fprintln(p.Stderr, "xbstream: the simulator supports only -x (extract)")
 		return 1
 	}
-	data, err := io.ReadAll(io.LimitReader(p.stdin, 2*vfs.MaxVolumeBytes))
-	if err != nil && p.ctx.Err() != nil {
+	data, err := io.ReadAll(io.LimitReader(p.Stdin, 2*vfs.MaxVolumeBytes))
+	if err != nil && p.Ctx.Err() != nil {
 		return 130
 	}
 	if len(data) == 0 {
 		return 0
 	}
 	if !bytes.HasPrefix(data, []byte(streamMagic)) {
-		fmt.Fprintln(p.stderr, "xbstream: incorrect chunk magic")
+		fmt.Fprintln(p.Stderr, "xbstream: incorrect chunk magic")
 		return 1
 	}
 	data = data[len(streamMagic):]
 	for len(data) > 0 {
 		nl := bytes.IndexByte(data, '\n')
 		if nl < 0 {
-			fmt.Fprintln(p.stderr, "xbstream: unexpected end of stream")
+			fmt.Fprintln(p.Stderr, "xbstream: unexpected end of stream")
 			return 1
 		}
 		f := strings.Split(string(data[:nl]), "\t")
 		data = data[nl+1:]
 		if len(f) != 3 {
-			fmt.Fprintln(p.stderr, "xbstream: corrupt chunk header")
+			fmt.Fprintln(p.Stderr, "xbstream: corrupt chunk header")
 			return 1
 		}
 		n, _ := strconv.Atoi(f[1])
 		mode, _ := strconv.ParseUint(f[2], 8, 32)
 		if n > len(data) {
-			fmt.Fprintln(p.stderr, "xbstream: unexpected end of stream")
+			fmt.Fprintln(p.Stderr, "xbstream: unexpected end of stream")
 			return 1
 		}
 		target := path.Join(dir, path.Clean("/"+strings.TrimSuffix(f[0], "/")))
 		if strings.HasSuffix(f[0], "/") {
-			if err := p.e.mkdir(target, true); err != nil {
-				fmt.Fprintf(p.stderr, "xbstream: failed to create directory %s: %v\n", target, err)
+			if err := p.Sys.Mkdir(target, true); err != nil {
+				fmt.Fprintf(p.Stderr, "xbstream: failed to create directory %s: %v\n", target, err)
 				return 1
 			}
 			continue
 		}
-		if err := p.e.mkdir(path.Dir(target), true); err == nil {
-			err = p.e.writeFile(target, data[:n], false)
+		if err := p.Sys.Mkdir(path.Dir(target), true); err == nil {
+			err = p.Sys.WriteFile(target, data[:n], false)
 			if err == nil {
-				err = p.e.chmod(target, fs.FileMode(mode))
+				err = p.Sys.Chmod(target, fs.FileMode(mode))
 			}
 			if err != nil {
-				fmt.Fprintf(p.stderr, "xbstream: failed to write %s: %v\n", target, err)
+				fmt.Fprintf(p.Stderr, "xbstream: failed to write %s: %v\n", target, err)
 				return 1
 			}
 		}
@@ -849,21 +849,21 @@ func progXbstream(p *proc) int {
 	return 0
 }
 
-func progXtrabackup(p *proc) int {
+func progXtrabackup(p *Proc) int {
 	var backup, prepare bool
 	target := ""
-	for _, a := range p.args[1:] {
+	for _, a := range p.Args[1:] {
 		switch {
 		case a == "--backup":
 			backup = true
 		case a == "--prepare":
 			prepare = true
 		case strings.HasPrefix(a, "--target-dir="):
-			target = vfs.Abs(p.cwd, a[13:])
+			target = vfs.Abs(p.Cwd, a[13:])
 		}
 	}
 	log := func(format string, a ...any) {
-		fmt.Fprintf(p.stderr, "%s xtrabackup: "+format+"\n", append([]any{p.e.sb.clk.Now().UTC().Format("060102 15:04:05")}, a...)...)
+		fmt.Fprintf(p.Stderr, "%s xtrabackup: "+format+"\n", append([]any{envOf(p).sb.clk.Now().UTC().Format("060102 15:04:05")}, a...)...)
 	}
 	switch {
 	case prepare:
@@ -871,7 +871,7 @@ func progXtrabackup(p *proc) int {
 			log("error: --target-dir is required")
 			return 1
 		}
-		if _, err := p.e.stat(path.Join(target, "xtrabackup_checkpoints")); err != nil {
+		if _, err := p.Sys.Stat(path.Join(target, "xtrabackup_checkpoints")); err != nil {
 			log("error: cannot open %s/xtrabackup_checkpoints", target)
 			log("error: xtrabackup_read_metadata() failed.")
 			return 1
@@ -879,37 +879,37 @@ func progXtrabackup(p *proc) int {
 		log("This target seems to be not prepared yet.")
 		log("recognized server arguments: --datadir=%s", target)
 		log("starting shutdown with innodb_fast_shutdown = 1")
-		fmt.Fprintf(p.stderr, "%s completed OK!\n", p.e.sb.clk.Now().UTC().Format("060102 15:04:05"))
+		fmt.Fprintf(p.Stderr, "%s completed OK!\n", envOf(p).sb.clk.Now().UTC().Format("060102 15:04:05"))
 		return 0
 	case backup:
-		srvEnv, msg := p.connect("127.0.0.1", 3306)
+		srvEnv, msg := connect(p, "127.0.0.1", 3306)
 		if srvEnv == nil {
 			log("Failed to connect to MySQL server: %s", msg)
 			return 1
 		}
-		if _, err := p.stdout.Write(p.e.sb.backupStream(srvEnv)); err != nil {
+		if _, err := p.Stdout.Write(envOf(p).sb.backupStream(srvEnv)); err != nil {
 			return 1
 		}
-		fmt.Fprintf(p.stderr, "%s completed OK!\n", p.e.sb.clk.Now().UTC().Format("060102 15:04:05"))
+		fmt.Fprintf(p.Stderr, "%s completed OK!\n", envOf(p).sb.clk.Now().UTC().Format("060102 15:04:05"))
 		return 0
 	}
-	fmt.Fprintln(p.stderr, "xtrabackup: the simulator supports --backup --stream=xbstream and --prepare --target-dir=DIR")
+	fmt.Fprintln(p.Stderr, "xtrabackup: the simulator supports --backup --stream=xbstream and --prepare --target-dir=DIR")
 	return 1
 }
 
 // progMysqld is the server process: it initializes the data directory and then runs until the
 // container stops (the simulator answers queries without it; see connect).
-func progMysqld(p *proc) int {
-	for _, a := range p.args[1:] {
+func progMysqld(p *Proc) int {
+	for _, a := range p.Args[1:] {
 		if a == "--version" || a == "-V" {
-			fmt.Fprintln(p.stdout, "mysqld  Ver 5.7.44 for Linux on x86_64 (MySQL Community Server (GPL))")
+			fmt.Fprintln(p.Stdout, "mysqld  Ver 5.7.44 for Linux on x86_64 (MySQL Community Server (GPL))")
 			return 0
 		}
 	}
 	func() {
-		defer p.e.lock()()
-		p.e.mysqldLocked()
+		defer envOf(p).lock()()
+		envOf(p).mysqldLocked()
 	}()
-	<-p.ctx.Done()
+	<-p.Ctx.Done()
 	return 0
 }

@@ -24,6 +24,7 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/coreutils"
 	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -152,10 +153,10 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 		// A terminal's line discipline turns "\n" into "\r\n" on output.
 		stdout, stderr = &crlfWriter{w: stdout}, &crlfWriter{w: stderr}
 	}
-	p := &proc{ctx: ctx, e: e, args: argv, stdin: st.Stdin, stdout: stdout, stderr: stderr,
-		tty: st.TTY, cwd: "/", vars: e.baseEnv(st.TTY)}
+	p := &Proc{Ctx: ctx, Sys: e, Args: argv, Stdin: st.Stdin, Stdout: stdout, Stderr: stderr,
+		TTY: st.TTY, Cwd: "/", Vars: e.baseEnv(st.TTY)}
 	if e.c.WorkingDir != "" {
-		p.cwd = path.Clean(e.c.WorkingDir)
+		p.Cwd = path.Clean(e.c.WorkingDir)
 	}
 	if st.Resize != nil {
 		// Nothing here draws to the terminal's width; keep the sender from blocking.
@@ -174,7 +175,7 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 			}
 		}()
 	}
-	code := p.execProgram(argv)
+	code := execProgram(p, argv)
 	if ctx.Err() != nil && code == 0 {
 		code = 130
 	}
@@ -482,17 +483,11 @@ func expandK8sVars(s string, vars map[string]string) string {
 
 // --- locked file access for commands -------------------------------------------------------
 
-// info is a copy of a node's metadata, safe to use without the lock.
-type info struct {
-	name  string
-	mode  fs.FileMode
-	size  int
-	prog  string
-	mtime time.Time
-}
+// Info is a file's metadata as programs see it.
+type Info = coreutils.Info
 
-func infoOf(name string, n *vfs.Node) info {
-	return info{name: name, mode: n.Mode, size: len(n.Data), prog: n.Prog, mtime: n.MTime}
+func infoOf(name string, n *vfs.Node) Info {
+	return Info{Name: name, Mode: n.Mode, Size: len(n.Data), Prog: n.Prog, MTime: n.MTime}
 }
 
 func (e *env) lock() func() {
@@ -500,46 +495,46 @@ func (e *env) lock() func() {
 	return e.sb.mu.Unlock
 }
 
-func (e *env) stat(p string) (info, error) {
+func (e *env) Stat(p string) (Info, error) {
 	defer e.lock()()
 	n, err := e.view.Stat(p)
 	if err != nil {
-		return info{}, err
+		return Info{}, err
 	}
 	return infoOf(path.Base(p), n), nil
 }
 
-func (e *env) readFile(p string) ([]byte, error) {
+func (e *env) ReadFile(p string) ([]byte, error) {
 	defer e.lock()()
 	return e.view.ReadFile(p)
 }
 
-func (e *env) writeFile(p string, data []byte, appendTo bool) error {
+func (e *env) WriteFile(p string, data []byte, appendTo bool) error {
 	defer e.lock()()
 	return e.view.WriteFile(p, data, appendTo)
 }
 
-func (e *env) mkdir(p string, parents bool) error {
+func (e *env) Mkdir(p string, parents bool) error {
 	defer e.lock()()
 	return e.view.Mkdir(p, parents)
 }
 
-func (e *env) remove(p string, recursive bool) error {
+func (e *env) Remove(p string, recursive bool) error {
 	defer e.lock()()
 	return e.view.Remove(p, recursive)
 }
 
-func (e *env) rename(src, dst string) error {
+func (e *env) Rename(src, dst string) error {
 	defer e.lock()()
 	return e.view.Rename(src, dst)
 }
 
-func (e *env) copyTo(src, dst string, recursive bool) error {
+func (e *env) CopyTo(src, dst string, recursive bool) error {
 	defer e.lock()()
 	return e.view.CopyTo(src, dst, recursive)
 }
 
-func (e *env) chmod(p string, mode fs.FileMode) error {
+func (e *env) Chmod(p string, mode fs.FileMode) error {
 	defer e.lock()()
 	n, _, m, err := e.view.Lookup(p)
 	if err != nil {
@@ -552,7 +547,7 @@ func (e *env) chmod(p string, mode fs.FileMode) error {
 	return nil
 }
 
-func (e *env) touch(p string) error {
+func (e *env) Touch(p string) error {
 	defer e.lock()()
 	if n, err := e.view.Stat(p); err == nil {
 		n.MTime = e.view.Now()
@@ -561,23 +556,23 @@ func (e *env) touch(p string) error {
 	return e.view.WriteFile(p, nil, false)
 }
 
-// readDir lists a directory (or, for a file, just that file).
-func (e *env) readDir(p string) ([]info, bool, error) {
+// ReadDir lists a directory (or, for a file, just that file).
+func (e *env) ReadDir(p string) ([]Info, bool, error) {
 	defer e.lock()()
 	names, n, err := e.view.List(p)
 	if err != nil {
 		return nil, false, err
 	}
 	if !n.IsDir() {
-		return []info{infoOf(path.Base(p), n)}, false, nil
+		return []Info{infoOf(path.Base(p), n)}, false, nil
 	}
-	var out []info
+	var out []Info
 	for _, name := range names {
 		if ch, err := e.view.Stat(path.Join(p, name)); err == nil {
 			out = append(out, infoOf(name, ch))
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, true, nil
 }
 
@@ -587,3 +582,33 @@ func (e *env) writable(p string) bool {
 	_, _, m, err := e.view.Lookup(p)
 	return err == nil && !m.RO && !m.Vol.RO
 }
+
+// The rest of coreutils.System: what programs ask of their container beyond files.
+
+func (e *env) Usage(p string) (int64, error) {
+	defer e.lock()()
+	n, err := e.view.Stat(p)
+	if err != nil {
+		return 0, err
+	}
+	b, _ := vfs.Usage(n)
+	return b, nil
+}
+
+func (e *env) Mounts() []coreutils.MountUsage {
+	defer e.lock()()
+	var out []coreutils.MountUsage
+	for i := len(e.view.Mounts) - 1; i >= 0; i-- {
+		m := e.view.Mounts[i]
+		out = append(out, coreutils.MountUsage{Path: m.Path, Bytes: m.Vol.Bytes})
+	}
+	return out
+}
+
+func (e *env) Now() time.Time                                       { return e.sb.clk.Now() }
+func (e *env) After(d time.Duration) <-chan time.Time               { return e.sb.after(d) }
+func (e *env) Hostname() string                                     { return hostnameOf(e.pod) }
+func (e *env) FQDN() string                                         { return fqdnOf(e.pod) }
+func (e *env) PodIP() string                                        { return e.pod.Status.PodIP }
+func (e *env) LookPath(p *Proc, name string) (string, string, bool) { return lookPath(p, name) }
+func (e *env) Exec(p *Proc, argv []string) int                      { return execProgram(p, argv) }

@@ -21,22 +21,26 @@ import (
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/coreutils"
 	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
-// proc is one running program: its container, arguments, streams and environment.
-type proc struct {
-	ctx    context.Context
-	e      *env
-	args   []string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	tty    bool
-	cwd    string
-	vars   map[string]string // the environment
-	depth  int               // programs nested above this one (sh -c 'sh -c …')
+// programs are the simulated executables, by the name an image's binary points at.
+var programs = map[string]func(p *Proc) int{}
+
+func init() {
+	programs["sh"], programs["bash"] = progShell, progShell
+	for _, m := range []map[string]func(p *Proc) int{coreutils.Programs, netPrograms, mysqlPrograms} {
+		for k, v := range m {
+			programs[k] = v
+		}
+	}
 }
+
+// Proc is a running program; its System is the container (env).
+type Proc = coreutils.Proc
+
+func envOf(p *Proc) *env { return p.Sys.(*env) }
 
 // Nesting and size limits, so a runaway script gets an error instead of exhausting the
 // simulator (Go stacks and memory are shared by every learner of a server).
@@ -51,27 +55,27 @@ const (
 	maxFrames = 3000
 )
 
-func (p *proc) errf(format string, a ...any) {
-	fmt.Fprintf(p.stderr, format, a...)
+func errf(p *Proc, format string, a ...any) {
+	fmt.Fprintf(p.Stderr, format, a...)
 }
 
 // lookPath finds a program in the container's filesystem as execve with $PATH would.
-func (p *proc) lookPath(name string) (string, string, bool) {
+func lookPath(p *Proc, name string) (string, string, bool) {
 	if strings.Contains(name, "/") {
-		full := vfs.Abs(p.cwd, name)
-		if in, err := p.e.stat(full); err == nil && !in.mode.IsDir() && in.mode&0o111 != 0 {
-			return full, in.prog, true
+		full := vfs.Abs(p.Cwd, name)
+		if in, err := p.Sys.Stat(full); err == nil && !in.Mode.IsDir() && in.Mode&0o111 != 0 {
+			return full, in.Prog, true
 		}
 		return full, "", false
 	}
-	pathVar := p.vars["PATH"]
+	pathVar := p.Vars["PATH"]
 	if pathVar == "" {
 		pathVar = defaultP
 	}
 	for _, dir := range strings.Split(pathVar, ":") {
 		full := path.Join(vfs.Abs("/", dir), name)
-		if in, err := p.e.stat(full); err == nil && !in.mode.IsDir() && in.mode&0o111 != 0 {
-			return full, in.prog, true
+		if in, err := p.Sys.Stat(full); err == nil && !in.Mode.IsDir() && in.Mode&0o111 != 0 {
+			return full, in.Prog, true
 		}
 	}
 	return "", "", false
@@ -79,27 +83,27 @@ func (p *proc) lookPath(name string) (string, string, bool) {
 
 // execProgram runs argv as a new process started by the runtime (exec, probe, init
 // container, attach): no shell is involved, so a missing program gets the OCI runtime's error.
-func (p *proc) execProgram(argv []string) int {
+func execProgram(p *Proc, argv []string) int {
 	if len(argv) == 0 {
 		return 0
 	}
-	full, prog, ok := p.lookPath(argv[0])
+	full, prog, ok := lookPath(p, argv[0])
 	if !ok {
-		p.errf("OCI runtime exec failed: exec failed: unable to start container process: exec: %q: executable file not found in $PATH: unknown\n", argv[0])
+		errf(p, "OCI runtime exec failed: exec failed: unable to start container process: exec: %q: executable file not found in $PATH: unknown\n", argv[0])
 		// A program the real image has: say it is the simulator that lacks it.
 		if notSimulated[path.Base(argv[0])] {
-			p.errf("(%s is not available in the simulator's containers)\n", path.Base(argv[0]))
+			errf(p, "(%s is not available in the simulator's containers)\n", path.Base(argv[0]))
 		}
 		return 127
 	}
 	fn := programs[prog]
 	if fn == nil {
-		p.errf("%s: %s is not available in the simulator\n", argv[0], path.Base(full))
+		errf(p, "%s: %s is not available in the simulator\n", argv[0], path.Base(full))
 		return 127
 	}
 	child := *p
-	child.args, child.depth = argv, p.depth+1
-	if p.ctx.Err() != nil {
+	child.Args, child.Depth = argv, p.Depth+1
+	if p.Ctx.Err() != nil {
 		return 130
 	}
 	return fn(&child)
@@ -125,7 +129,7 @@ var pids atomic.Int64
 
 // shell is one sh/bash process.
 type shell struct {
-	p      *proc
+	p      *Proc
 	name   string // what messages start with: "bash", "sh" or the script's path
 	ash    bool   // busybox wording
 	cmd    bool   // -c or a script: messages carry "line N"
@@ -143,10 +147,10 @@ type shell struct {
 	funcs map[string]bool
 }
 
-func newShell(p *proc, name string, params []string, opts []string) (*shell, error) {
-	sh := &shell{p: p, name: name, ash: p.e.image.shell == "ash", funcs: map[string]bool{},
+func newShell(p *Proc, name string, params []string, opts []string) (*shell, error) {
+	sh := &shell{p: p, name: name, ash: envOf(p).image.shell == "ash", funcs: map[string]bool{},
 		pid: strconv.FormatInt(100+pids.Add(1), 10)}
-	stdin, ok := p.stdin.(*os.File)
+	stdin, ok := p.Stdin.(*os.File)
 	if !ok {
 		// interp copies any other reader into a pipe eagerly, which would steal the lines an
 		// interactive learner types next. The runner gets a pipe that is fed only when the
@@ -155,15 +159,15 @@ func newShell(p *proc, name string, params []string, opts []string) (*shell, err
 		if err != nil {
 			return nil, err
 		}
-		sh.inR, sh.inW, sh.realIn, stdin = r, w, p.stdin, r
+		sh.inR, sh.inW, sh.realIn, stdin = r, w, p.Stdin, r
 	}
-	env := newEnviron(p.vars)
+	env := newEnviron(p.Vars)
 	env.hideTmp = true
 	ps := append(append(opts, "--"), params...)
 	r, err := interp.New(
 		interp.Env(env),
-		func(r *interp.Runner) error { r.Dir = p.cwd; return nil }, // interp.Dir stats the host
-		interp.StdIO(stdin, p.stdout, p.stderr),
+		func(r *interp.Runner) error { r.Dir = p.Cwd; return nil }, // interp.Dir stats the host
+		interp.StdIO(stdin, p.Stdout, p.Stderr),
 		interp.Params(ps...),
 		interp.CallHandler(sh.call),
 		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return sh.exec }),
@@ -188,7 +192,7 @@ func (sh *shell) close() {
 		sh.inW.Close()
 	}
 	for i := sh.psub; i > 0; i-- {
-		_ = sh.p.e.remove(fmt.Sprintf("/dev/fd/%d", 64-i), false)
+		_ = sh.p.Sys.Remove(fmt.Sprintf("/dev/fd/%d", 64-i), false)
 	}
 }
 
@@ -262,14 +266,14 @@ func (sh *shell) syntaxMessage(err error, src string) string {
 func (sh *shell) run(src string) int {
 	f, err := sh.parse(src, sh.name)
 	if err != nil {
-		io.WriteString(sh.p.stderr, sh.syntaxMessage(err, src))
+		io.WriteString(sh.p.Stderr, sh.syntaxMessage(err, src))
 		return 2
 	}
-	return sh.status(sh.r.Run(sh.p.ctx, f))
+	return sh.status(sh.r.Run(sh.p.Ctx, f))
 }
 
 func (sh *shell) status(err error) int {
-	if sh.p.ctx.Err() != nil {
+	if sh.p.Ctx.Err() != nil {
 		return 130
 	}
 	if err == nil {
@@ -279,7 +283,7 @@ func (sh *shell) status(err error) int {
 		return int(st)
 	}
 	// A handler's refusal (too deep, too large) ends the shell with its message.
-	fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.name, err)
+	fmt.Fprintf(sh.p.Stderr, "%s: %v\n", sh.name, err)
 	return 2
 }
 
@@ -493,18 +497,18 @@ func (sh *shell) checkCd(hc interp.HandlerContext, args []string) []string {
 	default:
 		target = ops[0]
 	}
-	in, err := sh.p.e.stat(vfs.Abs(hc.Dir, target))
-	if err == nil && !in.mode.IsDir() {
+	in, err := sh.p.Sys.Stat(vfs.Abs(hc.Dir, target))
+	if err == nil && !in.Mode.IsDir() {
 		err = vfs.ErrNotDir
 	}
 	if err != nil {
-		return []string{cmdFail, "1", fmt.Sprintf("%s: cd: %s: %v\n", sh.prefix(hc.Pos), target, unwrapPathErr(err))}
+		return []string{cmdFail, "1", fmt.Sprintf("%s: cd: %s: %v\n", sh.prefix(hc.Pos), target, coreutils.UnwrapPathErr(err))}
 	}
 	return args
 }
 
 // procFor is the process a command of this shell runs as.
-func (sh *shell) procFor(hc interp.HandlerContext, args []string) *proc {
+func (sh *shell) procFor(hc interp.HandlerContext, args []string) *Proc {
 	vars := map[string]string{}
 	hc.Env.Each(func(name string, vr expand.Variable) bool {
 		if vr.Exported && vr.IsSet() && vr.Kind == expand.String {
@@ -519,15 +523,15 @@ func (sh *shell) procFor(hc interp.HandlerContext, args []string) *proc {
 	if in == nil {
 		in = strings.NewReader("")
 	}
-	return &proc{ctx: sh.p.ctx, e: sh.p.e, args: args, stdin: in, stdout: hc.Stdout, stderr: hc.Stderr,
-		tty: sh.p.tty && hc.Stdout == sh.p.stdout, cwd: hc.Dir, vars: vars, depth: sh.p.depth + 1}
+	return &Proc{Ctx: sh.p.Ctx, Sys: sh.p.Sys, Args: args, Stdin: in, Stdout: hc.Stdout, Stderr: hc.Stderr,
+		TTY: sh.p.TTY && hc.Stdout == sh.p.Stdout, Cwd: hc.Dir, Vars: vars, Depth: sh.p.Depth + 1}
 }
 
 // findFile looks a name up in $PATH for source (any file) or command -v (executables).
-func (sh *shell) findFile(p *proc, name string) (string, bool) {
-	for _, dir := range strings.Split(p.vars["PATH"], ":") {
-		full := path.Join(vfs.Abs(p.cwd, dir), name)
-		if in, err := p.e.stat(full); err == nil && !in.mode.IsDir() {
+func (sh *shell) findFile(p *Proc, name string) (string, bool) {
+	for _, dir := range strings.Split(p.Vars["PATH"], ":") {
+		full := path.Join(vfs.Abs(p.Cwd, dir), name)
+		if in, err := p.Sys.Stat(full); err == nil && !in.Mode.IsDir() {
 			return full, true
 		}
 	}
@@ -547,47 +551,47 @@ func (sh *shell) exec(ctx context.Context, args []string) error {
 	p := sh.procFor(hc, args)
 	switch args[0] {
 	case cmdFail:
-		io.WriteString(p.stderr, args[2])
+		io.WriteString(p.Stderr, args[2])
 		code, _ := strconv.Atoi(args[1])
 		return exitCode(code)
 	case cmdType, cmdCommandV:
 		return exitCode(sh.describe(p, hc, args))
 	case cmdNoSubst:
-		fmt.Fprintf(p.stderr, "%s: process substitution >(…) is not available in the simulator\n", sh.prefix(hc.Pos))
-		io.WriteString(p.stdout, "/dev/null")
+		fmt.Fprintf(p.Stderr, "%s: process substitution >(…) is not available in the simulator\n", sh.prefix(hc.Pos))
+		io.WriteString(p.Stdout, "/dev/null")
 		return exitCode(1)
 	}
-	if p.depth > maxDepth {
-		fmt.Fprintf(p.stderr, "%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", sh.prefix(hc.Pos), maxDepth)
+	if p.Depth > maxDepth {
+		fmt.Fprintf(p.Stderr, "%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", sh.prefix(hc.Pos), maxDepth)
 		return exitCode(126)
 	}
 	name := args[0]
-	full, prog, ok := p.lookPath(name)
+	full, prog, ok := lookPath(p, name)
 	if !ok {
-		in, err := p.e.stat(full)
+		in, err := p.Sys.Stat(full)
 		switch {
-		case strings.Contains(name, "/") && err == nil && in.mode.IsDir():
-			fmt.Fprintf(p.stderr, "%s: %s: Is a directory\n", sh.prefix(hc.Pos), name)
+		case strings.Contains(name, "/") && err == nil && in.Mode.IsDir():
+			fmt.Fprintf(p.Stderr, "%s: %s: Is a directory\n", sh.prefix(hc.Pos), name)
 			return exitCode(126)
 		case strings.Contains(name, "/") && err == nil:
-			fmt.Fprintf(p.stderr, "%s: %s: Permission denied\n", sh.prefix(hc.Pos), name)
+			fmt.Fprintf(p.Stderr, "%s: %s: Permission denied\n", sh.prefix(hc.Pos), name)
 			return exitCode(126)
 		case strings.Contains(name, "/") && sh.ash:
-			fmt.Fprintf(p.stderr, "sh: %s: not found\n", name)
+			fmt.Fprintf(p.Stderr, "sh: %s: not found\n", name)
 		case strings.Contains(name, "/"):
-			fmt.Fprintf(p.stderr, "%s: %s: No such file or directory\n", sh.prefix(hc.Pos), name)
+			fmt.Fprintf(p.Stderr, "%s: %s: No such file or directory\n", sh.prefix(hc.Pos), name)
 		case notSimulated[name]:
-			fmt.Fprintf(p.stderr, "%s: %s: command not found (the simulator does not provide %s)\n", sh.prefix(hc.Pos), name, name)
+			fmt.Fprintf(p.Stderr, "%s: %s: command not found (the simulator does not provide %s)\n", sh.prefix(hc.Pos), name, name)
 		case sh.ash:
-			fmt.Fprintf(p.stderr, "sh: %s: not found\n", name)
+			fmt.Fprintf(p.Stderr, "sh: %s: not found\n", name)
 		default:
-			fmt.Fprintf(p.stderr, "%s: %s: command not found\n", sh.prefix(hc.Pos), name)
+			fmt.Fprintf(p.Stderr, "%s: %s: command not found\n", sh.prefix(hc.Pos), name)
 		}
 		return exitCode(127)
 	}
 	fn := programs[prog]
 	if fn == nil {
-		fmt.Fprintf(p.stderr, "%s: %s: %s is not available in the simulator\n", sh.prefix(hc.Pos), name, path.Base(full))
+		fmt.Fprintf(p.Stderr, "%s: %s: %s is not available in the simulator\n", sh.prefix(hc.Pos), name, path.Base(full))
 		return exitCode(127)
 	}
 	code := fn(p)
@@ -598,7 +602,7 @@ func (sh *shell) exec(ctx context.Context, args []string) error {
 }
 
 // describe is type and command -v/-V, looking programs up in the container, not the host.
-func (sh *shell) describe(p *proc, hc interp.HandlerContext, args []string) int {
+func (sh *shell) describe(p *Proc, hc interp.HandlerContext, args []string) int {
 	verbose := args[0] == cmdType
 	names := args[1:]
 	if args[0] == cmdCommandV {
@@ -623,7 +627,7 @@ func (sh *shell) describe(p *proc, hc interp.HandlerContext, args []string) int 
 		case interp.IsBuiltin(n):
 			kind = "builtin"
 		default:
-			if full, _, ok := p.lookPath(n); ok {
+			if full, _, ok := lookPath(p, n); ok {
 				kind, where = "file", full
 			}
 		}
@@ -631,33 +635,33 @@ func (sh *shell) describe(p *proc, hc interp.HandlerContext, args []string) int 
 		case kind == "":
 			st = 1
 			if verbose {
-				fmt.Fprintf(p.stderr, "%s: %s: %s: not found\n", sh.prefix(hc.Pos), map[bool]string{true: "type", false: "command"}[args[0] == cmdType], n)
+				fmt.Fprintf(p.Stderr, "%s: %s: %s: not found\n", sh.prefix(hc.Pos), map[bool]string{true: "type", false: "command"}[args[0] == cmdType], n)
 			}
 		case typeT:
-			fmt.Fprintln(p.stdout, kind)
+			fmt.Fprintln(p.Stdout, kind)
 		case !verbose && kind == "file":
-			fmt.Fprintln(p.stdout, where)
+			fmt.Fprintln(p.Stdout, where)
 		case !verbose:
-			fmt.Fprintln(p.stdout, n)
+			fmt.Fprintln(p.Stdout, n)
 		case kind == "file":
-			fmt.Fprintf(p.stdout, "%s is %s\n", n, where)
+			fmt.Fprintf(p.Stdout, "%s is %s\n", n, where)
 		case kind == "builtin":
-			fmt.Fprintf(p.stdout, "%s is a shell builtin\n", n)
+			fmt.Fprintf(p.Stdout, "%s is a shell builtin\n", n)
 		default:
-			fmt.Fprintf(p.stdout, "%s is a shell %s\n", n, kind)
+			fmt.Fprintf(p.Stdout, "%s is a shell %s\n", n, kind)
 		}
 	}
 	return st
 }
 
 // fileInfo is a sandbox file as fs.FileInfo, for interp's tests and globbing.
-type fileInfo struct{ in info }
+type fileInfo struct{ in Info }
 
-func (f fileInfo) Name() string       { return f.in.name }
-func (f fileInfo) Size() int64        { return int64(f.in.size) }
-func (f fileInfo) Mode() fs.FileMode  { return f.in.mode }
-func (f fileInfo) ModTime() time.Time { return f.in.mtime }
-func (f fileInfo) IsDir() bool        { return f.in.mode.IsDir() }
+func (f fileInfo) Name() string       { return f.in.Name }
+func (f fileInfo) Size() int64        { return int64(f.in.Size) }
+func (f fileInfo) Mode() fs.FileMode  { return f.in.Mode }
+func (f fileInfo) ModTime() time.Time { return f.in.MTime }
+func (f fileInfo) IsDir() bool        { return f.in.Mode.IsDir() }
 
 // Sys is what interp's -O and -G tests assert on (they would panic on nil): root owns
 // everything in a container.
@@ -671,11 +675,11 @@ func (sh *shell) stat(ctx context.Context, name string, _ bool) (fs.FileInfo, er
 	hc := interp.HandlerCtx(ctx)
 	full := vfs.Abs(hc.Dir, name)
 	if devices[full] {
-		return fileInfo{info{name: path.Base(full), mode: fs.ModeDevice | fs.ModeCharDevice | 0o666}}, nil
+		return fileInfo{Info{Name: path.Base(full), Mode: fs.ModeDevice | fs.ModeCharDevice | 0o666}}, nil
 	}
-	in, err := sh.p.e.stat(full)
+	in, err := sh.p.Sys.Stat(full)
 	if err != nil {
-		return nil, &os.PathError{Op: "stat", Path: name, Err: unwrapPathErr(err)}
+		return nil, &os.PathError{Op: "stat", Path: name, Err: coreutils.UnwrapPathErr(err)}
 	}
 	return fileInfo{in}, nil
 }
@@ -688,7 +692,7 @@ func (sh *shell) access(ctx context.Context, name string, mode interp.AccessMode
 	if mode&interp.AccessExec != 0 && !fi.IsDir() && fi.Mode()&0o111 == 0 {
 		return &os.PathError{Op: "access", Path: name, Err: fs.ErrPermission}
 	}
-	if mode&interp.AccessWrite != 0 && !devices[name] && !sh.p.e.writable(vfs.Abs(interp.HandlerCtx(ctx).Dir, name)) {
+	if mode&interp.AccessWrite != 0 && !devices[name] && !envOf(sh.p).writable(vfs.Abs(interp.HandlerCtx(ctx).Dir, name)) {
 		return &os.PathError{Op: "access", Path: name, Err: vfs.ErrReadOnly}
 	}
 	return nil
@@ -696,7 +700,7 @@ func (sh *shell) access(ctx context.Context, name string, mode interp.AccessMode
 
 func (sh *shell) readDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
 	hc := interp.HandlerCtx(ctx)
-	list, isDir, err := sh.p.e.readDir(vfs.Abs(hc.Dir, name))
+	list, isDir, err := sh.p.Sys.ReadDir(vfs.Abs(hc.Dir, name))
 	if err != nil || !isDir {
 		if err == nil {
 			err = vfs.ErrNotDir
@@ -733,7 +737,7 @@ func (sh *shell) open(ctx context.Context, name string, flag int, _ os.FileMode)
 	}
 	write := flag&(os.O_WRONLY|os.O_RDWR) != 0
 	fail := func(err error) error {
-		err = unwrapPathErr(err)
+		err = coreutils.UnwrapPathErr(err)
 		if sh.ash {
 			// busybox: "sh: can't open FILE: no such file", "sh: can't create FILE: …"
 			verb, text := "create", err.Error()
@@ -762,25 +766,25 @@ func (sh *shell) open(ctx context.Context, name string, flag int, _ os.FileMode)
 		return writeOnly{hc.Stderr}, nil
 	case "/dev/stdin":
 		p := sh.procFor(hc, nil)
-		return readOnly{p.stdin}, nil
+		return readOnly{p.Stdin}, nil
 	}
 	if !write {
-		data, err := sh.p.e.readFile(full)
+		data, err := sh.p.Sys.ReadFile(full)
 		if err != nil {
 			return nil, fail(err)
 		}
 		return readOnly{strings.NewReader(string(data))}, nil
 	}
 	if flag&os.O_APPEND != 0 {
-		if _, err := sh.p.e.stat(full); err != nil {
-			if err := sh.p.e.writeFile(full, nil, false); err != nil {
+		if _, err := sh.p.Sys.Stat(full); err != nil {
+			if err := sh.p.Sys.WriteFile(full, nil, false); err != nil {
 				return nil, fail(err)
 			}
 		}
-	} else if err := sh.p.e.writeFile(full, nil, false); err != nil {
+	} else if err := sh.p.Sys.WriteFile(full, nil, false); err != nil {
 		return nil, fail(err)
 	}
-	return writeOnly{&fileWriter{e: sh.p.e, p: full}}, nil
+	return writeOnly{&fileWriter{e: envOf(sh.p), p: full}}, nil
 }
 
 // fileWriter streams a redirection's output into a container file.
@@ -790,7 +794,7 @@ type fileWriter struct {
 }
 
 func (f *fileWriter) Write(b []byte) (int, error) {
-	if err := f.e.writeFile(f.p, b, true); err != nil {
+	if err := f.e.WriteFile(f.p, b, true); err != nil {
 		return 0, &writeErr{path: f.p, err: err}
 	}
 	return len(b), nil
@@ -851,24 +855,24 @@ func (e *environ) Each(f func(name string, vr expand.Variable) bool) {
 
 // progShell is sh/bash: -c SCRIPT, a script file, or commands from stdin (interactive with a
 // terminal).
-func progShell(p *proc) (code int) {
+func progShell(p *Proc) (code int) {
 	defer func() {
 		// interp panics on states it does not expect; a learner's script must not take the
 		// simulator down with it.
 		if v := recover(); v != nil {
-			fmt.Fprintf(p.stderr, "%s: internal error in the simulator's shell: %v\n", path.Base(p.args[0]), v)
+			fmt.Fprintf(p.Stderr, "%s: internal error in the simulator's shell: %v\n", path.Base(p.Args[0]), v)
 			code = 2
 		}
 	}()
-	name := path.Base(p.args[0])
-	if p.e.image.shell == "ash" {
+	name := path.Base(p.Args[0])
+	if envOf(p).image.shell == "ash" {
 		name = "sh"
 	}
-	if p.depth > maxDepth {
-		fmt.Fprintf(p.stderr, "%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", name, maxDepth)
+	if p.Depth > maxDepth {
+		fmt.Fprintf(p.Stderr, "%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", name, maxDepth)
 		return 126
 	}
-	args := p.args[1:]
+	args := p.Args[1:]
 	var opts []string
 	script, haveScript := "", false
 	for len(args) > 0 && len(args[0]) > 1 && (args[0][0] == '-' || args[0][0] == '+') {
@@ -884,7 +888,7 @@ func progShell(p *proc) (code int) {
 			switch f {
 			case 'c':
 				if len(args) == 0 && !haveScript {
-					fmt.Fprintf(p.stderr, "%s: -c: option requires an argument\n", name)
+					fmt.Fprintf(p.Stderr, "%s: -c: option requires an argument\n", name)
 					return 2
 				}
 				script, haveScript = args[0], true
@@ -907,16 +911,16 @@ func progShell(p *proc) (code int) {
 			file, params = args[0], args[1:]
 		}
 	case len(args) > 0:
-		data, err := p.e.readFile(vfs.Abs(p.cwd, args[0]))
+		data, err := p.Sys.ReadFile(vfs.Abs(p.Cwd, args[0]))
 		if err != nil {
-			fmt.Fprintf(p.stderr, "%s: %s: %v\n", name, args[0], unwrapPathErr(err))
+			fmt.Fprintf(p.Stderr, "%s: %s: %v\n", name, args[0], coreutils.UnwrapPathErr(err))
 			return 127
 		}
 		src, file, params = string(data), args[0], args[1:]
 	}
 	sh, err := newShell(p, name, params, opts)
 	if err != nil {
-		fmt.Fprintf(p.stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(p.Stderr, "%s: %v\n", name, err)
 		return 2
 	}
 	defer sh.close()
@@ -929,10 +933,10 @@ func progShell(p *proc) (code int) {
 	}
 	f, perr := sh.parse(src, file)
 	if perr != nil {
-		io.WriteString(p.stderr, sh.syntaxMessage(perr, src))
+		io.WriteString(p.Stderr, sh.syntaxMessage(perr, src))
 		return 2
 	}
-	return sh.status(sh.r.Run(p.ctx, f))
+	return sh.status(sh.r.Run(p.Ctx, f))
 }
 
 // interactive reads commands line by line until EOF or exit. With a terminal it prompts and
@@ -944,12 +948,12 @@ func (sh *shell) interactive() int {
 	var pending strings.Builder
 	last := 0
 	for {
-		if p.tty {
+		if p.TTY {
 			prompt := sh.prompt()
 			if pending.Len() > 0 {
 				prompt = "> "
 			}
-			io.WriteString(p.stdout, prompt)
+			io.WriteString(p.Stdout, prompt)
 		}
 		line, err := in.readLine()
 		if errors.Is(err, errInterrupt) {
@@ -958,11 +962,11 @@ func (sh *shell) interactive() int {
 			continue
 		}
 		if err != nil {
-			if p.tty {
-				io.WriteString(p.stdout, "exit\n")
+			if p.TTY {
+				io.WriteString(p.Stdout, "exit\n")
 			}
 			// The end of input is the shell's exit: the EXIT trap runs.
-			sh.r.Run(p.ctx, &syntax.File{})
+			sh.r.Run(p.Ctx, &syntax.File{})
 			return last
 		}
 		pending.WriteString(line)
@@ -974,17 +978,17 @@ func (sh *shell) interactive() int {
 		}
 		pending.Reset()
 		if perr != nil {
-			io.WriteString(p.stderr, sh.syntaxMessage(perr, src))
+			io.WriteString(p.Stderr, sh.syntaxMessage(perr, src))
 			last = 2
 			continue
 		}
 		// Ctrl-C interrupts the running command, not the shell.
-		ctx, cancel := context.WithCancel(p.ctx)
+		ctx, cancel := context.WithCancel(p.Ctx)
 		in.onInterrupt(cancel)
 		for _, st := range f.Stmts {
 			err := sh.r.Run(ctx, st)
 			switch {
-			case p.ctx.Err() != nil:
+			case p.Ctx.Err() != nil:
 				cancel()
 				return 130
 			case ctx.Err() != nil:
@@ -1002,8 +1006,8 @@ func (sh *shell) interactive() int {
 		if sh.r.Exited() && !interrupted {
 			return last
 		}
-		if interrupted && p.tty {
-			io.WriteString(p.stdout, "^C\n")
+		if interrupted && p.TTY {
+			io.WriteString(p.Stdout, "^C\n")
 		}
 	}
 }
@@ -1015,7 +1019,7 @@ func (sh *shell) prompt() string {
 	}
 	h := sh.r.Vars["HOSTNAME"].String()
 	if h == "" {
-		h = sh.p.vars["HOSTNAME"]
+		h = sh.p.Vars["HOSTNAME"]
 	}
 	if dir == "/root" {
 		dir = "~"

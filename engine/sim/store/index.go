@@ -206,6 +206,10 @@ type Query struct {
 	Involved string
 	Labels   labels.Selector // nil or empty: any
 	Fields   fields.Selector // nil or empty: any
+	// After: only keys ("namespace/name") after this one, for paged lists.
+	After string
+	// Limit: at most this many objects (0: all); Page reports whether more match.
+	Limit int
 }
 
 // Peek returns the stored object itself, without a copy. It is read-only: never mutate it
@@ -231,6 +235,33 @@ func (s *Store) SelectFunc(res Resource, q Query, fn func(runtime.Object) bool) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.selectLocked(res, q, fn)
+}
+
+// Page is Select with the store's resourceVersion, for paged lists: more reports that objects
+// beyond q.Limit match; the last object's key is then where the next page starts (Query.After).
+func (s *Store) Page(res Resource, q Query) (objs []runtime.Object, rv uint64, more bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	limit := q.Limit
+	q.Limit = 0
+	s.selectLocked(res, q, func(o runtime.Object) bool {
+		if limit > 0 && len(objs) == limit {
+			more = true
+			return false
+		}
+		objs = append(objs, o)
+		return true
+	})
+	return objs, s.rv, more
+}
+
+// Key is the key Query.After takes for an object.
+func Key(obj runtime.Object) string {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return ""
+	}
+	return objKey(m.GetNamespace(), m.GetName())
 }
 
 // Count is how many objects match q.
@@ -291,10 +322,22 @@ func (s *Store) selectLocked(res Resource, q Query, fn func(runtime.Object) bool
 		out = append(out, obj)
 		return true
 	}
+	from, to := "", ""
 	if ns != "" {
 		// Keys are "namespace/name": one namespace is the range [ns+"/", ns+"0").
-		set.AscendRange(ns+"/", ns+"0", visit)
-	} else {
+		from, to = ns+"/", ns+"0"
+	}
+	if q.After != "" && q.After+"\x00" > from {
+		from = q.After + "\x00"
+	}
+	switch {
+	case to != "":
+		if from < to {
+			set.AscendRange(from, to, visit)
+		}
+	case from != "":
+		set.AscendGreaterOrEqual(from, visit)
+	default:
 		set.Ascend(visit)
 	}
 	return out

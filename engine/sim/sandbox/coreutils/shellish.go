@@ -1,25 +1,22 @@
-package sandbox
+package coreutils
 
 import (
 	"path"
 	"sort"
 
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"mvdan.cc/sh/v3/syntax"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // --- echo, printf, test: builtins that are also programs ------------------------------------
 
-func progEcho(p *proc) int {
-	args := p.args[1:]
+func progEcho(p *Proc) int {
+	args := p.Args[1:]
 	newline, escapes := true, false
 	for len(args) > 0 && len(args[0]) > 1 && args[0][0] == '-' && strings.Trim(args[0][1:], "neE") == "" {
 		for _, c := range args[0][1:] {
@@ -45,8 +42,8 @@ func progEcho(p *proc) int {
 	if newline {
 		s += "\n"
 	}
-	if _, err := io.WriteString(p.stdout, s); err != nil {
-		fmt.Fprintf(p.stderr, "echo: write error: %v\n", err)
+	if _, err := io.WriteString(p.Stdout, s); err != nil {
+		fmt.Fprintf(p.Stderr, "echo: write error: %v\n", err)
 		return 1
 	}
 	return 0
@@ -92,12 +89,12 @@ func unescapeEcho(s string) (string, bool) {
 	return b.String(), false
 }
 
-func progPrintf(p *proc) int {
-	if len(p.args) < 2 {
-		fmt.Fprintln(p.stderr, "printf: usage: printf format [arguments]")
+func progPrintf(p *Proc) int {
+	if len(p.Args) < 2 {
+		fmt.Fprintln(p.Stderr, "printf: usage: printf format [arguments]")
 		return 2
 	}
-	format, args := p.args[1], p.args[2:]
+	format, args := p.Args[1], p.Args[2:]
 	var b strings.Builder
 	st := 0
 	for {
@@ -143,7 +140,7 @@ func progPrintf(p *proc) int {
 			case 'd', 'i':
 				n, err := strconv.ParseInt(strings.TrimSpace(arg), 0, 64)
 				if err != nil && arg != "" {
-					fmt.Fprintf(p.stderr, "printf: %s: invalid number\n", arg)
+					fmt.Fprintf(p.Stderr, "printf: %s: invalid number\n", arg)
 					st = 1
 				}
 				fmt.Fprintf(&b, "%"+spec+"d", n)
@@ -161,7 +158,7 @@ func progPrintf(p *proc) int {
 				q, _ := syntax.Quote(arg, syntax.LangBash)
 				b.WriteString(q)
 			default:
-				fmt.Fprintf(p.stderr, "printf: %%%c: invalid directive\n", verb)
+				fmt.Fprintf(p.Stderr, "printf: %%%c: invalid directive\n", verb)
 				st = 1
 			}
 		}
@@ -170,16 +167,16 @@ func progPrintf(p *proc) int {
 			break
 		}
 	}
-	io.WriteString(p.stdout, b.String())
+	io.WriteString(p.Stdout, b.String())
 	return st
 }
 
-func progTest(p *proc) int {
-	args := p.args[1:]
-	name := path.Base(p.args[0])
+func progTest(p *Proc) int {
+	args := p.Args[1:]
+	name := path.Base(p.Args[0])
 	if name == "[" {
 		if len(args) == 0 || args[len(args)-1] != "]" {
-			fmt.Fprintln(p.stderr, "[: missing `]'")
+			fmt.Fprintln(p.Stderr, "[: missing `]'")
 			return 2
 		}
 		args = args[:len(args)-1]
@@ -190,7 +187,7 @@ func progTest(p *proc) int {
 		err = fmt.Errorf("%s: too many arguments", name)
 	}
 	if err != nil {
-		fmt.Fprintf(p.stderr, "%s: %v\n", name, err)
+		fmt.Fprintf(p.Stderr, "%s: %v\n", name, err)
 		return 2
 	}
 	if v {
@@ -200,7 +197,7 @@ func progTest(p *proc) int {
 }
 
 type testEval struct {
-	p *proc
+	p *Proc
 	a []string
 	i int
 }
@@ -316,195 +313,36 @@ func binaryTest(op, l, r string) (bool, error) {
 	return false, fmt.Errorf("%s: unknown operator", op)
 }
 
-func unaryTest(p *proc, op, arg string) (bool, error) {
+func unaryTest(p *Proc, op, arg string) (bool, error) {
 	switch op {
 	case "-z":
 		return arg == "", nil
 	case "-n":
 		return arg != "", nil
 	}
-	in, err := p.e.stat(vfs.Abs(p.cwd, arg))
+	in, err := p.Sys.Stat(vfs.Abs(p.Cwd, arg))
 	exists := err == nil && arg != ""
 	switch op {
 	case "-e", "-a":
 		return exists, nil
 	case "-f":
-		return exists && in.mode.IsRegular(), nil
+		return exists && in.Mode.IsRegular(), nil
 	case "-d":
-		return exists && in.mode.IsDir(), nil
+		return exists && in.Mode.IsDir(), nil
 	case "-s":
-		return exists && (in.size > 0 || in.mode.IsDir()), nil
+		return exists && (in.Size > 0 || in.Mode.IsDir()), nil
 	case "-r", "-w":
 		return exists, nil
 	case "-x":
-		return exists && in.mode&0o111 != 0, nil
+		return exists && in.Mode&0o111 != 0, nil
 	case "-L", "-h", "-p", "-S", "-b", "-c":
 		return false, nil
 	}
 	return false, fmt.Errorf("%s: unary operator expected", op)
 }
 
-var errInterrupt = errors.New("interrupt")
-
-// lineReader turns a byte stream into lines. With a terminal it does what a pty's line
-// discipline does: echo, backspace, Ctrl-C, Ctrl-D.
-type lineReader struct {
-	ctx   context.Context
-	tty   bool
-	echo  io.Writer
-	ch    chan byte
-	errCh chan error
-	mu    sync.Mutex
-	intr  func()
-	rest  []byte
-}
-
-func newLineReader(ctx context.Context, r io.Reader, tty bool, echo io.Writer) *lineReader {
-	lr := &lineReader{ctx: ctx, tty: tty, echo: echo, ch: make(chan byte, 256), errCh: make(chan error, 1)}
-	go func() {
-		b := make([]byte, 256)
-		for {
-			n, err := r.Read(b)
-			for _, c := range b[:n] {
-				if tty && c == 3 {
-					lr.mu.Lock()
-					f := lr.intr
-					lr.mu.Unlock()
-					if f != nil {
-						f()
-						continue
-					}
-				}
-				select {
-				case lr.ch <- c:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if err != nil {
-				lr.errCh <- err
-				return
-			}
-		}
-	}()
-	return lr
-}
-
-func (lr *lineReader) onInterrupt(f func()) {
-	lr.mu.Lock()
-	lr.intr = f
-	lr.mu.Unlock()
-}
-
-func (lr *lineReader) readByte() (byte, error) {
-	select {
-	case c := <-lr.ch:
-		return c, nil
-	default:
-	}
-	select {
-	case c := <-lr.ch:
-		return c, nil
-	case err := <-lr.errCh:
-		// Drain what arrived before the error.
-		select {
-		case c := <-lr.ch:
-			lr.errCh <- err
-			return c, nil
-		default:
-		}
-		lr.errCh <- err
-		return 0, err
-	case <-lr.ctx.Done():
-		return 0, lr.ctx.Err()
-	}
-}
-
-func (lr *lineReader) readLine() (string, error) {
-	var line []byte
-	for {
-		c, err := lr.readByte()
-		if err != nil {
-			if len(line) > 0 && !lr.tty {
-				return string(line), nil
-			}
-			return "", err
-		}
-		if !lr.tty {
-			if c == '\n' {
-				return string(line), nil
-			}
-			line = append(line, c)
-			continue
-		}
-		switch c {
-		case '\r', '\n':
-			io.WriteString(lr.echo, "\n")
-			return string(line), nil
-		case 3: // Ctrl-C with nothing running
-			io.WriteString(lr.echo, "^C\n")
-			return "", errInterrupt
-		case 4: // Ctrl-D
-			if len(line) == 0 {
-				return "", io.EOF
-			}
-		case 127, 8:
-			if len(line) > 0 {
-				// Remove a whole UTF-8 character.
-				k := len(line) - 1
-				for k > 0 && line[k]&0xC0 == 0x80 {
-					k--
-				}
-				line = line[:k]
-				io.WriteString(lr.echo, "\b \b")
-			}
-		case 21: // Ctrl-U
-			for range []rune(string(line)) {
-				io.WriteString(lr.echo, "\b \b")
-			}
-			line = line[:0]
-		case 27:
-			// Escape sequences (arrow keys): swallow "[X".
-			lr.readByte()
-			lr.readByte()
-		default:
-			if c < 32 && c != '\t' {
-				continue
-			}
-			line = append(line, c)
-			lr.echo.Write([]byte{c})
-		}
-	}
-}
-
-// Read lets programs started from an interactive shell read the terminal in cooked mode:
-// a line at a time, ending at Ctrl-D.
-func (lr *lineReader) Read(b []byte) (int, error) {
-	if len(lr.rest) == 0 {
-		line, err := lr.readLine()
-		if err != nil {
-			if errors.Is(err, errInterrupt) {
-				return 0, io.EOF
-			}
-			return 0, err
-		}
-		lr.rest = []byte(line + "\n")
-	}
-	n := copy(b, lr.rest)
-	lr.rest = lr.rest[n:]
-	return n, nil
-}
-
-// asLineReader reuses the shell's terminal reader when there is one.
-func asLineReader(p *proc) *lineReader {
-	if lr, ok := p.stdin.(*lineReader); ok {
-		return lr
-	}
-	return newLineReader(p.ctx, p.stdin, p.tty, p.stdout)
-}
-
-// sortedKeys is used by env and set.
-func sortedKeys(m map[string]string) []string {
+// SortedKeys is used by env and set.
+func SortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
