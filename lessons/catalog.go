@@ -142,6 +142,7 @@ func load(fsys fs.FS, manifestNames map[string]bool) (*Library, error) {
 			}
 			errs = append(errs, validateLesson(l, manifestNames)...)
 			errs = append(errs, lintVacuous(l)...)
+			errs = append(errs, lintPredictions(l)...)
 			langs[l.Lang] = l
 			names = append(names, l.Lang)
 		}
@@ -253,6 +254,7 @@ type fileStep struct {
 	Hints    []string      `json:"hints,omitempty"`
 	Solution string        `json:"solution,omitempty"`
 	Simulate *Simulate     `json:"simulate,omitempty"`
+	Predict  *Predict      `json:"predict,omitempty"`
 }
 
 // fileCommand is written either as a plain string or as {cmd: "...", noRun: true}.
@@ -287,7 +289,7 @@ func decodeLesson(data []byte, file, lang string) (Lesson, error) {
 	}
 	for _, fs := range fl.Steps {
 		st := Step{ID: fs.ID, Lang: lang, Title: fs.Title, Goal: fs.Goal, Body: fs.Body, WatchFor: fs.WatchFor,
-			Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints, Solution: fs.Solution, Simulate: fs.Simulate}
+			Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints, Solution: fs.Solution, Simulate: fs.Simulate, Predict: fs.Predict}
 		for _, c := range fs.Commands {
 			st.Commands = append(st.Commands, c.Line)
 			st.Cmds = append(st.Cmds, Command(c))

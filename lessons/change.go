@@ -101,6 +101,19 @@ func StateChecks(st Step) []Check {
 	return out
 }
 
+// NowFailing lists the failing results of a step's state checks (results in the order of
+// st.Checks). For a step already done it says why what the step achieved no longer holds;
+// relative checks are left out, since they speak of the step's own start, not of now.
+func NowFailing(st Step, results []CheckResult) []CheckResult {
+	var out []CheckResult
+	for i, r := range results {
+		if i < len(st.Checks) && !st.Checks[i].Relative() && !r.OK {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 var eventsGVR = schema.GroupVersionResource{Version: "v1", Resource: "events"}
 
 // objSnap is one object as the step found it.
@@ -153,6 +166,9 @@ func Baseline(ctx context.Context, s *engine.Session, st Step) *StepObserver {
 // NewStepObserver is Baseline on a dynamic client and namespace. The watches live until
 // Close or until ctx ends.
 func NewStepObserver(ctx context.Context, dyn dynamic.Interface, ns string, st Step) *StepObserver {
+	// The prediction's confirmations share the baseline: they follow the step's own checks,
+	// so check i means the same in both (see Step.ConfirmStep).
+	st.Checks = st.ConfirmStep().Checks
 	o := &StepObserver{step: st, dyn: dyn, ns: ns, snaps: map[int]objSnap{}, snapErr: map[int]error{},
 		seen: map[int]bool{}, watchErr: map[int]error{}}
 	wctx, cancel := context.WithCancel(ctx)

@@ -250,3 +250,16 @@ func TestLintRelativeChecks(t *testing.T) {
 		}
 	}
 }
+
+func TestNowFailingLeavesOutRelativeChecks(t *testing.T) {
+	st := Step{Checks: []Check{
+		{Desc: "state ok", Count: &CountCheck{Resource: "pods", Equals: new(int)}},
+		{Desc: "relative", Changed: &ChangedCheck{Resource: "pods", Name: "web-0", How: "recreated"}},
+		{Desc: "state failing", JSONPath: &JSONPathCheck{Resource: "sts", Name: "web", Path: "{.spec.replicas}", Equals: strp("2")}},
+	}}
+	res := []CheckResult{{Desc: "state ok", OK: true}, {Desc: "relative", Detail: "x"}, {Desc: "state failing", Detail: "y"}}
+	got := NowFailing(st, res)
+	if len(got) != 1 || got[0].Desc != "state failing" {
+		t.Errorf("NowFailing = %+v, want only the failing state check", got)
+	}
+}

@@ -345,6 +345,9 @@ func compareLanguages(base, tr Lesson) []error {
 		if !reflect.DeepEqual(bs.Cmds, ts.Cmds) {
 			add(ts.ID, "commands", "differ from %s (commands are not translated)", base.Source)
 		}
+		if why := comparePredict(bs.Predict, ts.Predict); why != "" {
+			add(ts.ID, "predict", "%s (compared with %s)", why, base.Source)
+		}
 		if !reflect.DeepEqual(bs.Simulate, ts.Simulate) {
 			add(ts.ID, "simulate", "differs from %s (simulate is not translated)", base.Source)
 		}

@@ -116,6 +116,14 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 		if r.Err == nil && len(st.Checks) > 0 {
 			r.Results = awaitChecks(ctx, s, st, obs)
 		}
+		if r.Err == nil && st.Predict != nil {
+			// The prediction's answer must be what the watch showed: its confirmations hold.
+			// They share the step's baseline (same step id).
+			all := awaitChecks(ctx, s, st.ConfirmStep(), obs)
+			if f := FailedChecks(all[len(st.Checks):]); len(f) > 0 {
+				r.Err = fmt.Errorf("prediction %q: the correct answer did not happen: %s", st.Predict.Question, strings.Join(f, "; "))
+			}
+		}
 		obs.Close()
 		r.Elapsed = time.Since(start)
 		reports = append(reports, r)

@@ -31,6 +31,8 @@ type text struct {
 	Done         string
 	// LessonDone replaces Done on the last step once every step is done.
 	LessonDone string
+	// NowFailing follows the ✓ of a done step whose state checks fail now.
+	NowFailing string
 	// EarlierSteps labels the note shown when the learner skips ahead of unfinished steps.
 	EarlierSteps, EarlierStepsNote string
 	Checking                       string
@@ -79,6 +81,7 @@ var texts = map[string]text{
 		Step:         "step %d/%d",
 		Done:         "done",
 		LessonDone:   "lesson complete: every step done · esc for the lessons",
+		NowFailing:   "now failing",
 		EarlierSteps: "earlier steps",
 		EarlierStepsNote: "Step(s) %s are not done yet. This step starts from what they leave behind, " +
 			"so its commands may fail until they are done: press p to go back.",
@@ -123,6 +126,7 @@ var texts = map[string]text{
 		Step:         "%d/%d단계",
 		Done:         "완료",
 		LessonDone:   "레슨 완료: 모든 단계를 마쳤습니다 · esc로 레슨 목록",
+		NowFailing:   "지금은 실패",
 		EarlierSteps: "앞 단계",
 		EarlierStepsNote: "아직 끝나지 않은 앞 단계가 있습니다: %s단계. 이 단계는 앞 단계가 만든 상태에서 " +
 			"시작하므로, 그 단계들을 마치기 전에는 명령이 실패할 수 있습니다. p를 눌러 돌아가세요.",

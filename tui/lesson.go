@@ -591,6 +591,16 @@ func (v *lessonView) checkState() (string, bool) {
 		return "", false
 	}
 	stt := v.play.State(v.curStep())
+	if stt.Done && stt.Checked {
+		// Done stays done, but say when what the step achieved no longer holds.
+		if f := lessons.NowFailing(v.cur(), stt.Results); len(f) > 0 {
+			s := "✓ " + v.t.Done + " · " + v.t.NowFailing + ": " + oneLine(f[0].Desc)
+			if f[0].Detail != "" {
+				s += ": " + oneLine(f[0].Detail)
+			}
+			return s, false
+		}
+	}
 	switch {
 	case stt.Done && v.curStep() == v.play.Len()-1 && v.play.StepsDone():
 		return "✓ " + v.t.LessonDone, true

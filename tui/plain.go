@@ -155,6 +155,7 @@ func (p *plainPlayer) play(i int, read func(string) (string, bool)) (cont bool, 
 		}
 	}
 	show := true
+	predicted := map[int]int{} // step → the learner's prediction, until it is revealed
 	defer p.watch.stop()
 	for {
 		s := pl.Cur()
@@ -177,6 +178,13 @@ func (p *plainPlayer) play(i int, read func(string) (string, bool)) (cont bool, 
 			}
 			p.watch.start(p, s.Watch)
 			show = false
+			if _, asked := predicted[step]; s.Predict != nil && !asked && pl.NextCmd() >= 0 {
+				n := p.askPrediction(s.Predict, read)
+				if n < 0 {
+					return false, -1
+				}
+				predicted[step] = n
+			}
 		}
 		p.watch.flush(p)
 		if n := pl.NextCmd(); n >= 0 {
@@ -251,6 +259,10 @@ func (p *plainPlayer) play(i int, read func(string) (string, bool)) (cont bool, 
 				}
 			}
 			p.check(l, pl, step)
+			if n, ok := predicted[step]; ok && n >= 0 && pl.NextCmd() < 0 {
+				p.revealPrediction(p.ctx, s, n)
+				predicted[step] = -1 // revealed once
+			}
 		case strings.HasPrefix(line, ":") || strings.HasPrefix(line, "kubectl "):
 			cmd := strings.TrimSpace(strings.TrimPrefix(line, ":"))
 			if cmd == "" {
