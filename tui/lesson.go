@@ -273,8 +273,13 @@ func (v *lessonView) evalNow() tea.Cmd {
 
 // runNext runs the highlighted command in a Cmd; its output comes back as cmdDoneMsg.
 func (v *lessonView) runNext() tea.Cmd {
-	idx := v.nextCmd()
-	if idx < 0 || v.running || v.replaying || v.cluster == nil {
+	return v.runCmd(v.nextCmd(), nil)
+}
+
+// runCmd runs the current step's command idx: through the session, or with the learner's
+// own credentials when lr is set (the learner said y to it, lesson_ask.go).
+func (v *lessonView) runCmd(idx int, lr LearnerRunner) tea.Cmd {
+	if idx < 0 || idx >= len(v.cur().Cmds) || v.running || v.replaying || v.cluster == nil {
 		return nil
 	}
 	line := v.cur().Cmds[idx].Line
@@ -283,10 +288,14 @@ func (v *lessonView) runNext() tea.Cmd {
 	v.syncStep()
 	out := v.outP.start(line)
 	c, gen, step, inc := v.cluster, v.gen, v.curStep(), v.play.Incarnation()
+	run := c.RunKubectl
+	if lr != nil {
+		run = lr.RunKubectlAsLearner
+	}
 	return func() tea.Msg {
 		defer cancel()
 		var buf syncBuffer
-		err := c.RunKubectl(ctx, line, nil, &buf, &buf)
+		err := run(ctx, line, nil, &buf, &buf)
 		return cmdDoneMsg{gen: gen, step: step, inc: inc, cmd: idx, out: out, line: line, output: buf.String(), err: err}
 	}
 }
@@ -384,6 +393,9 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 			v.play.CommandRan(msg.step, msg.cmd, msg.inc)
 		}
 		v.outP.finish(msg.out, msg.output, v.errText(msg.err))
+		if cmd, asked := v.offerOwnCreds(msg); asked {
+			return cmd
+		}
 		v.syncStep()
 		if v.solving && msg.err == nil && msg.step == v.curStep() && v.nextCmd() >= 0 {
 			return tea.Batch(v.evalNow(), v.runNext())
