@@ -173,9 +173,11 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 // ServiceAccount (cordon, drain), once with the learner's own credentials.
 func (b *cmdBar) offerOwnCreds(line string, lr LearnerRunner) {
 	t := textFor(b.say("en", "ko"))
-	b.appendOutput(fmt.Sprintf(t.AskOwnCreds, line) + "\n")
+	// The refusal's reason is the line above; the question gets a line of its own so that
+	// [y/N] is never cut off.
+	b.appendOutput(t.OwnCredsAsk + "\n")
 	b.ask = &question{
-		text: fmt.Sprintf(t.AskOwnCreds, line),
+		text: t.OwnCredsAsk,
 		yes: func() tea.Cmd {
 			b.lines, b.partial, b.scroll = append(b.lines, "$ "+line), "", 0
 			b.trim()

@@ -75,9 +75,10 @@ type playerText struct {
 	// Questions before losing work, and what a burst or a busy runner says.
 	Kept, AskLeave, AskResetLesson, BusySolve string
 	// A command the lesson's ServiceAccount may not run (cordon, drain on a real cluster):
-	// AskOwnCreds and OwnCredsSkipped take the line; Skipped labels the note.
-	AskOwnCreds, OwnCredsSkipped, Skipped string
-	QuizIdle, DemoIdle                    string
+	// OwnCredsWhy and OwnCredsSkipped take the line; OwnCredsAsk is the question after
+	// OwnCredsWhy, on a line of its own in the command bar; Skipped labels the note.
+	OwnCredsWhy, OwnCredsAsk, OwnCredsSkipped, Skipped string
+	QuizIdle, DemoIdle                                 string
 }
 
 var playerTexts = map[string]playerText{
@@ -175,12 +176,12 @@ var playerTexts = map[string]playerText{
 			"(your progress is saved). y leaves, any other key stays.",
 		AskResetLesson: "Forget this lesson's progress and start it again on a fresh simulator? " +
 			"y starts over, any other key keeps it.",
-		BusySolve:   "A command is still running: wait for it, or press x to stop it, then s.",
-		AskOwnCreds: "The lesson's ServiceAccount may not run `%s`. Run it with your own credentials, this once? [y/N]",
-		Skipped:     "skipped",
-		OwnCredsSkipped: "Skipped `%s`: it changes objects the whole cluster shares, so kubetutor did not run it. " +
-			"On the simulator (kubetutor without --kubeconfig) it runs as the step says; read the step to see what it would do.",
-		AllRan: "This step's commands have run. Press n for the next step.",
+		BusySolve:       "A command is still running: wait for it, or press x to stop it, then s.",
+		OwnCredsWhy:     "`%s` changes objects the whole cluster shares, which the lesson may not.",
+		OwnCredsAsk:     "Run it with your own credentials, this once? [y/N]",
+		Skipped:         "skipped",
+		OwnCredsSkipped: "Skipped `%s`. On the simulator (kubetutor without --kubeconfig) it runs as the step says.",
+		AllRan:          "This step's commands have run. Press n for the next step.",
 	},
 	"ko": {
 		ProgressSteps:   "%d/%d단계",
@@ -276,11 +277,11 @@ var playerTexts = map[string]playerText{
 			"(진도는 저장됩니다). 떠나려면 y, 머무르려면 다른 키를 누르세요.",
 		AskResetLesson: "이 레슨의 진도를 지우고 새 시뮬레이터에서 다시 시작할까요? " +
 			"다시 시작하려면 y, 그대로 두려면 다른 키를 누르세요.",
-		BusySolve:   "아직 실행 중인 명령이 있습니다. 끝날 때까지 기다리거나 x로 멈춘 뒤 s를 누르세요.",
-		AskOwnCreds: "레슨의 서비스 어카운트는 `%s`를 실행할 수 없습니다. 이번 한 번만 자신의 자격 증명으로 실행할까요? [y/N]",
-		Skipped:     "건너뜀",
-		OwnCredsSkipped: "`%s`를 건너뛰었습니다: 클러스터 전체가 함께 쓰는 오브젝트를 바꾸므로 kubetutor가 실행하지 않았습니다. " +
-			"시뮬레이터(--kubeconfig 없이 실행한 kubetutor)에서는 단계에 적힌 대로 실행됩니다. 무엇을 하는지는 단계 설명을 읽어 보세요.",
-		AllRan: "이 단계의 명령을 모두 실행했습니다. n을 누르면 다음 단계로 갑니다.",
+		BusySolve:       "아직 실행 중인 명령이 있습니다. 끝날 때까지 기다리거나 x로 멈춘 뒤 s를 누르세요.",
+		OwnCredsWhy:     "`%s`는 클러스터 전체가 함께 쓰는 오브젝트를 바꾸므로 레슨에서는 실행할 수 없습니다.",
+		OwnCredsAsk:     "이번 한 번만 자신의 자격 증명으로 실행할까요? [y/N]",
+		Skipped:         "건너뜀",
+		OwnCredsSkipped: "`%s`를 건너뛰었습니다. 시뮬레이터(--kubeconfig 없이 실행한 kubetutor)에서는 단계에 적힌 대로 실행됩니다.",
+		AllRan:          "이 단계의 명령을 모두 실행했습니다. n을 누르면 다음 단계로 갑니다.",
 	},
 }

@@ -68,7 +68,7 @@ func (v *lessonView) offerOwnCreds(msg cmdDoneMsg) (cmd tea.Cmd, asked bool) {
 	}
 	idx, step, inc, line := msg.cmd, msg.step, msg.inc, msg.line
 	v.ask = &question{
-		text: fmt.Sprintf(v.t.AskOwnCreds, line),
+		text: fmt.Sprintf(v.t.OwnCredsWhy, line) + " " + v.t.OwnCredsAsk,
 		yes:  func() tea.Cmd { return v.runCmd(idx, lr) },
 		no: func() tea.Cmd {
 			v.play.CommandRan(step, idx, inc) // skipped: the next Enter runs the next command

@@ -323,7 +323,7 @@ func (p *plainPlayer) run(line string) error {
 		// The lesson's ServiceAccount may not (cordon, drain): ask, for this one command.
 		var answer string
 		if p.read != nil {
-			answer, _ = p.read(fmt.Sprintf(p.t.AskOwnCreds, line) + " ")
+			answer, _ = p.read(fmt.Sprintf(p.t.OwnCredsWhy, line) + " " + p.t.OwnCredsAsk + " ")
 		}
 		if answer != "y" && answer != "Y" {
 			p.say("%s", fmt.Sprintf(p.t.OwnCredsSkipped, line))
