@@ -81,3 +81,15 @@ func TestKubectlExplainV137Fields(t *testing.T) {
 		}
 	}
 }
+
+// Nodes answer the field selector the e2e framework lists schedulable nodes with.
+func TestKubectlNodesFieldSelectorUnschedulable(t *testing.T) {
+	s := startServed(t)
+	if out := s.must(t, "get", "nodes", "--field-selector", "spec.unschedulable=false", "--no-headers", "-o", "name"); strings.Count(out, "node/") != 3 {
+		t.Errorf("schedulable nodes:\n%s", out)
+	}
+	s.must(t, "cordon", "sim-node-2")
+	if out := s.must(t, "get", "nodes", "--field-selector", "spec.unschedulable=true", "-o", "name"); strings.TrimSpace(out) != "node/sim-node-2" {
+		t.Errorf("cordoned nodes:\n%s", out)
+	}
+}
