@@ -10,20 +10,14 @@ import (
 	"io"
 	"log"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"syscall"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 	"k8s.io/klog/v2"
 
 	"github.com/kubetutor/kubetutor/engine"
-	"github.com/kubetutor/kubetutor/tui"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -49,6 +43,13 @@ type config struct {
 	lessonsDir string
 	present    bool // --present: the projector layout
 	plain      bool // --plain: line by line, for screen readers and logs
+	// --max-replicas, --max-objects: the simulator's caps (0: 1000 and 20000).
+	maxReplicas, maxObjects int
+	open                    string // --lesson on the simulator: open this lesson at once
+}
+
+func (c config) simOptions(logf func(string, ...any)) engine.SimOptions {
+	return engine.SimOptions{Speed: c.speed, Logf: logf, MaxReplicas: c.maxReplicas, MaxObjects: c.maxObjects}
 }
 
 func main() {
@@ -66,7 +67,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "kubetutor: %v\nRun 'kubetutor -h' for usage.\n", err)
+		msg := err.Error()
+		if !strings.HasPrefix(msg, "kubetutor") {
+			msg = "kubetutor: " + msg
+		}
+		fmt.Fprintln(stderr, msg)
+		if !strings.Contains(msg, "--help'") {
+			fmt.Fprintln(stderr, "See 'kubetutor --help'.")
+		}
 		return 2
 	case errors.Is(err, errInterrupted):
 		return 130
@@ -76,110 +84,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// dispatch runs the command line through the cobra tree (cmd_*.go).
 func dispatch(args []string, stdout, stderr io.Writer) error {
-	var c config
-	fs := flag.NewFlagSet("kubetutor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.lang, "lang", langFromEnv(), "language of lessons and player: en or ko")
-	fs.Float64Var(&c.speed, "speed", 1, "simulator speed (1 is real time, 2 twice as fast)")
-	fs.StringVar(&c.logPath, "log", defaultLogPath(), "log file (logs never go to the terminal)")
-	fs.BoolVar(&c.version, "version", false, "print the version and exit")
-	fs.StringVar(&c.lessonsDir, "lessons", "", "also load the lesson folders in `DIR`")
-	fs.BoolVar(&c.present, "present", false, "projector layout: larger step title, fewer panes, high contrast")
-	fs.BoolVar(&c.plain, "plain", false, "plain line-by-line player for screen readers and logs")
-	rf := addRealFlags(fs) // real-cluster mode and doctor: main_real.go
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage:\n  kubetutor [flags]         lesson menu on the built-in simulator\n"+
-			"  kubetutor serve [flags]   run the simulator alone for your own kubectl\n"+
-			"  kubetutor --kubeconfig PATH | --context NAME | --real [-n NS]\n"+
-			"                            play a lesson on a real cluster, in its own namespace\n"+
-			"  kubetutor doctor [--context NAME] [--pull]\n"+
-			"                            check that a real cluster can run a lesson\n"+
-			"  kubetutor manifests list | export DIR\n"+
-			"                            the tutorial's YAML (web.yaml, …) for your own kubectl\n"+
-			"  kubetutor lessons list | lint [DIR] | solve LESSON\n"+
-			"                            tools for lesson authors (kubetutor lessons -h)\n"+
-			"  kubetutor progress export FILE | import FILE | path | reset\n"+
-			"  kubetutor demo LESSON     play a lesson by itself (space pauses, ← → skip)\n\nFlags:\n")
-		fs.PrintDefaults()
+	root := newRootCmd(stdout, stderr)
+	if args == nil {
+		args = []string{} // nil would make cobra read os.Args
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
-	}
-	// Flags may also follow the subcommand: `kubetutor serve --speed 2`.
-	sub := fs.Arg(0)
-	if sub == "manifests" {
-		return manifestsCmd(fs.Args()[1:], stdout)
-	}
-	if sub == "lessons" {
-		return lessonsCmd(fs.Args()[1:], c.lessonsDir, stdout, stderr)
-	}
-	if sub == "progress" {
-		return progressCmd(fs.Args()[1:], stdout)
-	}
-	var demoLesson string
-	if sub != "" {
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			return flagError(err)
-		}
-		if sub == "demo" && fs.NArg() > 0 {
-			demoLesson = fs.Arg(0)
-			if err := fs.Parse(fs.Args()[1:]); err != nil {
-				return flagError(err)
-			}
-		}
-		if fs.NArg() > 0 {
-			return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
-		}
-	}
-	if c.version {
-		fmt.Fprintln(stdout, versionString())
-		return nil
-	}
-	switch c.lang = strings.ToLower(c.lang); c.lang {
-	case "en", "ko":
-	default:
-		return usageError{fmt.Sprintf("--lang must be en or ko, not %q", c.lang)}
-	}
-	if !(c.speed > 0 && c.speed <= 1000) { // also refuses NaN
-		return usageError{fmt.Sprintf("--speed must be above 0 and at most 1000, not %g", c.speed)}
-	}
-
-	if sub == "demo" && demoLesson == "" {
-		return usageError{"demo needs a lesson id: kubetutor demo statefulset-basics"}
-	}
-	if sub != "" && sub != "serve" && sub != "demo" && sub != "doctor" {
-		return usageError{fmt.Sprintf("unknown command %q (known: serve, doctor, manifests, lessons, progress, demo)", sub)}
-	}
-
-	logger, logFile, closeLog, err := openLog(c.logPath)
-	if err != nil {
-		return err
-	}
-	defer closeLog()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	switch {
-	case sub == "doctor":
-		return doctorCmd(ctx, c, rf, stdout)
-	case sub == "" && rf.active():
-		return playReal(ctx, c, rf, logger, logFile, stdout)
-	case sub == "" || sub == "demo":
-		return play(ctx, c, logger, logFile, demoLesson)
-	default:
-		return serve(ctx, c, logger, stdout)
-	}
-}
-
-// flagError makes a bad flag a usage error (exit 2); the flag package has already printed
-// what was wrong and the usage. -h stays flag.ErrHelp (exit 0).
-func flagError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return err
-	}
-	return usageError{err.Error()}
+	root.SetArgs(args)
+	return root.Execute()
 }
 
 // langFromEnv picks ko for a Korean locale, as the C library reads it.
@@ -226,87 +138,42 @@ func openLog(path string) (*log.Logger, *os.File, func(), error) {
 }
 
 func startSim(ctx context.Context, c config, logger *log.Logger) (*engine.Session, error) {
+	live, err := startLiveSim(ctx, c, logger)
+	if err != nil {
+		return nil, err
+	}
+	return live.Session(), nil
+}
+
+// startLiveSim starts a simulator that the player can reset.
+func startLiveSim(ctx context.Context, c config, logger *log.Logger) (*engine.Live, error) {
 	sctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	sess, err := engine.NewSimSession(sctx, engine.SimOptions{Speed: c.speed, Logf: logger.Printf})
+	live, err := engine.NewLiveSim(sctx, c.simOptions(logger.Printf))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, errInterrupted
 		}
 		return nil, fmt.Errorf("starting the simulator: %w", err)
 	}
-	return sess, nil
+	return live, nil
 }
 
-// play runs the lesson menu on the simulator.
+// play runs the lesson menu on the simulator; demo, a lesson id, plays that lesson by
+// itself. It returns when the learner quits (nil) or a signal came (errInterrupted).
 func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File, demo string) error {
 	catalog, err := loadCatalog(c)
 	if err != nil {
 		return fmt.Errorf("loading lessons: %w", err)
 	}
-
-	// Decide colours once, before the program owns the terminal: asking the terminal for its
-	// background from inside View would block.
-	mdStyle := "dark"
-	if os.Getenv("NO_COLOR") != "" {
-		lipgloss.SetColorProfile(termenv.Ascii)
-		mdStyle = "notty"
-	} else {
-		dark := lipgloss.HasDarkBackground()
-		lipgloss.SetHasDarkBackground(dark)
-		if !dark {
-			mdStyle = "light"
-		}
-	}
-
-	sess, err := startSim(ctx, c, logger)
+	live, err := startLiveSim(ctx, c, logger)
 	if err != nil {
 		return err
 	}
-	live := &liveSession{s: sess, opts: engine.SimOptions{Speed: c.speed, Logf: logger.Printf}, logger: logger,
-		kubeconfig: userKubeconfigPath(true)}
 	defer live.Close()
-
-	appCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	opts := tui.Options{
-		Context:        appCtx,
-		Cluster:        live,
-		Evaluate:       live.evaluate,
-		Lessons:        catalog,
-		Lang:           c.lang,
-		MarkdownStyle:  mdStyle,
-		KubeconfigPath: userKubeconfigPath(true),
-	}
-	playerOptions(&opts, live, c, logger)
-	if demo != "" {
-		if err := demoOptions(&opts, demo); err != nil {
-			return err
-		}
-	}
-	if c.plain {
-		return runPlain(appCtx, opts, os.Stdin, os.Stdout)
-	}
-	app := tui.New(opts)
-	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
-	restore := redirectStderr(logFile)
-	_, err = p.Run()
-	restore()
-	// Whatever ended the program, stop every watch and command before the session goes.
-	cancel()
-	app.Close()
-	if app.KubeconfigWritten() {
-		// It points at the simulator that is about to stop.
-		_ = os.Remove(userKubeconfigPath(true))
-	}
-	logger.Printf("player ended: %v", err)
-	if err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
-		return fmt.Errorf("terminal: %w", err)
-	}
-	return nil
+	kc := userKubeconfigPath(true)
+	live.SetLearnerKubeconfig(kc)
+	return runTUI(ctx, c, live, launch{catalog: catalog, kubeconfig: kc, demo: demo}, logger, logFile)
 }
 
 // serve runs the simulator alone and prints how to point kubectl at it, until Ctrl+C.

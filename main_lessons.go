@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,90 +14,13 @@ import (
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/lessons"
 )
 
 // solveTimeout bounds one headless play of a lesson in real time; on the simulator's
 // auto-advancing fake clock a lesson takes seconds.
 const solveTimeout = 5 * time.Minute
-
-const lessonsUsage = `Usage:
-  kubetutor lessons list  [--lessons DIR] [--lang en|ko]
-                            the lessons, in catalog order
-  kubetutor lessons lint  [DIR]
-                            check lesson files: the built-in ones, or the lesson folders in DIR
-  kubetutor lessons solve LESSON [--lang en|ko|all] [--lessons DIR]
-                            play a lesson headless on the simulator and report each step
-
-Flags:
-`
-
-// lessonsCmd is `kubetutor lessons …`: tools for lesson authors.
-func lessonsCmd(args []string, lessonsDir string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("kubetutor lessons", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dir := fs.String("lessons", lessonsDir, "also load the lesson folders in `DIR` (a lesson there replaces a built-in one of the same id)")
-	lang := fs.String("lang", "", "language: en or ko (solve also takes all; default: every language for solve, en for list)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), lessonsUsage)
-		fs.PrintDefaults()
-	}
-	if len(args) == 0 {
-		fs.Usage()
-		return usageError{"lessons: name a command: list, lint or solve"}
-	}
-	sub, rest := args[0], args[1:]
-	if sub == "-h" || sub == "--help" || sub == "help" {
-		fs.Usage()
-		return flag.ErrHelp
-	}
-	// Flags may come before or after the positional argument.
-	var pos []string
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return flagError(err)
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
-	}
-	switch sub {
-	case "list":
-		if len(pos) > 0 {
-			return usageError{fmt.Sprintf("lessons list: unexpected argument %q", pos[0])}
-		}
-		lib, err := lessonLibrary(*dir)
-		if err != nil {
-			return err
-		}
-		l := *lang
-		if l == "" {
-			l = lessons.BaseLang
-		}
-		for _, les := range lib.Catalog(l) {
-			fmt.Fprintf(stdout, "%-26s %-12s %3d min  %2d steps  %-6s %s\n", les.ID, les.Level, les.Minutes, len(les.Steps),
-				strings.Join(lib.Languages(les.ID), ","), les.Title)
-		}
-		return nil
-	case "lint":
-		if len(pos) > 1 {
-			return usageError{fmt.Sprintf("lessons lint: one directory at most, not %d", len(pos))}
-		}
-		if *dir != "" {
-			pos = append(pos, *dir)
-		}
-		return lintLessons(pos, stdout)
-	case "solve":
-		if len(pos) != 1 {
-			return usageError{"lessons solve: name one lesson, e.g. kubetutor lessons solve statefulset-basics"}
-		}
-		return solveLesson(pos[0], *lang, *dir, stdout, stderr)
-	default:
-		return usageError{fmt.Sprintf("lessons: unknown command %q (known: list, lint, solve)", sub)}
-	}
-}
 
 // lessonLibrary is the built-in catalog plus the lesson folders in dir, if any.
 func lessonLibrary(dir string) (*lessons.Library, error) {
@@ -211,6 +133,7 @@ func solveOne(ctx context.Context, l lessons.Lesson, stdout io.Writer) (int, err
 		return 0, fmt.Errorf("starting the simulator: %w", err)
 	}
 	defer s.Close()
+	stdout = termsafe.NewWriter(stdout, false) // check details quote cluster data
 	fmt.Fprintf(stdout, "Solving %s (%s) on the simulator\n", l.ID, l.Lang)
 	reports, err := lessons.Solve(ctx, s, l, nil)
 	if err != nil {

@@ -6,13 +6,11 @@ import (
 	"io"
 	"log"
 	"os"
-	"sync"
-	"time"
+	"strings"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/dynamic"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
@@ -20,160 +18,159 @@ import (
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
-// liveSession is the player's cluster: a simulator session that Reset replaces with a fresh
-// one, so "reset this lesson" really starts from an empty cluster. Every call goes to the
-// current session.
-type liveSession struct {
-	mu     sync.RWMutex
-	s      *engine.Session
-	opts   engine.SimOptions
-	logger *log.Logger
-	// kubeconfig is the learner's kubeconfig file; Reset rewrites it if it exists, so their
-	// own kubectl follows the new simulator.
+// playerCluster is the engine's cluster (simulator or real, engine.Live) with the parts
+// that need the lessons package: a step's checks and its simulate field. It is the one
+// tui.Cluster both modes hand the player. base keeps the current step's baseline for the
+// checks relative to its start; nil evaluates without one.
+type playerCluster struct {
+	*engine.Live
+	base *lessons.Baselines
+}
+
+func (p playerCluster) Evaluate(ctx context.Context, st lessons.Step) []lessons.CheckResult {
+	if p.base == nil {
+		return lessons.Evaluate(ctx, p.Session(), st)
+	}
+	// After a reset the session is new, and Observer takes a new baseline on it.
+	return p.base.Evaluate(ctx, p.Session(), st)
+}
+
+// StepStarted records the step's baseline (tui.StepStarter): on entry, and once a reset or a
+// replay has brought the cluster to the step's start. The UI loop calls it, so the reads run
+// in the background; an evaluation meanwhile waits for them.
+func (p playerCluster) StepStarted(st lessons.Step) {
+	if p.base == nil {
+		return
+	}
+	s := p.Session()
+	go p.base.Enter(s, st)
+}
+
+// RunKubectl runs a line for the player (a shown command, or one typed in the command bar),
+// with the step's {node-of:POD} filled in, and hands what it printed to the step's output
+// checks.
+func (p playerCluster) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	if p.base == nil {
+		return p.Live.RunKubectl(ctx, line, in, out, errOut)
+	}
+	line = p.base.Expand(line)
+	var seen strings.Builder
+	err := p.Live.RunKubectl(ctx, line, in, teeTo(out, &seen), teeTo(errOut, &seen))
+	p.base.Ran(line, seen.String())
+	return err
+}
+
+func teeTo(w io.Writer, also *strings.Builder) io.Writer {
+	if w == nil {
+		return also
+	}
+	return io.MultiWriter(w, also)
+}
+
+func (p playerCluster) Simulate(ctx context.Context, st lessons.Step) (string, error) {
+	return lessons.RunSimulate(ctx, p.Session(), st)
+}
+
+var (
+	_ tui.Cluster        = playerCluster{}
+	_ tui.TerminalRunner = playerCluster{}
+	_ tui.Completer      = playerCluster{}
+	_ tui.ObjectSource   = playerCluster{}
+	_ tui.Resetter       = playerCluster{}
+	_ tui.StepRunner     = playerCluster{}
+	_ tui.StepStarter    = playerCluster{}
+)
+
+// launch is what the player needs besides the cluster.
+type launch struct {
+	catalog []lessons.Lesson
+	// kubeconfig is where K writes a kubeconfig for the learner's own kubectl ("" disables
+	// K: on a real cluster the learner's own kubeconfig already reaches it).
 	kubeconfig string
+	demo       string // a lesson id: play it by itself
+	// in and out are the line-by-line player's (--plain) input and output; nil: os.Stdin
+	// and os.Stdout. Real-cluster mode hands in the reader its questions were asked on, so
+	// no typed-ahead line is lost between them.
+	in  io.Reader
+	out io.Writer
 }
 
-func (l *liveSession) cur() *engine.Session {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.s
-}
-
-func (l *liveSession) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
-	return l.cur().RunKubectl(ctx, line, in, out, errOut)
-}
-
-func (l *liveSession) WatchTable(ctx context.Context, resource, selector string) (<-chan engine.TableEvent, error) {
-	return l.cur().WatchTable(ctx, resource, selector)
-}
-
-func (l *liveSession) Label() string                      { return l.cur().Label() }
-func (l *liveSession) Namespace() string                  { return l.cur().Namespace() }
-func (l *liveSession) Sim() engine.SimControl             { return l.cur().Sim() }
-func (l *liveSession) Now() time.Time                     { return l.cur().Now() }
-func (l *liveSession) WriteKubeconfig(path string) error  { return l.cur().WriteKubeconfig(path) }
-func (l *liveSession) WaitIdle(ctx context.Context) error { return l.cur().WaitIdle(ctx) }
-
-func (l *liveSession) evaluate(ctx context.Context, st lessons.Step) []lessons.CheckResult {
-	return lessons.Evaluate(ctx, l.cur(), st)
-}
-
-// list reads a resource's objects for the watch pane's picture views.
-func (l *liveSession) list(ctx context.Context, resource, selector string) ([]unstructured.Unstructured, error) {
-	s := l.cur()
-	info, ok := lessons.ResolveResource(resource)
-	if !ok {
-		return nil, fmt.Errorf("unknown resource %q", resource)
-	}
-	ri := s.Dynamic().Resource(info.GVR)
-	var res *unstructured.UnstructuredList
-	var err error
-	if info.Namespaced {
-		res, err = ri.Namespace(s.Namespace()).List(ctx, metav1.ListOptions{LabelSelector: selector})
-	} else {
-		res, err = ri.List(ctx, metav1.ListOptions{LabelSelector: selector})
-	}
-	if err != nil {
-		return nil, err
-	}
-	return res.Items, nil
-}
-
-// watchObjects lists then watches full objects, for showing a stream row's object as it
-// was. It relists when the server ends the watch, until ctx ends.
-func (l *liveSession) watchObjects(ctx context.Context, resource, selector string) (<-chan tui.ObjectEvent, error) {
-	s := l.cur()
-	info, ok := lessons.ResolveResource(resource)
-	if !ok && resource != "events" {
-		return nil, fmt.Errorf("unknown resource %q", resource)
-	}
-	if resource == "events" {
-		info = lessons.ResourceInfo{GVR: schema.GroupVersionResource{Version: "v1", Resource: "events"}, Namespaced: true}
-	}
-	var ri dynamic.ResourceInterface = s.Dynamic().Resource(info.GVR)
-	if info.Namespaced {
-		ri = s.Dynamic().Resource(info.GVR).Namespace(s.Namespace())
-	}
-	out := make(chan tui.ObjectEvent, 64)
-	send := func(ev tui.ObjectEvent) bool {
-		select {
-		case out <- ev:
-			return true
-		case <-ctx.Done():
-			return false
-		}
-	}
-	go func() {
-		defer close(out)
-		for ctx.Err() == nil {
-			list, err := ri.List(ctx, metav1.ListOptions{LabelSelector: selector})
-			if err != nil {
-				if !send(tui.ObjectEvent{Type: "ERROR", Err: err}) {
-					return
-				}
-				select {
-				case <-time.After(2 * time.Second):
-				case <-ctx.Done():
-				}
-				continue
-			}
-			for i := range list.Items {
-				if !send(tui.ObjectEvent{Type: "ADDED", Object: &list.Items[i]}) {
-					return
-				}
-			}
-			w, err := ri.Watch(ctx, metav1.ListOptions{LabelSelector: selector, ResourceVersion: list.GetResourceVersion()})
-			if err != nil {
-				pause(ctx)
-				continue
-			}
-			for ev := range w.ResultChan() {
-				if o, ok := ev.Object.(*unstructured.Unstructured); ok {
-					if !send(tui.ObjectEvent{Type: string(ev.Type), Object: o}) {
-						w.Stop()
-						return
-					}
-				}
-			}
-			w.Stop()
-			pause(ctx) // the server ended the watch: relist, without spinning
-		}
-	}()
-	return out, nil
-}
-
-func pause(ctx context.Context) {
-	select {
-	case <-time.After(500 * time.Millisecond):
-	case <-ctx.Done():
-	}
-}
-
-// reset starts a fresh simulator, swaps it in and stops the old one.
-func (l *liveSession) reset(ctx context.Context) error {
-	sctx, cancel := context.WithTimeout(ctx, startTimeout)
+// runTUI runs the player on live, the same way for the simulator and a real cluster: the
+// full-screen player, or the line-by-line one with --plain; progress, the picture views,
+// row history, L, --present and the command bar in both. It returns when the learner quits
+// or ctx ends (errInterrupted). The caller closes live.
+func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *log.Logger, logFile *os.File) error {
+	appCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fresh, err := engine.NewSimSession(sctx, l.opts)
-	if err != nil {
+	opts := tui.Options{
+		Context:        appCtx,
+		Cluster:        playerCluster{live, lessons.NewBaselines(appCtx)},
+		Lessons:        l.catalog,
+		Lang:           c.lang,
+		KubeconfigPath: l.kubeconfig,
+		Present:        c.present,
+	}
+	playerOptions(&opts, l.catalog, c, logger)
+	if l.demo != "" {
+		if err := demoOptions(&opts, l.demo); err != nil {
+			return err
+		}
+	}
+	opts.Open = c.open
+	if c.plain {
+		in, out := l.in, l.out
+		if in == nil {
+			in = os.Stdin
+		}
+		if out == nil {
+			out = os.Stdout
+		}
+		return runPlain(appCtx, opts, in, out)
+	}
+	if err := needTerminal(); err != nil {
 		return err
 	}
-	l.mu.Lock()
-	old := l.s
-	l.s = fresh
-	l.mu.Unlock()
-	old.Close()
-	if l.kubeconfig != "" {
-		if _, err := os.Stat(l.kubeconfig); err == nil {
-			if err := fresh.WriteKubeconfig(l.kubeconfig); err != nil {
-				l.logger.Printf("rewriting %s after a reset: %v", l.kubeconfig, err)
-			}
-		}
+	// Decide colours once, before the program owns the terminal (asking the terminal for its
+	// background from inside View would block), on this program's own renderer.
+	opts.Renderer, opts.MarkdownStyle = terminalRenderer(os.Stdout)
+	app := tui.New(opts)
+	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx),
+		tea.WithOutput(os.Stdout))
+	restore := redirectStderr(logFile)
+	_, err := p.Run()
+	restore()
+	// Whatever ended the program, stop every watch and command before the session goes.
+	cancel()
+	app.Close()
+	if l.kubeconfig != "" && app.KubeconfigWritten() {
+		// It points at the simulator that is about to stop.
+		_ = os.Remove(l.kubeconfig)
 	}
-	l.logger.Printf("fresh simulator after a reset")
+	logger.Printf("player ended: %v", err)
+	if err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		return fmt.Errorf("terminal: %w", err)
+	}
 	return nil
 }
 
-func (l *liveSession) Close() { l.cur().Close() }
+// terminalRenderer is a lipgloss renderer for out with its colour profile and background
+// decided now (NO_COLOR: no colour), and the Markdown style that goes with it.
+func terminalRenderer(out io.Writer) (*lipgloss.Renderer, string) {
+	r := lipgloss.NewRenderer(out)
+	if os.Getenv("NO_COLOR") != "" {
+		r.SetColorProfile(termenv.Ascii)
+		return r, "notty"
+	}
+	dark := r.HasDarkBackground()
+	r.SetHasDarkBackground(dark)
+	if !dark {
+		return r, "light"
+	}
+	return r, "dark"
+}
 
 // openProgress opens the learner's progress file; a file set aside comes back as a warning,
 // an unusable state directory as an in-memory store (progress then lasts one run).
@@ -194,9 +191,14 @@ func openProgress(logger *log.Logger) (*progress.Store, string) {
 	return store, warn
 }
 
-// playerOptions fills the learning-tool parts of the player's options.
-func playerOptions(o *tui.Options, live *liveSession, c config, logger *log.Logger) {
+// playerOptions fills the learning-tool parts of the player's options. L switches to the
+// catalog's lessons in the other language.
+func playerOptions(o *tui.Options, catalog []lessons.Lesson, c config, logger *log.Logger) {
 	o.Progress, o.ProgressWarning = openProgress(logger)
+	ids := map[string]bool{}
+	for _, l := range catalog {
+		ids[l.ID] = true
+	}
 	o.LessonsFor = func(lang string) []lessons.Lesson {
 		lc := c
 		lc.lang = lang
@@ -204,15 +206,14 @@ func playerOptions(o *tui.Options, live *liveSession, c config, logger *log.Logg
 		if err != nil {
 			return nil
 		}
-		return ls
+		var out []lessons.Lesson
+		for _, l := range ls {
+			if ids[l.ID] {
+				out = append(out, l)
+			}
+		}
+		return out
 	}
-	o.Reset = live.reset
-	o.Simulate = func(ctx context.Context, st lessons.Step) (string, error) {
-		return lessons.RunSimulate(ctx, live.cur(), st)
-	}
-	o.List = live.list
-	o.WatchObjects = live.watchObjects
-	o.Present = c.present
 }
 
 // progressCmd is `kubetutor progress export FILE | import FILE | reset | path`.
@@ -266,11 +267,7 @@ func progressCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		n, err := s.Import(args[1])
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "Imported progress of %d lesson(s) from %s.\n", n, args[1])
+		return progressImport(s, args[1], nil, stdout)
 	case "reset":
 		if err := need(1); err != nil {
 			return err
@@ -279,10 +276,7 @@ func progressCmd(args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := s.ResetAll(); err != nil {
-			return err
-		}
-		fmt.Fprintln(stdout, "All progress was forgotten.")
+		return progressReset(s, stdout)
 	default:
 		return usageError{fmt.Sprintf("unknown progress command %q (known: export, import, path, reset)", args[0])}
 	}
@@ -297,11 +291,7 @@ func demoOptions(o *tui.Options, id string) error {
 			return nil
 		}
 	}
-	var ids []string
-	for _, l := range o.Lessons {
-		ids = append(ids, l.ID)
-	}
-	return usageError{fmt.Sprintf("no lesson %q (lessons: %v)", id, ids)}
+	return unknownLesson(id, o.Lessons)
 }
 
 // runPlain runs the line-by-line player.

@@ -14,13 +14,8 @@ import (
 	"strings"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
-
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
-	"github.com/kubetutor/kubetutor/tui"
 )
 
 // realFlags select a real cluster as kubectl does.
@@ -90,11 +85,7 @@ func pickLesson(lang, id string) (lessons.Lesson, error) {
 			return l, nil
 		}
 	}
-	var ids []string
-	for _, l := range cat {
-		ids = append(ids, l.ID)
-	}
-	return lessons.Lesson{}, usageError{fmt.Sprintf("no lesson %q (known: %s)", id, strings.Join(ids, ", "))}
+	return lessons.Lesson{}, unknownLesson(id, cat)
 }
 
 func lessonLines(l lessons.Lesson) []string {
@@ -208,6 +199,8 @@ func playReal(ctx context.Context, c config, r *realFlags, logger *log.Logger, l
 	if err != nil {
 		return err
 	}
+	// The lesson runs as its own ServiceAccount with a Role derived from these (engine/rbac.go).
+	plan.Commands = lessonLines(l)
 	fmt.Fprint(stdout, "\n"+plan.Describe())
 	if !r.yes && !ask(stdout, in, "Go ahead?", false) {
 		return fmt.Errorf("nothing was changed on the cluster")
@@ -215,9 +208,12 @@ func playReal(ctx context.Context, c config, r *realFlags, logger *log.Logger, l
 	if err := sess.EnterLessonNamespace(ctx, plan); err != nil {
 		return err
 	}
-	logger.Printf("real cluster %s, namespace %s", sess.Label(), sess.Namespace())
+	fmt.Fprintln(stdout, sess.Identity())
+	logger.Printf("real cluster %s, namespace %s: %s", sess.Label(), sess.Namespace(), sess.Identity())
 
-	runErr := runPlayer(ctx, c, sess, []lessons.Lesson{l}, logger, logFile)
+	// The same player as on the simulator; what a real cluster cannot do (time control,
+	// reset) the player leaves out and its help says why.
+	runErr := runTUI(ctx, c, engine.NewLiveReal(sess), launch{catalog: []lessons.Lesson{l}, in: in, out: stdout}, logger, logFile)
 
 	// Offer cleanup whatever ended the player (not after Ctrl+C of the prompt itself).
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Minute)
@@ -241,45 +237,4 @@ func playReal(ctx context.Context, c config, r *realFlags, logger *log.Logger, l
 		fmt.Fprintf(stdout, "Left in place. Remove it later with: kubectl delete namespace %s (if kubetutor created it)\n", sess.Namespace())
 	}
 	return runErr
-}
-
-// runPlayer runs the TUI on a session (the simulator's flow in play does the same).
-func runPlayer(ctx context.Context, c config, sess *engine.Session, cat []lessons.Lesson, logger *log.Logger, logFile *os.File) error {
-	mdStyle := "dark"
-	if os.Getenv("NO_COLOR") != "" {
-		lipgloss.SetColorProfile(termenv.Ascii)
-		mdStyle = "notty"
-	} else {
-		dark := lipgloss.HasDarkBackground()
-		lipgloss.SetHasDarkBackground(dark)
-		if !dark {
-			mdStyle = "light"
-		}
-	}
-	appCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	app := tui.New(tui.Options{
-		Context: appCtx,
-		Cluster: sess,
-		Evaluate: func(ctx context.Context, st lessons.Step) []lessons.CheckResult {
-			return lessons.Evaluate(ctx, sess, st)
-		},
-		Lessons:       cat,
-		Lang:          c.lang,
-		MarkdownStyle: mdStyle,
-	})
-	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx))
-	restore := redirectStderr(logFile)
-	_, err := p.Run()
-	restore()
-	cancel()
-	app.Close()
-	logger.Printf("player ended: %v", err)
-	if err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
-		return fmt.Errorf("terminal: %w", err)
-	}
-	return nil
 }

@@ -12,31 +12,6 @@ import (
 	"github.com/kubetutor/kubetutor/manifests"
 )
 
-// manifestsCmd is `kubetutor manifests list` and `kubetutor manifests export DIR`: the
-// tutorial's YAML, for a learner's own kubectl in a second terminal or on a real cluster.
-func manifestsCmd(args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return usageError{"manifests needs a verb: list, or export DIR"}
-	}
-	switch args[0] {
-	case "list":
-		if len(args) != 1 {
-			return usageError{"manifests list takes no arguments"}
-		}
-		for _, n := range manifests.Names() {
-			fmt.Fprintln(stdout, n)
-		}
-		return nil
-	case "export":
-		if len(args) != 2 {
-			return usageError{"usage: kubetutor manifests export DIR"}
-		}
-		return exportManifests(args[1], stdout)
-	default:
-		return usageError{fmt.Sprintf("unknown manifests verb %q (known: list, export)", args[0])}
-	}
-}
-
 // exportManifests writes every manifest into dir. It never overwrites a different file of the
 // same name: a learner's edited web.yaml is theirs.
 func exportManifests(dir string, stdout io.Writer) error {

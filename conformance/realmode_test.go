@@ -143,12 +143,14 @@ func TestRealModePlaysLessonAndCleansUp(t *testing.T) {
 	}
 
 	for _, st := range l.Steps {
-		st = withoutContainerRuntime(st) // the kit has no container runtime (see differential_test.go)
+		st = withoutContainerRuntime(st)    // the kit has no container runtime (see differential_test.go)
+		obs := lessons.Baseline(ctx, s, st) // the step's start, for its relative checks
 		for _, line := range st.RunnableCommands() {
 			var out, errOut bytes.Buffer
 			if err := s.RunKubectl(ctx, line, nil, &out, &errOut); err != nil {
 				t.Fatalf("step %s: %s: %v\n%s%s", st.ID, line, err, out.String(), errOut.String())
 			}
+			obs.Ran(line, out.String()+errOut.String())
 			if err := Settled(ctx, s); err != nil {
 				t.Fatalf("step %s: %v", st.ID, err)
 			}
@@ -157,7 +159,7 @@ func TestRealModePlaysLessonAndCleansUp(t *testing.T) {
 			var failed []string
 			_ = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
 				failed = nil
-				for _, r := range lessons.Evaluate(ctx, s, st) {
+				for _, r := range lessons.EvaluateSince(ctx, s, st, obs) {
 					if !r.OK {
 						failed = append(failed, r.Desc+": "+r.Detail)
 					}
@@ -168,6 +170,7 @@ func TestRealModePlaysLessonAndCleansUp(t *testing.T) {
 				t.Fatalf("step %s: checks fail on the real control plane: %v", st.ID, failed)
 			}
 		}
+		obs.Close()
 	}
 	// The lesson's last step deletes the claims; leave some behind to see cleanup take them.
 	if err := s.RunKubectl(ctx, "kubectl apply -f web.yaml", nil, nil, nil); err != nil {

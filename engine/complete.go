@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -85,4 +88,84 @@ func (s *Session) ObjectNames(ctx context.Context, resource, ns string) ([]strin
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// Cobra's completion directives (cobra.ShellCompDirective), as `__complete` prints them.
+const (
+	compError         = 1
+	compNoFileComp    = 4
+	compFilterFileExt = 8
+	compFilterDirs    = 16
+)
+
+// Complete completes the last word of a kubectl command line ("kubectl get po", "delete pod
+// w", "get pods --wat"; the last word is empty when the line ends in a space) with
+// kubectl's own completion, `kubectl __complete`, run in-process against this session: kinds
+// from discovery, object names from live state, flags and their values. It returns the words
+// that can replace the last one, sorted; nil when kubectl has nothing or leaves the word to
+// the shell's file completion (after -f, say).
+func (s *Session) Complete(ctx context.Context, line string) ([]string, error) {
+	args, err := SplitCommandLine(line)
+	if err != nil {
+		return nil, nil // an unfinished quote: nothing to offer yet
+	}
+	if len(args) > 0 && args[0] == "kubectl" {
+		args = args[1:]
+	} else if len(args) == 0 && strings.TrimSpace(line) != "" {
+		return nil, nil
+	}
+	word := ""
+	if len(args) > 0 && !strings.HasSuffix(line, " ") {
+		word, args = args[len(args)-1], args[:len(args)-1]
+	}
+	if err := refuseGlobalFlags(args); err != nil {
+		return nil, nil
+	}
+	// kubectl completes these from the kubeconfig of a process-wide factory (whichever run
+	// built a command tree last), which may be another session's: nothing to offer.
+	if len(args) > 0 && kubeconfigFlags[args[len(args)-1]] || kubeconfigFlags[strings.SplitN(word, "=", 2)[0]] && strings.Contains(word, "=") {
+		return nil, nil
+	}
+	var out bytes.Buffer
+	full := append(append([]string{"__complete"}, args...), word)
+	full, _ = s.resolveManifestArgs(full, "")
+	if err := s.startRun(ctx, full, nil, strings.NewReader(""), &out, io.Discard, false); err != nil {
+		return nil, err
+	}
+	return parseCompletion(out.String(), word), nil
+}
+
+var kubeconfigFlags = map[string]bool{"--context": true, "--cluster": true, "--user": true, "--kubeconfig": true}
+
+// parseCompletion reads `__complete` output: one candidate per line ("value\tdescription"),
+// then ":directive".
+func parseCompletion(out, word string) []string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) == 0 {
+		return nil
+	}
+	last := lines[len(lines)-1]
+	directive := 0
+	if strings.HasPrefix(last, ":") {
+		directive, _ = strconv.Atoi(strings.TrimPrefix(last, ":"))
+		lines = lines[:len(lines)-1]
+	}
+	if directive&(compError|compFilterFileExt|compFilterDirs) != 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	var cands []string
+	for _, l := range lines {
+		v, _, _ := strings.Cut(l, "\t")
+		if v == "" || seen[v] || !strings.HasPrefix(v, word) {
+			continue
+		}
+		seen[v] = true
+		cands = append(cands, v)
+	}
+	if len(cands) == 0 && directive&compNoFileComp == 0 {
+		return nil // kubectl leaves it to file completion
+	}
+	sort.Strings(cands)
+	return cands
 }

@@ -98,6 +98,7 @@ func (s *Session) Doctor(ctx context.Context, o DoctorOptions) []DoctorCheck {
 	out = append(out, vc)
 
 	out = append(out, s.doctorAccess(ctx, o)...)
+	out = append(out, s.doctorIdentity(ctx, o))
 	if o.NeedsStorage {
 		out = append(out, s.doctorStorage(ctx))
 	}
@@ -139,6 +140,38 @@ func (s *Session) doctorAccess(ctx context.Context, o DoctorOptions) []DoctorChe
 	}
 	return []DoctorCheck{{Name: "permissions", Status: DoctorOK,
 		Detail: fmt.Sprintf("you may do all %d things the lesson does in %q", len(o.Needs), o.Namespace)}}
+}
+
+// doctorIdentity asks whether the learner may set up the lesson's own ServiceAccount and
+// RBAC objects (rbac.go); without them the lesson runs on the guard alone, which it says.
+func (s *Session) doctorIdentity(ctx context.Context, o DoctorOptions) DoctorCheck {
+	var denied []string
+	for _, n := range RBACNeeds() {
+		ra := &authorizationv1.ResourceAttributes{Verb: n.Verb, Group: n.Group, Resource: n.Resource, Subresource: n.Subresource}
+		if !n.ClusterWide {
+			ra.Namespace = o.Namespace
+		}
+		r, err := s.kube.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx,
+			&authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: ra}},
+			metav1.CreateOptions{})
+		if err != nil {
+			return DoctorCheck{Name: "lesson identity", Status: DoctorWarn,
+				Detail: fmt.Sprintf("could not ask the server whether you may create RBAC objects: %v", err),
+				Fix:    "If you may not, the lesson runs with your own credentials, limited by kubetutor's command guard only."}
+		}
+		if !r.Status.Allowed {
+			denied = append(denied, n.String())
+		}
+	}
+	if len(denied) > 0 {
+		return DoctorCheck{Name: "lesson identity", Status: DoctorWarn,
+			Detail: fmt.Sprintf("you may not give the lesson its own ServiceAccount (you may not: %s); "+
+				"the lesson will run with your own credentials, limited by kubetutor's command guard only", strings.Join(denied, ", ")),
+			Fix: "Ask your cluster admin for permission to create ServiceAccounts, Roles and RoleBindings in the lesson namespace " +
+				"and a ClusterRole and ClusterRoleBinding, so the API server itself keeps the lesson inside its namespace."}
+	}
+	return DoctorCheck{Name: "lesson identity", Status: DoctorOK,
+		Detail: fmt.Sprintf("the lesson will run as ServiceAccount %s/%s, which may change only %q", o.Namespace, LessonServiceAccount, o.Namespace)}
 }
 
 func (s *Session) doctorStorage(ctx context.Context) DoctorCheck {
@@ -288,30 +321,33 @@ func LessonNeeds(lines []string) []AccessNeed {
 		if err != nil || len(args) < 2 || args[0] != "kubectl" {
 			continue
 		}
-		sub, rest := splitSubcommand(args[1:])
-		types := resourceTypes(rest)
-		for _, f := range fileArgs(args[1:]) {
-			types = append(types, manifestResources(f)...)
+		l, err := ParseKubectl(args[1:])
+		if err != nil {
+			continue
 		}
-		for _, t := range types {
+		sub := l.Sub()
+		if l.Path == "rollout restart" || l.Path == "rollout undo" || l.Path == "rollout pause" || l.Path == "rollout resume" {
+			sub = "patch"
+		}
+		for _, t := range lineResources(l) {
 			g, r := canonicalResource(t)
 			if r == "" {
 				continue
 			}
 			switch sub {
-			case "get", "describe":
+			case "get", "describe", "wait", "events", "top":
 				add("get", g, r, "")
 				add("list", g, r, "")
 			case "apply":
 				add("get", g, r, "")
 				add("create", g, r, "")
 				add("patch", g, r, "")
-			case "create":
+			case "create", "run", "expose", "autoscale":
 				add("create", g, r, "")
 			case "delete":
 				add("delete", g, r, "")
 				add("list", g, r, "")
-			case "patch", "label", "annotate", "set":
+			case "patch", "label", "annotate", "set", "replace":
 				add("get", g, r, "")
 				add("patch", g, r, "")
 			case "scale":
@@ -320,36 +356,102 @@ func LessonNeeds(lines []string) []AccessNeed {
 			case "rollout":
 				add("get", g, r, "")
 				add("watch", g, r, "")
+			case "logs":
+				add("get", "", "pods", "log")
 			case "exec":
 				add("create", "", "pods", "exec")
+			case "attach":
+				add("create", "", "pods", "attach")
+			case "port-forward":
+				add("create", "", "pods", "portforward")
 			}
 		}
 		if sub == "exec" {
 			add("create", "", "pods", "exec")
 		}
+		if sub == "run" {
+			if v, _ := l.Flag("attach"); v == "true" || l.Set["stdin"] == "true" || l.Set["tty"] == "true" {
+				add("create", "", "pods", "attach")
+			}
+			if l.Set["rm"] == "true" {
+				add("delete", "", "pods", "")
+			}
+		}
+		if strings.HasPrefix(l.Path, "rollout ") {
+			add("list", "apps", "controllerrevisions", "")
+		}
 	}
 	return out
 }
 
-// canonicalResource maps what lessons type to (group, plural).
+// canonicalResource maps what lessons type (plural, singular, short name, kind, or
+// plural.group) to (group, plural) for the namespaced resources lessons use.
 func canonicalResource(t string) (string, string) {
-	switch strings.ToLower(t) {
-	case "pod", "pods", "po":
-		return "", "pods"
-	case "pvc", "persistentvolumeclaim", "persistentvolumeclaims":
-		return "", "persistentvolumeclaims"
-	case "sts", "statefulset", "statefulsets":
-		return "apps", "statefulsets"
-	case "svc", "service", "services":
-		return "", "services"
-	case "controllerrevision", "controllerrevisions":
-		return "apps", "controllerrevisions"
-	case "configmap", "configmaps", "cm":
-		return "", "configmaps"
-	case "deployment", "deployments", "deploy":
-		return "apps", "deployments"
+	t = strings.ToLower(t)
+	if name, group, ok := strings.Cut(t, "."); ok {
+		if g, r := canonicalResource(name); r != "" && g == group {
+			return g, r
+		}
+		return "", ""
+	}
+	for _, r := range lessonResourceNames {
+		for _, n := range r.names {
+			if n == t {
+				return r.group, r.resource
+			}
+		}
 	}
 	return "", ""
+}
+
+// lessonResourceNames are the namespaced resources lesson commands may name, with every
+// spelling kubectl accepts for them.
+var lessonResourceNames = []struct {
+	group, resource string
+	names           []string
+}{
+	{"", "pods", []string{"pods", "pod", "po"}},
+	{"", "persistentvolumeclaims", []string{"persistentvolumeclaims", "persistentvolumeclaim", "pvc"}},
+	{"", "services", []string{"services", "service", "svc"}},
+	{"", "configmaps", []string{"configmaps", "configmap", "cm"}},
+	{"", "secrets", []string{"secrets", "secret"}},
+	{"", "endpoints", []string{"endpoints", "endpoint", "ep"}},
+	{"", "events", []string{"events", "event", "ev"}},
+	{"", "serviceaccounts", []string{"serviceaccounts", "serviceaccount", "sa"}},
+	{"apps", "statefulsets", []string{"statefulsets", "statefulset", "sts"}},
+	{"apps", "deployments", []string{"deployments", "deployment", "deploy"}},
+	{"apps", "replicasets", []string{"replicasets", "replicaset", "rs"}},
+	{"apps", "daemonsets", []string{"daemonsets", "daemonset", "ds"}},
+	{"apps", "controllerrevisions", []string{"controllerrevisions", "controllerrevision"}},
+	{"batch", "jobs", []string{"jobs", "job"}},
+	{"batch", "cronjobs", []string{"cronjobs", "cronjob", "cj"}},
+	{"autoscaling", "horizontalpodautoscalers", []string{"horizontalpodautoscalers", "horizontalpodautoscaler", "hpa"}},
+	{"policy", "poddisruptionbudgets", []string{"poddisruptionbudgets", "poddisruptionbudget", "pdb"}},
+	{"networking.k8s.io", "ingresses", []string{"ingresses", "ingress", "ing"}},
+	{"networking.k8s.io", "networkpolicies", []string{"networkpolicies", "networkpolicy", "netpol"}},
+}
+
+// lineResources lists the resource names a parsed line touches: its resource arguments,
+// the resources it implies (run: pods), and the kinds in the embedded manifests it reads.
+func lineResources(l *KubectlLine) []string {
+	var out []string
+	switch {
+	case resourceArgCommands[l.Path]:
+		out = append(out, resourceArgTypes(l.Args)...)
+	case podTargetCommands[l.Path] && len(l.Args) > 0:
+		if typ, _, ok := strings.Cut(l.Args[0], "/"); ok {
+			out = append(out, typ)
+		}
+	case strings.HasPrefix(l.Path, "create ") && impliedResources[l.Path] == "":
+		out = append(out, strings.Fields(l.Path)[1])
+	}
+	if r := impliedResources[l.Path]; r != "" {
+		out = append(out, r)
+	}
+	for _, f := range l.Values("filename") {
+		out = append(out, manifestResources(f)...)
+	}
+	return out
 }
 
 // manifestResources lists the resource types in an embedded manifest (other files: none).
@@ -400,11 +502,7 @@ func LessonImages(lines []string) []string {
 		for _, m := range imageRE.FindAllString(line, -1) {
 			seen[m] = true
 		}
-		args, err := SplitCommandLine(line)
-		if err != nil || len(args) < 2 {
-			continue
-		}
-		for _, f := range fileArgs(args[1:]) {
+		for _, f := range lineFiles(line) {
 			name, ok := embeddedManifestName(f)
 			if !ok {
 				continue
@@ -431,11 +529,7 @@ var manifestImageRE = regexp.MustCompile(`(?m)^\s*-?\s*image:\s*(\S+)\s*$`)
 // LessonNeedsStorage reports whether the lesson's manifests ask for volumes (claims).
 func LessonNeedsStorage(lines []string) bool {
 	for _, line := range lines {
-		args, err := SplitCommandLine(line)
-		if err != nil || len(args) < 2 {
-			continue
-		}
-		for _, f := range fileArgs(args[1:]) {
+		for _, f := range lineFiles(line) {
 			if name, ok := embeddedManifestName(f); ok {
 				if data, err := manifests.Read(name); err == nil &&
 					(strings.Contains(string(data), "volumeClaimTemplates") || strings.Contains(string(data), "PersistentVolumeClaim")) {
@@ -445,4 +539,17 @@ func LessonNeedsStorage(lines []string) bool {
 		}
 	}
 	return false
+}
+
+// lineFiles returns the -f values of a kubectl command line as kubectl parses them.
+func lineFiles(line string) []string {
+	args, err := SplitCommandLine(line)
+	if err != nil || len(args) < 2 || args[0] != "kubectl" {
+		return nil
+	}
+	l, err := ParseKubectl(args[1:])
+	if err != nil {
+		return nil
+	}
+	return l.Values("filename")
 }

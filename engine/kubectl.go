@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +23,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
+	"k8s.io/klog/v2"
 	kubectlcmd "k8s.io/kubectl/pkg/cmd"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
@@ -35,20 +38,18 @@ type KubectlError struct {
 
 func (e *KubectlError) Error() string { return fmt.Sprintf("kubectl: exit status %d", e.Code) }
 
-// kubectlSlot serialises in-process kubectl runs across all sessions: kubectl's fatal-error
-// handler and client-go's default warning handler are process globals.
-var kubectlSlot = make(chan struct{}, 1)
+// stopGrace is how long a stopped run may take to end (kubectl noticing that its requests
+// and writers were cut) before RunKubectl returns anyway and abandons it. An abandoned run
+// holds nothing anyone waits for: no lock, no slot, no output.
+const stopGrace = 2 * time.Second
 
-// terminalSlotWait is how long a terminal run waits for another run to finish.
-const terminalSlotWait = 3 * time.Second
+// errRunStopped is what a stopped run's writers answer, so kubectl's copy loops (get -w,
+// logs -f, exec output) end instead of streaming into nothing.
+var errRunStopped = errors.New("the command was stopped")
 
-// ErrKubectlBusy is what a terminal run returns when another kubectl command (a watch, say)
-// still runs in the player.
-var ErrKubectlBusy = errors.New("another kubectl command is still running in the player; stop it first, then try again")
-
-// cancelGrace is how long RunKubectl waits, once ctx has ended, for kubectl to notice (its
-// requests are cancelled with ctx) before returning anyway.
-const cancelGrace = 2 * time.Second
+// maxStdin bounds what `-f -` reads from the caller's input (as the simulator bounds a
+// request body).
+const maxStdin = 3 << 20
 
 // RunKubectl runs one kubectl command line ("kubectl get pods -l app=nginx") in-process
 // against this session, writing what kubectl prints to out and errOut. Manifests named by
@@ -61,10 +62,37 @@ const cancelGrace = 2 * time.Second
 // file of that name exists in the working directory, so lessons behave the same everywhere
 // and offline; kubectl's messages still name the file as it was typed.
 //
+// Runs of any number of sessions, and of one session, go on at the same time: each run
+// builds its own kubectl command tree, streams, client configuration and warning handler.
+//
 // A non-zero exit returns *KubectlError. When ctx ends first (the way to stop `get -w`),
-// kubectl's requests are cancelled, nothing more is written, and ctx.Err() is returned.
+// kubectl's requests are cancelled, its writers refuse further output, and ctx.Err() is
+// returned as soon as kubectl has ended, or after stopGrace if it has not (the run is then
+// abandoned and ends by itself later; see KubectlRuns).
 func (s *Session) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
 	return s.runKubectl(ctx, line, in, out, errOut, false)
+}
+
+// KubectlRuns reports this session's kubectl runs still going on: running counts every
+// one, abandoned those that did not end within stopGrace of being stopped.
+func (s *Session) KubectlRuns() (running, abandoned int) {
+	s.runs.mu.Lock()
+	defer s.runs.mu.Unlock()
+	return s.runs.running, s.runs.abandoned
+}
+
+// runTracker counts a session's runs (for tests and the log).
+type runTracker struct {
+	mu        sync.Mutex
+	running   int
+	abandoned int
+}
+
+func (t *runTracker) add(running, abandoned int) {
+	t.mu.Lock()
+	t.running += running
+	t.abandoned += abandoned
+	t.mu.Unlock()
 }
 
 // runKubectl is RunKubectl; terminal hands in, out and errOut to kubectl unwrapped (see
@@ -84,11 +112,12 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 	if why, refused := refusedSubcommands[firstWord(args)]; refused && !(terminal && firstWord(args) == "edit") {
 		return errors.New(why)
 	}
-	if err := s.guardArgs(args); err != nil {
+	if err := refuseGlobalFlags(args); err != nil {
 		return err
 	}
-	args, names := s.resolveManifestArgs(args)
-
+	if err := s.checkArgs(ctx, args, terminal); err != nil {
+		return err
+	}
 	if in == nil {
 		in = strings.NewReader("")
 	}
@@ -98,27 +127,33 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 	if errOut == nil {
 		errOut = io.Discard
 	}
-
-	// A terminal run holds the learner's screen while it waits: rather than a blank terminal
-	// behind a watch that never ends, it gives up soon and says why.
-	var busy <-chan time.Time
-	if terminal {
-		t := time.NewTimer(terminalSlotWait)
-		defer t.Stop()
-		busy = t.C
+	// `-f -` reads the caller's input: kubectl's resource builder would read os.Stdin, a
+	// process global, so the input goes to a file of this run instead.
+	stdinPath := ""
+	if readsStdin(args) {
+		p, err := s.stdinFile(in)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(p)
+		stdinPath = p
 	}
-	select {
-	case kubectlSlot <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-busy:
-		return ErrKubectlBusy
+	args, names := s.resolveManifestArgs(args, stdinPath)
+	if err := s.checkResolvedFiles(args); err != nil {
+		return err
 	}
+	return s.startRun(ctx, args, names, in, out, errOut, terminal)
+}
 
-	// kubectl's own context is cancelled only after its writers are muted, so what it says
+// startRun runs kubectl on its own goroutine and waits for it, or for ctx and then at most
+// stopGrace.
+func (s *Session) startRun(ctx context.Context, args []string, names map[string]string, in io.Reader, out, errOut io.Writer, terminal bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// kubectl's own context is cancelled only after its writers are stopped, so what it says
 	// about being stopped ("context canceled") never reaches the caller.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
 	o := newRunWriter(out, names)
 	e := newRunWriter(errOut, names)
 	// kubectl finds a terminal only in the *os.File it is handed, so a terminal run gets the
@@ -128,14 +163,22 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 		kin, kout, kerr = in, out, errOut
 	}
 	done := make(chan error, 1)
+	// finished and gaveUp are guarded by s.runs.mu, so a run is counted abandoned exactly
+	// while it is both given up on and still going.
+	finished, gaveUp := false, false
+	s.runs.add(1, 0)
 	go func() {
-		// The slot is released by the run itself: if it outlives RunKubectl (stuck after
-		// ctx ended), the next run waits for it rather than sharing the global handlers.
-		defer func() { <-kubectlSlot }()
 		defer cancel()
 		err := s.execKubectl(runCtx, args, kin, kout, kerr)
 		o.flush()
 		e.flush()
+		s.runs.mu.Lock()
+		finished = true
+		s.runs.running--
+		if gaveUp {
+			s.runs.abandoned--
+		}
+		s.runs.mu.Unlock()
 		done <- err
 	}()
 
@@ -146,21 +189,162 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 	}
 	// Stopped by the caller: the rest of what kubectl says (watch closed, context canceled)
 	// is noise about the stop itself.
-	o.mute()
-	e.mute()
+	o.stop()
+	e.stop()
 	cancel()
-	t := time.NewTimer(cancelGrace)
+	t := time.NewTimer(stopGrace)
 	defer t.Stop()
 	select {
 	case <-done:
 	case <-t.C:
+		s.runs.mu.Lock()
+		if !finished {
+			gaveUp = true
+			s.runs.abandoned++
+		}
+		s.runs.mu.Unlock()
 	}
 	return ctx.Err()
 }
 
+// stdinFile writes what `-f -` reads to a file of this session.
+func (s *Session) stdinFile(in io.Reader) (string, error) {
+	f, err := os.CreateTemp(s.dir, "stdin-*.yaml")
+	if err != nil {
+		return "", fmt.Errorf("engine: stdin file: %w", err)
+	}
+	n, err := io.Copy(f, io.LimitReader(in, maxStdin+1))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > maxStdin {
+		err = fmt.Errorf("the input for -f - is larger than %d bytes", maxStdin)
+	}
+	if err != nil {
+		_ = os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// refuseGlobalFlags refuses kubectl flags whose effect is process-wide (profiling writes
+// files and starts the process's one CPU profile), which would reach other sessions.
+func refuseGlobalFlags(args []string) error {
+	for i, a := range args {
+		if a == "--" {
+			return nil
+		}
+		v, isProfile := "", false
+		switch {
+		case a == "--profile" && i+1 < len(args):
+			v, isProfile = args[i+1], true
+		case strings.HasPrefix(a, "--profile="):
+			v, isProfile = strings.TrimPrefix(a, "--profile="), true
+		case a == "--profile-output" || strings.HasPrefix(a, "--profile-output="):
+			v, isProfile = "output", true
+		}
+		if isProfile && v != "none" {
+			return errors.New("kubectl --profile cannot run inside the player (it profiles the whole program); run it in your own terminal")
+		}
+	}
+	return nil
+}
+
+// fatalOnce installs, once for the process, kubectl's fatal-error behaviour for in-process
+// runs (kubectl's default exits the process). The handler is a process global, so it finds
+// the run it belongs to from the goroutine it is called on:
+//   - on a run's own goroutine, it panics with kubectlExit, which that run recovers
+//     (runKubectlCommand), so the message and exit code reach that run alone;
+//   - on a goroutine a run's kubectl started (kubectl cp copies on one), where nothing could
+//     recover a panic, it records the exit on the run and ends just that goroutine;
+//   - anywhere else it logs and ends the goroutine.
+var fatalOnce sync.Once
+
+// kubectlExit is the panic value that carries a fatal error to its run.
+type kubectlExit struct {
+	msg  string
+	code int
+}
+
+// runState is what the fatal handler knows of a run, by the id of the run's goroutine.
+type runState struct {
+	errOut io.Writer
+	mu     sync.Mutex
+	code   int // a fatal exit reported from a goroutine kubectl started; 0: none
+}
+
+var (
+	runsMu        sync.Mutex
+	runsByRoutine = map[uint64]*runState{}
+)
+
+func installFatalHandler() {
+	fatalOnce.Do(func() {
+		cmdutil.BehaviorOnFatal(func(msg string, code int) {
+			self, parent := goroutineIDs()
+			runsMu.Lock()
+			own, child := runsByRoutine[self], runsByRoutine[parent]
+			runsMu.Unlock()
+			switch {
+			case own != nil:
+				panic(kubectlExit{msg: msg, code: code})
+			case child != nil:
+				child.mu.Lock()
+				if msg != "" {
+					_, _ = io.WriteString(child.errOut, withNewline(msg))
+				}
+				if child.code == 0 {
+					child.code = code
+				}
+				child.mu.Unlock()
+			default:
+				klog.Warningf("kubectl failed outside a run (exit %d): %s", code, strings.TrimSpace(msg))
+			}
+			runtime.Goexit()
+		})
+	})
+}
+
+func withNewline(s string) string {
+	if strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
+}
+
+// goroutineIDs reads the current goroutine's id and the id of the goroutine that started it
+// (0 when unknown) from its stack trace header and footer ("goroutine 7 [running]:" …
+// "created by … in goroutine 3"), the only place Go states them.
+func goroutineIDs() (self, parent uint64) {
+	buf := make([]byte, 8<<10)
+	for {
+		n := runtime.Stack(buf, false)
+		if n < len(buf) || len(buf) >= 4<<20 {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf)) // the footer names the parent: read the whole trace
+	}
+	if rest, ok := bytes.CutPrefix(buf, []byte("goroutine ")); ok {
+		if i := bytes.IndexByte(rest, ' '); i > 0 {
+			self, _ = strconv.ParseUint(string(rest[:i]), 10, 64)
+		}
+	}
+	if i := bytes.LastIndex(buf, []byte(" in goroutine ")); i >= 0 {
+		rest := buf[i+len(" in goroutine "):]
+		end := bytes.IndexAny(rest, "\n ")
+		if end < 0 {
+			end = len(rest)
+		}
+		parent, _ = strconv.ParseUint(string(rest[:end]), 10, 64)
+	}
+	return self, parent
+}
+
 // execKubectl builds a fresh kubectl command tree (its flags bind to fresh variables, so
 // nothing leaks between runs) and executes it, turning kubectl's exits into errors.
-func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) (err error) {
+func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer) error {
+	installFatalHandler()
 	streams := genericiooptions.IOStreams{In: in, Out: out, ErrOut: errOut}
 
 	flags := genericclioptions.NewConfigFlags(true).
@@ -168,68 +352,41 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		WithDiscoveryBurst(300).
 		WithDiscoveryQPS(50.0).
 		WithWarningPrinter(streams)
-	kubeconfig, kctx, ns := s.kubeconfig, s.kubeContext, s.ns
+	kubeconfig, err := s.kubectlStubConfig()
+	if err != nil {
+		return err
+	}
+	kctx, ns := stubContext, s.ns
 	cacheDir := filepath.Join(s.dir, "kubectl-cache")
 	flags.KubeConfig = &kubeconfig
 	flags.Context = &kctx
 	flags.Namespace = &ns
 	flags.CacheDir = &cacheDir
-	// Every request kubectl makes ends when ctx does, which is how a never-ending
+	// kubectl connects with the session's own rest.Config, whatever its loader read
+	// (sessionRESTConfig). This run's server warnings go to this run's errOut: kubectl itself
+	// points client-go's process-wide default handler at whichever run started last, so
+	// every config kubectl builds gets its own handler, which client-go prefers to the
+	// default. Every request kubectl makes ends when ctx does, which is how a never-ending
 	// `get -w` stops.
-	flags.WrapConfigFn = func(c *rest.Config) *rest.Config {
-		c.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &ctxRoundTripper{ctx: ctx, next: rt} })
+	warnings := rest.NewWarningWriter(errOut, rest.WarningWriterOptions{Deduplicate: true})
+	flags.WrapConfigFn = func(*rest.Config) *rest.Config {
+		c := s.sessionRESTConfig(ctx)
+		c.WarningHandler = warnings
+		c.WarningHandlerWithContext = nil
+		c.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+			return &ctxRoundTripper{ctx: ctx, next: rt, observe: s.requestHook.Load()}
+		})
 		return c
 	}
 
-	// kubectl's resource builder reads `-f -` from os.Stdin itself, not from IOStreams.In:
-	// for those runs (serialised, so nobody else sees it) os.Stdin is a pipe fed from in.
-	if readsStdin(args) {
-		restore, err := swapStdin(in)
-		if err != nil {
-			return err
-		}
-		defer restore()
-	}
-
-	// kubectl's fatal handler may run on a goroutine kubectl started itself (kubectl cp
-	// does), where a panic would crash the whole program: record the code and end just that
-	// goroutine. The command runs on its own goroutine so that ending it ends the run.
-	var fatalMu sync.Mutex
-	fatalCode, fatal := 0, false
-	cmdutil.BehaviorOnFatal(func(msg string, code int) {
-		if msg != "" {
-			if !strings.HasSuffix(msg, "\n") {
-				msg += "\n"
-			}
-			_, _ = io.WriteString(errOut, msg)
-		}
-		fatalMu.Lock()
-		if !fatal {
-			fatalCode, fatal = code, true
-		}
-		fatalMu.Unlock()
-		runtime.Goexit()
-	})
-	defer func() {
-		// Never the default handler, which exits the process: a goroutine of this run that
-		// fails late only ends itself.
-		cmdutil.BehaviorOnFatal(func(string, int) { runtime.Goexit() })
-		// kubectl points client-go's process-wide warning handler at this run's errOut.
-		rest.SetDefaultWarningHandler(rest.WarningLogger{})
-		fatalMu.Lock()
-		defer fatalMu.Unlock()
-		if err == nil && fatal && fatalCode != 0 {
-			err = &KubectlError{Code: fatalCode}
-		}
-	}()
-
 	// Arguments holds only the program name: it keeps kubectl from applying the user's
 	// ~/.kube/kuberc aliases and defaults, so lessons behave the same for everyone.
-	cmd := kubectlcmd.NewKubectlCommand(kubectlcmd.KubectlOptions{
+	cmd := newKubectlTree(kubectlcmd.KubectlOptions{
 		Arguments:   []string{"kubectl"},
 		ConfigFlags: flags,
 		IOStreams:   streams,
-	})
+	}, warnings)
+	cancellableExec(ctx, cmd, flags, streams)
 	cmd.SetArgs(args)
 	cmd.SetIn(in)
 	cmd.SetOut(out)
@@ -242,20 +399,96 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		c.SilenceUsage = false
 		return err
 	})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("kubectl failed unexpectedly: %v\n%s", r, debug.Stack())
-			}
-		}()
-		if err := cmd.ExecuteContext(ctx); err != nil {
-			cmdutil.CheckErr(err)
+	return runKubectlCommand(ctx, cmd, errOut)
+}
+
+// treeMu guards the package variables kubectl writes while it builds a command tree (the
+// profiling flags' targets, completion's factory). It is held for the build only, a few
+// milliseconds; the runs themselves go on at the same time.
+var treeMu sync.Mutex
+
+// LockKubectlGlobals takes the lock that guards the package variables kubectl writes while
+// it builds a command tree or resets its flags (the profiling flags bind to package
+// variables); it returns the unlock. Anything in the process that builds or resets a kubectl
+// tree besides the runs here (lesson lint's parser) must hold it meanwhile.
+func LockKubectlGlobals() (unlock func()) {
+	treeMu.Lock()
+	return treeMu.Unlock
+}
+
+// NewKubectlTree builds kubectl's command tree under LockKubectlGlobals.
+func NewKubectlTree(o kubectlcmd.KubectlOptions) *cobra.Command {
+	defer LockKubectlGlobals()()
+	return kubectlcmd.NewKubectlCommand(o)
+}
+
+// newKubectlTree builds kubectl's command tree for one run. kubectl's root pre-run is
+// replaced: it would point client-go's process-wide warning handler at this run (every
+// config of the run has its own handler instead), read the profiling flags' package
+// variables (profiling is refused) and set up plugin completion (plugins are programs of
+// the host). Its post-run keeps --warnings-as-errors, counted on the run's own handler.
+func newKubectlTree(o kubectlcmd.KubectlOptions, warnings warningCounter) *cobra.Command {
+	cmd := NewKubectlTree(o)
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error { return nil }
+	cmd.PersistentPostRunE = func(c *cobra.Command, _ []string) error {
+		if on, _ := c.Flags().GetBool("warnings-as-errors"); !on {
+			return nil
 		}
+		switch n := warnings.WarningCount(); n {
+		case 0:
+			return nil
+		case 1:
+			return fmt.Errorf("%d warning received", n)
+		default:
+			return fmt.Errorf("%d warnings received", n)
+		}
+	}
+	return cmd
+}
+
+// warningCounter is rest.NewWarningWriter's handler.
+type warningCounter interface {
+	rest.WarningHandler
+	WarningCount() int
+}
+
+// runKubectlCommand executes cmd on the calling goroutine, registered as a run's for the
+// fatal handler, which panics there with kubectlExit, recovered here.
+func runKubectlCommand(ctx context.Context, cmd *cobra.Command, errOut io.Writer) (err error) {
+	st := &runState{errOut: errOut}
+	self, _ := goroutineIDs()
+	runsMu.Lock()
+	runsByRoutine[self] = st
+	runsMu.Unlock()
+	defer func() {
+		runsMu.Lock()
+		delete(runsByRoutine, self)
+		runsMu.Unlock()
+		r := recover()
+		if x, ok := r.(kubectlExit); ok {
+			if x.msg != "" {
+				_, _ = io.WriteString(errOut, withNewline(x.msg))
+			}
+			if x.code != 0 {
+				err = &KubectlError{Code: x.code}
+			}
+		} else if r != nil {
+			// One line for the learner; the stack goes to the log (main sends the standard
+			// logger to the log file), never to the screen.
+			log.Printf("kubectl panicked: %v\n%s", r, debug.Stack())
+			msg, _, _ := strings.Cut(fmt.Sprint(r), "\n")
+			err = fmt.Errorf("kubectl failed unexpectedly: %s (details in the log)", msg)
+		}
+		st.mu.Lock()
+		if err == nil && st.code != 0 {
+			err = &KubectlError{Code: st.code}
+		}
+		st.mu.Unlock()
 	}()
-	<-finished
-	return err
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		cmdutil.CheckErr(err)
+	}
+	return nil
 }
 
 // readsStdin reports whether a -f / --filename value is "-".
@@ -284,31 +517,11 @@ func readsStdin(args []string) bool {
 	return false
 }
 
-// swapStdin points os.Stdin at a pipe that delivers in, until restore is called.
-func swapStdin(in io.Reader) (restore func(), err error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("engine: stdin pipe: %w", err)
-	}
-	go func() {
-		// Ends when in is drained or when restore closes the read end under it.
-		_, _ = io.Copy(w, in)
-		_ = w.Close()
-	}()
-	old := os.Stdin
-	os.Stdin = r
-	return func() {
-		os.Stdin = old
-		_ = r.Close()
-	}, nil
-}
-
 // refusedSubcommands cannot run inside the player, with what to do instead.
 var refusedSubcommands = map[string]string{
 	"edit": "kubectl edit opens a text editor, which cannot run inside the player; " +
 		"use kubectl patch here, or run kubectl edit in your own terminal (see `kubetutor serve`)",
-	// kubectl proxy serves until the process ends and ignores ctx: it would hold the kubectl
-	// slot, and so every later run, for good.
+	// kubectl proxy serves until the process ends and ignores ctx: it would listen for good.
 	"proxy": "kubectl proxy runs until you stop it, which cannot happen inside the player; " +
 		"run it in your own terminal (see `kubetutor serve`)",
 }
@@ -339,12 +552,18 @@ var globalValueFlags = map[string]bool{
 }
 
 // resolveManifestArgs rewrites -f / --filename values naming an embedded manifest to the
-// session's copy on disk, and returns the paths it used mapped to what the user typed.
-func (s *Session) resolveManifestArgs(args []string) ([]string, map[string]string) {
+// session's copy on disk, and "-" to stdinPath (when set), and returns the paths it used
+// mapped to what kubectl would have printed for what the user typed.
+func (s *Session) resolveManifestArgs(args []string, stdinPath string) ([]string, map[string]string) {
 	names := map[string]string{}
 	rewrite := func(v string) string {
 		parts := strings.Split(v, ",") // kubectl's -f is a string slice: commas separate files
 		for i, p := range parts {
+			if p == "-" && stdinPath != "" {
+				names[stdinPath] = "STDIN"
+				parts[i] = stdinPath
+				continue
+			}
 			name, ok := embeddedManifestName(p)
 			if !ok {
 				continue
@@ -397,13 +616,17 @@ func embeddedManifestName(v string) (string, bool) {
 
 // ctxRoundTripper ties each request to the run's context.
 type ctxRoundTripper struct {
-	ctx  context.Context
-	next http.RoundTripper
+	ctx     context.Context
+	next    http.RoundTripper
+	observe *func(*http.Request) // tests: sees each request kubectl makes
 }
 
 func (c *ctxRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := c.ctx.Err(); err != nil {
 		return nil, err
+	}
+	if c.observe != nil {
+		(*c.observe)(req)
 	}
 	rctx, cancel := context.WithCancel(req.Context())
 	stop := context.AfterFunc(c.ctx, cancel)
@@ -445,7 +668,7 @@ func (c *ctxReader) Read(p []byte) (int, error) {
 }
 
 // runWriter passes kubectl's output through whole lines at a time, replacing the session's
-// manifest paths with the names the user typed, and drops everything once muted.
+// manifest paths with the names the user typed, and refuses everything once stopped.
 type runWriter struct {
 	mu    sync.Mutex
 	w     io.Writer
@@ -470,7 +693,7 @@ func (rw *runWriter) Write(p []byte) (int, error) {
 	rw.mu.Lock()
 	defer rw.mu.Unlock()
 	if rw.muted {
-		return len(p), nil
+		return 0, errRunStopped
 	}
 	if rw.repl == nil {
 		return rw.w.Write(p)
@@ -499,7 +722,8 @@ func (rw *runWriter) flush() {
 	_, _ = io.WriteString(rw.w, rest)
 }
 
-func (rw *runWriter) mute() {
+// stop drops what is buffered and refuses every later write.
+func (rw *runWriter) stop() {
 	rw.mu.Lock()
 	rw.muted = true
 	rw.buf.Reset()

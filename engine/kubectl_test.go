@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -166,11 +168,15 @@ func TestKubectlWatchEndsWithContext(t *testing.T) {
 	if !strings.Contains(out.String(), "web-0") || !strings.Contains(out.String(), "Running") {
 		t.Fatalf("stdout %q", out.String())
 	}
-	// The next run gets the kubectl slot back.
+	// The watch really ended (it was not left behind) and the next run starts at once.
+	if running, abandoned := s.KubectlRuns(); running != 0 || abandoned != 0 {
+		t.Fatalf("after the stopped watch: %d runs, %d abandoned", running, abandoned)
+	}
 	mustKubectl(t, s, "kubectl get sts web -o name", "statefulset.apps/web\n")
 }
 
-func TestKubectlConcurrentRunsAreSerialised(t *testing.T) {
+// Runs of one session go on at the same time, each with its own exit status.
+func TestKubectlConcurrentRunsInOneSession(t *testing.T) {
 	s, _ := newTestSession(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -239,7 +245,11 @@ func TestKubectlFatalOnKubectlsOwnGoroutine(t *testing.T) {
 	mustKubectl(t, s, "kubectl apply -f web.yaml", "service/nginx created\nstatefulset.apps/web created\n")
 	waitIdle(t, s)
 	// The simulator serves exec now, so the failure is a container that does not exist.
-	_, errOut, err := kubectl(t, s, "kubectl cp -c nosuch web-0:/etc/hosts "+t.TempDir()+"/hosts")
+	// kubectl cp is refused before it runs (it copies files of this computer), so kubectl's
+	// own run is called directly, as RunKubectl would after its checks.
+	var errBuf bytes.Buffer
+	err := s.execKubectl(testCtx(t), []string{"cp", "-c", "nosuch", "web-0:/etc/hosts", t.TempDir() + "/hosts"}, strings.NewReader(""), io.Discard, &errBuf)
+	errOut := errBuf.String()
 	ke, ok := asKubectlError(err)
 	// The sandbox has no tar, so cp fails inside the exec (127) or in kubectl (1).
 	if !ok || ke.Code == 0 {

@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 // Labels kubetutor puts on a namespace it creates for a lesson on a real cluster. Only a
@@ -30,6 +32,14 @@ type realState struct {
 	ours    bool      // kubetutor created (and labelled) it
 	since   time.Time // objects created from here on are the lesson's (for a namespace not ours)
 	context string
+
+	// learnerCfg and learnerKube are the learner's own credentials once the session runs as
+	// the lesson's ServiceAccount (rbac.go): used for setup, cleanup and a command the
+	// learner chose to run as themselves. Nil while the session runs as the learner.
+	learnerCfg  *rest.Config
+	learnerKube kubernetes.Interface
+	rbac        *lessonRBAC // what rbac.go created, nil if nothing
+	guardOnly   string      // why the session falls back to the guard alone ("" if not)
 }
 
 func (s *Session) lessonNamespace() string {
@@ -65,6 +75,10 @@ type NamespacePlan struct {
 	Server    string
 	Create    bool // the namespace does not exist yet: kubetutor creates and labels it
 	Ours      bool // it exists and kubetutor created it earlier (labelled)
+	// Commands are the lesson's command lines. When set, EnterLessonNamespace gives the
+	// lesson its own ServiceAccount with a Role derived from them (rbac.go) and runs every
+	// later request as it; when empty, the session keeps the learner's credentials.
+	Commands []string
 }
 
 // Describe is the question put to the learner before the first change to a real cluster.
@@ -80,6 +94,11 @@ func (p NamespacePlan) Describe() string {
 	default:
 		fmt.Fprintf(&b, "It will work inside the existing namespace %q, which kubetutor did not create: "+
 			"cleanup removes only what the lesson created there, never the namespace.\n", p.Namespace)
+	}
+	if len(p.Commands) > 0 {
+		fmt.Fprintf(&b, "It will create there a ServiceAccount %q with a Role allowing what the lesson does, and run every command as it;\n"+
+			"a ClusterRole (labelled %s=%s, removed at cleanup) lets it read nodes, PersistentVolumes, StorageClasses and namespaces.\n",
+			LessonServiceAccount, LabelManagedBy, ManagedByValue)
 	}
 	b.WriteString("Commands that would change anything outside it are refused. At the end you are offered a cleanup.\n")
 	return b.String()
@@ -127,6 +146,9 @@ func (s *Session) EnterLessonNamespace(ctx context.Context, p NamespacePlan) err
 	if p.Create {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: p.Namespace, Labels: map[string]string{
 			LabelManagedBy: ManagedByValue, LabelLesson: strings.TrimPrefix(LessonNamespaceName(p.Lesson), "kubetutor-"),
+			// Pod Security admission keeps the lesson's pods (and `kubectl debug node`)
+			// from reaching the node's host: no privileged, hostPath or host namespaces.
+			"pod-security.kubernetes.io/enforce": "baseline",
 		}}}
 		created, err := s.kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
 		if err != nil {
@@ -148,6 +170,15 @@ func (s *Session) EnterLessonNamespace(ctx context.Context, p NamespacePlan) err
 	s.ns = p.Namespace
 	// The status line names the cluster through Label: make a real one unmistakable.
 	s.label = "REAL cluster " + s.real.context
+	if len(p.Commands) > 0 {
+		needs := LessonNeeds(p.Commands)
+		if err := s.setupLessonIdentity(ctx, p.Namespace, strings.TrimPrefix(LessonNamespaceName(p.Lesson), "kubetutor-"), needs); err != nil {
+			// The API server cannot enforce the namespace for us: the guard alone does.
+			s.real.mu.Lock()
+			s.real.guardOnly = guardOnlyReason(err)
+			s.real.mu.Unlock()
+		}
+	}
 	return nil
 }
 
@@ -163,6 +194,15 @@ func (s *Session) CleanupPlan(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.real.mu.Lock()
+	r := s.real.rbac
+	s.real.mu.Unlock()
+	if r != nil {
+		items = append(items, "clusterrolebinding/"+r.clusterRoleBinding, "clusterrole/"+r.clusterRole)
+		if !ours {
+			items = append(items, "rolebinding/"+LessonServiceAccount, "role/"+LessonServiceAccount, "serviceaccount/"+LessonServiceAccount)
+		}
+	}
 	if ours {
 		items = append([]string{"namespace/" + ns + " (and everything in it)"}, items...)
 	}
@@ -172,11 +212,12 @@ func (s *Session) CleanupPlan(ctx context.Context) ([]string, error) {
 // lessonObjects lists the lesson's objects in ns: all of them in a namespace kubetutor
 // created, else those created since the lesson began.
 func (s *Session) lessonObjects(ctx context.Context, ns string, ours bool, since time.Time) ([]string, error) {
+	kube := s.adminKube()
 	var out []string
 	keep := func(m metav1.ObjectMeta) bool {
 		return ours || !m.CreationTimestamp.Time.Before(since.Truncate(time.Second))
 	}
-	sets, err := s.kube.AppsV1().StatefulSets(ns).List(ctx, metav1.ListOptions{})
+	sets, err := kube.AppsV1().StatefulSets(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("listing StatefulSets: %w", err)
 	}
@@ -185,7 +226,7 @@ func (s *Session) lessonObjects(ctx context.Context, ns string, ours bool, since
 			out = append(out, "statefulset/"+o.Name)
 		}
 	}
-	svcs, err := s.kube.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
+	svcs, err := kube.CoreV1().Services(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("listing Services: %w", err)
 	}
@@ -194,7 +235,7 @@ func (s *Session) lessonObjects(ctx context.Context, ns string, ours bool, since
 			out = append(out, "service/"+o.Name)
 		}
 	}
-	pods, err := s.kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
+	pods, err := kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("listing pods: %w", err)
 	}
@@ -203,7 +244,7 @@ func (s *Session) lessonObjects(ctx context.Context, ns string, ours bool, since
 			out = append(out, "pod/"+o.Name)
 		}
 	}
-	pvcs, err := s.kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{})
+	pvcs, err := kube.CoreV1().PersistentVolumeClaims(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("listing PVCs: %w", err)
 	}
@@ -212,7 +253,7 @@ func (s *Session) lessonObjects(ctx context.Context, ns string, ours bool, since
 			out = append(out, "persistentvolumeclaim/"+o.Name)
 		}
 	}
-	cms, err := s.kube.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
+	cms, err := kube.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("listing ConfigMaps: %w", err)
 	}
@@ -236,8 +277,15 @@ func (s *Session) Cleanup(ctx context.Context) error {
 	if ns == "" {
 		return fmt.Errorf("engine: no lesson namespace on this session")
 	}
+	kube := s.adminKube()
+	s.real.mu.Lock()
+	r := s.real.rbac
+	s.real.mu.Unlock()
+	if err := deleteLessonRBAC(ctx, kube, r, !ours); err != nil {
+		return err
+	}
 	if ours {
-		live, err := s.kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		live, err := kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
@@ -249,13 +297,13 @@ func (s *Session) Cleanup(ctx context.Context) error {
 		}
 		uid := live.UID
 		bg := metav1.DeletePropagationBackground
-		err = s.kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{
+		err = kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{
 			Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: &bg})
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting namespace %q: %w", ns, err)
 		}
 		return wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(ctx context.Context) (bool, error) {
-			_, err := s.kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+			_, err := kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
 			return apierrors.IsNotFound(err), nil
 		})
 	}
@@ -270,15 +318,15 @@ func (s *Session) Cleanup(ctx context.Context) error {
 		var err error
 		switch kind {
 		case "statefulset":
-			err = s.kube.AppsV1().StatefulSets(ns).Delete(ctx, name, opts)
+			err = kube.AppsV1().StatefulSets(ns).Delete(ctx, name, opts)
 		case "service":
-			err = s.kube.CoreV1().Services(ns).Delete(ctx, name, opts)
+			err = kube.CoreV1().Services(ns).Delete(ctx, name, opts)
 		case "pod":
-			err = s.kube.CoreV1().Pods(ns).Delete(ctx, name, opts)
+			err = kube.CoreV1().Pods(ns).Delete(ctx, name, opts)
 		case "persistentvolumeclaim":
-			err = s.kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, name, opts)
+			err = kube.CoreV1().PersistentVolumeClaims(ns).Delete(ctx, name, opts)
 		case "configmap":
-			err = s.kube.CoreV1().ConfigMaps(ns).Delete(ctx, name, opts)
+			err = kube.CoreV1().ConfigMaps(ns).Delete(ctx, name, opts)
 		}
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting %s: %w", it, err)

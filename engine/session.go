@@ -5,9 +5,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -41,6 +43,9 @@ type SimOptions struct {
 	// Runner runs what kubectl exec and attach ask of a container; nil: nothing runs and
 	// every command succeeds silently (container.Nop).
 	Runner container.Runner
+	// MaxReplicas and MaxObjects cap the simulator (--max-replicas, --max-objects); 0 means
+	// the defaults, 1000 replicas per workload and 20000 objects.
+	MaxReplicas, MaxObjects int
 }
 
 // KubeconfigOptions select a real cluster as kubectl does.
@@ -126,6 +131,10 @@ type Session struct {
 	closeOnce sync.Once
 
 	real realState // a lesson's namespace on a real cluster (realcluster.go)
+
+	runs runTracker // this session's kubectl runs (kubectl.go)
+	// requestHook, when set (tests), sees every request an in-process kubectl run makes.
+	requestHook atomic.Pointer[func(*http.Request)]
 }
 
 // NewSimSession starts an embedded simulator in-process and connects to it in namespace
@@ -155,6 +164,8 @@ func NewSimSession(ctx context.Context, o SimOptions) (*Session, error) {
 		Addr:        "127.0.0.1:0",
 		Logf:        o.Logf,
 		Runner:      o.Runner,
+		MaxReplicas: o.MaxReplicas,
+		MaxObjects:  o.MaxObjects,
 	})
 	if err != nil {
 		s.removeDir()
@@ -282,6 +293,10 @@ func (s *Session) manifestPath(name string) string {
 }
 
 func (s *Session) setConfig(cfg *rest.Config) error {
+	// The session's own clients log server warnings: client-go's process-wide default handler
+	// is whatever an in-process kubectl run last set it to, another session's output maybe.
+	cfg.WarningHandler = rest.WarningLogger{}
+	cfg.WarningHandlerWithContext = nil
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("engine: typed client: %w", err)

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -242,7 +243,7 @@ func TestResolveManifestArgs(t *testing.T) {
 		{"logs -f web-0", "logs -f web-0"},
 		{"exec web-0 -- cat -f web.yaml", "exec web-0 -- cat -f web.yaml"},
 	} {
-		got, _ := s.resolveManifestArgs(strings.Fields(tc.in))
+		got, _ := s.resolveManifestArgs(strings.Fields(tc.in), "")
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("%q → %q, want %q", tc.in, strings.Join(got, " "), tc.want)
 		}
@@ -258,10 +259,13 @@ func TestRunWriterReplacesPathsPerLine(t *testing.T) {
 	if b.String() != "error when creating \"web.yaml\": boom\nnext " {
 		t.Fatalf("got %q", b.String())
 	}
-	w.mute()
-	_, _ = w.Write([]byte("dropped\n"))
+	w.stop()
+	// A stopped run's writer refuses output, so kubectl's copy loops end.
+	if _, err := w.Write([]byte("dropped\n")); !errors.Is(err, errRunStopped) {
+		t.Fatalf("write after stop: %v, want errRunStopped", err)
+	}
 	if strings.Contains(b.String(), "dropped") {
-		t.Fatal("muted writer wrote")
+		t.Fatal("stopped writer wrote")
 	}
 }
 

@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -186,8 +185,9 @@ func TestRunKubectlTerminalUnderTmux(t *testing.T) {
 	t.Logf("screen:\n%s", strings.TrimRight(screen, "\n "))
 }
 
-// TestRunKubectlTerminalGivesUpWhenBusy: a terminal run does not wait behind a watch.
-func TestRunKubectlTerminalGivesUpWhenBusy(t *testing.T) {
+// TestRunKubectlTerminalRunsBesideAWatch: a terminal run no longer waits behind another
+// run of the session (there is no process-wide kubectl slot any more).
+func TestRunKubectlTerminalRunsBesideAWatch(t *testing.T) {
 	s, _ := newTestSession(t)
 	ctx, cancel := context.WithCancel(testCtx(t))
 	started := make(chan struct{})
@@ -195,7 +195,6 @@ func TestRunKubectlTerminalGivesUpWhenBusy(t *testing.T) {
 	watchDone := make(chan error, 1)
 	go func() { watchDone <- s.RunKubectl(ctx, "kubectl get pods -w", nil, pw, io.Discard) }()
 	go func() {
-		// The watch holds the slot once it has printed anything.
 		b := make([]byte, 1)
 		_, _ = pr.Read(b)
 		close(started)
@@ -207,11 +206,69 @@ func TestRunKubectlTerminalGivesUpWhenBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-started
-	err := s.RunKubectlTerminal(testCtx(t), "kubectl exec -it p -- sh", strings.NewReader(""), io.Discard, io.Discard)
-	if !errors.Is(err, ErrKubectlBusy) {
-		t.Fatalf("terminal run behind a watch: %v", err)
+	waitIdle(t, s)
+	// These sessions run no container commands (container.Nop): the exec succeeds silently.
+	var out bytes.Buffer
+	if err := s.RunKubectlTerminal(testCtx(t), "kubectl exec -i p -- echo beside", strings.NewReader(""), &out, io.Discard); err != nil {
+		t.Fatalf("terminal run beside a watch: %v\n%s", err, out.String())
 	}
 	cancel()
 	<-watchDone
 	pw.Close()
+}
+
+// TestCompleteThroughKubectl: Complete asks kubectl's own completion (`__complete`) in-process
+// against the session: kinds from discovery, object names from live state, flags, and
+// nothing where kubectl leaves the word to file completion.
+func TestCompleteThroughKubectl(t *testing.T) {
+	s, _ := newTestSession(t)
+	mustKubectl(t, s, "kubectl apply -f web.yaml", "service/nginx created\nstatefulset.apps/web created\n")
+	waitIdle(t, s)
+	for _, tc := range []struct {
+		line string
+		want []string // must all be offered
+		none bool     // nothing offered
+		only bool     // exactly want
+	}{
+		{line: "kubectl get statefulset", want: []string{"statefulsets.apps"}, only: true},
+		{line: "kubectl get p", want: []string{"pods", "persistentvolumeclaims"}},
+		{line: "kubectl get pods ", want: []string{"web-0", "web-1"}, only: true},
+		{line: "kubectl delete pod web-", want: []string{"web-0", "web-1"}, only: true},
+		{line: "kubectl logs w", want: []string{"web-0", "web-1"}},
+		{line: "kubectl get pods --wat", want: []string{"--watch", "--watch-only"}, only: true},
+		{line: "kubectl get pods -o ", want: []string{"json", "yaml", "wide", "name"}},
+		{line: "kubectl rollout st", want: []string{"status"}, only: true},
+		// kubectl also offers the flag scale requires.
+		{line: "kubectl scale sts ", want: []string{"--replicas", "web"}, only: true},
+		{line: "kubectl apply -f ", none: true},
+		{line: "kubectl get pods nosuch", none: true},
+		{line: "kubectl get pods 'unclosed", none: true},
+	} {
+		got, err := s.Complete(testCtx(t), tc.line)
+		if err != nil {
+			t.Errorf("Complete(%q): %v", tc.line, err)
+			continue
+		}
+		switch {
+		case tc.none && len(got) != 0:
+			t.Errorf("Complete(%q) = %q, want nothing", tc.line, got)
+		case tc.only && !slices.Equal(got, sortedCopy(tc.want)):
+			t.Errorf("Complete(%q) = %q, want %q", tc.line, got, sortedCopy(tc.want))
+		default:
+			for _, w := range tc.want {
+				if !slices.Contains(got, w) {
+					t.Errorf("Complete(%q) = %q, lacks %q", tc.line, got, w)
+				}
+			}
+		}
+	}
+	if running, abandoned := s.KubectlRuns(); running != 0 || abandoned != 0 {
+		t.Fatalf("completion left runs behind: %d, %d", running, abandoned)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
 }

@@ -15,8 +15,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 )
 
 // tableAccept asks for server-side Table rows, as kubectl get does.
@@ -45,19 +47,9 @@ func (s *Session) WatchTable(ctx context.Context, resource, selector string) (<-
 	if err != nil {
 		return nil, err
 	}
-	c := rest.CopyConfig(s.cfg)
-	c.GroupVersion = &schema.GroupVersion{Group: gvr.Group, Version: gvr.Version}
-	c.APIPath = "/apis"
-	if gvr.Group == "" {
-		c.APIPath = "/api"
-	}
-	c.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
-	c.AcceptContentTypes = tableAccept
-	// The watch is a long-lived stream: a client timeout would cut it every few seconds.
-	c.Timeout = 0
-	rc, err := rest.RESTClientFor(c)
+	rc, err := s.restClientFor(gvr, tableAccept)
 	if err != nil {
-		return nil, fmt.Errorf("engine: client for %s: %w", gvr.Resource, err)
+		return nil, err
 	}
 	w := &tableWatch{
 		s:        s,
@@ -69,7 +61,10 @@ func (s *Session) WatchTable(ctx context.Context, resource, selector string) (<-
 	if namespaced {
 		w.ns = s.ns
 	}
-	go w.run(ctx)
+	go func() {
+		defer close(w.out)
+		runResumable(ctx, s.clk, w)
+	}()
 	return w.out, nil
 }
 
@@ -130,24 +125,42 @@ type tableWatch struct {
 	out      chan TableEvent
 
 	columns []metav1.TableColumnDefinition
-	rv      string
 }
 
 // errGone marks a resourceVersion the server no longer has history for.
 var errGone = errors.New("resource version too old")
 
-func (w *tableWatch) run(ctx context.Context) {
-	defer close(w.out)
+// streamSource is one kind of list-then-watch stream (table rows, full objects) for
+// runResumable, which owns the retry policy both share.
+type streamSource interface {
+	// list reads the current state and its resourceVersion; deliver sends it, after a
+	// resync marker when resync is set.
+	list(ctx context.Context) (rv string, deliver func(resync bool) bool, err error)
+	// request is the GET both the list and the watch are built on.
+	request() *rest.Request
+	// event handles one ADDED/MODIFIED/DELETED frame and returns the version to resume
+	// after ("" keeps the last one); false stops the stream (ctx ended).
+	event(ctx context.Context, typ string, raw json.RawMessage) (rv string, ok bool, err error)
+	// fail reports an error to the stream's reader; false when ctx ended.
+	fail(ctx context.Context, err error) bool
+	name() string
+}
+
+// runResumable lists, then watches from the list's version, resuming from the last version
+// seen when the server ends the stream, relisting (with a resync) on 410 Gone, and backing
+// off on the session's clock after errors, until ctx ends.
+func runResumable(ctx context.Context, clk clock.Clock, src streamSource) {
 	backoff := time.Duration(0)
 	listed, resync := false, false
+	rv := ""
 	// fail reports err and waits out the next backoff; false when ctx ended. The timer is
 	// armed before the ERROR event is sent, so a test that sees the event can step a fake
 	// clock past it.
 	fail := func(err error) bool {
 		backoff = nextBackoff(backoff)
-		t := w.s.clk.NewTimer(backoff)
+		t := clk.NewTimer(backoff)
 		defer t.Stop()
-		if err != nil && !w.send(ctx, TableEvent{Type: "ERROR", Err: err}) {
+		if err != nil && !src.fail(ctx, err) {
 			return false
 		}
 		select {
@@ -159,22 +172,19 @@ func (w *tableWatch) run(ctx context.Context) {
 	}
 	for ctx.Err() == nil {
 		if !listed {
-			rows, rv, err := w.list(ctx)
+			v, deliver, err := src.list(ctx)
 			if err != nil {
 				if ctx.Err() != nil || !fail(err) {
 					return
 				}
 				continue
 			}
-			if resync && !w.send(ctx, TableEvent{Type: "RESYNC"}) {
+			if !deliver(resync) {
 				return
 			}
-			if !w.sendRows(ctx, "LIST", rows, true) {
-				return
-			}
-			w.rv, listed, backoff = rv, true, 0
+			rv, listed, backoff = v, true, 0
 		}
-		got, err := w.watch(ctx)
+		got, err := watchFrom(ctx, src, &rv)
 		switch {
 		case ctx.Err() != nil:
 			return
@@ -212,6 +222,12 @@ func (w *tableWatch) send(ctx context.Context, ev TableEvent) bool {
 	}
 }
 
+func (w *tableWatch) name() string { return w.resource }
+
+func (w *tableWatch) fail(ctx context.Context, err error) bool {
+	return w.send(ctx, TableEvent{Type: "ERROR", Err: err})
+}
+
 func (w *tableWatch) request() *rest.Request {
 	r := w.rc.Get().Resource(w.resource).SetHeader("Accept", tableAccept).Param("includeObject", "Metadata")
 	if w.ns != "" {
@@ -224,7 +240,7 @@ func (w *tableWatch) request() *rest.Request {
 }
 
 // list reads every row (in chunks) and the list's resourceVersion.
-func (w *tableWatch) list(ctx context.Context) ([]metav1.TableRow, string, error) {
+func (w *tableWatch) list(ctx context.Context) (string, func(bool) bool, error) {
 	var rows []metav1.TableRow
 	rv, cont := "", ""
 	for {
@@ -234,11 +250,11 @@ func (w *tableWatch) list(ctx context.Context) ([]metav1.TableRow, string, error
 		}
 		raw, err := r.Do(ctx).Raw()
 		if err != nil {
-			return nil, "", fmt.Errorf("listing %s: %w", w.resource, err)
+			return "", nil, fmt.Errorf("listing %s: %w", w.resource, err)
 		}
 		t, err := decodeTable(raw)
 		if err != nil {
-			return nil, "", fmt.Errorf("listing %s: %w", w.resource, err)
+			return "", nil, fmt.Errorf("listing %s: %w", w.resource, err)
 		}
 		if len(t.ColumnDefinitions) > 0 {
 			w.columns = t.ColumnDefinitions
@@ -249,9 +265,34 @@ func (w *tableWatch) list(ctx context.Context) ([]metav1.TableRow, string, error
 		rows = append(rows, t.Rows...)
 		cont = t.Continue
 		if cont == "" {
-			return rows, rv, nil
+			break
 		}
 	}
+	return rv, func(resync bool) bool {
+		if resync && !w.send(ctx, TableEvent{Type: "RESYNC"}) {
+			return false
+		}
+		return w.sendRows(ctx, "LIST", rows, true)
+	}, nil
+}
+
+func (w *tableWatch) event(ctx context.Context, typ string, raw json.RawMessage) (string, bool, error) {
+	t, err := decodeTable(raw)
+	if err != nil {
+		return "", true, err
+	}
+	if len(t.ColumnDefinitions) > 0 {
+		w.columns = t.ColumnDefinitions
+	}
+	if !w.sendRows(ctx, typ, t.Rows, false) {
+		return "", false, nil
+	}
+	// Resume after this event; the rows carry their own versions, the Table's metadata is a
+	// fallback for servers that leave objects out.
+	if v := lastRowRV(t.Rows); v != "" {
+		return v, true, nil
+	}
+	return t.ResourceVersion, true, nil
 }
 
 type watchFrame struct {
@@ -259,17 +300,18 @@ type watchFrame struct {
 	Object json.RawMessage `json:"object"`
 }
 
-// watch streams events from w.rv until the stream ends. got reports whether any event came.
-func (w *tableWatch) watch(ctx context.Context) (got bool, err error) {
-	body, err := w.request().
+// watchFrom streams src's events from *rv until the stream ends, moving *rv past each
+// event. got reports whether any event came.
+func watchFrom(ctx context.Context, src streamSource, rv *string) (got bool, err error) {
+	body, err := src.request().
 		Param("watch", "true").
-		Param("resourceVersion", w.rv).
+		Param("resourceVersion", *rv).
 		Stream(ctx)
 	if err != nil {
 		if apierrors.IsResourceExpired(err) || apierrors.IsGone(err) {
 			return false, errGone
 		}
-		return false, fmt.Errorf("watching %s: %w", w.resource, err)
+		return false, fmt.Errorf("watching %s: %w", src.name(), err)
 	}
 	defer body.Close()
 	dec := json.NewDecoder(body)
@@ -279,30 +321,23 @@ func (w *tableWatch) watch(ctx context.Context) (got bool, err error) {
 			var syn *json.SyntaxError
 			var typ *json.UnmarshalTypeError
 			if ctx.Err() == nil && (errors.As(err, &syn) || errors.As(err, &typ)) {
-				return got, fmt.Errorf("watching %s: undecodable event: %w", w.resource, err)
+				return got, fmt.Errorf("watching %s: undecodable event: %w", src.name(), err)
 			}
-			// The server ended the stream or the connection was cut: resume from w.rv.
+			// The server ended the stream or the connection was cut: resume from *rv.
 			return got, nil
 		}
 		got = true
 		switch f.Type {
 		case "ADDED", "MODIFIED", "DELETED":
-			t, err := decodeTable(f.Object)
+			v, ok, err := src.event(ctx, f.Type, f.Object)
 			if err != nil {
-				return got, fmt.Errorf("watching %s: %w", w.resource, err)
+				return got, fmt.Errorf("watching %s: %w", src.name(), err)
 			}
-			if len(t.ColumnDefinitions) > 0 {
-				w.columns = t.ColumnDefinitions
-			}
-			if !w.sendRows(ctx, f.Type, t.Rows, false) {
+			if !ok {
 				return got, nil
 			}
-			// Resume after this event; the rows carry their own versions, the Table's
-			// metadata is a fallback for servers that leave objects out.
-			if v := lastRowRV(t.Rows); v != "" {
-				w.rv = v
-			} else if t.ResourceVersion != "" {
-				w.rv = t.ResourceVersion
+			if v != "" {
+				*rv = v
 			}
 		case "BOOKMARK":
 			var m struct {
@@ -311,19 +346,19 @@ func (w *tableWatch) watch(ctx context.Context) (got bool, err error) {
 				} `json:"metadata"`
 			}
 			if json.Unmarshal(f.Object, &m) == nil && m.Metadata.ResourceVersion != "" {
-				w.rv = m.Metadata.ResourceVersion
+				*rv = m.Metadata.ResourceVersion
 			}
 		case "ERROR":
 			var st metav1.Status
 			if err := json.Unmarshal(f.Object, &st); err != nil {
-				return got, fmt.Errorf("watching %s: undecodable error event: %w", w.resource, err)
+				return got, fmt.Errorf("watching %s: undecodable error event: %w", src.name(), err)
 			}
 			if st.Code == http.StatusGone || st.Reason == metav1.StatusReasonExpired || st.Reason == metav1.StatusReasonGone {
 				return got, errGone
 			}
-			return got, fmt.Errorf("watching %s: %w", w.resource, &apierrors.StatusError{ErrStatus: st})
+			return got, fmt.Errorf("watching %s: %w", src.name(), &apierrors.StatusError{ErrStatus: st})
 		default:
-			return got, fmt.Errorf("watching %s: unknown event type %q", w.resource, f.Type)
+			return got, fmt.Errorf("watching %s: unknown event type %q", src.name(), f.Type)
 		}
 	}
 }
@@ -389,7 +424,7 @@ func (w *tableWatch) sendRows(ctx context.Context, typ string, rows []metav1.Tab
 		}
 		for j, i := range idx {
 			if i < len(r.Cells) {
-				ev.Cells[j] = cellString(r.Cells[i])
+				ev.Cells[j] = termsafe.Plain(cellString(r.Cells[i])) // object data, Event messages
 			}
 			if ev.Name == "" && i < len(r.Cells) && w.columns[i].Format == "name" {
 				ev.Name = ev.Cells[j]

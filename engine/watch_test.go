@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	testingclock "k8s.io/utils/clock/testing"
@@ -254,5 +255,47 @@ func TestWatchTableBacksOffOnErrors(t *testing.T) {
 	log.until(ch, running("web-0", "web-1", "web-2"))
 	if got := c.watchCount() - n; got != 1 {
 		t.Fatalf("%d watch requests after the error, want 1", got)
+	}
+}
+
+// TestWatchObjectsListThenEvents: the object watch (row history, picture views) lists, then
+// streams full objects on the same resumable loop as WatchTable; List reads the same objects.
+func TestWatchObjectsListThenEvents(t *testing.T) {
+	s, _ := newTestSession(t)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	ch, err := s.WatchObjects(ctx, "po", "app=nginx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WatchObjects(ctx, "bogus", ""); err == nil {
+		t.Fatal("WatchObjects(bogus) should fail")
+	}
+	mustKubectl(t, s, "kubectl apply -f web.yaml", "")
+	seen := map[string]bool{}
+	timer := time.NewTimer(testTimeout)
+	defer timer.Stop()
+	for !seen["web-1"] {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				t.Fatal("object watch closed")
+			}
+			if ev.Type == "ERROR" || ev.Object == nil || ev.Object.GetKind() != "Pod" {
+				t.Fatalf("event %s %v %v", ev.Type, ev.Err, ev.Object)
+			}
+			seen[ev.Object.GetName()] = true
+		case <-timer.C:
+			t.Fatalf("no web-1 in time; saw %v", seen)
+		}
+	}
+	waitIdle(t, s)
+	items, err := s.List(ctx, "pods", "app=nginx")
+	if err != nil || len(items) != 2 {
+		t.Fatalf("List = %d items, %v", len(items), err)
+	}
+	events, err := s.List(ctx, "events", "")
+	if err != nil || len(events) == 0 || events[0].GetAPIVersion() != "v1" {
+		t.Fatalf("List(events): %d, %v", len(events), err)
 	}
 }

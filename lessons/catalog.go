@@ -16,6 +16,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/manifests"
 )
 
@@ -140,6 +141,8 @@ func load(fsys fs.FS, manifestNames map[string]bool) (*Library, error) {
 				errs = append(errs, &LintError{File: file, Field: "id", Msg: fmt.Sprintf("%q does not match the folder name %q", l.ID, dir)})
 			}
 			errs = append(errs, validateLesson(l, manifestNames)...)
+			errs = append(errs, lintVacuous(l)...)
+			errs = append(errs, lintPredictions(l)...)
 			langs[l.Lang] = l
 			names = append(names, l.Lang)
 		}
@@ -191,7 +194,7 @@ func (l *Library) Catalog(lang string) []Lesson {
 // Get returns one lesson in the language, falling back to English.
 func (l *Library) Get(id, lang string) (Lesson, error) {
 	if _, ok := l.byID[id]; !ok {
-		return Lesson{}, fmt.Errorf("lessons: no lesson %q (have %s)", id, strings.Join(l.ids, ", "))
+		return Lesson{}, fmt.Errorf("no lesson %q (known lessons: %s)", id, strings.Join(l.ids, ", "))
 	}
 	return l.pick(id, lang), nil
 }
@@ -251,6 +254,7 @@ type fileStep struct {
 	Hints    []string      `json:"hints,omitempty"`
 	Solution string        `json:"solution,omitempty"`
 	Simulate *Simulate     `json:"simulate,omitempty"`
+	Predict  *Predict      `json:"predict,omitempty"`
 }
 
 // fileCommand is written either as a plain string or as {cmd: "...", noRun: true}.
@@ -285,13 +289,16 @@ func decodeLesson(data []byte, file, lang string) (Lesson, error) {
 	}
 	for _, fs := range fl.Steps {
 		st := Step{ID: fs.ID, Lang: lang, Title: fs.Title, Goal: fs.Goal, Body: fs.Body, WatchFor: fs.WatchFor,
-			Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints, Solution: fs.Solution, Simulate: fs.Simulate}
+			Watch: fs.Watch, Checks: fs.Checks, Hints: fs.Hints, Solution: fs.Solution, Simulate: fs.Simulate, Predict: fs.Predict}
 		for _, c := range fs.Commands {
 			st.Commands = append(st.Commands, c.Line)
 			st.Cmds = append(st.Cmds, Command(c))
 		}
 		l.Steps = append(l.Steps, st)
 	}
+	// Lesson files are plain text: no escape sequence in them may reach the terminal, and
+	// what a step shows is what it runs.
+	termsafe.Clean(&l, termsafe.Plain)
 	return l, nil
 }
 

@@ -17,8 +17,15 @@ import (
 
 // Evaluate runs a step's checks against the session's live state. It reads the cluster
 // afresh each time, so a check passes however the learner got there (the app's command bar,
-// or their own kubectl in another terminal).
+// or their own kubectl in another terminal). Relative checks (changed, event, observed,
+// output) fail here for want of a baseline: use EvaluateSince.
 func Evaluate(ctx context.Context, s *engine.Session, st Step) []CheckResult {
+	return EvaluateSince(ctx, s, st, nil)
+}
+
+// EvaluateSince is Evaluate with the step's baseline, taken by Baseline when the step was
+// entered. An observer taken for another step counts as none.
+func EvaluateSince(ctx context.Context, s *engine.Session, st Step, o *StepObserver) []CheckResult {
 	if s == nil {
 		return failAll(st.Checks, "no cluster session")
 	}
@@ -26,7 +33,10 @@ func Evaluate(ctx context.Context, s *engine.Session, st Step) []CheckResult {
 	if dyn == nil {
 		return failAll(st.Checks, "the session has no dynamic client")
 	}
-	return evaluate(ctx, dyn, restExec(s.RESTConfig(), s.Kube()), s.Namespace(), st.Checks, messagesFor(st.Lang))
+	if o != nil && o.step.ID != st.ID {
+		o = nil
+	}
+	return evaluate(ctx, dyn, restExec(s.RESTConfig(), s.Kube()), s.Namespace(), st.Checks, messagesFor(st.Lang), o)
 }
 
 // Passed reports whether every result is OK (and there is at least one).
@@ -45,16 +55,28 @@ func Passed(results []CheckResult) bool {
 // EvaluateChecks runs checks through a dynamic client in a namespace, with details in English.
 // Exec checks fail here: they need a session (Evaluate).
 func EvaluateChecks(ctx context.Context, dyn dynamic.Interface, ns string, checks []Check) []CheckResult {
-	return evaluate(ctx, dyn, nil, ns, checks, english)
+	return evaluate(ctx, dyn, nil, ns, checks, english, nil)
 }
 
-func evaluate(ctx context.Context, dyn dynamic.Interface, run execFunc, ns string, checks []Check, m messages) []CheckResult {
+// EvaluateObserved is EvaluateChecks for a step with its observer (tests and the conformance
+// kit, which have a dynamic client but no session). Exec checks fail here.
+func EvaluateObserved(ctx context.Context, dyn dynamic.Interface, ns string, o *StepObserver) []CheckResult {
+	return evaluate(ctx, dyn, nil, ns, o.step.Checks, messagesFor(o.step.Lang), o)
+}
+
+func evaluate(ctx context.Context, dyn dynamic.Interface, run execFunc, ns string, checks []Check, m messages, o *StepObserver) []CheckResult {
 	f := &fetcher{ctx: ctx, dyn: dyn, ns: ns, got: map[string]fetched{}}
 	out := make([]CheckResult, 0, len(checks))
-	for _, c := range checks {
+	for i, c := range checks {
 		r := CheckResult{Desc: c.Desc}
 		var err error
+		if o != nil {
+			c, err = o.expandCheck(c)
+		}
 		switch {
+		case err != nil:
+		case c.Relative():
+			r.OK, r.Detail, err = evalRelative(f, o, i, c, m)
 		case c.JSONPath != nil:
 			r.OK, r.Detail, err = evalJSONPath(f, c.JSONPath, m)
 		case c.Count != nil:
@@ -62,7 +84,7 @@ func evaluate(ctx context.Context, dyn dynamic.Interface, run execFunc, ns strin
 		case c.Exec != nil:
 			r.OK, r.Detail, err = evalExec(ctx, run, ns, c.Exec, m)
 		default:
-			err = fmt.Errorf("check has no jsonpath, count or exec")
+			err = fmt.Errorf("check has no kind (jsonpath, count, exec, changed, event, observed, output)")
 		}
 		if err != nil {
 			r.OK, r.Detail = false, err.Error()

@@ -120,7 +120,7 @@ func TestEvaluateChecks(t *testing.T) {
 		{"index into a missing list", Check{JSONPath: &JSONPathCheck{Resource: "pods", Name: "web-0", Path: "{.metadata.ownerReferences[0].kind}", Equals: ptr("StatefulSet")}},
 			false, "have nothing (field missing or empty)"},
 		{"unknown resource", Check{JSONPath: &JSONPathCheck{Resource: "podz", Name: "x", Exists: ptr(true)}}, false, `unknown resource "podz"`},
-		{"empty check", Check{}, false, "no jsonpath, count or exec"},
+		{"empty check", Check{}, false, "check has no kind"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,11 +195,11 @@ func TestCheckDetailsInTheLessonsLanguage(t *testing.T) {
 	want := map[string][]string{
 		"en": {"want 5 ready pods matching app=nginx, have 1 (web-0)", "want services/nginx to exist, it does not",
 			`want {.status.readyReplicas} of statefulsets/web = "3", have "2"`},
-		"ko": {"app=nginx에 맞는 Ready 상태 파드: 5개여야 하지만 지금 1개 (web-0)", "services/nginx: 있어야 하지만 아직 없음",
-			`statefulsets/web {.status.readyReplicas}: "3"이어야 하지만 지금은 "2"`},
+		"ko": {"app=nginx에 맞는 Ready 상태 파드 수가 지금 1개입니다(기대하는 수: 5개) (web-0)", "services/nginx 오브젝트가 아직 없습니다",
+			`statefulsets/web의 {.status.readyReplicas} 값이 지금 "2"입니다(기대하는 값: "3")`},
 	}
 	for lang, details := range want {
-		got := evaluate(context.Background(), dyn, nil, "default", checks, messagesFor(lang))
+		got := evaluate(context.Background(), dyn, nil, "default", checks, messagesFor(lang), nil)
 		for i, r := range got {
 			if r.OK || r.Detail != details[i] {
 				t.Errorf("%s check %d: ok=%v detail %q, want %q", lang, i, r.OK, r.Detail, details[i])

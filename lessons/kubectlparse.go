@@ -1,104 +1,34 @@
 package lessons
 
 import (
-	"fmt"
-	"io"
-	"strings"
-	"sync"
-
-	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
-	kubectlcmd "k8s.io/kubectl/pkg/cmd"
+	"github.com/kubetutor/kubetutor/engine"
 )
 
-// The real kubectl command tree, built once: lint parses every lesson command with it, so a
-// misspelt subcommand or flag is caught before a learner runs into it. Building the tree talks
-// to no cluster; only Execute would.
-var (
-	kubectlTreeMu   sync.Mutex
-	kubectlTreeOnce sync.Once
-	kubectlTree     *cobra.Command
-)
-
-func kubectlRoot() *cobra.Command {
-	kubectlTreeOnce.Do(func() {
-		streams := genericiooptions.IOStreams{In: strings.NewReader(""), Out: io.Discard, ErrOut: io.Discard}
-		kubeconfig := "/nonexistent/kubetutor-lint-kubeconfig"
-		flags := genericclioptions.NewConfigFlags(true)
-		flags.KubeConfig = &kubeconfig
-		// Arguments holds only the program name, so no kuberc or plugin lookup happens.
-		kubectlTree = kubectlcmd.NewKubectlCommand(kubectlcmd.KubectlOptions{
-			Arguments:   []string{"kubectl"},
-			ConfigFlags: flags,
-			IOStreams:   streams,
-		})
-		kubectlTree.SetOut(io.Discard)
-		kubectlTree.SetErr(io.Discard)
-	})
-	return kubectlTree
-}
-
-// parseKubectl checks args (the words after "kubectl") against kubectl's command tree: the
-// subcommand exists, every flag is known and has a valid value, required flags are given,
-// flag groups are respected and the positional arguments fit the subcommand.
+// parseKubectl checks args (the words after "kubectl") against kubectl's own command tree
+// (engine.ParseKubectl): the subcommand exists, every flag is known and has a valid value,
+// required flags are given, flag groups are respected and the positional arguments fit.
 func parseKubectl(args []string) error {
-	kubectlTreeMu.Lock()
-	defer kubectlTreeMu.Unlock()
-	root := kubectlRoot()
-	cmd, rest, err := root.Find(args)
+	l, err := engine.ParseKubectl(args)
 	if err != nil {
 		return err
 	}
-	if cmd == root {
-		return fmt.Errorf("unknown kubectl command %q", firstNonFlag(args))
-	}
-	// One tree serves every line: forget what the previous line set.
-	resetFlags(cmd)
-	if err := cmd.ParseFlags(rest); err != nil {
-		return fmt.Errorf("kubectl %s: %v", cmd.Name(), err)
-	}
-	if err := cmd.ValidateRequiredFlags(); err != nil {
-		return fmt.Errorf("kubectl %s: %v", cmd.Name(), err)
-	}
-	if err := cmd.ValidateFlagGroups(); err != nil {
-		return fmt.Errorf("kubectl %s: %v", cmd.Name(), err)
-	}
-	if err := cmd.ValidateArgs(cmd.Flags().Args()); err != nil {
-		return fmt.Errorf("kubectl %s: %v", cmd.Name(), err)
-	}
-	// A command group (rollout, config) runs only to print its help.
-	group := cmd.HasSubCommands() && !cmd.LocalNonPersistentFlags().HasFlags()
-	if !cmd.Runnable() || (group && len(cmd.Flags().Args()) == 0) {
-		return fmt.Errorf("%s needs a subcommand", cmd.CommandPath())
+	if l.Validate != nil {
+		if l.Path == "" {
+			return l.Validate
+		}
+		return &cmdError{path: l.Path, err: l.Validate}
 	}
 	return nil
 }
 
-func resetFlags(cmd *cobra.Command) {
-	for c := cmd; c != nil; c = c.Parent() {
-		for _, fs := range []*pflag.FlagSet{c.Flags(), c.PersistentFlags()} {
-			fs.VisitAll(func(f *pflag.Flag) {
-				if f.Changed {
-					// Slice flags append on Set; Replace empties them first.
-					if sv, ok := f.Value.(pflag.SliceValue); ok {
-						_ = sv.Replace(nil)
-					} else {
-						_ = f.Value.Set(f.DefValue)
-					}
-					f.Changed = false
-				}
-			})
-		}
-	}
+type cmdError struct {
+	path string
+	err  error
 }
 
-func firstNonFlag(args []string) string {
-	for _, a := range args {
-		if !strings.HasPrefix(a, "-") {
-			return a
-		}
+func (e *cmdError) Error() string {
+	if m := e.err.Error(); len(m) > 8 && m[:8] == "kubectl " {
+		return m // "kubectl rollout needs a subcommand"
 	}
-	return strings.Join(args, " ")
+	return "kubectl " + e.path + ": " + e.err.Error()
 }

@@ -44,6 +44,12 @@
 //	        exec: {pod: web-0, command: [curl, -s, localhost], equals: web-0}
 //	    simulate: {failNodeOf: kubia-0}   # optional: see Simulate
 //
+// Checks relative to the step's start (changed, event, observed, output; see change.go) make a
+// step honest when its end state looks like its start; every step with checks must have one
+// that fails on arrival (the solver fails a vacuous step, lint flags checks that cannot
+// fail). A step may ask a prediction before its commands run (predict; see predict.go), and
+// commands may name {node-of:POD}, the node a pod ran on when the step began (vars.go).
+//
 // A jsonpath check takes exactly one of equals, notEquals, equalsPath, notEqualsPath, or
 // stands alone with exists: true/false. A count check may filter by ready or notReady (pods
 // and nodes) and phase. An exec check runs a command in a pod (see ExecCheck). Resource
@@ -98,6 +104,8 @@ type Step struct {
 	// Simulate, when set, is done to the cluster before the step's commands run: something
 	// only the simulator can do (cut a node off). See RunSimulate.
 	Simulate *Simulate `json:"simulate,omitempty"`
+	// Predict, when set, is asked before the step's commands run (see Predict).
+	Predict *Predict `json:"predict,omitempty"`
 }
 
 // Help is the step's help in the order a learner asks for it: the hints, then the solution.
@@ -144,13 +152,18 @@ type Watch struct {
 	Selector string `json:"selector"` // label selector, e.g. "app=nginx"
 }
 
-// Check is one declarative condition on live cluster state. Exactly one of JSONPath, Count
-// and Exec is set.
+// Check is one declarative condition. Exactly one kind is set: JSONPath, Count and Exec read
+// the cluster's state; Changed, Event, Observed and Output are relative to the start of the
+// step (see change.go).
 type Check struct {
 	Desc     string         `json:"desc"` // human text in the lesson's language
 	JSONPath *JSONPathCheck `json:"jsonpath,omitempty"`
 	Count    *CountCheck    `json:"count,omitempty"`
 	Exec     *ExecCheck     `json:"exec,omitempty"`
+	Changed  *ChangedCheck  `json:"changed,omitempty"`
+	Event    *EventCheck    `json:"event,omitempty"`
+	Observed *ObservedCheck `json:"observed,omitempty"`
+	Output   *OutputCheck   `json:"output,omitempty"`
 }
 
 // JSONPathCheck looks at one named object. With Exists set it asks only whether the object

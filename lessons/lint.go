@@ -173,15 +173,26 @@ func lintCommand(line string, manifestNames map[string]bool) []string {
 	if err := parseKubectl(words[1:]); err != nil {
 		msgs = append(msgs, fmt.Sprintf("%q: %v", line, err))
 	}
-	if words[1] == "logs" { // there -f means --follow
+	parsed, err := engine.ParseKubectl(words[1:])
+	if err != nil {
 		return msgs
 	}
-	for _, f := range manifestArgs(words) {
+	// Files as kubectl reads them: -f of logs is --follow, -f inside combined short flags
+	// (-Rf) is still -f.
+	badFile := false
+	for _, f := range parsed.Values("filename") {
 		if !manifestNames[f] {
+			badFile = true
 			msgs = append(msgs, fmt.Sprintf("%q: -f %q is not an embedded manifest (have %s)", line, f, strings.Join(sortedKeys(manifestNames), ", ")))
 		} else if err := manifestProblem(f); err != nil {
 			msgs = append(msgs, fmt.Sprintf("%q: -f %q: %v", line, f, err))
 		}
+	}
+	// No lesson command may reach another cluster or user, or a file of the learner's
+	// computer: the player, demo and solve refuse the same lines (they load lessons through
+	// this check).
+	if err := engine.CheckLocal(parsed); err != nil && !badFile {
+		msgs = append(msgs, fmt.Sprintf("%q: not allowed in a lesson: %v", line, err))
 	}
 	return msgs
 }
@@ -197,18 +208,21 @@ func lintCheck(c Check) []fieldMsg {
 		add("desc", "required")
 	}
 	kinds := 0
-	for _, set := range []bool{c.JSONPath != nil, c.Count != nil, c.Exec != nil} {
+	for _, set := range []bool{c.JSONPath != nil, c.Count != nil, c.Exec != nil, c.Changed != nil, c.Event != nil, c.Observed != nil, c.Output != nil} {
 		if set {
 			kinds++
 		}
 	}
 	switch {
 	case kinds > 1:
-		add("jsonpath", "a check has exactly one of jsonpath, count, exec")
+		add("jsonpath", "a check has exactly one of jsonpath, count, exec, changed, event, observed, output")
 		return out
 	case kinds == 0:
-		add("jsonpath", "a check needs jsonpath, count or exec")
+		add("jsonpath", "a check needs one of jsonpath, count, exec, changed, event, observed, output")
 		return out
+	}
+	if c.Relative() {
+		return append(out, lintRelative(c)...)
 	}
 	if c.Exec != nil {
 		return append(out, lintExec(c.Exec)...)
@@ -330,6 +344,9 @@ func compareLanguages(base, tr Lesson) []error {
 		ts := tr.Steps[i]
 		if !reflect.DeepEqual(bs.Cmds, ts.Cmds) {
 			add(ts.ID, "commands", "differ from %s (commands are not translated)", base.Source)
+		}
+		if why := comparePredict(bs.Predict, ts.Predict); why != "" {
+			add(ts.ID, "predict", "%s (compared with %s)", why, base.Source)
 		}
 		if !reflect.DeepEqual(bs.Simulate, ts.Simulate) {
 			add(ts.ID, "simulate", "differs from %s (simulate is not translated)", base.Source)

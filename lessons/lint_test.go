@@ -134,7 +134,7 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		{"no comparison", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}"}`), "", []string{`checks[0].jsonpath: want exactly one of`}},
 		{"bad equalsPath", repl(goodEN, "{resource: sts, name: web, exists: true}", `{resource: sts, name: web, path: "{.a}", equalsPath: {resource: cronjobs, name: x, path: "{.b}"}}`), "", []string{`checks[0].jsonpath.equalsPath.resource: unknown resource "cronjobs"`}},
 		{"both check kinds", repl(goodEN, "{resource: sts, name: web, exists: true}", "{resource: sts, name: web, exists: true}\n        count: {resource: pods, equals: 1}"), "", []string{`checks[0].jsonpath: a check has exactly one of jsonpath, count, exec`}},
-		{"no check kind", repl(goodEN, "        jsonpath: {resource: sts, name: web, exists: true}\n", ""), "", []string{`checks[0].jsonpath: a check needs jsonpath, count or exec`}},
+		{"no check kind", repl(goodEN, "        jsonpath: {resource: sts, name: web, exists: true}\n", ""), "", []string{`checks[0].jsonpath: a check needs one of jsonpath, count, exec`}},
 		{"exec without command", repl(goodEN, "jsonpath: {resource: sts, name: web, exists: true}", "exec: {pod: web-0, equals: web-0}"), "", []string{`checks[0].exec.command: required`}},
 		{"exec without comparison", repl(goodEN, "jsonpath: {resource: sts, name: web, exists: true}", "exec: {pod: web-0, command: [hostname]}"), "", []string{`checks[0].exec: want exactly one of equals, contains`}},
 		{"exec with two comparisons", repl(goodEN, "jsonpath: {resource: sts, name: web, exists: true}", "exec: {pod: web-0, command: [hostname], equals: a, contains: b}"), "", []string{`checks[0].exec: want exactly one of equals, contains`}},
@@ -469,7 +469,7 @@ func TestEveryLessonInBothLanguagesWithAQuiz(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"deployment-vs-statefulset", "node-failure", "replicated-mysql", "statefulset-basics", "why-statefulsets"}
+	want := []string{"deployment-vs-statefulset", "lab-dns", "lab-storage", "lab-stuck-rollout", "node-failure", "replicated-mysql", "statefulset-basics", "why-statefulsets"}
 	if got := lib.IDs(); !reflect.DeepEqual(sortedCopy(got), want) {
 		t.Errorf("lessons %v, want %v", got, want)
 	}

@@ -74,42 +74,43 @@ var english = messages{
 		"nodes": "nodes", "configmaps": "ConfigMaps", "deployments": "Deployments", "replicasets": "ReplicaSets"},
 }
 
-// korean uses the terms of GLOSSARY.md and a plain "subject: state" shape, which reads
-// naturally without choosing particles for names like web-0.
+// korean uses the terms of GLOSSARY.md in plain sentences ending in 「-습니다」, the player's
+// speech level. Particles never follow a name or a value (web-0, "3"): a noun such as 오브젝트,
+// 값 or 문자열 comes between them, so every sentence reads right whatever the name is.
 var korean = messages{
-	mustExist:  func(w string) string { return fmt.Sprintf("%s: 있어야 하지만 아직 없음", w) },
-	mustBeGone: func(w string) string { return fmt.Sprintf("%s: 없어져야 하지만 아직 있음", w) },
-	missing:    func(w string) string { return fmt.Sprintf("%s: 없음", w) },
+	mustExist:  func(w string) string { return fmt.Sprintf("%s 오브젝트가 아직 없습니다", w) },
+	mustBeGone: func(w string) string { return fmt.Sprintf("%s 오브젝트가 아직 남아 있습니다", w) },
+	missing:    func(w string) string { return fmt.Sprintf("%s 오브젝트가 없습니다", w) },
 	equals: func(path, what, want, have string) string {
-		return fmt.Sprintf("%s %s: %s이어야 하지만 지금은 %s", what, path, want, have)
+		return fmt.Sprintf("%s의 %s 값이 지금 %s입니다(기대하는 값: %s)", what, path, have, want)
 	},
 	differs: func(path, what, want string) string {
-		return fmt.Sprintf("%s %s: %s와 달라야 하지만 같음", what, path, want)
+		return fmt.Sprintf("%s의 %s 값이 아직 %s 그대로입니다", what, path, want)
 	},
 	equalsPath: func(path, what, have, refPath, other, refHave string) string {
-		return fmt.Sprintf("%s %s(%s)가 %s %s(%s)와 같아야 함", what, path, have, other, refPath, refHave)
+		return fmt.Sprintf("%s의 %s 값(%s)과 %s의 %s 값(%s)이 같아야 하는데 다릅니다", what, path, have, other, refPath, refHave)
 	},
 	differsPath: func(path, what, refPath, other, both string) string {
-		return fmt.Sprintf("%s %s와 %s %s가 달라야 하지만 둘 다 %s", what, path, other, refPath, both)
+		return fmt.Sprintf("%s의 %s 값과 %s의 %s 값이 둘 다 %s입니다. 서로 달라야 합니다", what, path, other, refPath, both)
 	},
 	count: func(want int, noun, selector string, have int, names string) string {
 		where := ""
 		if selector != "" {
 			where = selector + "에 맞는 "
 		}
-		return fmt.Sprintf("%s%s: %d개여야 하지만 지금 %d개%s", where, noun, want, have, names)
+		return fmt.Sprintf("%s%s 수가 지금 %d개입니다(기대하는 수: %d개)%s", where, noun, have, want, names)
 	},
 	empty:    "없음(필드가 없거나 비어 있음)",
 	ready:    "Ready 상태",
 	notReady: "Ready가 아닌",
 	execFailed: func(what, cmd, why string) string {
-		return fmt.Sprintf("%s: %s 실행 실패: %s", what, cmd, why)
+		return fmt.Sprintf("%s에서 %s 명령이 실패했습니다: %s", what, cmd, why)
 	},
 	execOutput: func(what, cmd, want, have string) string {
-		return fmt.Sprintf("%s: %s 출력이 %s이어야 하지만 지금은 %s", what, cmd, want, have)
+		return fmt.Sprintf("%s에서 %s 명령의 출력이 지금 %s입니다(기대하는 출력: %s)", what, cmd, have, want)
 	},
 	execContains: func(what, cmd, want, have string) string {
-		return fmt.Sprintf("%s: %s 출력에 %s가 있어야 하지만 지금은 %s", what, cmd, want, have)
+		return fmt.Sprintf("%s에서 %s 명령의 출력에 %s 문자열이 없습니다(지금 출력: %s)", what, cmd, want, have)
 	},
 	nodeFailed: func(node, pod string) string {
 		return fmt.Sprintf("시뮬레이터가 노드 %s(%s 파드가 실행 중인 노드)의 네트워크를 끊었습니다.", node, pod)

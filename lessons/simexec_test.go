@@ -64,7 +64,7 @@ func TestExecCheckThroughTheSession(t *testing.T) {
 		})
 	}
 	ko := Evaluate(ctx, s, Step{Lang: "ko", Checks: []Check{{Desc: "d", Exec: &ExecCheck{Pod: "web-0", Command: []string{"hostname"}, Equals: strp("x")}}}})
-	if want := `pods/web-0: hostname 출력이 "x"이어야 하지만 지금은 "web-0"`; ko[0].Detail != want {
+	if want := `pods/web-0에서 hostname 명령의 출력이 지금 "web-0"입니다(기대하는 출력: "x")`; ko[0].Detail != want {
 		t.Errorf("Korean detail %q, want %q", ko[0].Detail, want)
 	}
 	// Without a session there is nothing to exec through.
@@ -98,7 +98,7 @@ func TestSimulateNodeFailureAndRecovery(t *testing.T) {
 	if err := s.WaitIdle(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if res := awaitChecks(ctx, s, notReady(1)); !Passed(res) {
+	if res := awaitChecks(ctx, s, notReady(1), nil); !Passed(res) {
 		t.Fatalf("after failNodeOf: %v", FailedChecks(res))
 	}
 	said, err = RunSimulate(ctx, s, Step{ID: "back", Lang: "ko", Simulate: &Simulate{RecoverNodes: true}})
@@ -108,7 +108,7 @@ func TestSimulateNodeFailureAndRecovery(t *testing.T) {
 	if !strings.Contains(said, pod.Spec.NodeName) || !strings.Contains(said, "다시 연결") {
 		t.Errorf("said %q", said)
 	}
-	if res := awaitChecks(ctx, s, notReady(0)); !Passed(res) {
+	if res := awaitChecks(ctx, s, notReady(0), nil); !Passed(res) {
 		t.Fatalf("after recoverNodes: %v", FailedChecks(res))
 	}
 	if _, err := RunSimulate(ctx, s, Step{Simulate: &Simulate{FailNodeOf: "web-9"}}); err == nil {

@@ -16,8 +16,8 @@ type StepReport struct {
 	Step Step
 	// WritesCluster is true when a runnable command of the step changes the cluster.
 	WritesCluster bool
-	// PassedBefore is true when every check already held before the step's commands ran; for
-	// a step that writes, that usually means the checks do not test what the step teaches.
+	// PassedBefore is true when every check already held before the step's commands ran (and
+	// its simulate action): the step is vacuous, a learner would find it done on arrival.
 	PassedBefore bool
 	// Err is the first command that failed (kubectl's own words are in the transcript).
 	Err     error
@@ -25,16 +25,31 @@ type StepReport struct {
 	Elapsed time.Duration // real time
 }
 
-// OK reports whether the step's commands ran and its checks (if any) passed.
+// OK reports whether the step's commands ran, its checks (if any) passed, and they did not
+// already pass before the step began.
 func (r StepReport) OK() bool {
+	return r.Played() && !r.Vacuous()
+}
+
+// Played reports whether the step's commands ran and its checks (if any) passed afterwards.
+func (r StepReport) Played() bool {
 	return r.Err == nil && (len(r.Step.Checks) == 0 || Passed(r.Results))
+}
+
+// Vacuous reports whether the step has checks that all held before the learner did anything.
+// A reading step without checks is never vacuous.
+func (r StepReport) Vacuous() bool {
+	return len(r.Step.Checks) > 0 && r.PassedBefore
 }
 
 // Solve plays a lesson on a session as a learner who follows every step would: run each
 // runnable command (never the noRun ones), let the cluster settle after each, then evaluate
 // the step's checks. It stops after the first step that fails, since every later step builds
-// on the state it should have left. transcript, when set, receives every command and what
-// kubectl printed. The error is only for a cancelled context; step failures are in the reports.
+// on the state it should have left; a vacuous step (its checks held before it began) is
+// reported as failed but the play goes on. Each step's baseline (Baseline) is taken before its
+// simulate action and commands, and every command's output is fed to it. transcript, when set,
+// receives every command and what kubectl printed. The error is only for a cancelled context;
+// step failures are in the reports.
 func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Writer) ([]StepReport, error) {
 	if transcript == nil {
 		transcript = io.Discard
@@ -47,8 +62,9 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 			r.WritesCluster = r.WritesCluster || ChangesCluster(line)
 		}
 		r.WritesCluster = r.WritesCluster || st.Simulate != nil
+		obs := Baseline(ctx, s, st)
 		if len(st.Checks) > 0 {
-			r.PassedBefore = Passed(Evaluate(ctx, s, st))
+			r.PassedBefore = Passed(EvaluateSince(ctx, s, st, obs))
 		}
 		if st.Simulate != nil {
 			said, err := RunSimulate(ctx, s, st)
@@ -58,6 +74,7 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 			}
 			if err != nil {
 				if ctx.Err() != nil {
+					obs.Close()
 					return reports, ctx.Err()
 				}
 				r.Err = fmt.Errorf("simulate: %w", err)
@@ -68,7 +85,11 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 				break
 			}
 			var out, errOut bytes.Buffer
-			err := s.RunKubectl(ctx, line, nil, &out, &errOut)
+			run, err := obs.Expand(line)
+			if err == nil {
+				err = s.RunKubectl(ctx, run, nil, &out, &errOut)
+			}
+			obs.Ran(line, out.String()+errOut.String())
 			fmt.Fprintf(transcript, "[%s] $ %s\n%s%s", st.ID, line, out.String(), errOut.String())
 			if err == nil {
 				// A learner reads what a command did before typing the next one.
@@ -76,6 +97,7 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 			}
 			if err != nil {
 				if ctx.Err() != nil {
+					obs.Close()
 					return reports, ctx.Err()
 				}
 				r.Err = fmt.Errorf("%s: %w", line, err)
@@ -85,17 +107,27 @@ func Solve(ctx context.Context, s *engine.Session, l Lesson, transcript io.Write
 		if r.Err == nil {
 			if err := s.WaitIdle(ctx); err != nil {
 				if ctx.Err() != nil {
+					obs.Close()
 					return reports, ctx.Err()
 				}
 				r.Err = err
 			}
 		}
 		if r.Err == nil && len(st.Checks) > 0 {
-			r.Results = awaitChecks(ctx, s, st)
+			r.Results = awaitChecks(ctx, s, st, obs)
 		}
+		if r.Err == nil && st.Predict != nil {
+			// The prediction's answer must be what the watch showed: its confirmations hold.
+			// They share the step's baseline (same step id).
+			all := awaitChecks(ctx, s, st.ConfirmStep(), obs)
+			if f := FailedChecks(all[len(st.Checks):]); len(f) > 0 {
+				r.Err = fmt.Errorf("prediction %q: the correct answer did not happen: %s", st.Predict.Question, strings.Join(f, "; "))
+			}
+		}
+		obs.Close()
 		r.Elapsed = time.Since(start)
 		reports = append(reports, r)
-		if !r.OK() {
+		if !r.Played() {
 			break
 		}
 	}
@@ -110,12 +142,12 @@ const checkPatience = 60 * time.Second
 
 // awaitChecks evaluates the step's checks until they pass or checkPatience (real time) ends,
 // and returns the last results.
-func awaitChecks(ctx context.Context, s *engine.Session, st Step) []CheckResult {
+func awaitChecks(ctx context.Context, s *engine.Session, st Step, obs *StepObserver) []CheckResult {
 	deadline := time.Now().Add(checkPatience)
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		res := Evaluate(ctx, s, st)
+		res := EvaluateSince(ctx, s, st, obs)
 		if Passed(res) || time.Now().After(deadline) {
 			return res
 		}
@@ -170,8 +202,8 @@ func WriteSolveReport(w io.Writer, l Lesson, reports []StepReport) int {
 		for _, f := range FailedChecks(r.Results) {
 			fmt.Fprintf(w, "      check failed: %s\n", f)
 		}
-		if r.WritesCluster && r.PassedBefore {
-			fmt.Fprintf(w, "      note: every check already passed before the step's commands ran\n")
+		if r.Vacuous() {
+			fmt.Fprintf(w, "      vacuous: every check already passed before the step's commands ran\n")
 		}
 	}
 	missing := len(l.Steps) - len(reports)

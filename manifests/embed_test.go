@@ -44,8 +44,9 @@ func decodeAll(t *testing.T, name string) []runtime.Object {
 }
 
 func TestNames(t *testing.T) {
-	want := []string{"frontend.yaml", "kubia-public.yaml", "kubia.yaml", "mysql-configmap.yaml", "mysql-services.yaml",
-		"mysql-statefulset.yaml", "nginx-deployment.yaml", "pod-rs.yaml", "web-parallel.yaml", "web.yaml"}
+	want := []string{"frontend.yaml", "kubia-public.yaml", "kubia.yaml", "ledger-fixed.yaml", "ledger.yaml",
+		"mysql-configmap.yaml", "mysql-services.yaml", "mysql-statefulset.yaml", "nginx-deployment.yaml",
+		"node-agent.yaml", "phonebook-fixed.yaml", "phonebook.yaml", "pod-rs.yaml", "shop-v2.yaml", "shop.yaml", "web-parallel.yaml", "web.yaml"}
 	got := Names()
 	if len(got) != len(want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
@@ -87,7 +88,7 @@ func TestWebManifests(t *testing.T) {
 			t.Errorf("%s: unexpected StatefulSet %s replicas=%d service=%s policy=%q", tc.name,
 				sts.Name, *sts.Spec.Replicas, sts.Spec.ServiceName, sts.Spec.PodManagementPolicy)
 		}
-		if img := sts.Spec.Template.Spec.Containers[0].Image; img != "k8s.gcr.io/nginx-slim:0.8" {
+		if img := sts.Spec.Template.Spec.Containers[0].Image; img != "registry.k8s.io/nginx-slim:0.24" {
 			t.Errorf("%s: image %q", tc.name, img)
 		}
 		vct := sts.Spec.VolumeClaimTemplates

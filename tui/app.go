@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
@@ -41,14 +42,16 @@ func New(o Options) *App {
 	if o.Context == nil {
 		o.Context = context.Background()
 	}
+	o = o.FromCluster()
 	st := o.Styles
 	if st == nil {
-		s := DefaultStyles(lipgloss.DefaultRenderer())
+		s := DefaultStyles(o.renderer())
 		st = &s
 	}
 	if o.Progress == nil {
 		o.Progress = progress.Memory()
 	}
+	checkProgress(&o) // progresscheck.go
 	if o.Present {
 		ps := presentStyles(*st)
 		st = &ps
@@ -61,7 +64,7 @@ func New(o Options) *App {
 	if o.Cluster != nil {
 		footer = o.Cluster.Label() + " · " + t.Namespace + " " + o.Cluster.Namespace()
 	}
-	profile := lipgloss.ColorProfile()
+	profile := o.renderer().ColorProfile()
 	if st.renderer != nil {
 		profile = st.renderer.ColorProfile()
 	}
@@ -114,6 +117,7 @@ func (a *App) lessonDeps() lessonDeps {
 		cluster: a.opts.Cluster, eval: a.opts.Evaluate, progress: a.opts.Progress,
 		list: a.opts.List, reset: a.opts.Reset, simulate: a.opts.Simulate, resetOnOpen: a.opened && a.opts.Reset != nil,
 		present: a.opts.Present, langSwitch: a.opts.LessonsFor != nil, objects: a.opts.WatchObjects,
+		gate: a.opts.StepGate,
 	}
 	if a.opts.Demo != "" {
 		// A demo plays for an audience: it neither reads nor changes the learner's progress.
@@ -129,7 +133,7 @@ func (a *App) KubeconfigWritten() bool { return a.kubeconfigWritten }
 // Init implements tea.Model: the menu has nothing to load; a demo opens its lesson.
 func (a *App) Init() tea.Cmd {
 	for i, l := range a.opts.Lessons {
-		if a.opts.Demo != "" && l.ID == a.opts.Demo {
+		if (a.opts.Demo != "" && l.ID == a.opts.Demo) || (a.opts.Open != "" && l.ID == a.opts.Open) {
 			return func() tea.Msg { return startLessonMsg{index: i} }
 		}
 	}
@@ -146,7 +150,12 @@ func (a *App) Close() {
 
 // Update implements tea.Model.
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	msg = asText(msg)
+	ran := len(a.cmdbar.history)
 	if cmd, ok := a.cmdbar.handle(msg); ok {
+		if a.lesson != nil && len(a.cmdbar.history) != ran {
+			a.lesson.touched = true // the bar ran a command on the lesson's cluster
+		}
 		// Opening or closing the bar swaps the help line for the bar's keys.
 		a.resize(false)
 		return a, cmd
@@ -173,7 +182,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.help.ShowAll = !a.help.ShowAll
 			a.resize(true)
 			return a, nil
-		case msg.String() == "L" && a.opts.LessonsFor != nil && !a.barActive() && !a.menu.confirming:
+		case a.langKeyOn(msg):
 			a.switchLang()
 			return a, nil
 		}
@@ -182,7 +191,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return a, nil
 		}
 		a.Close()
-		a.lesson = newLessonView(a.lessonDeps(), a.opts.Lessons[msg.index])
+		d := a.lessonDeps()
+		if n := msg.index + 1; n < len(a.opts.Lessons) && a.opts.Demo == "" {
+			d.next = &lessonRef{index: n, title: a.opts.Lessons[n].Title}
+		}
+		a.lesson = newLessonView(d, a.opts.Lessons[msg.index])
 		a.opened = true
 		a.lesson.kubeconfig = a.opts.KubeconfigPath
 		a.lesson.updateKeys()
@@ -214,6 +227,30 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	// Enabling or disabling a binding can change the full help's height.
 	a.resize(false)
 	return a, cmd
+}
+
+// langKeyOn reports whether msg is L and L is offered on the screen showing: only keys
+// whose help is shown work (issue 13, item 10).
+func (a *App) langKeyOn(msg tea.KeyMsg) bool {
+	if a.opts.LessonsFor == nil || a.barActive() {
+		return false
+	}
+	if a.lesson != nil {
+		return a.lesson.ask == nil && key.Matches(msg, a.lesson.lk.Lang)
+	}
+	return !a.menu.confirming && key.Matches(msg, a.menu.lang)
+}
+
+// asText marks input that arrived in one read with more than one rune (a paste without
+// bracketed paste, typing over a slow link) as pasted text: bubbletea then spells it
+// "[…]", so no key binding matches words such as "delete" or "esc", and the command bar
+// inserts it as typed (issue 13, item 6).
+func asText(msg tea.Msg) tea.Msg {
+	if k, ok := msg.(tea.KeyMsg); ok && k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
+		k.Paste = true
+		return k
+	}
+	return msg
 }
 
 // appKeys is the global key map; : needs a cluster for its commands.
@@ -285,8 +322,9 @@ func (a *App) View() string {
 	hv := a.helpView()
 	screenH := max(0, a.height-lipgloss.Height(hv))
 	if screenH == 0 {
-		return fit(hv, a.width, a.height)
+		return termsafe.String(fit(hv, a.width, a.height))
 	}
 	screen = a.cmdbar.overlay(fit(screen, a.width, screenH), a.width, screenH)
-	return fit(fit(screen, a.width, screenH)+"\n"+hv, a.width, a.height)
+	// Whatever slipped past the entry points, only SGR reaches the terminal.
+	return termsafe.String(fit(fit(screen, a.width, screenH)+"\n"+hv, a.width, a.height))
 }

@@ -36,24 +36,24 @@ func TestStepNavigation(t *testing.T) {
 		t.Error("prev enabled on the first step")
 	}
 	send(a, keyMsg("p"))
-	if v.step != 0 {
-		t.Fatalf("p on the first step moved to %d", v.step)
+	if v.play.Step() != 0 {
+		t.Fatalf("p on the first step moved to %d", v.play.Step())
 	}
 	send(a, keyMsg("n"))
 	send(a, keyMsg("n"))
-	if v.step != 2 {
-		t.Fatalf("step = %d after n n, want 2", v.step)
+	if v.play.Step() != 2 {
+		t.Fatalf("step = %d after n n, want 2", v.play.Step())
 	}
 	if v.keys.Next.Enabled() {
 		t.Error("next enabled on the last step")
 	}
 	send(a, keyMsg("n"))
-	if v.step != 2 {
-		t.Fatalf("n on the last step moved to %d", v.step)
+	if v.play.Step() != 2 {
+		t.Fatalf("n on the last step moved to %d", v.play.Step())
 	}
 	send(a, keyMsg("p"))
-	if v.step != 1 || !strings.Contains(a.View(), "Step 2/3") {
-		t.Fatalf("p: step = %d, view:\n%s", v.step, a.View())
+	if v.play.Step() != 1 || !strings.Contains(a.View(), "Step 2/3") {
+		t.Fatalf("p: step = %d, view:\n%s", v.play.Step(), a.View())
 	}
 }
 
@@ -91,7 +91,7 @@ func TestHintsRevealOneByOne(t *testing.T) {
 		t.Error("hint still enabled with every hint and the solution shown")
 	}
 	send(a, keyMsg("h"))
-	if got := a.lesson.states[1].hints; got != 2 {
+	if got := a.lesson.play.State(1).Hints; got != 2 {
 		t.Errorf("hints = %d after a fourth h, want 2", got)
 	}
 	// Hints belong to their step: they are still shown after leaving and coming back.
@@ -275,21 +275,21 @@ func TestChecksMarkDoneAndStayDone(t *testing.T) {
 	if s := v.statusView(); !strings.Contains(s, `○ The StatefulSet web exists: statefulsets "web" not found`) {
 		t.Errorf("status = %q", s)
 	}
-	if v.states[1].done {
+	if v.play.State(1).Done {
 		t.Fatal("done with a failing check")
 	}
 	send(a, checksMsg{gen: v.gen, step: 1, results: []lessons.CheckResult{{Desc: "x", OK: true}}})
-	if !v.states[1].done || !strings.Contains(v.statusView(), "✓ done") || !strings.Contains(a.View(), "Service and the StatefulSet ✓") {
+	if !v.play.State(1).Done || !strings.Contains(v.statusView(), "✓ done") || !strings.Contains(a.View(), "Service and the StatefulSet ✓") {
 		t.Fatalf("not marked done:\n%s", a.View())
 	}
 	send(a, checksMsg{gen: v.gen, step: 1, results: fail})
-	if !v.states[1].done {
+	if !v.play.State(1).Done {
 		t.Error("a done step became undone")
 	}
 	// Results of an older visit are dropped.
 	send(a, keyMsg("n"))
 	send(a, checksMsg{gen: v.gen - 1000, step: 2, results: []lessons.CheckResult{{OK: true}}})
-	if v.states[2].checked {
+	if v.play.State(2).Checked {
 		t.Error("stale checks applied")
 	}
 }
@@ -318,7 +318,7 @@ func TestStaleResultsDropped(t *testing.T) {
 	send(a, keyMsg("n"))
 	v := a.lesson
 	send(a, cmdDoneMsg{gen: v.gen + 1, step: 1, cmd: 1, output: "stale"})
-	if v.states[1].ran[1] || strings.Contains(a.View(), "stale") {
+	if v.play.State(1).Ran[1] || strings.Contains(a.View(), "stale") {
 		t.Error("stale command result applied")
 	}
 	startWatch(t, a, c)

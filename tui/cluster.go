@@ -7,13 +7,18 @@ import (
 	"io"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui/lessonstate"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
-// Cluster is what the player needs from a cluster session. *engine.Session satisfies it; tests
-// use fakes.
+// Cluster is what the player needs from a cluster session. The launch path hands the player
+// one Cluster for both modes (engine.Live: a reset-able simulator or a real cluster), which
+// also has every optional ability below; tests use fakes that may leave some out.
 type Cluster interface {
 	RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error
 	WatchTable(ctx context.Context, resource, selector string) (<-chan engine.TableEvent, error)
@@ -25,6 +30,59 @@ type Cluster interface {
 	Now() time.Time
 	// WriteKubeconfig writes a kubeconfig for the learner's own kubectl.
 	WriteKubeconfig(path string) error
+}
+
+// The optional abilities of a Cluster. Options fields left nil are filled from them (see
+// Options.FromCluster), so a launcher only sets Cluster.
+
+// TerminalRunner runs commands that need the terminal: exec -it, attach -it, run -it, edit.
+type TerminalRunner interface {
+	RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error
+}
+
+// Completer completes the last word of a command line (empty when the line ends in a space)
+// through kubectl's own completion (`kubectl __complete`) against the session. It returns
+// whole words that replace the last one; nil when kubectl has nothing to offer or wants the
+// shell to complete file names, where the bar uses its own candidates.
+type Completer interface {
+	Complete(ctx context.Context, line string) ([]string, error)
+}
+
+// ObjectSource reads and watches full objects, for the picture views and row history.
+type ObjectSource interface {
+	List(ctx context.Context, resource, selector string) ([]unstructured.Unstructured, error)
+	WatchObjects(ctx context.Context, resource, selector string) (<-chan ObjectEvent, error)
+}
+
+// Resetter is a cluster that can start over; CanReset is false on a real cluster, whose
+// state the player must not throw away.
+type Resetter interface {
+	CanReset() bool
+	Reset(ctx context.Context) error
+}
+
+// StepRunner runs a step's checks and its simulate field against the cluster.
+type StepRunner interface {
+	Evaluate(ctx context.Context, st lessons.Step) []lessons.CheckResult
+	Simulate(ctx context.Context, st lessons.Step) (string, error)
+}
+
+// StepStarter is told when a step starts from a known cluster state (entered, or reached
+// again after a reset or replay), so it can record the step's baseline for the checks
+// relative to its start (lessons.Baselines). It must not block: the UI loop calls it.
+type StepStarter interface {
+	StepStarted(st lessons.Step)
+}
+
+// watchStepStarts hooks a play's step starts to the cluster, when it wants them.
+func watchStepStarts(pl *lessonstate.Play, l lessons.Lesson, c any) {
+	if ss, ok := c.(StepStarter); ok {
+		pl.OnStepStart = func(i, _ int) {
+			if i >= 0 && i < len(l.Steps) {
+				ss.StepStarted(l.Steps[i])
+			}
+		}
+	}
 }
 
 // Evaluator runs a step's checks against live state (lessons.Evaluate bound to a session).
@@ -42,7 +100,12 @@ type Options struct {
 	// MarkdownStyle is a glamour standard style: "dark" or "light" in the app (chosen once
 	// before the program runs), "notty" or "ascii" in tests. Empty means "notty".
 	MarkdownStyle string
-	// Styles default to DefaultStyles(lipgloss.DefaultRenderer()).
+	// Renderer is this program's lipgloss renderer: its output's colour profile and
+	// background. Each program (each SSH session of a classroom) passes its own, so players
+	// in one process with different terminals never share colours. Nil means
+	// lipgloss.DefaultRenderer() (tests, single-terminal tools).
+	Renderer *lipgloss.Renderer
+	// Styles default to DefaultStyles(Renderer).
 	Styles *Styles
 	// KubeconfigPath is where the K key writes a kubeconfig for the learner's own kubectl
 	// in a second terminal. Empty disables the key.
@@ -55,18 +118,66 @@ type Options struct {
 	// LessonsFor returns the catalog in another language, for the L key; nil disables L.
 	LessonsFor func(lang string) []lessons.Lesson
 	// Reset replaces the cluster with a fresh simulator (Cluster keeps pointing at the
-	// current one); nil on a real cluster, where resets are not offered.
+	// current one); nil on a real cluster, where resets are not offered. Filled from a
+	// Resetter Cluster.
 	Reset func(ctx context.Context) error
 	// Simulate does what a step's simulate field asks (cut a node off, reconnect it) and says
 	// what it did; nil, or an error, on a real cluster where the learner does it by hand.
+	// Filled from a StepRunner Cluster.
 	Simulate func(ctx context.Context, st lessons.Step) (string, error)
-	// List reads objects for the watch pane's picture views; nil leaves them out.
+	// List reads objects for the watch pane's picture views; nil leaves them out. Filled
+	// from an ObjectSource Cluster.
 	List Lister
 	// WatchObjects feeds full object versions, so a selected stream row shows its object at
-	// that moment; nil leaves row inspection out.
+	// that moment; nil leaves row inspection out. Filled from an ObjectSource Cluster.
 	WatchObjects ObjectWatcher
 	// Demo, a lesson id, opens that lesson and plays it by itself (kubetutor demo).
 	Demo string
+	// Open, a lesson id, opens that lesson at once (--lesson on the simulator).
+	Open string
 	// Present is the projector layout: larger step title, fewer panes, high contrast.
 	Present bool
+	// StepGate, when set, may refuse moving on to a step (a classroom in lockstep): it gets
+	// the lesson id and the index of the step asked for (len(Steps) for the quiz) and says why.
+	StepGate func(lessonID string, stepIndex int) (ok bool, why string)
+}
+
+// FromCluster fills the fields left nil from the Cluster's optional abilities. New and
+// RunPlain call it; a launcher may too, to see what the player will offer.
+func (o Options) FromCluster() Options {
+	c := o.Cluster
+	if c == nil {
+		return o
+	}
+	if sr, ok := c.(StepRunner); ok {
+		if o.Evaluate == nil {
+			o.Evaluate = sr.Evaluate
+		}
+		if o.Simulate == nil {
+			o.Simulate = sr.Simulate
+		}
+	}
+	if os, ok := c.(ObjectSource); ok {
+		if o.List == nil {
+			o.List = os.List
+		}
+		if o.WatchObjects == nil {
+			o.WatchObjects = os.WatchObjects
+		}
+	}
+	if r, ok := c.(Resetter); ok && o.Reset == nil && r.CanReset() {
+		o.Reset = r.Reset
+	}
+	return o
+}
+
+// renderer is the program's lipgloss renderer (Options.Renderer, else the default one).
+func (o Options) renderer() *lipgloss.Renderer {
+	if o.Renderer != nil {
+		return o.Renderer
+	}
+	if o.Styles != nil && o.Styles.renderer != nil {
+		return o.Styles.renderer
+	}
+	return lipgloss.DefaultRenderer()
 }

@@ -8,11 +8,13 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/engine/termsafe"
 	"github.com/kubetutor/kubetutor/manifests"
 )
 
@@ -22,16 +24,16 @@ import (
 // Commands that need a terminal (exec -it, attach, run -it, edit) get the real one through
 // tea.Exec and give it back when they end.
 
-// terminalRunner is what *engine.Session offers for commands that need a terminal.
-type terminalRunner interface {
-	RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error
-}
-
-// completionSource is what *engine.Session offers for Tab completion from live state.
+// completionSource is what *engine.Session offers for Tab completion from live state, where
+// kubectl's own completion (Completer) has nothing to say.
 type completionSource interface {
 	ResourceNames(ctx context.Context) ([]string, error)
 	ObjectNames(ctx context.Context, resource, ns string) ([]string, error)
 }
+
+// barKeys are the bar's bindings as it matches them (the help line builds its own, worded
+// in the player's language, from DefaultCmdBarKeyMap too).
+var barKeys = DefaultCmdBarKeyMap(textFor("en"))
 
 // maxCmdBarLines bounds the output pane's memory; older lines scroll away for good.
 const maxCmdBarLines = 2000
@@ -81,6 +83,8 @@ type cmdBar struct {
 	ch      chan tea.Msg
 
 	cands []string // completion candidates on show
+	// quitArmed: ctrl+c was pressed on an empty line; a second one quits.
+	quitArmed bool
 }
 
 func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
@@ -130,6 +134,16 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 				b.cands = nil
 				return b.input.Focus(), true
 			}
+			if msg.Paste && len(msg.Runes) > 1 && msg.Runes[0] == ':' {
+				// ":kubectl get pods" typed in one burst: open the bar with the rest.
+				b.open = true
+				b.cands = nil
+				msg.Runes = msg.Runes[1:]
+				focus := b.input.Focus()
+				var cmd tea.Cmd
+				b.input, cmd = b.input.Update(msg)
+				return tea.Batch(focus, cmd), true
+			}
 			return nil, false
 		}
 		return b.key(msg)
@@ -149,14 +163,27 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 }
 
 func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
-	switch msg.String() {
-	case "ctrl+c":
-		if b.running {
+	armed := b.quitArmed
+	b.quitArmed = false
+	k := barKeys
+	switch {
+	case key.Matches(msg, k.Interrupt):
+		switch {
+		case b.running:
 			b.stop()
-			return nil, true
+		case b.input.Value() != "":
+			// As shells do: ctrl+c drops the line being typed, nothing else.
+			b.input.SetValue("")
+			b.histPos, b.draft, b.cands = len(b.history), "", nil
+		case armed:
+			return nil, false // the second ctrl+c on an empty line: the App quits
+		default:
+			b.quitArmed = true
+			b.appendOutput(b.say("(press ctrl+c again to quit kubetutor, esc to close the bar)\n",
+				"(kubetutor를 끝내려면 ctrl+c를 한 번 더, 창을 닫으려면 esc를 누르세요)\n"))
 		}
-		return nil, false // the App quits, as ctrl+c always does
-	case "esc":
+		return nil, true
+	case key.Matches(msg, k.Close):
 		if b.running {
 			b.stop()
 			return nil, true
@@ -168,21 +195,23 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 		b.input.SetValue("")
 		b.histPos, b.draft = len(b.history), ""
 		return nil, true
-	case "enter":
+	case key.Matches(msg, k.Run):
 		return b.submit(), true
-	case "up":
-		b.historyMove(-1)
+	case key.Matches(msg, k.History):
+		if msg.Type == tea.KeyUp {
+			b.historyMove(-1)
+		} else {
+			b.historyMove(1)
+		}
 		return nil, true
-	case "down":
-		b.historyMove(1)
+	case key.Matches(msg, k.Scroll):
+		if msg.Type == tea.KeyPgUp {
+			b.scrollBy(5)
+		} else {
+			b.scrollBy(-5)
+		}
 		return nil, true
-	case "pgup":
-		b.scrollBy(5)
-		return nil, true
-	case "pgdown":
-		b.scrollBy(-5)
-		return nil, true
-	case "tab":
+	case key.Matches(msg, k.Complete):
 		return b.complete(), true
 	}
 	b.cands = nil
@@ -211,7 +240,7 @@ func (b *cmdBar) submit() tea.Cmd {
 	b.lines, b.partial, b.scroll = append(b.lines, "$ "+full), "", 0
 	b.trim()
 	if engine.NeedsTerminal(full) {
-		tr, ok := b.cluster.(terminalRunner)
+		tr, ok := b.cluster.(TerminalRunner)
 		if !ok {
 			b.appendOutput(b.say("This command needs a terminal, which this session cannot lend it; run it in your own terminal.\n",
 				"이 명령은 터미널이 필요합니다. 자신의 터미널에서 실행하세요.\n"))
@@ -233,7 +262,7 @@ func (b *cmdBar) start(line string) tea.Cmd {
 	ctx, cancel := context.WithCancel(b.ctx)
 	ch := make(chan tea.Msg, 64)
 	b.running, b.runLine, b.cancel, b.ch = true, line, cancel, ch
-	w := &chanWriter{ctx: ctx, ch: ch, id: id}
+	w := termsafe.NewWriter(&chanWriter{ctx: ctx, ch: ch, id: id}, true) // no escapes from the cluster
 	cluster := b.cluster
 	go func() {
 		defer close(ch)
@@ -377,6 +406,17 @@ func (b *cmdBar) complete() tea.Cmd {
 	}
 	ctx, src := b.ctx, b.cluster
 	return func() tea.Msg {
+		// kubectl's own completion first (kinds, names, flags and their values, as a shell
+		// completes them); the bar's own list where it has nothing (manifests after -f).
+		if c, ok := src.(Completer); ok {
+			line := input
+			if f := strings.Fields(line); len(f) == 0 || f[0] != "kubectl" {
+				line = "kubectl " + line
+			}
+			if cands, err := c.Complete(ctx, line); err == nil && len(cands) > 0 {
+				return cmdBarCompleteMsg{input: input, word: word, cands: cands}
+			}
+		}
 		return cmdBarCompleteMsg{input: input, word: word, cands: candidates(ctx, src, words, word)}
 	}
 }
@@ -559,7 +599,7 @@ func (w *chanWriter) Write(p []byte) (int, error) {
 // in-process kubectl with the terminal Bubble Tea has just released.
 type kubectlTerminal struct {
 	ctx  context.Context
-	run  terminalRunner
+	run  TerminalRunner
 	line string
 	in   io.Reader
 	out  io.Writer
@@ -578,7 +618,9 @@ func (k *kubectlTerminal) Run() error {
 		out = io.Discard
 	}
 	fmt.Fprintf(out, "$ %s\n", k.line)
-	return k.run.RunKubectlTerminal(k.ctx, k.line, k.in, out, out)
+	in, done := ownTerminal(k.in)
+	defer done()
+	return k.run.RunKubectlTerminal(k.ctx, k.line, in, out, out)
 }
 
 // wrapErrorLines wraps kubectl's error messages, which are prose, to w cells so that the end

@@ -190,8 +190,13 @@ func TestCmdBarWatchStreamsUntilEsc(t *testing.T) {
 		t.Fatal("ctrl+c during a watch went to the App")
 	}
 	<-c.watchStopped
+	// On an empty line the first ctrl+c only warns; the second reaches the App (issue 13,
+	// item 4, as shells do).
+	if _, ok := b.handle(tea.KeyMsg{Type: tea.KeyCtrlC}); !ok || !strings.Contains(b.lines[len(b.lines)-1], "ctrl+c again") {
+		t.Fatalf("first ctrl+c on an empty line: handled %v, last line %q", ok, b.lines[len(b.lines)-1])
+	}
 	if _, ok := b.handle(tea.KeyMsg{Type: tea.KeyCtrlC}); ok {
-		t.Fatal("ctrl+c with nothing running must reach the App")
+		t.Fatal("the second ctrl+c with nothing running must reach the App")
 	}
 }
 

@@ -66,9 +66,9 @@ func (v *lessonView) demoKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		d.paused = !d.paused
 		return nil, true
 	case key.Matches(msg, d.keys.Skip):
-		step := v.step + 1
+		step := v.curStep() + 1
 		if msg.String() == "left" {
-			step = v.step - 1
+			step = v.curStep() - 1
 		}
 		if step < 0 || step >= len(v.lesson.Steps) || v.running {
 			return nil, true
@@ -118,17 +118,17 @@ func (v *lessonView) demoAdvance() tea.Cmd {
 			d.phase, d.ticks = demoTyping, 0
 		}
 	case demoChecking:
-		if v.states[v.step].done || d.ticks >= demoCheckTicks {
+		if v.play.State(v.curStep()).Done || d.ticks >= demoCheckTicks {
 			d.phase, d.ticks = demoFinished, 0
 		}
 	case demoFinished:
 		if d.ticks >= demoStepTicks {
-			if v.step == len(v.lesson.Steps)-1 {
+			if v.curStep() == len(v.lesson.Steps)-1 {
 				d.phase = demoEnd
 				return nil
 			}
 			d.phase, d.ticks = demoTyping, 0
-			return v.goStep(v.step + 1)
+			return v.goStep(v.curStep() + 1)
 		}
 	}
 	return nil

@@ -63,11 +63,11 @@ func TestFlowRunStepUntilDone(t *testing.T) {
 		t.Fatalf("final model is %T", fm)
 	}
 	v := app.lesson
-	if v == nil || v.step != 1 {
+	if v == nil || v.play.Step() != 1 {
 		t.Fatalf("not on step 2 at the end")
 	}
-	if !v.states[1].done || !v.states[1].ran[1] {
-		t.Errorf("step state = %+v", v.states[1])
+	if !v.play.State(1).Done || !v.play.State(1).Ran[1] {
+		t.Errorf("step state = %+v", v.play.State(1))
 	}
 	if got := v.watchP.rows["web-0"]; len(got) < 3 || got[2] != "Running" {
 		t.Errorf("web-0 row = %v", got)

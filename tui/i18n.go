@@ -31,6 +31,8 @@ type text struct {
 	Done         string
 	// LessonDone replaces Done on the last step once every step is done.
 	LessonDone string
+	// NowFailing follows the ✓ of a done step whose state checks fail now.
+	NowFailing string
 	// EarlierSteps labels the note shown when the learner skips ahead of unfinished steps.
 	EarlierSteps, EarlierStepsNote string
 	Checking                       string
@@ -39,8 +41,11 @@ type text struct {
 	// Scroll hints of the step text: more below, more both ways, the end is reached.
 	ScrollDown, ScrollBoth, ScrollUp string
 	MoreCmds                         string // fmt: n, the commands the compact list hides
-	Kubeconfig                       string // output pane title for the K key
-	KubeconfigHow                    string // fmt: export line
+	// ScrollUpMore: more above, at the bottom of a pane; NewOutputBelow: output arrived while
+	// the learner read above it; OutputCount: the entries of a step's output history.
+	ScrollUpMore, NewOutputBelow, OutputCount, NewRowsBelow string
+	Kubeconfig                                              string // output pane title for the K key
+	KubeconfigHow                                           string // fmt: export line
 
 	// playerText holds the words of the learning-tool features (i18n_player.go).
 	playerText
@@ -76,20 +81,22 @@ var texts = map[string]text{
 		Step:         "step %d/%d",
 		Done:         "done",
 		LessonDone:   "lesson complete: every step done · esc for the lessons",
+		NowFailing:   "now failing",
 		EarlierSteps: "earlier steps",
 		EarlierStepsNote: "Step(s) %s are not done yet. This step starts from what they leave behind, " +
 			"so its commands may fail until they are done: press p to go back.",
-		Checking:   "checking…",
-		NoChecks:   "nothing to check",
-		ExitStatus: "exit status %d",
-		ScrollDown: "↓ more",
-		ScrollBoth: "↑↓ more",
-		ScrollUp:   "↑ top",
-		MoreCmds:   "+%d more",
+		Checking:     "checking…",
+		NoChecks:     "nothing to check",
+		ExitStatus:   "exit status %d",
+		ScrollDown:   "↓ more",
+		ScrollBoth:   "↑↓ more",
+		ScrollUp:     "↑ more",
+		MoreCmds:     "+%d more",
+		ScrollUpMore: "↑ more", NewOutputBelow: "↓ new output below", OutputCount: "(%d)", NewRowsBelow: "↓ new rows below",
 		Kubeconfig: "kubeconfig for your own kubectl",
 		KubeconfigHow: "To follow along with your own kubectl, run this in another terminal:\n\n" +
 			"  %s\n  kubectl get pods\n\nIt reaches this cluster until kubetutor quits.",
-		KeyRun: "run command", KeyNext: "next step", KeyPrev: "prev step", KeyHint: "hint",
+		KeyRun: "run", KeyNext: "next step", KeyPrev: "prev step", KeyHint: "hint",
 		KeyFocus: "switch pane", KeyScroll: "scroll", KeySideways: "scroll output sideways", KeyPage: "page", KeyStop: "stop command",
 		KeyBack: "lessons", KeyUp: "up", KeyDown: "down", KeyStart: "start", KeyHelp: "help",
 		KeyQuit: "quit", KeyKubeconfig: "kubeconfig for your own kubectl",
@@ -119,20 +126,22 @@ var texts = map[string]text{
 		Step:         "%d/%d단계",
 		Done:         "완료",
 		LessonDone:   "레슨 완료: 모든 단계를 마쳤습니다 · esc로 레슨 목록",
+		NowFailing:   "지금은 실패",
 		EarlierSteps: "앞 단계",
 		EarlierStepsNote: "아직 끝나지 않은 앞 단계가 있습니다: %s단계. 이 단계는 앞 단계가 만든 상태에서 " +
 			"시작하므로, 그 단계들을 마치기 전에는 명령이 실패할 수 있습니다. p를 눌러 돌아가세요.",
-		Checking:   "확인 중…",
-		NoChecks:   "확인할 항목 없음",
-		ExitStatus: "종료 코드 %d",
-		ScrollDown: "↓ 더 있음",
-		ScrollBoth: "↑↓ 더 있음",
-		ScrollUp:   "↑ 처음으로",
-		MoreCmds:   "외 %d개",
+		Checking:     "확인 중…",
+		NoChecks:     "확인할 항목 없음",
+		ExitStatus:   "종료 코드 %d",
+		ScrollDown:   "↓ 더 있음",
+		ScrollBoth:   "↑↓ 더 있음",
+		ScrollUp:     "↑ 더 있음",
+		MoreCmds:     "외 %d개",
+		ScrollUpMore: "↑ 더 있음", NewOutputBelow: "↓ 아래에 새 출력", OutputCount: "(%d)", NewRowsBelow: "↓ 아래에 새 행",
 		Kubeconfig: "내 kubectl용 kubeconfig",
 		KubeconfigHow: "직접 kubectl을 쓰려면 다른 터미널에서 다음을 실행하세요:\n\n" +
 			"  %s\n  kubectl get pods\n\nkubetutor를 종료할 때까지 이 클러스터에 연결됩니다.",
-		KeyRun: "명령 실행", KeyNext: "다음 단계", KeyPrev: "이전 단계", KeyHint: "힌트",
+		KeyRun: "실행", KeyNext: "다음 단계", KeyPrev: "이전 단계", KeyHint: "힌트",
 		KeyFocus: "창 전환", KeyScroll: "스크롤", KeySideways: "출력 좌우 스크롤", KeyPage: "페이지", KeyStop: "명령 중지",
 		KeyBack: "레슨 목록", KeyUp: "위", KeyDown: "아래", KeyStart: "시작", KeyHelp: "도움말",
 		KeyQuit: "종료", KeyKubeconfig: "내 kubectl용 kubeconfig",

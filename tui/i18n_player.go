@@ -27,6 +27,13 @@ type playerText struct {
 	QuizWrong  string
 	QuizIntro  string
 	QuizResult string // fmt: right, total
+	// QuizFirstCounts: a later answer changes what shows, not the score.
+	QuizFirstCounts, QuizSeeResults string
+
+	// The finish page after the quiz.
+	FinishTitle, FinishScore, FinishFirstCounts, FinishSteps, FinishHelped string
+	FinishMissed, FinishAllRight, FinishNow, FinishNext, FinishAgain       string
+	FinishTry, FinishMenu, KeyNextLesson, KeyResults                       string
 
 	// Time control
 	Stepped         string
@@ -47,6 +54,10 @@ type playerText struct {
 
 	// Plain mode
 	PlainPick, PlainBad, PlainNext, PlainPrompt, PlainNoRun string
+	// Feedback for every key in plain mode, the quiz's intro and the finish's next lesson.
+	PlainToMenu, PlainLastStep, PlainFirstStep, PlainNoMoreHelp, PlainNoWatchNews string
+	PlainNeedsTerminal, PlainNoCluster, QuizIntroPlain, PlainChoose               string
+	PlainNextLesson, PlainAfterPrompt                                             string
 
 	// Demo
 	DemoPaused string
@@ -60,6 +71,10 @@ type playerText struct {
 	// The command bar (:) and the output pane of a step with nothing left to run.
 	KeyCommand, KeyCmdRun, KeyCmdComplete, KeyCmdHistory, KeyCmdScroll, KeyCmdClose, KeyCmdStop string
 	NothingToRun, AllRan                                                                        string
+
+	// Questions before losing work, and what a burst or a busy runner says.
+	Kept, AskLeave, AskResetLesson, BusySolve string
+	QuizIdle, DemoIdle                        string
 }
 
 var playerTexts = map[string]playerText{
@@ -83,12 +98,29 @@ var playerTexts = map[string]playerText{
 		QuizTitle:  "Quiz %d/%d",
 		QuizRight:  "Right.",
 		QuizWrong:  "Not quite.",
-		QuizIntro:  "Choose with ↑ ↓ and press Enter.",
+		QuizIntro:  "Choose with ↑ ↓ and press Enter. Only your first answer counts.",
 		QuizResult: "Quiz: %d of %d right.",
+
+		QuizFirstCounts:   "Only your first answer counts for the score.",
+		QuizSeeResults:    "Press n for your results.",
+		FinishTitle:       "Lesson complete",
+		FinishScore:       "Quiz: %d of %d right on the first try.",
+		FinishFirstCounts: "Only first answers count; you may try the others to read why.",
+		FinishSteps:       "Steps: %d of %d done.",
+		FinishHelped:      "(%d with a hint or the solution)",
+		FinishMissed:      "Worth another look",
+		FinishAllRight:    "Every question right on the first try.",
+		FinishNow:         "What now",
+		FinishNext:        "next lesson: %s",
+		FinishAgain:       "play this lesson again from a fresh cluster",
+		FinishTry:         "try your own kubectl commands on this cluster",
+		FinishMenu:        "back to the lessons",
+		KeyNextLesson:     "next lesson",
+		KeyResults:        "results",
 
 		Stepped:         "one controller action ran",
 		NothingPending:  "nothing pending: every controller is idle",
-		RealClusterTime: "A real cluster runs in real time: pause, step and speed work only on the simulator.",
+		RealClusterTime: "A real cluster runs in real time and keeps its state: pause, step, speed (space . - +) and the resets (r, R) work only on the simulator.",
 
 		ViewPods: "pods", ViewSet: "StatefulSet", ViewVolumes: "volumes", ViewEvents: "events", ViewStatus: "status",
 		SimMark:         "sim",
@@ -105,23 +137,43 @@ var playerTexts = map[string]playerText{
 		ChangedSince:    "+/- changed since",
 		KeyInspect:      "row's YAML",
 
-		PlainPick:   "Lesson number (q quits): ",
-		PlainBad:    "Not understood. Enter runs the next command; n next step, p previous, h hint, s do it for me, c check, m lessons, q quit.",
-		PlainNext:   "Next command: %s",
-		PlainNoRun:  "(shown, not run here: try it in another terminal)",
-		PlainPrompt: "[Enter run · n next · p prev · h hint · s do it for me · c check · m lessons · q quit] > ",
-		DemoPaused:  "demo paused: space continues",
+		PlainPick: "Lesson number (q quits): ",
+		PlainBad: "Not understood. Enter runs the next command; n next step, p previous, h hint, s do it for me, " +
+			"c check, w new watch lines, m lessons, q quit; or type a kubectl command (kubectl get pods).",
+		PlainNext:          "Next command: %s",
+		PlainNoRun:         "(shown, not run here: try it in another terminal)",
+		PlainPrompt:        "[Enter run · n next · p prev · h hint · s do it for me · c check · w watch · m lessons · q quit · or a kubectl command] > ",
+		PlainToMenu:        "Back to the lessons; your progress is saved.",
+		PlainLastStep:      "This is the last step: m goes back to the lessons.",
+		PlainFirstStep:     "This is the first step.",
+		PlainNoMoreHelp:    "No more help for this step: the solution is above.",
+		PlainNoWatchNews:   "No new watch lines.",
+		PlainNeedsTerminal: "This command needs a terminal of its own: run it in another terminal (kubetutor serve) or in the full player.",
+		PlainNoCluster:     "No cluster to run it on.",
+		QuizIntroPlain:     "Quiz: type the number of your answer. Only your first answer counts.",
+		PlainChoose:        "Type a number from 1 to %d.",
+		PlainNextLesson:    "Next lesson: %s",
+		PlainAfterPrompt:   "[Enter next lesson · m lessons · q quit] > ",
+		DemoPaused:         "demo paused: space continues",
 
 		KeySolve: "do it for me", KeyQuiz: "quiz", KeyChoose: "choose", KeyAnswer: "answer",
 		KeyNextQuestion: "next question", KeyLang: "한국어",
 		KeyPause: "pause/resume", KeyStepOnce: "one action", KeySlower: "slower", KeyFaster: "faster",
-		KeyTimeReal: "time: simulator only", KeyView: "watch view",
+		KeyTimeReal: "time, resets: simulator only", KeyView: "watch view",
 		KeyResetStep: "reset step", KeyResetLesson: "reset lesson", KeyResetAll: "reset all progress",
 		KeyYes: "yes", KeyNo: "no", KeySteps: "back to steps",
 		KeyCommand: "kubectl", KeyCmdRun: "run", KeyCmdComplete: "complete", KeyCmdHistory: "history",
 		KeyCmdScroll: "scroll", KeyCmdClose: "close", KeyCmdStop: "stop",
 		NothingToRun: "Nothing to run in this step: read it, then press n.",
-		AllRan:       "This step's commands have run. Press n for the next step.",
+		Kept:         "Kept as it was.",
+		QuizIdle:     "The quiz and your results are above; p goes back to the steps.",
+		DemoIdle:     "The demo runs the commands itself; space pauses it, ← → skip steps.",
+		AskLeave: "Leave the lesson? Its simulator starts afresh next time, so the objects you made are lost " +
+			"(your progress is saved). y leaves, any other key stays.",
+		AskResetLesson: "Forget this lesson's progress and start it again on a fresh simulator? " +
+			"y starts over, any other key keeps it.",
+		BusySolve: "A command is still running: wait for it, or press x to stop it, then s.",
+		AllRan:    "This step's commands have run. Press n for the next step.",
 	},
 	"ko": {
 		ProgressSteps:   "%d/%d단계",
@@ -143,12 +195,29 @@ var playerTexts = map[string]playerText{
 		QuizTitle:  "퀴즈 %d/%d",
 		QuizRight:  "정답입니다.",
 		QuizWrong:  "아닙니다.",
-		QuizIntro:  "↑ ↓로 고르고 Enter를 누르세요.",
+		QuizIntro:  "↑ ↓로 고르고 Enter를 누르세요. 처음 고른 답만 점수에 들어갑니다.",
 		QuizResult: "퀴즈: %[2]d문제 중 %[1]d문제 정답.",
+
+		QuizFirstCounts:   "점수에는 처음 고른 답만 들어갑니다.",
+		QuizSeeResults:    "n을 누르면 결과를 봅니다.",
+		FinishTitle:       "레슨 완료",
+		FinishScore:       "퀴즈: %[2]d문제 중 %[1]d문제를 한 번에 맞혔습니다.",
+		FinishFirstCounts: "처음 고른 답만 점수에 들어갑니다. 다른 답을 골라 설명을 읽어 봐도 됩니다.",
+		FinishSteps:       "단계: %[2]d단계 중 %[1]d단계 완료.",
+		FinishHelped:      "(힌트나 정답을 본 단계 %d)",
+		FinishMissed:      "다시 볼 만한 문제",
+		FinishAllRight:    "모든 문제를 한 번에 맞혔습니다.",
+		FinishNow:         "이제 할 수 있는 것",
+		FinishNext:        "다음 레슨: %s",
+		FinishAgain:       "새 클러스터에서 이 레슨을 다시 하기",
+		FinishTry:         "이 클러스터에서 kubectl 명령을 직접 실행해 보기",
+		FinishMenu:        "레슨 목록으로",
+		KeyNextLesson:     "다음 레슨",
+		KeyResults:        "결과 보기",
 
 		Stepped:         "컨트롤러 동작 하나를 실행했습니다",
 		NothingPending:  "대기 중인 동작 없음: 모든 컨트롤러가 쉬고 있습니다",
-		RealClusterTime: "실제 클러스터는 실제 시간으로 움직입니다: 일시 정지, 한 단계 실행, 속도 조절은 시뮬레이터에서만 됩니다.",
+		RealClusterTime: "실제 클러스터는 실제 시간으로 움직이고 상태를 그대로 유지합니다: 일시 정지, 한 단계 실행, 속도 조절(space . - +)과 초기화(r, R)는 시뮬레이터에서만 됩니다.",
 
 		ViewPods: "파드", ViewSet: "스테이트풀셋", ViewVolumes: "볼륨", ViewEvents: "이벤트", ViewStatus: "상태",
 		SimMark:         "시뮬",
@@ -165,22 +234,42 @@ var playerTexts = map[string]playerText{
 		ChangedSince:    "+/- 바뀐 부분, 이전 버전",
 		KeyInspect:      "행의 YAML",
 
-		PlainPick:   "레슨 번호 (q 종료): ",
-		PlainBad:    "알 수 없는 입력입니다. Enter 다음 명령 실행, n 다음 단계, p 이전 단계, h 힌트, s 대신 실행, c 확인, m 레슨 목록, q 종료.",
-		PlainNext:   "다음 명령: %s",
-		PlainNoRun:  "(보여 주기만 합니다: 다른 터미널에서 실행해 보세요)",
-		PlainPrompt: "[Enter 실행 · n 다음 · p 이전 · h 힌트 · s 대신 실행 · c 확인 · m 목록 · q 종료] > ",
-		DemoPaused:  "데모 일시 정지: space로 계속",
+		PlainPick: "레슨 번호 (q 종료): ",
+		PlainBad: "알 수 없는 입력입니다. Enter 다음 명령 실행, n 다음 단계, p 이전 단계, h 힌트, s 대신 실행, " +
+			"c 확인, w 새 감시 줄, m 레슨 목록, q 종료. kubectl 명령을 직접 입력해도 됩니다 (kubectl get pods).",
+		PlainNext:          "다음 명령: %s",
+		PlainNoRun:         "(보여 주기만 합니다: 다른 터미널에서 실행해 보세요)",
+		PlainPrompt:        "[Enter 실행 · n 다음 · p 이전 · h 힌트 · s 대신 실행 · c 확인 · w 감시 · m 목록 · q 종료 · 또는 kubectl 명령] > ",
+		PlainToMenu:        "레슨 목록으로 돌아갑니다. 진도는 저장되었습니다.",
+		PlainLastStep:      "마지막 단계입니다. m을 누르면 레슨 목록으로 갑니다.",
+		PlainFirstStep:     "첫 단계입니다.",
+		PlainNoMoreHelp:    "이 단계의 도움말은 더 없습니다. 정답은 위에 있습니다.",
+		PlainNoWatchNews:   "새 감시 줄이 없습니다.",
+		PlainNeedsTerminal: "이 명령은 자기 터미널이 필요합니다. 다른 터미널(kubetutor serve)이나 전체 화면 플레이어에서 실행하세요.",
+		PlainNoCluster:     "실행할 클러스터가 없습니다.",
+		QuizIntroPlain:     "퀴즈: 답의 번호를 입력하세요. 처음 고른 답만 점수에 들어갑니다.",
+		PlainChoose:        "1부터 %d까지의 번호를 입력하세요.",
+		PlainNextLesson:    "다음 레슨: %s",
+		PlainAfterPrompt:   "[Enter 다음 레슨 · m 목록 · q 종료] > ",
+		DemoPaused:         "데모 일시 정지: space로 계속",
 
 		KeySolve: "대신 실행", KeyQuiz: "퀴즈", KeyChoose: "고르기", KeyAnswer: "답하기",
 		KeyNextQuestion: "다음 문제", KeyLang: "English",
 		KeyPause: "일시 정지/재개", KeyStepOnce: "동작 하나", KeySlower: "느리게", KeyFaster: "빠르게",
-		KeyTimeReal: "시간 조절: 시뮬레이터 전용", KeyView: "감시 보기",
+		KeyTimeReal: "시간 조절·초기화: 시뮬레이터 전용", KeyView: "감시 보기",
 		KeyResetStep: "단계 초기화", KeyResetLesson: "레슨 초기화", KeyResetAll: "진도 전체 초기화",
 		KeyYes: "예", KeyNo: "아니요", KeySteps: "단계로 돌아가기",
 		KeyCommand: "kubectl", KeyCmdRun: "실행", KeyCmdComplete: "자동 완성", KeyCmdHistory: "이전 명령",
 		KeyCmdScroll: "스크롤", KeyCmdClose: "닫기", KeyCmdStop: "중지",
 		NothingToRun: "이 단계에는 실행할 명령이 없습니다. 읽고 나서 n을 누르세요.",
-		AllRan:       "이 단계의 명령을 모두 실행했습니다. n을 누르면 다음 단계로 갑니다.",
+		Kept:         "그대로 두었습니다.",
+		QuizIdle:     "퀴즈와 결과는 위에 있습니다. p를 누르면 단계로 돌아갑니다.",
+		DemoIdle:     "데모가 명령을 직접 실행합니다. space로 일시 정지, ← →로 단계를 건너뜁니다.",
+		AskLeave: "레슨을 떠날까요? 다음에는 시뮬레이터가 새로 시작되어 만든 오브젝트가 사라집니다 " +
+			"(진도는 저장됩니다). 떠나려면 y, 머무르려면 다른 키를 누르세요.",
+		AskResetLesson: "이 레슨의 진도를 지우고 새 시뮬레이터에서 다시 시작할까요? " +
+			"다시 시작하려면 y, 그대로 두려면 다른 키를 누르세요.",
+		BusySolve: "아직 실행 중인 명령이 있습니다. 끝날 때까지 기다리거나 x로 멈춘 뒤 s를 누르세요.",
+		AllRan:    "이 단계의 명령을 모두 실행했습니다. n을 누르면 다음 단계로 갑니다.",
 	},
 }

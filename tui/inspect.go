@@ -10,15 +10,13 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubetutor/kubetutor/engine"
 )
 
 // ObjectEvent is one version of a watched object, for showing a stream row's object as it
 // was at that moment.
-type ObjectEvent struct {
-	Type   string // ADDED, MODIFIED, DELETED, or ERROR (Err set)
-	Object *unstructured.Unstructured
-	Err    error
-}
+type ObjectEvent = engine.ObjectEvent
 
 // ObjectWatcher lists then watches full objects of a resource in the session's namespace.
 type ObjectWatcher func(ctx context.Context, resource, selector string) (<-chan ObjectEvent, error)
@@ -147,7 +145,7 @@ func (w *watchPane) showSelected() {
 	if w.selected < 0 {
 		return
 	}
-	line := w.selected + 1
+	line := w.rowLine(w.selected)
 	if line < w.view.YOffset {
 		w.view.SetYOffset(line)
 	} else if line >= w.view.YOffset+w.view.Height {
@@ -256,10 +254,16 @@ func (v *lessonView) inspectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(msg, v.lk.Inspect):
 		w.toggleInspect()
-	case w.selected >= 0 && msg.String() == "up":
+	case w.selected >= 0 && key.Matches(msg, v.keys.Up):
 		w.moveSelection(-1)
-	case w.selected >= 0 && msg.String() == "down":
+	case w.selected >= 0 && key.Matches(msg, v.keys.Down):
 		w.moveSelection(1)
+	case w.selected >= 0 && key.Matches(msg, v.keys.Back):
+		// esc leaves the row selection, never the lesson (issue 13, item 4).
+		w.toggleInspect()
+		v.outP.unpeek()
+		v.updateKeys()
+		return nil, true
 	default:
 		return nil, false
 	}
@@ -272,9 +276,10 @@ func (v *lessonView) inspectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (v *lessonView) showInspection() {
 	title, body := v.watchP.inspection()
 	if title == "" {
+		v.outP.unpeek()
 		return
 	}
-	v.outP.note(title, body, "")
+	v.outP.peek(title, body, "", false)
 }
 
 // ansiPlain drops styling, so a selected line can be drawn in one style.
@@ -291,7 +296,7 @@ func (w *watchPane) selectAt(y int) bool {
 	if y < start || y >= start+streamH {
 		return false
 	}
-	row := y - start + w.view.YOffset - 1 // the stream's first line is its column header
+	row := w.lineRow(y - start + w.view.YOffset) // the stream's first line is its column header
 	if row < 0 || row >= len(w.refs) {
 		return false
 	}

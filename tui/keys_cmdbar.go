@@ -6,6 +6,8 @@ import "github.com/charmbracelet/bubbles/key"
 // shows these instead of the screen's, whose letters are typed into the prompt.
 type CmdBarKeyMap struct {
 	Run, Complete, History, Scroll, Close, Stop key.Binding
+	// Interrupt is ctrl+c: stop a command, else clear the line, else (pressed twice) quit.
+	Interrupt key.Binding
 }
 
 // DefaultCmdBarKeyMap returns the command bar's bindings (cmdBar.key matches the same keys).
@@ -17,6 +19,8 @@ func DefaultCmdBarKeyMap(t text) CmdBarKeyMap {
 		Scroll:   key.NewBinding(key.WithKeys("pgup", "pgdown"), key.WithHelp("pgup/pgdn", t.KeyCmdScroll)),
 		Close:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", t.KeyCmdClose)),
 		Stop:     key.NewBinding(key.WithKeys("esc", "ctrl+c"), key.WithHelp("esc/ctrl+c", t.KeyCmdStop), key.WithDisabled()),
+		// Documented by Stop while a command runs; otherwise ctrl+c is what shells make it.
+		Interrupt: key.NewBinding(key.WithKeys("ctrl+c")),
 	}
 }
 

@@ -12,7 +12,8 @@ type LearnKeyMap struct {
 	Solve key.Binding
 	Lang  key.Binding
 	View  key.Binding
-	// Time control works on the simulator only; TimeReal documents why on a real cluster.
+	// Time control and resets work on the simulator only; TimeReal documents why on a real
+	// cluster.
 	Pause, StepOnce, Slower, Faster, TimeReal key.Binding
 	ResetStep, ResetLesson                    key.Binding
 	// Inspect selects a row of the watch stream to show its object at that moment.
@@ -29,7 +30,7 @@ func DefaultLearnKeyMap(t text) LearnKeyMap {
 		StepOnce:    key.NewBinding(key.WithKeys("."), key.WithHelp(".", t.KeyStepOnce), key.WithDisabled()),
 		Slower:      key.NewBinding(key.WithKeys("-"), key.WithHelp("-", t.KeySlower), key.WithDisabled()),
 		Faster:      key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", t.KeyFaster), key.WithDisabled()),
-		TimeReal:    key.NewBinding(key.WithKeys("time-keys-doc"), key.WithHelp("space . - +", t.KeyTimeReal), key.WithDisabled()),
+		TimeReal:    key.NewBinding(key.WithKeys("time-keys-doc"), key.WithHelp("space . - + r R", t.KeyTimeReal), key.WithDisabled()),
 		ResetStep:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", t.KeyResetStep), key.WithDisabled()),
 		ResetLesson: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", t.KeyResetLesson), key.WithDisabled()),
 		Inspect:     key.NewBinding(key.WithKeys("y"), key.WithHelp("y", t.KeyInspect), key.WithDisabled()),
@@ -39,6 +40,8 @@ func DefaultLearnKeyMap(t text) LearnKeyMap {
 // QuizKeyMap holds the quiz's bindings.
 type QuizKeyMap struct {
 	Up, Down, Answer, Next, Steps key.Binding
+	// NextLesson opens the catalog's next lesson from the finish page.
+	NextLesson key.Binding
 }
 
 // DefaultQuizKeyMap returns the quiz bindings.
@@ -49,16 +52,20 @@ func DefaultQuizKeyMap(t text) QuizKeyMap {
 		Answer: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", t.KeyAnswer)),
 		Next:   key.NewBinding(key.WithKeys("n"), key.WithHelp("n", t.KeyNextQuestion)),
 		Steps:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", t.KeySteps)),
+		NextLesson: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", t.KeyNextLesson),
+			key.WithDisabled()),
 	}
 }
 
 // ShortHelp implements help.KeyMap; the arrows are in the full help and the quiz's own text,
 // so the line fits 80 columns in Korean too.
-func (k QuizKeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Answer, k.Next, k.Steps} }
+func (k QuizKeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Answer, k.Next, k.NextLesson, k.Steps}
+}
 
 // FullHelp implements help.KeyMap.
 func (k QuizKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down, k.Answer, k.Next, k.Steps}}
+	return [][]key.Binding{{k.Up, k.Down, k.Answer, k.Next, k.NextLesson, k.Steps}}
 }
 
 // lessonHelp is the lesson view's whole key help: the step's flow and moving around from
@@ -69,7 +76,8 @@ type lessonHelp struct {
 }
 
 func (h lessonHelp) ShortHelp() []key.Binding {
-	return []key.Binding{h.k.Run, h.k.Stop, h.k.Next, h.k.Prev, h.k.Hint}
+	// s is here (issue 13, item 7); p gave way for it and is in the full help.
+	return []key.Binding{h.k.Run, h.k.Stop, h.l.Solve, h.k.Next, h.k.Hint}
 }
 
 func (h lessonHelp) FullHelp() [][]key.Binding {

@@ -77,7 +77,7 @@ func TestProgressSavedAndResumed(t *testing.T) {
 	run(a, send(a, keyMsg("n")))
 	run(a, send(a, keyMsg("enter"))) // kubectl apply -f web.yaml
 	run(a, send(a, keyMsg("enter"))) // kubectl get statefulset web
-	if !a.lesson.states[1].done {
+	if !a.lesson.play.State(1).Done {
 		t.Fatal("step 2 not done after its commands")
 	}
 	run(a, send(a, keyMsg("n")))
@@ -104,8 +104,8 @@ func TestProgressSavedAndResumed(t *testing.T) {
 		t.Fatal("resuming at step 3 does not replay the earlier steps first")
 	}
 	run(b, init)
-	if b.lesson.step != 2 || b.lesson.replaying {
-		t.Fatalf("resumed at step %d (replaying %v), want 3", b.lesson.step+1, b.lesson.replaying)
+	if b.lesson.play.Step() != 2 || b.lesson.replaying {
+		t.Fatalf("resumed at step %d (replaying %v), want 3", b.lesson.play.Step()+1, b.lesson.replaying)
 	}
 	c2.mu.Lock()
 	ran := strings.Join(c2.ran, "|")
@@ -116,8 +116,8 @@ func TestProgressSavedAndResumed(t *testing.T) {
 	if c2.sim.Speed() != 2 || c2.sim.Paused() {
 		t.Errorf("replay left speed %g paused %v", c2.sim.Speed(), c2.sim.Paused())
 	}
-	if !b.lesson.states[1].done || !strings.Contains(b.lesson.statusView(), "step 3/3") {
-		t.Errorf("resumed state: %+v status %q", b.lesson.states[1], b.lesson.statusView())
+	if !b.lesson.play.State(1).Done || !strings.Contains(b.lesson.statusView(), "step 3/3") {
+		t.Errorf("resumed state: %+v status %q", b.lesson.play.State(1), b.lesson.statusView())
 	}
 }
 
@@ -140,8 +140,8 @@ func TestSolveRunsTheSolutionAndCountsAsHelp(t *testing.T) {
 		t.Fatalf("s ran %q", ran)
 	}
 	v := a.lesson
-	if !v.states[1].done || !v.states[1].solved || v.solving || v.lk.Solve.Enabled() {
-		t.Fatalf("after s: %+v solving=%v", v.states[1], v.solving)
+	if !v.play.State(1).Done || !v.play.State(1).Solved || v.solving || v.lk.Solve.Enabled() {
+		t.Fatalf("after s: %+v solving=%v", v.play.State(1), v.solving)
 	}
 	if !strings.Contains(a.View(), "Solution") {
 		t.Error("s does not show the solution it ran")
@@ -225,7 +225,7 @@ func TestQuizChooseAndExplain(t *testing.T) {
 		t.Errorf("recorded answers = %+v", rec.Quiz)
 	}
 	run(a, send(a, keyMsg("p")))
-	if a.lesson.quiz != nil || a.lesson.step != 2 {
+	if a.lesson.quiz != nil || a.lesson.play.Step() != 2 {
 		t.Error("p does not go back to the steps")
 	}
 }
@@ -240,7 +240,7 @@ func TestLangSwitchKeepsStep(t *testing.T) {
 	run(a, send(a, keyMsg("h")))
 	send(a, keyMsg("L"))
 	v := a.View()
-	if a.lesson.step != 1 || !strings.Contains(v, "2/3단계: 서비스와 스테이트풀셋 만들기") || !strings.Contains(v, "힌트 1/2") {
+	if a.lesson.play.Step() != 1 || !strings.Contains(v, "2/3단계: 서비스와 스테이트풀셋 만들기") || !strings.Contains(v, "힌트 1/2") {
 		t.Fatalf("after L:\n%s", v)
 	}
 	assertFrame(t, v, 100, 30)
@@ -303,12 +303,16 @@ func TestTimeControl(t *testing.T) {
 		t.Fatal("time keys enabled on a real cluster")
 	}
 	send(b, keyMsg("?"))
-	if !strings.Contains(b.View(), "time: simulator only") {
+	if !strings.Contains(b.View(), "time, resets: simulator only") {
 		t.Errorf("help does not say why time keys are missing:\n%s", b.View())
 	}
 	send(b, keyMsg(" "))
-	if !strings.Contains(b.lesson.outP.text, "real time") {
-		t.Errorf("space on a real cluster says nothing: %q", b.lesson.outP.text)
+	if !strings.Contains(b.lesson.statusView(), "real time") {
+		t.Errorf("space on a real cluster says nothing: %q", b.lesson.statusView())
+	}
+	send(b, keyMsg("R"))
+	if !strings.Contains(strings.Join(strings.Fields(b.lesson.statusView()), " "), "resets (r, R) work only on the simulator") {
+		t.Errorf("R on a real cluster does not say why: %q", b.lesson.statusView())
 	}
 }
 
@@ -471,12 +475,12 @@ func TestResetStepReplaysOnFreshCluster(t *testing.T) {
 	run(a, send(a, keyMsg("n")))
 	run(a, send(a, keyMsg("p"))) // back to step 2
 	run(a, send(a, keyMsg("enter")))
-	if !a.lesson.states[1].ran[1] || !a.lesson.lk.ResetStep.Enabled() {
+	if !a.lesson.play.State(1).Ran[1] || !a.lesson.lk.ResetStep.Enabled() {
 		t.Fatal("setup")
 	}
 	run(a, send(a, keyMsg("r")))
-	if resets != 1 || a.lesson.step != 1 || a.lesson.states[1].ran[1] || a.lesson.replaying {
-		t.Fatalf("after r: resets=%d step=%d state=%+v", resets, a.lesson.step, a.lesson.states[1])
+	if resets != 1 || a.lesson.play.Step() != 1 || a.lesson.play.State(1).Ran[1] || a.lesson.replaying {
+		t.Fatalf("after r: resets=%d step=%d state=%+v", resets, a.lesson.play.Step(), a.lesson.play.State(1))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -513,8 +517,8 @@ func TestOverlayTakesKeys(t *testing.T) {
 	a.lesson.setOverlay(bar)
 	send(a, keyMsg("q"))
 	send(a, keyMsg("n"))
-	if strings.Join(bar.keys, "") != "qn" || a.lesson.step != 0 {
-		t.Fatalf("bar keys %v, step %d", bar.keys, a.lesson.step)
+	if strings.Join(bar.keys, "") != "qn" || a.lesson.play.Step() != 0 {
+		t.Fatalf("bar keys %v, step %d", bar.keys, a.lesson.play.Step())
 	}
 	v := a.View()
 	assertFrame(t, v, 80, 24)

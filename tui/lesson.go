@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui/lessonstate"
 )
 
 // checkInterval is how often a step's checks are re-evaluated, so a step completes even when
@@ -36,20 +37,6 @@ const (
 	focusOutput
 	focusCount
 )
-
-// stepState is what the learner has done in one step; it survives moving between steps.
-type stepState struct {
-	ran     []bool
-	hints   int
-	done    bool
-	checked bool
-	results []lessons.CheckResult
-	// solution: the solution was shown (the hint after the last); solved: s ran it.
-	solution bool
-	solved   bool
-	// simulated: the step's simulate action ran (it runs once, when the step is entered).
-	simulated bool
-}
 
 // lessonView plays one lesson. It owns every async job it starts (watch, commands, check
 // ticks) through ctx, which close cancels.
@@ -74,8 +61,9 @@ type lessonView struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	step   int
-	states []stepState
+	// play is the lesson's state machine (lessonstate): step, commands run on this cluster
+	// incarnation, checks, help, quiz answers. The view only draws it and runs its jobs.
+	play *lessonstate.Play
 
 	running    bool
 	solving    bool // s: run the step's remaining commands one after another
@@ -93,6 +81,18 @@ type lessonView struct {
 	// sim is the simulator's time control, nil on a real cluster.
 	sim engine.SimControl
 
+	// ask is the yes/no question on the status line (lesson_ask.go); flash is a one-off
+	// note there ("one controller action ran"), gone at the next key.
+	ask   *question
+	flash string
+	// touched: a command ran on this lesson's cluster (lesson or command bar), so leaving
+	// it loses something.
+	touched bool
+	// statusH is the status line's height at the last layout; a change relays the panes.
+	statusH int
+	// stepNote: . ran an action; the next watch batch says what it changed.
+	stepNote bool
+
 	focus  focusID
 	stepP  *stepPane
 	watchP *watchPane
@@ -107,7 +107,7 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 	st, t, c := d.st, d.t, d.cluster
 	v := &lessonView{
 		st: st, t: t, keys: DefaultLessonKeyMap(t), lk: DefaultLearnKeyMap(t), qk: DefaultQuizKeyMap(t), deps: d,
-		cluster: c, evaluate: d.eval, lesson: normalizeLesson(l),
+		cluster: c, evaluate: d.eval, lesson: lessonstate.Normalize(l),
 		gen: nextGen(), ctx: ctx, cancel: cancel,
 		stepP: newStepPane(st, t, d.md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
 	}
@@ -119,10 +119,8 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 		v.sim = c.Sim()
 	}
 	v.updateSpeed()
-	v.states = make([]stepState, len(v.lesson.Steps))
-	for i, s := range v.lesson.Steps {
-		v.states[i].ran = make([]bool, len(s.Cmds))
-	}
+	v.play = lessonstate.New(v.lesson)
+	watchStepStarts(v.play, v.lesson, c)
 	v.loadProgress()
 	if d.demo {
 		tick := d.demoTick
@@ -135,20 +133,10 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 }
 
 // normalizeLesson fills Cmds from Commands for lessons built without the catalog loader.
-func normalizeLesson(l lessons.Lesson) lessons.Lesson {
-	steps := make([]lessons.Step, len(l.Steps))
-	for i, s := range l.Steps {
-		if len(s.Cmds) == 0 && len(s.Commands) > 0 {
-			s.Cmds = make([]lessons.Command, len(s.Commands))
-			for j, c := range s.Commands {
-				s.Cmds[j] = lessons.Command{Line: c}
-			}
-		}
-		steps[i] = s
-	}
-	l.Steps = steps
-	return l
-}
+func normalizeLesson(l lessons.Lesson) lessons.Lesson { return lessonstate.Normalize(l) }
+
+// curStep is the index of the step shown.
+func (v *lessonView) curStep() int { return v.play.Step() }
 
 // Init opens the step the learner left off at (after reaching its starting state) and
 // starts the check tick loop.
@@ -170,31 +158,25 @@ func (v *lessonView) tick() tea.Cmd {
 	return tea.Tick(checkInterval, func(t time.Time) tea.Msg { return tickMsg{gen: gen, time: t} })
 }
 
-func (v *lessonView) cur() lessons.Step {
-	if len(v.lesson.Steps) == 0 {
-		return lessons.Step{}
-	}
-	return v.lesson.Steps[v.step]
-}
+func (v *lessonView) cur() lessons.Step { return v.play.Cur() }
 
 // goStep shows step i, moves the watch if the step watches something else, and evaluates.
 func (v *lessonView) goStep(i int) tea.Cmd {
 	if len(v.lesson.Steps) == 0 {
 		return nil
 	}
-	from := v.step
-	v.step = clamp(i, 0, len(v.lesson.Steps)-1)
-	s := v.cur()
+	from := v.curStep()
 	var record tea.Cmd
-	if len(s.Checks) == 0 && !v.states[v.step].done {
+	if v.play.Go(i) {
 		// Nothing to verify: reading the step is doing it.
-		v.states[v.step].done = true
-		record = v.recordStepState(v.step)
+		record = v.recordStepState(v.curStep())
 	}
-	if v.step > from && !v.running {
+	s := v.cur()
+	if v.curStep() > from && !v.running {
 		// Each step starts from the state the earlier ones leave; say so before a skipped
 		// step's commands fail with a bare NotFound.
-		if undone := v.undoneBefore(v.step); len(undone) > 0 {
+		if undone := v.undoneBefore(v.curStep()); len(undone) > 0 {
+			v.outP.setStep(v.curStep())
 			v.outP.prose(v.t.EarlierSteps, fmt.Sprintf(v.t.EarlierStepsNote, strings.Join(undone, ", ")))
 		}
 	}
@@ -206,24 +188,27 @@ func (v *lessonView) goStep(i int) tea.Cmd {
 // syncStep copies the current step's state into the step pane and the key map.
 func (v *lessonView) syncStep() {
 	s := v.cur()
-	stt := &v.states[v.step]
+	stt := v.play.State(v.curStep())
 	p := v.stepP
-	p.title = fmt.Sprintf(v.t.StepTitle, v.step+1, len(v.lesson.Steps), s.Title)
-	p.done = stt.done
+	p.title = fmt.Sprintf(v.t.StepTitle, v.curStep()+1, len(v.lesson.Steps), s.Title)
+	p.done = stt.Done
 	p.body = s.Markdown() // goal, text, what to watch for
 	p.hints = s.Hints
-	p.shown = stt.hints
+	p.shown = stt.Hints
 	p.solution, p.solutionText = nil, ""
-	if stt.solution {
+	if stt.Solution {
 		p.solution = append([]string{}, s.RunnableCommands()...)
 		p.solutionText = strings.TrimSpace(s.Solution)
 	}
 	p.cmds = s.Cmds
-	p.ran = stt.ran
+	p.ran = stt.Ran
 	p.next = v.nextCmd()
 	p.running = v.running
 	p.refresh()
+	v.outP.setStep(v.curStep())
 	switch {
+	case v.demo != nil:
+		v.outP.setIdle(v.t.DemoIdle) // the demo goes on by itself: no "press n"
 	case p.next >= 0:
 		v.outP.setIdle("")
 	case len(s.RunnableCommands()) > 0:
@@ -235,15 +220,7 @@ func (v *lessonView) syncStep() {
 }
 
 // nextCmd is the first runnable command of the step not yet run successfully.
-func (v *lessonView) nextCmd() int {
-	s := v.cur()
-	for i, c := range s.Cmds {
-		if !c.NoRun && !v.states[v.step].ran[i] {
-			return i
-		}
-	}
-	return -1
-}
+func (v *lessonView) nextCmd() int { return v.play.NextCmd() }
 
 // updateKeys enables exactly the bindings that do something now.
 func (v *lessonView) updateKeys() {
@@ -251,8 +228,8 @@ func (v *lessonView) updateKeys() {
 	idle := !v.running && !v.replaying
 	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
 	v.keys.Stop.SetEnabled(v.running)
-	v.keys.Next.SetEnabled(v.step < n-1 || (n > 0 && len(v.lesson.Quiz) > 0))
-	v.keys.Prev.SetEnabled(v.step > 0)
+	v.keys.Next.SetEnabled(v.curStep() < n-1 || (n > 0 && len(v.lesson.Quiz) > 0))
+	v.keys.Prev.SetEnabled(v.curStep() > 0)
 	v.keys.Hint.SetEnabled(n > 0 && v.hintsLeft())
 	v.keys.Kubeconfig.SetEnabled(v.kubeconfig != "" && v.cluster != nil)
 	v.keys.Sideways.SetEnabled(v.outP.wide)
@@ -282,7 +259,7 @@ func (v *lessonView) evalNow() tea.Cmd {
 		return nil
 	}
 	v.evaluating = true
-	ctx, gen, step, eval := v.ctx, v.gen, v.step, v.evaluate
+	ctx, gen, step, eval, inc := v.ctx, v.gen, v.curStep(), v.evaluate, v.play.Incarnation()
 	return func() tea.Msg {
 		ectx, cancel := context.WithTimeout(ctx, evalTimeout)
 		defer cancel()
@@ -290,7 +267,7 @@ func (v *lessonView) evalNow() tea.Cmd {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return checksMsg{gen: gen, step: step, results: res}
+		return checksMsg{gen: gen, step: step, inc: inc, results: res}
 	}
 }
 
@@ -302,15 +279,15 @@ func (v *lessonView) runNext() tea.Cmd {
 	}
 	line := v.cur().Cmds[idx].Line
 	ctx, cancel := context.WithCancel(v.ctx)
-	v.running, v.runCancel = true, cancel
-	v.outP.start(line)
+	v.running, v.runCancel, v.touched = true, cancel, true
 	v.syncStep()
-	c, gen, step := v.cluster, v.gen, v.step
+	out := v.outP.start(line)
+	c, gen, step, inc := v.cluster, v.gen, v.curStep(), v.play.Incarnation()
 	return func() tea.Msg {
 		defer cancel()
 		var buf syncBuffer
 		err := c.RunKubectl(ctx, line, nil, &buf, &buf)
-		return cmdDoneMsg{gen: gen, step: step, cmd: idx, line: line, output: buf.String(), err: err}
+		return cmdDoneMsg{gen: gen, step: step, inc: inc, cmd: idx, out: out, line: line, output: buf.String(), err: err}
 	}
 }
 
@@ -346,8 +323,17 @@ func (v *lessonView) errText(err error) string {
 }
 
 // Update handles the view's keys and the results of its own jobs; results of another visit
-// (an older gen) are dropped.
+// (an older gen) are dropped. The status line may grow (a question, a long verdict): the
+// panes then make room.
 func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
+	cmd := v.update(msg)
+	if v.width > 0 && v.height > 0 && lipgloss.Height(v.statusView()) != v.statusH {
+		v.setSize(v.width, v.height)
+	}
+	return cmd
+}
+
+func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyMsg:
 		return v.handleKey(msg)
@@ -366,11 +352,9 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		v.evaluating = false
-		stt := &v.states[msg.step]
-		stt.results, stt.checked = msg.results, true
 		var save tea.Cmd
-		if lessons.Passed(msg.results) && !stt.done {
-			stt.done = true // done stays done, even if the learner moves on and state changes
+		// Results from a cluster that a reset replaced say nothing about this one.
+		if msg.inc == v.play.Incarnation() && v.play.SetResults(msg.step, msg.results) {
 			save = v.recordStepState(msg.step)
 		}
 		v.syncStep()
@@ -397,11 +381,11 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 			v.runCancel = nil
 		}
 		if msg.err == nil {
-			v.states[msg.step].ran[msg.cmd] = true
+			v.play.CommandRan(msg.step, msg.cmd, msg.inc)
 		}
-		v.outP.finish(msg.output, v.errText(msg.err))
+		v.outP.finish(msg.out, msg.output, v.errText(msg.err))
 		v.syncStep()
-		if v.solving && msg.err == nil && msg.step == v.step && v.nextCmd() >= 0 {
+		if v.solving && msg.err == nil && msg.step == v.curStep() && v.nextCmd() >= 0 {
 			return tea.Batch(v.evalNow(), v.runNext())
 		}
 		v.solving = false
@@ -419,6 +403,13 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 	case watchStartedMsg:
 		return v.watchP.handleStarted(msg)
 	case watchBatchMsg:
+		if v.stepNote && msg.gen == v.watchP.gen {
+			// After ., say what the action changed, as the watch saw it.
+			v.stepNote = false
+			if what := describeEvents(msg.events, v.watchP.statusIndex()); what != "" && v.flash != "" {
+				v.flash += ": " + what
+			}
+		}
 		cmd := v.watchP.handleBatch(msg)
 		v.updateKeys() // y is offered once the stream has rows
 		return cmd
@@ -433,6 +424,10 @@ func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	if v.bar != nil && v.bar.Active() {
 		return v.bar.Update(msg)
+	}
+	v.flash = ""
+	if cmd, ok := v.askKey(msg); ok {
+		return cmd
 	}
 	if v.demo != nil {
 		if cmd, ok := v.demoKey(msg); ok {
@@ -453,8 +448,7 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := v.keys
 	switch {
 	case key.Matches(msg, k.Back):
-		v.close()
-		return func() tea.Msg { return backToMenuMsg{} }
+		return v.leaveOrAsk()
 	case key.Matches(msg, k.Run):
 		return v.runNext()
 	case key.Matches(msg, k.Stop):
@@ -462,12 +456,18 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			v.runCancel()
 		}
 	case key.Matches(msg, k.Next):
-		if v.step == len(v.lesson.Steps)-1 {
+		if v.deps.gate != nil {
+			if ok, why := v.deps.gate(v.lesson.ID, v.curStep()+1); !ok {
+				v.outP.prose(v.t.KeyNext, why)
+				return nil
+			}
+		}
+		if v.curStep() == len(v.lesson.Steps)-1 {
 			return v.openQuiz()
 		}
-		return v.goStep(v.step + 1)
+		return v.goStep(v.curStep() + 1)
 	case key.Matches(msg, k.Prev):
-		return v.goStep(v.step - 1)
+		return v.goStep(v.curStep() - 1)
 	case key.Matches(msg, k.Kubeconfig):
 		return v.writeKubeconfig()
 	case key.Matches(msg, k.Hint):
@@ -488,6 +488,7 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 			a = scrollLeft
 		}
 		scrollBy(&v.outP.view, a)
+		v.outP.scrolled()
 	}
 	return nil
 }
@@ -529,8 +530,10 @@ func (v *lessonView) scroll(f focusID, a scrollAction) {
 		scrollBy(&v.stepP.view, a)
 	case focusWatch:
 		scrollBy(&v.watchP.view, a)
+		v.watchP.scrolled()
 	case focusOutput:
 		scrollBy(&v.outP.view, a)
+		v.outP.scrolled()
 	}
 }
 
@@ -545,7 +548,8 @@ func (v *lessonView) setFocus(f focusID) {
 func (v *lessonView) setSize(w, h int) {
 	v.width, v.height = w, h
 	v.setFocus(v.focus)
-	bodyH := max(0, h-lipgloss.Height(v.statusView())-v.barHeight())
+	v.statusH = lipgloss.Height(v.statusView())
+	bodyH := max(0, h-v.statusH-v.barHeight())
 	if v.deps.present {
 		v.presentLayout(w, bodyH)
 		return
@@ -575,10 +579,8 @@ func (v *lessonView) setSize(w, h int) {
 // undoneBefore lists (1-based) the steps before i whose checks have not held.
 func (v *lessonView) undoneBefore(i int) []string {
 	var out []string
-	for j := 0; j < i && j < len(v.states); j++ {
-		if !v.states[j].done {
-			out = append(out, strconv.Itoa(j+1))
-		}
+	for _, j := range v.play.UndoneBefore(i) {
+		out = append(out, strconv.Itoa(j+1))
 	}
 	return out
 }
@@ -588,22 +590,32 @@ func (v *lessonView) checkState() (string, bool) {
 	if len(v.lesson.Steps) == 0 {
 		return "", false
 	}
-	stt := v.states[v.step]
+	stt := v.play.State(v.curStep())
+	if stt.Done && stt.Checked {
+		// Done stays done, but say when what the step achieved no longer holds.
+		if f := lessons.NowFailing(v.cur(), stt.Results); len(f) > 0 {
+			s := "✓ " + v.t.Done + " · " + v.t.NowFailing + ": " + oneLine(f[0].Desc)
+			if f[0].Detail != "" {
+				s += ": " + oneLine(f[0].Detail)
+			}
+			return s, false
+		}
+	}
 	switch {
-	case stt.done && v.step == len(v.states)-1 && len(v.undoneBefore(v.step)) == 0:
+	case stt.Done && v.curStep() == v.play.Len()-1 && v.play.StepsDone():
 		return "✓ " + v.t.LessonDone, true
-	case stt.done:
+	case stt.Done:
 		return "✓ " + v.t.Done, true
 	case len(v.cur().Checks) == 0:
 		return v.t.NoChecks, false
-	case !stt.checked:
+	case !stt.Checked:
 		return "○ " + v.t.Checking, false
 	}
-	for _, r := range stt.results {
+	for _, r := range stt.Results {
 		if !r.OK {
-			s := "○ " + r.Desc
+			s := "○ " + oneLine(r.Desc)
 			if r.Detail != "" {
-				s += ": " + r.Detail
+				s += ": " + oneLine(r.Detail)
 			}
 			return s, false
 		}
@@ -613,7 +625,8 @@ func (v *lessonView) checkState() (string, bool) {
 
 func (v *lessonView) statusView() string {
 	var check string
-	if s, ok := v.checkState(); s != "" {
+	checkText, checkOK := v.checkState()
+	if s, ok := checkText, checkOK; s != "" {
 		if ok {
 			check = v.st.StatusCheckOK.Render(s)
 		} else {
@@ -622,14 +635,15 @@ func (v *lessonView) statusView() string {
 	}
 	step := ""
 	if n := len(v.lesson.Steps); n > 0 {
-		step = v.st.StatusBar.Render(fmt.Sprintf(v.t.Step, v.step+1, n))
+		step = v.st.StatusBar.Render(fmt.Sprintf(v.t.Step, v.curStep()+1, n))
 	}
 	ns, speed := "", ""
 	if v.quiz != nil {
 		step = v.st.StatusBar.Render(v.quiz.status(v.t))
-		check = ""
-		if right, n := v.quiz.score(v.lesson); n == len(v.lesson.Quiz) {
-			check = v.st.StatusCheckOK.Render("✓ " + fmt.Sprintf(v.t.QuizResult, right, n))
+		check, checkText = "", ""
+		if right, n := v.play.Score(); n == len(v.lesson.Quiz) {
+			checkText, checkOK = "✓ "+fmt.Sprintf(v.t.QuizResult, right, n), true
+			check = v.st.StatusCheckOK.Render(checkText)
 		}
 	}
 	if v.ns != "" {
@@ -657,24 +671,46 @@ func (v *lessonView) statusView() string {
 		candidates[2] = []string{speed, step, check}
 		candidates[3] = []string{paused, step, check}
 	}
-	var line string
-	for _, parts := range candidates {
+	join := func(parts []string) string {
 		var keep []string
 		for _, p := range parts {
 			if p != "" {
 				keep = append(keep, p)
 			}
 		}
-		line = v.st.StatusBar.Render(" ") + strings.Join(keep, v.st.StatusBar.Render(" · "))
-		if lipgloss.Width(line) <= v.width {
+		return v.st.StatusBar.Render(" ") + strings.Join(keep, v.st.StatusBar.Render(" · "))
+	}
+	var line string
+	fits := false
+	for _, parts := range candidates {
+		if line = join(parts); lipgloss.Width(line) <= v.width {
+			fits = true
 			break
 		}
+	}
+	var above []string
+	if !fits && checkText != "" {
+		// The verdict does not fit beside the rest: it gets lines of its own, wrapped, so
+		// its last word ("not") is never the one cut off.
+		style := v.st.StatusPending
+		if checkOK {
+			style = v.st.StatusCheckOK
+		}
+		above = wrapStatus(style, " "+checkText, v.width, 3)
+		last := candidates[len(candidates)-1]
+		line = join(last[:len(last)-1])
 	}
 	line = truncate(line, v.width)
 	if pad := v.width - lipgloss.Width(line); pad > 0 {
 		line += v.st.StatusBar.Render(strings.Repeat(" ", pad))
 	}
-	return line
+	switch {
+	case v.ask != nil:
+		above = append(wrapStatus(v.st.StatusBad, " "+v.ask.text, v.width, 3), above...)
+	case v.flash != "":
+		above = append(wrapStatus(v.st.StatusPending, " "+oneLine(v.flash), v.width, 2), above...)
+	}
+	return strings.Join(append(above, line), "\n")
 }
 
 // View draws the panes and the status line in exactly width×height cells.

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui/lessonstate"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
@@ -32,12 +33,16 @@ type lessonDeps struct {
 	// resetOnOpen: the cluster holds another lesson's objects, start from a fresh one.
 	resetOnOpen bool
 	present     bool
+	// gate may hold the learner at a step (Options.StepGate).
+	gate func(lessonID string, stepIndex int) (bool, string)
 	// langSwitch: L can switch the lesson to the other language.
 	langSwitch bool
 	// demo plays the lesson by itself; demoTick paces it (tests replace it).
 	demo     bool
 	demoTick func(gen int64) tea.Cmd
 	objects  ObjectWatcher
+	// next is the catalog's next lesson, offered on the finish page; nil after the last.
+	next *lessonRef
 }
 
 // replayTimeout bounds reaching a step's starting state.
@@ -63,6 +68,8 @@ type replayDoneMsg struct {
 type steppedMsg struct {
 	gen int64
 	ran bool
+	// what says which action ran, when the simulator can tell.
+	what string
 }
 
 // progressErrMsg reports that the progress file could not be written.
@@ -77,13 +84,10 @@ func (v *lessonView) loadProgress() {
 	rec := v.deps.progress.Lesson(v.lesson.ID)
 	for i, s := range v.lesson.Steps {
 		if r := rec.Steps[s.ID]; r != nil {
-			v.states[i].done = r.Done
-			v.states[i].hints = clamp(r.Hints, 0, len(s.Hints))
-			v.states[i].solution = r.Solution
-			v.states[i].solved = r.Solved
+			v.play.Restore(i, r.Done, r.Hints, r.Solution, r.Solved)
 		}
 		if s.ID == rec.Step {
-			v.step = i
+			v.play.SetStep(i)
 		}
 	}
 }
@@ -114,45 +118,24 @@ func (v *lessonView) recordStep() tea.Cmd {
 
 // recordStepState remembers step i's done mark and the help used on it.
 func (v *lessonView) recordStepState(i int) tea.Cmd {
-	if v.deps.progress == nil || i < 0 || i >= len(v.states) {
+	if v.deps.progress == nil || i < 0 || i >= v.play.Len() {
 		return nil
 	}
-	stt := v.states[i]
-	id := v.lesson.Steps[i].ID
-	v.deps.progress.Change(v.lesson.ID, func(l *progress.Lesson) {
-		r := l.StepOf(id)
-		if stt.done && !r.Done {
-			r.Done = true
-			r.WithHelp = stt.hints > 0 || stt.solution || stt.solved
-		}
-		r.Hints = max(r.Hints, stt.hints)
-		r.Solution = r.Solution || stt.solution
-		r.Solved = r.Solved || stt.solved
-	})
+	recordStep(v.deps.progress, v.lesson, i, v.play.State(i))
 	return v.save()
 }
 
 // hintsLeft reports whether h has more to show: another hint, or else the solution.
-func (v *lessonView) hintsLeft() bool {
-	stt := v.states[v.step]
-	s := v.cur()
-	return stt.hints < len(s.Hints) || (!stt.solution && len(s.RunnableCommands()) > 0)
-}
+func (v *lessonView) hintsLeft() bool { return v.play.HintsLeft() }
 
 // moreHelp is h: the next hint, and after the last one the solution.
 func (v *lessonView) moreHelp() tea.Cmd {
-	if len(v.lesson.Steps) == 0 || !v.hintsLeft() {
+	if !v.play.MoreHelp() {
 		return nil
-	}
-	stt := &v.states[v.step]
-	if stt.hints < len(v.cur().Hints) {
-		stt.hints++
-	} else {
-		stt.solution = true
 	}
 	v.syncStep()
 	v.stepP.view.GotoBottom()
-	return v.recordStepState(v.step)
+	return v.recordStepState(v.curStep())
 }
 
 // solve is s: show the solution and run the step's remaining commands one after another.
@@ -160,10 +143,9 @@ func (v *lessonView) solve() tea.Cmd {
 	if !v.lk.Solve.Enabled() {
 		return nil
 	}
-	stt := &v.states[v.step]
-	stt.solution, stt.solved = true, true
+	v.play.Solve()
 	v.solving = true
-	save := v.recordStepState(v.step)
+	save := v.recordStepState(v.curStep())
 	return tea.Batch(save, v.runNext())
 }
 
@@ -189,7 +171,7 @@ func (v *lessonView) updateLearnKeys() {
 		for _, b := range []*key.Binding{&v.keys.Run, &v.keys.Stop, &v.keys.Next, &v.keys.Prev, &v.keys.Hint, &v.keys.Up, &v.keys.Down} {
 			b.SetEnabled(false)
 		}
-		v.quiz.updateKeys(&v.qk, v.lesson)
+		v.quiz.updateKeys(&v.qk, v)
 	}
 }
 
@@ -218,10 +200,15 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	l := v.lk
 	if v.sim == nil && v.cluster != nil && !v.replaying {
 		switch msg.String() {
-		case " ", ".", "-", "+", "=":
-			v.outP.prose(v.t.KeyTimeReal, v.t.RealClusterTime)
+		case " ", ".", "-", "+", "=", "r", "R":
+			v.flash = v.t.RealClusterTime
 			return nil, true
 		}
+	}
+	if (v.running || v.replaying) && v.quiz == nil && key.Matches(msg, key.NewBinding(key.WithKeys(l.Solve.Keys()...))) {
+		// s waits for nothing: say why it does nothing now (issue 13, item 7).
+		v.flash = v.t.BusySolve
+		return nil, true
 	}
 	switch {
 	case key.Matches(msg, l.Solve):
@@ -242,25 +229,33 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, l.Faster):
 		v.sim.SetSpeed(min(maxSpeed, v.sim.Speed()*2))
 	case key.Matches(msg, l.ResetStep):
-		return v.prepare(v.step, true), true
+		return v.prepare(v.curStep(), true), true
 	case key.Matches(msg, l.ResetLesson):
-		for i := range v.states {
-			v.states[i] = stepState{ran: make([]bool, len(v.lesson.Steps[i].Cmds))}
-		}
-		v.quiz = nil
-		var clear tea.Cmd
-		if p := v.deps.progress; p != nil {
-			id := v.lesson.ID
-			p.Change(id, func(l *progress.Lesson) { *l = progress.Lesson{} })
-			clear = v.save()
-		}
-		return tea.Batch(clear, v.prepare(0, true)), true
+		// It forgets the lesson's progress: ask first (issue 13, item 4).
+		v.ask = &question{text: v.t.AskResetLesson, yes: v.resetLesson}
+		v.updateKeys()
+		return nil, true
 	default:
 		return nil, false
 	}
 	v.updateSpeed()
 	v.updateKeys()
 	return nil, true
+}
+
+// resetLesson is R once confirmed: forget the lesson's progress and start it again on a
+// fresh simulator.
+func (v *lessonView) resetLesson() tea.Cmd {
+	v.play.ResetAll()
+	v.quiz = nil
+	v.touched = false
+	var clear tea.Cmd
+	if p := v.deps.progress; p != nil {
+		id := v.lesson.ID
+		p.Change(id, func(l *progress.Lesson) { *l = progress.Lesson{} })
+		clear = v.save()
+	}
+	return tea.Batch(clear, v.prepare(0, true))
 }
 
 // updateLearn handles the results of the learning-tool jobs.
@@ -271,9 +266,13 @@ func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if msg.ran {
-			v.outP.prose(v.t.KeyStepOnce, v.t.Stepped)
+			v.flash = v.t.Stepped
+			if msg.what != "" {
+				v.flash += ": " + msg.what
+			}
+			v.stepNote = true
 		} else {
-			v.outP.prose(v.t.KeyStepOnce, v.t.NothingPending)
+			v.flash = v.t.NothingPending
 		}
 		return v.evalNow()
 	case replayDoneMsg:
@@ -285,15 +284,15 @@ func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
 			v.sim = v.cluster.Sim()
 		}
 		v.updateSpeed()
+		// What ran before belongs to a cluster that is gone.
+		v.outP.clear()
 		if msg.err != nil {
 			v.outP.note(v.t.EarlierSteps, "", msg.err.Error())
-		} else {
-			v.outP.clear()
 		}
 		v.watchP.gen = 0 // the cluster may be new: open the watch again
 		return v.goStep(msg.step)
 	case progressErrMsg:
-		v.outP.note(v.t.ProgressNote, "", msg.err.Error())
+		v.flash = v.t.ProgressNote + ": " + msg.err.Error()
 	case viewDataMsg:
 		return v.watchP.handleViewData(msg)
 	case objWatchStartedMsg:
@@ -315,7 +314,7 @@ func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
 
 // resume opens the step the learner left off at, first reaching its starting state.
 func (v *lessonView) resume() tea.Cmd {
-	return v.prepare(v.step, v.deps.resetOnOpen)
+	return v.prepare(v.curStep(), v.deps.resetOnOpen)
 }
 
 // prepare reaches the starting state of step target and then shows it. On the simulator,
@@ -327,18 +326,19 @@ func (v *lessonView) prepare(target int, reset bool) tea.Cmd {
 		return nil
 	}
 	target = clamp(target, 0, len(v.lesson.Steps)-1)
-	v.states[target].ran = make([]bool, len(v.lesson.Steps[target].Cmds))
-	v.states[target].checked, v.states[target].results = false, nil
 	if v.sim == nil || (target == 0 && !reset) {
 		return v.goStep(target)
 	}
 	if reset && v.deps.reset == nil && target == 0 {
 		return v.goStep(target)
 	}
+	// A fresh simulator, or earlier steps replayed onto this one: a new incarnation, on
+	// which no command of any step has run yet (issue 13, item 2).
+	v.play.Incarnate()
 	v.replaying = true
-	v.step = target
+	v.play.SetStep(target)
 	v.watchP.stop()
-	v.outP.prose(v.t.EarlierSteps, fmt.Sprintf(v.t.Preparing, target+1))
+	v.outP.peek(v.t.EarlierSteps, fmt.Sprintf(v.t.Preparing, target+1), "", true)
 	v.syncStep()
 	var acts []replayAction
 	for _, s := range v.lesson.Steps[:target] {
@@ -428,20 +428,11 @@ func replay(ctx context.Context, c Cluster, reset func(context.Context) error, a
 // setLang switches the view to the same lesson in another language, keeping the step and
 // what the learner did.
 func (v *lessonView) setLang(t text, l lessons.Lesson) {
-	l = normalizeLesson(l)
-	if len(l.Steps) != len(v.lesson.Steps) {
+	if !v.play.SetLesson(l) {
 		return // not the same lesson shape: keep what is shown
 	}
 	v.t, v.deps.t = t, t
-	v.lesson = l
-	for i, s := range l.Steps {
-		if len(v.states[i].ran) != len(s.Cmds) {
-			ran := make([]bool, len(s.Cmds))
-			copy(ran, v.states[i].ran)
-			v.states[i].ran = ran
-		}
-		v.states[i].checked, v.states[i].results = false, nil
-	}
+	v.lesson = v.play.Lesson()
 	v.keys, v.lk, v.qk = DefaultLessonKeyMap(t), DefaultLearnKeyMap(t), DefaultQuizKeyMap(t)
 	v.stepP.t, v.watchP.t, v.outP.t = t, t, t
 	v.updateSpeed()
@@ -477,6 +468,9 @@ func (v *lessonView) helpKeys() interface {
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
 } {
+	if v.ask != nil {
+		return v.askHelp()
+	}
 	if v.quiz != nil {
 		return quizHelp{q: v.qk, k: v.keys, l: v.lk}
 	}
@@ -495,4 +489,20 @@ func (v *lessonView) presentLayout(w, bodyH int) {
 	v.stepP.setSize(w, stepH)
 	v.watchP.setSize(w, bodyH-stepH)
 	v.outP.setSize(0, 0)
+}
+
+// recordStep writes step i's done mark and the help used on it into the store (the full
+// player and --plain share it).
+func recordStep(p *progress.Store, l lessons.Lesson, i int, stt lessonstate.StepState) {
+	id := l.Steps[i].ID
+	p.Change(l.ID, func(l *progress.Lesson) {
+		r := l.StepOf(id)
+		if stt.Done && !r.Done {
+			r.Done = true
+			r.WithHelp = stt.Hints > 0 || stt.Solution || stt.Solved
+		}
+		r.Hints = max(r.Hints, stt.Hints)
+		r.Solution = r.Solution || stt.Solution
+		r.Solved = r.Solved || stt.Solved
+	})
 }

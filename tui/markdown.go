@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/glamour"
 	"github.com/charmbracelet/glamour/ansi"
 	"github.com/charmbracelet/glamour/styles"
+	xansi "github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 )
 
@@ -57,7 +58,8 @@ func (m *markdown) render(text string, width int) string {
 	if err != nil {
 		out = text
 	} else {
-		out = restore(out)
+		// Re-wrap list items while code spans still hold their stand-ins, so they stay whole.
+		out = restore(reflowOrphans(hangListItems(strings.Trim(out, "\n"), width), width))
 	}
 	out = strings.Trim(out, "\n")
 	if len(m.cache) > 256 { // a long session of resizes; start over rather than grow forever
@@ -221,4 +223,134 @@ func isListItem(t string) bool {
 func isBlockStart(t string) bool {
 	return strings.HasPrefix(t, "#") || strings.HasPrefix(t, ">") || strings.HasPrefix(t, "|") ||
 		strings.HasPrefix(t, "<") || t == "---" || t == "***"
+}
+
+// hangListItems indents the continuation lines of a rendered list item under the item's
+// text rather than under its bullet, re-wrapping them to the narrower room (issue 13, item
+// 10). Glamour wraps a long item's text back to the bullet's column.
+func hangListItems(out string, width int) string {
+	lines := strings.Split(out, "\n")
+	res := make([]string, 0, len(lines))
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		plain := xansi.Strip(l)
+		indent := len(plain) - len(strings.TrimLeft(plain, " "))
+		mark := bulletWidth(plain[indent:])
+		if mark == 0 {
+			res = append(res, l)
+			continue
+		}
+		res = append(res, l)
+		// The item's continuation: the following lines at the bullet's own indentation
+		// that are not another item or a blank line.
+		var cont []string
+		j := i + 1
+		for ; j < len(lines); j++ {
+			p := xansi.Strip(lines[j])
+			in := len(p) - len(strings.TrimLeft(p, " "))
+			if strings.TrimSpace(p) == "" || in != indent || bulletWidth(p[in:]) > 0 {
+				break
+			}
+			cont = append(cont, trimBlank(lines[j]))
+		}
+		if len(cont) == 0 {
+			continue
+		}
+		pad := strings.Repeat(" ", indent+mark)
+		room := max(10, width-indent-mark)
+		for _, w := range strings.Split(xansi.Wordwrap(strings.Join(cont, " "), room, ""), "\n") {
+			res = append(res, pad+strings.TrimRight(w, " "))
+		}
+		i = j - 1
+	}
+	return strings.Join(res, "\n")
+}
+
+// trimBlank drops the blanks glamour pads a line with on both sides, styling kept.
+func trimBlank(l string) string {
+	vis := xansi.Strip(l)
+	right := strings.TrimRight(vis, " ")
+	l = xansi.Truncate(l, xansi.StringWidth(right), "")
+	if lead := len(right) - len(strings.TrimLeft(right, " ")); lead > 0 {
+		l = xansi.TruncateLeft(l, lead, "")
+	}
+	return l
+}
+
+// bulletWidth is the width of a rendered list marker at the start of s ("• ", "1. "), or 0.
+func bulletWidth(s string) int {
+	if strings.HasPrefix(s, "• ") {
+		return 2
+	}
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i > 0 && i+1 < len(s) && s[i] == '.' && s[i+1] == ' ' {
+		return i + 2
+	}
+	return 0
+}
+
+// reflowOrphans re-wraps a rendered paragraph that glamour left with a lone word on a line
+// of its own although it fitted on the line before (it happens after bold or code spans,
+// which glamour wraps as separate pieces; issue 13, item 10). Only plain paragraphs at the
+// document's margin are touched: list items, quotes, code and tables keep their lines.
+func reflowOrphans(out string, width int) string {
+	lines := strings.Split(out, "\n")
+	margin := -1
+	for _, l := range lines {
+		p := xansi.Strip(l)
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		if n := len(p) - len(strings.TrimLeft(p, " ")); margin < 0 || n < margin {
+			margin = n
+		}
+	}
+	plainLine := func(l string) bool {
+		p := xansi.Strip(l)
+		t := strings.TrimSpace(p)
+		if t == "" || len(p)-len(strings.TrimLeft(p, " ")) != margin || bulletWidth(t) > 0 {
+			return false
+		}
+		return !strings.ContainsAny(t[:1], "|│#─>") && !strings.ContainsAny(t, "│─")
+	}
+	res := make([]string, 0, len(lines))
+	for i := 0; i < len(lines); {
+		if !plainLine(lines[i]) {
+			res = append(res, lines[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(lines) && plainLine(lines[j]) {
+			j++
+		}
+		para := lines[i:j]
+		orphan := false
+		for k := 1; k < len(para)-1; k++ {
+			words := strings.Fields(xansi.Strip(para[k]))
+			prev := strings.TrimRight(xansi.Strip(para[k-1]), " ")
+			if len(words) == 1 && xansi.StringWidth(prev)+1+xansi.StringWidth(words[0]) <= width {
+				orphan = true
+				break
+			}
+		}
+		if !orphan {
+			res = append(res, para...)
+			i = j
+			continue
+		}
+		parts := make([]string, len(para))
+		for k, l := range para {
+			parts[k] = trimBlank(l)
+		}
+		pad := strings.Repeat(" ", margin)
+		for _, w := range strings.Split(xansi.Wordwrap(strings.Join(parts, " "), max(10, width-margin), ""), "\n") {
+			res = append(res, pad+strings.TrimRight(w, " "))
+		}
+		i = j
+	}
+	return strings.Join(res, "\n")
 }

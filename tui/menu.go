@@ -86,9 +86,9 @@ func (m *menuView) header() (head, foot string) {
 	case m.notice != "":
 		hint = m.st.Done.Render(m.notice)
 	}
-	head = m.st.MenuTitle.Render(m.t.MenuTitle) + "\n" + lipgloss.NewStyle().Width(max(1, m.width)).Render(hint) + "\n"
+	head = m.st.MenuTitle.Render(m.t.MenuTitle) + "\n" + m.st.NewStyle().Width(max(1, m.width)).Render(hint) + "\n"
 	if m.warning != "" {
-		head += m.st.Error.Render(lipgloss.NewStyle().Width(max(1, m.width)).Render(m.t.ProgressNote+": "+m.warning)) + "\n"
+		head += m.st.Error.Render(m.st.NewStyle().Width(max(1, m.width)).Render(m.t.ProgressNote+": "+m.warning)) + "\n"
 	}
 	return head, m.st.Dim.Render(m.footer)
 }
@@ -174,7 +174,7 @@ func (m *menuView) item(i int) string {
 	}
 	head := title + "  " + meta
 	sw := max(1, m.width-lipgloss.Width(m.st.MenuSummary.Render("")))
-	summary := m.st.MenuSummary.Render(lipgloss.NewStyle().Width(sw).Render(strings.TrimSpace(l.Summary)))
+	summary := m.st.MenuSummary.Render(m.st.NewStyle().Width(sw).Render(strings.TrimSpace(l.Summary)))
 	// Long summaries are cut to three lines; the lesson itself says the rest.
 	lines := strings.Split(summary, "\n")
 	if len(lines) > 3 {

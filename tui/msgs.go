@@ -30,6 +30,7 @@ type tickMsg struct {
 type checksMsg struct {
 	gen     int64
 	step    int
+	inc     int // the cluster incarnation the checks ran on
 	results []lessons.CheckResult
 }
 
@@ -37,7 +38,9 @@ type checksMsg struct {
 type cmdDoneMsg struct {
 	gen    int64
 	step   int
+	inc    int // the cluster incarnation the command ran on
 	cmd    int // index into Step.Cmds
+	out    int // the output pane's entry for it
 	line   string
 	output string
 	err    error

@@ -192,7 +192,18 @@ func (p *stepPane) compactLine() string {
 			i--
 		}
 	}
-	more := p.st.Dim.Render(fmt.Sprintf("  ("+p.t.MoreCmds+")", len(p.cmds)-1))
+	// The count is of the commands still to run besides the one shown, not of all of them
+	// (issue 13, item 10).
+	left := 0
+	for j, c := range p.cmds {
+		if j != i && !c.NoRun && (j >= len(p.ran) || !p.ran[j]) {
+			left++
+		}
+	}
+	if left == 0 {
+		return truncate(p.cmdLine(i), p.width)
+	}
+	more := p.st.Dim.Render(fmt.Sprintf("  ("+p.t.MoreCmds+")", left))
 	room := p.width - lipgloss.Width(more)
 	if room < 8 {
 		return p.cmdLine(i)
@@ -277,136 +288,6 @@ func (p *stepPane) View() string {
 	}
 	if h := p.cmdHeight(); h > 0 {
 		parts = append(parts, fit(strings.Join(p.cmdLines(h), "\n"), p.width, h))
-	}
-	return strings.Join(parts, "\n")
-}
-
-// outputPane shows what the last command printed (stdout and stderr, in order).
-type outputPane struct {
-	st *Styles
-	t  text
-
-	idle    string // what the empty pane says; "" is t.NoOutput
-	line    string // the command shown, or
-	label   string // what a note is about (no command ran)
-	text    string
-	errText string
-	running bool
-
-	view          viewport.Model
-	width, height int
-	focused       bool
-	wide          bool // some line is wider than the pane: ← → scroll it
-	wrap          bool // the text is prose (a note), not kubectl output
-}
-
-// setIdle sets what the empty pane says ("" is NoOutput), so a step with nothing left to run
-// does not ask for an Enter that does nothing.
-func (o *outputPane) setIdle(s string) {
-	if s != o.idle {
-		o.idle = s
-		o.refresh(false)
-	}
-}
-
-func newOutputPane(st *Styles, t text) *outputPane {
-	return &outputPane{st: st, t: t, view: viewport.New(0, 0)}
-}
-
-func (o *outputPane) setSize(w, h int) {
-	o.width, o.height = w, h
-	o.view.Width, o.view.Height = max(0, w), max(0, h-1)
-	o.refresh(false)
-}
-
-func (o *outputPane) start(line string) {
-	o.line, o.label, o.text, o.errText, o.running, o.wrap = line, "", "", "", true, false
-	o.refresh(true)
-}
-
-// note shows text that no command printed (the K key's instructions) under a label.
-func (o *outputPane) note(label, text, errText string) {
-	o.noteText(label, text, errText, false)
-}
-
-// prose shows a note that wraps to the pane: sentences from the player rather than lines a
-// learner may copy (a command, a path).
-func (o *outputPane) prose(label, text string) {
-	o.noteText(label, text, "", true)
-}
-
-func (o *outputPane) noteText(label, text, errText string, wrap bool) {
-	o.line, o.label, o.text, o.errText, o.running, o.wrap = "", label, text, errText, false, wrap
-	o.refresh(true)
-}
-
-// clear shows the pane's empty state again.
-func (o *outputPane) clear() {
-	o.line, o.label, o.text, o.errText, o.running, o.wrap = "", "", "", "", false, false
-	o.refresh(true)
-}
-
-func (o *outputPane) finish(output, errText string) {
-	o.text, o.errText, o.running = output, errText, false
-	o.refresh(true)
-}
-
-func (o *outputPane) refresh(top bool) {
-	var s string
-	switch {
-	case o.line == "" && o.label == "":
-		idle := o.t.NoOutput
-		if o.idle != "" {
-			idle = o.idle
-		}
-		s = o.st.Dim.Render(idle)
-	case o.running:
-		s = o.st.Dim.Render(o.t.Running)
-	default:
-		s = strings.TrimRight(o.text, "\n")
-		if o.wrap && o.width > 0 {
-			s = lipgloss.NewStyle().Width(o.width).Render(s)
-		}
-		if o.errText != "" {
-			if s != "" {
-				s += "\n"
-			}
-			errStyle := o.st.Error
-			if o.width > 0 {
-				errStyle = errStyle.Width(o.width)
-			}
-			s += errStyle.Render(o.errText)
-		}
-	}
-	// kubectl's tables keep their shape: lines wider than the pane are scrolled sideways
-	// (← →), not wrapped; error text is prose and wraps.
-	o.view.SetContent(s)
-	o.wide = false
-	for _, l := range strings.Split(s, "\n") {
-		if lipgloss.Width(l) > o.width {
-			o.wide = true
-			break
-		}
-	}
-	if top {
-		o.view.GotoTop()
-	}
-}
-
-func (o *outputPane) View() string {
-	if o.width <= 0 || o.height <= 0 {
-		return ""
-	}
-	title := o.t.Output
-	switch {
-	case o.line != "":
-		title += ": $ " + o.line
-	case o.label != "":
-		title += ": " + o.label
-	}
-	parts := []string{paneHeader(o.st, title, "", o.width, o.focused)}
-	if o.height > 1 {
-		parts = append(parts, fit(o.view.View(), o.width, o.height-1))
 	}
 	return strings.Join(parts, "\n")
 }

@@ -153,7 +153,8 @@ func TestEventsViewNarrowKeepsMessage(t *testing.T) {
 	}}
 	lines := w.eventLines()
 	got := ansiPlain(strings.Join(lines, "\n"))
-	if !strings.Contains(got, "[sim]   WhyWaitingForOrdinal   statefulset/web   web-1 is not created yet: web-0 is not Ready") {
+	// The message is wrapped under the other columns rather than cut (issue 13, item 10).
+	if !strings.Contains(got, "[sim]   WhyWaitingForOrdinal   statefulset/web") || !strings.Contains(got, "web-1 is not created yet: web-0 is not Ready") {
 		t.Fatalf("narrow events:\n%s", got)
 	}
 	w.stream = append(w.stream, []string{"1s", "Warning", "FailedCreate", "statefulset/web", "quota"})

@@ -40,8 +40,8 @@ func TestStepHeaderScrollHintAndDone(t *testing.T) {
 		t.Errorf("header mid-text = %q, want ↑↓ more", h)
 	}
 	p.view.GotoBottom()
-	if h := headerLine(a); !strings.Contains(h, "↑ top") || strings.Contains(h, "↓") {
-		t.Errorf("header at the end = %q, want ↑ top only", h)
+	if h := headerLine(a); !strings.Contains(h, "↑ more") || strings.Contains(h, "↓") {
+		t.Errorf("header at the end = %q, want ↑ more only (item 10: not top at the bottom)", h)
 	}
 
 	// A body that fits shows no scroll hint at all.
@@ -235,24 +235,26 @@ func TestCompactCommandsAtSmallHeight(t *testing.T) {
 		t.Errorf("step text has %d lines at 80x24, want at least %d", p.view.Height, minStepText)
 	}
 	view := a.View()
-	if !strings.Contains(view, "▶ $ kubectl apply -f web.yaml  (+2 more)") || strings.Contains(view, "get statefulset web") {
+	// The count is of the commands left to run besides the one shown (issue 13, item 10).
+	if !strings.Contains(view, "▶ $ kubectl apply -f web.yaml  (+1 more)") || strings.Contains(view, "get statefulset web") {
 		t.Errorf("compact command line missing:\n%s", view)
 	}
 	assertFrame(t, view, 80, 24)
-	// Running it moves the highlight on.
+	// A narrow pane cuts the command, not the count.
+	send(a, tea.WindowSizeMsg{Width: 30, Height: 24})
+	if view := a.View(); !strings.Contains(view, "…  (+1 more)") {
+		t.Errorf("narrow compact line:\n%s", view)
+	}
+	send(a, tea.WindowSizeMsg{Width: 80, Height: 24})
+	// Running it moves the highlight on; nothing else is left.
 	send(a, send(a, keyMsg("enter"))())
-	if view := a.View(); !strings.Contains(view, "▶ $ kubectl get statefulset web  (+2 more)") {
+	if view := a.View(); !strings.Contains(view, "▶ $ kubectl get statefulset web") || strings.Contains(view, "more)") {
 		t.Errorf("after running, compact line =\n%s", view)
 	}
 	// All ran: the last command stays, marked done.
 	send(a, send(a, keyMsg("enter"))())
-	if view := a.View(); !strings.Contains(view, "✓ $ kubectl get statefulset web  (+2 more)") {
+	if view := a.View(); !strings.Contains(view, "✓ $ kubectl get statefulset web") {
 		t.Errorf("after all ran, compact line =\n%s", view)
-	}
-	// A narrow pane cuts the command, not the count.
-	send(a, tea.WindowSizeMsg{Width: 30, Height: 24})
-	if view := a.View(); !strings.Contains(view, "…  (+2 more)") {
-		t.Errorf("narrow compact line:\n%s", view)
 	}
 	for _, size := range [][2]int{{120, 40}, {200, 50}} {
 		send(a, tea.WindowSizeMsg{Width: size[0], Height: size[1]})
@@ -301,7 +303,7 @@ func TestKubeconfigKey(t *testing.T) {
 	if !strings.Contains(out, engine.KubeconfigExport("/home/learner/.cache/kubetutor/kubeconfig")) {
 		t.Errorf("output pane lacks the export line:\n%s", out)
 	}
-	if !strings.Contains(a.View(), "Output: kubeconfig for your own kubectl") {
+	if !strings.Contains(a.View(), "— kubeconfig for your own kubectl") {
 		t.Errorf("output title:\n%s", a.View())
 	}
 	if !a.KubeconfigWritten() {
@@ -422,7 +424,7 @@ func TestResizeMidLessonFromLargeToSmall(t *testing.T) {
 					t.Errorf("%s %dx%d help=%v: watch rows lost:\n%s", lang, s[0], s[1], help, view)
 				}
 			}
-			if !strings.Contains(a.View(), fmt.Sprintf("▶ $ kubectl apply -f web.yaml  ("+a.t.MoreCmds+")", 2)) {
+			if !strings.Contains(a.View(), fmt.Sprintf("▶ $ kubectl apply -f web.yaml  ("+a.t.MoreCmds+")", 1)) {
 				t.Errorf("%s help=%v: compact command line missing at 80x24:\n%s", lang, help, a.View())
 			}
 		}

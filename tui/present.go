@@ -39,7 +39,7 @@ func (p *stepPane) presentHeader() string {
 	if p.done {
 		title += "  ✓"
 	}
-	t := lipgloss.NewStyle().Width(max(1, p.width)).Render(" " + title)
+	t := p.st.NewStyle().Width(max(1, p.width)).Render(" " + title)
 	lines := strings.Split(t, "\n")
 	if len(lines) > 2 {
 		lines = lines[:2]

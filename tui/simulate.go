@@ -15,12 +15,10 @@ type simulateMsg struct {
 // operator would do by hand.
 func (v *lessonView) simulateStep() tea.Cmd {
 	s := v.cur()
-	stt := &v.states[v.step]
-	if s.Simulate == nil || stt.done || stt.simulated || v.replaying || v.deps.simulate == nil {
+	if s.Simulate == nil || v.replaying || v.deps.simulate == nil || !v.play.MarkSimulated() {
 		return nil
 	}
-	stt.simulated = true
-	do, ctx, gen, step := v.deps.simulate, v.ctx, v.gen, v.step
+	do, ctx, gen, step := v.deps.simulate, v.ctx, v.gen, v.curStep()
 	return func() tea.Msg {
 		said, err := do(ctx, s)
 		if ctx.Err() != nil {

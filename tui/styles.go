@@ -60,7 +60,8 @@ type Styles struct {
 	PresentTitle lipgloss.Style
 }
 
-// DefaultStyles builds the player's styles on r (lipgloss.DefaultRenderer() in the app).
+// DefaultStyles builds the player's styles on r, the program's own renderer (nil: the
+// default renderer, for tests).
 func DefaultStyles(r *lipgloss.Renderer) Styles {
 	if r == nil {
 		r = lipgloss.DefaultRenderer()
@@ -126,6 +127,23 @@ func DefaultStyles(r *lipgloss.Renderer) Styles {
 		FullSeparator:  sepStyle,
 	}
 	return s
+}
+
+// NewStyle is a style on the program's renderer, for looks built while drawing; never
+// lipgloss.NewStyle(), whose default renderer another program in the process may share.
+func (s Styles) NewStyle() lipgloss.Style {
+	if s.renderer == nil {
+		return lipgloss.DefaultRenderer().NewStyle()
+	}
+	return s.renderer.NewStyle()
+}
+
+// Renderer is the renderer the styles were built on.
+func (s Styles) Renderer() *lipgloss.Renderer {
+	if s.renderer == nil {
+		return lipgloss.DefaultRenderer()
+	}
+	return s.renderer
 }
 
 // statusStyle picks the colour of a STATUS cell the way a reader scans `kubectl get -w`:

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/duration"
 
@@ -73,6 +74,10 @@ type watchPane struct {
 	versions map[string][]*unstructured.Unstructured
 	refs     []rowRef
 	selected int
+	// lineRows maps stream lines to rows when the events view wraps messages (nil: one
+	// line per row); unseen: rows arrived below while the reader was scrolled up.
+	lineRows []int
+	unseen   bool
 }
 
 func newWatchPane(st *Styles, t text) *watchPane {
@@ -316,10 +321,23 @@ func (w *watchPane) layout() (tableH, labelH, streamH int) {
 func (w *watchPane) refresh() {
 	_, _, streamH := w.layout()
 	follow := w.view.AtBottom() || w.view.TotalLineCount() == 0
+	before := w.view.TotalLineCount()
 	w.view.Width, w.view.Height = max(0, w.width), streamH
 	w.view.SetContent(w.streamText())
-	if follow {
+	switch {
+	case follow:
 		w.view.GotoBottom()
+		w.unseen = false
+	case w.view.TotalLineCount() > before:
+		// The reader scrolled up: keep their place and say that rows arrived below.
+		w.unseen = true
+	}
+}
+
+// scrolled is called after the learner scrolled the stream: at the bottom the mark goes.
+func (w *watchPane) scrolled() {
+	if w.view.AtBottom() {
+		w.unseen = false
 	}
 }
 
@@ -385,12 +403,13 @@ func (w *watchPane) streamText() string {
 		}
 		return ""
 	}
+	w.lineRows = nil
 	if w.selected >= 0 {
 		lines := w.formatRows(w.columns, w.stream)
 		if w.mode == viewEvents {
 			lines = w.eventLines()
 		}
-		if i := w.selected + 1; i < len(lines) {
+		if i := w.rowLine(w.selected); i < len(lines) {
 			lines[i] = w.st.Selected.Render("▶ " + ansiPlain(lines[i]))
 		}
 		return strings.Join(lines, "\n")
@@ -403,6 +422,7 @@ func (w *watchPane) streamText() string {
 
 // eventLines formats the Events stream with its "by" column.
 func (w *watchPane) eventLines() []string {
+	w.lineRows = nil
 	{
 		// A first column says which rows are the simulator's explanations rather than what
 		// a real controller would write.
@@ -448,8 +468,69 @@ func (w *watchPane) eventLines() []string {
 		for i, r := range rows {
 			narrow[i] = pick(r)
 		}
-		return w.formatRows(pick(cols), narrow)
+		return w.wrapMessages(w.formatRows(pick(cols), narrow), narrow)
 	}
+}
+
+// wrapMessages wraps the last column (an event's message, prose) of rows wider than the
+// pane under its own start, so a [sim] explanation is read whole at any width (issue 13,
+// item 10); lineRows maps each stream line after the header to its row.
+func (w *watchPane) wrapMessages(lines []string, rows [][]string) []string {
+	if w.width <= 0 || maxLineWidth(lines) <= w.width {
+		return lines
+	}
+	out := []string{lines[0]}
+	w.lineRows = nil
+	for i, l := range lines[1:] {
+		r := rows[i]
+		if lipgloss.Width(l) <= w.width || len(r) == 0 {
+			out = append(out, l)
+			w.lineRows = append(w.lineRows, i)
+			continue
+		}
+		msg := r[len(r)-1]
+		at := lipgloss.Width(l) - lipgloss.Width(msg)
+		first := ansi.Truncate(l, at, "")
+		if at > w.width/2 {
+			// Little room beside the other columns: they keep their line, the message
+			// goes below them.
+			out = append(out, ansi.Truncate(strings.TrimRight(first, " "), w.width, "…"))
+			w.lineRows = append(w.lineRows, i)
+			first, at = "", min(4, w.width/4)
+		}
+		wrapped := strings.Split(ansi.Wrap(msg, max(8, w.width-at), " "), "\n")
+		pad := strings.Repeat(" ", at)
+		for j, part := range wrapped {
+			if j == 0 && first != "" {
+				out = append(out, first+part)
+			} else {
+				out = append(out, pad+part)
+			}
+			w.lineRows = append(w.lineRows, i)
+		}
+	}
+	return out
+}
+
+// rowLine is the stream line (the header is line 0) where row starts.
+func (w *watchPane) rowLine(row int) int {
+	for i, r := range w.lineRows {
+		if r == row {
+			return i + 1
+		}
+	}
+	return row + 1
+}
+
+// lineRow is the row drawn on stream line y (the header is line 0), or -1.
+func (w *watchPane) lineRow(y int) int {
+	if w.lineRows == nil {
+		return y - 1
+	}
+	if y < 1 || y-1 >= len(w.lineRows) {
+		return -1
+	}
+	return w.lineRows[y-1]
 }
 
 func maxLineWidth(lines []string) int {
@@ -535,7 +616,11 @@ func (w *watchPane) View() string {
 		return ""
 	}
 	tableH, labelH, streamH := w.layout()
-	parts := []string{paneHeader(w.st, w.title(), "", w.width, w.focused)}
+	suffix := ""
+	if w.unseen && !w.view.AtBottom() {
+		suffix = w.st.CmdNext.Render(w.t.NewRowsBelow)
+	}
+	parts := []string{paneHeader(w.st, w.title(), suffix, w.width, w.focused)}
 	if tableH > 0 {
 		parts = append(parts, fit(strings.Join(w.tableLines(tableH), "\n"), w.width, tableH))
 	}

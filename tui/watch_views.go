@@ -283,7 +283,7 @@ func (w *watchPane) setPicture() []string {
 				if s, ok := w.st.statusStyle(status); ok {
 					style = s
 				} else {
-					style = lipgloss.NewStyle()
+					style = w.st.NewStyle()
 				}
 				lines = append(lines, status+mark)
 				rev := p.GetLabels()["controller-revision-hash"]
@@ -306,7 +306,7 @@ func (w *watchPane) setPicture() []string {
 			if hasPartition && partition > 0 && int64(i) == partition {
 				lines = append(lines, "▲ "+w.t.Partition)
 			}
-			box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(style.GetForeground()).
+			box := w.st.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(style.GetForeground()).
 				Width(boxW - 2).Render(fitLines(pn, lines, boxW-2))
 			boxes = append(boxes, box)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -34,7 +35,14 @@ type Kubelet struct {
 	pending    map[string]stage
 	nextIP     map[string]int
 	failImages map[string]string // image -> waiting reason (ErrImagePull)
+
+	// zero: every transition is due at once (ZeroDelays), for timing the control plane alone.
+	zero atomic.Bool
 }
+
+// ZeroDelays makes the kubelet write each pod transition as soon as it sees the previous one,
+// so a measurement times the apiserver and controllers rather than the kubelet's pauses.
+func (k *Kubelet) ZeroDelays() { k.zero.Store(true) }
 
 type stage struct {
 	uid  types.UID
@@ -206,7 +214,11 @@ func (k *Kubelet) sync(ctx context.Context, key string) {
 		}
 		k.pending[key] = want
 		k.mu.Unlock()
-		k.queue.AddAfter("due:"+key, delayOf(st))
+		d := delayOf(st)
+		if k.zero.Load() {
+			d = 0
+		}
+		k.queue.AddAfter("due:"+key, d)
 		return
 	}
 	if k.pending[key] != want {

@@ -27,7 +27,7 @@ func TestItem62_LimitsAndErrorsThroughKubectl(t *testing.T) {
 
 	// A million replicas: a clear error at once, and the simulator still answers.
 	tu.run("scale", "sts", "web", "--replicas=1000000")
-	check("", `stderr: The StatefulSet "web" is invalid: spec.replicas: Invalid value: 1000000: the kubetutor simulator runs at most 200 replicas per StatefulSet (a real cluster would accept this)`)
+	check("", `stderr: The StatefulSet "web" is invalid: spec.replicas: Invalid value: 1000000: the kubetutor simulator runs at most 1000 replicas per StatefulSet (a real cluster would accept this)`)
 	tu.run("get", "sts", "web")
 	check("web    2/2", "")
 

@@ -51,7 +51,14 @@ type Config struct {
 	Runner container.Runner
 	// Logs supplies container output for kubectl logs; nil: api.DefaultLogs.
 	Logs api.LogSource
+	// MaxReplicas caps spec.replicas of every workload; 0 means api.DefaultMaxReplicas (1000).
+	MaxReplicas int
+	// MaxObjects caps the objects of the whole cluster; 0 means DefaultMaxObjects (20000).
+	MaxObjects int
 }
+
+// DefaultMaxObjects is the object cap of a simulator whose Config leaves MaxObjects at 0.
+const DefaultMaxObjects = 20000
 
 // Sim is one simulated cluster.
 type Sim struct {
@@ -126,7 +133,21 @@ func New(cfg Config) (*Sim, error) {
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 		byName: map[string]controller.Controller{},
 	}
-	s.st = store.New(store.Options{Clock: cfg.Clock, Hooks: api.Hooks(), Seed: cfg.Seed})
+	if cfg.MaxReplicas < 0 || cfg.MaxObjects < 0 {
+		return nil, fmt.Errorf("sim: the replica and object caps must be positive, got %d and %d", cfg.MaxReplicas, cfg.MaxObjects)
+	}
+	if cfg.MaxReplicas == 0 {
+		cfg.MaxReplicas = api.DefaultMaxReplicas
+	}
+	if cfg.MaxObjects == 0 {
+		cfg.MaxObjects = DefaultMaxObjects
+	}
+	// A rolling update surges past spec.replicas and old pods linger while terminating, so one
+	// namespace may hold twice the replica cap of one kind (never less than the store's 1000).
+	perNS := max(1000, 2*cfg.MaxReplicas)
+	s.cfg = cfg
+	s.st = store.New(store.Options{Clock: cfg.Clock, Hooks: api.HooksWith(api.HookOptions{MaxReplicas: cfg.MaxReplicas}), Seed: cfg.Seed,
+		Limits: store.Limits{MaxObjects: cfg.MaxObjects, MaxPerNamespace: perNS}})
 	if s.cfg.Runner == nil {
 		// The sandbox gives exec, init containers and probes a small shell and per-pod files.
 		sb := sandbox.New(s.st, cfg.Clock)
@@ -187,10 +208,11 @@ func (s *Sim) start(ctx context.Context) error {
 	s.url = "https://" + ln.Addr().String()
 	ctx, s.cancel = context.WithCancel(ctx)
 	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})
-	s.srv = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+	s.srv = &http.Server{Handler: h,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		// The TLS handshake errors of a client that distrusts us go to the log, not stderr.
 		ErrorLog: log.New(logWriter(s.logf), "", 0)}
+	ln = api.DefaultConnLimits.Apply(s.srv, ln) // idle timeouts and a connection cap
 	go func() {
 		if err := s.srv.ServeTLS(ln, "", ""); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logf("sim: serve: %v", err)
@@ -498,7 +520,8 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 	if s.paused && !ignorePause {
 		return nil, false
 	}
-	if len(s.queue) > 0 {
+	now := s.clock.Now()
+	if len(s.queue) > 0 && !s.manyDueLocked(now) {
 		k := s.queue[0]
 		s.queue = s.queue[1:]
 		delete(s.queued, k)
@@ -508,7 +531,6 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 	if len(s.timers) == 0 {
 		return nil, false
 	}
-	now := s.clock.Now()
 	if s.timers[0].at.After(now) {
 		if !force {
 			return nil, false
@@ -523,6 +545,30 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 	}
 	s.busy = true
 	return t.fn, true
+}
+
+// batchAt is how many timers must fall due at one instant before they all run ahead of the
+// queued controller keys. A work queue coalesces the events of a busy moment into one sync per
+// key; without this, a thousand pods moving at the same simulated instant would sync their
+// StatefulSet a thousand times, each over all its pods. Below it (every lesson) the order is
+// strictly one timer, then what it queued.
+const batchAt = 32
+
+// manyDueLocked: at least batchAt timers are due at now. Due timers form a subtree at the top
+// of the heap, so counting stops after batchAt of them. Lock held.
+func (s *Sim) manyDueLocked(now time.Time) bool {
+	n := 0
+	var walk func(i int)
+	walk = func(i int) {
+		if i >= len(s.timers) || n >= batchAt || s.timers[i].at.After(now) {
+			return
+		}
+		n++
+		walk(2*i + 1)
+		walk(2*i + 2)
+	}
+	walk(0)
+	return n >= batchAt
 }
 
 // exec runs one action; a panicking controller is logged, not fatal to the learner's session.

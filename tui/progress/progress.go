@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -94,17 +95,23 @@ func empty() File {
 // for a path that cannot be used at all.
 func Open(path string) (s *Store, warning string, err error) {
 	s = &Store{path: path, f: empty()}
-	b, err := os.ReadFile(path)
+	b, err := readFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return s, "", nil
 	}
-	if err != nil {
+	var perr error
+	switch {
+	case errors.Is(err, errTooLarge):
+		perr = err
+	case err != nil:
 		return Memory(), "", fmt.Errorf("progress: %w", err)
-	}
-	f, perr := Parse(b)
-	if perr == nil {
-		s.f = f
-		return s, "", nil
+	default:
+		var f File
+		var warnings []string
+		if f, warnings, perr = ParseReport(b); perr == nil {
+			s.f = f
+			return s, joinWarnings(warnings), nil
+		}
 	}
 	aside := fmt.Sprintf("%s.bad-%s", path, time.Now().UTC().Format("20060102T150405"))
 	if rerr := os.Rename(path, aside); rerr != nil {
@@ -114,8 +121,48 @@ func Open(path string) (s *Store, warning string, err error) {
 	return s, fmt.Sprintf("%v; it was moved to %s and progress starts afresh", perr, aside), nil
 }
 
-// Parse decodes a progress file, rejecting foreign and corrupt content with a clear error.
+var errTooLarge = fmt.Errorf("progress file is larger than %d bytes", maxFileBytes)
+
+// readFile reads at most maxFileBytes: a progress file is a few KB.
+func readFile(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, maxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxFileBytes {
+		return nil, errTooLarge
+	}
+	return b, nil
+}
+
+// Parse decodes a progress file, rejecting foreign and corrupt content with a clear error
+// and dropping entries out of range (see ParseReport).
 func Parse(b []byte) (File, error) {
+	f, _, err := ParseReport(b)
+	return f, err
+}
+
+// ParseReport is Parse, also returning a line for each entry it dropped: ids that are not
+// ids, negative or huge counts and indices, times from the future.
+func ParseReport(b []byte) (File, []string, error) {
+	if len(b) > maxFileBytes {
+		return File{}, nil, errTooLarge
+	}
+	f, err := decode(b)
+	if err != nil {
+		return File{}, nil, err
+	}
+	var r report
+	sanitize(&f, time.Now(), &r)
+	return f, r.warnings(), nil
+}
+
+func decode(b []byte) (File, error) {
 	var f File
 	if err := json.Unmarshal(b, &f); err != nil {
 		return File{}, fmt.Errorf("progress file is corrupt: %v", err)
@@ -128,17 +175,6 @@ func Parse(b []byte) (File, error) {
 	}
 	if f.Lessons == nil {
 		f.Lessons = map[string]*Lesson{}
-	}
-	for id, l := range f.Lessons {
-		if l == nil {
-			delete(f.Lessons, id)
-			continue
-		}
-		for sid, st := range l.Steps {
-			if st == nil || st.Hints < 0 {
-				return File{}, fmt.Errorf("progress file is corrupt: lesson %q step %q", id, sid)
-			}
-		}
 	}
 	return f, nil
 }
@@ -255,16 +291,30 @@ func (s *Store) Export(path string) error {
 }
 
 // Import merges the file at path into the store: for each lesson in it, the imported record
-// replaces ours when it is newer. A foreign or corrupt file is an error and changes nothing.
+// replaces ours when it is newer. A foreign or corrupt file is an error and changes nothing;
+// entries out of range are dropped (ImportReport says which).
 func (s *Store) Import(path string) (lessons int, err error) {
-	b, err := os.ReadFile(path)
+	lessons, _, err = s.ImportReport(path, nil)
+	return lessons, err
+}
+
+// ImportReport is Import, checking the file against cat when it is not nil (lessons it does
+// not know are dropped), and returning a warning line for what was dropped ("" for nothing).
+func (s *Store) ImportReport(path string, cat Catalog) (lessons int, warning string, err error) {
+	b, err := readFile(path)
 	if err != nil {
-		return 0, fmt.Errorf("progress: %w", err)
+		return 0, "", fmt.Errorf("progress: %w", err)
 	}
-	f, err := Parse(b)
+	f, err := decode(b)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
+		return 0, "", fmt.Errorf("%s: %w", path, err)
 	}
+	var r report
+	sanitize(&f, time.Now(), &r)
+	if cat != nil {
+		checkAgainst(&f, cat, true, &r)
+	}
+	warning = joinWarnings(r.warnings())
 	s.mu.Lock()
 	ids := make([]string, 0, len(f.Lessons))
 	for id := range f.Lessons {
@@ -279,7 +329,7 @@ func (s *Store) Import(path string) (lessons int, err error) {
 		}
 	}
 	s.mu.Unlock()
-	return lessons, s.Save()
+	return lessons, warning, s.Save()
 }
 
 // writeAtomic writes b to a temporary file beside path and renames it into place, so a
@@ -342,4 +392,16 @@ func (l Lesson) Summarize(stepIDs []string) Summary {
 		}
 	}
 	return sum
+}
+
+// LessonIDs lists the lessons the learner has a record of, sorted.
+func (s *Store) LessonIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.f.Lessons))
+	for id := range s.f.Lessons {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
 }

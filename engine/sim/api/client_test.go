@@ -168,7 +168,7 @@ func TestErrorsMatchRealMessages(t *testing.T) {
 		{"negative replicas", func(s *appsv1.StatefulSet) { s.Spec.Replicas = ptr.To[int32](-1) },
 			`spec.replicas: Invalid value: -1: must be greater than or equal to 0`},
 		{"huge replicas", func(s *appsv1.StatefulSet) { s.Spec.Replicas = ptr.To[int32](1000000) },
-			`spec.replicas: Invalid value: 1000000: the kubetutor simulator runs at most 200 replicas per StatefulSet (a real cluster would accept this)`},
+			`spec.replicas: Invalid value: 1000000: the kubetutor simulator runs at most 1000 replicas per StatefulSet (a real cluster would accept this)`},
 		{"OnDelete with rollingUpdate", func(s *appsv1.StatefulSet) {
 			s.Spec.UpdateStrategy = appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType,
 				RollingUpdate: &appsv1.RollingUpdateStatefulSetStrategy{Partition: ptr.To[int32](0)}}

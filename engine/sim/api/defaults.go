@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
@@ -26,11 +27,25 @@ const DefaultStorageClass = "standard"
 // api does not import controller).
 const pvcProtectionFinalizer = "kubernetes.io/pvc-protection"
 
-func Hooks() store.Hooks {
+func Hooks() store.Hooks { return HooksWith(HookOptions{}) }
+
+// HookOptions tune what the hooks accept.
+type HookOptions struct {
+	// MaxReplicas caps spec.replicas of every workload; 0 means DefaultMaxReplicas.
+	MaxReplicas int
+}
+
+// HooksWith is Hooks with options.
+func HooksWith(o HookOptions) store.Hooks {
+	if o.MaxReplicas <= 0 {
+		o.MaxReplicas = DefaultMaxReplicas
+	}
 	a := &allocator{}
 	return store.Hooks{
-		Default:  func(res store.Resource, old, obj runtime.Object) { applyDefaults(a, old, obj) },
-		Validate: validate,
+		Default: func(res store.Resource, old, obj runtime.Object) { applyDefaults(a, old, obj) },
+		Validate: func(res store.Resource, old, obj runtime.Object) field.ErrorList {
+			return validate(res, old, obj, o.MaxReplicas)
+		},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sync/atomic"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -12,6 +13,29 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
+
+// The apiserver's bounds on JSON patches (k8s.io/apiserver handlers/patch.go and
+// server/config.go): without them a 2 KB patch of chained copy operations grows an object
+// to gigabytes.
+const (
+	maxJSONPatchOperations = 10000
+	jsonPatchMaxCopyBytes  = 3 << 20
+)
+
+// limitJSONPatchCopies sets json-patch's accumulated copy limit, a package variable of the
+// library, the way the apiserver does: only ever lowered, so in-process kubectl
+// (patch --local) gets the same bound and no caller can raise it again.
+func limitJSONPatchCopies() {
+	for {
+		existing := atomic.LoadInt64(&jsonpatch.AccumulatedCopySizeLimit)
+		if existing > 0 && existing <= jsonPatchMaxCopyBytes {
+			return
+		}
+		if atomic.CompareAndSwapInt64(&jsonpatch.AccumulatedCopySizeLimit, existing, jsonPatchMaxCopyBytes) {
+			return
+		}
+	}
+}
 
 // applyPatch patches cur with the apiserver's own libraries and decodes the result into
 // into (strictly when directive is Strict).
@@ -29,6 +53,9 @@ func applyPatch(w http.ResponseWriter, pt types.PatchType, patch []byte, cur run
 		p, err := jsonpatch.DecodePatch(patch)
 		if err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
+		}
+		if len(p) > maxJSONPatchOperations {
+			return nil, apierrors.NewRequestEntityTooLargeError(fmt.Sprintf("The allowed maximum operations in a JSON patch is %d, got %d", maxJSONPatchOperations, len(p)))
 		}
 		patched, err = p.Apply(original)
 		if err != nil {

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -140,22 +142,50 @@ func selectors(r *http.Request, res store.Resource) (labels.Selector, fields.Sel
 }
 
 func (s *server) serveGet(w http.ResponseWriter, r *http.Request, req resourceRequest) {
-	obj, err := s.st.Get(req.res, req.namespace, req.name)
-	if err != nil {
-		writeError(w, err)
-		return
+	// The store's own object, read-only: it is only encoded, so no deep copy.
+	obj, ok := s.st.Peek(req.res, req.namespace, req.name)
+	if !ok {
+		got, err := s.st.Get(req.res, req.namespace, req.name) // the store's NotFound error
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		obj = got // created in between
 	}
 	s.writeObject(w, r, req.res, http.StatusOK, obj)
 }
 
 func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceRequest) {
+	opts, err := listOptions(r) // listopts.go: the apiserver's checks, continue token included
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	lsel, fsel, err := selectors(r, req.res)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	objs, rv := s.st.List(req.res, req.namespace, lsel, fsel)
+	limit := 0
+	if opts.Limit > 0 { // a negative limit means no limit, as on the apiserver
+		limit = int(min(opts.Limit, 1<<30))
+	}
+	var after string
+	var tokenRV uint64
+	if opts.Continue != "" {
+		after, tokenRV = continueStart(opts.Continue)
+	}
+	// Straight from the store's index: the objects are the store's own (read-only), so nothing
+	// is deep-copied; items are encoded from value copies without their TypeMeta.
+	objs, rv, more := s.st.Page(req.res, store.Query{Namespace: req.namespace, Labels: lsel, Fields: fsel, After: after, Limit: limit})
+	if tokenRV != 0 {
+		rv = tokenRV // every page of one list reports the first page's resourceVersion
+	}
 	rvs := strconv.FormatUint(rv, 10)
+	next := ""
+	if more && len(objs) > 0 {
+		next = encodeContinue(rv, store.Key(objs[len(objs)-1]))
+	}
 	switch asKind(r) {
 	case "Table":
 		t, err := s.toTable(req.res, objs, includeObject(r), true)
@@ -164,6 +194,7 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 			return
 		}
 		t.ResourceVersion = rvs
+		t.Continue = next
 		markListTable(req.res, objs, t)
 		w.Header().Set("Content-Type", tableContentType)
 		writeJSON(w, http.StatusOK, t)
@@ -171,6 +202,7 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 	case "PartialObjectMetadata":
 		list := &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{Kind: "PartialObjectMetadataList", APIVersion: "meta.k8s.io/v1"}}
 		list.ResourceVersion = rvs
+		list.Continue = next
 		for _, o := range objs {
 			list.Items = append(list.Items, *partialMetadata(o))
 		}
@@ -178,21 +210,55 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		return
 	}
 	list := req.res.NewList()
-	for _, o := range objs {
-		o.GetObjectKind().SetGroupVersionKind(schema.GroupVersionKind{})
-	}
 	if err := meta.SetList(list, objs); err != nil {
 		writeError(w, err)
 		return
 	}
+	clearItemTypeMeta(list)
 	lm, err := meta.ListAccessor(list)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
 	lm.SetResourceVersion(rvs)
+	lm.SetContinue(next)
 	list.GetObjectKind().SetGroupVersionKind(req.res.GVK().GroupVersion().WithKind(req.res.Kind + "List"))
 	writeJSON(w, http.StatusOK, list)
+}
+
+// clearItemTypeMeta drops kind and apiVersion from a typed list's items, as the apiserver
+// sends them. SetList stored value copies, so the store's objects keep theirs.
+func clearItemTypeMeta(list runtime.Object) {
+	items := reflect.ValueOf(list).Elem().FieldByName("Items")
+	if !items.IsValid() || items.Kind() != reflect.Slice {
+		return
+	}
+	for i := 0; i < items.Len(); i++ {
+		if tm := items.Index(i).FieldByName("TypeMeta"); tm.IsValid() && tm.CanSet() {
+			tm.Set(reflect.Zero(tm.Type()))
+		}
+	}
+}
+
+// continueToken is the apiserver's continue token: base64 of {"v","rv","start"}.
+type continueToken struct {
+	APIVersion      string `json:"v"`
+	ResourceVersion uint64 `json:"rv"`
+	StartKey        string `json:"start"`
+}
+
+func encodeContinue(rv uint64, lastKey string) string {
+	raw, _ := json.Marshal(continueToken{APIVersion: "meta.k8s.io/v1", ResourceVersion: rv, StartKey: lastKey + "\x00"})
+	return base64.RawURLEncoding.EncodeToString(raw)
+}
+
+// continueStart reads a token that listOptions has checked: the key the next page starts
+// after, and the resourceVersion of the list's first page.
+func continueStart(c string) (after string, rv uint64) {
+	raw, _ := base64.RawURLEncoding.DecodeString(c)
+	var t continueToken
+	_ = json.Unmarshal(raw, &t)
+	return strings.TrimSuffix(t.StartKey, "\x00"), t.ResourceVersion
 }
 
 // writeObject sends one object, as JSON or as a one-row Table when asked.
@@ -214,7 +280,10 @@ func (s *server) writeObject(w http.ResponseWriter, r *http.Request, res store.R
 		writeJSON(w, code, partialMetadata(obj))
 		return
 	}
-	obj.GetObjectKind().SetGroupVersionKind(res.GVK())
+	if obj.GetObjectKind().GroupVersionKind() != res.GVK() {
+		// Objects read straight from the store already name their kind and are never changed.
+		obj.GetObjectKind().SetGroupVersionKind(res.GVK())
+	}
 	writeJSON(w, code, obj)
 }
 

@@ -40,6 +40,11 @@ type Options struct {
 	Runner container.Runner
 	// Logs supplies container output for logs and attach; nil: DefaultLogs.
 	Logs LogSource
+	// MaxMutatingInFlight caps concurrent writes (POST, PUT, PATCH, DELETE other than exec and
+	// attach), each of which may hold a 3 MiB body and its decoded copies; 0 means
+	// DefaultMaxMutatingInFlight. Beyond it a write gets 429 with Retry-After, which client-go
+	// retries, as the apiserver's max-mutating-requests-inflight answers.
+	MaxMutatingInFlight int
 	// Context, when done, ends streaming sessions (exec, attach, logs -f), which outlive
 	// http.Server.Close once hijacked; nil: never.
 	Context context.Context
@@ -47,6 +52,9 @@ type Options struct {
 
 // DefaultMaxWatches is the default cap on concurrent watches (the player needs a handful).
 const DefaultMaxWatches = 256
+
+// DefaultMaxMutatingInFlight bounds the memory concurrent writes can hold.
+const DefaultMaxMutatingInFlight = 16
 
 // DefaultVersion is what /version reports unless Options.Version says otherwise.
 const DefaultVersion = "v1.37.2"
@@ -57,7 +65,8 @@ type server struct {
 	clock clock.PassiveClock
 	oapi  *openAPIDocs
 
-	watches atomic.Int64 // watch streams open now
+	watches atomic.Int64  // watch streams open now
+	writes  chan struct{} // a slot per mutating request in flight
 	runner  container.Runner
 	logs    LogSource
 	ctx     context.Context
@@ -75,7 +84,12 @@ func New(st *store.Store, o Options) http.Handler {
 	if o.MaxWatches <= 0 {
 		o.MaxWatches = DefaultMaxWatches
 	}
-	s := &server{st: st, o: o, clock: o.Clock, oapi: loadOpenAPI(), runner: o.Runner, logs: o.Logs, ctx: o.Context}
+	if o.MaxMutatingInFlight <= 0 {
+		o.MaxMutatingInFlight = DefaultMaxMutatingInFlight
+	}
+	limitJSONPatchCopies()
+	s := &server{st: st, o: o, clock: o.Clock, oapi: loadOpenAPI(), runner: o.Runner, logs: o.Logs, ctx: o.Context,
+		writes: make(chan struct{}, o.MaxMutatingInFlight)}
 	if s.runner == nil {
 		s.runner = container.Nop{}
 	}
@@ -154,7 +168,27 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 			Status:   metav1.StatusFailure, Message: "Unauthorized", Reason: metav1.StatusReasonUnauthorized, Code: http.StatusUnauthorized})
 		return
 	}
+	if mutating(r) {
+		select {
+		case s.writes <- struct{}{}:
+			defer func() { <-s.writes }()
+		default:
+			rec.Header().Set("Retry-After", "1")
+			writeError(rec, apierrors.NewTooManyRequests("Too many requests, please try again later.", 1))
+			return
+		}
+	}
 	s.route(rec, r)
+}
+
+// mutating reports a write that reads a body; exec and attach (POST for SPDY) are streams.
+func mutating(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		p := strings.TrimSuffix(r.URL.Path, "/")
+		return !strings.HasSuffix(p, "/exec") && !strings.HasSuffix(p, "/attach") && !strings.HasSuffix(p, "/portforward")
+	}
+	return false
 }
 
 // publicPaths answer without credentials, as a real apiserver's anonymous access and the

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/labels"
@@ -21,7 +22,7 @@ import (
 
 // validate mirrors the apiserver's validation for the fields the tutorials touch, with the
 // same field paths and messages. old is nil on create.
-func validate(res store.Resource, old, obj runtime.Object) field.ErrorList {
+func validate(res store.Resource, old, obj runtime.Object, maxReplicas int) field.ErrorList {
 	var errs field.ErrorList
 	m, err := meta.Accessor(obj)
 	if err != nil {
@@ -31,10 +32,12 @@ func validate(res store.Resource, old, obj runtime.Object) field.ErrorList {
 		errs = append(errs, validateName(res, m.GetName())...)
 	}
 	errs = append(errs, metavalidation.ValidateLabels(m.GetLabels(), field.NewPath("metadata", "labels"))...)
-	errs = append(errs, validateWorkloads(old, obj)...) // validation_workloads.go
+	// Key format and the 256 KiB total, as ValidateObjectMeta checks them.
+	errs = append(errs, apivalidation.ValidateAnnotations(m.GetAnnotations(), field.NewPath("metadata", "annotations"))...)
+	errs = append(errs, validateWorkloads(old, obj, maxReplicas)...) // validation_workloads.go
 	switch o := obj.(type) {
 	case *appsv1.StatefulSet:
-		errs = append(errs, validateStatefulSetSpec(&o.Spec, field.NewPath("spec"))...)
+		errs = append(errs, validateStatefulSetSpec(&o.Spec, field.NewPath("spec"), maxReplicas)...)
 		if prev, ok := old.(*appsv1.StatefulSet); ok {
 			errs = append(errs, validateStatefulSetUpdate(o, prev)...)
 		}
@@ -73,8 +76,8 @@ func validateName(res store.Resource, name string) field.ErrorList {
 	return errs
 }
 
-// MaxReplicas caps spec.replicas in the simulator.
-const MaxReplicas = 200
+// DefaultMaxReplicas caps spec.replicas in the simulator unless HookOptions say otherwise.
+const DefaultMaxReplicas = 1000
 
 func validateNonNegative(v int64, p *field.Path) field.ErrorList {
 	if v < 0 {
@@ -106,7 +109,7 @@ func (v rollingUpdateValue) MarshalJSON() ([]byte, error) {
 	return nil, fmt.Errorf("internal type")
 }
 
-func validateStatefulSetSpec(spec *appsv1.StatefulSetSpec, p *field.Path) field.ErrorList {
+func validateStatefulSetSpec(spec *appsv1.StatefulSetSpec, p *field.Path, maxReplicas int) field.ErrorList {
 	var errs field.ErrorList
 	switch spec.PodManagementPolicy {
 	case "":
@@ -152,11 +155,11 @@ func validateStatefulSetSpec(spec *appsv1.StatefulSetSpec, p *field.Path) field.
 	}
 	if spec.Replicas != nil {
 		errs = append(errs, validateNonNegative(int64(*spec.Replicas), p.Child("replicas"))...)
-		if *spec.Replicas > MaxReplicas {
+		if int(*spec.Replicas) > maxReplicas {
 			// A real cluster accepts any int32; the simulator caps it so one learner cannot fill
 			// a shared classroom server, and says so plainly.
 			errs = append(errs, field.Invalid(p.Child("replicas"), *spec.Replicas,
-				fmt.Sprintf("the kubetutor simulator runs at most %d replicas per StatefulSet (a real cluster would accept this)", MaxReplicas)))
+				fmt.Sprintf("the kubetutor simulator runs at most %d replicas per StatefulSet (a real cluster would accept this)", maxReplicas)))
 		}
 	}
 	errs = append(errs, validateNonNegative(int64(spec.MinReadySeconds), p.Child("minReadySeconds"))...)

@@ -20,19 +20,19 @@ import (
 
 // validateWorkloads mirrors pkg/apis/apps/validation for ReplicaSets, Deployments and
 // DaemonSets: the same checks, field paths and messages. old is nil on create.
-func validateWorkloads(old, obj runtime.Object) field.ErrorList {
+func validateWorkloads(old, obj runtime.Object, maxReplicas int) field.ErrorList {
 	spec := field.NewPath("spec")
 	var errs field.ErrorList
 	switch o := obj.(type) {
 	case *appsv1.ReplicaSet:
-		errs = append(errs, validateReplicas(o.Spec.Replicas, "ReplicaSet", spec.Child("replicas"))...)
+		errs = append(errs, validateReplicas(o.Spec.Replicas, "ReplicaSet", spec.Child("replicas"), maxReplicas)...)
 		errs = append(errs, validateNonNegative(int64(o.Spec.MinReadySeconds), spec.Child("minReadySeconds"))...)
 		errs = append(errs, validateSelectorAndTemplate(o.Spec.Selector, &o.Spec.Template, "ReplicaSet", "deployment", spec)...)
 		if prev, ok := old.(*appsv1.ReplicaSet); ok {
 			errs = append(errs, apivalidation.ValidateImmutableField(o.Spec.Selector, prev.Spec.Selector, spec.Child("selector"))...)
 		}
 	case *appsv1.Deployment:
-		errs = append(errs, validateReplicas(o.Spec.Replicas, "Deployment", spec.Child("replicas"))...)
+		errs = append(errs, validateReplicas(o.Spec.Replicas, "Deployment", spec.Child("replicas"), maxReplicas)...)
 		errs = append(errs, validateSelectorAndTemplate(o.Spec.Selector, &o.Spec.Template, "ReplicaSet", "deployment", spec)...)
 		errs = append(errs, validateDeploymentStrategy(&o.Spec.Strategy, spec.Child("strategy"))...)
 		errs = append(errs, validateNonNegative(int64(o.Spec.MinReadySeconds), spec.Child("minReadySeconds"))...)
@@ -64,15 +64,15 @@ func validateWorkloads(old, obj runtime.Object) field.ErrorList {
 	return errs
 }
 
-func validateReplicas(r *int32, kind string, p *field.Path) field.ErrorList {
+func validateReplicas(r *int32, kind string, p *field.Path, maxReplicas int) field.ErrorList {
 	if r == nil {
 		return nil
 	}
 	errs := validateNonNegative(int64(*r), p)
-	if *r > MaxReplicas {
+	if int(*r) > maxReplicas {
 		// As for StatefulSets: a real cluster accepts any int32; the simulator says plainly why not.
 		errs = append(errs, field.Invalid(p, *r,
-			fmt.Sprintf("the kubetutor simulator runs at most %d replicas per %s (a real cluster would accept this)", MaxReplicas, kind)))
+			fmt.Sprintf("the kubetutor simulator runs at most %d replicas per %s (a real cluster would accept this)", maxReplicas, kind)))
 	}
 	return errs
 }

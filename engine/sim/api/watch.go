@@ -57,7 +57,7 @@ func (s *server) serveWatch(w http.ResponseWriter, r *http.Request, req resource
 	var initial []runtime.Object
 	if sendInitial {
 		var listRV uint64
-		initial, listRV = s.st.List(req.res, req.namespace, lsel, fsel)
+		initial, listRV, _ = s.st.Page(req.res, store.Query{Namespace: req.namespace, Labels: lsel, Fields: fsel}) // read-only
 		rv = strconv.FormatUint(listRV, 10)
 	}
 	table := asKind(r) == "Table"
@@ -104,7 +104,12 @@ func (s *server) serveWatch(w http.ResponseWriter, r *http.Request, req resource
 	first := true
 	encode := func(typ watch.EventType, obj runtime.Object) bool {
 		if !table {
-			obj.GetObjectKind().SetGroupVersionKind(req.res.GVK())
+			// Events carry the store's own objects, which already name their kind; one that
+			// does not is copied before it is stamped.
+			if obj.GetObjectKind().GroupVersionKind() != req.res.GVK() {
+				obj = obj.DeepCopyObject()
+				obj.GetObjectKind().SetGroupVersionKind(req.res.GVK())
+			}
 			return send(typ, obj)
 		}
 		t, err := s.toTable(req.res, []runtime.Object{obj}, incl, first)
@@ -140,7 +145,7 @@ func (s *server) serveWatch(w http.ResponseWriter, r *http.Request, req resource
 			if !ok {
 				return
 			}
-			if !encode(ev.Type, ev.Object.DeepCopyObject()) {
+			if !encode(ev.Type, ev.Object) { // read-only: encode copies before any change
 				return
 			}
 		case <-r.Context().Done():

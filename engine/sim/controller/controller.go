@@ -144,11 +144,12 @@ func (s *Set) All() []Controller {
 }
 
 // controllerRef returns the ownerReference with controller=true, if any.
+// It points into the object's own list (read-only, like the object): no copy per call.
 func controllerRef(m metav1.Object) *metav1.OwnerReference {
-	for _, r := range m.GetOwnerReferences() {
-		if r.Controller != nil && *r.Controller {
-			r := r
-			return &r
+	refs := m.GetOwnerReferences()
+	for i := range refs {
+		if refs[i].Controller != nil && *refs[i].Controller {
+			return &refs[i]
 		}
 	}
 	return nil

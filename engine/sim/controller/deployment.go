@@ -1216,14 +1216,19 @@ func (c *DeploymentController) oldPodsRunning(newRS *appsv1.ReplicaSet, oldRSs [
 			olds[rs.UID] = true
 		}
 	}
-	objs, _ := c.env.Store.List(podsRes, ns, nil, nil)
-	for _, o := range objs {
-		p := o.(*corev1.Pod)
-		ref := controllerRef(p)
-		if ref == nil || !olds[ref.UID] || (newRS != nil && ref.UID == newRS.UID) {
+	for uid := range olds {
+		if newRS != nil && uid == newRS.UID {
 			continue
 		}
-		if p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded {
+		running := false
+		c.env.Store.SelectFunc(podsRes, store.Query{Namespace: ns, Owner: uid}, func(o runtime.Object) bool {
+			p := o.(*corev1.Pod)
+			if ref := controllerRef(p); ref != nil && ref.UID == uid && p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded {
+				running = true
+			}
+			return !running
+		})
+		if running {
 			return true
 		}
 	}

@@ -44,7 +44,7 @@ func (d *DisruptionController) Sync(k Key) error {
 	if len(pdbs) == 0 {
 		return nil
 	}
-	podObjs, _ := d.env.Store.List(podsRes, k.Namespace, nil, nil)
+	podObjs := d.env.Store.Select(podsRes, store.Query{Namespace: k.Namespace}) // read-only
 	for _, o := range pdbs {
 		if err := d.syncOne(o.(*policyv1.PodDisruptionBudget), podObjs); err != nil && !apierrors.IsConflict(err) {
 			return err

@@ -36,8 +36,9 @@ func (e *EndpointsController) Observe(ev store.Event) {
 }
 
 func (e *EndpointsController) Sync(k Key) error {
-	svcs, _ := e.env.Store.List(svcRes, k.Namespace, nil, nil)
-	pods, _ := e.env.Store.List(podsRes, k.Namespace, nil, nil)
+	// Read-only views from the store's indexes: nothing here is written back.
+	svcs := e.env.Store.Select(svcRes, store.Query{Namespace: k.Namespace})
+	pods := e.env.Store.Select(podsRes, store.Query{Namespace: k.Namespace})
 	live := map[string]bool{}
 	for _, o := range svcs {
 		svc := o.(*corev1.Service)
@@ -50,7 +51,7 @@ func (e *EndpointsController) Sync(k Key) error {
 		}
 	}
 	// Delete the endpoints of services that are gone (only the ones we manage).
-	eps, _ := e.env.Store.List(epRes, k.Namespace, nil, nil)
+	eps := e.env.Store.Select(epRes, store.Query{Namespace: k.Namespace})
 	for _, o := range eps {
 		ep := o.(*corev1.Endpoints)
 		if !live[ep.Name] && ep.Labels["endpoints.kubernetes.io/managed-by"] == "endpoint-controller" {
@@ -108,22 +109,50 @@ func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Ob
 	if headless {
 		lbl[corev1.IsHeadlessService] = ""
 	}
-	cur, err := e.env.Store.Get(epRes, svc.Namespace, svc.Name)
-	if apierrors.IsNotFound(err) {
+	cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name)
+	if !ok {
 		ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: lbl}, Subsets: subsets}
-		_, err = e.env.Store.Create(epRes, ep)
-		return err
-	}
-	if err != nil {
+		_, err := e.env.Store.Create(epRes, ep)
 		return err
 	}
 	ep := cur.(*corev1.Endpoints)
-	if equality.Semantic.DeepEqual(ep.Subsets, subsets) && equality.Semantic.DeepEqual(ep.Labels, lbl) {
-		return nil
+	if sameSubsets(ep.Subsets, subsets) && equality.Semantic.DeepEqual(ep.Labels, lbl) {
+		return nil // status written only when it changes
 	}
+	ep = ep.DeepCopy()
 	ep.Subsets, ep.Labels = subsets, lbl
-	_, err = e.env.Store.Update(epRes, ep, store.UpdateOptions{})
+	_, err := e.env.Store.Update(epRes, ep, store.UpdateOptions{})
 	return err
+}
+
+// sameSubsets compares what syncService builds field by field: a reflective DeepEqual over a
+// thousand addresses cost more than building them.
+func sameSubsets(a, b []corev1.EndpointSubset) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !sameAddrs(a[i].Addresses, b[i].Addresses) || !sameAddrs(a[i].NotReadyAddresses, b[i].NotReadyAddresses) ||
+			!equality.Semantic.DeepEqual(a[i].Ports, b[i].Ports) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameAddrs(a, b []corev1.EndpointAddress) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.IP != y.IP || x.Hostname != y.Hostname || (x.NodeName == nil) != (y.NodeName == nil) ||
+			(x.NodeName != nil && *x.NodeName != *y.NodeName) || (x.TargetRef == nil) != (y.TargetRef == nil) ||
+			(x.TargetRef != nil && *x.TargetRef != *y.TargetRef) {
+			return false
+		}
+	}
+	return true
 }
 
 func targetPort(sp corev1.ServicePort, p *corev1.Pod) int32 {

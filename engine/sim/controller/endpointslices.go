@@ -49,8 +49,9 @@ func (e *EndpointSliceController) Observe(ev store.Event) {
 }
 
 func (e *EndpointSliceController) Sync(k Key) error {
-	svcs, _ := e.env.Store.List(svcRes, k.Namespace, nil, nil)
-	pods, _ := e.env.Store.List(podsRes, k.Namespace, nil, nil)
+	// Services and pods are only read: the store's own objects from its index, no copies.
+	svcs := e.env.Store.Select(svcRes, store.Query{Namespace: k.Namespace})
+	pods := e.env.Store.Select(podsRes, store.Query{Namespace: k.Namespace})
 	slices, _ := e.env.Store.List(sliceRes, k.Namespace, labels.SelectorFromSet(labels.Set{discoveryv1.LabelManagedBy: sliceManagedBy}), nil)
 	owned := map[string][]*discoveryv1.EndpointSlice{}
 	for _, o := range slices {

@@ -88,7 +88,7 @@ func resourceForRef(r metav1.OwnerReference) (store.Resource, bool) {
 	if err != nil {
 		return store.Resource{}, false
 	}
-	for _, res := range store.Resources() {
+	for _, res := range allResources {
 		if res.Kind == r.Kind && res.Group == gv.Group {
 			return res, true
 		}
@@ -122,8 +122,11 @@ func (g *GarbageCollector) Sync(k Key) error {
 	return nil
 }
 
+// allResources is store.Resources() once: that call copies and sorts the table.
+var allResources = store.Resources()
+
 func groupOf(resName string) string {
-	for _, r := range store.Resources() {
+	for _, r := range allResources {
 		if r.Name == resName {
 			return r.Group
 		}
@@ -138,14 +141,15 @@ type dependent struct {
 	ref  metav1.OwnerReference
 }
 
-// dependents lists the namespaced objects that name uid as an owner.
+// dependents lists the namespaced objects that name uid as an owner, from the store's owner
+// index. They are read-only: copy one before writing it.
 func (g *GarbageCollector) dependents(ns string, uid types.UID) []dependent {
 	var out []dependent
-	for _, res := range store.Resources() {
+	for _, res := range allResources {
 		if !res.Namespaced || res.Name == eventRes.Name {
 			continue
 		}
-		objs, _ := g.env.Store.List(res, ns, nil, nil)
+		objs := g.env.Store.Select(res, store.Query{Namespace: ns, Owner: uid})
 		for _, o := range objs {
 			m, err := meta.Accessor(o)
 			if err != nil {
@@ -168,8 +172,8 @@ func (g *GarbageCollector) ownerState(ns string, r metav1.OwnerReference) (prese
 	if !ok {
 		return true, false // unknown kinds are left alone rather than collected by mistake
 	}
-	obj, err := g.env.Store.Get(res, ns, r.Name)
-	if err != nil {
+	obj, ok := g.env.Store.Peek(res, ns, r.Name)
+	if !ok {
 		return false, false
 	}
 	m, _ := meta.Accessor(obj)
@@ -187,14 +191,11 @@ func (g *GarbageCollector) ownerState(ns string, r metav1.OwnerReference) (prese
 }
 
 func (g *GarbageCollector) syncItem(res store.Resource, ns, name string) error {
-	obj, err := g.env.Store.Get(res, ns, name)
-	if apierrors.IsNotFound(err) {
+	obj, ok := g.env.Store.Peek(res, ns, name)
+	if !ok {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	m, _ := meta.Accessor(obj)
+	m, _ := meta.Accessor(obj) // read-only until copied below
 	refs := m.GetOwnerReferences()
 	if len(refs) == 0 {
 		return nil
@@ -224,6 +225,8 @@ func (g *GarbageCollector) syncItem(res store.Resource, ns, name string) error {
 	}
 	if len(kept) < len(refs) {
 		// Some owners remain: drop only the dangling references.
+		obj = obj.DeepCopyObject()
+		m, _ = meta.Accessor(obj)
 		m.SetOwnerReferences(kept)
 		_, err := g.env.Store.Update(res, obj, store.UpdateOptions{})
 		if apierrors.IsNotFound(err) {
@@ -235,14 +238,11 @@ func (g *GarbageCollector) syncItem(res store.Resource, ns, name string) error {
 }
 
 func (g *GarbageCollector) syncOwner(res store.Resource, ns, name string) error {
-	obj, err := g.env.Store.Get(res, ns, name)
-	if apierrors.IsNotFound(err) {
+	obj, ok := g.env.Store.Peek(res, ns, name)
+	if !ok {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	m, _ := meta.Accessor(obj)
+	m, _ := meta.Accessor(obj) // read-only: dropFinalizer copies it
 	if m.GetDeletionTimestamp() == nil {
 		return nil
 	}
@@ -256,8 +256,9 @@ func (g *GarbageCollector) syncOwner(res store.Resource, ns, name string) error 
 					kept = append(kept, r)
 				}
 			}
-			d.meta.SetOwnerReferences(kept)
-			if _, err := g.env.Store.Update(d.res, d.obj, store.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			cp := d.obj.DeepCopyObject()
+			objMeta(cp).SetOwnerReferences(kept)
+			if _, err := g.env.Store.Update(d.res, cp, store.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
 				return err
 			}
 		}
@@ -286,6 +287,8 @@ func (g *GarbageCollector) syncOwner(res store.Resource, ns, name string) error 
 }
 
 func (g *GarbageCollector) dropFinalizer(res store.Resource, obj runtime.Object, m metav1.Object, f string) error {
+	obj = obj.DeepCopyObject()
+	m = objMeta(obj)
 	var keep []string
 	for _, x := range m.GetFinalizers() {
 		if x != f {

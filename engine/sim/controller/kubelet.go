@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	corev1helpers "k8s.io/component-helpers/scheduling/corev1"
 	"k8s.io/component-helpers/scheduling/corev1/nodeaffinity"
@@ -54,6 +56,47 @@ type Kubelet struct {
 	restarts  map[string]int             // pod uid/container -> restarts counted for back-off
 	probes    map[string]*probeWorker    // pod key/container/kind -> running probe worker
 	images    map[string]map[string]bool // node -> images already pulled there
+
+	// load counts the scheduled, unfinished pods per node, kept by Observe from the store's
+	// events so that picking a node does not walk every pod (guarded by loadMu: Observe runs
+	// on the writer's goroutine).
+	loadMu sync.Mutex
+	load   map[string]int
+}
+
+// loadNode is the node a pod counts against for scheduling, or "".
+func loadNode(o runtime.Object) string {
+	p, ok := o.(*corev1.Pod)
+	if !ok || p.Spec.NodeName == "" || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		return ""
+	}
+	return p.Spec.NodeName
+}
+
+func (k *Kubelet) countLoad(ev store.Event) {
+	var before, after string
+	switch ev.Type {
+	case "ADDED":
+		after = loadNode(ev.Object)
+	case "DELETED":
+		before = loadNode(ev.Object)
+		if ev.Old != nil {
+			before = loadNode(ev.Old) // what was counted: the last stored state
+		}
+	default:
+		before, after = loadNode(ev.Old), loadNode(ev.Object)
+	}
+	if before == after {
+		return
+	}
+	k.loadMu.Lock()
+	if before != "" {
+		k.load[before]--
+	}
+	if after != "" {
+		k.load[after]++
+	}
+	k.loadMu.Unlock()
 }
 
 type stage struct {
@@ -65,7 +108,7 @@ type stage struct {
 func NewKubelet(env Env, rec *Recorder) *Kubelet {
 	return &Kubelet{env: env, rec: rec, pending: map[string]stage{}, nextIP: map[string]int{},
 		down: map[string]bool{}, downSince: map[string]int{}, lastFail: map[string]string{}, restarts: map[string]int{}, probes: map[string]*probeWorker{},
-		images: map[string]map[string]bool{}}
+		images: map[string]map[string]bool{}, load: map[string]int{}}
 }
 
 func (k *Kubelet) Name() string { return "kubelet" }
@@ -74,6 +117,7 @@ func (k *Kubelet) Observe(ev store.Event) {
 	if ev.Resource.Name != podsRes.Name {
 		return
 	}
+	k.countLoad(ev)
 	m := objMeta(ev.Object)
 	k.env.Queue.Add(Key{Controller: k.Name(), Namespace: m.GetNamespace(), Name: m.GetName()})
 }
@@ -237,16 +281,13 @@ func (k *Kubelet) delay(p *corev1.Pod, st string) time.Duration {
 
 func (k *Kubelet) Sync(key Key) error {
 	pk := key.Namespace + "/" + key.Name
-	obj, err := k.env.Store.Get(podsRes, key.Namespace, key.Name)
-	if apierrors.IsNotFound(err) {
+	obj, ok := k.env.Store.Peek(podsRes, key.Namespace, key.Name)
+	if !ok {
 		delete(k.pending, pk)
 		delete(k.lastFail, pk)
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	p := obj.(*corev1.Pod)
+	p := obj.(*corev1.Pod) // read-only: this only decides what to schedule
 	if p.Spec.NodeName != "" && k.down[p.Spec.NodeName] {
 		// The node's kubelet cannot reach the API server: nothing it does shows.
 		delete(k.pending, pk)
@@ -268,7 +309,14 @@ func (k *Kubelet) Sync(key Key) error {
 }
 
 func (k *Kubelet) schedule(key Key, want stage, d time.Duration) {
-	k.env.Queue.After(d, func() {
+	k.scheduleOn(k.env.Queue.After, key, want, d)
+}
+
+// scheduleOn is schedule with the timer to use: a pod that waits for something only the
+// learner can fix (a claim of a missing StorageClass) retries on a background timer, so the
+// simulator counts as idle meanwhile (storageclass.go).
+func (k *Kubelet) scheduleOn(after func(time.Duration, func()), key Key, want stage, d time.Duration) {
+	after(d, func() {
 		pk := key.Namespace + "/" + key.Name
 		if k.pending[pk] != want {
 			return // superseded by a later stage or a new pod incarnation
@@ -279,6 +327,10 @@ func (k *Kubelet) schedule(key Key, want stage, d time.Duration) {
 			retry = true
 		}
 		if retry {
+			if k.waitsOnMissingClass(key) {
+				k.scheduleOn(k.env.afterBackground, key, want, DelayUnschedulable)
+				return
+			}
 			k.schedule(key, want, DelayUnschedulable)
 			return
 		}
@@ -292,8 +344,8 @@ func (k *Kubelet) schedule(key Key, want stage, d time.Duration) {
 
 // advance performs one transition. retry asks to try the same stage again later.
 func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
-	obj, err := k.env.Store.Get(podsRes, key.Namespace, key.Name)
-	if err != nil {
+	obj, ok := k.env.Store.Peek(podsRes, key.Namespace, key.Name)
+	if !ok {
 		return false, nil
 	}
 	p := obj.(*corev1.Pod)
@@ -303,6 +355,7 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 	if p.Spec.NodeName != "" && k.down[p.Spec.NodeName] {
 		return false, nil
 	}
+	p = p.DeepCopy() // the transition below writes it
 	now := metav1.NewTime(k.env.Store.Now())
 	switch want.name {
 	case "bind":
@@ -380,15 +433,13 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 // pickNode is the scheduler's choice: the Ready, schedulable node with the fewest pods. When
 // none fits, why is the scheduler's FailedScheduling message.
 func (k *Kubelet) pickNode(pod *corev1.Pod) (node, why string) {
-	nodes, _ := k.env.Store.List(nodesRes, "", nil, nil)
-	pods, _ := k.env.Store.List(podsRes, "", nil, nil)
-	load := map[string]int{}
-	for _, o := range pods {
-		p := o.(*corev1.Pod)
-		if p.Spec.NodeName != "" && p.Status.Phase != corev1.PodSucceeded && p.Status.Phase != corev1.PodFailed {
-			load[p.Spec.NodeName]++
-		}
+	nodes := k.env.Store.Select(nodesRes, store.Query{}) // read-only
+	k.loadMu.Lock()
+	load := make(map[string]int, len(k.load))
+	for n, c := range k.load {
+		load[n] = c
 	}
+	k.loadMu.Unlock()
 	best, bestLoad := "", 0
 	reasons := map[string]int{}
 	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)

@@ -2,6 +2,8 @@ package controller
 
 import (
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
 // The kubelet's admission: before starting a pod bound to its node it runs the scheduler's
@@ -21,7 +23,8 @@ func (k *Kubelet) hostPortTaken(p *corev1.Pod, node string) bool {
 	if len(want) == 0 {
 		return false
 	}
-	objs, _ := k.env.Store.List(podsRes, "", nil, nil)
+	// Only the node's pods, read-only from the store's node index.
+	objs := k.env.Store.Select(podsRes, store.Query{NodeSet: true, Node: node})
 	for _, o := range objs {
 		q := o.(*corev1.Pod)
 		if q.UID == p.UID || q.Spec.NodeName != node || q.Status.Phase == corev1.PodSucceeded || q.Status.Phase == corev1.PodFailed {

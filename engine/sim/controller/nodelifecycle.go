@@ -7,7 +7,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
@@ -157,10 +156,11 @@ func (n *NodeLifecycleController) markUnknown(name string) {
 }
 
 func (n *NodeLifecycleController) podsOn(node string) []*corev1.Pod {
-	objs, _ := n.env.Store.List(podsRes, "", nil, fields.OneTermEqualSelector("spec.nodeName", node))
+	// From the store's node index; copied, since the caller writes them.
+	objs := n.env.Store.Select(podsRes, store.Query{NodeSet: true, Node: node})
 	var out []*corev1.Pod
 	for _, o := range objs {
-		out = append(out, o.(*corev1.Pod))
+		out = append(out, o.(*corev1.Pod).DeepCopy())
 	}
 	return out
 }

@@ -190,8 +190,11 @@ func copyMap(m map[string]string) map[string]string {
 }
 
 // claimPods adopts and releases pods for an owner as ClaimPods does and returns the owned pods.
+// Only the owner's dependents and the orphans can matter, from the store's indexes; the pods
+// returned are read-only (the store's own), copied here before a write.
 func claimPods(st *store.Store, ns string, sel labels.Selector, owner metav1.Object, kind string, canAdopt bool) ([]*corev1.Pod, error) {
-	objs, _ := st.List(podsRes, ns, nil, nil)
+	objs := mergeByKey(st.Select(podsRes, store.Query{Namespace: ns, Owner: owner.GetUID()}),
+		st.Select(podsRes, store.Query{Namespace: ns, Orphans: true}))
 	var owned []*corev1.Pod
 	for _, o := range objs {
 		p := o.(*corev1.Pod)
@@ -212,11 +215,13 @@ func claimPods(st *store.Store, ns string, sel labels.Selector, owner metav1.Obj
 					kept = append(kept, r)
 				}
 			}
+			p = p.DeepCopy()
 			p.OwnerReferences = kept
 			if _, err := st.Update(podsRes, p, store.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
 				return nil, err
 			}
 		case ref == nil && matches && canAdopt && p.DeletionTimestamp == nil:
+			p = p.DeepCopy()
 			p.OwnerReferences = append(p.OwnerReferences, ownerRefFor(kind, owner.GetName(), owner.GetUID()))
 			out, err := st.Update(podsRes, p, store.UpdateOptions{})
 			if apierrors.IsNotFound(err) {
@@ -381,21 +386,22 @@ func replicasOf(r *int32) int32 {
 // relatedPods are the active pods of every ReplicaSet with the same controller (a
 // Deployment's old and new sets), used to rank pods by how crowded their node is.
 func (c *ReplicaSetController) relatedPods(rs *appsv1.ReplicaSet) []*corev1.Pod {
-	owners := map[types.UID]bool{rs.UID: true}
+	owners := []types.UID{rs.UID}
 	if ref := controllerRef(rs); ref != nil {
-		objs, _ := c.env.Store.List(rsRes, rs.Namespace, nil, nil)
-		for _, o := range objs {
-			if r := controllerRef(o.(*appsv1.ReplicaSet)); r != nil && r.UID == ref.UID {
-				owners[o.(*appsv1.ReplicaSet).UID] = true
+		for _, o := range c.env.Store.Select(rsRes, store.Query{Namespace: rs.Namespace, Owner: ref.UID}) {
+			if r := controllerRef(o.(*appsv1.ReplicaSet)); r != nil && r.UID == ref.UID && o.(*appsv1.ReplicaSet).UID != rs.UID {
+				owners = append(owners, o.(*appsv1.ReplicaSet).UID)
 			}
 		}
 	}
-	objs, _ := c.env.Store.List(podsRes, rs.Namespace, nil, nil)
+	// Read-only pods from the owner index (only counted by node).
 	var out []*corev1.Pod
-	for _, o := range objs {
-		p := o.(*corev1.Pod)
-		if r := controllerRef(p); r != nil && owners[r.UID] && isPodActive(p) {
-			out = append(out, p)
+	for _, uid := range owners {
+		for _, o := range c.env.Store.Select(podsRes, store.Query{Namespace: rs.Namespace, Owner: uid}) {
+			p := o.(*corev1.Pod)
+			if r := controllerRef(p); r != nil && r.UID == uid && isPodActive(p) {
+				out = append(out, p)
+			}
 		}
 	}
 	return out

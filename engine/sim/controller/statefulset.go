@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,6 +52,13 @@ type StatefulSetController struct {
 	explained map[types.UID]map[whyNote]bool
 	// updateChecked: this sync reached the update phase (rolling update or OnDelete).
 	updateChecked bool
+	// applied caches applyRevision per revision name for one sync: decoding a revision's
+	// template once, not once per missing pod.
+	applied map[string]*appsv1.StatefulSet
+	// patches caches revisionPatch per set uid (loop goroutine only; forgotten with the set).
+	patches map[types.UID]cachedPatch
+	// cur and upd are this sync's revisions, for building the pods it creates.
+	cur, upd *appsv1.ControllerRevision
 }
 
 type cachedSet struct {
@@ -75,6 +81,7 @@ func (c *StatefulSetController) dropGone() {
 	c.mu.Unlock()
 	for _, uid := range gone {
 		c.forgetWhy(uid)
+		delete(c.patches, uid)
 	}
 }
 
@@ -137,19 +144,23 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 	}
 }
 
-var ordinalRE = regexp.MustCompile(`^(.*)-([0-9]+)$`)
-
-// parentAndOrdinal parses <parent>-<ordinal>; ordinal −1 when the name does not parse (item 95).
+// parentAndOrdinal parses <parent>-<ordinal> (upstream's `^(.*)-([0-9]+)$`); ordinal −1 when
+// the name does not parse (item 95). Parsed by hand: it runs for every pod on every sync.
 func parentAndOrdinal(name string) (string, int) {
-	m := ordinalRE.FindStringSubmatch(name)
-	if m == nil {
+	i := strings.LastIndexByte(name, '-')
+	if i < 0 || i == len(name)-1 {
 		return "", -1
 	}
-	n, err := strconv.Atoi(m[2])
+	for _, r := range name[i+1:] {
+		if r < '0' || r > '9' {
+			return "", -1
+		}
+	}
+	n, err := strconv.Atoi(name[i+1:])
 	if err != nil {
 		return "", -1
 	}
-	return m[1], n
+	return name[:i], n
 }
 
 func ordinalOf(p *corev1.Pod) int { _, n := parentAndOrdinal(p.Name); return n }
@@ -159,10 +170,10 @@ func isMemberOf(set *appsv1.StatefulSet, p *corev1.Pod) bool {
 	return parent == set.Name
 }
 
-func podName(set *appsv1.StatefulSet, ord int) string { return fmt.Sprintf("%s-%d", set.Name, ord) }
+func podName(set *appsv1.StatefulSet, ord int) string { return set.Name + "-" + strconv.Itoa(ord) }
 
 func claimName(tmpl string, set *appsv1.StatefulSet, ord int) string {
-	return fmt.Sprintf("%s-%s-%d", tmpl, set.Name, ord)
+	return tmpl + "-" + set.Name + "-" + strconv.Itoa(ord)
 }
 
 func startOrdinal(set *appsv1.StatefulSet) int {
@@ -229,6 +240,7 @@ func (c *StatefulSetController) Sync(k Key) error {
 	set := obj.(*appsv1.StatefulSet)
 	c.dropGone()
 	c.notes = nil
+	c.applied = nil
 	defer c.flushWhy(set)
 	sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector)
 	if err != nil || sel.Empty() {
@@ -247,18 +259,20 @@ func (c *StatefulSetController) Sync(k Key) error {
 		return err
 	}
 	syncErr := c.reconcile(set, cur, upd, pods)
-	if err := c.writeStatus(set, cur, upd, collisions, sel); err != nil {
+	owned := c.ownedPods(set, sel) // after this sync's writes; nothing below writes pods
+	if err := c.writeStatus(set, cur, upd, collisions, owned); err != nil {
 		return err
 	}
 	if syncErr != nil {
 		return syncErr
 	}
-	return c.truncateHistory(set, sel, cur, upd)
+	return c.truncateHistory(set, owned, cur, upd)
 }
 
 // claimRevisions adopts orphan revisions that match and keeps the owned ones (item 67).
 func (c *StatefulSetController) claimRevisions(set *appsv1.StatefulSet, sel labels.Selector) ([]*appsv1.ControllerRevision, error) {
-	objs, _ := c.env.Store.List(revRes, set.Namespace, nil, nil)
+	// Read-only from the store's index; copied before any write.
+	objs := c.env.Store.Select(revRes, store.Query{Namespace: set.Namespace})
 	var out []*appsv1.ControllerRevision
 	for _, o := range objs {
 		r := o.(*appsv1.ControllerRevision)
@@ -269,11 +283,12 @@ func (c *StatefulSetController) claimRevisions(set *appsv1.StatefulSet, sel labe
 			if match {
 				out = append(out, r)
 			} else if r.DeletionTimestamp == nil {
-				if err := c.release(revRes, r, set.UID); err != nil {
+				if err := c.release(revRes, r.DeepCopy(), set.UID); err != nil {
 					return nil, err
 				}
 			}
 		case ref == nil && match && r.DeletionTimestamp == nil && set.DeletionTimestamp == nil:
+			r = r.DeepCopy()
 			r.OwnerReferences = append(r.OwnerReferences, setRef(set))
 			u, err := c.env.Store.Update(revRes, r, store.UpdateOptions{})
 			if err != nil {
@@ -289,7 +304,10 @@ func (c *StatefulSetController) claimRevisions(set *appsv1.StatefulSet, sel labe
 // claimPods keeps owned pods that match, releases owned ones that no longer match, and adopts
 // orphans named <set>-<n> that match (items 67, 71, 95).
 func (c *StatefulSetController) claimPods(set *appsv1.StatefulSet, sel labels.Selector) ([]*corev1.Pod, error) {
-	objs, _ := c.env.Store.List(podsRes, set.Namespace, nil, nil)
+	// Only pods that name this set as an owner, or have no controller, can matter: two index
+	// lookups, merged back into the store's order. The pods are read-only (copied to write).
+	objs := mergeByKey(c.env.Store.Select(podsRes, store.Query{Namespace: set.Namespace, Owner: set.UID}),
+		c.env.Store.Select(podsRes, store.Query{Namespace: set.Namespace, Orphans: true}))
 	var out []*corev1.Pod
 	for _, o := range objs {
 		p := o.(*corev1.Pod)
@@ -302,7 +320,7 @@ func (c *StatefulSetController) claimPods(set *appsv1.StatefulSet, sel labels.Se
 			if match {
 				out = append(out, p)
 			} else if p.DeletionTimestamp == nil {
-				if err := c.release(podsRes, p, set.UID); err != nil {
+				if err := c.release(podsRes, p.DeepCopy(), set.UID); err != nil {
 					return nil, err
 				}
 			}
@@ -312,10 +330,11 @@ func (c *StatefulSetController) claimPods(set *appsv1.StatefulSet, sel labels.Se
 			continue
 		}
 		// RecheckDeletionTimestamp: a live read that the set still exists and is not deleting.
-		fresh, err := c.env.Store.Get(stsRes, set.Namespace, set.Name)
-		if err != nil || fresh.(*appsv1.StatefulSet).UID != set.UID || fresh.(*appsv1.StatefulSet).DeletionTimestamp != nil {
+		fresh, ok := c.env.Store.Peek(stsRes, set.Namespace, set.Name)
+		if !ok || fresh.(*appsv1.StatefulSet).UID != set.UID || fresh.(*appsv1.StatefulSet).DeletionTimestamp != nil {
 			continue
 		}
+		p = p.DeepCopy()
 		p.OwnerReferences = append(p.OwnerReferences, setRef(set))
 		u, err := c.env.Store.Update(podsRes, p, store.UpdateOptions{})
 		if apierrors.IsNotFound(err) {
@@ -370,11 +389,37 @@ func revisionHash(data []byte, collisions int32) string {
 	return utilrand.SafeEncodeString(fmt.Sprint(h.Sum32()))
 }
 
-func newRevision(set *appsv1.StatefulSet, number int64, collisions int32) (*appsv1.ControllerRevision, error) {
+// patchOf is revisionPatch, remembered per set and generation: the template only changes with
+// the generation, and encoding it three times on every sync was a tenth of a sync's cost.
+func (c *StatefulSetController) patchOf(set *appsv1.StatefulSet) ([]byte, error) {
+	if p, ok := c.patches[set.UID]; ok && p.gen == set.Generation {
+		return p.data, nil
+	}
 	data, err := revisionPatch(set)
 	if err != nil {
 		return nil, err
 	}
+	if c.patches == nil {
+		c.patches = map[types.UID]cachedPatch{}
+	}
+	c.patches[set.UID] = cachedPatch{gen: set.Generation, data: data}
+	return data, nil
+}
+
+type cachedPatch struct {
+	gen  int64
+	data []byte // shared, never modified
+}
+
+func (c *StatefulSetController) newRevision(set *appsv1.StatefulSet, number int64, collisions int32) (*appsv1.ControllerRevision, error) {
+	data, err := c.patchOf(set)
+	if err != nil {
+		return nil, err
+	}
+	return revisionWithData(set, data, number, collisions), nil
+}
+
+func revisionWithData(set *appsv1.StatefulSet, data []byte, number int64, collisions int32) *appsv1.ControllerRevision {
 	lbl := map[string]string{}
 	for k, v := range set.Spec.Template.Labels {
 		lbl[k] = v
@@ -393,7 +438,7 @@ func newRevision(set *appsv1.StatefulSet, number int64, collisions int32) (*apps
 			Annotations: ann, OwnerReferences: []metav1.OwnerReference{setRef(set)}},
 		Data:     runtime.RawExtension{Raw: data},
 		Revision: number,
-	}, nil
+	}
 }
 
 func sameData(a, b []byte) bool {
@@ -422,7 +467,7 @@ func (c *StatefulSetController) revisions(set *appsv1.StatefulSet, revs []*appsv
 	if n := len(revs); n > 0 {
 		next = revs[n-1].Revision + 1
 	}
-	candidate, err := newRevision(set, next, collisions)
+	candidate, err := c.newRevision(set, next, collisions)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -437,7 +482,7 @@ func (c *StatefulSetController) revisions(set *appsv1.StatefulSet, revs []*appsv
 		upd = revs[len(revs)-1] // unchanged template
 	case len(equal) > 0:
 		// Rollback to an older template: reuse that revision with a new number (item 43).
-		r := equal[len(equal)-1]
+		r := equal[len(equal)-1].DeepCopy()
 		r.Revision = next
 		u, err := c.env.Store.Update(revRes, r, store.UpdateOptions{})
 		if err != nil {
@@ -466,7 +511,7 @@ func (c *StatefulSetController) revisions(set *appsv1.StatefulSet, revs []*appsv
 				break
 			}
 			collisions++ // same name, different data (item 11)
-			candidate, err = newRevision(set, next, collisions)
+			candidate, err = c.newRevision(set, next, collisions)
 			if err != nil {
 				return nil, nil, 0, err
 			}
@@ -535,7 +580,7 @@ func newPod(set *appsv1.StatefulSet, rev string, ord int) *corev1.Pod {
 }
 
 // newVersionedPod picks the revision for a missing pod by its ordinal (item 51).
-func newVersionedPod(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, ord int) *corev1.Pod {
+func (c *StatefulSetController) newVersionedPod(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, ord int) *corev1.Pod {
 	s := set.Spec.UpdateStrategy
 	if s.Type == appsv1.RollingUpdateStatefulSetStrategyType || s.Type == "" {
 		useCurrent := false
@@ -549,10 +594,29 @@ func newVersionedPod(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevisio
 			useCurrent = ord < startOrdinal(set)+part
 		}
 		if useCurrent {
-			return newPod(applyRevision(set, cur), cur.Name, ord)
+			return newPod(c.applyRevision(set, cur), cur.Name, ord)
 		}
 	}
-	return newPod(applyRevision(set, upd), upd.Name, ord)
+	return newPod(c.applyRevision(set, upd), upd.Name, ord)
+}
+
+// applyRevision is the package's applyRevision, cached for the sync.
+func (c *StatefulSetController) applyRevision(set *appsv1.StatefulSet, rev *appsv1.ControllerRevision) *appsv1.StatefulSet {
+	if out, ok := c.applied[rev.Name]; ok {
+		return out
+	}
+	if c.applied == nil {
+		c.applied = map[string]*appsv1.StatefulSet{}
+	}
+	out := applyRevision(set, rev)
+	c.applied[rev.Name] = out
+	return out
+}
+
+// placeholder stands for a pod that does not exist yet; processReplica builds the real one
+// only when it creates it, so a sync costs nothing per missing pod it does not create.
+func placeholder(set *appsv1.StatefulSet, ord int) *corev1.Pod {
+	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: podName(set, ord), Namespace: set.Namespace}}
 }
 
 func (c *StatefulSetController) event(set *appsv1.StatefulSet, err error, verb, format string, args ...any) {
@@ -594,8 +658,8 @@ func retention(set *appsv1.StatefulSet) (whenDeleted, whenScaled appsv1.Persiste
 // until the GC has deleted it (item 91).
 func (c *StatefulSetController) staleClaim(set *appsv1.StatefulSet, ord int) bool {
 	for _, ct := range set.Spec.VolumeClaimTemplates {
-		obj, err := c.env.Store.Get(pvcRes, set.Namespace, claimName(ct.Name, set, ord))
-		if err != nil {
+		obj, ok := c.env.Store.Peek(pvcRes, set.Namespace, claimName(ct.Name, set, ord))
+		if !ok {
 			continue
 		}
 		for _, r := range obj.(*corev1.PersistentVolumeClaim).OwnerReferences {
@@ -613,15 +677,11 @@ func (c *StatefulSetController) createClaims(set *appsv1.StatefulSet, p *corev1.
 	ord := ordinalOf(p)
 	for _, ct := range set.Spec.VolumeClaimTemplates {
 		name := claimName(ct.Name, set, ord)
-		obj, err := c.env.Store.Get(pvcRes, set.Namespace, name)
-		if err == nil {
+		if obj, ok := c.env.Store.Peek(pvcRes, set.Namespace, name); ok {
 			if obj.(*corev1.PersistentVolumeClaim).DeletionTimestamp != nil {
 				return fmt.Errorf("pvc %s is being deleted", name)
 			}
 			continue // an existing claim is reused unchanged (item 18)
-		}
-		if !apierrors.IsNotFound(err) {
-			return err
 		}
 		pvc := &corev1.PersistentVolumeClaim{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: set.Namespace, Labels: map[string]string{},
@@ -640,7 +700,7 @@ func (c *StatefulSetController) createClaims(set *appsv1.StatefulSet, p *corev1.
 			pvc.OwnerReferences = []metav1.OwnerReference{setRef(set)}
 		}
 		pvc.Status.Phase = corev1.ClaimPending
-		_, err = c.env.Store.Create(pvcRes, pvc)
+		_, err := c.env.Store.Create(pvcRes, pvc)
 		if apierrors.IsAlreadyExists(err) {
 			continue
 		}
@@ -692,11 +752,11 @@ func (c *StatefulSetController) fixClaimOwners(set *appsv1.StatefulSet, p *corev
 	podRef := metav1.OwnerReference{APIVersion: "v1", Kind: "Pod", Name: p.Name, UID: p.UID,
 		Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)}
 	for _, ct := range set.Spec.VolumeClaimTemplates {
-		obj, err := c.env.Store.Get(pvcRes, set.Namespace, claimName(ct.Name, set, ordinalOf(p)))
-		if err != nil {
+		obj, ok := c.env.Store.Peek(pvcRes, set.Namespace, claimName(ct.Name, set, ordinalOf(p)))
+		if !ok {
 			continue
 		}
-		pvc := obj.(*corev1.PersistentVolumeClaim)
+		pvc := obj.(*corev1.PersistentVolumeClaim) // read-only until copied below
 		if pvc.DeletionTimestamp != nil {
 			continue
 		}
@@ -729,6 +789,7 @@ func (c *StatefulSetController) fixClaimOwners(set *appsv1.StatefulSet, p *corev
 		if equalRefs(refs, pvc.OwnerReferences) {
 			continue
 		}
+		pvc = pvc.DeepCopy()
 		pvc.OwnerReferences = refs
 		if _, err := c.env.Store.Update(pvcRes, pvc, store.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			return err
@@ -766,10 +827,11 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 	}
 	for i := range replicas {
 		if replicas[i] == nil {
-			replicas[i] = newVersionedPod(set, cur, upd, start+i)
+			replicas[i] = placeholder(set, start+i)
 		}
 	}
 	sort.SliceStable(condemned, func(i, j int) bool { return ordinalOf(condemned[i]) > ordinalOf(condemned[j]) })
+	c.cur, c.upd = cur, upd
 
 	var firstUnhealthy *corev1.Pod
 	for _, p := range replicas {
@@ -862,6 +924,8 @@ func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas
 			c.why(WhyWaitingForClaim, "%s is not created yet: %s still belongs to the previous %s (whenScaled Delete) and must be deleted first; then it is created again, empty.", p.Name, claimNames(set, ordinalOf(p)), p.Name)
 			return true, nil
 		}
+		p = c.newVersionedPod(set, c.cur, c.upd, ordinalOf(p))
+		replicas[i] = p
 		if err := c.createPod(set, p); err != nil {
 			return true, err
 		}
@@ -893,6 +957,7 @@ func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas
 	// Identity labels are restored if someone removed them (SSU updateIdentity).
 	name := podName(set, ordinalOf(p))
 	if p.Labels[LabelPodName] != name || p.Labels[LabelPodIndex] != strconv.Itoa(ordinalOf(p)) {
+		p = p.DeepCopy()
 		if p.Labels == nil {
 			p.Labels = map[string]string{}
 		}
@@ -963,8 +1028,9 @@ func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *apps
 }
 
 // ownedPods lists the pods this set owns now (after this sync's writes).
+// The pods are read-only, straight from the store's owner index.
 func (c *StatefulSetController) ownedPods(set *appsv1.StatefulSet, sel labels.Selector) []*corev1.Pod {
-	objs, _ := c.env.Store.List(podsRes, set.Namespace, nil, nil)
+	objs := c.env.Store.Select(podsRes, store.Query{Namespace: set.Namespace, Owner: set.UID})
 	var out []*corev1.Pod
 	for _, o := range objs {
 		p := o.(*corev1.Pod)
@@ -977,7 +1043,7 @@ func (c *StatefulSetController) ownedPods(set *appsv1.StatefulSet, sel labels.Se
 
 // writeStatus recomputes status from the owned pods and writes it if it changed (items 32, 40,
 // 47, 82, 84).
-func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, collisions int32, sel labels.Selector) error {
+func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, collisions int32, owned []*corev1.Pod) error {
 	st := appsv1.StatefulSetStatus{
 		ObservedGeneration: set.Generation,
 		CurrentRevision:    cur.Name,
@@ -986,7 +1052,7 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 		Conditions:         set.Status.Conditions,
 	}
 	var waitAvail time.Duration = -1
-	for _, p := range c.ownedPods(set, sel) {
+	for _, p := range owned {
 		if p.Status.Phase != "" {
 			st.Replicas++
 		}
@@ -1041,16 +1107,16 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 }
 
 // truncateHistory deletes the oldest non-live revisions beyond revisionHistoryLimit (item 50).
-func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, sel labels.Selector, cur, upd *appsv1.ControllerRevision) error {
+func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, owned []*corev1.Pod, cur, upd *appsv1.ControllerRevision) error {
 	limit := 10
 	if set.Spec.RevisionHistoryLimit != nil {
 		limit = int(*set.Spec.RevisionHistoryLimit)
 	}
 	live := map[string]bool{cur.Name: true, upd.Name: true}
-	for _, p := range c.ownedPods(set, sel) {
+	for _, p := range owned {
 		live[revisionOf(p)] = true
 	}
-	objs, _ := c.env.Store.List(revRes, set.Namespace, nil, nil)
+	objs := c.env.Store.Select(revRes, store.Query{Namespace: set.Namespace, Owner: set.UID})
 	var old []*appsv1.ControllerRevision
 	for _, o := range objs {
 		r := o.(*appsv1.ControllerRevision)
@@ -1068,4 +1134,24 @@ func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, sel lab
 		}
 	}
 	return nil
+}
+
+// mergeByKey merges two lists in the store's order (namespace, then name) into one.
+func mergeByKey(a, b []runtime.Object) []runtime.Object {
+	if len(a) == 0 {
+		return b
+	}
+	if len(b) == 0 {
+		return a
+	}
+	key := func(o runtime.Object) string { m := objMeta(o); return m.GetNamespace() + "/" + m.GetName() }
+	out := make([]runtime.Object, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if key(a[0]) <= key(b[0]) {
+			out, a = append(out, a[0]), a[1:]
+		} else {
+			out, b = append(out, b[0]), b[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }

@@ -69,14 +69,11 @@ func (v *VolumeController) Sync(k Key) error {
 	if k.Namespace == "" && len(k.Name) > len("pv-for/") && k.Name[:len("pv-for/")] == "pv-for/" {
 		return v.reclaim(k.Name[len("pv-for/"):])
 	}
-	obj, err := v.env.Store.Get(pvcRes, k.Namespace, k.Name)
-	if apierrors.IsNotFound(err) {
+	obj, ok := v.env.Store.Peek(pvcRes, k.Namespace, k.Name)
+	if !ok {
 		return nil
 	}
-	if err != nil {
-		return err
-	}
-	pvc := obj.(*corev1.PersistentVolumeClaim)
+	pvc := obj.(*corev1.PersistentVolumeClaim) // read-only: unprotect and bindStatus copy it
 	if pvc.DeletionTimestamp != nil {
 		return v.unprotect(pvc)
 	}
@@ -197,6 +194,7 @@ func (v *VolumeController) bindStatus(pvc *corev1.PersistentVolumeClaim) error {
 		return nil // a volume we did not provision; leave the claim Pending as a real cluster would
 	}
 	pv := pvObj.(*corev1.PersistentVolume)
+	pvc = pvc.DeepCopy()
 	pvc.Status.Phase = corev1.ClaimBound
 	pvc.Status.AccessModes = pv.Spec.AccessModes
 	pvc.Status.Capacity = pv.Spec.Capacity
@@ -213,20 +211,17 @@ func (v *VolumeController) unprotect(pvc *corev1.PersistentVolumeClaim) error {
 	if !has {
 		return nil
 	}
-	pods, _ := v.env.Store.List(podsRes, pvc.Namespace, nil, nil)
-	for _, o := range pods {
+	// The pods that mount the claim, from the store's claim index.
+	for _, o := range v.env.Store.Select(podsRes, store.Query{Namespace: pvc.Namespace, Claim: pvc.Name}) {
 		p := o.(*corev1.Pod)
 		// As upstream's pvc-protection controller: only a scheduled pod uses the claim (the
 		// scheduler and kubelet refuse a claim that is being deleted).
 		if p.Spec.NodeName == "" || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 			continue
 		}
-		for _, vol := range p.Spec.Volumes {
-			if vol.PersistentVolumeClaim != nil && vol.PersistentVolumeClaim.ClaimName == pvc.Name {
-				return nil // still in use
-			}
-		}
+		return nil // still in use
 	}
+	pvc = pvc.DeepCopy()
 	var keep []string
 	for _, f := range pvc.Finalizers {
 		if f != PVCProtection {
@@ -243,12 +238,12 @@ func (v *VolumeController) unprotect(pvc *corev1.PersistentVolumeClaim) error {
 
 // reclaim deletes the PV of a deleted claim (reclaimPolicy Delete), after marking it Released.
 func (v *VolumeController) reclaim(claimUID string) error {
-	pvs, _ := v.env.Store.List(pvRes, "", nil, nil)
-	for _, o := range pvs {
+	for _, o := range v.env.Store.Select(pvRes, store.Query{}) {
 		pv := o.(*corev1.PersistentVolume)
 		if pv.Spec.ClaimRef == nil || string(pv.Spec.ClaimRef.UID) != claimUID {
 			continue
 		}
+		pv = pv.DeepCopy()
 		if pv.Spec.PersistentVolumeReclaimPolicy != corev1.PersistentVolumeReclaimDelete {
 			pv.Status.Phase = corev1.VolumeReleased
 			_, err := v.env.Store.Update(pvRes, pv, store.UpdateOptions{Status: true})

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -119,7 +120,7 @@ func TestReadinessProbeMvTrick(t *testing.T) {
 	if r := f.run(p, "", "mv", "/usr/bin/mysql.off", "/usr/bin/mysql"); r.code != 0 {
 		t.Fatalf("mv back: %+v", r)
 	}
-	if _, prog, ok := (&proc{e: mustEnv(t, f, p), vars: map[string]string{}}).lookPath("mysql"); !ok || prog != "mysql" {
+	if _, prog, ok := lookPath(&Proc{Sys: mustEnv(t, f, p), Vars: map[string]string{}}, "mysql"); !ok || prog != "mysql" {
 		t.Fatal("mysql not back on PATH")
 	}
 }
@@ -139,9 +140,9 @@ func TestTotalAccounting(t *testing.T) {
 	web := f.pod("web-0", "nginx", withClaim("www", "www-web-0", "/data"))
 	sum := func() int64 {
 		var n int64
-		for _, m := range []map[string]*volume{f.sb.vols, f.sb.empty, f.sb.roots} {
+		for _, m := range []map[string]*vfs.Volume{f.sb.vols, f.sb.empty, f.sb.roots} {
 			for _, v := range m {
-				n += v.bytes
+				n += v.Bytes
 			}
 		}
 		return n

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // image is what the sandbox knows of a container image: its programs and a few files.
@@ -16,7 +18,7 @@ type image struct {
 	cmd   []string // default command when the pod gives none
 }
 
-var coreutils = []string{"cat", "ls", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "chmod", "echo",
+var coreutilNames = []string{"cat", "ls", "cp", "mv", "rm", "mkdir", "rmdir", "touch", "chmod", "echo",
 	"printf", "pwd", "sleep", "true", "false", "env", "test", "[", "head", "tail", "wc", "date",
 	"sort", "uniq", "tee", "basename", "dirname", "seq", "uname", "id", "whoami", "yes", "ln", "stat",
 	"df", "du", "expr", "tr", "cut"}
@@ -67,7 +69,7 @@ func buildImage(ref string) *image {
 			im.bins[path.Join(binDir(n), n)] = n
 		}
 	}
-	add(coreutils...)
+	add(coreutilNames...)
 	add("sh", "bash", "hostname", "sed", "grep")
 	switch {
 	case strings.Contains(name, "busybox"):
@@ -125,26 +127,26 @@ func buildImage(ref string) *image {
 }
 
 // rootfs builds a container's root filesystem from its image.
-func (im *image) rootfs(t time.Time) *volume {
-	vol := newVolume(t)
-	v := &view{mounts: []mount{{path: "/", vol: vol}}, now: func() time.Time { return t }}
+func (im *image) rootfs(t time.Time) *vfs.Volume {
+	vol := vfs.NewVolume(t)
+	v := &vfs.View{Mounts: []vfs.Mount{{Path: "/", Vol: vol}}, Now: func() time.Time { return t }}
 	for _, d := range []string{"/bin", "/usr/bin", "/usr/local/bin", "/sbin", "/usr/sbin", "/etc", "/tmp",
-		"/root", "/var/log", "/var/run", "/proc", "/dev"} {
-		_ = v.mkdir(d, true)
+		"/root", "/var/log", "/var/run", "/proc", "/dev", "/dev/fd"} {
+		_ = v.Mkdir(d, true)
 	}
-	if n, err := v.stat("/tmp"); err == nil {
-		n.mode = n.mode&^0o777 | 0o777
+	if n, err := v.Stat("/tmp"); err == nil {
+		n.Mode = n.Mode&^0o777 | 0o777
 	}
 	for p, prog := range im.bins {
-		_ = v.mkdir(path.Dir(p), true)
-		_ = v.writeFile(p, nil, false)
-		if n, err := v.stat(p); err == nil {
-			n.mode, n.prog = 0o755, prog
+		_ = v.Mkdir(path.Dir(p), true)
+		_ = v.WriteFile(p, nil, false)
+		if n, err := v.Stat(p); err == nil {
+			n.Mode, n.Prog = 0o755, prog
 		}
 	}
 	for p, body := range im.files {
-		_ = v.mkdir(path.Dir(p), true)
-		_ = v.writeFile(p, []byte(body), false)
+		_ = v.Mkdir(path.Dir(p), true)
+		_ = v.WriteFile(p, []byte(body), false)
 	}
 	return vol
 }

@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/mysql"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // MySQL as the replicated-MySQL tutorial uses it. A pod runs mysqld when it has a main
@@ -25,7 +28,7 @@ import (
 // continuously: a replica that was down, or was just cloned, catches up on first use, and one
 // whose primary is gone serves what it has.
 
-var mysqlPrograms = map[string]func(p *proc) int{
+var mysqlPrograms = map[string]func(p *Proc) int{
 	"mysql":      progMysql,
 	"mysqladmin": progMysqladmin,
 	"ncat":       progNcat,
@@ -39,12 +42,12 @@ var mysqlPrograms = map[string]func(p *proc) int{
 
 // progMysqlEntrypoint is the mysql image's entrypoint: options go to mysqld, mysqld starts
 // the server, any other command runs in its place (kubectl run ... -- mysql -h mysql-0.mysql).
-func progMysqlEntrypoint(p *proc) int {
-	args := p.args[1:]
+func progMysqlEntrypoint(p *Proc) int {
+	args := p.Args[1:]
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		args = append([]string{"mysqld"}, args...)
 	}
-	return p.execProgram(args, true)
+	return execProgram(p, args)
 }
 
 const mysqlDataDir = "/var/lib/mysql"
@@ -97,36 +100,36 @@ func (s *Sandbox) serverEnv(pod *corev1.Pod) (*env, bool) {
 
 // mysqldLocked opens the server's state, initializing an empty data directory as the
 // image's entrypoint does on first start. The caller holds the sandbox lock.
-func (e *env) mysqldLocked() *server {
+func (e *env) mysqldLocked() *mysql.Server {
 	v := e.view
-	srv := &server{v: v, dir: mysqlDataDir, host: hostnameOf(e.pod), now: e.sb.clk.Now()}
-	if _, err := v.stat(mysqlDataDir + "/mysql"); err != nil {
-		_ = v.mkdir(mysqlDataDir, true)
+	srv := &mysql.Server{View: v, Dir: mysqlDataDir, Host: hostnameOf(e.pod), Now: e.sb.clk.Now()}
+	if _, err := v.Stat(mysqlDataDir + "/mysql"); err != nil {
+		_ = v.Mkdir(mysqlDataDir, true)
 		for _, d := range []string{"mysql", "performance_schema", "sys"} {
-			_ = v.mkdir(path.Join(mysqlDataDir, d), false)
+			_ = v.Mkdir(path.Join(mysqlDataDir, d), false)
 		}
-		_ = v.writeFile(mysqlDataDir+"/mysql/user.frm", []byte("Host\tchar(60)\nUser\tchar(32)\n"), false)
-		_ = v.writeFile(mysqlDataDir+"/mysql/user.ibd", []byte("%\troot\nlocalhost\troot\n"), false)
-		_ = v.writeFile(mysqlDataDir+"/ibdata1", []byte("simulated InnoDB system tablespace\n"), false)
-		_ = v.writeFile(mysqlDataDir+"/auto.cnf", []byte(fmt.Sprintf("[auto]\nserver-uuid=%s\n", e.pod.UID)), false)
+		_ = v.WriteFile(mysqlDataDir+"/mysql/user.frm", []byte("Host\tchar(60)\nUser\tchar(32)\n"), false)
+		_ = v.WriteFile(mysqlDataDir+"/mysql/user.ibd", []byte("%\troot\nlocalhost\troot\n"), false)
+		_ = v.WriteFile(mysqlDataDir+"/ibdata1", []byte("simulated InnoDB system tablespace\n"), false)
+		_ = v.WriteFile(mysqlDataDir+"/auto.cnf", []byte(fmt.Sprintf("[auto]\nserver-uuid=%s\n", e.pod.UID)), false)
 	}
-	names, _, _ := v.list("/etc/mysql/conf.d")
+	names, _, _ := v.List("/etc/mysql/conf.d")
 	for _, n := range names {
 		if !strings.HasSuffix(n, ".cnf") {
 			continue
 		}
-		data, _ := v.readFile("/etc/mysql/conf.d/" + n)
+		data, _ := v.ReadFile("/etc/mysql/conf.d/" + n)
 		for _, l := range strings.Split(string(data), "\n") {
 			l = strings.TrimSpace(l)
 			k, val, _ := strings.Cut(l, "=")
 			k = strings.ReplaceAll(strings.TrimSpace(k), "_", "-")
 			switch k {
 			case "server-id":
-				srv.id, _ = strconv.Atoi(strings.TrimSpace(val))
+				srv.ID, _ = strconv.Atoi(strings.TrimSpace(val))
 			case "log-bin":
-				srv.logBin = true
+				srv.LogBin = true
 			case "super-read-only", "read-only":
-				srv.readOnly = val == "" || strings.TrimSpace(val) == "1" || strings.EqualFold(strings.TrimSpace(val), "ON")
+				srv.ReadOnly = val == "" || strings.TrimSpace(val) == "1" || strings.EqualFold(strings.TrimSpace(val), "ON")
 			}
 		}
 	}
@@ -156,15 +159,15 @@ var (
 // runs probes and init containers but not long-running main-container commands. It reads the
 // coordinates wherever the sidecar may have left them and changes no files of its own beyond
 // master.info, so a sidecar that does run still finds what it expects.
-func (e *env) autoReplicate(srv *server) {
-	if srv.logBin {
+func (e *env) autoReplicate(srv *mysql.Server) {
+	if srv.LogBin {
 		return
 	}
-	if _, ok := srv.masterInfo(); ok {
+	if _, ok := srv.ReadMasterInfo(); ok {
 		return
 	}
 	read := func(n string) string {
-		b, _ := srv.v.readFile(path.Join(srv.dir, n))
+		b, _ := srv.View.ReadFile(path.Join(srv.Dir, n))
 		return string(b)
 	}
 	var file string
@@ -178,7 +181,7 @@ func (e *env) autoReplicate(srv *server) {
 	} else {
 		return
 	}
-	srv.writeMasterInfo(masterInfo{host: primaryHostFor(e.pod), file: file, pos: pos, running: true, auto: true})
+	srv.WriteMasterInfo(mysql.MasterInfo{Host: primaryHostFor(e.pod), File: file, Pos: pos, Running: true, Auto: true})
 }
 
 func atoi(s string) int {
@@ -191,12 +194,12 @@ func (s *Sandbox) syncReplica(e *env) {
 	s.mu.Lock()
 	srv := e.mysqldLocked()
 	e.autoReplicate(srv)
-	mi, ok := srv.masterInfo()
+	mi, ok := srv.ReadMasterInfo()
 	s.mu.Unlock()
-	if !ok || !mi.running || mi.host == "" {
+	if !ok || !mi.Running || mi.Host == "" {
 		return
 	}
-	_, recs, ok := e.lookupA(mi.host)
+	_, recs, ok := e.lookupA(mi.Host)
 	if !ok {
 		return
 	}
@@ -211,18 +214,18 @@ func (s *Sandbox) syncReplica(e *env) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	primary := me.mysqldLocked()
-	if !primary.logBin {
+	if !primary.LogBin {
 		return
 	}
 	srv = e.mysqldLocked()
-	mi, _ = srv.masterInfo()
-	for _, ev := range primary.binlogAfter(mi.pos) {
-		srv.replay, srv.db = true, ev.db
-		srv.exec(ev.stmt) // a real replica would stop on an error; the simulator carries on
-		mi.pos = ev.end
+	mi, _ = srv.ReadMasterInfo()
+	for _, ev := range primary.BinlogAfter(mi.Pos) {
+		srv.Replay, srv.DB = true, ev.DB
+		srv.Exec(ev.Stmt) // a real replica would stop on an error; the simulator carries on
+		mi.Pos = ev.End
 	}
-	mi.file = primary.binlogName()
-	srv.writeMasterInfo(mi)
+	mi.File = primary.BinlogName()
+	srv.WriteMasterInfo(mi)
 }
 
 // --- the mysql client ----------------------------------------------------------------------
@@ -302,13 +305,13 @@ func parseMysqlArgs(args []string) (mysqlOpts, error) {
 
 // connect finds the server a client reaches: the pod's own for localhost/127.0.0.1, a
 // Service's ready endpoint, or a pod by name.
-func (p *proc) connect(host string, port int) (*env, string) {
+func connect(p *Proc, host string, port int) (*env, string) {
 	socket := host == "" || host == "localhost"
 	var target *corev1.Pod
 	if socket || host == "127.0.0.1" {
-		target = p.e.pod
+		target = envOf(p).pod
 	} else {
-		pod, _, cerr := p.e.dial(host, port)
+		pod, _, cerr := envOf(p).dial(host, port)
 		if cerr != nil {
 			if cerr.code == 6 {
 				return nil, fmt.Sprintf("ERROR 2005 (HY000): Unknown MySQL server host '%s' (-2)", host)
@@ -317,7 +320,7 @@ func (p *proc) connect(host string, port int) (*env, string) {
 		}
 		target = pod
 	}
-	srvEnv, ok := p.e.sb.serverEnv(target)
+	srvEnv, ok := envOf(p).sb.serverEnv(target)
 	if !ok {
 		if socket {
 			return nil, "ERROR 2002 (HY000): Can't connect to local MySQL server through socket '/var/run/mysqld/mysqld.sock' (2)"
@@ -334,36 +337,18 @@ type session struct {
 	synced bool
 }
 
-// needsData says whether a statement reads or writes tables, so a replica must catch up
-// first; the probes' SELECT 1 does not.
-func needsData(stmt string) bool {
-	toks, err := sqlTokens(stmt)
-	if err != nil || len(toks) == 0 {
-		return false
-	}
-	if !strings.EqualFold(toks[0].s, "SELECT") {
-		return true
-	}
-	for _, t := range toks {
-		if t.kind == 'i' && strings.EqualFold(t.s, "FROM") {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *session) run(stmt string) (*result2, *sqlErr) {
-	if !s.synced && needsData(stmt) {
+func (s *session) run(stmt string) (*mysql.Result, *mysql.Error) {
+	if !s.synced && mysql.NeedsData(stmt) {
 		s.e.sb.syncReplica(s.e)
 		s.synced = true
 	}
 	unlock := s.e.lock()
 	srv := s.e.mysqldLocked()
-	srv.db = s.db
-	before := srv.binlogPos()
-	res, err := srv.exec(stmt)
-	s.db = srv.db
-	wrote := srv.logBin && srv.binlogPos() != before
+	srv.DB = s.db
+	before := srv.BinlogPos()
+	res, err := srv.Exec(stmt)
+	s.db = srv.DB
+	wrote := srv.LogBin && srv.BinlogPos() != before
 	unlock()
 	if wrote {
 		s.e.sb.pushToReplicas(s.e)
@@ -386,61 +371,61 @@ func (s *Sandbox) pushToReplicas(primary *env) {
 	}
 }
 
-func progMysql(p *proc) int {
-	o, err := parseMysqlArgs(p.args[1:])
+func progMysql(p *Proc) int {
+	o, err := parseMysqlArgs(p.Args[1:])
 	if err != nil {
-		fmt.Fprintf(p.stderr, "mysql: [ERROR] %v.\n", err)
+		fmt.Fprintf(p.Stderr, "mysql: [ERROR] %v.\n", err)
 		return 7
 	}
-	srvEnv, msg := p.connect(o.host, 3306)
+	srvEnv, msg := connect(p, o.host, 3306)
 	if srvEnv == nil {
-		fmt.Fprintln(p.stderr, msg)
+		fmt.Fprintln(p.Stderr, msg)
 		return 1
 	}
 	sess := &session{e: srvEnv}
 	if o.db != "" {
 		if _, err := sess.run("USE `" + o.db + "`"); err != nil {
-			fmt.Fprintln(p.stderr, err.Error())
+			fmt.Fprintln(p.Stderr, err.Error())
 			return 1
 		}
 	}
-	if !o.haveExec && p.tty {
+	if !o.haveExec && p.TTY {
 		return mysqlInteractive(p, sess, o)
 	}
 	var script string
 	if o.haveExec {
 		script = o.exec
 	} else {
-		data, _ := io.ReadAll(io.LimitReader(p.stdin, MaxFileSize))
+		data, _ := io.ReadAll(io.LimitReader(p.Stdin, vfs.MaxFileSize))
 		script = string(data)
 	}
-	tableFmt := o.table || (p.tty && !o.batch)
+	tableFmt := o.table || (p.TTY && !o.batch)
 	st := 0
 	for _, stmt := range splitWithLines(script) {
-		if p.ctx.Err() != nil {
+		if p.Ctx.Err() != nil {
 			return 130
 		}
 		res, serr := sess.run(stmt.text)
 		if serr != nil {
-			fmt.Fprintf(p.stderr, "ERROR %d (%s) at line %d: %s\n", serr.code, serr.state, stmt.line, serr.msg)
+			fmt.Fprintf(p.Stderr, "ERROR %d (%s) at line %d: %s\n", serr.Code, serr.State, stmt.line, serr.Msg)
 			st = 1
 			if !o.force {
 				return 1
 			}
 			continue
 		}
-		if !res.isRows || (len(res.rows) == 0 && !tableFmt && !o.haveExec) {
+		if !res.IsRows || (len(res.Rows) == 0 && !tableFmt && !o.haveExec) {
 			continue
 		}
 		switch {
 		case o.vertical:
-			printVertical(p.stdout, res)
+			printVertical(p.Stdout, res)
 		case tableFmt:
-			if len(res.rows) > 0 {
-				printTable(p.stdout, res)
+			if len(res.Rows) > 0 {
+				printTable(p.Stdout, res)
 			}
 		default:
-			printBatch(p.stdout, res, !o.noCols)
+			printBatch(p.Stdout, res, !o.noCols)
 		}
 	}
 	return st
@@ -455,7 +440,7 @@ type stmtLine struct {
 func splitWithLines(script string) []stmtLine {
 	var out []stmtLine
 	offset := 0
-	for _, s := range splitStatements(script) {
+	for _, s := range mysql.SplitStatements(script) {
 		idx := strings.Index(script[offset:], s)
 		line := 1
 		if idx >= 0 {
@@ -474,12 +459,12 @@ func cell(v *string) string {
 	return *v
 }
 
-func printTable(w io.Writer, r *result2) {
-	widths := make([]int, len(r.cols))
-	for i, c := range r.cols {
+func printTable(w io.Writer, r *mysql.Result) {
+	widths := make([]int, len(r.Cols))
+	for i, c := range r.Cols {
 		widths[i] = len([]rune(c))
 	}
-	for _, row := range r.rows {
+	for _, row := range r.Rows {
 		for i, v := range row {
 			if n := len([]rune(cell(v))); n > widths[i] {
 				widths[i] = n
@@ -508,53 +493,53 @@ func printTable(w io.Writer, r *result2) {
 		b.WriteByte('\n')
 	}
 	sep()
-	line(r.cols, nil)
+	line(r.Cols, nil)
 	sep()
-	for _, row := range r.rows {
+	for _, row := range r.Rows {
 		vals := make([]string, len(row))
 		for i, v := range row {
 			vals[i] = cell(v)
 		}
-		line(vals, r.numeric)
+		line(vals, r.Numeric)
 	}
 	sep()
 	io.WriteString(w, b.String())
 }
 
-func printBatch(w io.Writer, r *result2, header bool) {
+func printBatch(w io.Writer, r *mysql.Result, header bool) {
 	var b strings.Builder
 	if header {
-		b.WriteString(strings.Join(r.cols, "\t"))
+		b.WriteString(strings.Join(r.Cols, "\t"))
 		b.WriteByte('\n')
 	}
-	for _, row := range r.rows {
+	for _, row := range r.Rows {
 		for i, v := range row {
 			if i > 0 {
 				b.WriteByte('\t')
 			}
-			b.WriteString(escapeField(cell(v)))
+			b.WriteString(mysql.EscapeField(cell(v)))
 		}
 		b.WriteByte('\n')
 	}
 	io.WriteString(w, b.String())
 }
 
-func printVertical(w io.Writer, r *result2) {
+func printVertical(w io.Writer, r *mysql.Result) {
 	width := 0
-	for _, c := range r.cols {
+	for _, c := range r.Cols {
 		width = max(width, len(c))
 	}
-	for i, row := range r.rows {
+	for i, row := range r.Rows {
 		fmt.Fprintf(w, "*************************** %d. row ***************************\n", i+1)
 		for k, v := range row {
-			fmt.Fprintf(w, "%*s: %s\n", width, r.cols[k], cell(v))
+			fmt.Fprintf(w, "%*s: %s\n", width, r.Cols[k], cell(v))
 		}
 	}
 }
 
-func mysqlInteractive(p *proc, sess *session, o mysqlOpts) int {
-	w := p.stdout
-	fmt.Fprintf(w, "Welcome to the MySQL monitor.  Commands end with ; or \\g.\nYour MySQL connection id is 2\nServer version: %s MySQL Community Server (GPL)\n\nType 'help;' or '\\h' for help. Type '\\c' to clear the current input statement.\n\n", mysqlVersion)
+func mysqlInteractive(p *Proc, sess *session, o mysqlOpts) int {
+	w := p.Stdout
+	fmt.Fprintf(w, "Welcome to the MySQL monitor.  Commands end with ; or \\g.\nYour MySQL connection id is 2\nServer version: %s MySQL Community Server (GPL)\n\nType 'help;' or '\\h' for help. Type '\\c' to clear the current input statement.\n\n", mysql.Version)
 	in := asLineReader(p)
 	var buf strings.Builder
 	for {
@@ -595,22 +580,22 @@ func mysqlInteractive(p *proc, sess *session, o mysqlOpts) int {
 		}
 		buf.Reset()
 		full = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(full, `\G`), `\g`), ";")
-		for _, stmt := range splitStatements(full) {
+		for _, stmt := range mysql.SplitStatements(full) {
 			res, serr := sess.run(stmt)
 			if serr != nil {
 				fmt.Fprintf(w, "%s\n", serr.Error())
 				continue
 			}
 			switch {
-			case res.isRows && len(res.rows) == 0:
+			case res.IsRows && len(res.Rows) == 0:
 				io.WriteString(w, "Empty set (0.00 sec)\n\n")
-			case res.isRows:
+			case res.IsRows:
 				if vertical {
 					printVertical(w, res)
 				} else {
 					printTable(w, res)
 				}
-				n := len(res.rows)
+				n := len(res.Rows)
 				if n == 1 {
 					io.WriteString(w, "1 row in set (0.00 sec)\n\n")
 				} else {
@@ -619,20 +604,20 @@ func mysqlInteractive(p *proc, sess *session, o mysqlOpts) int {
 			case strings.HasPrefix(strings.ToUpper(stmt), "USE"):
 				io.WriteString(w, "Database changed\n")
 			default:
-				if res.affected == 1 {
+				if res.Affected == 1 {
 					io.WriteString(w, "Query OK, 1 row affected (0.01 sec)\n\n")
 				} else {
-					fmt.Fprintf(w, "Query OK, %d rows affected (0.01 sec)\n\n", res.affected)
+					fmt.Fprintf(w, "Query OK, %d rows affected (0.01 sec)\n\n", res.Affected)
 				}
 			}
 		}
 	}
 }
 
-func progMysqladmin(p *proc) int {
+func progMysqladmin(p *Proc) int {
 	host := ""
 	var cmds []string
-	args := p.args[1:]
+	args := p.Args[1:]
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -648,28 +633,28 @@ func progMysqladmin(p *proc) int {
 			cmds = append(cmds, a)
 		}
 	}
-	srvEnv, msg := p.connect(host, 3306)
+	srvEnv, msg := connect(p, host, 3306)
 	if srvEnv == nil {
 		where := host
 		if where == "" {
 			where = "localhost"
 		}
-		fmt.Fprintf(p.stderr, "mysqladmin: connect to server at '%s' failed\nerror: '%s'\n", where, strings.SplitN(msg, ": ", 2)[1])
+		fmt.Fprintf(p.Stderr, "mysqladmin: connect to server at '%s' failed\nerror: '%s'\n", where, strings.SplitN(msg, ": ", 2)[1])
 		if where == "localhost" {
-			fmt.Fprintln(p.stderr, "Check that mysqld is running and that the socket: '/var/run/mysqld/mysqld.sock' exists!")
+			fmt.Fprintln(p.Stderr, "Check that mysqld is running and that the socket: '/var/run/mysqld/mysqld.sock' exists!")
 		}
 		return 1
 	}
 	for _, c := range cmds {
 		switch c {
 		case "ping":
-			fmt.Fprintln(p.stdout, "mysqld is alive")
+			fmt.Fprintln(p.Stdout, "mysqld is alive")
 		case "status":
-			fmt.Fprintln(p.stdout, "Uptime: 60  Threads: 2  Questions: 10  Slow queries: 0  Opens: 100  Flush tables: 1  Open tables: 50  Queries per second avg: 0.166")
+			fmt.Fprintln(p.Stdout, "Uptime: 60  Threads: 2  Questions: 10  Slow queries: 0  Opens: 100  Flush tables: 1  Open tables: 50  Queries per second avg: 0.166")
 		case "version":
-			fmt.Fprintf(p.stdout, "mysqladmin  Ver 8.42 Distrib 5.7.44, for Linux on x86_64\nServer version\t\t%s\n", mysqlVersion)
+			fmt.Fprintf(p.Stdout, "mysqladmin  Ver 8.42 Distrib 5.7.44, for Linux on x86_64\nServer version\t\t%s\n", mysql.Version)
 		default:
-			fmt.Fprintf(p.stderr, "mysqladmin: Unknown command: '%s' (the simulator knows ping, status and version)\n", c)
+			fmt.Fprintf(p.Stderr, "mysqladmin: Unknown command: '%s' (the simulator knows ping, status and version)\n", c)
 			return 1
 		}
 	}
@@ -694,31 +679,31 @@ func (s *Sandbox) backupStream(e *env) []byte {
 	}
 	var walk func(rel string)
 	walk = func(rel string) {
-		names, _, _ := srv.v.list(path.Join(srv.dir, rel))
+		names, _, _ := srv.View.List(path.Join(srv.Dir, rel))
 		for _, n := range names {
 			r := path.Join(rel, n)
 			if rel == "" && (n == "master.info" || n == "auto.cnf" || strings.Contains(n, "-bin.") ||
 				strings.HasPrefix(n, "xtrabackup_") || strings.HasPrefix(n, "change_master_to.")) {
 				continue
 			}
-			node, err := srv.v.stat(path.Join(srv.dir, r))
+			node, err := srv.View.Stat(path.Join(srv.Dir, r))
 			if err != nil {
 				continue
 			}
-			if node.isDir() {
-				fmt.Fprintf(&b, "%s/\t0\t%o\n", r, node.mode.Perm())
+			if node.IsDir() {
+				fmt.Fprintf(&b, "%s/\t0\t%o\n", r, node.Mode.Perm())
 				walk(r)
 				continue
 			}
-			add(r, node.mode, node.data)
+			add(r, node.Mode, node.Data)
 		}
 	}
 	walk("")
-	if srv.logBin {
-		add("xtrabackup_binlog_info", 0o644, []byte(fmt.Sprintf("%s\t%d\n", srv.binlogName(), srv.binlogPos())))
+	if srv.LogBin {
+		add("xtrabackup_binlog_info", 0o644, []byte(fmt.Sprintf("%s\t%d\n", srv.BinlogName(), srv.BinlogPos())))
 	}
-	if mi, ok := srv.masterInfo(); ok {
-		add("xtrabackup_slave_info", 0o644, []byte(fmt.Sprintf("CHANGE MASTER TO MASTER_LOG_FILE='%s', MASTER_LOG_POS=%d;\n", mi.file, mi.pos)))
+	if mi, ok := srv.ReadMasterInfo(); ok {
+		add("xtrabackup_slave_info", 0o644, []byte(fmt.Sprintf("CHANGE MASTER TO MASTER_LOG_FILE='%s', MASTER_LOG_POS=%d;\n", mi.File, mi.Pos)))
 	}
 	add("xtrabackup_checkpoints", 0o644, []byte("backup_type = full-backuped\nfrom_lsn = 0\nto_lsn = 2560000\nlast_lsn = 2560009\ncompact = 0\n"))
 	return b.Bytes()
@@ -742,10 +727,10 @@ func listensOn(pod *corev1.Pod, port int) bool {
 	return false
 }
 
-func progNcat(p *proc) int {
+func progNcat(p *Proc) int {
 	var ops []string
 	listen := false
-	for _, a := range p.args[1:] {
+	for _, a := range p.Args[1:] {
 		switch {
 		case a == "-l" || a == "--listen":
 			listen = true
@@ -758,104 +743,104 @@ func progNcat(p *proc) int {
 	if listen {
 		// The sidecar's backup server. Clones are served by the connecting side reading this
 		// pod's data directly, so listening only has to last as long as the container.
-		<-p.ctx.Done()
+		<-p.Ctx.Done()
 		return 130
 	}
 	if len(ops) < 2 {
-		fmt.Fprintln(p.stderr, "Ncat: You must specify a host to connect to. QUITTING.")
+		fmt.Fprintln(p.Stderr, "Ncat: You must specify a host to connect to. QUITTING.")
 		return 2
 	}
 	host := ops[0]
 	port, err := strconv.Atoi(ops[1])
 	if err != nil {
-		fmt.Fprintf(p.stderr, "Ncat: Invalid port number \"%s\". QUITTING.\n", ops[1])
+		fmt.Fprintf(p.Stderr, "Ncat: Invalid port number \"%s\". QUITTING.\n", ops[1])
 		return 2
 	}
-	_, recs, ok := p.e.lookupA(host)
+	_, recs, ok := envOf(p).lookupA(host)
 	if !ok {
-		fmt.Fprintf(p.stderr, "Ncat: Could not resolve hostname \"%s\": Name or service not known. QUITTING.\n", host)
+		fmt.Fprintf(p.Stderr, "Ncat: Could not resolve hostname \"%s\": Name or service not known. QUITTING.\n", host)
 		return 2
 	}
-	pod := p.e.sb.podByIP(recs[0].ip)
+	pod := envOf(p).sb.podByIP(recs[0].ip)
 	if pod == nil || !listensOn(pod, port) {
-		fmt.Fprintln(p.stderr, "Ncat: Connection refused.")
+		fmt.Fprintln(p.Stderr, "Ncat: Connection refused.")
 		return 1
 	}
-	srvEnv, ok := p.e.sb.serverEnv(pod)
+	srvEnv, ok := envOf(p).sb.serverEnv(pod)
 	if !ok {
 		// xtrabackup in the donor cannot reach its mysqld: the stream ends at once.
 		return 0
 	}
-	if _, err := p.stdout.Write(p.e.sb.backupStream(srvEnv)); err != nil {
+	if _, err := p.Stdout.Write(envOf(p).sb.backupStream(srvEnv)); err != nil {
 		return 1
 	}
 	return 0
 }
 
-func progXbstream(p *proc) int {
-	dir := p.cwd
+func progXbstream(p *Proc) int {
+	dir := p.Cwd
 	extract := false
-	args := p.args[1:]
+	args := p.Args[1:]
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; {
 		case a == "-x" || a == "--extract":
 			extract = true
 		case a == "-C" && i+1 < len(args):
-			dir = abs(p.cwd, args[i+1])
+			dir = vfs.Abs(p.Cwd, args[i+1])
 			i++
 		case strings.HasPrefix(a, "--directory="):
-			dir = abs(p.cwd, a[12:])
+			dir = vfs.Abs(p.Cwd, a[12:])
 		}
 	}
 	if !extract {
-		fmt.Fprintln(p.stderr, "xbstream: the simulator supports only -x (extract)")
+		fmt.Fprintln(p.Stderr, "xbstream: the simulator supports only -x (extract)")
 		return 1
 	}
-	data, err := io.ReadAll(io.LimitReader(p.stdin, 2*MaxVolumeBytes))
-	if err != nil && p.ctx.Err() != nil {
+	data, err := io.ReadAll(io.LimitReader(p.Stdin, 2*vfs.MaxVolumeBytes))
+	if err != nil && p.Ctx.Err() != nil {
 		return 130
 	}
 	if len(data) == 0 {
 		return 0
 	}
 	if !bytes.HasPrefix(data, []byte(streamMagic)) {
-		fmt.Fprintln(p.stderr, "xbstream: incorrect chunk magic")
+		fmt.Fprintln(p.Stderr, "xbstream: incorrect chunk magic")
 		return 1
 	}
 	data = data[len(streamMagic):]
 	for len(data) > 0 {
 		nl := bytes.IndexByte(data, '\n')
 		if nl < 0 {
-			fmt.Fprintln(p.stderr, "xbstream: unexpected end of stream")
+			fmt.Fprintln(p.Stderr, "xbstream: unexpected end of stream")
 			return 1
 		}
 		f := strings.Split(string(data[:nl]), "\t")
 		data = data[nl+1:]
 		if len(f) != 3 {
-			fmt.Fprintln(p.stderr, "xbstream: corrupt chunk header")
+			fmt.Fprintln(p.Stderr, "xbstream: corrupt chunk header")
 			return 1
 		}
 		n, _ := strconv.Atoi(f[1])
 		mode, _ := strconv.ParseUint(f[2], 8, 32)
 		if n > len(data) {
-			fmt.Fprintln(p.stderr, "xbstream: unexpected end of stream")
+			fmt.Fprintln(p.Stderr, "xbstream: unexpected end of stream")
 			return 1
 		}
 		target := path.Join(dir, path.Clean("/"+strings.TrimSuffix(f[0], "/")))
 		if strings.HasSuffix(f[0], "/") {
-			if err := p.e.mkdir(target, true); err != nil {
-				fmt.Fprintf(p.stderr, "xbstream: failed to create directory %s: %v\n", target, err)
+			if err := p.Sys.Mkdir(target, true); err != nil {
+				fmt.Fprintf(p.Stderr, "xbstream: failed to create directory %s: %v\n", target, err)
 				return 1
 			}
 			continue
 		}
-		if err := p.e.mkdir(path.Dir(target), true); err == nil {
-			err = p.e.writeFile(target, data[:n], false)
+		if err := p.Sys.Mkdir(path.Dir(target), true); err == nil {
+			err = p.Sys.WriteFile(target, data[:n], false)
 			if err == nil {
-				err = p.e.chmod(target, fs.FileMode(mode))
+				err = p.Sys.Chmod(target, fs.FileMode(mode))
 			}
 			if err != nil {
-				fmt.Fprintf(p.stderr, "xbstream: failed to write %s: %v\n", target, err)
+				fmt.Fprintf(p.Stderr, "xbstream: failed to write %s: %v\n", target, err)
 				return 1
 			}
 		}
@@ -864,21 +849,21 @@ func progXbstream(p *proc) int {
 	return 0
 }
 
-func progXtrabackup(p *proc) int {
+func progXtrabackup(p *Proc) int {
 	var backup, prepare bool
 	target := ""
-	for _, a := range p.args[1:] {
+	for _, a := range p.Args[1:] {
 		switch {
 		case a == "--backup":
 			backup = true
 		case a == "--prepare":
 			prepare = true
 		case strings.HasPrefix(a, "--target-dir="):
-			target = abs(p.cwd, a[13:])
+			target = vfs.Abs(p.Cwd, a[13:])
 		}
 	}
 	log := func(format string, a ...any) {
-		fmt.Fprintf(p.stderr, "%s xtrabackup: "+format+"\n", append([]any{p.e.sb.clk.Now().UTC().Format("060102 15:04:05")}, a...)...)
+		fmt.Fprintf(p.Stderr, "%s xtrabackup: "+format+"\n", append([]any{envOf(p).sb.clk.Now().UTC().Format("060102 15:04:05")}, a...)...)
 	}
 	switch {
 	case prepare:
@@ -886,7 +871,7 @@ func progXtrabackup(p *proc) int {
 			log("error: --target-dir is required")
 			return 1
 		}
-		if _, err := p.e.stat(path.Join(target, "xtrabackup_checkpoints")); err != nil {
+		if _, err := p.Sys.Stat(path.Join(target, "xtrabackup_checkpoints")); err != nil {
 			log("error: cannot open %s/xtrabackup_checkpoints", target)
 			log("error: xtrabackup_read_metadata() failed.")
 			return 1
@@ -894,37 +879,37 @@ func progXtrabackup(p *proc) int {
 		log("This target seems to be not prepared yet.")
 		log("recognized server arguments: --datadir=%s", target)
 		log("starting shutdown with innodb_fast_shutdown = 1")
-		fmt.Fprintf(p.stderr, "%s completed OK!\n", p.e.sb.clk.Now().UTC().Format("060102 15:04:05"))
+		fmt.Fprintf(p.Stderr, "%s completed OK!\n", envOf(p).sb.clk.Now().UTC().Format("060102 15:04:05"))
 		return 0
 	case backup:
-		srvEnv, msg := p.connect("127.0.0.1", 3306)
+		srvEnv, msg := connect(p, "127.0.0.1", 3306)
 		if srvEnv == nil {
 			log("Failed to connect to MySQL server: %s", msg)
 			return 1
 		}
-		if _, err := p.stdout.Write(p.e.sb.backupStream(srvEnv)); err != nil {
+		if _, err := p.Stdout.Write(envOf(p).sb.backupStream(srvEnv)); err != nil {
 			return 1
 		}
-		fmt.Fprintf(p.stderr, "%s completed OK!\n", p.e.sb.clk.Now().UTC().Format("060102 15:04:05"))
+		fmt.Fprintf(p.Stderr, "%s completed OK!\n", envOf(p).sb.clk.Now().UTC().Format("060102 15:04:05"))
 		return 0
 	}
-	fmt.Fprintln(p.stderr, "xtrabackup: the simulator supports --backup --stream=xbstream and --prepare --target-dir=DIR")
+	fmt.Fprintln(p.Stderr, "xtrabackup: the simulator supports --backup --stream=xbstream and --prepare --target-dir=DIR")
 	return 1
 }
 
 // progMysqld is the server process: it initializes the data directory and then runs until the
 // container stops (the simulator answers queries without it; see connect).
-func progMysqld(p *proc) int {
-	for _, a := range p.args[1:] {
+func progMysqld(p *Proc) int {
+	for _, a := range p.Args[1:] {
 		if a == "--version" || a == "-V" {
-			fmt.Fprintln(p.stdout, "mysqld  Ver 5.7.44 for Linux on x86_64 (MySQL Community Server (GPL))")
+			fmt.Fprintln(p.Stdout, "mysqld  Ver 5.7.44 for Linux on x86_64 (MySQL Community Server (GPL))")
 			return 0
 		}
 	}
 	func() {
-		defer p.e.lock()()
-		p.e.mysqldLocked()
+		defer envOf(p).lock()()
+		envOf(p).mysqldLocked()
 	}()
-	<-p.ctx.Done()
+	<-p.Ctx.Done()
 	return 0
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // The cluster DNS the simulated pods use (kubeadm's defaults).
@@ -23,7 +25,7 @@ const (
 	nginxVersion  = "nginx/1.27.3"
 )
 
-var netPrograms = map[string]func(p *proc) int{
+var netPrograms = map[string]func(p *Proc) int{
 	"nslookup": progNslookup,
 	"dig":      progDig,
 	"curl":     progCurl,
@@ -270,10 +272,10 @@ func (e *env) lookupSRV(name string) (string, []srvRecord, bool) {
 
 // --- nslookup ------------------------------------------------------------------------------
 
-func progNslookup(p *proc) int {
+func progNslookup(p *Proc) int {
 	var names []string
 	qtype := "a"
-	for _, a := range p.args[1:] {
+	for _, a := range p.Args[1:] {
 		switch {
 		case strings.HasPrefix(a, "-type=") || strings.HasPrefix(a, "-query=") || strings.HasPrefix(a, "-q="):
 			_, qtype, _ = strings.Cut(a, "=")
@@ -284,66 +286,66 @@ func progNslookup(p *proc) int {
 		}
 	}
 	if len(names) == 0 {
-		fmt.Fprintln(p.stderr, "nslookup: interactive mode is not available in the simulator; give a name: nslookup web-0.nginx")
+		fmt.Fprintln(p.Stderr, "nslookup: interactive mode is not available in the simulator; give a name: nslookup web-0.nginx")
 		return 1
 	}
 	name := names[0]
-	if p.e.image.kind == "busybox" {
+	if envOf(p).image.kind == "busybox" {
 		if qtype != "a" {
-			fmt.Fprintln(p.stderr, "nslookup: unrecognized option '-type' (busybox 1.28's nslookup has no record types; use dig from tutum/dnsutils)")
+			fmt.Fprintln(p.Stderr, "nslookup: unrecognized option '-type' (busybox 1.28's nslookup has no record types; use dig from tutum/dnsutils)")
 			return 1
 		}
-		fmt.Fprintf(p.stdout, "Server:    %s\nAddress 1: %s %s\n\n", dnsServerIP, dnsServerIP, dnsServerName)
-		_, recs, ok := p.e.lookupA(name)
+		fmt.Fprintf(p.Stdout, "Server:    %s\nAddress 1: %s %s\n\n", dnsServerIP, dnsServerIP, dnsServerName)
+		_, recs, ok := envOf(p).lookupA(name)
 		if !ok {
-			fmt.Fprintf(p.stderr, "nslookup: can't resolve '%s'\n", name)
+			fmt.Fprintf(p.Stderr, "nslookup: can't resolve '%s'\n", name)
 			return 1
 		}
-		fmt.Fprintf(p.stdout, "Name:      %s\n", name)
+		fmt.Fprintf(p.Stdout, "Name:      %s\n", name)
 		for i, r := range recs {
 			if r.ptr != "" {
-				fmt.Fprintf(p.stdout, "Address %d: %s %s\n", i+1, r.ip, r.ptr)
+				fmt.Fprintf(p.Stdout, "Address %d: %s %s\n", i+1, r.ip, r.ptr)
 			} else {
-				fmt.Fprintf(p.stdout, "Address %d: %s\n", i+1, r.ip)
+				fmt.Fprintf(p.Stdout, "Address %d: %s\n", i+1, r.ip)
 			}
 		}
 		return 0
 	}
 	// BIND's nslookup (dnsutils and most Debian-based images).
-	fmt.Fprintf(p.stdout, "Server:\t\t%s\nAddress:\t%s#53\n\n", dnsServerIP, dnsServerIP)
+	fmt.Fprintf(p.Stdout, "Server:\t\t%s\nAddress:\t%s#53\n\n", dnsServerIP, dnsServerIP)
 	switch qtype {
 	case "srv":
-		fq, recs, ok := p.e.lookupSRV(name)
+		fq, recs, ok := envOf(p).lookupSRV(name)
 		if !ok {
-			fmt.Fprintf(p.stdout, "** server can't find %s: NXDOMAIN\n\n", name)
+			fmt.Fprintf(p.Stdout, "** server can't find %s: NXDOMAIN\n\n", name)
 			return 1
 		}
 		for _, r := range recs {
-			fmt.Fprintf(p.stdout, "%s\tservice = 0 %d %d %s.\n", fq, 100/len(recs), r.port, r.target)
+			fmt.Fprintf(p.Stdout, "%s\tservice = 0 %d %d %s.\n", fq, 100/len(recs), r.port, r.target)
 		}
-		fmt.Fprintln(p.stdout)
+		fmt.Fprintln(p.Stdout)
 		return 0
 	case "a", "any":
-		fq, recs, ok := p.e.lookupA(name)
+		fq, recs, ok := envOf(p).lookupA(name)
 		if !ok {
-			fmt.Fprintf(p.stdout, "** server can't find %s: NXDOMAIN\n\n", name)
+			fmt.Fprintf(p.Stdout, "** server can't find %s: NXDOMAIN\n\n", name)
 			return 1
 		}
 		for _, r := range recs {
-			fmt.Fprintf(p.stdout, "Name:\t%s\nAddress: %s\n", fq, r.ip)
+			fmt.Fprintf(p.Stdout, "Name:\t%s\nAddress: %s\n", fq, r.ip)
 		}
-		fmt.Fprintln(p.stdout)
+		fmt.Fprintln(p.Stdout)
 		return 0
 	}
-	fmt.Fprintf(p.stdout, "*** Can't find %s: No answer\n\n", name)
+	fmt.Fprintf(p.Stdout, "*** Can't find %s: No answer\n\n", name)
 	return 0
 }
 
 // --- dig -----------------------------------------------------------------------------------
 
-func progDig(p *proc) int {
+func progDig(p *Proc) int {
 	qtype, name, short := "A", "", false
-	args := p.args[1:]
+	args := p.Args[1:]
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -367,7 +369,7 @@ func progDig(p *proc) int {
 	status := "NXDOMAIN"
 	switch qtype {
 	case "SRV":
-		if f, recs, ok := p.e.lookupSRV(name); ok {
+		if f, recs, ok := envOf(p).lookupSRV(name); ok {
 			fq, status = f, "NOERROR"
 			for _, r := range recs {
 				answer = append(answer, fmt.Sprintf("%s.\t30\tIN\tSRV\t0 %d %d %s.", fq, 100/len(recs), r.port, r.target))
@@ -375,7 +377,7 @@ func progDig(p *proc) int {
 			}
 		}
 	case "A", "ANY":
-		if f, recs, ok := p.e.lookupA(name); ok {
+		if f, recs, ok := envOf(p).lookupA(name); ok {
 			fq, status = f, "NOERROR"
 			for _, r := range recs {
 				answer = append(answer, fmt.Sprintf("%s.\t30\tIN\tA\t%s", fq, r.ip))
@@ -387,12 +389,12 @@ func progDig(p *proc) int {
 	if short {
 		for _, a := range answer {
 			f := strings.Split(a, "\t")
-			fmt.Fprintln(p.stdout, f[len(f)-1])
+			fmt.Fprintln(p.Stdout, f[len(f)-1])
 		}
 		return 0
 	}
-	w := p.stdout
-	fmt.Fprintf(w, "\n; <<>> DiG 9.9.5-3ubuntu0.2-Ubuntu <<>> %s\n;; global options: +cmd\n;; Got answer:\n", strings.Join(p.args[1:], " "))
+	w := p.Stdout
+	fmt.Fprintf(w, "\n; <<>> DiG 9.9.5-3ubuntu0.2-Ubuntu <<>> %s\n;; global options: +cmd\n;; Got answer:\n", strings.Join(p.Args[1:], " "))
 	fmt.Fprintf(w, ";; ->>HEADER<<- opcode: QUERY, status: %s, id: %d\n", status, 1000+len(fq)*7)
 	fmt.Fprintf(w, ";; flags: qr aa rd; QUERY: 1, ANSWER: %d, AUTHORITY: 0, ADDITIONAL: %d\n\n", len(answer), len(additional))
 	fmt.Fprintf(w, ";; QUESTION SECTION:\n;%s.\t\t\tIN\t%s\n\n", fq, qtype)
@@ -403,7 +405,7 @@ func progDig(p *proc) int {
 		fmt.Fprintf(w, ";; ADDITIONAL SECTION:\n%s\n\n", strings.Join(additional, "\n"))
 	}
 	fmt.Fprintf(w, ";; Query time: 0 msec\n;; SERVER: %s#53(%s)\n;; WHEN: %s\n;; MSG SIZE  rcvd: %d\n\n",
-		dnsServerIP, dnsServerIP, p.e.sb.clk.Now().UTC().Format("Mon Jan 02 15:04:05 UTC 2006"), 60+40*len(answer)+30*len(additional))
+		dnsServerIP, dnsServerIP, envOf(p).sb.clk.Now().UTC().Format("Mon Jan 02 15:04:05 UTC 2006"), 60+40*len(answer)+30*len(additional))
 	return 0
 }
 
@@ -540,13 +542,13 @@ func (e *env) kubia(method, reqPath string, body []byte, peers bool) *httpResp {
 	host := hostnameOf(e.pod)
 	ok := func(s string) *httpResp { return &httpResp{code: 200, status: "OK", body: s, ctype: "text/plain"} }
 	if method == "POST" {
-		if err := e.writeFile(kubiaDataFile, body, false); err != nil {
+		if err := e.WriteFile(kubiaDataFile, body, false); err != nil {
 			return &httpResp{code: 500, status: "Internal Server Error", body: err.Error() + "\n", ctype: "text/plain"}
 		}
 		return ok("Data stored on pod " + host + "\n")
 	}
 	data := "No data posted yet"
-	if b, err := e.readFile(kubiaDataFile); err == nil {
+	if b, err := e.ReadFile(kubiaDataFile); err == nil {
 		data = string(b)
 	}
 	if !peers {
@@ -593,39 +595,39 @@ func (e *env) nginx(method, reqPath string) *httpResp {
 	full := path.Join(root, clean)
 	// Every directory on the way needs o+x for the nginx user.
 	dir := "/"
-	for _, c := range splitPath(path.Dir(full)) {
+	for _, c := range vfs.SplitPath(path.Dir(full)) {
 		dir = path.Join(dir, c)
-		if in, err := e.stat(dir); err == nil && in.mode.IsDir() && in.mode&0o001 == 0 {
+		if in, err := e.Stat(dir); err == nil && in.Mode.IsDir() && in.Mode&0o001 == 0 {
 			return nginxError(403, "Forbidden")
 		}
 	}
-	in, err := e.stat(full)
+	in, err := e.Stat(full)
 	if err != nil {
 		return nginxError(404, "Not Found")
 	}
-	if in.mode.IsDir() {
+	if in.Mode.IsDir() {
 		if !strings.HasSuffix(reqPath, "/") {
 			r := nginxError(301, "Moved Permanently")
 			r.loc = clean + "/"
 			return r
 		}
-		if in.mode&0o001 == 0 {
+		if in.Mode&0o001 == 0 {
 			return nginxError(403, "Forbidden")
 		}
 		full = path.Join(full, "index.html")
-		in, err = e.stat(full)
+		in, err = e.Stat(full)
 		if err != nil {
 			return nginxError(403, "Forbidden")
 		}
 	}
-	if in.mode&0o004 == 0 {
+	if in.Mode&0o004 == 0 {
 		return nginxError(403, "Forbidden")
 	}
-	data, err := e.readFile(full)
+	data, err := e.ReadFile(full)
 	if err != nil {
 		return nginxError(403, "Forbidden")
 	}
-	return &httpResp{code: 200, status: "OK", body: string(data), mtime: in.mtime}
+	return &httpResp{code: 200, status: "OK", body: string(data), mtime: in.MTime}
 }
 
 func (e *env) fetch(rawURL, method string, body []byte) (*httpResp, string, int, *connErr) {
@@ -684,8 +686,8 @@ func (r *httpResp) contentType() string {
 	return "text/html"
 }
 
-func progCurl(p *proc) int {
-	args := p.args[1:]
+func progCurl(p *Proc) int {
+	args := p.Args[1:]
 	var target, outFile string
 	var data []byte
 	method := ""
@@ -722,9 +724,9 @@ func progCurl(p *proc) int {
 		case "-d", "--data", "--data-raw", "--data-binary", "-F":
 			d := takes()
 			if strings.HasPrefix(d, "@") && a != "--data-raw" {
-				b, err := p.e.readFile(abs(p.cwd, d[1:]))
+				b, err := p.Sys.ReadFile(vfs.Abs(p.Cwd, d[1:]))
 				if err != nil {
-					fmt.Fprintf(p.stderr, "Warning: Couldn't read data from file \"%s\", this makes an empty POST.\n", d[1:])
+					fmt.Fprintf(p.Stderr, "Warning: Couldn't read data from file \"%s\", this makes an empty POST.\n", d[1:])
 				}
 				d = string(b)
 			}
@@ -742,7 +744,7 @@ func progCurl(p *proc) int {
 		}
 	}
 	if target == "" {
-		fmt.Fprintln(p.stderr, "curl: try 'curl --help' or 'curl --manual' for more information")
+		fmt.Fprintln(p.Stderr, "curl: try 'curl --help' or 'curl --manual' for more information")
 		return 2
 	}
 	if method == "" {
@@ -751,44 +753,44 @@ func progCurl(p *proc) int {
 			method = "HEAD"
 		}
 	}
-	resp, host, port, cerr := p.e.fetch(target, method, data)
+	resp, host, port, cerr := envOf(p).fetch(target, method, data)
 	if verbose && host != "" {
-		fmt.Fprintf(p.stderr, "*   Trying %s:%d...\n", host, port)
+		fmt.Fprintf(p.Stderr, "*   Trying %s:%d...\n", host, port)
 	}
 	if cerr != nil {
 		if !silent || showErr {
-			fmt.Fprintf(p.stderr, "curl: (%d) %s\n", cerr.code, cerr.msg)
+			fmt.Fprintf(p.Stderr, "curl: (%d) %s\n", cerr.code, cerr.msg)
 		}
 		return cerr.code
 	}
 	if fail && resp.code >= 400 {
 		if !silent || showErr {
-			fmt.Fprintf(p.stderr, "curl: (22) The requested URL returned error: %d\n", resp.code)
+			fmt.Fprintf(p.Stderr, "curl: (22) The requested URL returned error: %d\n", resp.code)
 		}
 		return 22
 	}
 	var out strings.Builder
 	if include || head {
-		out.WriteString(resp.headers(p.e.sb.clk.Now()))
+		out.WriteString(resp.headers(envOf(p).sb.clk.Now()))
 	}
 	if !head {
 		out.WriteString(resp.body)
 	}
 	if outFile != "" && outFile != "-" {
-		if err := p.e.writeFile(abs(p.cwd, outFile), []byte(out.String()), false); err != nil {
-			fmt.Fprintf(p.stderr, "curl: (23) Failure writing output to destination: %v\n", err)
+		if err := p.Sys.WriteFile(vfs.Abs(p.Cwd, outFile), []byte(out.String()), false); err != nil {
+			fmt.Fprintf(p.Stderr, "curl: (23) Failure writing output to destination: %v\n", err)
 			return 23
 		}
 		return 0
 	}
-	io.WriteString(p.stdout, out.String())
+	io.WriteString(p.Stdout, out.String())
 	return 0
 }
 
-func progWget(p *proc) int {
+func progWget(p *Proc) int {
 	var target, outFile string
 	quiet := false
-	args := p.args[1:]
+	args := p.Args[1:]
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -810,71 +812,71 @@ func progWget(p *proc) int {
 		}
 	}
 	if target == "" {
-		fmt.Fprintln(p.stderr, "wget: missing URL")
+		fmt.Fprintln(p.Stderr, "wget: missing URL")
 		return 1
 	}
 	if !quiet {
-		fmt.Fprintf(p.stderr, "Connecting to %s\n", strings.TrimPrefix(target, "http://"))
+		fmt.Fprintf(p.Stderr, "Connecting to %s\n", strings.TrimPrefix(target, "http://"))
 	}
-	resp, _, _, cerr := p.e.fetch(target, "GET", nil)
+	resp, _, _, cerr := envOf(p).fetch(target, "GET", nil)
 	if cerr != nil {
 		if cerr.code == 6 {
-			fmt.Fprintf(p.stderr, "wget: bad address '%s'\n", strings.TrimPrefix(target, "http://"))
+			fmt.Fprintf(p.Stderr, "wget: bad address '%s'\n", strings.TrimPrefix(target, "http://"))
 		} else {
-			fmt.Fprintln(p.stderr, "wget: can't connect to remote host: Connection refused")
+			fmt.Fprintln(p.Stderr, "wget: can't connect to remote host: Connection refused")
 		}
 		return 1
 	}
 	if resp.code >= 400 {
-		fmt.Fprintf(p.stderr, "wget: server returned error: HTTP/1.1 %d %s\n", resp.code, resp.status)
+		fmt.Fprintf(p.Stderr, "wget: server returned error: HTTP/1.1 %d %s\n", resp.code, resp.status)
 		return 1
 	}
 	if outFile == "-" {
-		io.WriteString(p.stdout, resp.body)
+		io.WriteString(p.Stdout, resp.body)
 		return 0
 	}
 	if outFile == "" {
 		outFile = "index.html"
 	}
-	if err := p.e.writeFile(abs(p.cwd, outFile), []byte(resp.body), false); err != nil {
-		fmt.Fprintf(p.stderr, "wget: can't open '%s': %v\n", outFile, err)
+	if err := p.Sys.WriteFile(vfs.Abs(p.Cwd, outFile), []byte(resp.body), false); err != nil {
+		fmt.Fprintf(p.Stderr, "wget: can't open '%s': %v\n", outFile, err)
 		return 1
 	}
 	if !quiet {
-		fmt.Fprintf(p.stderr, "saving to '%s'\n'%s' saved\n", outFile, outFile)
+		fmt.Fprintf(p.Stderr, "saving to '%s'\n'%s' saved\n", outFile, outFile)
 	}
 	return 0
 }
 
 // progNginx is the web server process: it serves (through serveHTTP) until the container stops.
-func progNginx(p *proc) int {
-	for _, a := range p.args[1:] {
+func progNginx(p *Proc) int {
+	for _, a := range p.Args[1:] {
 		switch a {
 		case "-v", "-V":
-			fmt.Fprintln(p.stderr, "nginx version: "+nginxVersion)
+			fmt.Fprintln(p.Stderr, "nginx version: "+nginxVersion)
 			return 0
 		case "-t":
-			fmt.Fprintln(p.stderr, "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful")
+			fmt.Fprintln(p.Stderr, "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful")
 			return 0
 		case "-s":
-			fmt.Fprintln(p.stderr, "nginx: signals are not available in the simulator")
+			fmt.Fprintln(p.Stderr, "nginx: signals are not available in the simulator")
 			return 1
 		}
 	}
-	<-p.ctx.Done()
+	<-p.Ctx.Done()
 	return 0
 }
 
 // progNode runs only the kubia app, as a process that serves until its container stops.
-func progNode(p *proc) int {
-	if len(p.args) > 1 && strings.HasSuffix(p.args[1], "app.js") && strings.HasPrefix(p.e.image.kind, "kubia") {
-		<-p.ctx.Done()
+func progNode(p *Proc) int {
+	if len(p.Args) > 1 && strings.HasSuffix(p.Args[1], "app.js") && strings.HasPrefix(envOf(p).image.kind, "kubia") {
+		<-p.Ctx.Done()
 		return 0
 	}
-	if len(p.args) > 1 && (p.args[1] == "-v" || p.args[1] == "--version") {
-		fmt.Fprintln(p.stdout, "v7.10.1")
+	if len(p.Args) > 1 && (p.Args[1] == "-v" || p.Args[1] == "--version") {
+		fmt.Fprintln(p.Stdout, "v7.10.1")
 		return 0
 	}
-	fmt.Fprintln(p.stderr, "node: only the image's own app runs in the simulator")
+	fmt.Fprintln(p.Stderr, "node: only the image's own app runs in the simulator")
 	return 1
 }

@@ -118,30 +118,30 @@ func (s *Sandbox) agnhostWebserver(p *corev1.Pod, c *corev1.Container, reqPath s
 	}
 	notFound := &httpResp{code: 404, status: "Not Found", body: "404 page not found\n", ctype: "text/plain; charset=utf-8"}
 	clean := path.Clean("/" + reqPath)
-	in, err := e.stat(clean)
+	in, err := e.Stat(clean)
 	if err != nil {
 		return notFound
 	}
-	if in.mode.IsDir() {
+	if in.Mode.IsDir() {
 		if !strings.HasSuffix(reqPath, "/") {
 			return &httpResp{code: 301, status: "Moved Permanently", loc: path.Base(clean) + "/"}
 		}
-		if idx, err := e.stat(path.Join(clean, "index.html")); err == nil && !idx.mode.IsDir() {
-			data, err := e.readFile(path.Join(clean, "index.html"))
+		if idx, err := e.Stat(path.Join(clean, "index.html")); err == nil && !idx.Mode.IsDir() {
+			data, err := e.ReadFile(path.Join(clean, "index.html"))
 			if err != nil {
 				return &httpResp{code: 403, status: "Forbidden", body: "403 Forbidden\n", ctype: "text/plain; charset=utf-8"}
 			}
-			return &httpResp{code: 200, status: "OK", body: string(data), mtime: idx.mtime, ctype: "text/html; charset=utf-8"}
+			return &httpResp{code: 200, status: "OK", body: string(data), mtime: idx.MTime, ctype: "text/html; charset=utf-8"}
 		}
-		entries, _, err := e.readDir(clean)
+		entries, _, err := e.ReadDir(clean)
 		if err != nil {
 			return &httpResp{code: 500, status: "Internal Server Error", body: "Error reading directory\n", ctype: "text/plain; charset=utf-8"}
 		}
 		var b strings.Builder
 		b.WriteString("<!doctype html>\n<meta name=\"viewport\" content=\"width=device-width\">\n<pre>\n")
 		for _, en := range entries {
-			name := en.name
-			if en.mode.IsDir() {
+			name := en.Name
+			if en.Mode.IsDir() {
 				name += "/"
 			}
 			fmt.Fprintf(&b, "<a href=\"%s\">%s</a>\n", html.EscapeString(name), html.EscapeString(name))
@@ -149,9 +149,9 @@ func (s *Sandbox) agnhostWebserver(p *corev1.Pod, c *corev1.Container, reqPath s
 		b.WriteString("</pre>\n")
 		return &httpResp{code: 200, status: "OK", body: b.String(), ctype: "text/html; charset=utf-8"}
 	}
-	data, err := e.readFile(clean)
+	data, err := e.ReadFile(clean)
 	if err != nil {
 		return &httpResp{code: 403, status: "Forbidden", body: "403 Forbidden\n", ctype: "text/plain; charset=utf-8"}
 	}
-	return &httpResp{code: 200, status: "OK", body: string(data), mtime: in.mtime}
+	return &httpResp{code: 200, status: "OK", body: string(data), mtime: in.MTime}
 }

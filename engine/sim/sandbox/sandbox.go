@@ -24,6 +24,8 @@ import (
 	"k8s.io/utils/clock"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/coreutils"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
@@ -46,10 +48,10 @@ type Sandbox struct {
 
 	mu    sync.Mutex // guards the maps and every file tree
 	rand  *rand.Rand
-	vols  map[string]*volume // PVC data by bound PV ("pv/NAME") or claim ("claim/UID")
-	empty map[string]*volume // emptyDir by "POD-UID/VOLUME"
-	roots map[string]*volume // container root by "POD-UID/CONTAINER"
-	total int64              // bytes in kept volumes, against MaxTotalBytes
+	vols  map[string]*vfs.Volume // PVC data by bound PV ("pv/NAME") or claim ("claim/UID")
+	empty map[string]*vfs.Volume // emptyDir by "POD-UID/VOLUME"
+	roots map[string]*vfs.Volume // container root by "POD-UID/CONTAINER"
+	total int64                  // bytes in kept volumes, against vfs.MaxTotalBytes
 
 	dirty atomic.Bool // something was deleted since the last garbage collection
 }
@@ -61,7 +63,7 @@ func New(st *store.Store, clk clock.PassiveClock) *Sandbox {
 		clk = clock.RealClock{}
 	}
 	s := &Sandbox{st: st, clk: clk, rand: rand.New(rand.NewSource(1)),
-		vols: map[string]*volume{}, empty: map[string]*volume{}, roots: map[string]*volume{}}
+		vols: map[string]*vfs.Volume{}, empty: map[string]*vfs.Volume{}, roots: map[string]*vfs.Volume{}}
 	s.dirty.Store(true)
 	// Files are dropped when their owner goes; only deletions can make garbage.
 	st.Subscribe(func(ev store.Event) {
@@ -99,7 +101,7 @@ type env struct {
 	c     *corev1.Container
 	init  bool
 	image *image
-	view  *view
+	view  *vfs.View
 }
 
 func findContainer(pod *corev1.Pod, name string) (*corev1.Container, bool) {
@@ -151,10 +153,10 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 		// A terminal's line discipline turns "\n" into "\r\n" on output.
 		stdout, stderr = &crlfWriter{w: stdout}, &crlfWriter{w: stderr}
 	}
-	p := &proc{ctx: ctx, e: e, args: argv, stdin: st.Stdin, stdout: stdout, stderr: stderr,
-		tty: st.TTY, cwd: "/", vars: e.baseEnv(st.TTY)}
+	p := &Proc{Ctx: ctx, Sys: e, Args: argv, Stdin: st.Stdin, Stdout: stdout, Stderr: stderr,
+		TTY: st.TTY, Cwd: "/", Vars: e.baseEnv(st.TTY)}
 	if e.c.WorkingDir != "" {
-		p.cwd = path.Clean(e.c.WorkingDir)
+		p.Cwd = path.Clean(e.c.WorkingDir)
 	}
 	if st.Resize != nil {
 		// Nothing here draws to the terminal's width; keep the sender from blocking.
@@ -173,7 +175,7 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 			}
 		}()
 	}
-	code := p.execProgram(argv, true)
+	code := execProgram(p, argv)
 	if ctx.Err() != nil && code == 0 {
 		code = 130
 	}
@@ -240,14 +242,14 @@ func (s *Sandbox) envFor(pod *corev1.Pod, name string) (*env, error) {
 		root = s.keep(e.image.rootfs(now))
 		s.roots[key] = root
 	}
-	v := &view{now: s.clk.Now}
-	v.addMount(mount{path: "/", vol: root})
-	rootView := &view{mounts: []mount{{path: "/", vol: root}}, now: s.clk.Now}
+	v := &vfs.View{Now: s.clk.Now}
+	v.AddMount(vfs.Mount{Path: "/", Vol: root})
+	rootView := &vfs.View{Mounts: []vfs.Mount{{Path: "/", Vol: root}}, Now: s.clk.Now}
 	// Files the runtime writes into every container.
 	host := hostnameOf(pod)
-	_ = rootView.writeFile("/etc/hostname", []byte(host+"\n"), false)
-	_ = rootView.writeFile("/etc/hosts", []byte(hostsFile(pod)), false)
-	_ = rootView.writeFile("/etc/resolv.conf", []byte(fmt.Sprintf(
+	_ = rootView.WriteFile("/etc/hostname", []byte(host+"\n"), false)
+	_ = rootView.WriteFile("/etc/hosts", []byte(hostsFile(pod)), false)
+	_ = rootView.WriteFile("/etc/resolv.conf", []byte(fmt.Sprintf(
 		"search %s.svc.cluster.local svc.cluster.local cluster.local\nnameserver %s\noptions ndots:5\n",
 		pod.Namespace, dnsServerIP)), false)
 	for _, vm := range c.VolumeMounts {
@@ -256,14 +258,14 @@ func (s *Sandbox) envFor(pod *corev1.Pod, name string) (*env, error) {
 			return nil, err
 		}
 		mp := path.Clean("/" + vm.MountPath)
-		_ = rootView.mkdir(mp, true)
-		v.addMount(mount{path: mp, vol: vol, sub: splitPath(vm.SubPath), ro: ro || vm.ReadOnly})
+		_ = rootView.Mkdir(mp, true)
+		v.AddMount(vfs.Mount{Path: mp, Vol: vol, Sub: vfs.SplitPath(vm.SubPath), RO: ro || vm.ReadOnly})
 	}
 	e.view = v
 	return e, nil
 }
 
-func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*volume, bool, error) {
+func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vfs.Volume, bool, error) {
 	for _, vs := range pod.Spec.Volumes {
 		if vs.Name != name {
 			continue
@@ -276,7 +278,7 @@ func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vo
 			}
 			vol, ok := s.vols[key]
 			if !ok {
-				vol = s.keep(newVolume(now))
+				vol = s.keep(vfs.NewVolume(now))
 				s.vols[key] = vol
 			}
 			return vol, vs.PersistentVolumeClaim.ReadOnly, nil
@@ -284,8 +286,8 @@ func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vo
 			key := string(pod.UID) + "/" + name
 			vol, ok := s.empty[key]
 			if !ok {
-				vol = s.keep(newVolume(now))
-				vol.root.mode = fs.ModeDir | 0o777
+				vol = s.keep(vfs.NewVolume(now))
+				vol.Root.Mode = fs.ModeDir | 0o777
 				s.empty[key] = vol
 			}
 			return vol, false, nil
@@ -295,14 +297,14 @@ func (s *Sandbox) volumeLocked(pod *corev1.Pod, name string, now time.Time) (*vo
 			key := "host/" + pod.Spec.NodeName + path.Clean("/"+vs.HostPath.Path)
 			vol, ok := s.vols[key]
 			if !ok {
-				vol = s.keep(newVolume(now))
+				vol = s.keep(vfs.NewVolume(now))
 				s.vols[key] = vol
 			}
 			return vol, false, nil
 		default:
 			// Secrets, projected and downward API volumes: present but empty here.
-			vol := newVolume(now)
-			vol.ro = true
+			vol := vfs.NewVolume(now)
+			vol.RO = true
 			return vol, true, nil
 		}
 	}
@@ -323,9 +325,9 @@ func (s *Sandbox) claimKey(ns, claim string) (string, error) {
 	return "claim/" + string(pvc.UID), nil
 }
 
-func (s *Sandbox) configMapVolume(ns string, src *corev1.ConfigMapVolumeSource, now time.Time) *volume {
-	vol := newVolume(now)
-	v := &view{mounts: []mount{{path: "/", vol: vol}}, now: func() time.Time { return now }}
+func (s *Sandbox) configMapVolume(ns string, src *corev1.ConfigMapVolumeSource, now time.Time) *vfs.Volume {
+	vol := vfs.NewVolume(now)
+	v := &vfs.View{Mounts: []vfs.Mount{{Path: "/", Vol: vol}}, Now: func() time.Time { return now }}
 	obj, err := s.st.Get(cmRes, ns, src.Name)
 	if err == nil {
 		cm := obj.(*corev1.ConfigMap)
@@ -345,23 +347,23 @@ func (s *Sandbox) configMapVolume(ns string, src *corev1.ConfigMapVolumeSource, 
 			}
 		}
 		for k, d := range keys {
-			_ = v.mkdir(path.Dir("/"+k), true)
-			_ = v.writeFile("/"+k, []byte(d), false)
+			_ = v.Mkdir(path.Dir("/"+k), true)
+			_ = v.WriteFile("/"+k, []byte(d), false)
 		}
 	}
-	vol.ro = true
+	vol.RO = true
 	return vol
 }
 
 // keep counts a volume against the sandbox's total from now on.
-func (s *Sandbox) keep(v *volume) *volume {
-	s.total += v.bytes
-	v.total = &s.total
+func (s *Sandbox) keep(v *vfs.Volume) *vfs.Volume {
+	s.total += v.Bytes
+	v.Total = &s.total
 	return v
 }
 
-func (s *Sandbox) drop(m map[string]*volume, k string) {
-	s.total -= m[k].bytes
+func (s *Sandbox) drop(m map[string]*vfs.Volume, k string) {
+	s.total -= m[k].Bytes
 	delete(m, k)
 }
 
@@ -390,7 +392,7 @@ func (s *Sandbox) gcLocked() {
 	for _, o := range pods {
 		livePod[string(o.(*corev1.Pod).UID)] = true
 	}
-	for _, m := range []map[string]*volume{s.empty, s.roots} {
+	for _, m := range []map[string]*vfs.Volume{s.empty, s.roots} {
 		for k := range m {
 			if uid, _, _ := strings.Cut(k, "/"); !livePod[uid] {
 				s.drop(m, k)
@@ -481,17 +483,11 @@ func expandK8sVars(s string, vars map[string]string) string {
 
 // --- locked file access for commands -------------------------------------------------------
 
-// info is a copy of a node's metadata, safe to use without the lock.
-type info struct {
-	name  string
-	mode  fs.FileMode
-	size  int
-	prog  string
-	mtime time.Time
-}
+// Info is a file's metadata as programs see it.
+type Info = coreutils.Info
 
-func infoOf(name string, n *node) info {
-	return info{name: name, mode: n.mode, size: len(n.data), prog: n.prog, mtime: n.mtime}
+func infoOf(name string, n *vfs.Node) Info {
+	return Info{Name: name, Mode: n.Mode, Size: len(n.Data), Prog: n.Prog, MTime: n.MTime}
 }
 
 func (e *env) lock() func() {
@@ -499,83 +495,120 @@ func (e *env) lock() func() {
 	return e.sb.mu.Unlock
 }
 
-func (e *env) stat(p string) (info, error) {
+func (e *env) Stat(p string) (Info, error) {
 	defer e.lock()()
-	n, err := e.view.stat(p)
+	n, err := e.view.Stat(p)
 	if err != nil {
-		return info{}, err
+		return Info{}, err
 	}
 	return infoOf(path.Base(p), n), nil
 }
 
-func (e *env) readFile(p string) ([]byte, error) {
+func (e *env) ReadFile(p string) ([]byte, error) {
 	defer e.lock()()
-	return e.view.readFile(p)
+	return e.view.ReadFile(p)
 }
 
-func (e *env) writeFile(p string, data []byte, appendTo bool) error {
+func (e *env) WriteFile(p string, data []byte, appendTo bool) error {
 	defer e.lock()()
-	return e.view.writeFile(p, data, appendTo)
+	return e.view.WriteFile(p, data, appendTo)
 }
 
-func (e *env) mkdir(p string, parents bool) error {
+func (e *env) Mkdir(p string, parents bool) error {
 	defer e.lock()()
-	return e.view.mkdir(p, parents)
+	return e.view.Mkdir(p, parents)
 }
 
-func (e *env) remove(p string, recursive bool) error {
+func (e *env) Remove(p string, recursive bool) error {
 	defer e.lock()()
-	return e.view.remove(p, recursive)
+	return e.view.Remove(p, recursive)
 }
 
-func (e *env) rename(src, dst string) error {
+func (e *env) Rename(src, dst string) error {
 	defer e.lock()()
-	return e.view.rename(src, dst)
+	return e.view.Rename(src, dst)
 }
 
-func (e *env) copyTo(src, dst string, recursive bool) error {
+func (e *env) CopyTo(src, dst string, recursive bool) error {
 	defer e.lock()()
-	return e.view.copyTo(src, dst, recursive)
+	return e.view.CopyTo(src, dst, recursive)
 }
 
-func (e *env) chmod(p string, mode fs.FileMode) error {
+func (e *env) Chmod(p string, mode fs.FileMode) error {
 	defer e.lock()()
-	n, _, m, err := e.view.lookup(p)
+	n, _, m, err := e.view.Lookup(p)
 	if err != nil {
 		return err
 	}
-	if m.ro || m.vol.ro {
-		return errReadOnly
+	if m.RO || m.Vol.RO {
+		return vfs.ErrReadOnly
 	}
-	n.mode = n.mode&^fs.ModePerm | mode&fs.ModePerm
+	n.Mode = n.Mode&^fs.ModePerm | mode&fs.ModePerm
 	return nil
 }
 
-func (e *env) touch(p string) error {
+func (e *env) Touch(p string) error {
 	defer e.lock()()
-	if n, err := e.view.stat(p); err == nil {
-		n.mtime = e.view.now()
+	if n, err := e.view.Stat(p); err == nil {
+		n.MTime = e.view.Now()
 		return nil
 	}
-	return e.view.writeFile(p, nil, false)
+	return e.view.WriteFile(p, nil, false)
 }
 
-// readDir lists a directory (or, for a file, just that file).
-func (e *env) readDir(p string) ([]info, bool, error) {
+// ReadDir lists a directory (or, for a file, just that file).
+func (e *env) ReadDir(p string) ([]Info, bool, error) {
 	defer e.lock()()
-	names, n, err := e.view.list(p)
+	names, n, err := e.view.List(p)
 	if err != nil {
 		return nil, false, err
 	}
-	if !n.isDir() {
-		return []info{infoOf(path.Base(p), n)}, false, nil
+	if !n.IsDir() {
+		return []Info{infoOf(path.Base(p), n)}, false, nil
 	}
-	var out []info
+	var out []Info
 	for _, name := range names {
-		if ch, err := e.view.stat(path.Join(p, name)); err == nil {
+		if ch, err := e.view.Stat(path.Join(p, name)); err == nil {
 			out = append(out, infoOf(name, ch))
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, true, nil
 }
+
+// writable says whether p's mount accepts writes.
+func (e *env) writable(p string) bool {
+	defer e.lock()()
+	_, _, m, err := e.view.Lookup(p)
+	return err == nil && !m.RO && !m.Vol.RO
+}
+
+// The rest of coreutils.System: what programs ask of their container beyond files.
+
+func (e *env) Usage(p string) (int64, error) {
+	defer e.lock()()
+	n, err := e.view.Stat(p)
+	if err != nil {
+		return 0, err
+	}
+	b, _ := vfs.Usage(n)
+	return b, nil
+}
+
+func (e *env) Mounts() []coreutils.MountUsage {
+	defer e.lock()()
+	var out []coreutils.MountUsage
+	for i := len(e.view.Mounts) - 1; i >= 0; i-- {
+		m := e.view.Mounts[i]
+		out = append(out, coreutils.MountUsage{Path: m.Path, Bytes: m.Vol.Bytes})
+	}
+	return out
+}
+
+func (e *env) Now() time.Time                                       { return e.sb.clk.Now() }
+func (e *env) After(d time.Duration) <-chan time.Time               { return e.sb.after(d) }
+func (e *env) Hostname() string                                     { return hostnameOf(e.pod) }
+func (e *env) FQDN() string                                         { return fqdnOf(e.pod) }
+func (e *env) PodIP() string                                        { return e.pod.Status.PodIP }
+func (e *env) LookPath(p *Proc, name string) (string, string, bool) { return lookPath(p, name) }
+func (e *env) Exec(p *Proc, argv []string) int                      { return execProgram(p, argv) }

@@ -5,665 +5,786 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path"
-	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/interp"
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/coreutils"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
-// proc is one running program: its container, arguments, streams and environment.
-type proc struct {
-	ctx    context.Context
-	e      *env
-	args   []string
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
-	tty    bool
-	cwd    string
-	vars   map[string]string // the environment
-	depth  int               // processes and shell functions nested above this one
+// programs are the simulated executables, by the name an image's binary points at.
+var programs = map[string]func(p *Proc) int{}
+
+func init() {
+	programs["sh"], programs["bash"] = progShell, progShell
+	for _, m := range []map[string]func(p *Proc) int{coreutils.Programs, netPrograms, mysqlPrograms} {
+		for k, v := range m {
+			programs[k] = v
+		}
+	}
 }
+
+// Proc is a running program; its System is the container (env).
+type Proc = coreutils.Proc
+
+func envOf(p *Proc) *env { return p.Sys.(*env) }
 
 // Nesting and size limits, so a runaway script gets an error instead of exhausting the
 // simulator (Go stacks and memory are shared by every learner of a server).
 const (
 	maxDepth    = 64
-	maxVarBytes = 1 << 20
 	maxArgBytes = 2 << 20
+	maxVarBytes = 1 << 20
+	maxNesting  = 1000 // parentheses in one script: the parser recurses on them
+	// maxFrames bounds the Go stack under one shell: interp runs a shell function call as a
+	// Go call, so unbounded recursion would otherwise grow the shared process's stack until
+	// the runtime aborts everything.
+	maxFrames = 3000
 )
 
-func (p *proc) errf(format string, a ...any) {
-	fmt.Fprintf(p.stderr, format, a...)
+func errf(p *Proc, format string, a ...any) {
+	fmt.Fprintf(p.Stderr, format, a...)
 }
 
 // lookPath finds a program in the container's filesystem as execve with $PATH would.
-func (p *proc) lookPath(name string) (string, string, bool) {
+func lookPath(p *Proc, name string) (string, string, bool) {
 	if strings.Contains(name, "/") {
-		full := abs(p.cwd, name)
-		if in, err := p.e.stat(full); err == nil && !in.mode.IsDir() && in.mode&0o111 != 0 {
-			return full, in.prog, true
+		full := vfs.Abs(p.Cwd, name)
+		if in, err := p.Sys.Stat(full); err == nil && !in.Mode.IsDir() && in.Mode&0o111 != 0 {
+			return full, in.Prog, true
 		}
 		return full, "", false
 	}
-	pathVar := p.vars["PATH"]
+	pathVar := p.Vars["PATH"]
 	if pathVar == "" {
 		pathVar = defaultP
 	}
 	for _, dir := range strings.Split(pathVar, ":") {
-		full := path.Join(abs("/", dir), name)
-		if in, err := p.e.stat(full); err == nil && !in.mode.IsDir() && in.mode&0o111 != 0 {
-			return full, in.prog, true
+		full := path.Join(vfs.Abs("/", dir), name)
+		if in, err := p.Sys.Stat(full); err == nil && !in.Mode.IsDir() && in.Mode&0o111 != 0 {
+			return full, in.Prog, true
 		}
 	}
 	return "", "", false
 }
 
-// execProgram runs argv as a new process; direct says it was started by the runtime (exec,
-// probe, init container) rather than by a shell, which changes the not-found message.
-func (p *proc) execProgram(argv []string, direct bool) int {
+// execProgram runs argv as a new process started by the runtime (exec, probe, init
+// container, attach): no shell is involved, so a missing program gets the OCI runtime's error.
+func execProgram(p *Proc, argv []string) int {
 	if len(argv) == 0 {
 		return 0
 	}
-	full, prog, ok := p.lookPath(argv[0])
+	full, prog, ok := lookPath(p, argv[0])
 	if !ok {
-		if direct {
-			p.errf("OCI runtime exec failed: exec failed: unable to start container process: exec: %q: executable file not found in $PATH: unknown\n", argv[0])
-			// A program the real image has: say it is the simulator that lacks it.
-			if notSimulated[path.Base(argv[0])] {
-				p.errf("(%s is not available in the simulator's containers)\n", path.Base(argv[0]))
-			}
+		errf(p, "OCI runtime exec failed: exec failed: unable to start container process: exec: %q: executable file not found in $PATH: unknown\n", argv[0])
+		// A program the real image has: say it is the simulator that lacks it.
+		if notSimulated[path.Base(argv[0])] {
+			errf(p, "(%s is not available in the simulator's containers)\n", path.Base(argv[0]))
 		}
 		return 127
 	}
 	fn := programs[prog]
 	if fn == nil {
-		p.errf("%s: %s is not available in the simulator\n", argv[0], path.Base(full))
+		errf(p, "%s: %s is not available in the simulator\n", argv[0], path.Base(full))
 		return 127
 	}
-	child := &proc{ctx: p.ctx, e: p.e, args: argv, stdin: p.stdin, stdout: p.stdout, stderr: p.stderr,
-		tty: p.tty, cwd: p.cwd, vars: p.vars, depth: p.depth + 1}
-	if p.ctx.Err() != nil {
+	child := *p
+	child.Args, child.Depth = argv, p.Depth+1
+	if p.Ctx.Err() != nil {
 		return 130
 	}
-	if child.depth > maxDepth {
-		p.errf("%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", argv[0], maxDepth)
-		return 126
-	}
-	return fn(child)
+	return fn(&child)
 }
 
-// --- the shell -----------------------------------------------------------------------------
+// --- the shell: mvdan.cc/sh's interpreter on the container's files and programs ------------
 
+// Names of the shell's private commands. They start with NUL, which no shell word can hold,
+// so a learner cannot call them.
+const (
+	cmdType     = "\x00type"
+	cmdCommandV = "\x00command-v"
+	cmdFail     = "\x00fail"
+	cmdNoSubst  = "\x00no-procsubst"
+)
+
+// noFifoDir is where interp would make the named pipes of a process substitution. It cannot
+// exist on any host (/proc refuses new entries), so nothing the shell does creates a host
+// FIFO; the sandbox runs `<(…)` itself (see rewrite).
+const noFifoDir = "/proc/kubetutor-sandbox-makes-no-fifos"
+
+var pids atomic.Int64
+
+// shell is one sh/bash process.
 type shell struct {
-	p        *proc
-	name     string // "bash" or "sh"
-	ash      bool   // busybox messages
-	vars     map[string]string
-	exported map[string]bool
-	arrays   map[string][]string
-	funcs    map[string]command
-	args     []string // $0 $1 ...
-	status   int
-	errexit  bool
-	xtrace   bool
-	nounset  bool
-	depth    int // subshell nesting, for xtrace's "++"
-	noExit   int // >0 while evaluating a condition (set -e does not apply)
-	line     int
-	cmdMode  bool // -c: messages say "line N"
-	arithRec int
+	p      *Proc
+	name   string // what messages start with: "bash", "sh" or the script's path
+	ash    bool   // busybox wording
+	cmd    bool   // -c or a script: messages carry "line N"
+	pid    string
+	r      *interp.Runner
+	realIn io.Reader // the shell's stdin when the runner reads a stand-in pipe
+	inR    *os.File  // the stand-in: interp needs an *os.File for stdin
+	inW    *os.File
+	inEOF  bool
+	psub   int          // the next /dev/fd/N for a process substitution
+	line   atomic.Int64 // the line of the last command, for messages that have no position
+	multi  bool         // the script has more than one line
+
+	mu    sync.Mutex // pipeline stages call the handlers concurrently
+	funcs map[string]bool
 }
 
-// Control flow travels as errors.
-type exitErr struct{ code int }
-type breakErr struct{ n int }
-type contErr struct{ n int }
-type returnErr struct{ code int }
-
-func (e exitErr) Error() string   { return "exit" }
-func (e breakErr) Error() string  { return "break" }
-func (e contErr) Error() string   { return "continue" }
-func (e returnErr) Error() string { return "return" }
-
-func newShell(p *proc, name string) *shell {
-	sh := &shell{p: p, name: name, ash: p.e.image.shell == "ash", vars: map[string]string{},
-		exported: map[string]bool{}, arrays: map[string][]string{}, funcs: map[string]command{}}
-	if sh.ash {
-		sh.name = "sh"
-	}
-	for k, v := range p.vars {
-		sh.vars[k] = v
-		sh.exported[k] = true
-	}
-	if _, ok := sh.vars["PWD"]; !ok {
-		sh.vars["PWD"] = p.cwd
-	}
-	sh.vars["IFS"] = " \t\n"
-	return sh
-}
-
-func (sh *shell) get(name string) (string, bool) {
-	if a, ok := sh.arrays[name]; ok {
-		if len(a) > 0 {
-			return a[0], true
+func newShell(p *Proc, name string, params []string, opts []string) (*shell, error) {
+	sh := &shell{p: p, name: name, ash: envOf(p).image.shell == "ash", funcs: map[string]bool{},
+		pid: strconv.FormatInt(100+pids.Add(1), 10)}
+	stdin, ok := p.Stdin.(*os.File)
+	if !ok {
+		// interp copies any other reader into a pipe eagerly, which would steal the lines an
+		// interactive learner types next. The runner gets a pipe that is fed only when the
+		// read builtin needs a line; programs read the real stream directly.
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, err
 		}
-		return "", true
+		sh.inR, sh.inW, sh.realIn, stdin = r, w, p.Stdin, r
 	}
-	v, ok := sh.vars[name]
-	return v, ok
+	env := newEnviron(p.Vars)
+	env.hideTmp = true
+	ps := append(append(opts, "--"), params...)
+	r, err := interp.New(
+		interp.Env(env),
+		func(r *interp.Runner) error { r.Dir = p.Cwd; return nil }, // interp.Dir stats the host
+		interp.StdIO(stdin, p.Stdout, p.Stderr),
+		interp.Params(ps...),
+		interp.CallHandler(sh.call),
+		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc { return sh.exec }),
+		interp.OpenHandler(sh.open),
+		interp.StatHandler(sh.stat),
+		interp.ReadDirHandler2(sh.readDir),
+		interp.AccessHandler(sh.access),
+	)
+	if err != nil {
+		sh.close()
+		return nil, err
+	}
+	r.Reset() // reads TMPDIR once, while the environment shows noFifoDir
+	env.hideTmp = false
+	sh.r = r
+	return sh, nil
 }
 
-func (sh *shell) set(name, v string) {
-	delete(sh.arrays, name)
-	sh.vars[name] = v
+func (sh *shell) close() {
+	if sh.inR != nil {
+		sh.inR.Close()
+		sh.inW.Close()
+	}
+	for i := sh.psub; i > 0; i-- {
+		_ = sh.p.Sys.Remove(fmt.Sprintf("/dev/fd/%d", 64-i), false)
+	}
 }
 
-// environ is the environment a child program gets.
-func (sh *shell) environ(extra map[string]string) map[string]string {
-	out := map[string]string{}
-	for k := range sh.exported {
-		if v, ok := sh.vars[k]; ok {
-			out[k] = v
-		}
-	}
-	for k, v := range extra {
-		out[k] = v
-	}
-	return out
-}
-
-func (sh *shell) subshell() *shell {
-	c := *sh
-	cp := *sh.p
-	c.p = &cp
-	c.vars = map[string]string{}
-	for k, v := range sh.vars {
-		c.vars[k] = v
-	}
-	c.exported = map[string]bool{}
-	for k, v := range sh.exported {
-		c.exported[k] = v
-	}
-	c.arrays = map[string][]string{}
-	for k, v := range sh.arrays {
-		c.arrays[k] = append([]string(nil), v...)
-	}
-	c.funcs = map[string]command{}
-	for k, v := range sh.funcs {
-		c.funcs[k] = v
-	}
-	c.depth++
-	c.noExit = 0
-	return &c
-}
-
-func (sh *shell) errPrefix(line int) string {
+// prefix starts a message as the shell would: "bash: line 3" for -c and scripts.
+func (sh *shell) prefix(pos syntax.Pos) string {
 	if sh.ash {
 		return "sh"
 	}
-	if sh.cmdMode {
-		if line <= 0 {
-			line = sh.line
-		}
-		return fmt.Sprintf("%s: line %d", sh.name, line)
+	if !sh.cmd {
+		return sh.name
 	}
-	return sh.name
+	line := int64(1)
+	switch {
+	case pos.IsValid():
+		line = int64(pos.Line())
+	case sh.multi:
+		line = max(sh.line.Load(), 1)
+	}
+	return fmt.Sprintf("%s: line %d", sh.name, line)
 }
 
-// runSource parses and runs a script, returning its exit status.
-func (sh *shell) runSource(src string) int {
-	if sh.p.depth >= maxDepth {
-		fmt.Fprintf(sh.p.stderr, "%s: maximum nesting level exceeded (%d)\n", sh.name, maxDepth)
-		return 126
+func (sh *shell) parse(src, name string) (*syntax.File, error) {
+	if len(src) > maxArgBytes {
+		return nil, errors.New("script too large (the simulator caps a script at 2 MiB)")
 	}
-	sh.p.depth++
-	defer func() { sh.p.depth-- }()
-	prog, err := parseScript(src)
-	if err != nil {
-		var se *syntaxError
-		switch {
-		case errors.As(err, &se):
-			fmt.Fprintf(sh.p.stderr, "%s: %s\n", sh.errPrefix(se.line), se.msg)
-		case errors.Is(err, errIncomplete):
-			fmt.Fprintf(sh.p.stderr, "%s: syntax error: unexpected end of file\n", sh.errPrefix(strings.Count(src, "\n")+1))
-		default:
-			fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.name, err)
+	depth, most := 0, 0
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '(', '{':
+			depth++
+			most = max(most, depth)
+		case ')', '}':
+			depth--
 		}
+	}
+	if most > maxNesting {
+		return nil, fmt.Errorf("syntax error: nested more than %d levels (the simulator's limit)", maxNesting)
+	}
+	f, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(src), name)
+	if err != nil {
+		return nil, err
+	}
+	sh.rewrite(f)
+	return f, nil
+}
+
+// syntaxMessage words a parse error as bash does.
+func (sh *shell) syntaxMessage(err error, src string) string {
+	var pe syntax.ParseError
+	where := sh.name
+	if sh.cmd && sh.name == "bash" {
+		where = "bash: -c"
+	}
+	if errors.As(err, &pe) {
+		if q, ok := strings.CutPrefix(pe.Text, "reached EOF without closing quote "); ok && !sh.ash {
+			q = strings.Trim(q, "`")
+			return fmt.Sprintf("%s: line %d: unexpected EOF while looking for matching `%s'\n", where, pe.Pos.Line(), q)
+		}
+		if pe.Incomplete {
+			return fmt.Sprintf("%s: line %d: syntax error: unexpected end of file\n", where, strings.Count(strings.TrimSuffix(src, "\n"), "\n")+2)
+		}
+		if sh.ash {
+			return fmt.Sprintf("sh: syntax error: %s\n", pe.Text)
+		}
+		return fmt.Sprintf("%s: line %d: syntax error: %s\n", where, pe.Pos.Line(), pe.Text)
+	}
+	return fmt.Sprintf("%s: %v\n", where, err)
+}
+
+// run runs a whole script (-c or a file): status, and the EXIT trap at the end.
+func (sh *shell) run(src string) int {
+	f, err := sh.parse(src, sh.name)
+	if err != nil {
+		io.WriteString(sh.p.Stderr, sh.syntaxMessage(err, src))
 		return 2
 	}
-	st, err := sh.runList(prog)
-	var ee exitErr
-	switch {
-	case errors.As(err, &ee):
-		return ee.code
-	case err != nil && sh.p.ctx.Err() != nil:
+	return sh.status(sh.r.Run(sh.p.Ctx, f))
+}
+
+func (sh *shell) status(err error) int {
+	if sh.p.Ctx.Err() != nil {
 		return 130
+	}
+	if err == nil {
+		return 0
+	}
+	if st, ok := interp.IsExitStatus(err); ok {
+		return int(st)
+	}
+	// A handler's refusal (too deep, too large) ends the shell with its message.
+	fmt.Fprintf(sh.p.Stderr, "%s: %v\n", sh.name, err)
+	return 2
+}
+
+// rewrite makes a parsed script safe and faithful to run on the sandbox: $$ and $PPID are the
+// container's, not the simulator's process ids, and process substitutions become files.
+func (sh *shell) rewrite(f *syntax.File) {
+	fixParts := func(parts []syntax.WordPart) {
+		for i, wp := range parts {
+			switch x := wp.(type) {
+			case *syntax.ParamExp:
+				if x.Param == nil || x.Exp != nil || x.Repl != nil || x.Slice != nil || x.Index != nil || x.Length || x.Width || x.Excl {
+					continue
+				}
+				switch x.Param.Value {
+				case "$":
+					parts[i] = &syntax.Lit{ValuePos: x.Pos(), ValueEnd: x.End(), Value: sh.pid}
+				case "PPID":
+					parts[i] = &syntax.Lit{ValuePos: x.Pos(), ValueEnd: x.End(), Value: "1"}
+				}
+			case *syntax.ProcSubst:
+				parts[i] = sh.procSubst(x)
+			}
+		}
+	}
+	syntax.Walk(f, func(n syntax.Node) bool {
+		switch x := n.(type) {
+		case *syntax.Word:
+			fixParts(x.Parts)
+		case *syntax.DblQuoted:
+			fixParts(x.Parts)
+		case *syntax.WhileClause:
+			markLoop(x.Do)
+		case *syntax.ForClause:
+			markLoop(x.Do)
+		case *syntax.FuncDecl:
+			sh.mu.Lock()
+			sh.funcs[x.Name.Value] = true
+			sh.mu.Unlock()
+		}
+		return true
+	})
+}
+
+// markLoop adds 2>checkMarker in front of a loop body's first statement's redirections: it
+// leaves stderr where it was and lets open run guard on every turn.
+func markLoop(body []*syntax.Stmt) {
+	if len(body) == 0 {
+		return
+	}
+	rd := &syntax.Redirect{Op: syntax.RdrOut, N: &syntax.Lit{Value: "2"}, Word: lit(checkMarker)}
+	body[0].Redirs = append([]*syntax.Redirect{rd}, body[0].Redirs...)
+}
+
+// procSubst turns <(list) into $( { list; } >/dev/fd/N; echo /dev/fd/N ): the list runs to
+// completion first and its output is a file in the container, as bash's /dev/fd/N would read.
+// >(list) is refused: it needs a reader running alongside the command.
+func lit(s string) *syntax.Word { return &syntax.Word{Parts: []syntax.WordPart{&syntax.Lit{Value: s}}} }
+
+func (sh *shell) procSubst(ps *syntax.ProcSubst) syntax.WordPart {
+	call := func(args ...string) *syntax.Stmt {
+		ce := &syntax.CallExpr{}
+		for _, a := range args {
+			ce.Args = append(ce.Args, lit(a))
+		}
+		return &syntax.Stmt{Cmd: ce}
+	}
+	if ps.Op != syntax.CmdIn {
+		return &syntax.CmdSubst{Left: ps.OpPos, Right: ps.Rparen, Stmts: []*syntax.Stmt{call(cmdNoSubst)}}
+	}
+	sh.psub = sh.psub%8 + 1
+	file := fmt.Sprintf("/dev/fd/%d", 64-sh.psub)
+	run := &syntax.Stmt{Cmd: &syntax.Block{Stmts: ps.Stmts},
+		Redirs: []*syntax.Redirect{{Op: syntax.RdrOut, Word: lit(file)}}}
+	return &syntax.CmdSubst{Left: ps.OpPos, Right: ps.Rparen, Stmts: []*syntax.Stmt{run, call("echo", file)}}
+}
+
+// --- handlers --------------------------------------------------------------------------------
+
+var (
+	errTooDeep  = errors.New("maximum function nesting level exceeded (the simulator stops runaway recursion)")
+	errTooLarge = errors.New("value too large (the simulator caps a variable at 1 MiB)")
+)
+
+// checkMarker is the file of a redirection rewrite adds to every loop body, so each turn of a
+// loop passes through guard even when it runs no command. On Linux 2>/proc/self/fd/2 changes
+// nothing, and so it does here.
+const checkMarker = "/proc/self/fd/2"
+
+// guard stops a shell whose variables grow past the cap (x=$x$x in a loop doubles forever).
+func guard(hc interp.HandlerContext) error {
+	var err error
+	hc.Env.Each(func(name string, vr expand.Variable) bool {
+		n := len(vr.Str)
+		for _, s := range vr.List {
+			n += len(s)
+		}
+		for _, s := range vr.Map {
+			n += len(s)
+		}
+		if n > maxVarBytes {
+			err = fmt.Errorf("%s: %w", name, errTooLarge)
+			return false
+		}
+		return true
+	})
+	return err
+}
+
+// call sees every simple command after expansion: it bounds recursion and argument size and
+// sends the builtins that would look at the host (type, command -v, source's PATH search, cd's
+// messages) to the sandbox's own versions.
+func (sh *shell) call(ctx context.Context, args []string) ([]string, error) {
+	var pcs [maxFrames]uintptr
+	if runtime.Callers(1, pcs[:]) >= maxFrames {
+		return nil, fmt.Errorf("%s: %w", args[0], errTooDeep)
+	}
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	hc := interp.HandlerCtx(ctx)
+	if hc.Pos.IsValid() {
+		sh.line.Store(int64(hc.Pos.Line()))
+	}
+	if err := guard(hc); err != nil {
+		return nil, err
+	}
+	if n > maxArgBytes {
+		return []string{cmdFail, "126", fmt.Sprintf("%s: %s: Argument list too long (the simulator caps a command at 2 MiB)\n", sh.prefix(hc.Pos), args[0])}, nil
+	}
+	switch args[0] {
+	case "type":
+		return append([]string{cmdType}, args[1:]...), nil
+	case "command":
+		if len(args) > 2 && (args[1] == "-v" || args[1] == "-V") {
+			return append([]string{cmdCommandV}, args[1:]...), nil
+		}
+	case "source", ".":
+		if len(args) > 1 && !strings.Contains(args[1], "/") {
+			p := sh.procFor(hc, args)
+			if full, ok := sh.findFile(p, args[1]); ok {
+				args = append([]string{args[0], full}, args[2:]...)
+			}
+		}
+	case "cd":
+		return sh.checkCd(hc, args), nil
+	case "eval":
+		// interp parses eval's text itself; rewrite it as the script was rewritten.
+		src := strings.Join(args[1:], " ")
+		if f, err := sh.parse(src, ""); err == nil {
+			var b strings.Builder
+			if syntax.NewPrinter().Print(&b, f) == nil {
+				return []string{"eval", b.String()}, nil
+			}
+		}
+	case "read", "mapfile", "readarray":
+		if hc.Stdin == io.Reader(sh.inR) && sh.inR != nil {
+			sh.feed(args[0] == "read")
+		}
+	}
+	return args, nil
+}
+
+// feed moves a line (or, for mapfile, everything) of the real stdin into the stand-in pipe.
+func (sh *shell) feed(line bool) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.inEOF {
+		return
+	}
+	var buf []byte
+	b := make([]byte, 1)
+	for len(buf) < 60<<10 {
+		n, err := sh.realIn.Read(b)
+		if n > 0 {
+			buf = append(buf, b[0])
+			if line && b[0] == '\n' {
+				break
+			}
+		}
+		if err != nil {
+			sh.inEOF = true
+			break
+		}
+	}
+	sh.inW.Write(buf)
+	if sh.inEOF {
+		sh.inW.Close()
+	}
+}
+
+func (sh *shell) checkCd(hc interp.HandlerContext, args []string) []string {
+	ops := args[1:]
+	for len(ops) > 0 && (ops[0] == "-L" || ops[0] == "-P") {
+		ops = ops[1:]
+	}
+	if len(ops) > 0 && ops[0] == "--" {
+		ops = ops[1:]
+	}
+	var target string
+	switch {
+	case len(ops) > 1:
+		return []string{cmdFail, "1", sh.prefix(hc.Pos) + ": cd: too many arguments\n"}
+	case len(ops) == 0:
+		target = hc.Env.Get("HOME").String()
+		if target == "" {
+			return []string{cmdFail, "1", sh.prefix(hc.Pos) + ": cd: HOME not set\n"}
+		}
+	case ops[0] == "-":
+		return args
+	default:
+		target = ops[0]
+	}
+	in, err := sh.p.Sys.Stat(vfs.Abs(hc.Dir, target))
+	if err == nil && !in.Mode.IsDir() {
+		err = vfs.ErrNotDir
+	}
+	if err != nil {
+		return []string{cmdFail, "1", fmt.Sprintf("%s: cd: %s: %v\n", sh.prefix(hc.Pos), target, coreutils.UnwrapPathErr(err))}
+	}
+	return args
+}
+
+// procFor is the process a command of this shell runs as.
+func (sh *shell) procFor(hc interp.HandlerContext, args []string) *Proc {
+	vars := map[string]string{}
+	hc.Env.Each(func(name string, vr expand.Variable) bool {
+		if vr.Exported && vr.IsSet() && vr.Kind == expand.String {
+			vars[name] = vr.Str
+		}
+		return true
+	})
+	in := hc.Stdin
+	if sh.inR != nil && in == io.Reader(sh.inR) {
+		in = sh.realIn
+	}
+	if in == nil {
+		in = strings.NewReader("")
+	}
+	return &Proc{Ctx: sh.p.Ctx, Sys: sh.p.Sys, Args: args, Stdin: in, Stdout: hc.Stdout, Stderr: hc.Stderr,
+		TTY: sh.p.TTY && hc.Stdout == sh.p.Stdout, Cwd: hc.Dir, Vars: vars, Depth: sh.p.Depth + 1}
+}
+
+// findFile looks a name up in $PATH for source (any file) or command -v (executables).
+func (sh *shell) findFile(p *Proc, name string) (string, bool) {
+	for _, dir := range strings.Split(p.Vars["PATH"], ":") {
+		full := path.Join(vfs.Abs(p.Cwd, dir), name)
+		if in, err := p.Sys.Stat(full); err == nil && !in.Mode.IsDir() {
+			return full, true
+		}
+	}
+	return "", false
+}
+
+func exitCode(code int) error {
+	if code == 0 {
+		return nil
+	}
+	return interp.ExitStatus(uint8(code))
+}
+
+// exec runs a program from the container's $PATH, or one of the shell's private commands.
+func (sh *shell) exec(ctx context.Context, args []string) error {
+	hc := interp.HandlerCtx(ctx)
+	p := sh.procFor(hc, args)
+	switch args[0] {
+	case cmdFail:
+		io.WriteString(p.Stderr, args[2])
+		code, _ := strconv.Atoi(args[1])
+		return exitCode(code)
+	case cmdType, cmdCommandV:
+		return exitCode(sh.describe(p, hc, args))
+	case cmdNoSubst:
+		fmt.Fprintf(p.Stderr, "%s: process substitution >(…) is not available in the simulator\n", sh.prefix(hc.Pos))
+		io.WriteString(p.Stdout, "/dev/null")
+		return exitCode(1)
+	}
+	if p.Depth > maxDepth {
+		fmt.Fprintf(p.Stderr, "%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", sh.prefix(hc.Pos), maxDepth)
+		return exitCode(126)
+	}
+	name := args[0]
+	full, prog, ok := lookPath(p, name)
+	if !ok {
+		in, err := p.Sys.Stat(full)
+		switch {
+		case strings.Contains(name, "/") && err == nil && in.Mode.IsDir():
+			fmt.Fprintf(p.Stderr, "%s: %s: Is a directory\n", sh.prefix(hc.Pos), name)
+			return exitCode(126)
+		case strings.Contains(name, "/") && err == nil:
+			fmt.Fprintf(p.Stderr, "%s: %s: Permission denied\n", sh.prefix(hc.Pos), name)
+			return exitCode(126)
+		case strings.Contains(name, "/") && sh.ash:
+			fmt.Fprintf(p.Stderr, "sh: %s: not found\n", name)
+		case strings.Contains(name, "/"):
+			fmt.Fprintf(p.Stderr, "%s: %s: No such file or directory\n", sh.prefix(hc.Pos), name)
+		case notSimulated[name]:
+			fmt.Fprintf(p.Stderr, "%s: %s: command not found (the simulator does not provide %s)\n", sh.prefix(hc.Pos), name, name)
+		case sh.ash:
+			fmt.Fprintf(p.Stderr, "sh: %s: not found\n", name)
+		default:
+			fmt.Fprintf(p.Stderr, "%s: %s: command not found\n", sh.prefix(hc.Pos), name)
+		}
+		return exitCode(127)
+	}
+	fn := programs[prog]
+	if fn == nil {
+		fmt.Fprintf(p.Stderr, "%s: %s: %s is not available in the simulator\n", sh.prefix(hc.Pos), name, path.Base(full))
+		return exitCode(127)
+	}
+	code := fn(p)
+	if ctx.Err() != nil {
+		return exitCode(130)
+	}
+	return exitCode(code)
+}
+
+// describe is type and command -v/-V, looking programs up in the container, not the host.
+func (sh *shell) describe(p *Proc, hc interp.HandlerContext, args []string) int {
+	verbose := args[0] == cmdType
+	names := args[1:]
+	if args[0] == cmdCommandV {
+		verbose = names[0] == "-V"
+		names = names[1:]
+	}
+	typeT := false
+	if args[0] == cmdType && len(names) > 0 && names[0] == "-t" {
+		typeT, names = true, names[1:]
+	}
+	st := 0
+	for _, n := range names {
+		sh.mu.Lock()
+		fn := sh.funcs[n]
+		sh.mu.Unlock()
+		kind, where := "", ""
+		switch {
+		case syntax.IsKeyword(n):
+			kind = "keyword"
+		case fn:
+			kind = "function"
+		case interp.IsBuiltin(n):
+			kind = "builtin"
+		default:
+			if full, _, ok := lookPath(p, n); ok {
+				kind, where = "file", full
+			}
+		}
+		switch {
+		case kind == "":
+			st = 1
+			if verbose {
+				fmt.Fprintf(p.Stderr, "%s: %s: %s: not found\n", sh.prefix(hc.Pos), map[bool]string{true: "type", false: "command"}[args[0] == cmdType], n)
+			}
+		case typeT:
+			fmt.Fprintln(p.Stdout, kind)
+		case !verbose && kind == "file":
+			fmt.Fprintln(p.Stdout, where)
+		case !verbose:
+			fmt.Fprintln(p.Stdout, n)
+		case kind == "file":
+			fmt.Fprintf(p.Stdout, "%s is %s\n", n, where)
+		case kind == "builtin":
+			fmt.Fprintf(p.Stdout, "%s is a shell builtin\n", n)
+		default:
+			fmt.Fprintf(p.Stdout, "%s is a shell %s\n", n, kind)
+		}
 	}
 	return st
 }
 
-func (sh *shell) runList(l *list) (int, error) {
-	st := sh.status
-	for _, ao := range l.items {
-		if err := sh.p.ctx.Err(); err != nil {
-			return 130, err
-		}
-		var err error
-		st, err = sh.runAndOr(ao)
-		sh.status = st
-		if err != nil {
-			return st, err
-		}
-	}
-	return st, nil
-}
+// fileInfo is a sandbox file as fs.FileInfo, for interp's tests and globbing.
+type fileInfo struct{ in Info }
 
-func (sh *shell) runAndOr(ao *andOr) (int, error) {
-	if ao.bg {
-		// No job control: a background job runs to completion first (it is still bounded by ctx).
-		fmt.Fprintf(sh.p.stderr, "%s: background jobs run in the foreground in the simulator\n", sh.name)
-	}
-	st := 0
-	for i, pl := range ao.pipes {
-		if i > 0 {
-			op := ao.ops[i-1]
-			if (op == "&&" && st != 0) || (op == "||" && st == 0) {
-				continue
-			}
-		}
-		last := i == len(ao.pipes)-1
-		if !last {
-			sh.noExit++
-		}
-		var err error
-		st, err = sh.runPipeline(pl)
-		if !last {
-			sh.noExit--
-		}
-		sh.status = st
-		if err != nil {
-			return st, err
-		}
-		if last && st != 0 && sh.errexit && sh.noExit == 0 && !pl.neg && isSimple(pl) {
-			return st, exitErr{st}
-		}
-	}
-	return st, nil
-}
+func (f fileInfo) Name() string       { return f.in.Name }
+func (f fileInfo) Size() int64        { return int64(f.in.Size) }
+func (f fileInfo) Mode() fs.FileMode  { return f.in.Mode }
+func (f fileInfo) ModTime() time.Time { return f.in.MTime }
+func (f fileInfo) IsDir() bool        { return f.in.Mode.IsDir() }
 
-func isSimple(pl *pipeline) bool {
-	if len(pl.cmds) > 1 {
-		return true
-	}
-	switch pl.cmds[0].(type) {
-	case *simpleCmd, *condCmd:
-		return true
-	}
-	return false
-}
+// Sys is what interp's -O and -G tests assert on (they would panic on nil): root owns
+// everything in a container.
+func (f fileInfo) Sys() any { return &syscall.Stat_t{} }
 
-func (sh *shell) runPipeline(pl *pipeline) (int, error) {
-	if pl.neg {
-		sh.noExit++
-		defer func() { sh.noExit-- }()
-	}
-	var st int
-	var err error
-	if len(pl.cmds) == 1 {
-		st, err = sh.runCommand(pl.cmds[0])
-	} else {
-		st, err = sh.runPipe(pl.cmds)
-	}
-	if pl.neg {
-		if st == 0 {
-			st = 1
-		} else {
-			st = 0
-		}
-	}
-	return st, err
-}
+// devices the container has besides its files.
+var devices = map[string]bool{"/dev/null": true, "/dev/stdin": true, "/dev/stdout": true,
+	"/dev/stderr": true, "/dev/tty": true, "/dev/zero": true}
 
-// runPipe runs each stage in its own subshell, connected by pipes.
-func (sh *shell) runPipe(cmds []command) (int, error) {
-	n := len(cmds)
-	codes := make([]int, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	var in io.Reader = sh.p.stdin
-	var closers []func()
-	for i, c := range cmds {
-		sub := sh.subshell()
-		sub.depth = sh.depth // the stages trace like the shell itself
-		sub.p.stdin = in
-		var pw *io.PipeWriter
-		if i < n-1 {
-			pr, w := io.Pipe()
-			pw = w
-			sub.p.stdout = w
-			in = pr
-			closers = append(closers, func() { pr.CloseWithError(io.ErrClosedPipe); w.Close() })
-		}
-		myIn, _ := sub.p.stdin.(*io.PipeReader)
-		wg.Add(1)
-		go func(i int, c command, sub *shell, pw *io.PipeWriter, myIn *io.PipeReader) {
-			defer wg.Done()
-			st, err := sub.runCommand(c)
-			var ee exitErr
-			if errors.As(err, &ee) {
-				st, err = ee.code, nil
-			}
-			codes[i], errs[i] = st, err
-			if pw != nil {
-				pw.Close()
-			}
-			if myIn != nil {
-				myIn.CloseWithError(io.ErrClosedPipe)
-			}
-		}(i, c, sub, pw, myIn)
+func (sh *shell) stat(ctx context.Context, name string, _ bool) (fs.FileInfo, error) {
+	hc := interp.HandlerCtx(ctx)
+	full := vfs.Abs(hc.Dir, name)
+	if devices[full] {
+		return fileInfo{Info{Name: path.Base(full), Mode: fs.ModeDevice | fs.ModeCharDevice | 0o666}}, nil
 	}
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-sh.p.ctx.Done():
-			for _, c := range closers {
-				c()
-			}
-		case <-done:
-		}
-	}()
-	wg.Wait()
-	close(done)
-	if err := sh.p.ctx.Err(); err != nil {
-		return 130, err
-	}
-	return codes[n-1], nil
-}
-
-func (sh *shell) runCommand(c command) (int, error) {
-	if err := sh.p.ctx.Err(); err != nil {
-		return 130, err
-	}
-	if sc, ok := c.(*simpleCmd); ok {
-		return sh.runSimple(sc)
-	}
-	if fd, ok := c.(*funcDef); ok {
-		sh.funcs[fd.name] = fd.body
-		return 0, nil
-	}
-	restore, err := sh.applyRedirs(c.redirs())
+	in, err := sh.p.Sys.Stat(full)
 	if err != nil {
-		fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(0), err)
-		return 1, nil
+		return nil, &os.PathError{Op: "stat", Path: name, Err: coreutils.UnwrapPathErr(err)}
 	}
-	defer restore()
-	switch x := c.(type) {
-	case *groupCmd:
-		if x.sub {
-			sub := sh.subshell()
-			st, err := sub.runList(x.body)
-			var ee exitErr
-			if errors.As(err, &ee) {
-				return ee.code, nil
-			}
-			return st, err
-		}
-		return sh.runList(x.body)
-	case *ifCmd:
-		for i, cond := range x.conds {
-			sh.noExit++
-			st, err := sh.runList(cond)
-			sh.noExit--
-			if err != nil {
-				return st, err
-			}
-			if st == 0 {
-				return sh.runList(x.bodies[i])
-			}
-		}
-		if x.els != nil {
-			return sh.runList(x.els)
-		}
-		return 0, nil
-	case *loopCmd:
-		st := 0
-		for {
-			if err := sh.p.ctx.Err(); err != nil {
-				return 130, err
-			}
-			sh.noExit++
-			cst, err := sh.runList(x.cond)
-			sh.noExit--
-			if err != nil {
-				return cst, err
-			}
-			if (cst == 0) == x.until {
-				return st, nil
-			}
-			st, err = sh.runList(x.body)
-			var be breakErr
-			var ce contErr
-			switch {
-			case errors.As(err, &be):
-				if be.n > 1 {
-					return st, breakErr{be.n - 1}
-				}
-				return st, nil
-			case errors.As(err, &ce):
-				if ce.n > 1 {
-					return st, contErr{ce.n - 1}
-				}
-			case err != nil:
-				return st, err
-			}
-		}
-	case *forCmd:
-		items := sh.positional()
-		if x.in {
-			var err error
-			items, err = sh.expandWords(x.words)
-			if err != nil {
-				fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(0), err)
-				return 1, nil
-			}
-		}
-		st := 0
-		for _, it := range items {
-			if err := sh.p.ctx.Err(); err != nil {
-				return 130, err
-			}
-			sh.set(x.name, it)
-			var err error
-			st, err = sh.runList(x.body)
-			var be breakErr
-			var ce contErr
-			switch {
-			case errors.As(err, &be):
-				if be.n > 1 {
-					return st, breakErr{be.n - 1}
-				}
-				return st, nil
-			case errors.As(err, &ce):
-				if ce.n > 1 {
-					return st, contErr{ce.n - 1}
-				}
-			case err != nil:
-				return st, err
-			}
-		}
-		return st, nil
-	case *condCmd:
-		sh.line = x.line
-		return sh.runCond(x)
-	}
-	return 0, nil
+	return fileInfo{in}, nil
 }
 
-// applyRedirs points the shell's streams at files; restore undoes it.
-func (sh *shell) applyRedirs(rs []*redir) (func(), error) {
-	p := sh.p
-	oldIn, oldOut, oldErr := p.stdin, p.stdout, p.stderr
-	restore := func() { p.stdin, p.stdout, p.stderr = oldIn, oldOut, oldErr }
-	for _, r := range rs {
-		fd := r.fd
-		switch r.op {
-		case "<<", "<<-", "<<<":
-			body := r.body
-			if r.op == "<<<" {
-				s, err := sh.expandOne(r.word)
-				if err != nil {
-					restore()
-					return nil, err
-				}
-				body = s + "\n"
-			} else if !r.quoted {
-				segs, err := sh.expandHeredoc(body)
-				if err != nil {
-					restore()
-					return nil, err
-				}
-				body = segs
-			}
-			if fd <= 0 {
-				p.stdin = strings.NewReader(body)
-			}
-			continue
+func (sh *shell) access(ctx context.Context, name string, mode interp.AccessMode) error {
+	fi, err := sh.stat(ctx, name, true)
+	if err != nil {
+		return err
+	}
+	if mode&interp.AccessExec != 0 && !fi.IsDir() && fi.Mode()&0o111 == 0 {
+		return &os.PathError{Op: "access", Path: name, Err: fs.ErrPermission}
+	}
+	if mode&interp.AccessWrite != 0 && !devices[name] && !envOf(sh.p).writable(vfs.Abs(interp.HandlerCtx(ctx).Dir, name)) {
+		return &os.PathError{Op: "access", Path: name, Err: vfs.ErrReadOnly}
+	}
+	return nil
+}
+
+func (sh *shell) readDir(ctx context.Context, name string) ([]fs.DirEntry, error) {
+	hc := interp.HandlerCtx(ctx)
+	list, isDir, err := sh.p.Sys.ReadDir(vfs.Abs(hc.Dir, name))
+	if err != nil || !isDir {
+		if err == nil {
+			err = vfs.ErrNotDir
 		}
-		target, err := sh.expandOne(r.word)
-		if err != nil {
-			restore()
+		return nil, &os.PathError{Op: "readdir", Path: name, Err: err}
+	}
+	out := make([]fs.DirEntry, len(list))
+	for i, in := range list {
+		out[i] = fs.FileInfoToDirEntry(fileInfo{in})
+	}
+	return out, nil
+}
+
+type readOnly struct{ io.Reader }
+
+func (readOnly) Write([]byte) (int, error) { return 0, errors.New("bad file descriptor") }
+func (readOnly) Close() error              { return nil }
+
+type writeOnly struct{ io.Writer }
+
+func (writeOnly) Read([]byte) (int, error) { return 0, errors.New("bad file descriptor") }
+func (writeOnly) Close() error             { return nil }
+
+// open serves redirections and source from the container's files; the error's Op is the
+// message prefix, so interp prints "bash: line 1: FILE: No such file or directory".
+func (sh *shell) open(ctx context.Context, name string, flag int, _ os.FileMode) (io.ReadWriteCloser, error) {
+	hc := interp.HandlerCtx(ctx)
+	full := vfs.Abs(hc.Dir, name)
+	if vfs.Abs(hc.Dir, name) == checkMarker {
+		if err := guard(hc); err != nil {
 			return nil, err
 		}
-		switch r.op {
-		case ">&", "<&":
-			if fd < 0 {
-				fd = 1
-				if r.op == "<&" {
-					fd = 0
-				}
-			}
-			var w io.Writer
-			switch target {
-			case "1":
-				w = p.stdout
-			case "2":
-				w = p.stderr
-			case "-":
-				w = io.Discard
-			default:
-				if r.op == ">&" && fd == 1 && !isDigits(target) {
-					// >&file is &>file.
-					fw, err := sh.openWrite(target, false)
-					if err != nil {
-						restore()
-						return nil, err
-					}
-					p.stdout, p.stderr = fw, fw
-					continue
-				}
-				restore()
-				return nil, fmt.Errorf("%s: bad file descriptor", target)
-			}
-			if fd == 1 {
-				p.stdout = w
-			} else if fd == 2 {
-				p.stderr = w
-			}
-		case ">", ">>", ">|", "&>", "&>>":
-			w, err := sh.openWrite(target, r.op == ">>" || r.op == "&>>")
-			if err != nil {
-				restore()
-				return nil, err
+		return writeOnly{hc.Stderr}, nil
+	}
+	write := flag&(os.O_WRONLY|os.O_RDWR) != 0
+	fail := func(err error) error {
+		err = coreutils.UnwrapPathErr(err)
+		if sh.ash {
+			// busybox: "sh: can't open FILE: no such file", "sh: can't create FILE: …"
+			verb, text := "create", err.Error()
+			if !write {
+				verb = "open"
 			}
 			switch {
-			case r.op == "&>" || r.op == "&>>":
-				p.stdout, p.stderr = w, w
-			case fd == 2:
-				p.stderr = w
-			case fd <= 1:
-				p.stdout = w
+			case errors.Is(err, vfs.ErrNotExist) && write:
+				text = "nonexistent directory"
+			case errors.Is(err, vfs.ErrNotExist):
+				text = "no such file"
 			}
-		case "<":
-			switch target {
-			case "/dev/null":
-				p.stdin = strings.NewReader("")
-				continue
-			case "/dev/stdin":
-				continue
-			}
-			data, err := p.e.readFile(abs(p.cwd, target))
-			if err != nil {
-				restore()
-				return nil, fmt.Errorf("%s: %v", target, err)
-			}
-			p.stdin = strings.NewReader(string(data))
+			return &os.PathError{Op: "sh:", Path: "can't " + verb + " " + name, Err: errors.New(text)}
 		}
+		return &os.PathError{Op: sh.prefix(syntax.Pos{}) + ":", Path: name, Err: err}
 	}
-	return restore, nil
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
+	switch full {
+	case "/dev/null", "/dev/zero":
+		if write {
+			return writeOnly{io.Discard}, nil
 		}
+		return readOnly{strings.NewReader("")}, nil
+	case "/dev/stdout", "/dev/tty", "/proc/self/fd/1":
+		return writeOnly{hc.Stdout}, nil
+	case "/dev/stderr", "/proc/self/fd/2":
+		return writeOnly{hc.Stderr}, nil
+	case "/dev/stdin":
+		p := sh.procFor(hc, nil)
+		return readOnly{p.Stdin}, nil
 	}
-	return true
-}
-
-func (sh *shell) expandHeredoc(body string) (string, error) {
-	// In a here-document only $, ` and \ are special; quotes are plain characters.
-	var b strings.Builder
-	i := 0
-	for i < len(body) {
-		c := body[i]
-		switch {
-		case c == '\\' && i+1 < len(body) && strings.ContainsRune("$`\\\n", rune(body[i+1])):
-			if body[i+1] != '\n' {
-				b.WriteByte(body[i+1])
-			}
-			i += 2
-		case c == '$' || c == '`':
-			end := i + 1
-			if c == '`' {
-				e, err := skipQuoted(body, i)
-				if err != nil {
-					return "", err
-				}
-				end = e
-			} else if i+1 < len(body) {
-				switch {
-				case body[i+1] == '(' || body[i+1] == '{':
-					e, err := skipQuoted(body, i)
-					if err != nil {
-						return "", err
-					}
-					end = e
-				default:
-					end = i + 2
-					for end < len(body) && isName(body[i+1:end+1]) {
-						end++
-					}
-				}
-			}
-			segs, err := sh.expandSegs(body[i:end], true)
-			if err != nil {
-				return "", err
-			}
-			b.WriteString(joinSegs(segs))
-			i = end
-		default:
-			b.WriteByte(c)
-			i++
+	if !write {
+		data, err := sh.p.Sys.ReadFile(full)
+		if err != nil {
+			return nil, fail(err)
 		}
+		return readOnly{strings.NewReader(string(data))}, nil
 	}
-	return b.String(), nil
+	if flag&os.O_APPEND != 0 {
+		if _, err := sh.p.Sys.Stat(full); err != nil {
+			if err := sh.p.Sys.WriteFile(full, nil, false); err != nil {
+				return nil, fail(err)
+			}
+		}
+	} else if err := sh.p.Sys.WriteFile(full, nil, false); err != nil {
+		return nil, fail(err)
+	}
+	return writeOnly{&fileWriter{e: envOf(sh.p), p: full}}, nil
 }
 
 // fileWriter streams a redirection's output into a container file.
@@ -673,7 +794,7 @@ type fileWriter struct {
 }
 
 func (f *fileWriter) Write(b []byte) (int, error) {
-	if err := f.e.writeFile(f.p, b, true); err != nil {
+	if err := f.e.WriteFile(f.p, b, true); err != nil {
 		return 0, &writeErr{path: f.p, err: err}
 	}
 	return len(b), nil
@@ -685,489 +806,79 @@ type writeErr struct {
 }
 
 func (e *writeErr) Error() string { return e.path + ": " + e.err.Error() }
+func (e *writeErr) Unwrap() error { return e.err }
 
-func (sh *shell) openWrite(target string, appendTo bool) (io.Writer, error) {
-	switch target {
-	case "/dev/null":
-		return io.Discard, nil
-	case "/dev/stdout":
-		return sh.p.stdout, nil
-	case "/dev/stderr":
-		return sh.p.stderr, nil
-	}
-	full := abs(sh.p.cwd, target)
-	if appendTo {
-		if _, err := sh.p.e.stat(full); err != nil {
-			if err := sh.p.e.writeFile(full, nil, false); err != nil {
-				return nil, fmt.Errorf("%s: %v", target, err)
-			}
-		}
-	} else if err := sh.p.e.writeFile(full, nil, false); err != nil {
-		return nil, fmt.Errorf("%s: %v", target, err)
-	}
-	return &fileWriter{e: sh.p.e, p: full}, nil
+// --- the environment -------------------------------------------------------------------------
+
+// environ is the shell's starting environment, built from the container's and nothing of the
+// host's: interp would otherwise fill HOME, UID and TMPDIR from the simulator's process.
+type environ struct {
+	vars    map[string]expand.Variable
+	names   []string
+	hideTmp bool
 }
 
-// trace prints a command as set -x does.
-func (sh *shell) trace(words []string) {
-	if !sh.xtrace {
-		return
+func newEnviron(vars map[string]string) *environ {
+	e := &environ{vars: map[string]expand.Variable{}}
+	for k, v := range vars {
+		e.vars[k] = expand.Variable{Set: true, Exported: true, Kind: expand.String, Str: v}
 	}
-	var b strings.Builder
-	b.WriteString(strings.Repeat("+", sh.depth+1))
-	for _, w := range words {
-		b.WriteByte(' ')
-		b.WriteString(traceQuote(w))
+	for _, k := range []string{"UID", "EUID", "GID"} {
+		e.vars[k] = expand.Variable{Set: true, ReadOnly: true, Kind: expand.String, Str: "0"}
 	}
-	b.WriteByte('\n')
-	io.WriteString(sh.p.stderr, b.String())
+	if _, ok := e.vars["HOME"]; !ok {
+		e.vars["HOME"] = expand.Variable{Set: true, Kind: expand.String, Str: "/root"}
+	}
+	for k := range e.vars {
+		e.names = append(e.names, k)
+	}
+	sort.Strings(e.names)
+	return e
 }
 
-func traceQuote(w string) string {
-	if w == "" {
-		return "''"
+func (e *environ) Get(name string) expand.Variable {
+	if name == "TMPDIR" && e.hideTmp {
+		return expand.Variable{Set: true, Kind: expand.String, Str: noFifoDir}
 	}
-	if strings.ContainsAny(w, " \t\n'\"\\$`;&|<>(){}*?[]!#~") {
-		if isAssignment(w) {
-			i := strings.IndexByte(w, '=')
-			return w[:i+1] + "'" + strings.ReplaceAll(w[i+1:], "'", `'\''`) + "'"
-		}
-		return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
-	}
-	return w
+	return e.vars[name]
 }
 
-func (sh *shell) runSimple(c *simpleCmd) (int, error) {
-	sh.line = c.line
-	argv, err := sh.expandWords(c.words)
-	if err != nil {
-		if sh.p.ctx.Err() != nil {
-			return 130, err
-		}
-		fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(c.line), err)
-		if !sh.cmdMode && !sh.ash {
-			return 1, nil
-		}
-		return 1, exitErr{1}
-	}
-	assigns := map[string]string{}
-	var order []string
-	for _, a := range c.assigns {
-		i := strings.IndexByte(a, '=')
-		name, raw := a[:i], a[i+1:]
-		appendTo := strings.HasSuffix(name, "+")
-		name = strings.TrimSuffix(name, "+")
-		v, err := sh.expandOne(raw)
-		if err != nil {
-			fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(c.line), err)
-			return 1, nil
-		}
-		if appendTo {
-			old, _ := sh.get(name)
-			v = old + v
-		}
-		if len(v) > maxVarBytes {
-			fmt.Fprintf(sh.p.stderr, "%s: %s: value too large (the simulator caps a variable at 1 MiB)\n", sh.errPrefix(c.line), name)
-			return 1, exitErr{1}
-		}
-		assigns[name] = v
-		order = append(order, name)
-	}
-	if len(argv) == 0 {
-		var tr []string
-		for _, n := range order {
-			sh.set(n, assigns[n])
-			tr = append(tr, n+"="+assigns[n])
-		}
-		sh.trace(tr)
-		if len(c.rs) > 0 {
-			restore, err := sh.applyRedirs(c.rs)
-			if err != nil {
-				fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(c.line), err)
-				return 1, nil
-			}
-			restore()
-		}
-		if len(c.words) > 0 || len(c.assigns) > 0 {
-			return sh.status, nil
-		}
-		return 0, nil
-	}
-	sh.trace(append(prefixAssigns(order, assigns), argv...))
-	restore, err := sh.applyRedirs(c.rs)
-	if err != nil {
-		fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(c.line), err)
-		return 1, nil
-	}
-	defer restore()
-	return sh.invoke(argv, assigns)
-}
-
-func prefixAssigns(order []string, a map[string]string) []string {
-	var out []string
-	for _, n := range order {
-		out = append(out, n+"="+a[n])
-	}
-	return out
-}
-
-// invoke runs a function, builtin or program.
-func (sh *shell) invoke(argv []string, assigns map[string]string) (int, error) {
-	name := argv[0]
-	if body, ok := sh.funcs[name]; ok {
-		if sh.p.depth >= maxDepth {
-			fmt.Fprintf(sh.p.stderr, "%s: %s: maximum function nesting level exceeded (%d)\n", sh.errPrefix(0), name, maxDepth)
-			return 1, exitErr{1}
-		}
-		saved := sh.args
-		sh.args = append([]string{sh.args[0]}, argv[1:]...)
-		sh.p.depth++
-		st, err := sh.runCommand(body)
-		sh.p.depth--
-		sh.args = saved
-		var re returnErr
-		if errors.As(err, &re) {
-			return re.code, nil
-		}
-		return st, err
-	}
-	if b, ok := builtins[name]; ok {
-		return b(sh, argv)
-	}
-	child := &proc{ctx: sh.p.ctx, e: sh.p.e, stdin: sh.p.stdin, stdout: sh.p.stdout, stderr: sh.p.stderr,
-		tty: sh.p.tty, cwd: sh.p.cwd, vars: sh.environ(assigns), depth: sh.p.depth + 1}
-	if child.depth > maxDepth {
-		fmt.Fprintf(sh.p.stderr, "%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", sh.errPrefix(0), maxDepth)
-		return 126, nil
-	}
-	full, prog, ok := child.lookPath(name)
-	if !ok {
-		switch {
-		case strings.Contains(name, "/"):
-			fmt.Fprintf(sh.p.stderr, "%s: %s: No such file or directory\n", sh.errPrefix(0), name)
-		case notSimulated[name]:
-			fmt.Fprintf(sh.p.stderr, "%s: %s: command not found (the simulator does not provide %s)\n", sh.errPrefix(0), name, name)
-		case sh.ash:
-			fmt.Fprintf(sh.p.stderr, "sh: %s: not found\n", name)
-		default:
-			fmt.Fprintf(sh.p.stderr, "%s: %s: command not found\n", sh.errPrefix(0), name)
-		}
-		return 127, nil
-	}
-	fn := programs[prog]
-	if fn == nil {
-		fmt.Fprintf(sh.p.stderr, "%s: %s: %s is not available in the simulator\n", sh.errPrefix(0), name, path.Base(full))
-		return 127, nil
-	}
-	child.args = argv
-	code := fn(child)
-	if err := sh.p.ctx.Err(); err != nil {
-		return 130, err
-	}
-	return code, nil
-}
-
-// --- [[ ]] ---------------------------------------------------------------------------------
-
-func (sh *shell) runCond(c *condCmd) (int, error) {
-	// Operands expand once (command substitutions run once), before tracing and evaluating.
-	ce := &condEval{sh: sh, w: c.words, segs: make([][]seg, len(c.words))}
-	tr := []string{"[["}
-	for i, w := range c.words {
-		if w == "&&" || w == "||" || w == "!" || w == "(" || w == ")" || isBinaryTestOp(w) || isUnaryTestOp(w) {
-			tr = append(tr, w)
-			continue
-		}
-		segs, err := sh.expandSegs(w, false)
-		if err != nil {
-			if sh.p.ctx.Err() != nil {
-				return 130, err
-			}
-			fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(c.line), err)
-			return 2, nil
-		}
-		ce.segs[i] = segs
-		tr = append(tr, joinSegs(segs))
-	}
-	tr = append(tr, "]]")
-	if sh.xtrace {
-		io.WriteString(sh.p.stderr, strings.Repeat("+", sh.depth+1)+" "+strings.Join(tr, " ")+"\n")
-	}
-	ok, err := ce.or()
-	if err != nil {
-		fmt.Fprintf(sh.p.stderr, "%s: %v\n", sh.errPrefix(c.line), err)
-		return 2, nil
-	}
-	if ce.i < len(ce.w) {
-		fmt.Fprintf(sh.p.stderr, "%s: syntax error in conditional expression\n", sh.errPrefix(c.line))
-		return 2, nil
-	}
-	if ok {
-		return 0, nil
-	}
-	return 1, nil
-}
-
-func isUnaryTestOp(w string) bool {
-	return len(w) == 2 && w[0] == '-' && strings.ContainsRune("abcdefghLnprsSuwxz", rune(w[1]))
-}
-
-type condEval struct {
-	sh   *shell
-	w    []string
-	segs [][]seg // expanded operands, by index
-	i    int
-}
-
-func (c *condEval) val(k int) string { return joinSegs(c.segs[k]) }
-
-func (c *condEval) peek() string {
-	if c.i < len(c.w) {
-		return c.w[c.i]
-	}
-	return ""
-}
-
-func (c *condEval) or() (bool, error) {
-	x, err := c.and()
-	if err != nil {
-		return false, err
-	}
-	for c.peek() == "||" {
-		c.i++
-		y, err := c.and()
-		if err != nil {
-			return false, err
-		}
-		x = x || y
-	}
-	return x, nil
-}
-
-func (c *condEval) and() (bool, error) {
-	x, err := c.not()
-	if err != nil {
-		return false, err
-	}
-	for c.peek() == "&&" {
-		c.i++
-		y, err := c.not()
-		if err != nil {
-			return false, err
-		}
-		x = x && y
-	}
-	return x, nil
-}
-
-func (c *condEval) not() (bool, error) {
-	if c.peek() == "!" {
-		c.i++
-		v, err := c.not()
-		return !v, err
-	}
-	return c.primary()
-}
-
-func (c *condEval) primary() (bool, error) {
-	if c.i >= len(c.w) {
-		return false, errors.New("syntax error in conditional expression")
-	}
-	w := c.w[c.i]
-	if w == "(" {
-		c.i++
-		v, err := c.or()
-		if err != nil {
-			return false, err
-		}
-		if c.peek() != ")" {
-			return false, errors.New("syntax error in conditional expression: expected `)'")
-		}
-		c.i++
-		return v, nil
-	}
-	if c.i+2 < len(c.w) && isBinaryTestOp(c.w[c.i+1]) {
-		op := c.w[c.i+1]
-		l := c.val(c.i)
-		rk := c.i + 2
-		c.i += 3
-		if op == "=~" {
-			re, err := regexFromSegs(c.segs[rk])
-			if err != nil {
-				return false, nil // bash: an invalid regex is status 2; false is close enough
-			}
-			m := re.FindStringSubmatch(l)
-			if m == nil {
-				c.sh.arrays["BASH_REMATCH"] = []string{}
-				return false, nil
-			}
-			c.sh.arrays["BASH_REMATCH"] = m
-			delete(c.sh.vars, "BASH_REMATCH")
-			return true, nil
-		}
-		if op == "==" || op == "=" || op == "!=" {
-			// The right side is a pattern unless quoted.
-			pat := globPattern(c.segs[rk])
-			ok, _ := path.Match(pat, l)
-			if strings.Contains(l, "/") || strings.Contains(pat, "/") {
-				ok = matchNoSlash(pat, l)
-			}
-			if op == "!=" {
-				return !ok, nil
-			}
-			return ok, nil
-		}
-		return binaryTest(c.sh, op, l, c.val(rk))
-	}
-	if isUnaryTestOp(w) && c.i+1 < len(c.w) {
-		arg := c.val(c.i + 1)
-		c.i += 2
-		return unaryTest(c.sh.p, w, arg)
-	}
-	v := c.val(c.i)
-	c.i++
-	return v != "", nil
-}
-
-// matchNoSlash matches a glob where * may cross "/" (as [[ == ]] does).
-func matchNoSlash(pat, s string) bool {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(pat); i++ {
-		switch pat[i] {
-		case '*':
-			b.WriteString(".*")
-		case '?':
-			b.WriteString(".")
-		case '\\':
-			if i+1 < len(pat) {
-				i++
-				b.WriteString(regexp.QuoteMeta(pat[i : i+1]))
-			}
-		default:
-			b.WriteString(regexp.QuoteMeta(pat[i : i+1]))
+func (e *environ) Each(f func(name string, vr expand.Variable) bool) {
+	for _, k := range e.names {
+		if !f(k, e.vars[k]) {
+			return
 		}
 	}
-	b.WriteString("$")
-	re, err := regexp.Compile(b.String())
-	return err == nil && re.MatchString(s)
-}
-
-func globPattern(segs []seg) string {
-	var b strings.Builder
-	for _, s := range segs {
-		if s.quoted {
-			for _, r := range s.s {
-				if strings.ContainsRune("*?[\\", r) {
-					b.WriteByte('\\')
-				}
-				b.WriteRune(r)
-			}
-			continue
-		}
-		b.WriteString(s.s)
-	}
-	return b.String()
-}
-
-func isBinaryTestOp(op string) bool {
-	switch op {
-	case "=", "==", "!=", "=~", "-eq", "-ne", "-lt", "-le", "-gt", "-ge", "<", ">", "-nt", "-ot":
-		return true
-	}
-	return false
-}
-
-func binaryTest(sh *shell, op, l, r string) (bool, error) {
-	switch op {
-	case "=", "==":
-		return l == r, nil
-	case "!=":
-		return l != r, nil
-	case "<":
-		return l < r, nil
-	case ">":
-		return l > r, nil
-	case "-nt", "-ot":
-		return false, nil
-	}
-	toInt := func(s string) (int64, error) {
-		if sh != nil {
-			return sh.arith(s)
-		}
-		v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%s: integer expression expected", s)
-		}
-		return v, nil
-	}
-	a, err := toInt(l)
-	if err != nil {
-		return false, err
-	}
-	b, err := toInt(r)
-	if err != nil {
-		return false, err
-	}
-	switch op {
-	case "-eq":
-		return a == b, nil
-	case "-ne":
-		return a != b, nil
-	case "-lt":
-		return a < b, nil
-	case "-le":
-		return a <= b, nil
-	case "-gt":
-		return a > b, nil
-	case "-ge":
-		return a >= b, nil
-	}
-	return false, fmt.Errorf("%s: unknown operator", op)
-}
-
-func unaryTest(p *proc, op, arg string) (bool, error) {
-	switch op {
-	case "-z":
-		return arg == "", nil
-	case "-n":
-		return arg != "", nil
-	}
-	in, err := p.e.stat(abs(p.cwd, arg))
-	exists := err == nil && arg != ""
-	switch op {
-	case "-e", "-a":
-		return exists, nil
-	case "-f":
-		return exists && in.mode.IsRegular(), nil
-	case "-d":
-		return exists && in.mode.IsDir(), nil
-	case "-s":
-		return exists && (in.size > 0 || in.mode.IsDir()), nil
-	case "-r", "-w":
-		return exists, nil
-	case "-x":
-		return exists && in.mode&0o111 != 0, nil
-	case "-L", "-h", "-p", "-S", "-b", "-c":
-		return false, nil
-	}
-	return false, fmt.Errorf("%s: unary operator expected", op)
 }
 
 // --- running a shell as a program ----------------------------------------------------------
 
 // progShell is sh/bash: -c SCRIPT, a script file, or commands from stdin (interactive with a
 // terminal).
-func progShell(p *proc) int {
-	name := path.Base(p.args[0])
-	sh := newShell(p, name)
-	args := p.args[1:]
-	var script string
-	haveScript := false
-	for len(args) > 0 && strings.HasPrefix(args[0], "-") && len(args[0]) > 1 {
+func progShell(p *Proc) (code int) {
+	defer func() {
+		// interp panics on states it does not expect; a learner's script must not take the
+		// simulator down with it.
+		if v := recover(); v != nil {
+			fmt.Fprintf(p.Stderr, "%s: internal error in the simulator's shell: %v\n", path.Base(p.Args[0]), v)
+			code = 2
+		}
+	}()
+	name := path.Base(p.Args[0])
+	if envOf(p).image.shell == "ash" {
+		name = "sh"
+	}
+	if p.Depth > maxDepth {
+		fmt.Fprintf(p.Stderr, "%s: fork: retry: Resource temporarily unavailable (the simulator nests at most %d processes)\n", name, maxDepth)
+		return 126
+	}
+	args := p.Args[1:]
+	var opts []string
+	script, haveScript := "", false
+	for len(args) > 0 && len(args[0]) > 1 && (args[0][0] == '-' || args[0][0] == '+') {
 		a := args[0]
 		args = args[1:]
-		if a == "--" {
+		if a == "--" || a == "-" {
 			break
 		}
 		if strings.HasPrefix(a, "--") {
@@ -1176,41 +887,56 @@ func progShell(p *proc) int {
 		for _, f := range a[1:] {
 			switch f {
 			case 'c':
-				if len(args) == 0 {
-					fmt.Fprintf(p.stderr, "%s: -c: option requires an argument\n", name)
+				if len(args) == 0 && !haveScript {
+					fmt.Fprintf(p.Stderr, "%s: -c: option requires an argument\n", name)
 					return 2
 				}
 				script, haveScript = args[0], true
 				args = args[1:]
-			case 'e':
-				sh.errexit = true
-			case 'x':
-				sh.xtrace = true
-			case 'u':
-				sh.nounset = true
+			case 'o':
+				if len(args) > 0 {
+					opts = append(opts, a[:1]+"o", args[0])
+					args = args[1:]
+				}
+			case 'e', 'x', 'u', 'f', 'n', 'a', 'v':
+				opts = append(opts, a[:1]+string(f))
 			}
 		}
 	}
-	if haveScript {
-		sh.cmdMode = true
-		sh.args = append([]string{name}, args...)
+	var params []string
+	src, file := script, name
+	switch {
+	case haveScript:
 		if len(args) > 0 {
-			sh.args = args
+			file, params = args[0], args[1:]
 		}
-		return sh.runSource(script)
-	}
-	if len(args) > 0 {
-		data, err := p.e.readFile(abs(p.cwd, args[0]))
+	case len(args) > 0:
+		data, err := p.Sys.ReadFile(vfs.Abs(p.Cwd, args[0]))
 		if err != nil {
-			fmt.Fprintf(p.stderr, "%s: %s: %v\n", name, args[0], err)
+			fmt.Fprintf(p.Stderr, "%s: %s: %v\n", name, args[0], coreutils.UnwrapPathErr(err))
 			return 127
 		}
-		sh.cmdMode = true
-		sh.args = args
-		return sh.runSource(string(data))
+		src, file, params = string(data), args[0], args[1:]
 	}
-	sh.args = []string{name}
-	return sh.interactive()
+	sh, err := newShell(p, name, params, opts)
+	if err != nil {
+		fmt.Fprintf(p.Stderr, "%s: %v\n", name, err)
+		return 2
+	}
+	defer sh.close()
+	if !haveScript && len(args) == 0 {
+		return sh.interactive()
+	}
+	sh.cmd, sh.multi = true, strings.Contains(strings.TrimSuffix(src, "\n"), "\n")
+	if !haveScript && !sh.ash {
+		sh.name = file
+	}
+	f, perr := sh.parse(src, file)
+	if perr != nil {
+		io.WriteString(p.Stderr, sh.syntaxMessage(perr, src))
+		return 2
+	}
+	return sh.status(sh.r.Run(p.Ctx, f))
 }
 
 // interactive reads commands line by line until EOF or exit. With a terminal it prompts and
@@ -1218,246 +944,85 @@ func progShell(p *proc) int {
 func (sh *shell) interactive() int {
 	p := sh.p
 	in := asLineReader(p)
-	p.stdin = in
+	sh.realIn = in
 	var pending strings.Builder
+	last := 0
 	for {
-		if p.tty {
+		if p.TTY {
 			prompt := sh.prompt()
 			if pending.Len() > 0 {
 				prompt = "> "
 			}
-			io.WriteString(p.stdout, prompt)
+			io.WriteString(p.Stdout, prompt)
 		}
 		line, err := in.readLine()
 		if errors.Is(err, errInterrupt) {
 			pending.Reset()
-			sh.status = 130
+			last = 130
 			continue
 		}
 		if err != nil {
-			if p.tty {
-				io.WriteString(p.stdout, "exit\n")
+			if p.TTY {
+				io.WriteString(p.Stdout, "exit\n")
 			}
-			return sh.status
+			// The end of input is the shell's exit: the EXIT trap runs.
+			sh.r.Run(p.Ctx, &syntax.File{})
+			return last
 		}
 		pending.WriteString(line)
 		pending.WriteByte('\n')
 		src := pending.String()
-		prog, perr := parseScript(src)
-		if errors.Is(perr, errIncomplete) {
+		f, perr := sh.parse(src, "")
+		if perr != nil && syntax.IsIncomplete(perr) {
 			continue
 		}
 		pending.Reset()
 		if perr != nil {
-			var se *syntaxError
-			if errors.As(perr, &se) {
-				fmt.Fprintf(p.stderr, "%s: %s\n", sh.name, se.msg)
-			}
-			sh.status = 2
+			io.WriteString(p.Stderr, sh.syntaxMessage(perr, src))
+			last = 2
 			continue
 		}
 		// Ctrl-C interrupts the running command, not the shell.
-		ctx, cancel := context.WithCancel(p.ctx)
+		ctx, cancel := context.WithCancel(p.Ctx)
 		in.onInterrupt(cancel)
-		saved := p.ctx
-		p.ctx = ctx
-		st, rerr := sh.runList(prog)
-		p.ctx = saved
+		for _, st := range f.Stmts {
+			err := sh.r.Run(ctx, st)
+			switch {
+			case p.Ctx.Err() != nil:
+				cancel()
+				return 130
+			case ctx.Err() != nil:
+				last = 130
+			default:
+				last = sh.status(err)
+			}
+			if sh.r.Exited() || ctx.Err() != nil {
+				break
+			}
+		}
 		in.onInterrupt(nil)
 		interrupted := ctx.Err() != nil
 		cancel()
-		sh.status = st
-		var ee exitErr
-		if errors.As(rerr, &ee) {
-			return ee.code
+		if sh.r.Exited() && !interrupted {
+			return last
 		}
-		if saved.Err() != nil {
-			return 130
-		}
-		if interrupted && p.tty {
-			io.WriteString(p.stdout, "^C\n")
-			sh.status = 130
+		if interrupted && p.TTY {
+			io.WriteString(p.Stdout, "^C\n")
 		}
 	}
 }
 
 func (sh *shell) prompt() string {
+	dir := sh.r.Dir
 	if sh.ash {
-		return sh.p.cwd + " # "
+		return dir + " # "
 	}
-	h, _ := sh.get("HOSTNAME")
-	dir := sh.p.cwd
+	h := sh.r.Vars["HOSTNAME"].String()
+	if h == "" {
+		h = sh.p.Vars["HOSTNAME"]
+	}
 	if dir == "/root" {
 		dir = "~"
 	}
 	return fmt.Sprintf("root@%s:%s# ", h, dir)
-}
-
-var errInterrupt = errors.New("interrupt")
-
-// lineReader turns a byte stream into lines. With a terminal it does what a pty's line
-// discipline does: echo, backspace, Ctrl-C, Ctrl-D.
-type lineReader struct {
-	ctx   context.Context
-	tty   bool
-	echo  io.Writer
-	ch    chan byte
-	errCh chan error
-	mu    sync.Mutex
-	intr  func()
-	rest  []byte
-}
-
-func newLineReader(ctx context.Context, r io.Reader, tty bool, echo io.Writer) *lineReader {
-	lr := &lineReader{ctx: ctx, tty: tty, echo: echo, ch: make(chan byte, 256), errCh: make(chan error, 1)}
-	go func() {
-		b := make([]byte, 256)
-		for {
-			n, err := r.Read(b)
-			for _, c := range b[:n] {
-				if tty && c == 3 {
-					lr.mu.Lock()
-					f := lr.intr
-					lr.mu.Unlock()
-					if f != nil {
-						f()
-						continue
-					}
-				}
-				select {
-				case lr.ch <- c:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if err != nil {
-				lr.errCh <- err
-				return
-			}
-		}
-	}()
-	return lr
-}
-
-func (lr *lineReader) onInterrupt(f func()) {
-	lr.mu.Lock()
-	lr.intr = f
-	lr.mu.Unlock()
-}
-
-func (lr *lineReader) readByte() (byte, error) {
-	select {
-	case c := <-lr.ch:
-		return c, nil
-	default:
-	}
-	select {
-	case c := <-lr.ch:
-		return c, nil
-	case err := <-lr.errCh:
-		// Drain what arrived before the error.
-		select {
-		case c := <-lr.ch:
-			lr.errCh <- err
-			return c, nil
-		default:
-		}
-		lr.errCh <- err
-		return 0, err
-	case <-lr.ctx.Done():
-		return 0, lr.ctx.Err()
-	}
-}
-
-func (lr *lineReader) readLine() (string, error) {
-	var line []byte
-	for {
-		c, err := lr.readByte()
-		if err != nil {
-			if len(line) > 0 && !lr.tty {
-				return string(line), nil
-			}
-			return "", err
-		}
-		if !lr.tty {
-			if c == '\n' {
-				return string(line), nil
-			}
-			line = append(line, c)
-			continue
-		}
-		switch c {
-		case '\r', '\n':
-			io.WriteString(lr.echo, "\n")
-			return string(line), nil
-		case 3: // Ctrl-C with nothing running
-			io.WriteString(lr.echo, "^C\n")
-			return "", errInterrupt
-		case 4: // Ctrl-D
-			if len(line) == 0 {
-				return "", io.EOF
-			}
-		case 127, 8:
-			if len(line) > 0 {
-				// Remove a whole UTF-8 character.
-				k := len(line) - 1
-				for k > 0 && line[k]&0xC0 == 0x80 {
-					k--
-				}
-				line = line[:k]
-				io.WriteString(lr.echo, "\b \b")
-			}
-		case 21: // Ctrl-U
-			for range []rune(string(line)) {
-				io.WriteString(lr.echo, "\b \b")
-			}
-			line = line[:0]
-		case 27:
-			// Escape sequences (arrow keys): swallow "[X".
-			lr.readByte()
-			lr.readByte()
-		default:
-			if c < 32 && c != '\t' {
-				continue
-			}
-			line = append(line, c)
-			lr.echo.Write([]byte{c})
-		}
-	}
-}
-
-// Read lets programs started from an interactive shell read the terminal in cooked mode:
-// a line at a time, ending at Ctrl-D.
-func (lr *lineReader) Read(b []byte) (int, error) {
-	if len(lr.rest) == 0 {
-		line, err := lr.readLine()
-		if err != nil {
-			if errors.Is(err, errInterrupt) {
-				return 0, io.EOF
-			}
-			return 0, err
-		}
-		lr.rest = []byte(line + "\n")
-	}
-	n := copy(b, lr.rest)
-	lr.rest = lr.rest[n:]
-	return n, nil
-}
-
-// asLineReader reuses the shell's terminal reader when there is one.
-func asLineReader(p *proc) *lineReader {
-	if lr, ok := p.stdin.(*lineReader); ok {
-		return lr
-	}
-	return newLineReader(p.ctx, p.stdin, p.tty, p.stdout)
-}
-
-// sortedKeys is used by env and set.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

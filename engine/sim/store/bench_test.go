@@ -14,7 +14,7 @@ import (
 // Benchmarks of the bare store (no API hooks): the cost every API call and controller write
 // pays under the store's lock.
 
-func benchStore(b *testing.B) *Store {
+func benchStore(b testing.TB) *Store {
 	b.Helper()
 	clk := testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	// A benchmark may create far more objects than a learner could.

@@ -49,8 +49,8 @@ type Limits struct {
 // QuotaName is the name the simulator's built-in object-count quota reports.
 const QuotaName = "kubetutor-simulator"
 
-// Event is one committed change. Object (and Old, for MODIFIED) are private copies shared
-// between all consumers: never mutate them.
+// Event is one committed change. Object (and Old, for MODIFIED) are the stored objects
+// themselves, shared between all consumers and the store's indexes: never mutate them.
 type Event struct {
 	Type     watch.EventType
 	Resource Resource
@@ -74,6 +74,7 @@ type Store struct {
 	histCap   int
 	watchers  map[*Watcher]struct{}
 	listeners []func(Event)
+	idx       map[string]*resIndex // resource name -> indexes (index.go)
 }
 
 // Options configure a Store.
@@ -114,6 +115,7 @@ func New(o Options) *Store {
 		nsCount:  map[string]int{},
 		histCap:  o.HistorySize,
 		watchers: map[*Watcher]struct{}{},
+		idx:      map[string]*resIndex{},
 	}
 	for _, ns := range []string{"default", "kube-system", "kube-public", "kube-node-lease"} {
 		obj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
@@ -363,7 +365,7 @@ func (s *Store) Create(res Resource, in runtime.Object) (runtime.Object, error) 
 	if res.Namespaced {
 		s.nsCount[res.Name+"/"+m.GetNamespace()]++
 	}
-	s.emit(Event{Type: watch.Added, Resource: res, Object: obj.DeepCopyObject(), RV: s.rv})
+	s.emit(Event{Type: watch.Added, Resource: res, Object: obj, RV: s.rv})
 	return obj.DeepCopyObject(), nil
 }
 
@@ -448,7 +450,7 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		return obj.DeepCopyObject(), nil
 	}
 	s.objs[res.Name][k] = obj
-	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj.DeepCopyObject(), Old: old, RV: s.rv})
+	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
 	return obj.DeepCopyObject(), nil
 }
 
@@ -587,7 +589,7 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 	s.rv++
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 	s.objs[res.Name][k] = obj
-	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj.DeepCopyObject(), Old: old, RV: s.rv})
+	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
 	return DeleteResult{Object: obj.DeepCopyObject()}, nil
 }
 
@@ -600,7 +602,7 @@ func (s *Store) remove(res Resource, k string, obj, old runtime.Object) {
 			s.nsCount[res.Name+"/"+m.GetNamespace()]--
 		}
 	}
-	s.emit(Event{Type: watch.Deleted, Resource: res, Object: obj.DeepCopyObject(), Old: old, RV: s.rv})
+	s.emit(Event{Type: watch.Deleted, Resource: res, Object: obj, Old: old, RV: s.rv})
 }
 
 func addString(list []string, v string) []string {
@@ -668,6 +670,7 @@ func copyField(dst, src runtime.Object, name string) {
 
 // emit records an event in the history and hands it to watchers and listeners. Lock held.
 func (s *Store) emit(ev Event) {
+	s.index(ev)
 	s.history = append(s.history, ev)
 	if len(s.history) > s.histCap {
 		// Drop the oldest quarter at once so the ring is not copied on every write.
@@ -679,4 +682,15 @@ func (s *Store) emit(ev Event) {
 	for _, fn := range s.listeners {
 		fn(ev)
 	}
+}
+
+// Len is how many objects of res namespace ns holds (all namespaces for a cluster-scoped
+// resource), without copying any: cheap enough to poll.
+func (s *Store) Len(res Resource, ns string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !res.Namespaced {
+		return len(s.objs[res.Name])
+	}
+	return s.nsCount[res.Name+"/"+ns]
 }

@@ -56,7 +56,7 @@ func (s *Store) Watch(res Resource, o WatchOptions) (*Watcher, error) {
 		sortStrings(keys)
 		for _, k := range keys {
 			if matches(res, objs[k], w.ns, w.lsel, w.fsel) {
-				w.queue = append(w.queue, watch.Event{Type: watch.Added, Object: objs[k].DeepCopyObject()})
+				w.queue = append(w.queue, watch.Event{Type: watch.Added, Object: objs[k]}) // shared, as events are
 			}
 		}
 	} else {

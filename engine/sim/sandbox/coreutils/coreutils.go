@@ -1,8 +1,9 @@
-package sandbox
+package coreutils
 
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,43 +12,37 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/kubetutor/kubetutor/engine/sim/container"
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
-// programs are the simulated executables, by the name an image's binary points at.
-var programs map[string]func(p *proc) int
+// Programs are the coreutils by the name an image's binary points at.
+var Programs map[string]func(p *Proc) int
 
 func init() {
-	programs = map[string]func(p *proc) int{
-		"sh": progShell, "bash": progShell,
+	Programs = map[string]func(p *Proc) int{
 		"echo": progEcho, "printf": progPrintf, "test": progTest, "[": progTest,
-		"true": func(*proc) int { return 0 }, "false": func(*proc) int { return 1 },
-		"pwd": func(p *proc) int { fmt.Fprintln(p.stdout, p.cwd); return 0 },
+		"true": func(*Proc) int { return 0 }, "false": func(*Proc) int { return 1 },
+		"pwd": func(p *Proc) int { fmt.Fprintln(p.Stdout, p.Cwd); return 0 },
 		"cat": progCat, "ls": progLs, "cp": progCp, "mv": progMv, "rm": progRm, "mkdir": progMkdir,
 		"rmdir": progRmdir, "touch": progTouch, "chmod": progChmod, "sleep": progSleep, "env": progEnv,
 		"hostname": progHostname, "head": progHead, "tail": progTail, "wc": progWc, "date": progDate,
 		"sort": progSort, "uniq": progUniq, "tee": progTee, "basename": progBasename,
 		"dirname": progDirname, "seq": progSeq, "uname": progUname, "id": progID,
-		"whoami": func(p *proc) int { fmt.Fprintln(p.stdout, "root"); return 0 },
+		"whoami": func(p *Proc) int { fmt.Fprintln(p.Stdout, "root"); return 0 },
 		"yes":    progYes, "stat": progStat, "df": progDf, "du": progDu, "expr": progExpr, "tr": progTr,
 		"cut": progCut, "sed": progSed, "grep": progGrep,
-		"ln": func(p *proc) int {
-			fmt.Fprintln(p.stderr, "ln: links are not available in the simulator")
+		"ln": func(p *Proc) int {
+			fmt.Fprintln(p.Stderr, "ln: links are not available in the simulator")
 			return 1
 		},
 	}
-	// Network, MySQL and backup tools live in their own files.
-	for k, v := range netPrograms {
-		programs[k] = v
-	}
-	for k, v := range mysqlPrograms {
-		programs[k] = v
-	}
 }
 
-func (p *proc) name() string { return path.Base(p.args[0]) }
+func (p *Proc) Name() string { return path.Base(p.Args[0]) }
 
 // splitFlags separates single-letter flags from operands ("-la" → l, a).
 func splitFlags(args []string) (map[rune]bool, []string) {
@@ -74,22 +69,22 @@ func splitFlags(args []string) (map[rune]bool, []string) {
 	return flags, ops
 }
 
-// inputs yields the contents of each file operand, or stdin when there are none or "-".
-func (p *proc) inputs(files []string, each func(name string, r io.Reader) bool) int {
+// Inputs yields the contents of each file operand, or stdin when there are none or "-".
+func (p *Proc) Inputs(files []string, each func(name string, r io.Reader) bool) int {
 	if len(files) == 0 {
 		files = []string{"-"}
 	}
 	st := 0
 	for _, f := range files {
 		if f == "-" {
-			if !each("-", p.stdin) {
+			if !each("-", p.Stdin) {
 				return st
 			}
 			continue
 		}
-		data, err := p.e.readFile(abs(p.cwd, f))
+		data, err := p.Sys.ReadFile(vfs.Abs(p.Cwd, f))
 		if err != nil {
-			fmt.Fprintf(p.stderr, "%s: %s: %v\n", p.name(), f, err)
+			fmt.Fprintf(p.Stderr, "%s: %s: %v\n", p.Name(), f, err)
 			st = 1
 			continue
 		}
@@ -100,16 +95,19 @@ func (p *proc) inputs(files []string, each func(name string, r io.Reader) bool) 
 	return st
 }
 
-func (p *proc) copyOut(r io.Reader) bool {
+func (p *Proc) CopyOut(r io.Reader) bool {
 	buf := make([]byte, 32*1024)
 	for {
-		if p.ctx.Err() != nil {
+		if p.Ctx.Err() != nil {
 			return false
 		}
 		n, err := r.Read(buf)
 		if n > 0 {
-			if _, werr := p.stdout.Write(buf[:n]); werr != nil {
-				fmt.Fprintf(p.stderr, "%s: write error: %v\n", p.name(), unwrapPathErr(werr))
+			if _, werr := p.Stdout.Write(buf[:n]); werr != nil {
+				if BrokenPipe(werr) {
+					return false
+				}
+				fmt.Fprintf(p.Stderr, "%s: write error: %v\n", p.Name(), UnwrapPathErr(werr))
 				return false
 			}
 		}
@@ -119,9 +117,9 @@ func (p *proc) copyOut(r io.Reader) bool {
 	}
 }
 
-func progCat(p *proc) int {
-	_, files := splitFlags(p.args[1:])
-	return p.inputs(files, func(_ string, r io.Reader) bool { return p.copyOut(r) })
+func progCat(p *Proc) int {
+	_, files := splitFlags(p.Args[1:])
+	return p.Inputs(files, func(_ string, r io.Reader) bool { return p.CopyOut(r) })
 }
 
 func modeString(m fs.FileMode) string {
@@ -137,117 +135,117 @@ func modeString(m fs.FileMode) string {
 	return string(s)
 }
 
-func progLs(p *proc) int {
-	flags, ops := splitFlags(p.args[1:])
+func progLs(p *Proc) int {
+	flags, ops := splitFlags(p.Args[1:])
 	if len(ops) == 0 {
 		ops = []string{"."}
 	}
 	long, all, dirOnly, one := flags['l'], flags['a'] || flags['A'], flags['d'], flags['1']
 	st := 0
-	var files []info
+	var files []Info
 	var dirs []string
 	for _, o := range ops {
-		full := abs(p.cwd, o)
-		in, err := p.e.stat(full)
+		full := vfs.Abs(p.Cwd, o)
+		in, err := p.Sys.Stat(full)
 		if err != nil {
-			fmt.Fprintf(p.stderr, "ls: cannot access '%s': %v\n", o, err)
+			fmt.Fprintf(p.Stderr, "ls: cannot access '%s': %v\n", o, err)
 			st = 2
 			continue
 		}
-		if in.mode.IsDir() && !dirOnly {
+		if in.Mode.IsDir() && !dirOnly {
 			dirs = append(dirs, o)
 			continue
 		}
-		in.name = o
+		in.Name = o
 		files = append(files, in)
 	}
-	now := p.e.sb.clk.Now()
-	printList := func(ents []info) {
+	now := p.Sys.Now()
+	printList := func(ents []Info) {
 		if long {
 			for _, in := range ents {
-				size := in.size
+				size := in.Size
 				links := 1
-				if in.mode.IsDir() {
+				if in.Mode.IsDir() {
 					size, links = 4096, 2
 				}
-				ts := in.mtime.Format("Jan _2 15:04")
-				if now.Sub(in.mtime) > 180*24*time.Hour {
-					ts = in.mtime.Format("Jan _2  2006")
+				ts := in.MTime.Format("Jan _2 15:04")
+				if now.Sub(in.MTime) > 180*24*time.Hour {
+					ts = in.MTime.Format("Jan _2  2006")
 				}
-				fmt.Fprintf(p.stdout, "%s %d root root %5d %s %s\n", modeString(in.mode), links, size, ts, in.name)
+				fmt.Fprintf(p.Stdout, "%s %d root root %5d %s %s\n", modeString(in.Mode), links, size, ts, in.Name)
 			}
 			return
 		}
 		var names []string
 		for _, in := range ents {
-			names = append(names, in.name)
+			names = append(names, in.Name)
 		}
 		if len(names) == 0 {
 			return
 		}
-		if p.tty && !one {
-			fmt.Fprintln(p.stdout, strings.Join(names, "  "))
+		if p.TTY && !one {
+			fmt.Fprintln(p.Stdout, strings.Join(names, "  "))
 			return
 		}
-		fmt.Fprintln(p.stdout, strings.Join(names, "\n"))
+		fmt.Fprintln(p.Stdout, strings.Join(names, "\n"))
 	}
 	printList(files)
 	for i, d := range dirs {
-		ents, _, err := p.e.readDir(abs(p.cwd, d))
+		ents, _, err := p.Sys.ReadDir(vfs.Abs(p.Cwd, d))
 		if err != nil {
-			fmt.Fprintf(p.stderr, "ls: cannot open directory '%s': %v\n", d, err)
+			fmt.Fprintf(p.Stderr, "ls: cannot open directory '%s': %v\n", d, err)
 			st = 2
 			continue
 		}
-		var shown []info
+		var shown []Info
 		if all {
-			shown = append(shown, info{name: ".", mode: fs.ModeDir | 0o755, mtime: now}, info{name: "..", mode: fs.ModeDir | 0o755, mtime: now})
+			shown = append(shown, Info{Name: ".", Mode: fs.ModeDir | 0o755, MTime: now}, Info{Name: "..", Mode: fs.ModeDir | 0o755, MTime: now})
 		}
 		total := 0
 		for _, in := range ents {
-			if !all && strings.HasPrefix(in.name, ".") {
+			if !all && strings.HasPrefix(in.Name, ".") {
 				continue
 			}
 			shown = append(shown, in)
-			total += (in.size + 4095) / 4096 * 4
+			total += (in.Size + 4095) / 4096 * 4
 		}
 		if len(dirs)+len(files) > 1 {
 			if i > 0 || len(files) > 0 {
-				fmt.Fprintln(p.stdout)
+				fmt.Fprintln(p.Stdout)
 			}
-			fmt.Fprintf(p.stdout, "%s:\n", d)
+			fmt.Fprintf(p.Stdout, "%s:\n", d)
 		}
 		if long {
-			fmt.Fprintf(p.stdout, "total %d\n", total)
+			fmt.Fprintf(p.Stdout, "total %d\n", total)
 		}
 		printList(shown)
 	}
 	return st
 }
 
-func progCp(p *proc) int {
-	flags, ops := splitFlags(p.args[1:])
+func progCp(p *Proc) int {
+	flags, ops := splitFlags(p.Args[1:])
 	rec := flags['r'] || flags['R'] || flags['a']
 	if len(ops) < 2 {
-		fmt.Fprintln(p.stderr, "cp: missing destination file operand")
+		fmt.Fprintln(p.Stderr, "cp: missing destination file operand")
 		return 1
 	}
 	dst := ops[len(ops)-1]
 	st := 0
 	if len(ops) > 2 {
-		if in, err := p.e.stat(abs(p.cwd, dst)); err != nil || !in.mode.IsDir() {
-			fmt.Fprintf(p.stderr, "cp: target '%s' is not a directory\n", dst)
+		if in, err := p.Sys.Stat(vfs.Abs(p.Cwd, dst)); err != nil || !in.Mode.IsDir() {
+			fmt.Fprintf(p.Stderr, "cp: target '%s' is not a directory\n", dst)
 			return 1
 		}
 	}
 	for _, src := range ops[:len(ops)-1] {
-		if err := p.e.copyTo(abs(p.cwd, src), abs(p.cwd, dst), rec); err != nil {
-			if err == errIsDir {
-				fmt.Fprintf(p.stderr, "cp: -r not specified; omitting directory '%s'\n", src)
-			} else if err == errNotExist {
-				fmt.Fprintf(p.stderr, "cp: cannot stat '%s': %v\n", src, err)
+		if err := p.Sys.CopyTo(vfs.Abs(p.Cwd, src), vfs.Abs(p.Cwd, dst), rec); err != nil {
+			if err == vfs.ErrIsDir {
+				fmt.Fprintf(p.Stderr, "cp: -r not specified; omitting directory '%s'\n", src)
+			} else if err == vfs.ErrNotExist {
+				fmt.Fprintf(p.Stderr, "cp: cannot stat '%s': %v\n", src, err)
 			} else {
-				fmt.Fprintf(p.stderr, "cp: cannot create regular file '%s': %v\n", dst, err)
+				fmt.Fprintf(p.Stderr, "cp: cannot create regular file '%s': %v\n", dst, err)
 			}
 			st = 1
 		}
@@ -255,20 +253,20 @@ func progCp(p *proc) int {
 	return st
 }
 
-func progMv(p *proc) int {
-	_, ops := splitFlags(p.args[1:])
+func progMv(p *Proc) int {
+	_, ops := splitFlags(p.Args[1:])
 	if len(ops) < 2 {
-		fmt.Fprintln(p.stderr, "mv: missing destination file operand")
+		fmt.Fprintln(p.Stderr, "mv: missing destination file operand")
 		return 1
 	}
 	dst := ops[len(ops)-1]
 	st := 0
 	for _, src := range ops[:len(ops)-1] {
-		if err := p.e.rename(abs(p.cwd, src), abs(p.cwd, dst)); err != nil {
-			if err == errNotExist {
-				fmt.Fprintf(p.stderr, "mv: cannot stat '%s': %v\n", src, err)
+		if err := p.Sys.Rename(vfs.Abs(p.Cwd, src), vfs.Abs(p.Cwd, dst)); err != nil {
+			if err == vfs.ErrNotExist {
+				fmt.Fprintf(p.Stderr, "mv: cannot stat '%s': %v\n", src, err)
 			} else {
-				fmt.Fprintf(p.stderr, "mv: cannot move '%s' to '%s': %v\n", src, dst, err)
+				fmt.Fprintf(p.Stderr, "mv: cannot move '%s' to '%s': %v\n", src, dst, err)
 			}
 			st = 1
 		}
@@ -276,111 +274,111 @@ func progMv(p *proc) int {
 	return st
 }
 
-func progRm(p *proc) int {
-	flags, ops := splitFlags(p.args[1:])
+func progRm(p *Proc) int {
+	flags, ops := splitFlags(p.Args[1:])
 	force, rec := flags['f'], flags['r'] || flags['R']
 	if len(ops) == 0 && !force {
-		fmt.Fprintln(p.stderr, "rm: missing operand")
+		fmt.Fprintln(p.Stderr, "rm: missing operand")
 		return 1
 	}
 	st := 0
 	for _, o := range ops {
-		full := abs(p.cwd, o)
-		in, err := p.e.stat(full)
+		full := vfs.Abs(p.Cwd, o)
+		in, err := p.Sys.Stat(full)
 		if err != nil {
 			if !force {
-				fmt.Fprintf(p.stderr, "rm: cannot remove '%s': %v\n", o, err)
+				fmt.Fprintf(p.Stderr, "rm: cannot remove '%s': %v\n", o, err)
 				st = 1
 			}
 			continue
 		}
-		if in.mode.IsDir() && !rec {
-			fmt.Fprintf(p.stderr, "rm: cannot remove '%s': Is a directory\n", o)
+		if in.Mode.IsDir() && !rec {
+			fmt.Fprintf(p.Stderr, "rm: cannot remove '%s': Is a directory\n", o)
 			st = 1
 			continue
 		}
-		if err := p.e.remove(full, true); err != nil {
-			fmt.Fprintf(p.stderr, "rm: cannot remove '%s': %v\n", o, err)
+		if err := p.Sys.Remove(full, true); err != nil {
+			fmt.Fprintf(p.Stderr, "rm: cannot remove '%s': %v\n", o, err)
 			st = 1
 		}
 	}
 	return st
 }
 
-func progMkdir(p *proc) int {
-	flags, ops := splitFlags(p.args[1:])
+func progMkdir(p *Proc) int {
+	flags, ops := splitFlags(p.Args[1:])
 	if len(ops) == 0 {
-		fmt.Fprintln(p.stderr, "mkdir: missing operand")
+		fmt.Fprintln(p.Stderr, "mkdir: missing operand")
 		return 1
 	}
 	st := 0
 	for _, o := range ops {
-		if err := p.e.mkdir(abs(p.cwd, o), flags['p']); err != nil {
-			fmt.Fprintf(p.stderr, "mkdir: cannot create directory '%s': %v\n", o, err)
+		if err := p.Sys.Mkdir(vfs.Abs(p.Cwd, o), flags['p']); err != nil {
+			fmt.Fprintf(p.Stderr, "mkdir: cannot create directory '%s': %v\n", o, err)
 			st = 1
 		}
 	}
 	return st
 }
 
-func progRmdir(p *proc) int {
-	_, ops := splitFlags(p.args[1:])
+func progRmdir(p *Proc) int {
+	_, ops := splitFlags(p.Args[1:])
 	st := 0
 	for _, o := range ops {
-		full := abs(p.cwd, o)
-		in, err := p.e.stat(full)
-		if err == nil && !in.mode.IsDir() {
-			err = errNotDir
+		full := vfs.Abs(p.Cwd, o)
+		in, err := p.Sys.Stat(full)
+		if err == nil && !in.Mode.IsDir() {
+			err = vfs.ErrNotDir
 		}
 		if err == nil {
-			err = p.e.remove(full, false)
+			err = p.Sys.Remove(full, false)
 		}
 		if err != nil {
-			fmt.Fprintf(p.stderr, "rmdir: failed to remove '%s': %v\n", o, err)
+			fmt.Fprintf(p.Stderr, "rmdir: failed to remove '%s': %v\n", o, err)
 			st = 1
 		}
 	}
 	return st
 }
 
-func progTouch(p *proc) int {
-	_, ops := splitFlags(p.args[1:])
+func progTouch(p *Proc) int {
+	_, ops := splitFlags(p.Args[1:])
 	st := 0
 	for _, o := range ops {
-		if err := p.e.touch(abs(p.cwd, o)); err != nil {
-			fmt.Fprintf(p.stderr, "touch: cannot touch '%s': %v\n", o, err)
+		if err := p.Sys.Touch(vfs.Abs(p.Cwd, o)); err != nil {
+			fmt.Fprintf(p.Stderr, "touch: cannot touch '%s': %v\n", o, err)
 			st = 1
 		}
 	}
 	return st
 }
 
-func progChmod(p *proc) int {
-	args := p.args[1:]
+func progChmod(p *Proc) int {
+	args := p.Args[1:]
 	for len(args) > 0 && (args[0] == "-R" || args[0] == "-v" || args[0] == "-f") {
 		args = args[1:]
 	}
 	if len(args) < 2 {
-		fmt.Fprintln(p.stderr, "chmod: missing operand")
+		fmt.Fprintln(p.Stderr, "chmod: missing operand")
 		return 1
 	}
 	mode := args[0]
 	st := 0
 	for _, o := range args[1:] {
-		full := abs(p.cwd, o)
-		in, err := p.e.stat(full)
+		full := vfs.Abs(p.Cwd, o)
+		in, err := p.Sys.Stat(full)
 		if err != nil {
-			fmt.Fprintf(p.stderr, "chmod: cannot access '%s': %v\n", o, err)
+			fmt.Fprintf(p.Stderr, "chmod: cannot access '%s': %v\n", o, err)
 			st = 1
 			continue
 		}
-		m, ok := parseMode(mode, in.mode.Perm())
+		m, ok := parseMode(mode, in.Mode.Perm())
 		if !ok {
-			fmt.Fprintf(p.stderr, "chmod: invalid mode: '%s'\n", mode)
+			fmt.Fprintf(p.Stderr, "chmod: invalid mode: '%s'\n", mode)
 			return 1
 		}
-		if err := p.e.chmod(full, m); err != nil {
-			fmt.Fprintf(p.stderr, "chmod: changing permissions of '%s': %v\n", o, err)
+		if err := p.Sys.Chmod(full, m); err != nil {
+			fmt.Fprintf(p.Stderr, "chmod: changing permissions of '%s': %v\n", o, err)
 			st = 1
 		}
 	}
@@ -465,44 +463,44 @@ func parseDuration(s string) (time.Duration, bool) {
 	return time.Duration(f * float64(unit)), true
 }
 
-// sleep waits on the injected clock, and returns early when the command is cancelled.
-func (p *proc) sleep(d time.Duration) bool {
-	if d <= 0 || container.IsOnLoop(p.ctx) {
+// Sleep waits on the injected clock, and returns early when the command is cancelled.
+func (p *Proc) Sleep(d time.Duration) bool {
+	if d <= 0 || container.IsOnLoop(p.Ctx) {
 		// On the simulator's loop the fake clock cannot move until this returns.
-		return p.ctx.Err() == nil
+		return p.Ctx.Err() == nil
 	}
 	select {
-	case <-p.ctx.Done():
+	case <-p.Ctx.Done():
 		return false
-	case <-p.e.sb.after(d):
+	case <-p.Sys.After(d):
 		return true
 	}
 }
 
-func progSleep(p *proc) int {
-	if len(p.args) < 2 {
-		fmt.Fprintln(p.stderr, "sleep: missing operand")
+func progSleep(p *Proc) int {
+	if len(p.Args) < 2 {
+		fmt.Fprintln(p.Stderr, "sleep: missing operand")
 		return 1
 	}
 	var total time.Duration
-	for _, a := range p.args[1:] {
+	for _, a := range p.Args[1:] {
 		d, ok := parseDuration(a)
 		if !ok {
-			fmt.Fprintf(p.stderr, "sleep: invalid time interval '%s'\n", a)
+			fmt.Fprintf(p.Stderr, "sleep: invalid time interval '%s'\n", a)
 			return 1
 		}
 		total += d
 	}
-	if !p.sleep(total) {
+	if !p.Sleep(total) {
 		return 130
 	}
 	return 0
 }
 
-func progEnv(p *proc) int {
-	args := p.args[1:]
+func progEnv(p *Proc) int {
+	args := p.Args[1:]
 	vars := map[string]string{}
-	for k, v := range p.vars {
+	for k, v := range p.Vars {
 		vars[k] = v
 	}
 	for len(args) > 0 && strings.Contains(args[0], "=") {
@@ -512,39 +510,43 @@ func progEnv(p *proc) int {
 	}
 	if len(args) > 0 {
 		child := *p
-		child.vars = vars
-		return child.execProgram(args, false)
+		child.Vars = vars
+		if _, _, ok := p.Sys.LookPath(&child, args[0]); !ok {
+			fmt.Fprintf(p.Stderr, "env: '%s': No such file or directory\n", args[0])
+			return 127
+		}
+		return p.Sys.Exec(&child, args)
 	}
-	for _, k := range sortedKeys(vars) {
-		fmt.Fprintf(p.stdout, "%s=%s\n", k, vars[k])
+	for _, k := range SortedKeys(vars) {
+		fmt.Fprintf(p.Stdout, "%s=%s\n", k, vars[k])
 	}
 	return 0
 }
 
-func progHostname(p *proc) int {
-	flags, ops := splitFlags(p.args[1:])
+func progHostname(p *Proc) int {
+	flags, ops := splitFlags(p.Args[1:])
 	if len(ops) > 0 {
-		fmt.Fprintln(p.stderr, "hostname: you must be root to change the host name")
+		fmt.Fprintln(p.Stderr, "hostname: you must be root to change the host name")
 		return 1
 	}
 	switch {
 	case flags['f']:
-		if f := fqdnOf(p.e.pod); f != "" {
-			fmt.Fprintln(p.stdout, f)
+		if f := p.Sys.FQDN(); f != "" {
+			fmt.Fprintln(p.Stdout, f)
 			return 0
 		}
 	case flags['i']:
-		fmt.Fprintln(p.stdout, p.e.pod.Status.PodIP)
+		fmt.Fprintln(p.Stdout, p.Sys.PodIP())
 		return 0
 	}
-	fmt.Fprintln(p.stdout, hostnameOf(p.e.pod))
+	fmt.Fprintln(p.Stdout, p.Sys.Hostname())
 	return 0
 }
 
 func readLines(r io.Reader) ([]string, error) {
 	var out []string
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), MaxFileSize)
+	sc.Buffer(make([]byte, 64*1024), vfs.MaxFileSize)
 	for sc.Scan() {
 		out = append(out, sc.Text())
 	}
@@ -571,15 +573,15 @@ func countArg(args []string, def int) (int, []string) {
 	return n, rest
 }
 
-func progHead(p *proc) int {
-	n, rest := countArg(p.args[1:], 10)
+func progHead(p *Proc) int {
+	n, rest := countArg(p.Args[1:], 10)
 	_, files := splitFlags(rest)
-	return p.inputs(files, func(_ string, r io.Reader) bool {
+	return p.Inputs(files, func(_ string, r io.Reader) bool {
 		br := bufio.NewReader(r)
 		for i := 0; i < n; i++ {
 			line, err := br.ReadString('\n')
 			if line != "" {
-				io.WriteString(p.stdout, line)
+				io.WriteString(p.Stdout, line)
 			}
 			if err != nil {
 				break
@@ -589,34 +591,34 @@ func progHead(p *proc) int {
 	})
 }
 
-func progTail(p *proc) int {
-	n, rest := countArg(p.args[1:], 10)
+func progTail(p *Proc) int {
+	n, rest := countArg(p.Args[1:], 10)
 	flags, files := splitFlags(rest)
-	st := p.inputs(files, func(_ string, r io.Reader) bool {
+	st := p.Inputs(files, func(_ string, r io.Reader) bool {
 		lines, _ := readLines(r)
 		if len(lines) > n {
 			lines = lines[len(lines)-n:]
 		}
 		for _, l := range lines {
-			fmt.Fprintln(p.stdout, l)
+			fmt.Fprintln(p.Stdout, l)
 		}
 		return true
 	})
 	if flags['f'] || flags['F'] {
 		// Nothing in the simulator appends to files on its own: wait until interrupted.
-		<-p.ctx.Done()
+		<-p.Ctx.Done()
 		return 130
 	}
 	return st
 }
 
-func progWc(p *proc) int {
-	flags, files := splitFlags(p.args[1:])
+func progWc(p *Proc) int {
+	flags, files := splitFlags(p.Args[1:])
 	if !flags['l'] && !flags['w'] && !flags['c'] {
 		flags['l'], flags['w'], flags['c'] = true, true, true
 	}
-	return p.inputs(files, func(name string, r io.Reader) bool {
-		data, _ := io.ReadAll(io.LimitReader(r, MaxFileSize))
+	return p.Inputs(files, func(name string, r io.Reader) bool {
+		data, _ := io.ReadAll(io.LimitReader(r, vfs.MaxFileSize))
 		var parts []string
 		if flags['l'] {
 			parts = append(parts, strconv.Itoa(bytes.Count(data, []byte("\n"))))
@@ -630,20 +632,20 @@ func progWc(p *proc) int {
 		if name != "-" {
 			parts = append(parts, name)
 		}
-		fmt.Fprintln(p.stdout, strings.Join(parts, " "))
+		fmt.Fprintln(p.Stdout, strings.Join(parts, " "))
 		return true
 	})
 }
 
-func progDate(p *proc) int {
-	now := p.e.sb.clk.Now().UTC()
-	for _, a := range p.args[1:] {
+func progDate(p *Proc) int {
+	now := p.Sys.Now().UTC()
+	for _, a := range p.Args[1:] {
 		if strings.HasPrefix(a, "+") {
-			fmt.Fprintln(p.stdout, strftime(now, a[1:]))
+			fmt.Fprintln(p.Stdout, strftime(now, a[1:]))
 			return 0
 		}
 	}
-	fmt.Fprintln(p.stdout, now.Format("Mon Jan _2 15:04:05 UTC 2006"))
+	fmt.Fprintln(p.Stdout, now.Format("Mon Jan _2 15:04:05 UTC 2006"))
 	return 0
 }
 
@@ -676,10 +678,10 @@ func strftime(t time.Time, f string) string {
 	return b.String()
 }
 
-func progSort(p *proc) int {
-	flags, files := splitFlags(p.args[1:])
+func progSort(p *Proc) int {
+	flags, files := splitFlags(p.Args[1:])
 	var all []string
-	st := p.inputs(files, func(_ string, r io.Reader) bool {
+	st := p.Inputs(files, func(_ string, r io.Reader) bool {
 		l, _ := readLines(r)
 		all = append(all, l...)
 		return true
@@ -703,15 +705,15 @@ func progSort(p *proc) int {
 		if flags['u'] && i > 0 && l == prev {
 			continue
 		}
-		fmt.Fprintln(p.stdout, l)
+		fmt.Fprintln(p.Stdout, l)
 		prev = l
 	}
 	return st
 }
 
-func progUniq(p *proc) int {
-	flags, files := splitFlags(p.args[1:])
-	return p.inputs(files[:min(len(files), 1)], func(_ string, r io.Reader) bool {
+func progUniq(p *Proc) int {
+	flags, files := splitFlags(p.Args[1:])
+	return p.Inputs(files[:min(len(files), 1)], func(_ string, r io.Reader) bool {
 		lines, _ := readLines(r)
 		for i := 0; i < len(lines); {
 			j := i
@@ -719,9 +721,9 @@ func progUniq(p *proc) int {
 				j++
 			}
 			if flags['c'] {
-				fmt.Fprintf(p.stdout, "%7d %s\n", j-i, lines[i])
+				fmt.Fprintf(p.Stdout, "%7d %s\n", j-i, lines[i])
 			} else {
-				fmt.Fprintln(p.stdout, lines[i])
+				fmt.Fprintln(p.Stdout, lines[i])
 			}
 			i = j
 		}
@@ -729,15 +731,15 @@ func progUniq(p *proc) int {
 	})
 }
 
-func progTee(p *proc) int {
-	flags, files := splitFlags(p.args[1:])
+func progTee(p *Proc) int {
+	flags, files := splitFlags(p.Args[1:])
 	st := 0
 	var targets []string
 	for _, f := range files {
-		full := abs(p.cwd, f)
+		full := vfs.Abs(p.Cwd, f)
 		if !flags['a'] {
-			if err := p.e.writeFile(full, nil, false); err != nil {
-				fmt.Fprintf(p.stderr, "tee: %s: %v\n", f, err)
+			if err := p.Sys.WriteFile(full, nil, false); err != nil {
+				fmt.Fprintf(p.Stderr, "tee: %s: %v\n", f, err)
 				st = 1
 				continue
 			}
@@ -746,50 +748,50 @@ func progTee(p *proc) int {
 	}
 	buf := make([]byte, 32*1024)
 	for {
-		n, err := p.stdin.Read(buf)
+		n, err := p.Stdin.Read(buf)
 		if n > 0 {
-			p.stdout.Write(buf[:n])
+			p.Stdout.Write(buf[:n])
 			for _, t := range targets {
-				if werr := p.e.writeFile(t, buf[:n], true); werr != nil {
-					fmt.Fprintf(p.stderr, "tee: %s: %v\n", t, werr)
+				if werr := p.Sys.WriteFile(t, buf[:n], true); werr != nil {
+					fmt.Fprintf(p.Stderr, "tee: %s: %v\n", t, werr)
 					st = 1
 				}
 			}
 		}
-		if err != nil || p.ctx.Err() != nil {
+		if err != nil || p.Ctx.Err() != nil {
 			return st
 		}
 	}
 }
 
-func progBasename(p *proc) int {
-	if len(p.args) < 2 {
-		fmt.Fprintln(p.stderr, "basename: missing operand")
+func progBasename(p *Proc) int {
+	if len(p.Args) < 2 {
+		fmt.Fprintln(p.Stderr, "basename: missing operand")
 		return 1
 	}
-	b := path.Base(p.args[1])
-	if len(p.args) > 2 {
-		b = strings.TrimSuffix(b, p.args[2])
+	b := path.Base(p.Args[1])
+	if len(p.Args) > 2 {
+		b = strings.TrimSuffix(b, p.Args[2])
 	}
-	fmt.Fprintln(p.stdout, b)
+	fmt.Fprintln(p.Stdout, b)
 	return 0
 }
 
-func progDirname(p *proc) int {
-	if len(p.args) < 2 {
-		fmt.Fprintln(p.stderr, "dirname: missing operand")
+func progDirname(p *Proc) int {
+	if len(p.Args) < 2 {
+		fmt.Fprintln(p.Stderr, "dirname: missing operand")
 		return 1
 	}
-	fmt.Fprintln(p.stdout, path.Dir(p.args[1]))
+	fmt.Fprintln(p.Stdout, path.Dir(p.Args[1]))
 	return 0
 }
 
-func progSeq(p *proc) int {
+func progSeq(p *Proc) int {
 	var nums []int
-	for _, a := range p.args[1:] {
+	for _, a := range p.Args[1:] {
 		n, err := strconv.Atoi(a)
 		if err != nil {
-			fmt.Fprintf(p.stderr, "seq: invalid floating point argument: '%s'\n", a)
+			fmt.Fprintf(p.Stderr, "seq: invalid floating point argument: '%s'\n", a)
 			return 1
 		}
 		nums = append(nums, n)
@@ -803,114 +805,108 @@ func progSeq(p *proc) int {
 	case 3:
 		first, step, last = nums[0], nums[1], nums[2]
 	default:
-		fmt.Fprintln(p.stderr, "seq: missing operand")
+		fmt.Fprintln(p.Stderr, "seq: missing operand")
 		return 1
 	}
 	if step == 0 || (last-first)/step > 100000 {
-		fmt.Fprintln(p.stderr, "seq: the simulator prints at most 100000 numbers")
+		fmt.Fprintln(p.Stderr, "seq: the simulator prints at most 100000 numbers")
 		return 1
 	}
 	for i := first; (step > 0 && i <= last) || (step < 0 && i >= last); i += step {
-		if _, err := fmt.Fprintln(p.stdout, i); err != nil || p.ctx.Err() != nil {
+		if _, err := fmt.Fprintln(p.Stdout, i); err != nil || p.Ctx.Err() != nil {
 			return 1
 		}
 	}
 	return 0
 }
 
-func progUname(p *proc) int {
-	flags, _ := splitFlags(p.args[1:])
+func progUname(p *Proc) int {
+	flags, _ := splitFlags(p.Args[1:])
 	switch {
 	case flags['a']:
-		fmt.Fprintf(p.stdout, "Linux %s 6.8.0 #1 SMP x86_64 GNU/Linux\n", hostnameOf(p.e.pod))
+		fmt.Fprintf(p.Stdout, "Linux %s 6.8.0 #1 SMP x86_64 GNU/Linux\n", p.Sys.Hostname())
 	case flags['r']:
-		fmt.Fprintln(p.stdout, "6.8.0")
+		fmt.Fprintln(p.Stdout, "6.8.0")
 	case flags['n']:
-		fmt.Fprintln(p.stdout, hostnameOf(p.e.pod))
+		fmt.Fprintln(p.Stdout, p.Sys.Hostname())
 	case flags['m']:
-		fmt.Fprintln(p.stdout, "x86_64")
+		fmt.Fprintln(p.Stdout, "x86_64")
 	default:
-		fmt.Fprintln(p.stdout, "Linux")
+		fmt.Fprintln(p.Stdout, "Linux")
 	}
 	return 0
 }
 
-func progID(p *proc) int {
-	fmt.Fprintln(p.stdout, "uid=0(root) gid=0(root) groups=0(root)")
+func progID(p *Proc) int {
+	fmt.Fprintln(p.Stdout, "uid=0(root) gid=0(root) groups=0(root)")
 	return 0
 }
 
-func progYes(p *proc) int {
+func progYes(p *Proc) int {
 	s := "y"
-	if len(p.args) > 1 {
-		s = strings.Join(p.args[1:], " ")
+	if len(p.Args) > 1 {
+		s = strings.Join(p.Args[1:], " ")
 	}
-	for p.ctx.Err() == nil {
-		if _, err := fmt.Fprintln(p.stdout, s); err != nil {
-			fmt.Fprintf(p.stderr, "yes: standard output: %v\n", unwrapPathErr(err))
+	for p.Ctx.Err() == nil {
+		if _, err := fmt.Fprintln(p.Stdout, s); err != nil {
+			if BrokenPipe(err) {
+				return 141 // killed by SIGPIPE, silently
+			}
+			fmt.Fprintf(p.Stderr, "yes: standard output: %v\n", UnwrapPathErr(err))
 			return 1
 		}
 	}
 	return 130
 }
 
-func progStat(p *proc) int {
-	_, ops := splitFlags(p.args[1:])
+func progStat(p *Proc) int {
+	_, ops := splitFlags(p.Args[1:])
 	st := 0
 	for _, o := range ops {
-		in, err := p.e.stat(abs(p.cwd, o))
+		in, err := p.Sys.Stat(vfs.Abs(p.Cwd, o))
 		if err != nil {
-			fmt.Fprintf(p.stderr, "stat: cannot statx '%s': %v\n", o, err)
+			fmt.Fprintf(p.Stderr, "stat: cannot statx '%s': %v\n", o, err)
 			st = 1
 			continue
 		}
 		kind := "regular file"
-		if in.mode.IsDir() {
+		if in.Mode.IsDir() {
 			kind = "directory"
 		}
-		fmt.Fprintf(p.stdout, "  File: %s\n  Size: %d\t%s\nAccess: (%04o/%s)  Uid: (    0/    root)   Gid: (    0/    root)\nModify: %s\n",
-			o, in.size, kind, in.mode.Perm(), modeString(in.mode), in.mtime.UTC().Format("2006-01-02 15:04:05.000000000 +0000"))
+		fmt.Fprintf(p.Stdout, "  File: %s\n  Size: %d\t%s\nAccess: (%04o/%s)  Uid: (    0/    root)   Gid: (    0/    root)\nModify: %s\n",
+			o, in.Size, kind, in.Mode.Perm(), modeString(in.Mode), in.MTime.UTC().Format("2006-01-02 15:04:05.000000000 +0000"))
 	}
 	return st
 }
 
-func progDf(p *proc) int {
-	fmt.Fprintln(p.stdout, "Filesystem     1K-blocks  Used Available Use% Mounted on")
-	p.e.sb.mu.Lock()
-	defer p.e.sb.mu.Unlock()
-	for i := len(p.e.view.mounts) - 1; i >= 0; i-- {
-		m := p.e.view.mounts[i]
-		used := (m.vol.bytes + 1023) / 1024
-		fmt.Fprintf(p.stdout, "%-14s %9d %5d %9d %3d%% %s\n", "overlay", MaxVolumeBytes/1024, used,
-			MaxVolumeBytes/1024-used, used*100/(MaxVolumeBytes/1024), m.path)
+func progDf(p *Proc) int {
+	fmt.Fprintln(p.Stdout, "Filesystem     1K-blocks  Used Available Use% Mounted on")
+	for _, m := range p.Sys.Mounts() {
+		used := (m.Bytes + 1023) / 1024
+		fmt.Fprintf(p.Stdout, "%-14s %9d %5d %9d %3d%% %s\n", "overlay", vfs.MaxVolumeBytes/1024, used,
+			vfs.MaxVolumeBytes/1024-used, used*100/(vfs.MaxVolumeBytes/1024), m.Path)
 	}
 	return 0
 }
 
-func progDu(p *proc) int {
-	_, ops := splitFlags(p.args[1:])
+func progDu(p *Proc) int {
+	_, ops := splitFlags(p.Args[1:])
 	if len(ops) == 0 {
 		ops = []string{"."}
 	}
 	for _, o := range ops {
-		p.e.sb.mu.Lock()
-		n, err := p.e.view.stat(abs(p.cwd, o))
-		var b int64
-		if err == nil {
-			b, _ = usage(n)
-		}
-		p.e.sb.mu.Unlock()
+		b, err := p.Sys.Usage(vfs.Abs(p.Cwd, o))
 		if err != nil {
-			fmt.Fprintf(p.stderr, "du: cannot access '%s': %v\n", o, err)
+			fmt.Fprintf(p.Stderr, "du: cannot access '%s': %v\n", o, err)
 			return 1
 		}
-		fmt.Fprintf(p.stdout, "%d\t%s\n", (b+1023)/1024+4, o)
+		fmt.Fprintf(p.Stdout, "%d\t%s\n", (b+1023)/1024+4, o)
 	}
 	return 0
 }
 
-func progExpr(p *proc) int {
-	a := p.args[1:]
+func progExpr(p *Proc) int {
+	a := p.Args[1:]
 	if len(a) == 3 {
 		x, err1 := strconv.ParseInt(a[0], 10, 64)
 		y, err2 := strconv.ParseInt(a[2], 10, 64)
@@ -925,7 +921,7 @@ func progExpr(p *proc) int {
 				r = x * y
 			case "/", "%":
 				if y == 0 {
-					fmt.Fprintln(p.stderr, "expr: division by zero")
+					fmt.Fprintln(p.Stderr, "expr: division by zero")
 					return 2
 				}
 				if a[1] == "/" {
@@ -934,10 +930,10 @@ func progExpr(p *proc) int {
 					r = x % y
 				}
 			default:
-				fmt.Fprintln(p.stderr, "expr: syntax error")
+				fmt.Fprintln(p.Stderr, "expr: syntax error")
 				return 2
 			}
-			fmt.Fprintln(p.stdout, r)
+			fmt.Fprintln(p.Stdout, r)
 			if r == 0 {
 				return 1
 			}
@@ -945,16 +941,16 @@ func progExpr(p *proc) int {
 		}
 	}
 	if len(a) == 1 {
-		fmt.Fprintln(p.stdout, a[0])
+		fmt.Fprintln(p.Stdout, a[0])
 		return 0
 	}
-	fmt.Fprintln(p.stderr, "expr: syntax error (the simulator's expr does integer arithmetic only)")
+	fmt.Fprintln(p.Stderr, "expr: syntax error (the simulator's expr does integer arithmetic only)")
 	return 2
 }
 
-func progTr(p *proc) int {
-	flags, ops := splitFlags(p.args[1:])
-	data, _ := io.ReadAll(io.LimitReader(p.stdin, MaxFileSize))
+func progTr(p *Proc) int {
+	flags, ops := splitFlags(p.Args[1:])
+	data, _ := io.ReadAll(io.LimitReader(p.Stdin, vfs.MaxFileSize))
 	expand := func(s string) []rune {
 		var out []rune
 		r := []rune(s)
@@ -971,7 +967,7 @@ func progTr(p *proc) int {
 		return out
 	}
 	if len(ops) == 0 {
-		fmt.Fprintln(p.stderr, "tr: missing operand")
+		fmt.Fprintln(p.Stderr, "tr: missing operand")
 		return 1
 	}
 	set1 := expand(ops[0])
@@ -984,11 +980,11 @@ func progTr(p *proc) int {
 			}
 			return c
 		}, string(data))
-		io.WriteString(p.stdout, out)
+		io.WriteString(p.Stdout, out)
 		return 0
 	}
 	if len(ops) < 2 {
-		fmt.Fprintln(p.stderr, "tr: missing operand after set")
+		fmt.Fprintln(p.Stderr, "tr: missing operand after set")
 		return 1
 	}
 	set2 := expand(ops[1])
@@ -1003,12 +999,12 @@ func progTr(p *proc) int {
 		}
 		return c
 	}, string(data))
-	io.WriteString(p.stdout, out)
+	io.WriteString(p.Stdout, out)
 	return 0
 }
 
-func progCut(p *proc) int {
-	args := p.args[1:]
+func progCut(p *Proc) int {
+	args := p.Args[1:]
 	delim, fieldsSpec := "\t", ""
 	var files []string
 	for i := 0; i < len(args); i++ {
@@ -1035,10 +1031,10 @@ func progCut(p *proc) int {
 		}
 	}
 	if len(want) == 0 {
-		fmt.Fprintln(p.stderr, "cut: you must specify a list of fields (-f)")
+		fmt.Fprintln(p.Stderr, "cut: you must specify a list of fields (-f)")
 		return 1
 	}
-	return p.inputs(files, func(_ string, r io.Reader) bool {
+	return p.Inputs(files, func(_ string, r io.Reader) bool {
 		lines, _ := readLines(r)
 		for _, l := range lines {
 			parts := strings.Split(l, delim)
@@ -1048,15 +1044,15 @@ func progCut(p *proc) int {
 					out = append(out, parts[n-1])
 				}
 			}
-			fmt.Fprintln(p.stdout, strings.Join(out, delim))
+			fmt.Fprintln(p.Stdout, strings.Join(out, delim))
 		}
 		return true
 	})
 }
 
 // progSed supports what scripts usually ask of it: s/re/repl/[g] (with -E), and -n with p.
-func progSed(p *proc) int {
-	args := p.args[1:]
+func progSed(p *Proc) int {
+	args := p.Args[1:]
 	ere, inPlace := false, false
 	var script string
 	var files []string
@@ -1077,13 +1073,13 @@ func progSed(p *proc) int {
 		}
 	}
 	if len(script) < 2 || script[0] != 's' {
-		fmt.Fprintf(p.stderr, "sed: -e expression #1: the simulator's sed supports only s/regex/replacement/flags\n")
+		fmt.Fprintf(p.Stderr, "sed: -e expression #1: the simulator's sed supports only s/regex/replacement/flags\n")
 		return 1
 	}
 	sep := string(script[1])
 	parts := strings.Split(script[2:], sep)
 	if len(parts) < 3 {
-		fmt.Fprintf(p.stderr, "sed: -e expression #1, char %d: unterminated `s' command\n", len(script))
+		fmt.Fprintf(p.Stderr, "sed: -e expression #1, char %d: unterminated `s' command\n", len(script))
 		return 1
 	}
 	pat, repl, fl := parts[0], parts[1], parts[2]
@@ -1093,7 +1089,7 @@ func progSed(p *proc) int {
 	}
 	re, err := regexp.Compile(pat)
 	if err != nil {
-		fmt.Fprintf(p.stderr, "sed: -e expression #1: %v\n", err)
+		fmt.Fprintf(p.Stderr, "sed: -e expression #1: %v\n", err)
 		return 1
 	}
 	repl = regexp.MustCompile(`\\([0-9])`).ReplaceAllString(strings.ReplaceAll(repl, "&", "${0}"), "${$1}")
@@ -1112,10 +1108,10 @@ func progSed(p *proc) int {
 	}
 	if inPlace {
 		for _, f := range files {
-			full := abs(p.cwd, f)
-			data, err := p.e.readFile(full)
+			full := vfs.Abs(p.Cwd, f)
+			data, err := p.Sys.ReadFile(full)
 			if err != nil {
-				fmt.Fprintf(p.stderr, "sed: can't read %s: %v\n", f, err)
+				fmt.Fprintf(p.Stderr, "sed: can't read %s: %v\n", f, err)
 				return 2
 			}
 			lines := strings.SplitAfter(string(data), "\n")
@@ -1127,24 +1123,24 @@ func progSed(p *proc) int {
 					b.WriteByte('\n')
 				}
 			}
-			if err := p.e.writeFile(full, []byte(b.String()), false); err != nil {
-				fmt.Fprintf(p.stderr, "sed: couldn't write %s: %v\n", f, err)
+			if err := p.Sys.WriteFile(full, []byte(b.String()), false); err != nil {
+				fmt.Fprintf(p.Stderr, "sed: couldn't write %s: %v\n", f, err)
 				return 4
 			}
 		}
 		return 0
 	}
-	return p.inputs(files, func(_ string, r io.Reader) bool {
+	return p.Inputs(files, func(_ string, r io.Reader) bool {
 		lines, _ := readLines(r)
 		for _, l := range lines {
-			fmt.Fprintln(p.stdout, apply(l))
+			fmt.Fprintln(p.Stdout, apply(l))
 		}
 		return true
 	})
 }
 
-func progGrep(p *proc) int {
-	args := p.args[1:]
+func progGrep(p *Proc) int {
+	args := p.Args[1:]
 	var pat string
 	var files []string
 	flags := map[rune]bool{}
@@ -1178,11 +1174,11 @@ func progGrep(p *proc) int {
 	}
 	re, err := regexp.Compile(pat)
 	if err != nil {
-		fmt.Fprintf(p.stderr, "grep: %v\n", err)
+		fmt.Fprintf(p.Stderr, "grep: %v\n", err)
 		return 2
 	}
 	found := false
-	st := p.inputs(files, func(name string, r io.Reader) bool {
+	st := p.Inputs(files, func(name string, r io.Reader) bool {
 		lines, _ := readLines(r)
 		count := 0
 		for _, l := range lines {
@@ -1193,14 +1189,14 @@ func progGrep(p *proc) int {
 					continue
 				}
 				if len(files) > 1 {
-					fmt.Fprintf(p.stdout, "%s:%s\n", name, l)
+					fmt.Fprintf(p.Stdout, "%s:%s\n", name, l)
 				} else {
-					fmt.Fprintln(p.stdout, l)
+					fmt.Fprintln(p.Stdout, l)
 				}
 			}
 		}
 		if flags['c'] {
-			fmt.Fprintln(p.stdout, count)
+			fmt.Fprintln(p.Stdout, count)
 		}
 		return true
 	})
@@ -1214,9 +1210,16 @@ func progGrep(p *proc) int {
 }
 
 // unwrapPathErr drops the "path: " a fileWriter adds, for tools that name stdout instead.
-func unwrapPathErr(err error) error {
-	if e, ok := err.(*writeErr); ok {
-		return e.err
+// UnwrapPathErr is the bare error text a tool prints after "NAME: ".
+func UnwrapPathErr(err error) error {
+	if e, ok := err.(interface{ Unwrap() error }); ok && e.Unwrap() != nil {
+		return e.Unwrap()
 	}
 	return err
+}
+
+// BrokenPipe says a write failed because the pipe's reader is gone, where a real program
+// dies of SIGPIPE without a word.
+func BrokenPipe(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrClosedPipe)
 }

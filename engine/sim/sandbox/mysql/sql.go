@@ -1,4 +1,8 @@
-package sandbox
+// Package mysql is the sandbox's MySQL 5.7 engine: SQL statements over tables kept as files in a
+// server's data directory (so the data lives in the pod's volume and survives re-creation and
+// xtrabackup clones), a binlog for replication, and master.info. The mysql, mysqladmin,
+// mysqld and xtrabackup commands that drive it live in package sandbox. Callers lock.
+package mysql
 
 import (
 	"fmt"
@@ -7,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kubetutor/kubetutor/engine/sim/sandbox/vfs"
 )
 
 // A tiny SQL engine over files in a server's data directory:
@@ -15,41 +21,41 @@ import (
 //   DATADIR/DB/T.ibd      its rows, one per line, tab-separated, \N for NULL
 // Keeping the data in the volume makes it survive pod re-creation and travel with clones.
 
-type sqlErr struct {
-	code  int
-	state string
-	msg   string
+type Error struct {
+	Code  int
+	State string
+	Msg   string
 }
 
-func (e *sqlErr) Error() string { return fmt.Sprintf("ERROR %d (%s): %s", e.code, e.state, e.msg) }
+func (e *Error) Error() string { return fmt.Sprintf("ERROR %d (%s): %s", e.Code, e.State, e.Msg) }
 
-func errSyntax(near string) *sqlErr {
+func errSyntax(near string) *Error {
 	if len(near) > 80 {
 		near = near[:80]
 	}
-	return &sqlErr{1064, "42000", fmt.Sprintf("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '%s' at line 1", near)}
+	return &Error{1064, "42000", fmt.Sprintf("You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '%s' at line 1", near)}
 }
 
 // result is what a statement returns: rows to print, or rows affected.
-type result2 struct {
-	cols     []string
-	numeric  []bool
-	rows     [][]*string
-	affected int
-	isRows   bool
+type Result struct {
+	Cols     []string
+	Numeric  []bool
+	Rows     [][]*string
+	Affected int
+	IsRows   bool
 }
 
-// server is a running mysqld as the engine sees it. The caller holds the sandbox lock.
-type server struct {
-	v        *view
-	dir      string
-	id       int
-	host     string
-	readOnly bool // super-read-only (replica.cnf)
-	logBin   bool // log-bin (primary.cnf)
-	now      time.Time
-	db       string // current database (USE)
-	replay   bool   // applying the primary's binlog: read-only does not apply, nothing is logged
+// Server is a running mysqld as the engine sees it. The caller holds the sandbox lock.
+type Server struct {
+	View     *vfs.View
+	Dir      string
+	ID       int
+	Host     string
+	ReadOnly bool // super-read-only (replica.cnf)
+	LogBin   bool // log-bin (primary.cnf)
+	Now      time.Time
+	DB       string // current database (USE)
+	Replay   bool   // applying the primary's binlog: read-only does not apply, nothing is logged
 }
 
 // --- tokens --------------------------------------------------------------------------------
@@ -57,7 +63,7 @@ type server struct {
 type stok struct {
 	kind byte // 'i' identifier/keyword, 'q' backquoted identifier, 's' string, 'n' number, 'p' punctuation, 'v' @@variable
 	s    string
-	pos  int
+	Pos  int
 }
 
 func sqlTokens(src string) ([]stok, error) {
@@ -160,8 +166,8 @@ func isIdentByte(c byte) bool {
 	return c == '_' || c == '$' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80
 }
 
-// splitStatements cuts a script at semicolons outside quotes and comments.
-func splitStatements(src string) []string {
+// SplitStatements cuts a script at semicolons outside quotes and comments.
+func SplitStatements(src string) []string {
 	var out []string
 	start := 0
 	for i := 0; i < len(src); i++ {
@@ -260,7 +266,7 @@ func (p *sp) punct(s string) bool {
 
 func (p *sp) rest() string {
 	if p.i < len(p.toks) {
-		return p.src[p.toks[p.i].pos:]
+		return p.src[p.toks[p.i].Pos:]
 	}
 	return ""
 }
@@ -324,14 +330,14 @@ func (p *sp) literal() (*string, bool) {
 
 var systemDBs = map[string]bool{"mysql": true, "performance_schema": true, "sys": true}
 
-func (s *server) dbDir(db string) string { return path.Join(s.dir, db) }
+func (s *Server) dbDir(db string) string { return path.Join(s.Dir, db) }
 
-func (s *server) dbExists(db string) bool {
+func (s *Server) dbExists(db string) bool {
 	if strings.EqualFold(db, "information_schema") {
 		return true
 	}
-	n, err := s.v.stat(s.dbDir(db))
-	return err == nil && n.isDir()
+	n, err := s.View.Stat(s.dbDir(db))
+	return err == nil && n.IsDir()
 }
 
 type table struct {
@@ -340,13 +346,13 @@ type table struct {
 	rows  [][]*string
 }
 
-func (s *server) loadTable(db, name string) (*table, *sqlErr) {
+func (s *Server) loadTable(db, name string) (*table, *Error) {
 	if db == "" {
-		return nil, &sqlErr{1046, "3D000", "No database selected"}
+		return nil, &Error{1046, "3D000", "No database selected"}
 	}
-	frm, err := s.v.readFile(path.Join(s.dbDir(db), name+".frm"))
+	frm, err := s.View.ReadFile(path.Join(s.dbDir(db), name+".frm"))
 	if err != nil {
-		return nil, &sqlErr{1146, "42S02", fmt.Sprintf("Table '%s.%s' doesn't exist", db, name)}
+		return nil, &Error{1146, "42S02", fmt.Sprintf("Table '%s.%s' doesn't exist", db, name)}
 	}
 	t := &table{}
 	for _, l := range strings.Split(strings.TrimRight(string(frm), "\n"), "\n") {
@@ -354,7 +360,7 @@ func (s *server) loadTable(db, name string) (*table, *sqlErr) {
 		t.cols = append(t.cols, n)
 		t.types = append(t.types, typ)
 	}
-	data, _ := s.v.readFile(path.Join(s.dbDir(db), name+".ibd"))
+	data, _ := s.View.ReadFile(path.Join(s.dbDir(db), name+".ibd"))
 	for _, l := range strings.Split(string(data), "\n") {
 		if l == "" {
 			continue
@@ -376,7 +382,7 @@ func (s *server) loadTable(db, name string) (*table, *sqlErr) {
 	return t, nil
 }
 
-func (s *server) saveRows(db, name string, rows [][]*string) *sqlErr {
+func (s *Server) saveRows(db, name string, rows [][]*string) *Error {
 	var b strings.Builder
 	for _, r := range rows {
 		for i, f := range r {
@@ -386,18 +392,18 @@ func (s *server) saveRows(db, name string, rows [][]*string) *sqlErr {
 			if f == nil {
 				b.WriteString(`\N`)
 			} else {
-				b.WriteString(escapeField(*f))
+				b.WriteString(EscapeField(*f))
 			}
 		}
 		b.WriteByte('\n')
 	}
-	if err := s.v.writeFile(path.Join(s.dbDir(db), name+".ibd"), []byte(b.String()), false); err != nil {
-		return &sqlErr{1114, "HY000", fmt.Sprintf("The table '%s' is full (%v)", name, err)}
+	if err := s.View.WriteFile(path.Join(s.dbDir(db), name+".ibd"), []byte(b.String()), false); err != nil {
+		return &Error{1114, "HY000", fmt.Sprintf("The table '%s' is full (%v)", name, err)}
 	}
 	return nil
 }
 
-func escapeField(s string) string {
+func EscapeField(s string) string {
 	return strings.NewReplacer("\\", `\\`, "\t", `\t`, "\n", `\n`).Replace(s)
 }
 
@@ -407,7 +413,7 @@ func unescapeField(s string) string {
 
 // --- statements ----------------------------------------------------------------------------
 
-func (s *server) isWrite(p *sp) bool {
+func (s *Server) isWrite(p *sp) bool {
 	t := p.peek()
 	if t.kind != 'i' {
 		return false
@@ -419,31 +425,31 @@ func (s *server) isWrite(p *sp) bool {
 	return false
 }
 
-// exec runs one statement.
-func (s *server) exec(stmt string) (*result2, *sqlErr) {
+// Exec runs one statement.
+func (s *Server) Exec(stmt string) (*Result, *Error) {
 	toks, err := sqlTokens(stmt)
 	if err != nil {
-		return nil, err.(*sqlErr)
+		return nil, err.(*Error)
 	}
 	p := &sp{src: stmt, toks: toks}
 	if p.done() {
-		return nil, &sqlErr{1065, "42000", "Query was empty"}
+		return nil, &Error{1065, "42000", "Query was empty"}
 	}
 	write := s.isWrite(p)
-	if write && s.readOnly && !s.replay {
-		return nil, &sqlErr{1290, "HY000", "The MySQL server is running with the --super-read-only option so it cannot execute this statement"}
+	if write && s.ReadOnly && !s.Replay {
+		return nil, &Error{1290, "HY000", "The MySQL server is running with the --super-read-only option so it cannot execute this statement"}
 	}
 	res, serr := s.dispatch(p)
 	if serr != nil {
 		return nil, serr
 	}
-	if write && s.logBin && !s.replay {
+	if write && s.LogBin && !s.Replay {
 		s.appendBinlog(stmt)
 	}
 	return res, nil
 }
 
-func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
+func (s *Server) dispatch(p *sp) (*Result, *Error) {
 	switch {
 	case p.kw("SELECT"):
 		return s.selectStmt(p)
@@ -455,15 +461,15 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 		}
 		if s.dbExists(name) {
 			if ifNot {
-				return &result2{affected: 1}, nil
+				return &Result{Affected: 1}, nil
 			}
-			return nil, &sqlErr{1007, "HY000", fmt.Sprintf("Can't create database '%s'; database exists", name)}
+			return nil, &Error{1007, "HY000", fmt.Sprintf("Can't create database '%s'; database exists", name)}
 		}
-		if err := s.v.mkdir(s.dbDir(name), false); err != nil {
-			return nil, &sqlErr{1006, "HY000", fmt.Sprintf("Can't create database '%s' (%v)", name, err)}
+		if err := s.View.Mkdir(s.dbDir(name), false); err != nil {
+			return nil, &Error{1006, "HY000", fmt.Sprintf("Can't create database '%s' (%v)", name, err)}
 		}
-		s.v.writeFile(path.Join(s.dbDir(name), "db.opt"), []byte("default-character-set=latin1\ndefault-collation=latin1_swedish_ci\n"), false)
-		return &result2{affected: 1}, nil
+		s.View.WriteFile(path.Join(s.dbDir(name), "db.opt"), []byte("default-character-set=latin1\ndefault-collation=latin1_swedish_ci\n"), false)
+		return &Result{Affected: 1}, nil
 	case p.kw("CREATE", "TABLE"):
 		return s.createTable(p)
 	case p.kw("DROP", "DATABASE"), p.kw("DROP", "SCHEMA"):
@@ -474,31 +480,31 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 		}
 		if !s.dbExists(name) || systemDBs[name] {
 			if ifEx {
-				return &result2{}, nil
+				return &Result{}, nil
 			}
-			return nil, &sqlErr{1008, "HY000", fmt.Sprintf("Can't drop database '%s'; database doesn't exist", name)}
+			return nil, &Error{1008, "HY000", fmt.Sprintf("Can't drop database '%s'; database doesn't exist", name)}
 		}
-		ents, _, _ := s.v.list(s.dbDir(name))
-		s.v.remove(s.dbDir(name), true)
-		return &result2{affected: max(0, (len(ents)-1)/2)}, nil
+		ents, _, _ := s.View.List(s.dbDir(name))
+		s.View.Remove(s.dbDir(name), true)
+		return &Result{Affected: max(0, (len(ents)-1)/2)}, nil
 	case p.kw("DROP", "TABLE"):
 		ifEx := p.kw("IF", "EXISTS")
-		db, name, ok := p.tableRef(s.db)
+		db, name, ok := p.tableRef(s.DB)
 		if !ok {
 			return nil, errSyntax(p.rest())
 		}
 		if _, err := s.loadTable(db, name); err != nil {
-			if ifEx && err.code == 1146 {
-				return &result2{}, nil
+			if ifEx && err.Code == 1146 {
+				return &Result{}, nil
 			}
-			if err.code == 1146 {
-				return nil, &sqlErr{1051, "42S02", fmt.Sprintf("Unknown table '%s.%s'", db, name)}
+			if err.Code == 1146 {
+				return nil, &Error{1051, "42S02", fmt.Sprintf("Unknown table '%s.%s'", db, name)}
 			}
 			return nil, err
 		}
-		s.v.remove(path.Join(s.dbDir(db), name+".frm"), false)
-		s.v.remove(path.Join(s.dbDir(db), name+".ibd"), false)
-		return &result2{}, nil
+		s.View.Remove(path.Join(s.dbDir(db), name+".frm"), false)
+		s.View.Remove(path.Join(s.dbDir(db), name+".ibd"), false)
+		return &Result{}, nil
 	case p.kw("INSERT"), p.kw("REPLACE"):
 		return s.insert(p)
 	case p.kw("DELETE", "FROM"):
@@ -507,46 +513,46 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 		return s.update(p)
 	case p.kw("TRUNCATE"):
 		p.kw("TABLE")
-		db, name, ok := p.tableRef(s.db)
+		db, name, ok := p.tableRef(s.DB)
 		if !ok {
 			return nil, errSyntax(p.rest())
 		}
 		if _, err := s.loadTable(db, name); err != nil {
 			return nil, err
 		}
-		return &result2{}, s.saveRows(db, name, nil)
+		return &Result{}, s.saveRows(db, name, nil)
 	case p.kw("USE"):
 		name, ok := p.ident()
 		if !ok {
 			return nil, errSyntax(p.rest())
 		}
 		if !s.dbExists(name) {
-			return nil, &sqlErr{1049, "42000", fmt.Sprintf("Unknown database '%s'", name)}
+			return nil, &Error{1049, "42000", fmt.Sprintf("Unknown database '%s'", name)}
 		}
-		s.db = name
-		return &result2{}, nil
+		s.DB = name
+		return &Result{}, nil
 	case p.kw("SHOW", "DATABASES"), p.kw("SHOW", "SCHEMAS"):
 		names := []string{"information_schema"}
-		ents, _, _ := s.v.list(s.dir)
+		ents, _, _ := s.View.List(s.Dir)
 		for _, e := range ents {
-			if n, err := s.v.stat(path.Join(s.dir, e)); err == nil && n.isDir() {
+			if n, err := s.View.Stat(path.Join(s.Dir, e)); err == nil && n.IsDir() {
 				names = append(names, e)
 			}
 		}
 		sort.Strings(names[1:])
 		return rowsOf([]string{"Database"}, names), nil
 	case p.kw("SHOW", "TABLES"):
-		db := s.db
+		db := s.DB
 		if p.kw("FROM") || p.kw("IN") {
 			db, _ = p.ident()
 		}
 		if db == "" {
-			return nil, &sqlErr{1046, "3D000", "No database selected"}
+			return nil, &Error{1046, "3D000", "No database selected"}
 		}
 		if !s.dbExists(db) {
-			return nil, &sqlErr{1049, "42000", fmt.Sprintf("Unknown database '%s'", db)}
+			return nil, &Error{1049, "42000", fmt.Sprintf("Unknown database '%s'", db)}
 		}
-		ents, _, _ := s.v.list(s.dbDir(db))
+		ents, _, _ := s.View.List(s.dbDir(db))
 		var names []string
 		for _, e := range ents {
 			if strings.HasSuffix(e, ".frm") {
@@ -555,7 +561,7 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 		}
 		return rowsOf([]string{"Tables_in_" + db}, names), nil
 	case p.kw("DESCRIBE"), p.kw("DESC"), p.kw("SHOW", "COLUMNS", "FROM"):
-		db, name, ok := p.tableRef(s.db)
+		db, name, ok := p.tableRef(s.DB)
 		if !ok {
 			return nil, errSyntax(p.rest())
 		}
@@ -563,36 +569,36 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 		if err != nil {
 			return nil, err
 		}
-		r := &result2{isRows: true, cols: []string{"Field", "Type", "Null", "Key", "Default", "Extra"}, numeric: make([]bool, 6)}
+		r := &Result{IsRows: true, Cols: []string{"Field", "Type", "Null", "Key", "Default", "Extra"}, Numeric: make([]bool, 6)}
 		for i, c := range t.cols {
 			typ, yes, empty := strings.ToLower(t.types[i]), "YES", ""
-			r.rows = append(r.rows, []*string{&c, &typ, &yes, &empty, nil, &empty})
+			r.Rows = append(r.Rows, []*string{&c, &typ, &yes, &empty, nil, &empty})
 		}
 		return r, nil
 	case p.kw("SHOW", "MASTER", "STATUS"):
-		if !s.logBin {
-			return &result2{isRows: true, cols: []string{"File", "Position", "Binlog_Do_DB", "Binlog_Ignore_DB", "Executed_Gtid_Set"}, numeric: make([]bool, 5)}, nil
+		if !s.LogBin {
+			return &Result{IsRows: true, Cols: []string{"File", "Position", "Binlog_Do_DB", "Binlog_Ignore_DB", "Executed_Gtid_Set"}, Numeric: make([]bool, 5)}, nil
 		}
-		pos := strconv.Itoa(s.binlogPos())
-		file, empty := s.binlogName(), ""
-		return &result2{isRows: true, cols: []string{"File", "Position", "Binlog_Do_DB", "Binlog_Ignore_DB", "Executed_Gtid_Set"},
-			numeric: []bool{false, true, false, false, false}, rows: [][]*string{{&file, &pos, &empty, &empty, &empty}}}, nil
+		pos := strconv.Itoa(s.BinlogPos())
+		file, empty := s.BinlogName(), ""
+		return &Result{IsRows: true, Cols: []string{"File", "Position", "Binlog_Do_DB", "Binlog_Ignore_DB", "Executed_Gtid_Set"},
+			Numeric: []bool{false, true, false, false, false}, Rows: [][]*string{{&file, &pos, &empty, &empty, &empty}}}, nil
 	case p.kw("SHOW", "SLAVE", "STATUS"), p.kw("SHOW", "REPLICA", "STATUS"):
-		mi, ok := s.masterInfo()
+		mi, ok := s.ReadMasterInfo()
 		if !ok {
-			return &result2{isRows: true, cols: []string{"Slave_IO_State"}, numeric: []bool{false}}, nil
+			return &Result{IsRows: true, Cols: []string{"Slave_IO_State"}, Numeric: []bool{false}}, nil
 		}
 		yes := "No"
 		state := ""
-		if mi.running {
+		if mi.Running {
 			yes, state = "Yes", "Waiting for master to send event"
 		}
-		pos := strconv.Itoa(mi.pos)
+		pos := strconv.Itoa(mi.Pos)
 		user, port, zero := "root", "3306", "0"
-		return &result2{isRows: true,
-			cols:    []string{"Slave_IO_State", "Master_Host", "Master_User", "Master_Port", "Master_Log_File", "Read_Master_Log_Pos", "Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master"},
-			numeric: []bool{false, false, false, true, false, true, false, false, true},
-			rows:    [][]*string{{&state, &mi.host, &user, &port, &mi.file, &pos, &yes, &yes, &zero}}}, nil
+		return &Result{IsRows: true,
+			Cols:    []string{"Slave_IO_State", "Master_Host", "Master_User", "Master_Port", "Master_Log_File", "Read_Master_Log_Pos", "Slave_IO_Running", "Slave_SQL_Running", "Seconds_Behind_Master"},
+			Numeric: []bool{false, false, false, true, false, true, false, false, true},
+			Rows:    [][]*string{{&state, &mi.Host, &user, &port, &mi.File, &pos, &yes, &yes, &zero}}}, nil
 	case p.kw("SHOW", "VARIABLES"), p.kw("SHOW", "GLOBAL", "VARIABLES"), p.kw("SHOW", "SESSION", "VARIABLES"):
 		like := ""
 		if p.kw("LIKE") {
@@ -600,8 +606,8 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 				like = *l
 			}
 		}
-		vars := map[string]string{"server_id": strconv.Itoa(s.id), "hostname": s.host, "read_only": onOff(s.readOnly),
-			"super_read_only": onOff(s.readOnly), "log_bin": onOff(s.logBin), "version": mysqlVersion, "datadir": s.dir + "/", "port": "3306"}
+		vars := map[string]string{"server_id": strconv.Itoa(s.ID), "hostname": s.Host, "read_only": onOff(s.ReadOnly),
+			"super_read_only": onOff(s.ReadOnly), "log_bin": onOff(s.LogBin), "version": Version, "datadir": s.Dir + "/", "port": "3306"}
 		var names []string
 		for k := range vars {
 			if like == "" || sqlLike(like, k) {
@@ -609,33 +615,33 @@ func (s *server) dispatch(p *sp) (*result2, *sqlErr) {
 			}
 		}
 		sort.Strings(names)
-		r := &result2{isRows: true, cols: []string{"Variable_name", "Value"}, numeric: []bool{false, false}}
+		r := &Result{IsRows: true, Cols: []string{"Variable_name", "Value"}, Numeric: []bool{false, false}}
 		for _, n := range names {
 			n, v := n, vars[n]
-			r.rows = append(r.rows, []*string{&n, &v})
+			r.Rows = append(r.Rows, []*string{&n, &v})
 		}
 		return r, nil
 	case p.kw("CHANGE", "MASTER", "TO"), p.kw("CHANGE", "REPLICATION", "SOURCE", "TO"):
 		return s.changeMaster(p)
 	case p.kw("START", "SLAVE"), p.kw("START", "REPLICA"):
-		mi, ok := s.masterInfo()
+		mi, ok := s.ReadMasterInfo()
 		if !ok {
-			return nil, &sqlErr{1200, "HY000", "The server is not configured as slave; fix in config file or with CHANGE MASTER TO"}
+			return nil, &Error{1200, "HY000", "The server is not configured as slave; fix in config file or with CHANGE MASTER TO"}
 		}
-		mi.running = true
-		s.writeMasterInfo(mi)
-		return &result2{}, nil
+		mi.Running = true
+		s.WriteMasterInfo(mi)
+		return &Result{}, nil
 	case p.kw("STOP", "SLAVE"), p.kw("STOP", "REPLICA"):
-		if mi, ok := s.masterInfo(); ok {
-			mi.running = false
-			s.writeMasterInfo(mi)
+		if mi, ok := s.ReadMasterInfo(); ok {
+			mi.Running = false
+			s.WriteMasterInfo(mi)
 		}
-		return &result2{}, nil
+		return &Result{}, nil
 	case p.kw("RESET", "SLAVE"):
-		s.v.remove(path.Join(s.dir, "master.info"), false)
-		return &result2{}, nil
+		s.View.Remove(path.Join(s.Dir, "master.info"), false)
+		return &Result{}, nil
 	case p.kw("SET"), p.kw("FLUSH"), p.kw("GRANT"), p.kw("COMMIT"), p.kw("BEGIN"), p.kw("START", "TRANSACTION"), p.kw("ROLLBACK"):
-		return &result2{}, nil
+		return &Result{}, nil
 	}
 	return nil, errSyntax(p.rest())
 }
@@ -663,32 +669,32 @@ func sqlLike(pat, s string) bool {
 	return ok
 }
 
-func rowsOf(cols []string, vals []string) *result2 {
-	r := &result2{isRows: true, cols: cols, numeric: make([]bool, len(cols))}
+func rowsOf(cols []string, vals []string) *Result {
+	r := &Result{IsRows: true, Cols: cols, Numeric: make([]bool, len(cols))}
 	for _, v := range vals {
 		v := v
-		r.rows = append(r.rows, []*string{&v})
+		r.Rows = append(r.Rows, []*string{&v})
 	}
 	return r
 }
 
-func (s *server) createTable(p *sp) (*result2, *sqlErr) {
+func (s *Server) createTable(p *sp) (*Result, *Error) {
 	ifNot := p.kw("IF", "NOT", "EXISTS")
-	db, name, ok := p.tableRef(s.db)
+	db, name, ok := p.tableRef(s.DB)
 	if !ok {
 		return nil, errSyntax(p.rest())
 	}
 	if db == "" {
-		return nil, &sqlErr{1046, "3D000", "No database selected"}
+		return nil, &Error{1046, "3D000", "No database selected"}
 	}
 	if !s.dbExists(db) {
-		return nil, &sqlErr{1049, "42000", fmt.Sprintf("Unknown database '%s'", db)}
+		return nil, &Error{1049, "42000", fmt.Sprintf("Unknown database '%s'", db)}
 	}
 	if _, err := s.loadTable(db, name); err == nil {
 		if ifNot {
-			return &result2{}, nil
+			return &Result{}, nil
 		}
-		return nil, &sqlErr{1050, "42S01", fmt.Sprintf("Table '%s' already exists", name)}
+		return nil, &Error{1050, "42S01", fmt.Sprintf("Table '%s' already exists", name)}
 	}
 	if !p.punct("(") {
 		return nil, errSyntax(p.rest())
@@ -711,9 +717,9 @@ func (s *server) createTable(p *sp) (*result2, *sqlErr) {
 			if typStart < p.i {
 				end := len(p.src)
 				if p.i < len(p.toks) {
-					end = p.toks[p.i].pos
+					end = p.toks[p.i].Pos
 				}
-				typ = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(p.src[p.toks[typStart].pos:end]), ",)"))
+				typ = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(p.src[p.toks[typStart].Pos:end]), ",)"))
 			}
 			fmt.Fprintf(&frm, "%s\t%s\n", col, typ)
 			ncols++
@@ -727,13 +733,13 @@ func (s *server) createTable(p *sp) (*result2, *sqlErr) {
 		return nil, errSyntax(p.rest())
 	}
 	if ncols == 0 {
-		return nil, &sqlErr{1113, "42000", "A table must have at least 1 column"}
+		return nil, &Error{1113, "42000", "A table must have at least 1 column"}
 	}
-	if err := s.v.writeFile(path.Join(s.dbDir(db), name+".frm"), []byte(frm.String()), false); err != nil {
-		return nil, &sqlErr{1005, "HY000", fmt.Sprintf("Can't create table '%s.%s' (%v)", db, name, err)}
+	if err := s.View.WriteFile(path.Join(s.dbDir(db), name+".frm"), []byte(frm.String()), false); err != nil {
+		return nil, &Error{1005, "HY000", fmt.Sprintf("Can't create table '%s.%s' (%v)", db, name, err)}
 	}
-	s.v.writeFile(path.Join(s.dbDir(db), name+".ibd"), nil, false)
-	return &result2{}, nil
+	s.View.WriteFile(path.Join(s.dbDir(db), name+".ibd"), nil, false)
+	return &Result{}, nil
 }
 
 // skipDef skips to the next top-level "," or ")".
@@ -760,10 +766,10 @@ func (p *sp) skipDef() {
 	}
 }
 
-func (s *server) insert(p *sp) (*result2, *sqlErr) {
+func (s *Server) insert(p *sp) (*Result, *Error) {
 	p.kw("IGNORE")
 	p.kw("INTO")
-	db, name, ok := p.tableRef(s.db)
+	db, name, ok := p.tableRef(s.DB)
 	if !ok {
 		return nil, errSyntax(p.rest())
 	}
@@ -784,7 +790,7 @@ func (s *server) insert(p *sp) (*result2, *sqlErr) {
 			}
 			k := colIndex(t.cols, c)
 			if k < 0 {
-				return nil, &sqlErr{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'field list'", c)}
+				return nil, &Error{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'field list'", c)}
 			}
 			idx = append(idx, k)
 			if p.punct(")") {
@@ -811,7 +817,7 @@ func (s *server) insert(p *sp) (*result2, *sqlErr) {
 				return nil, errSyntax(p.rest())
 			}
 			if k >= len(idx) {
-				return nil, &sqlErr{1136, "21S01", fmt.Sprintf("Column count doesn't match value count at row %d", n+1)}
+				return nil, &Error{1136, "21S01", fmt.Sprintf("Column count doesn't match value count at row %d", n+1)}
 			}
 			row[idx[k]] = v
 			k++
@@ -823,7 +829,7 @@ func (s *server) insert(p *sp) (*result2, *sqlErr) {
 			}
 		}
 		if k != len(idx) {
-			return nil, &sqlErr{1136, "21S01", fmt.Sprintf("Column count doesn't match value count at row %d", n+1)}
+			return nil, &Error{1136, "21S01", fmt.Sprintf("Column count doesn't match value count at row %d", n+1)}
 		}
 		t.rows = append(t.rows, row)
 		n++
@@ -832,16 +838,16 @@ func (s *server) insert(p *sp) (*result2, *sqlErr) {
 		}
 	}
 	if len(t.rows) > 100000 {
-		return nil, &sqlErr{1114, "HY000", fmt.Sprintf("The table '%s' is full (the simulator keeps at most 100000 rows)", name)}
+		return nil, &Error{1114, "HY000", fmt.Sprintf("The table '%s' is full (the simulator keeps at most 100000 rows)", name)}
 	}
 	if err := s.saveRows(db, name, t.rows); err != nil {
 		return nil, err
 	}
-	return &result2{affected: n}, nil
+	return &Result{Affected: n}, nil
 }
 
 // valueExpr reads a literal or NOW()/a simple function as a value.
-func (s *server) valueExpr(p *sp) (*string, bool) {
+func (s *Server) valueExpr(p *sp) (*string, bool) {
 	if v, ok := p.literal(); ok {
 		return v, true
 	}
@@ -853,7 +859,7 @@ func (s *server) valueExpr(p *sp) (*string, bool) {
 			if p.punct("(") {
 				p.punct(")")
 			}
-			v := s.now.UTC().Format("2006-01-02 15:04:05")
+			v := s.Now.UTC().Format("2006-01-02 15:04:05")
 			return &v, true
 		}
 	}
@@ -870,7 +876,7 @@ func colIndex(cols []string, c string) int {
 }
 
 // where parses "col op literal [AND ...]" into a row filter.
-func (s *server) where(p *sp, t *table) (func([]*string) bool, *sqlErr) {
+func (s *Server) where(p *sp, t *table) (func([]*string) bool, *Error) {
 	if !p.kw("WHERE") {
 		return func([]*string) bool { return true }, nil
 	}
@@ -882,7 +888,7 @@ func (s *server) where(p *sp, t *table) (func([]*string) bool, *sqlErr) {
 		}
 		k := colIndex(t.cols, c)
 		if k < 0 {
-			return nil, &sqlErr{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'where clause'", c)}
+			return nil, &Error{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'where clause'", c)}
 		}
 		if p.kw("IS", "NULL") {
 			conds = append(conds, func(r []*string) bool { return r[k] == nil })
@@ -952,8 +958,8 @@ func compare(a, op, b string) bool {
 	return false
 }
 
-func (s *server) deleteStmt(p *sp) (*result2, *sqlErr) {
-	db, name, ok := p.tableRef(s.db)
+func (s *Server) deleteStmt(p *sp) (*Result, *Error) {
+	db, name, ok := p.tableRef(s.DB)
 	if !ok {
 		return nil, errSyntax(p.rest())
 	}
@@ -974,11 +980,11 @@ func (s *server) deleteStmt(p *sp) (*result2, *sqlErr) {
 	if err := s.saveRows(db, name, rows); err != nil {
 		return nil, err
 	}
-	return &result2{affected: len(t.rows) - len(rows)}, nil
+	return &Result{Affected: len(t.rows) - len(rows)}, nil
 }
 
-func (s *server) update(p *sp) (*result2, *sqlErr) {
-	db, name, ok := p.tableRef(s.db)
+func (s *Server) update(p *sp) (*Result, *Error) {
+	db, name, ok := p.tableRef(s.DB)
 	if !ok {
 		return nil, errSyntax(p.rest())
 	}
@@ -997,7 +1003,7 @@ func (s *server) update(p *sp) (*result2, *sqlErr) {
 		}
 		k := colIndex(t.cols, c)
 		if k < 0 {
-			return nil, &sqlErr{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'field list'", c)}
+			return nil, &Error{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'field list'", c)}
 		}
 		v, ok := s.valueExpr(p)
 		if !ok {
@@ -1024,10 +1030,10 @@ func (s *server) update(p *sp) (*result2, *sqlErr) {
 	if err := s.saveRows(db, name, t.rows); err != nil {
 		return nil, err
 	}
-	return &result2{affected: n}, nil
+	return &Result{Affected: n}, nil
 }
 
-const mysqlVersion = "5.7.44-log"
+const Version = "5.7.44-log"
 
 // selectItem is one output column: a column of the table, or a value.
 type selectItem struct {
@@ -1040,7 +1046,7 @@ type selectItem struct {
 	hasVal bool
 }
 
-func (s *server) selectStmt(p *sp) (*result2, *sqlErr) {
+func (s *Server) selectStmt(p *sp) (*Result, *Error) {
 	var items []selectItem
 	for {
 		start := p.i
@@ -1050,10 +1056,10 @@ func (s *server) selectStmt(p *sp) (*result2, *sqlErr) {
 		}
 		end := len(p.src)
 		if p.i < len(p.toks) {
-			end = p.toks[p.i].pos
+			end = p.toks[p.i].Pos
 		}
 		if !it.star {
-			it.name = strings.TrimSpace(p.src[p.toks[start].pos:end])
+			it.name = strings.TrimSpace(p.src[p.toks[start].Pos:end])
 		}
 		if p.kw("AS") {
 			a := p.next()
@@ -1069,25 +1075,25 @@ func (s *server) selectStmt(p *sp) (*result2, *sqlErr) {
 	}
 	var t *table
 	if p.kw("FROM") {
-		db, name, ok := p.tableRef(s.db)
+		db, name, ok := p.tableRef(s.DB)
 		if !ok {
 			return nil, errSyntax(p.rest())
 		}
 		if strings.EqualFold(db, "information_schema") {
-			return nil, &sqlErr{1109, "42S02", fmt.Sprintf("Unknown table '%s' in information_schema (not simulated)", name)}
+			return nil, &Error{1109, "42S02", fmt.Sprintf("Unknown table '%s' in information_schema (not simulated)", name)}
 		}
-		var err *sqlErr
+		var err *Error
 		if t, err = s.loadTable(db, name); err != nil {
 			return nil, err
 		}
 	}
-	r := &result2{isRows: true}
+	r := &Result{IsRows: true}
 	// Resolve column references against the table.
 	var expanded []selectItem
 	for _, it := range items {
 		if it.star {
 			if t == nil {
-				return nil, &sqlErr{1096, "HY000", "No tables used"}
+				return nil, &Error{1096, "HY000", "No tables used"}
 			}
 			for i, c := range t.cols {
 				expanded = append(expanded, selectItem{name: c, col: i, num: isNumericType(t.types[i])})
@@ -1096,11 +1102,11 @@ func (s *server) selectStmt(p *sp) (*result2, *sqlErr) {
 		}
 		if !it.hasVal && !it.count {
 			if t == nil {
-				return nil, &sqlErr{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'field list'", it.name)}
+				return nil, &Error{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'field list'", it.name)}
 			}
 			k := colIndex(t.cols, it.colName())
 			if k < 0 {
-				return nil, &sqlErr{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'field list'", it.colName())}
+				return nil, &Error{1054, "42S22", fmt.Sprintf("Unknown column '%s' in 'field list'", it.colName())}
 			}
 			it.col = k
 			it.num = isNumericType(t.types[k])
@@ -1108,8 +1114,8 @@ func (s *server) selectStmt(p *sp) (*result2, *sqlErr) {
 		expanded = append(expanded, it)
 	}
 	for _, it := range expanded {
-		r.cols = append(r.cols, it.name)
-		r.numeric = append(r.numeric, it.num || it.count)
+		r.Cols = append(r.Cols, it.name)
+		r.Numeric = append(r.Numeric, it.num || it.count)
 	}
 	rows := [][]*string{nil}
 	if t != nil {
@@ -1175,7 +1181,7 @@ func (s *server) selectStmt(p *sp) (*result2, *sqlErr) {
 				out = append(out, nil)
 			}
 		}
-		r.rows = [][]*string{out}
+		r.Rows = [][]*string{out}
 		return r, nil
 	}
 	for _, row := range rows {
@@ -1187,7 +1193,7 @@ func (s *server) selectStmt(p *sp) (*result2, *sqlErr) {
 				out = append(out, row[it.col])
 			}
 		}
-		r.rows = append(r.rows, out)
+		r.Rows = append(r.Rows, out)
 	}
 	return r, nil
 }
@@ -1217,7 +1223,7 @@ func isNumericType(t string) bool {
 	return false
 }
 
-func (s *server) selectExpr(p *sp) (selectItem, *sqlErr) {
+func (s *Server) selectExpr(p *sp) (selectItem, *Error) {
 	t := p.peek()
 	switch {
 	case t.kind == 'p' && t.s == "*":
@@ -1230,26 +1236,26 @@ func (s *server) selectExpr(p *sp) (selectItem, *sqlErr) {
 		num := false
 		switch name {
 		case "server_id":
-			v, num = strconv.Itoa(s.id), true
+			v, num = strconv.Itoa(s.ID), true
 		case "hostname":
-			v = s.host
+			v = s.Host
 		case "read_only", "super_read_only":
 			v, num = "0", true
-			if s.readOnly {
+			if s.ReadOnly {
 				v = "1"
 			}
 		case "version":
-			v = mysqlVersion
+			v = Version
 		case "port":
 			v, num = "3306", true
 		case "log_bin":
 			v, num = "0", true
-			if s.logBin {
+			if s.LogBin {
 				v = "1"
 			}
 		default:
 			if strings.HasPrefix(t.s, "@@") {
-				return selectItem{}, &sqlErr{1193, "HY000", fmt.Sprintf("Unknown system variable '%s'", strings.TrimPrefix(t.s, "@@"))}
+				return selectItem{}, &Error{1193, "HY000", fmt.Sprintf("Unknown system variable '%s'", strings.TrimPrefix(t.s, "@@"))}
 			}
 			return selectItem{hasVal: true, col: -1}, nil // user variables are NULL
 		}
@@ -1270,17 +1276,17 @@ func (s *server) selectExpr(p *sp) (selectItem, *sqlErr) {
 			num := false
 			switch up {
 			case "NOW", "SYSDATE", "CURRENT_TIMESTAMP":
-				v = s.now.UTC().Format("2006-01-02 15:04:05")
+				v = s.Now.UTC().Format("2006-01-02 15:04:05")
 			case "VERSION":
-				v = mysqlVersion
+				v = Version
 			case "DATABASE", "SCHEMA":
-				if s.db == "" {
+				if s.DB == "" {
 					if !p.punct(")") {
 						return selectItem{}, errSyntax(p.rest())
 					}
 					return selectItem{hasVal: true, col: -1}, nil
 				}
-				v = s.db
+				v = s.DB
 			case "USER", "CURRENT_USER":
 				v = "root@localhost"
 			case "CONNECTION_ID":
@@ -1294,7 +1300,7 @@ func (s *server) selectExpr(p *sp) (selectItem, *sqlErr) {
 				p.i++
 				v, num = "0", true
 			default:
-				return selectItem{}, &sqlErr{1305, "42000", fmt.Sprintf("FUNCTION %s does not exist", t.s)}
+				return selectItem{}, &Error{1305, "42000", fmt.Sprintf("FUNCTION %s does not exist", t.s)}
 			}
 			if !p.punct(")") {
 				return selectItem{}, errSyntax(p.rest())
@@ -1329,27 +1335,27 @@ func (p *sp) peekAt(k int) stok {
 
 const binlogStart = 154 // where a 5.7 binlog's first event starts
 
-func (s *server) binlogName() string { return s.host + "-bin.000001" }
+func (s *Server) BinlogName() string { return s.Host + "-bin.000001" }
 
-func (s *server) binlogPos() int {
-	data, _ := s.v.readFile(path.Join(s.dir, s.binlogName()))
+func (s *Server) BinlogPos() int {
+	data, _ := s.View.ReadFile(path.Join(s.Dir, s.BinlogName()))
 	return binlogStart + len(data)
 }
 
 // appendBinlog logs a write as "db<TAB>statement" (escaped), one event per line.
-func (s *server) appendBinlog(stmt string) {
-	line := escapeField(s.db) + "\t" + escapeField(stmt) + "\n"
-	s.v.writeFile(path.Join(s.dir, s.binlogName()), []byte(line), true)
+func (s *Server) appendBinlog(stmt string) {
+	line := EscapeField(s.DB) + "\t" + EscapeField(stmt) + "\n"
+	s.View.WriteFile(path.Join(s.Dir, s.BinlogName()), []byte(line), true)
 }
 
-type binlogEvent struct {
-	db, stmt string
-	end      int // position after this event
+type BinlogEvent struct {
+	DB, Stmt string
+	End      int // position after this event
 }
 
-func (s *server) binlogAfter(pos int) []binlogEvent {
-	data, _ := s.v.readFile(path.Join(s.dir, s.binlogName()))
-	var out []binlogEvent
+func (s *Server) BinlogAfter(pos int) []BinlogEvent {
+	data, _ := s.View.ReadFile(path.Join(s.Dir, s.BinlogName()))
+	var out []BinlogEvent
 	off := binlogStart
 	for _, l := range strings.SplitAfter(string(data), "\n") {
 		if l == "" {
@@ -1360,48 +1366,48 @@ func (s *server) binlogAfter(pos int) []binlogEvent {
 			continue
 		}
 		db, stmt, _ := strings.Cut(strings.TrimSuffix(l, "\n"), "\t")
-		out = append(out, binlogEvent{db: unescapeField(db), stmt: unescapeField(stmt), end: off})
+		out = append(out, BinlogEvent{DB: unescapeField(db), Stmt: unescapeField(stmt), End: off})
 	}
 	return out
 }
 
-type masterInfo struct {
-	host, file string
-	pos        int
-	running    bool
-	auto       bool // set up by the simulator in the sidecar's stead; CHANGE MASTER may redo it
+type MasterInfo struct {
+	Host, File string
+	Pos        int
+	Running    bool
+	Auto       bool // set up by the simulator in the sidecar's stead; CHANGE MASTER may redo it
 }
 
-func (s *server) masterInfo() (masterInfo, bool) {
-	data, err := s.v.readFile(path.Join(s.dir, "master.info"))
+func (s *Server) ReadMasterInfo() (MasterInfo, bool) {
+	data, err := s.View.ReadFile(path.Join(s.Dir, "master.info"))
 	if err != nil {
-		return masterInfo{}, false
+		return MasterInfo{}, false
 	}
 	f := strings.Split(strings.TrimSpace(string(data)), "\n")
 	if len(f) < 4 {
-		return masterInfo{}, false
+		return MasterInfo{}, false
 	}
 	pos, _ := strconv.Atoi(f[2])
-	return masterInfo{host: f[0], file: f[1], pos: pos, running: f[3] == "1", auto: len(f) > 4 && f[4] == "auto"}, true
+	return MasterInfo{Host: f[0], File: f[1], Pos: pos, Running: f[3] == "1", Auto: len(f) > 4 && f[4] == "auto"}, true
 }
 
-func (s *server) writeMasterInfo(mi masterInfo) {
+func (s *Server) WriteMasterInfo(mi MasterInfo) {
 	run := "0"
-	if mi.running {
+	if mi.Running {
 		run = "1"
 	}
 	auto := ""
-	if mi.auto {
+	if mi.Auto {
 		auto = "auto\n"
 	}
-	s.v.writeFile(path.Join(s.dir, "master.info"), []byte(fmt.Sprintf("%s\n%s\n%d\n%s\n%s", mi.host, mi.file, mi.pos, run, auto)), false)
+	s.View.WriteFile(path.Join(s.Dir, "master.info"), []byte(fmt.Sprintf("%s\n%s\n%d\n%s\n%s", mi.Host, mi.File, mi.Pos, run, auto)), false)
 }
 
-func (s *server) changeMaster(p *sp) (*result2, *sqlErr) {
-	mi, _ := s.masterInfo()
+func (s *Server) changeMaster(p *sp) (*Result, *Error) {
+	mi, _ := s.ReadMasterInfo()
 	old := mi
-	if mi.running && !mi.auto {
-		return nil, &sqlErr{1198, "HY000", "This operation cannot be performed with a running slave; run STOP SLAVE first"}
+	if mi.Running && !mi.Auto {
+		return nil, &Error{1198, "HY000", "This operation cannot be performed with a running slave; run STOP SLAVE first"}
 	}
 	for {
 		k, ok := p.ident()
@@ -1418,11 +1424,11 @@ func (s *server) changeMaster(p *sp) (*result2, *sqlErr) {
 		}
 		switch strings.ToUpper(k) {
 		case "MASTER_HOST", "SOURCE_HOST":
-			mi.host = val
+			mi.Host = val
 		case "MASTER_LOG_FILE", "SOURCE_LOG_FILE":
-			mi.file = val
+			mi.File = val
 		case "MASTER_LOG_POS", "SOURCE_LOG_POS":
-			mi.pos, _ = strconv.Atoi(val)
+			mi.Pos, _ = strconv.Atoi(val)
 		}
 		if !p.punct(",") {
 			break
@@ -1431,10 +1437,28 @@ func (s *server) changeMaster(p *sp) (*result2, *sqlErr) {
 	if !p.done() {
 		return nil, errSyntax(p.rest())
 	}
-	if old.auto && mi.file == old.file && mi.pos < old.pos {
-		mi.pos = old.pos // the simulator already applied these events in the sidecar's stead
+	if old.Auto && mi.File == old.File && mi.Pos < old.Pos {
+		mi.Pos = old.Pos // the simulator already applied these events in the sidecar's stead
 	}
-	mi.auto = false
-	s.writeMasterInfo(mi)
-	return &result2{}, nil
+	mi.Auto = false
+	s.WriteMasterInfo(mi)
+	return &Result{}, nil
+}
+
+// NeedsData says whether a statement reads or writes tables, so a replica must catch up
+// first; the probes' SELECT 1 does not.
+func NeedsData(stmt string) bool {
+	toks, err := sqlTokens(stmt)
+	if err != nil || len(toks) == 0 {
+		return false
+	}
+	if !strings.EqualFold(toks[0].s, "SELECT") {
+		return true
+	}
+	for _, t := range toks {
+		if t.kind == 'i' && strings.EqualFold(t.s, "FROM") {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,177 @@
+package classroom
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// Role is what a connection may do.
+type Role int
+
+const (
+	RoleNone Role = iota
+	RoleStudent
+	RoleInstructor
+)
+
+// keySet is the keys of one authorized_keys file, by SHA256 fingerprint.
+type keySet map[string]bool
+
+// loadKeys reads an authorized_keys file. Options before a key (from="…") are not honoured,
+// so a line that carries them is refused rather than silently widened.
+func loadKeys(path string) (keySet, error) {
+	ks := keySet{}
+	if path == "" {
+		return ks, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	rest := b
+	line := 0
+	for len(bytes.TrimSpace(rest)) > 0 {
+		line++
+		pk, _, opts, next, err := gossh.ParseAuthorizedKey(rest)
+		if err != nil {
+			// ParseAuthorizedKey skips comments and blank lines itself; what is left is bad.
+			return nil, fmt.Errorf("%s: no valid key found after line %d: %v", path, line, err)
+		}
+		if len(opts) > 0 {
+			return nil, fmt.Errorf("%s: key %s carries options (%s); the classroom does not honour options, remove them", path, gossh.FingerprintSHA256(pk), strings.Join(opts, ","))
+		}
+		ks[gossh.FingerprintSHA256(pk)] = true
+		rest = next
+	}
+	return ks, nil
+}
+
+// loadPassword reads the class password: the file's first line, without surrounding space.
+func loadPassword(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		return "", fmt.Errorf("%s: the password file is empty", path)
+	}
+	pw := strings.TrimSpace(sc.Text())
+	if len(pw) < 8 {
+		return "", fmt.Errorf("%s: the class password must have at least 8 characters", path)
+	}
+	return pw, nil
+}
+
+// nameRE is a DNS label of at most 32 characters: a student's name also names their
+// namespace (kubetutor-NAME) and their folder in the state directory.
+var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$`)
+
+// ValidName reports whether a login name may be a student's name.
+func ValidName(name string) bool { return nameRE.MatchString(name) }
+
+// errNameTaken is a login under a name that another key (or the class password) claimed.
+var errNameTaken = errors.New("this name belongs to another student")
+
+// nameBook binds each student name to the credential that first used it, so one student
+// cannot take over another's seat by logging in under their name. It is kept in the state
+// directory, so the binding outlives a restart of the classroom.
+type nameBook struct {
+	mu    sync.Mutex
+	path  string
+	Names map[string]string `json:"names"` // name → "key:SHA256:…" or "password"
+}
+
+func openNameBook(dir string) (*nameBook, error) {
+	nb := &nameBook{Names: map[string]string{}}
+	if dir == "" {
+		return nb, nil
+	}
+	nb.path = filepath.Join(dir, "names.json")
+	b, err := os.ReadFile(nb.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nb, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, nb); err != nil {
+		return nil, fmt.Errorf("%s: %v (move it aside to start a new class)", nb.path, err)
+	}
+	if nb.Names == nil {
+		nb.Names = map[string]string{}
+	}
+	return nb, nil
+}
+
+// claim binds name to cred, or checks that it is bound to cred already.
+func (nb *nameBook) claim(name, cred string) error {
+	nb.mu.Lock()
+	defer nb.mu.Unlock()
+	if have, ok := nb.Names[name]; ok {
+		if have != cred {
+			return errNameTaken
+		}
+		return nil
+	}
+	nb.Names[name] = cred
+	if nb.path == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(nb, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(nb.path, b)
+}
+
+// passwordOK compares in constant time.
+func passwordOK(want, got string) bool {
+	if want == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}
+
+// writeAtomic writes through a temporary file and a rename, so a crash never leaves half a
+// file behind.
+func writeAtomic(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, path)
+}

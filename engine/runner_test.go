@@ -1,0 +1,292 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	testingclock "k8s.io/utils/clock/testing"
+
+	"github.com/kubetutor/kubetutor/engine/sim/container"
+)
+
+// TestFiftySessionsRunKubectlAtOnce: 50 simulator sessions in one process run kubectl at
+// the same time (there is no process-wide kubectl slot), and each run's output, errors, exit
+// codes and `-f -` input stay with its own session.
+func TestFiftySessionsRunKubectlAtOnce(t *testing.T) {
+	const n = 50
+	sessions := make([]*Session, n)
+	for i := range sessions {
+		sessions[i], _ = newTestSession(t)
+	}
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, n*8)
+	for i, s := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs <- sessionRound(t, s, i, n)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// sessionRound runs a few commands on session i and checks that they saw only session i.
+func sessionRound(t *testing.T, s *Session, i, n int) error {
+	// Bounded by the test binary's own deadline (-timeout), not a guess: 50 sessions under
+	// -race on 2 shared cores are slow; reaching it is a failure.
+	deadline, ok := t.Deadline()
+	if !ok {
+		deadline = time.Now().Add(10 * time.Minute)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(-15*time.Second))
+	defer cancel()
+	run := func(line string, in io.Reader) (string, string, error) {
+		var out, errOut bytes.Buffer
+		err := s.RunKubectl(ctx, line, in, &out, &errOut)
+		return out.String(), errOut.String(), err
+	}
+	own := fmt.Sprintf("cm-%d", i)
+	if out, e, err := run("kubectl create configmap "+own+" --from-literal=k=v", nil); err != nil || out != "configmap/"+own+" created\n" {
+		return fmt.Errorf("session %d: create: %v %q %q", i, err, out, e)
+	}
+	manifest := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stdin-%d\n", i)
+	if out, e, err := run("kubectl create -f -", strings.NewReader(manifest)); err != nil || out != fmt.Sprintf("configmap/stdin-%d created\n", i) {
+		return fmt.Errorf("session %d: create -f -: %v %q %q", i, err, out, e)
+	}
+	out, e, err := run("kubectl get configmaps -o name", nil)
+	if err != nil {
+		return fmt.Errorf("session %d: get: %v %q", i, err, e)
+	}
+	for j := 0; j < n; j++ {
+		has := strings.Contains(out, fmt.Sprintf("configmap/cm-%d\n", j)) || strings.Contains(out, fmt.Sprintf("configmap/stdin-%d\n", j))
+		if has != (j == i) {
+			return fmt.Errorf("session %d sees session %d's objects: %t\n%s", i, j, has, out)
+		}
+	}
+	// Completion (kubectl's __complete) lists this session's objects only.
+	cands, err := s.Complete(ctx, "kubectl get configmaps ")
+	if err != nil || !slices.Contains(cands, own) || !slices.Contains(cands, fmt.Sprintf("stdin-%d", i)) || len(cands) > 3 {
+		return fmt.Errorf("session %d: completion %q, %v", i, cands, err)
+	}
+	// A failing run's message and exit code reach this run only (kubectl's fatal handler is
+	// a process global).
+	out, e, err = run(fmt.Sprintf("kubectl get configmap nosuch-%d", i), nil)
+	var ke *KubectlError
+	if !errors.As(err, &ke) || ke.Code != 1 || out != "" ||
+		e != fmt.Sprintf("Error from server (NotFound): configmaps \"nosuch-%d\" not found\n", i) {
+		return fmt.Errorf("session %d: failing get: %v %q %q", i, err, out, e)
+	}
+	if _, e, err := run("kubectl get pods", nil); err != nil || e != "No resources found in default namespace.\n" {
+		return fmt.Errorf("session %d: get pods: %v %q", i, err, e)
+	}
+	return nil
+}
+
+// tickRunner's "tick" command prints "tick 1", then "tick 2" once more is closed, then waits
+// for its context: a container command that prints only now and then.
+type tickRunner struct{ more chan struct{} }
+
+func (r tickRunner) Run(ctx context.Context, pod *corev1.Pod, c string, argv []string, s container.Streams) (int, error) {
+	if len(argv) == 0 || argv[0] != "tick" {
+		return 0, nil
+	}
+	fmt.Fprintln(s.Stdout, "tick 1")
+	select {
+	case <-r.more:
+		fmt.Fprintln(s.Stdout, "tick 2")
+	case <-ctx.Done():
+		return 137, nil
+	}
+	<-ctx.Done()
+	return 137, nil
+}
+
+// watchedRequest closes seen on the first kubectl request that matches.
+func watchedRequest(s *Session, match func(*http.Request) bool) <-chan struct{} {
+	seen := make(chan struct{})
+	var once sync.Once
+	hook := func(r *http.Request) {
+		if match(r) {
+			once.Do(func() { close(seen) })
+		}
+	}
+	s.requestHook.Store(&hook)
+	return seen
+}
+
+func isWatch(resource string) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		return r.URL.Query().Get("watch") == "true" && strings.Contains(r.URL.Path, "/"+resource)
+	}
+}
+
+// TestStopWhileWaiting stops each kind of command that waits (a delete held by a finalizer,
+// rollout status, wait, get -w, exec, logs -f) while it waits, and runs the next command at
+// once: it must start and succeed although the stopped one may still be winding down. For
+// the commands whose kubectl code honours cancellation (or stops on its next write), the
+// stopped run must really have ended, not been abandoned.
+func TestStopWhileWaiting(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T, s *Session)
+		line  string
+		// waiting is the request that shows kubectl has reached its wait; nil: output.
+		waiting func(*http.Request) bool
+		printed string // with waiting nil: the output that shows it
+		// ends: the run ends when stopped (kubectl's code honours the context, or the run
+		// gives kubectl's exec a context-aware executor). Otherwise (kubectl v0.37) the run
+		// is abandoned after 2 s, blocking nothing: delete's and rollout status's wait loops
+		// run on context.Background() and retry until kubectl's own timeout.
+		ends bool
+	}{
+		{name: "delete pvc held by its pod", line: "kubectl delete pvc www-web-0", waiting: isWatch("persistentvolumeclaims")},
+		{name: "rollout status", setup: func(t *testing.T, s *Session) {
+			s.Sim().Pause() // the controller never brings the third pod
+			mustKubectl(t, s, "kubectl scale sts web --replicas=3", "statefulset.apps/web scaled\n")
+		}, line: "kubectl rollout status sts/web", waiting: isWatch("statefulsets")},
+		{name: "wait", line: "kubectl wait --for=delete pod/web-0 --timeout=1h", waiting: isWatch("pods"), ends: true},
+		{name: "get -w", line: "kubectl get pods -w", waiting: isWatch("pods"), ends: true},
+		{name: "exec", line: "kubectl exec web-0 -- tick", printed: "tick 1", ends: true},
+		{name: "logs -f", line: "kubectl logs -f web-0", waiting: func(r *http.Request) bool {
+			return strings.HasSuffix(r.URL.Path, "/log") && r.URL.Query().Get("follow") == "true"
+		}, ends: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			more := make(chan struct{})
+			ctx0, cancel0 := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel0()
+			s, err := NewSimSession(ctx0, SimOptions{Fake: testingclock.NewFakeClock(simEpoch), AutoAdvance: true, Seed: 7,
+				Runner: tickRunner{more: more}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(s.Close)
+			mustKubectl(t, s, "kubectl apply -f web.yaml", "")
+			waitIdle(t, s)
+			if tc.setup != nil {
+				tc.setup(t, s)
+			}
+			var seen <-chan struct{}
+			if tc.waiting != nil {
+				seen = watchedRequest(s, tc.waiting)
+			}
+			out := &signalWriter{want: tc.printed, first: make(chan struct{})}
+			if tc.waiting == nil {
+				seen = out.first
+			}
+			ctx, cancel := context.WithCancel(testCtx(t))
+			done := make(chan error, 1)
+			go func() { done <- s.RunKubectl(ctx, tc.line, nil, out, out) }()
+			select {
+			case <-seen:
+			case err := <-done:
+				t.Fatalf("%s ended by itself: %v\n%s", tc.line, err, out.String())
+			case <-time.After(testTimeout):
+				t.Fatalf("%s never reached its wait\n%s", tc.line, out.String())
+			}
+			cancel()
+			_ = more // the container would print again only if told: the stop alone must end exec
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				t.Fatalf("stopped %s returned %v", tc.line, err)
+			}
+			if sim := s.Sim(); sim != nil && sim.Paused() {
+				sim.Resume()
+			}
+			// The next command starts at once and succeeds.
+			got, errOut, err := kubectl(t, s, "kubectl get pods -o name")
+			if err != nil || !strings.Contains(got, "pod/web-0\n") {
+				t.Fatalf("next command after stopping %s: %v %q %q", tc.line, err, got, errOut)
+			}
+			running, abandoned := s.KubectlRuns()
+			if tc.ends && (running != 0 || abandoned != 0) {
+				t.Fatalf("stopped %s did not end: %d running, %d abandoned", tc.line, running, abandoned)
+			}
+			t.Logf("%s: after the stop %d run(s) still going, %d abandoned", tc.line, running, abandoned)
+		})
+	}
+}
+
+// BenchmarkKubectlGetPods50Sessions: `kubectl get pods` latency while 50 simulator sessions in
+// one process run it at the same time (each session holds the web StatefulSet's two pods).
+// Reports p50 and p99 of one run, in milliseconds.
+func BenchmarkKubectlGetPods50Sessions(b *testing.B) {
+	const n = 50
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	sessions := make([]*Session, n)
+	for i := range sessions {
+		s, err := NewSimSession(ctx, SimOptions{Fake: testingclock.NewFakeClock(simEpoch), AutoAdvance: true, Seed: 7})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		var out, errOut bytes.Buffer
+		if err := s.RunKubectl(ctx, "kubectl apply -f web.yaml", nil, &out, &errOut); err != nil {
+			b.Fatalf("apply: %v %s", err, errOut.String())
+		}
+		if err := s.WaitIdle(ctx); err != nil {
+			b.Fatal(err)
+		}
+		sessions[i] = s
+	}
+	per := max(1, b.N/n)
+	lat := make([][]time.Duration, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	var failed sync.Once
+	for i, s := range sessions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			var out, errOut bytes.Buffer
+			for k := 0; k < per; k++ {
+				out.Reset()
+				errOut.Reset()
+				t0 := time.Now()
+				err := s.RunKubectl(ctx, "kubectl get pods", nil, &out, &errOut)
+				lat[i] = append(lat[i], time.Since(t0))
+				if err != nil || !strings.Contains(out.String(), "web-1") {
+					failed.Do(func() { b.Errorf("get pods: %v %q %q", err, out.String(), errOut.String()) })
+					return
+				}
+			}
+		}()
+	}
+	b.ResetTimer()
+	close(start)
+	wg.Wait()
+	b.StopTimer()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	if len(all) == 0 {
+		return
+	}
+	q := func(p float64) float64 { return float64(all[int(p*float64(len(all)-1))]) / float64(time.Millisecond) }
+	b.ReportMetric(q(0.50), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+	b.ReportMetric(float64(len(all)), "runs")
+}

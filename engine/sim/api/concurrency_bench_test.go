@@ -1,0 +1,173 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+// BenchmarkAPIConcurrent measures what the issue asks of the API: requests per second and
+// the p50/p99 latency of get, list (100 and 1000 pods, JSON and Table) and patch with 1, 10
+// and 50 concurrent clients over HTTP. b.N requests are shared by the clients.
+func BenchmarkAPIConcurrent(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		_, srv := benchServer(b, n)
+		// Plenty of idle connections, so 50 clients keep theirs (as 50 kubectls would).
+		tr := srv.Client().Transport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 100
+		client := &http.Client{Transport: tr}
+		ops := []struct {
+			name   string
+			method string
+			path   string
+			accept string
+			body   string
+		}{
+			{"Get", http.MethodGet, "/api/v1/namespaces/default/pods/web-7", "application/json", ""},
+			{"ListJSON", http.MethodGet, "/api/v1/namespaces/default/pods?labelSelector=app%3Dnginx", "application/json", ""},
+			{"ListTable", http.MethodGet, "/api/v1/namespaces/default/pods?labelSelector=app%3Dnginx", tableAccept, ""},
+			{"Patch", http.MethodPatch, "/api/v1/namespaces/default/pods/web-7", "application/json", `{"metadata":{"labels":{"round":"%d"}}}`},
+		}
+		for _, op := range ops {
+			if n != 100 && (op.name == "Get" || op.name == "Patch") {
+				continue // the size of the namespace does not matter to them
+			}
+			for _, clients := range []int{1, 10, 50} {
+				name := fmt.Sprintf("%s/clients=%d", op.name, clients)
+				if op.name == "ListJSON" || op.name == "ListTable" {
+					name = fmt.Sprintf("%s%d/clients=%d", op.name, n, clients)
+				}
+				b.Run(name, func(b *testing.B) {
+					lat := make([]time.Duration, b.N)
+					var next sync.Mutex
+					i := 0
+					take := func() int {
+						next.Lock()
+						defer next.Unlock()
+						if i >= b.N {
+							return -1
+						}
+						i++
+						return i - 1
+					}
+					b.ReportAllocs()
+					b.ResetTimer()
+					var wg sync.WaitGroup
+					errs := make(chan error, clients)
+					for c := 0; c < clients; c++ {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							for k := take(); k >= 0; k = take() {
+								var body io.Reader
+								if op.body != "" {
+									body = bytes.NewBufferString(fmt.Sprintf(op.body, k))
+								}
+								req, _ := http.NewRequest(op.method, srv.URL+op.path, body)
+								req.Header.Set("Accept", op.accept)
+								req.Header.Set("Authorization", "Bearer "+testToken)
+								if op.body != "" {
+									req.Header.Set("Content-Type", "application/strategic-merge-patch+json")
+								}
+								t := time.Now()
+								resp, err := client.Do(req)
+								if err != nil {
+									errs <- err
+									return
+								}
+								_, err = io.Copy(io.Discard, resp.Body)
+								resp.Body.Close()
+								lat[k] = time.Since(t)
+								if err != nil || resp.StatusCode != http.StatusOK {
+									errs <- fmt.Errorf("%s %s: %d %v", op.method, op.path, resp.StatusCode, err)
+									return
+								}
+							}
+						}()
+					}
+					wg.Wait()
+					b.StopTimer()
+					close(errs)
+					for err := range errs {
+						b.Fatal(err)
+					}
+					sort.Slice(lat, func(x, y int) bool { return lat[x] < lat[y] })
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+					b.ReportMetric(float64(lat[b.N/2].Microseconds())/1000, "p50-ms")
+					b.ReportMetric(float64(lat[min(b.N-1, b.N*99/100)].Microseconds())/1000, "p99-ms")
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkWatchLatency: the time from a store write to the event at each of 1, 10 or 50
+// client-go watchers over HTTP (p50/p99 over all deliveries).
+func BenchmarkWatchLatency(b *testing.B) {
+	for _, clients := range []int{1, 10, 50} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			st, srv := benchServer(b, 1)
+			cs, err := kubernetes.NewForConfig(&rest.Config{Host: srv.URL, BearerToken: testToken, QPS: -1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var ws []watch.Interface
+			for c := 0; c < clients; c++ {
+				w, err := cs.CoreV1().Pods("default").Watch(ctx, metav1.ListOptions{LabelSelector: "app=nginx",
+					ResourceVersion: strconv.FormatUint(st.ResourceVersion(), 10)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer w.Stop()
+				ws = append(ws, w)
+			}
+			obj, err := st.Get(podsRes, "default", "web-0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			p := obj.(*corev1.Pod)
+			p.ResourceVersion = ""
+			lat := make([]time.Duration, 0, b.N*clients)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				round := strconv.Itoa(i)
+				p.Labels["round"] = round
+				t := time.Now()
+				if _, err := st.Update(podsRes, p, store.UpdateOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				for _, w := range ws {
+					ev, ok := <-w.ResultChan()
+					if !ok || ev.Type != watch.Modified || ev.Object.(*corev1.Pod).Labels["round"] != round {
+						b.Fatalf("watch got %v (open %v), want MODIFIED round %s", ev.Type, ok, round)
+					}
+					lat = append(lat, time.Since(t))
+				}
+			}
+			b.StopTimer()
+			sort.Slice(lat, func(x, y int) bool { return lat[x] < lat[y] })
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+		})
+	}
+}
+
+var _ = httptest.NewServer

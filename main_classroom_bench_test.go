@@ -1,0 +1,240 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/kubetutor/kubetutor/classroom"
+	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/lessons"
+)
+
+// BenchmarkClassroom is the classroom's load test: N students (KUBETUTOR_BENCH_STUDENTS,
+// default 50) connect over SSH at once, open StatefulSet Basics, go to step 2 and run its
+// first command, then move back and forth between steps for a bounded number of keys. It
+// reports keystroke → screen latency (a key sent until the first bytes of the redraw
+// arrive), the server's RSS growth per student, its CPU time, and the goroutines left once
+// everyone disconnected abruptly and the class closed.
+//
+//	go test -run '^$' -bench BenchmarkClassroom -benchtime 1x .
+func BenchmarkClassroom(b *testing.B) {
+	n := 50
+	if v, err := strconv.Atoi(os.Getenv("KUBETUTOR_BENCH_STUDENTS")); err == nil && v > 0 {
+		n = v
+	}
+	for i := 0; i < b.N; i++ {
+		runClassroomLoad(b, n)
+	}
+}
+
+func rssKB() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			if len(f) >= 2 {
+				v, _ := strconv.Atoi(f[1])
+				return v
+			}
+		}
+	}
+	return 0
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+type benchClient struct {
+	client *gossh.Client
+	in     io.WriteCloser
+	mu     sync.Mutex
+	bytes  int
+	cond   *sync.Cond
+}
+
+func (c *benchClient) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.bytes += len(p)
+	c.cond.Broadcast()
+	c.mu.Unlock()
+	return len(p), nil
+}
+
+// key sends k and waits for the redraw's first bytes; it returns how long that took.
+func (c *benchClient) key(k string, limit time.Duration) (time.Duration, error) {
+	c.mu.Lock()
+	before := c.bytes
+	c.mu.Unlock()
+	start := time.Now()
+	if _, err := io.WriteString(c.in, k); err != nil {
+		return 0, err
+	}
+	done := make(chan struct{})
+	timer := time.AfterFunc(limit, func() { c.mu.Lock(); c.cond.Broadcast(); c.mu.Unlock(); close(done) })
+	defer timer.Stop()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for c.bytes == before {
+		select {
+		case <-done:
+			return 0, fmt.Errorf("no redraw within %v after %q", limit, k)
+		default:
+		}
+		c.cond.Wait()
+	}
+	return time.Since(start), nil
+}
+
+func runClassroomLoad(b *testing.B, n int) {
+	dir := b.TempDir()
+	type kp struct {
+		s    gossh.Signer
+		line string
+	}
+	keys := make([]kp, n)
+	var all strings.Builder
+	for i := range keys {
+		s, line := classKey(b)
+		keys[i] = kp{s, line}
+		all.WriteString(line)
+	}
+	_, tline := classKey(b)
+	os.WriteFile(filepath.Join(dir, "students"), []byte(all.String()), 0o600)
+	os.WriteFile(filepath.Join(dir, "instructors"), []byte(tline), 0o600)
+	lib, err := lessons.Embedded()
+	if err != nil {
+		b.Fatal(err)
+	}
+	goroutines := runtime.NumGoroutine()
+	runtime.GC()
+	rss0, cpu0 := rssKB(), cpuTime()
+	class, err := classroom.New(classroom.Options{
+		StudentsFile: filepath.Join(dir, "students"), InstructorsFile: filepath.Join(dir, "instructors"),
+		StateDir: filepath.Join(dir, "state"), MaxStudents: n,
+		Seats: simSeats(lib.Catalog, func(logf func(string, ...any)) engine.SimOptions { return engine.SimOptions{Speed: 10, Logf: logf} }, log.New(io.Discard, "", 0)), Lessons: lib.Catalog,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- class.Serve(ln, filepath.Join(dir, "host_key")) }()
+
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs []error
+	var wg sync.WaitGroup
+	clients := make([]*benchClient, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			fail := func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() }
+			client, err := gossh.Dial("tcp", ln.Addr().String(), &gossh.ClientConfig{User: fmt.Sprintf("s%02d", i),
+				Auth: []gossh.AuthMethod{gossh.PublicKeys(keys[i].s)}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: time.Minute})
+			if err != nil {
+				fail(err)
+				return
+			}
+			sess, err := client.NewSession()
+			if err != nil {
+				fail(err)
+				return
+			}
+			_ = sess.Setenv("LANG", "en_US.UTF-8")
+			c := &benchClient{client: client}
+			c.cond = sync.NewCond(&c.mu)
+			clients[i] = c
+			sess.Stdout, sess.Stderr = c, c
+			c.in, _ = sess.StdinPipe()
+			if err := sess.RequestPty("xterm-256color", 30, 120, gossh.TerminalModes{}); err != nil {
+				fail(err)
+				return
+			}
+			if err := sess.Shell(); err != nil {
+				fail(err)
+				return
+			}
+			// Wait for the menu: the seat's simulator starts first.
+			deadline := time.Now().Add(2 * time.Minute)
+			for {
+				s, _ := class.Screen(fmt.Sprintf("s%02d", i))
+				if strings.Contains(s, "StatefulSet Basics") {
+					break
+				}
+				if time.Now().After(deadline) {
+					fail(fmt.Errorf("s%02d: no menu", i))
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			// Keys that always redraw something: Bubble Tea writes nothing for a frame that did
+			// not change, so a key without effect would have no latency to measure.
+			for _, k := range []string{"\r", "n", "p", "n", "p", "n", "p", "n", "p"} {
+				d, err := c.key(k, 30*time.Second)
+				if err != nil {
+					fail(err)
+					continue
+				}
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			}
+		}(i)
+	}
+	wg.Wait()
+	runtime.GC()
+	rss1, cpu1 := rssKB(), cpuTime()
+	// Everyone leaves abruptly.
+	for _, c := range clients {
+		if c != nil {
+			c.client.Close()
+		}
+	}
+	class.Close()
+	<-served
+	deadline := time.Now().Add(30 * time.Second)
+	for runtime.NumGoroutine() > goroutines+2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	left := runtime.NumGoroutine() - goroutines
+	if len(errs) > 0 {
+		b.Logf("%d errors, first: %v", len(errs), errs[0])
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[int(p*float64(len(lat)-1))]
+	}
+	b.ReportMetric(float64(pct(0.5).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(pct(0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(rss1-rss0)/1024/float64(n), "MB-RSS/student")
+	b.ReportMetric((cpu1 - cpu0).Seconds(), "cpu-s")
+	b.ReportMetric(float64(left), "goroutines-left")
+	b.ReportMetric(float64(len(lat)), "keys")
+}

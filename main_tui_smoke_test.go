@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestSmokeBurstAndEscAfterExec drives the real binary in tmux on the simulator (issue 13):
+//   - item 6: a line typed in one read (tmux sends it whole) lands in the command bar as
+//     text, key-name words ("delete", "esc") included;
+//   - item 4: ctrl+c clears a typed line and does not quit;
+//   - item 10: after `run -it` returns, the first esc closes the bar (kubectl's stdin copier
+//     used to swallow it).
+func TestSmokeBurstAndEscAfterExec(t *testing.T) {
+	const drive = "/work/shared/tools/tui-drive"
+	if _, err := os.Stat(drive); err != nil {
+		t.Fatalf("this smoke test needs %s (the shared tmux driver): %v", drive, err)
+	}
+	requireTmux(t)
+	bin := kubetutorBinary(t)
+	home, cache := userDirs(t)
+	name := fmt.Sprintf("kt-tui-%d", os.Getpid())
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(drive, args...).CombinedOutput()
+		if err != nil {
+			screen, _ := exec.Command(drive, "screen", name).CombinedOutput()
+			t.Fatalf("tui-drive %s: %v\n%s\nscreen:\n%s", strings.Join(args, " "), err, out, screen)
+		}
+		return string(out)
+	}
+	args := []string{"start", name, "80x24", "env"}
+	for k, v := range playerEnv(home, cache, "en_US.UTF-8") {
+		args = append(args, k+"="+v)
+	}
+	run(append(args, bin, "--speed", "20")...)
+	defer exec.Command(drive, "stop", name).Run() //nolint:errcheck
+	run("wait", name, "StatefulSet Basics", "20")
+
+	run("type", name, ":kubectl delete pod x esc")
+	run("wait", name, `: kubectl delete pod x esc`, "10")
+	run("keys", name, "C-c")
+	run("wait", name, `: kubectl …`, "10")
+	if s := run("screen", name); !strings.Contains(s, "esc close") {
+		t.Fatalf("ctrl+c on a typed line closed the bar or quit:\n%s", s)
+	}
+
+	run("type", name, "run -i --tty --image busybox:1.28 smoke --restart=Never --rm")
+	run("keys", name, "Enter")
+	run("wait", name, `/ # *$`, "30")
+	run("type", name, "exit")
+	run("keys", name, "Enter")
+	run("wait", name, `back from the terminal`, "20")
+	run("keys", name, "Escape")
+	run("wait", name, `lesson menu|Pick a lesson`, "10")
+	if s := run("screen", name); strings.Contains(s, "esc close") {
+		t.Fatalf("the first esc after run -it did not close the bar:\n%s", s)
+	}
+}

@@ -1,0 +1,112 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/kubetutor/kubetutor/engine"
+)
+
+// question is a yes/no question the lesson view asks before an action that loses work
+// (leaving a live simulator, forgetting the lesson's progress): y does it, any other key
+// keeps everything as it is.
+type question struct {
+	text string
+	yes  func() tea.Cmd
+}
+
+// askKey answers the open question with msg; ok is false when no question is open.
+func (v *lessonView) askKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+	if v.ask == nil {
+		return nil, false
+	}
+	q := v.ask
+	v.ask = nil
+	if s := msg.String(); s == "y" || s == "Y" {
+		return q.yes(), true
+	}
+	v.flash = v.t.Kept
+	v.updateKeys()
+	return nil, true
+}
+
+// leave closes the view and goes back to the lesson menu.
+func (v *lessonView) leave() tea.Cmd {
+	v.close()
+	return func() tea.Msg { return backToMenuMsg{} }
+}
+
+// leaveOrAsk is esc: leaving a simulator the learner changed loses it (the next lesson
+// starts on a fresh one), so that asks first; progress is saved either way.
+func (v *lessonView) leaveOrAsk() tea.Cmd {
+	if v.deps.reset != nil && v.sim != nil && (v.touched || v.running) {
+		v.ask = &question{text: v.t.AskLeave, yes: v.leave}
+		v.updateKeys()
+		return nil
+	}
+	return v.leave()
+}
+
+// helpView is the help while a question is open: y or any other key.
+func (v *lessonView) askHelp() help.KeyMap { return confirmHelp{v.t} }
+
+// oneLine makes a check's detail fit a status line: kubectl and exec output end lines with
+// \r\n, which would otherwise print raw or break the line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(cleanOutput(s)), " ")
+}
+
+// wrapStatus wraps s to w cells in style, at most max lines, so the key word of a verdict
+// ("it does not…") is never cut off at the end of one line.
+func wrapStatus(st lipgloss.Style, s string, w, maxLines int) []string {
+	if w <= 0 {
+		return nil
+	}
+	lines := strings.Split(ansi.Wrap(s, w, ""), "\n")
+	if len(lines) > maxLines {
+		lines = lines[:maxLines]
+		lines[maxLines-1] = truncate(strings.TrimRight(lines[maxLines-1], " ")+" …", w)
+	}
+	for i, l := range lines {
+		l = strings.TrimRight(l, " ")
+		if pad := w - lipgloss.Width(l); pad > 0 {
+			l += strings.Repeat(" ", pad)
+		}
+		lines[i] = st.Render(l)
+	}
+	return lines
+}
+
+// describeEvents says in a few words what a batch of watch events changed ("web-1
+// ContainerCreating, web-1 Running"), for the note after one controller action.
+func describeEvents(evs []engine.TableEvent, status int) string {
+	var parts []string
+	for _, ev := range evs {
+		if ev.Name == "" || (ev.Type != "ADDED" && ev.Type != "MODIFIED" && ev.Type != "DELETED") {
+			continue
+		}
+		p := ev.Name
+		for i, c := range ev.Columns {
+			if c == "STATUS" {
+				status = i
+			}
+		}
+		switch {
+		case ev.Type == "DELETED":
+			p += " deleted"
+		case status >= 0 && status < len(ev.Cells):
+			p += " " + ev.Cells[status]
+		default:
+			p += " " + strings.ToLower(ev.Type)
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) > 4 {
+		parts = append(parts[:4], "…")
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,342 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/viewport"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kubetutor/kubetutor/engine/termsafe"
+)
+
+// maxOutEntries bounds each step's output history; the oldest entries go first.
+const maxOutEntries = 50
+
+// outEntry is one command's output (or one note) in a step's output history.
+type outEntry struct {
+	id      int
+	line    string // the command, shown as the entry's heading; "" for a note
+	label   string // a note's heading
+	text    string
+	errText string
+	running bool
+	wrap    bool // prose (a note), wrapped to the pane; kubectl output keeps its lines
+}
+
+// outputPane keeps every command's output per step, newest last, each under its command as
+// a heading; it scrolls, follows new output unless the learner scrolled up (then a mark says
+// there is new output below), and can show a transient view (a selected row's object, the
+// demo typing) over the history without losing it.
+type outputPane struct {
+	st *Styles
+	t  text
+
+	idle string // what a step without history says; "" is t.NoOutput
+
+	hist   map[int][]*outEntry
+	step   int
+	nextID int
+
+	// The transient view: label is its title ("" when the history shows).
+	label, text, errText string
+	wrap                 bool
+
+	// pinned: the learner scrolled away from the newest output, so the view stays where
+	// they read and unseen marks output that arrived below meanwhile. Otherwise the view
+	// follows: it shows anchor's entry from its heading (a finished command, a note), or
+	// the bottom (a running command).
+	pinned, unseen bool
+	anchor         int
+
+	view          viewport.Model
+	width, height int
+	focused       bool
+	wide          bool // some line is wider than the pane: ← → scroll it
+}
+
+func newOutputPane(st *Styles, t text) *outputPane {
+	return &outputPane{st: st, t: t, view: viewport.New(0, 0), hist: map[int][]*outEntry{}}
+}
+
+// setIdle sets what the empty pane says ("" is NoOutput), so a step with nothing left to run
+// does not ask for an Enter that does nothing.
+func (o *outputPane) setIdle(s string) {
+	if s != o.idle {
+		o.idle = s
+		o.refresh(false)
+	}
+}
+
+func (o *outputPane) setSize(w, h int) {
+	o.width, o.height = w, h
+	o.view.Width, o.view.Height = max(0, w), max(0, h-1)
+	o.refresh(false)
+}
+
+// setStep shows step i's history, following its newest output.
+func (o *outputPane) setStep(i int) {
+	if i != o.step {
+		o.step = i
+		o.label = ""
+		o.pinned, o.unseen, o.anchor = false, false, 0
+		if h := o.hist[i]; len(h) > 0 && !h[len(h)-1].running {
+			o.anchor = h[len(h)-1].id
+		}
+		o.refresh(false)
+	}
+}
+
+func (o *outputPane) add(e *outEntry) int {
+	o.nextID++
+	e.id = o.nextID
+	h := append(o.hist[o.step], e)
+	if len(h) > maxOutEntries {
+		h = h[len(h)-maxOutEntries:]
+	}
+	o.hist[o.step] = h
+	o.label = "" // a new entry is what the learner wants to see
+	if !e.running {
+		o.anchor = e.id
+	} else {
+		o.anchor = 0
+	}
+	o.refresh(false)
+	return e.id
+}
+
+// start adds a running command to the current step's history and returns its id.
+func (o *outputPane) start(line string) int {
+	return o.add(&outEntry{line: line, running: true})
+}
+
+// finish fills in the entry of a command that ended, wherever it is (the learner may have
+// moved to another step meanwhile), and shows its start: the answer is at the top of its
+// output, the rest below the "more" mark.
+func (o *outputPane) finish(id int, output, errText string) {
+	output, errText = termsafe.String(output), termsafe.String(errText) // command output
+	for step, h := range o.hist {
+		for _, e := range h {
+			if e.id == id {
+				e.text, e.errText, e.running = cleanOutput(output), errText, false
+				if step == o.step {
+					if h := o.hist[step]; h[len(h)-1] == e {
+						o.anchor = id // the newest answer is read from its command
+					}
+					o.refresh(false)
+				}
+				return
+			}
+		}
+	}
+}
+
+// note adds an entry that no command printed (the K key's instructions) under a label.
+func (o *outputPane) note(label, text, errText string) {
+	o.noteEntry(label, text, errText, false)
+}
+
+// prose adds a note that wraps to the pane: sentences from the player rather than lines a
+// learner may copy (a command, a path).
+func (o *outputPane) prose(label, text string) {
+	o.noteEntry(label, text, "", true)
+}
+
+func (o *outputPane) noteEntry(label, text, errText string, wrap bool) {
+	text, errText = termsafe.String(text), termsafe.String(errText) // object data, Events
+	if h := o.hist[o.step]; len(h) > 0 {
+		if last := h[len(h)-1]; last.line == "" && last.label == label && last.text == text && last.errText == errText {
+			o.label = "" // the same note again: show it, do not repeat it
+			o.refresh(false)
+			return
+		}
+	}
+	o.add(&outEntry{label: label, text: cleanOutput(text), errText: errText, wrap: wrap})
+}
+
+// peek shows a transient view (a selected row's object, the demo typing) over the history
+// until unpeek, a new entry or another step.
+func (o *outputPane) peek(label, text, errText string, wrap bool) {
+	text, errText = termsafe.String(text), termsafe.String(errText) // object data, Events
+	o.label, o.text, o.errText, o.wrap = label, text, errText, wrap
+	o.refresh(false)
+	o.view.GotoTop()
+}
+
+// noteText is peek (the demo's name for it).
+func (o *outputPane) noteText(label, text, errText string, wrap bool) {
+	o.peek(label, text, errText, wrap)
+}
+
+// unpeek shows the history again.
+func (o *outputPane) unpeek() {
+	if o.label != "" {
+		o.label = ""
+		o.refresh(false)
+	}
+}
+
+// clear forgets every step's history (a fresh cluster: what ran is gone).
+func (o *outputPane) clear() {
+	o.hist = map[int][]*outEntry{}
+	o.label = ""
+	o.pinned, o.unseen, o.anchor = false, false, 0
+	o.refresh(false)
+}
+
+// running reports whether the shown step's newest entry is a running command.
+func (o *outputPane) busy() bool {
+	h := o.hist[o.step]
+	return len(h) > 0 && h[len(h)-1].running
+}
+
+// cleanOutput makes terminal line ends plain: kubectl exec with a TTY ends lines with \r\n,
+// which would otherwise show as a stray symbol or overwrite the line.
+func cleanOutput(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "")
+}
+
+// content renders the shown step's history (or the transient view) and the line where each
+// entry starts.
+func (o *outputPane) content() (string, map[int]int) {
+	starts := map[int]int{}
+	render := func(text, errText string, wrap bool) string {
+		s := strings.TrimRight(text, "\n")
+		if wrap && o.width > 0 {
+			s = o.st.NewStyle().Width(o.width).Render(s)
+		}
+		if errText != "" {
+			if s != "" {
+				s += "\n"
+			}
+			errStyle := o.st.Error
+			if o.width > 0 {
+				errStyle = errStyle.Width(o.width)
+			}
+			s += errStyle.Render(errText)
+		}
+		return s
+	}
+	if o.label != "" {
+		return render(o.text, o.errText, o.wrap), starts
+	}
+	h := o.hist[o.step]
+	if len(h) == 0 {
+		idle := o.t.NoOutput
+		if o.idle != "" {
+			idle = o.idle
+		}
+		return o.st.Dim.Render(idle), starts
+	}
+	var lines []string
+	for i, e := range h {
+		if i > 0 {
+			lines = append(lines, "")
+		}
+		starts[e.id] = len(lines)
+		if e.line != "" {
+			lines = append(lines, o.st.CmdRun.Render("$ "+e.line))
+		} else {
+			lines = append(lines, o.st.Header.Render("— "+e.label))
+		}
+		if e.running {
+			lines = append(lines, o.st.Dim.Render(o.t.Running))
+			continue
+		}
+		if body := render(e.text, e.errText, e.wrap); body != "" {
+			lines = append(lines, strings.Split(body, "\n")...)
+		}
+	}
+	if o.idle != "" && !o.busy() {
+		lines = append(lines, "", o.st.Dim.Render(o.idle))
+	}
+	return strings.Join(lines, "\n"), starts
+}
+
+// refresh re-renders the pane's content, keeping the scroll position; when the pane follows
+// it moves to the newest output, else new output sets the "new output below" mark.
+func (o *outputPane) refresh(top bool) {
+	before := o.view.TotalLineCount()
+	atBottom := o.view.AtBottom()
+	s, starts := o.content()
+	y := o.view.YOffset
+	o.view.SetContent(s)
+	o.wide = false
+	for _, l := range strings.Split(s, "\n") {
+		if lipgloss.Width(l) > o.width {
+			o.wide = true
+			break
+		}
+	}
+	switch {
+	case top:
+		o.view.GotoTop()
+	case o.label != "":
+		o.view.SetYOffset(y)
+	case o.pinned:
+		o.view.SetYOffset(y)
+		if o.view.TotalLineCount() > before && !atBottom {
+			o.unseen = true
+		}
+	default:
+		if at, ok := starts[o.anchor]; ok && o.anchor != 0 {
+			o.view.SetYOffset(at)
+		} else {
+			o.view.GotoBottom()
+		}
+	}
+}
+
+// scrolled is called after the learner scrolled: away from where the pane put them it
+// stays put; back at the bottom it follows again.
+func (o *outputPane) scrolled() {
+	if o.label != "" {
+		return
+	}
+	o.pinned = !o.view.AtBottom()
+	if !o.pinned {
+		o.unseen = false
+		o.anchor = 0
+	}
+}
+
+// hint is the header's word on what is out of view.
+func (o *outputPane) hint() string {
+	v := &o.view
+	switch {
+	case o.unseen && !v.AtBottom():
+		return o.t.NewOutputBelow
+	case v.Height <= 0 || v.TotalLineCount() <= v.Height:
+		return ""
+	case v.AtTop():
+		return o.t.ScrollDown
+	case v.AtBottom():
+		return o.t.ScrollUpMore
+	}
+	return o.t.ScrollBoth
+}
+
+func (o *outputPane) View() string {
+	if o.width <= 0 || o.height <= 0 {
+		return ""
+	}
+	title := o.t.Output
+	if o.label != "" {
+		title += ": " + o.label
+	} else if n := len(o.hist[o.step]); n > 1 {
+		title += " " + fmt.Sprintf(o.t.OutputCount, n)
+	}
+	suffix := ""
+	if h := o.hint(); h != "" {
+		suffix = o.st.Dim.Render(h)
+		if o.unseen {
+			suffix = o.st.CmdNext.Render(h)
+		}
+	}
+	parts := []string{paneHeader(o.st, title, suffix, o.width, o.focused)}
+	if o.height > 1 {
+		parts = append(parts, fit(o.view.View(), o.width, o.height-1))
+	}
+	return strings.Join(parts, "\n")
+}
