@@ -94,6 +94,7 @@ type menuHelp struct {
 	k        MenuKeyMap
 	lang     key.Binding
 	resetAll key.Binding
+	mode     key.Binding
 }
 
 func (h menuHelp) ShortHelp() []key.Binding {
@@ -101,7 +102,7 @@ func (h menuHelp) ShortHelp() []key.Binding {
 }
 
 func (h menuHelp) FullHelp() [][]key.Binding {
-	return [][]key.Binding{append(h.k.ShortHelp(), h.lang, h.resetAll)}
+	return [][]key.Binding{append(h.k.ShortHelp(), h.lang, h.mode, h.resetAll)}
 }
 
 var _ help.KeyMap = lessonHelp{}

@@ -203,6 +203,25 @@ func (v *lessonView) syncStep() {
 	p.cmds = s.Cmds
 	p.ran = stt.Ran
 	p.next = v.nextCmd()
+	if v.play.Practice() {
+		// The commands hide behind the practice hints (lessonstate.Reveal); the authored
+		// hints often spell the command out, so they wait until it is revealed whole.
+		if len(s.RunnableCommands()) > 0 {
+			p.body += "\n\n*" + v.t.PracticeNote + "*"
+		}
+		if stt.Hints < lessonstate.PracticeLevels {
+			p.hints, p.shown = nil, 0
+		} else {
+			p.shown = len(s.Hints)
+		}
+		p.cmds = make([]lessons.Command, len(s.Cmds))
+		for i, c := range s.Cmds {
+			if !c.NoRun && (i >= len(stt.Ran) || !stt.Ran[i]) {
+				c.Line = lessonstate.Reveal(c.Line, stt.Hints)
+			}
+			p.cmds[i] = c
+		}
+	}
 	p.running = v.running
 	p.refresh()
 	v.outP.setStep(v.curStep())
@@ -226,7 +245,8 @@ func (v *lessonView) nextCmd() int { return v.play.NextCmd() }
 func (v *lessonView) updateKeys() {
 	n := len(v.lesson.Steps)
 	idle := !v.running && !v.replaying
-	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
+	// In practice mode the learner types the commands: Enter runs nothing.
+	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.play.Practice())
 	v.keys.Stop.SetEnabled(v.running)
 	v.keys.Next.SetEnabled(v.curStep() < n-1 || (n > 0 && len(v.lesson.Quiz) > 0))
 	v.keys.Prev.SetEnabled(v.curStep() > 0)

@@ -82,8 +82,10 @@ func (v *lessonView) loadProgress() {
 		return
 	}
 	rec := v.deps.progress.Lesson(v.lesson.ID)
+	v.play.SetPractice(rec.Practicing())
+	recs := rec.Records()
 	for i, s := range v.lesson.Steps {
-		if r := rec.Steps[s.ID]; r != nil {
+		if r := recs[s.ID]; r != nil {
 			v.play.Restore(i, r.Done, r.Hints, r.Solution, r.Solved)
 		}
 		if s.ID == rec.Step {
@@ -121,8 +123,21 @@ func (v *lessonView) recordStepState(i int) tea.Cmd {
 	if v.deps.progress == nil || i < 0 || i >= v.play.Len() {
 		return nil
 	}
-	recordStep(v.deps.progress, v.lesson, i, v.play.State(i))
+	recordStep(v.deps.progress, v.lesson, i, v.play.State(i), v.play.Practice())
 	return v.save()
+}
+
+// typed is told of a command the learner ran successfully in the command bar: in practice
+// mode, a step command it matches counts as run, and the checks look again.
+func (v *lessonView) typed(line string) tea.Cmd {
+	if !v.play.Practice() || v.replaying || v.quiz != nil {
+		return nil
+	}
+	if v.play.Typed(line) < 0 {
+		return nil
+	}
+	v.syncStep()
+	return v.evalNow()
 }
 
 // hintsLeft reports whether h has more to show: another hint, or else the solution.
@@ -493,10 +508,10 @@ func (v *lessonView) presentLayout(w, bodyH int) {
 
 // recordStep writes step i's done mark and the help used on it into the store (the full
 // player and --plain share it).
-func recordStep(p *progress.Store, l lessons.Lesson, i int, stt lessonstate.StepState) {
+func recordStep(p *progress.Store, l lessons.Lesson, i int, stt lessonstate.StepState, practice bool) {
 	id := l.Steps[i].ID
 	p.Change(l.ID, func(l *progress.Lesson) {
-		r := l.StepOf(id)
+		r := l.StepIn(id, practice)
 		if stt.Done && !r.Done {
 			r.Done = true
 			r.WithHelp = stt.Hints > 0 || stt.Solution || stt.Solved
