@@ -92,7 +92,7 @@ var playerTexts = map[string]playerText{
 		ConfirmResetAll: "Forget all progress in every lesson? y to confirm, any other key to keep it.",
 		ResetDone:       "All progress was forgotten.",
 		KeyMode:         "guided/practice",
-		PracticeLabel:   "practice mode",
+		PracticeLabel:   "✎ practice",
 		PracticeScore:   "practice %d/%d",
 		PracticeNote:    "Practice: type the commands yourself, in the command bar (:) or your own terminal. h reveals the verb, then the resource, then the full command; a step counts without help only when nothing was revealed.",
 
@@ -193,7 +193,7 @@ var playerTexts = map[string]playerText{
 		ConfirmResetAll: "모든 레슨의 진도를 지울까요? 지우려면 y, 그대로 두려면 다른 키를 누르세요.",
 		ResetDone:       "모든 진도를 지웠습니다.",
 		KeyMode:         "안내/연습",
-		PracticeLabel:   "연습 모드",
+		PracticeLabel:   "✎ 연습",
 		PracticeScore:   "연습 %d/%d",
 		PracticeNote:    "연습: 명령을 직접 입력하세요. 명령 줄(:)이나 자신의 터미널에서 입력하면 됩니다. h를 누르면 동사, 리소스, 전체 명령 순서로 드러납니다. 아무것도 드러내지 않고 끝낸 단계만 도움 없이 끝낸 것으로 셉니다.",
 

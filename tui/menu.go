@@ -216,24 +216,32 @@ func (m *menuView) progressText(l lessons.Lesson, selected bool) string {
 	}
 	sum := rec.Summarize(ids)
 	psum := rec.PracticeSummary(ids)
-	mode := ""
-	if rec.Practicing() {
-		mode = " · " + m.t.PracticeLabel
+	// Both scores: the guided one, then the practice one (commands typed, not run with
+	// Enter); ✎ marks the mode the lesson opens in when it is practice.
+	practice := ""
+	switch {
+	case psum.Done > 0:
+		practice = fmt.Sprintf(m.t.PracticeScore, psum.Done, psum.Total)
+		if psum.Helped > 0 {
+			practice += " (" + fmt.Sprintf(m.t.ProgressHelped, psum.Helped) + ")"
+		}
+		if rec.Practicing() {
+			practice = "✎ " + practice
+		}
+	case rec.Practicing():
+		practice = m.t.PracticeLabel
+	}
+	if practice != "" {
+		practice = " · " + practice
 	}
 	if !sum.Started && psum.Done == 0 {
-		return mode + " · " + m.t.NotStarted
+		return practice + " · " + m.t.NotStarted
 	}
-	out := mode + " · " + fmt.Sprintf(m.t.ProgressSteps, sum.Done, sum.Total)
+	out := " · " + fmt.Sprintf(m.t.ProgressSteps, sum.Done, sum.Total)
 	if sum.Helped > 0 {
 		out += " (" + fmt.Sprintf(m.t.ProgressHelped, sum.Helped) + ")"
 	}
-	// Both scores: the guided one above, the practice one (typed, not run with Enter).
-	if psum.Done > 0 {
-		out += " · " + fmt.Sprintf(m.t.PracticeScore, psum.Done, psum.Total)
-		if psum.Helped > 0 {
-			out += " (" + fmt.Sprintf(m.t.ProgressHelped, psum.Helped) + ")"
-		}
-	}
+	out += practice
 	if sum.QuizDone > 0 {
 		out += " · " + fmt.Sprintf(m.t.QuizScore, sum.QuizRight, len(l.Quiz))
 	}
