@@ -15,7 +15,7 @@ type playerText struct {
 	ResetDone       string
 	// Practice mode: the menu's mode key and label, the practice score (fmt: done, total),
 	// and the step's note on how to play it.
-	KeyMode, PracticeLabel, PracticeScore, PracticeNote string
+	KeyMode, PracticeLabel, PracticeScore, PracticeNote, PracticeIdle string
 
 	// Help that grows
 	Solution      string
@@ -93,6 +93,7 @@ var playerTexts = map[string]playerText{
 		ResetDone:       "All progress was forgotten.",
 		KeyMode:         "guided/practice",
 		PracticeLabel:   "✎ practice",
+		PracticeIdle:    "Type the command in the command bar (:) or your own terminal; h reveals it bit by bit.",
 		PracticeScore:   "practice %d/%d",
 		PracticeNote:    "Practice: type the commands yourself, in the command bar (:) or your own terminal. h reveals the verb, then the resource, then the full command; a step counts without help only when nothing was revealed.",
 
@@ -194,6 +195,7 @@ var playerTexts = map[string]playerText{
 		ResetDone:       "모든 진도를 지웠습니다.",
 		KeyMode:         "안내/연습",
 		PracticeLabel:   "✎ 연습",
+		PracticeIdle:    "명령 줄(:)이나 자신의 터미널에서 명령을 입력하세요. h를 누르면 조금씩 드러납니다.",
 		PracticeScore:   "연습 %d/%d",
 		PracticeNote:    "연습: 명령을 직접 입력하세요. 명령 줄(:)이나 자신의 터미널에서 입력하면 됩니다. h를 누르면 동사, 리소스, 전체 명령 순서로 드러납니다. 아무것도 드러내지 않고 끝낸 단계만 도움 없이 끝낸 것으로 셉니다.",
 

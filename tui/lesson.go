@@ -72,6 +72,8 @@ type lessonView struct {
 	evaluating bool
 	evalAgain  bool
 
+	// predicted holds each step's prediction answer (predict_view.go).
+	predicted map[int]*predictState
 	// quiz is non-nil while the end-of-lesson quiz replaces the step pane.
 	quiz *quizState
 	// demo is non-nil when the lesson plays by itself.
@@ -193,6 +195,13 @@ func (v *lessonView) syncStep() {
 	p.title = fmt.Sprintf(v.t.StepTitle, v.curStep()+1, len(v.lesson.Steps), s.Title)
 	p.done = stt.Done
 	p.body = s.Markdown() // goal, text, what to watch for
+	if md, before := v.predictMarkdown(); md != "" {
+		if before {
+			p.body = md + "\n\n" + p.body
+		} else {
+			p.body += "\n\n" + md
+		}
+	}
 	p.hints = s.Hints
 	p.shown = stt.Hints
 	p.solution, p.solutionText = nil, ""
@@ -228,6 +237,10 @@ func (v *lessonView) syncStep() {
 	switch {
 	case v.demo != nil:
 		v.outP.setIdle(v.t.DemoIdle) // the demo goes on by itself: no "press n"
+	case v.predictPending():
+		v.outP.setIdle(fmt.Sprintf(predictTextFor(v.lesson.Lang).Key, len(s.Predict.Choices)))
+	case p.next >= 0 && v.play.Practice():
+		v.outP.setIdle(v.t.PracticeIdle)
 	case p.next >= 0:
 		v.outP.setIdle("")
 	case len(s.RunnableCommands()) > 0:
@@ -246,7 +259,8 @@ func (v *lessonView) updateKeys() {
 	n := len(v.lesson.Steps)
 	idle := !v.running && !v.replaying
 	// In practice mode the learner types the commands: Enter runs nothing.
-	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.play.Practice())
+	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.play.Practice() &&
+		!v.predictPending())
 	v.keys.Stop.SetEnabled(v.running)
 	v.keys.Next.SetEnabled(v.curStep() < n-1 || (n > 0 && len(v.lesson.Quiz) > 0))
 	v.keys.Prev.SetEnabled(v.curStep() > 0)
@@ -347,6 +361,10 @@ func (v *lessonView) errText(err error) string {
 // panes then make room.
 func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 	cmd := v.update(msg)
+	if _, ok := msg.(cmdDoneMsg); ok {
+		// The step's last command ran: reveal its prediction.
+		cmd = tea.Batch(cmd, v.revealPrediction())
+	}
 	if v.width > 0 && v.height > 0 && lipgloss.Height(v.statusView()) != v.statusH {
 		v.setSize(v.width, v.height)
 	}
@@ -391,6 +409,8 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 		}
 	case simulateMsg:
 		return v.onSimulate(msg)
+	case predictShownMsg:
+		v.onPredictShown(msg)
 	case cmdDoneMsg:
 		if msg.gen != v.gen {
 			return nil
@@ -447,6 +467,9 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	v.flash = ""
 	if cmd, ok := v.askKey(msg); ok {
+		return cmd
+	}
+	if cmd, ok := v.predictKey(msg); ok {
 		return cmd
 	}
 	if v.demo != nil {

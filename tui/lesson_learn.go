@@ -137,7 +137,7 @@ func (v *lessonView) typed(line string) tea.Cmd {
 		return nil
 	}
 	v.syncStep()
-	return v.evalNow()
+	return tea.Batch(v.evalNow(), v.revealPrediction())
 }
 
 // hintsLeft reports whether h has more to show: another hint, or else the solution.
@@ -169,7 +169,7 @@ func (v *lessonView) updateLearnKeys() {
 	idle := !v.running && !v.replaying
 	inQuiz := v.quiz != nil
 	l := &v.lk
-	l.Solve.SetEnabled(!inQuiz && idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
+	l.Solve.SetEnabled(!inQuiz && idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.predictPending())
 	l.Lang.SetEnabled(v.deps.canSwitchLang() && !v.replaying)
 	l.View.SetEnabled(v.cluster != nil)
 	sim := v.sim != nil && !v.replaying
