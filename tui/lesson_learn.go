@@ -82,7 +82,8 @@ func (v *lessonView) loadProgress() {
 		return
 	}
 	rec := v.deps.progress.Lesson(v.lesson.ID)
-	v.play.SetPractice(rec.Practicing())
+	// The demo plays the commands itself, so it always plays guided.
+	v.play.SetPractice(rec.Practicing() && !v.deps.demo)
 	recs := rec.Records()
 	for i, s := range v.lesson.Steps {
 		if r := recs[s.ID]; r != nil {

@@ -21,6 +21,13 @@
 // its baseline there. The hook runs synchronously inside Go/Restart: keep it cheap, or hand
 // the work to the UI's own job system.
 //
+// # Practice mode
+//
+// SetPractice(true) makes the learner type each command (the UI hides them and Enter runs
+// nothing): Typed marks the command a typed line matches as run, and the hint ladder becomes
+// Reveal's verb, resource, full command (PracticeLevels). A step done after any reveal
+// counts as helped, as in guided mode. The UI stores practice records apart from guided ones.
+//
 // Where it is driven: tui/lesson.go (newLessonView creates the Play; goStep, prepare and
 // the cmdDone/checks messages drive it, the demo included) and tui/plain.go (play). Set
 // OnStepStart right after lessonstate.New there.
