@@ -98,7 +98,7 @@ type menuHelp struct {
 }
 
 func (h menuHelp) ShortHelp() []key.Binding {
-	return append(h.k.ShortHelp(), h.lang)
+	return append(h.k.ShortHelp(), h.mode, h.lang)
 }
 
 func (h menuHelp) FullHelp() [][]key.Binding {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -58,6 +59,9 @@ func TestPracticeTypedInBar(t *testing.T) {
 	}
 	if !strings.Contains(v.stepP.View(), "$ kubectl …") {
 		t.Fatalf("practice mode does not say a command is expected:\n%s", a.View())
+	}
+	if strings.Contains(a.View(), "Press Enter") || !strings.Contains(a.View(), "Type the command in the command bar") {
+		t.Fatalf("the output pane does not say how to practise:\n%s", a.View())
 	}
 	run(a, send(a, keyMsg("enter")))
 	if len(c.ran) != 0 || v.keys.Run.Enabled() {
@@ -144,5 +148,21 @@ func TestReveal(t *testing.T) {
 		if got := lessonstate.Reveal(c.line, c.level); got != c.want {
 			t.Errorf("Reveal(%q, %d) = %q, want %q", c.line, c.level, got, c.want)
 		}
+	}
+}
+
+// TestDemoIgnoresPracticeMode: the demo runs the commands itself, so a lesson the learner
+// practises still plays guided in the demo, its commands shown.
+func TestDemoIgnoresPracticeMode(t *testing.T) {
+	c := newFakeCluster()
+	store := progress.Memory()
+	store.Change("statefulset-basics", func(l *progress.Lesson) { l.Mode = progress.ModePractice })
+	a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: testLessons("en"),
+		Lang: "en", MarkdownStyle: "notty", Demo: "statefulset-basics", Progress: store})
+	a.demoTick = func(int64) tea.Cmd { return nil }
+	send(a, tea.WindowSizeMsg{Width: 100, Height: 30})
+	run(a, send(a, a.Init()()))
+	if a.lesson == nil || a.lesson.play.Practice() {
+		t.Fatal("the demo opened in practice mode")
 	}
 }
