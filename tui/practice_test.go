@@ -20,6 +20,11 @@ func typeInBar(t *testing.T, a *App, line string) {
 		send(a, keyMsg(string(r)))
 	}
 	run(a, send(a, keyMsg("enter")))
+	// run stops at a depth; a command printing in many pieces is read on until it ends
+	// (the bar's channel closes when it does, so this never waits forever).
+	for i := 0; a.cmdbar.running && i < 1000; i++ {
+		run(a, a.cmdbar.listen())
+	}
 	if a.cmdbar.running {
 		t.Fatalf("%q still running", line)
 	}
