@@ -264,11 +264,13 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (v *lessonView) resetLesson() tea.Cmd {
 	v.play.ResetAll()
 	v.quiz = nil
+	v.predicted = nil
 	v.touched = false
 	var clear tea.Cmd
 	if p := v.deps.progress; p != nil {
 		id := v.lesson.ID
-		p.Change(id, func(l *progress.Lesson) { *l = progress.Lesson{} })
+		// The learner's choice of mode is not progress: it stays.
+		p.Change(id, func(l *progress.Lesson) { *l = progress.Lesson{Mode: l.Mode} })
 		clear = v.save()
 	}
 	return tea.Batch(clear, v.prepare(0, true))

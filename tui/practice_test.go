@@ -171,3 +171,25 @@ func TestDemoIgnoresPracticeMode(t *testing.T) {
 		t.Fatal("the demo opened in practice mode")
 	}
 }
+
+// TestResetLessonKeepsPracticeMode: R forgets the practice record but not the learner's
+// choice of mode, so the lesson still opens (and records) in practice mode.
+func TestResetLessonKeepsPracticeMode(t *testing.T) {
+	c := newFakeCluster()
+	store := progress.Memory()
+	store.Change("statefulset-basics", func(l *progress.Lesson) { l.Mode = progress.ModePractice })
+	a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: testLessons("en"),
+		Lang: "en", MarkdownStyle: "notty", Progress: store, Reset: func(context.Context) error { return nil }})
+	openAndRun(t, a, 80, 24)
+	run(a, send(a, keyMsg("n")))
+	typeInBar(t, a, "kubectl apply -f web.yaml")
+	if r := store.Lesson("statefulset-basics").Practice["create"]; r == nil || !r.Done {
+		t.Fatalf("setup: practice record %+v", r)
+	}
+	run(a, send(a, keyMsg("R")))
+	confirm(t, a)
+	rec := store.Lesson("statefulset-basics")
+	if !rec.Practicing() || rec.Practice["create"] != nil || !a.lesson.play.Practice() {
+		t.Fatalf("after R: record %+v, practice %v", rec, a.lesson.play.Practice())
+	}
+}
