@@ -37,7 +37,7 @@ var predictTexts = map[string]predictText{
 		Wrong:   "예측 %q: 실제와 다르다. 정답은 %q. %s",
 		Showed:  "감시 창에서 본 것:",
 		NotYet:  "(아직 보이지 않음)",
-		Key:     "숫자 키 1부터 %d까지로 답하자.",
+		Key:     "1부터 %d까지 숫자 키를 눌러 답하자.",
 		Waiting: "예측: %s. 단계의 명령을 실행해서 확인하자.",
 	},
 }
