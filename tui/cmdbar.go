@@ -105,6 +105,25 @@ func (b *cmdBar) say(en, ko string) string {
 	return en
 }
 
+// succeeded is the command line that msg reports as finished without error (a run of the
+// bar's own, or one lent the terminal), "" for any other message.
+func (b *cmdBar) succeeded(msg tea.Msg) string {
+	if b == nil || b.cluster == nil {
+		return ""
+	}
+	switch m := msg.(type) {
+	case cmdBarDoneMsg:
+		if m.id == b.runID && b.running && m.err == nil {
+			return b.runLine
+		}
+	case cmdBarTermDoneMsg:
+		if m.err == nil {
+			return m.line
+		}
+	}
+	return ""
+}
+
 // handle is the App's hook: it reports whether the bar took msg, and what to do next.
 func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 	if b == nil || b.cluster == nil {

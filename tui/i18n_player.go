@@ -13,6 +13,9 @@ type playerText struct {
 	ProgressNote    string // label of a progress-file warning
 	ConfirmResetAll string
 	ResetDone       string
+	// Practice mode: the menu's mode key and label, the practice score (fmt: done, total),
+	// and the step's note on how to play it.
+	KeyMode, PracticeLabel, PracticeScore, PracticeNote, PracticeIdle string
 
 	// Help that grows
 	Solution      string
@@ -92,6 +95,11 @@ var playerTexts = map[string]playerText{
 		ProgressNote:    "progress file",
 		ConfirmResetAll: "Forget all progress in every lesson? y to confirm, any other key to keep it.",
 		ResetDone:       "All progress was forgotten.",
+		KeyMode:         "guided/practice",
+		PracticeLabel:   "✎ practice",
+		PracticeIdle:    "Type the command in the command bar (:) or your own terminal; h reveals it bit by bit.",
+		PracticeScore:   "practice %d/%d",
+		PracticeNote:    "Practice: type the commands yourself, in the command bar (:) or your own terminal. h reveals the verb, then the resource, then the full command; a step counts without help only when nothing was revealed.",
 
 		Solution:      "Solution",
 		SolutionIntro: "Run these commands (s runs them for you):",
@@ -193,6 +201,11 @@ var playerTexts = map[string]playerText{
 		ProgressNote:    "진도 파일",
 		ConfirmResetAll: "모든 레슨의 진도를 지울까요? 지우려면 y, 그대로 두려면 다른 키를 누르세요.",
 		ResetDone:       "모든 진도를 지웠습니다.",
+		KeyMode:         "안내/연습",
+		PracticeLabel:   "✎ 연습",
+		PracticeIdle:    "명령 줄(:)이나 자신의 터미널에서 명령을 입력하세요. h를 누르면 조금씩 드러납니다.",
+		PracticeScore:   "연습 %d/%d",
+		PracticeNote:    "연습: 명령을 직접 입력하세요. 명령 줄(:)이나 자신의 터미널에서 입력하면 됩니다. h를 누르면 동사, 리소스, 전체 명령 순서로 드러납니다. 아무것도 드러내지 않고 끝낸 단계만 도움 없이 끝낸 것으로 셉니다.",
 
 		Solution:      "정답",
 		SolutionIntro: "다음 명령을 실행하세요 (s를 누르면 대신 실행합니다):",

@@ -356,7 +356,7 @@ func (p *plainPlayer) save() {
 }
 
 func (p *plainPlayer) record(l lessons.Lesson, pl *lessonstate.Play, step int) {
-	recordStep(p.o.Progress, l, step, pl.State(step))
+	recordStep(p.o.Progress, l, step, pl.State(step), false) // --plain plays guided
 	p.save()
 }
 
