@@ -409,15 +409,43 @@ func (s *server) servePatch(w http.ResponseWriter, r *http.Request, req resource
 		return
 	}
 	pt := types.PatchType(mediaType(r))
+	isApply := pt == types.ApplyYAMLPatchType
+	manager, force, err := patchOptions(r, isApply)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	subresource := ""
+	if status {
+		subresource = "status"
+	}
 	var out runtime.Object
 	for attempt := 0; ; attempt++ {
 		cur, err := s.st.Get(req.res, req.namespace, req.name)
+		if isApply && !status && apierrors.IsNotFound(err) {
+			// Apply creates a missing object, as the apiserver's applyPatcher does.
+			created, err := s.applyCreate(req, patch, manager, force)
+			if err != nil {
+				if apierrors.IsAlreadyExists(err) && attempt < 5 {
+					continue
+				}
+				writeError(w, err)
+				return
+			}
+			s.writeObject(w, r, req.res, http.StatusCreated, created)
+			return
+		}
 		if err != nil {
 			writeError(w, err)
 			return
 		}
 		curRV := mustAccessor(cur).GetResourceVersion()
-		obj, err := applyPatch(w, pt, patch, cur, req.res.New(), req.res.GVK(), directive)
+		var obj runtime.Object
+		if isApply {
+			obj, err = serverSideApply(patch, cur, req.res.New, req.res.GVK(), subresource, manager, force)
+		} else {
+			obj, err = applyPatch(w, pt, patch, cur, req.res.New(), req.res.GVK(), directive)
+		}
 		if err != nil {
 			writeError(w, err)
 			return
@@ -428,7 +456,7 @@ func (s *server) servePatch(w http.ResponseWriter, r *http.Request, req resource
 			return
 		}
 		pinned := m.GetResourceVersion() != curRV
-		out, err = s.st.Update(req.res, obj, store.UpdateOptions{Status: status})
+		out, err = s.st.Update(req.res, obj, store.UpdateOptions{Status: status, ManagedFields: isApply})
 		if err != nil {
 			if apierrors.IsConflict(err) && !pinned && attempt < 5 {
 				continue
@@ -439,6 +467,31 @@ func (s *server) servePatch(w http.ResponseWriter, r *http.Request, req resource
 		break
 	}
 	s.writeObject(w, r, req.res, http.StatusOK, out)
+}
+
+// applyCreate creates the object an apply names when it does not exist yet.
+func (s *server) applyCreate(req resourceRequest, patch []byte, manager string, force bool) (runtime.Object, error) {
+	obj, err := serverSideApply(patch, nil, req.res.New, req.res.GVK(), "", manager, force)
+	if err != nil {
+		return nil, err
+	}
+	m := mustAccessor(obj)
+	if m.GetName() == "" {
+		m.SetName(req.name)
+	}
+	if m.GetName() != req.name {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), req.name))
+	}
+	if req.res.Namespaced {
+		if m.GetNamespace() == "" {
+			m.SetNamespace(req.namespace)
+		} else if m.GetNamespace() != req.namespace {
+			return nil, apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+		}
+	}
+	m.SetResourceVersion("")
+	m.SetUID("")
+	return s.st.CreateWith(req.res, obj, store.CreateOptions{ManagedFields: true})
 }
 
 func mustAccessor(obj runtime.Object) metav1.Object {

@@ -280,6 +280,18 @@ func (s *Store) newUID() types.UID {
 // Create stores a new object: it fills generateName, uid, creationTimestamp, resourceVersion
 // and generation, runs the hooks, and returns a copy of what was stored.
 func (s *Store) Create(res Resource, in runtime.Object) (runtime.Object, error) {
+	return s.CreateWith(res, in, CreateOptions{})
+}
+
+// CreateOptions tune Create.
+type CreateOptions struct {
+	// ManagedFields keeps the object's metadata.managedFields, computed by the server's
+	// field manager (server-side apply); otherwise a new object starts without them.
+	ManagedFields bool
+}
+
+// CreateWith is Create with options.
+func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (runtime.Object, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	obj := in.DeepCopyObject()
@@ -340,7 +352,9 @@ func (s *Store) Create(res Resource, in runtime.Object) (runtime.Object, error) 
 	m.SetCreationTimestamp(metav1.NewTime(s.clock.Now().Truncate(time.Second)))
 	m.SetDeletionTimestamp(nil)
 	m.SetDeletionGracePeriodSeconds(nil)
-	m.SetManagedFields(nil)
+	if !o.ManagedFields {
+		m.SetManagedFields(nil)
+	}
 	if hasSpec(obj) {
 		m.SetGeneration(1)
 	} else {
@@ -378,6 +392,9 @@ func setTypeMeta(res Resource, obj runtime.Object) {
 type UpdateOptions struct {
 	// Status: write only .status (and keep the stored spec and metadata), as PUT …/status does.
 	Status bool
+	// ManagedFields keeps the object's metadata.managedFields, computed by the server's
+	// field manager (server-side apply); otherwise the stored ones stay.
+	ManagedFields bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -423,7 +440,10 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 	m.SetDeletionGracePeriodSeconds(om.GetDeletionGracePeriodSeconds())
 	m.SetGeneration(om.GetGeneration())
 	m.SetResourceVersion(om.GetResourceVersion())
-	m.SetManagedFields(nil)
+	if !o.ManagedFields {
+		// Writers other than the field manager keep the fields' recorded owners.
+		m.SetManagedFields(om.GetManagedFields())
+	}
 	if om.GetDeletionTimestamp() != nil {
 		// A deleting object may lose finalizers but never gain new ones.
 		m.SetFinalizers(keepOnly(m.GetFinalizers(), om.GetFinalizers()))
