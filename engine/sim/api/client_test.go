@@ -277,9 +277,19 @@ func TestListSelectorsUpdateConflictAndPatches(t *testing.T) {
 	if !apierrors.IsBadRequest(err) {
 		t.Errorf("malformed json patch: %v", err)
 	}
+	// An apply configuration without apiVersion and kind is refused as the apiserver's
+	// field manager refuses it.
 	_, err = c.Patch(ctx, "web", types.ApplyPatchType, []byte(`{}`), metav1.PatchOptions{FieldManager: "x"})
-	if !apierrors.IsUnsupportedMediaType(err) {
-		t.Errorf("apply patch: %v", err)
+	if !apierrors.IsBadRequest(err) || !strings.Contains(err.Error(), "invalid object type") {
+		t.Errorf("apply patch without kind: %v", err)
+	}
+	_, err = c.Patch(ctx, "web", types.ApplyPatchType, []byte(`{"apiVersion":"apps/v1","kind":"StatefulSet"}`), metav1.PatchOptions{})
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`) {
+		t.Errorf("apply patch without fieldManager: %v", err)
+	}
+	_, err = c.Patch(ctx, "web", types.MergePatchType, []byte(`{}`), metav1.PatchOptions{Force: ptr.To(true)})
+	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "force: Forbidden: may not be specified for non-apply patch") {
+		t.Errorf("force on a merge patch: %v", err)
 	}
 }
 
