@@ -313,7 +313,8 @@ func (s *server) serveCreate(w http.ResponseWriter, r *http.Request, req resourc
 	// Clients cannot choose these; the apiserver clears them on create.
 	m.SetResourceVersion("")
 	m.SetUID("")
-	out, err := s.st.Create(req.res, obj)
+	obj = recordUpdate(r, req.res.New, req.res.GVK(), nil, obj)
+	out, err := s.st.CreateWith(req.res, obj, store.CreateOptions{ManagedFields: true})
 	if err != nil {
 		writeError(w, err)
 		return
@@ -374,7 +375,12 @@ func (s *server) serveUpdate(w http.ResponseWriter, r *http.Request, req resourc
 		writeError(w, err)
 		return
 	}
-	out, err := s.st.Update(req.res, obj, store.UpdateOptions{Status: status})
+	if !status {
+		if live, err := s.st.Get(req.res, req.namespace, req.name); err == nil {
+			obj = recordUpdate(r, req.res.New, req.res.GVK(), live, obj)
+		}
+	}
+	out, err := s.st.Update(req.res, obj, store.UpdateOptions{Status: status, ManagedFields: !status})
 	if err != nil {
 		writeError(w, err)
 		return
@@ -445,6 +451,9 @@ func (s *server) servePatch(w http.ResponseWriter, r *http.Request, req resource
 			obj, err = serverSideApply(patch, cur, req.res.New, req.res.GVK(), subresource, manager, force)
 		} else {
 			obj, err = applyPatch(w, pt, patch, cur, req.res.New(), req.res.GVK(), directive)
+			if err == nil && !status {
+				obj = recordUpdate(r, req.res.New, req.res.GVK(), cur, obj)
+			}
 		}
 		if err != nil {
 			writeError(w, err)
@@ -456,7 +465,7 @@ func (s *server) servePatch(w http.ResponseWriter, r *http.Request, req resource
 			return
 		}
 		pinned := m.GetResourceVersion() != curRV
-		out, err = s.st.Update(req.res, obj, store.UpdateOptions{Status: status, ManagedFields: isApply})
+		out, err = s.st.Update(req.res, obj, store.UpdateOptions{Status: status, ManagedFields: !status})
 		if err != nil {
 			if apierrors.IsConflict(err) && !pinned && attempt < 5 {
 				continue

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -138,6 +141,9 @@ func serverSideApply(patch []byte, live runtime.Object, newObj func() runtime.Ob
 		live.GetObjectKind().SetGroupVersionKind(gvk)
 	}
 	out, err := fm.Apply(live, applied, manager, force)
+	if err == nil {
+		keepManagedFieldsTimes(live, out)
+	}
 	if err != nil {
 		if _, ok := err.(apierrors.APIStatus); ok {
 			return nil, err
@@ -167,4 +173,55 @@ func (ssaDefaulter) Default(obj runtime.Object) {
 	}
 	// As an update (old = obj), so nothing create-only (admission, finalizers) happens.
 	applyDefaults(&allocator{}, obj, obj)
+}
+
+// recordUpdate fills managedFields for an ordinary create, update or patch (operation
+// Update), as the apiserver's handlers do with UpdateNoErrors: the manager is the
+// fieldManager parameter (kubectl sends kubectl-create, kubectl-edit, kubectl-patch…) or
+// else the client's User-Agent up to its first "/". live is nil on create. Defaults are
+// applied first so, as on a real apiserver, the writer owns the fields the server filled in.
+func recordUpdate(r *http.Request, newObj func() runtime.Object, gvk schema.GroupVersionKind, live, obj runtime.Object) runtime.Object {
+	manager := r.URL.Query().Get("fieldManager")
+	if manager == "" {
+		manager, _, _ = strings.Cut(r.UserAgent(), "/")
+	}
+	fm, err := fieldManagerFor(gvk, "")
+	if err != nil {
+		return obj
+	}
+	if live == nil {
+		live = newObj()
+	} else {
+		live = live.DeepCopyObject()
+	}
+	live.GetObjectKind().SetGroupVersionKind(gvk)
+	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	ssaDefaulter{}.Default(obj)
+	out := fm.UpdateNoErrors(live, obj, manager)
+	keepManagedFieldsTimes(live, out)
+	return out
+}
+
+// keepManagedFieldsTimes gives entries whose ownership did not change their stored time,
+// as the apiserver's managed-fields timestamp transformer does, so a write that changes
+// nothing stays a no-op (same resourceVersion).
+func keepManagedFieldsTimes(live, out runtime.Object) {
+	lm, err1 := meta.Accessor(live)
+	om, err2 := meta.Accessor(out)
+	if err1 != nil || err2 != nil {
+		return
+	}
+	old := lm.GetManagedFields()
+	entries := om.GetManagedFields()
+	for i := range entries {
+		e := &entries[i]
+		for _, o := range old {
+			if o.Manager == e.Manager && o.Operation == e.Operation && o.APIVersion == e.APIVersion &&
+				o.Subresource == e.Subresource && o.FieldsType == e.FieldsType && equality.Semantic.DeepEqual(o.FieldsV1, e.FieldsV1) {
+				e.Time = o.Time
+				break
+			}
+		}
+	}
+	om.SetManagedFields(entries)
 }

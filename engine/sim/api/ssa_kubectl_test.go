@@ -36,6 +36,14 @@ func TestKubectlServerSideApply(t *testing.T) {
 		t.Fatalf("replicas after create = %q, want 2", got)
 	}
 
+	rv := k.mustRun(t, "get", "sts", "web", "-o", "jsonpath={.metadata.resourceVersion}")
+	if out := k.mustRun(t, "apply", "--server-side", "-f", "web.yaml"); !strings.Contains(out, "statefulset.apps/web serverside-applied") {
+		t.Fatalf("unchanged apply: %s", out)
+	}
+	if got := k.mustRun(t, "get", "sts", "web", "-o", "jsonpath={.metadata.resourceVersion}"); got != rv {
+		t.Fatalf("an apply that changes nothing moved resourceVersion %s to %s", rv, got)
+	}
+
 	write("3")
 	k.mustRun(t, "apply", "--server-side", "-f", "web.yaml")
 	if got := replicas(); got != "3" {
@@ -80,5 +88,28 @@ func TestKubectlServerSideApply(t *testing.T) {
 	}
 	if y := k.mustRun(t, "get", "sts", "web", "-o", "yaml"); strings.Contains(y, "managedFields") {
 		t.Fatalf("managedFields shown without --show-managed-fields:\n%s", y)
+	}
+}
+
+// TestKubectlManagedFieldsOfUpdates: ordinary writes record their manager (operation Update)
+// under the name kubectl sends, as a real apiserver does.
+func TestKubectlManagedFieldsOfUpdates(t *testing.T) {
+	k := newKubectlEnv(t)
+	if err := os.WriteFile(filepath.Join(k.dir, "web.yaml"), []byte(webYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	k.mustRun(t, "create", "-f", "web.yaml")
+	k.mustRun(t, "label", "sts", "web", "tier=web")
+	y := k.mustRun(t, "get", "sts", "web", "-o", "yaml", "--show-managed-fields")
+	for _, want := range []string{"manager: kubectl-create", "manager: kubectl-label", "operation: Update", "f:tier: {}", "f:serviceName: {}"} {
+		if !strings.Contains(y, want) {
+			t.Fatalf("want %q in:\n%s", want, y)
+		}
+	}
+	// A label patch that changes nothing is still a no-op.
+	rv := k.mustRun(t, "get", "sts", "web", "-o", "jsonpath={.metadata.resourceVersion}")
+	k.mustRun(t, "label", "--overwrite", "sts", "web", "tier=web")
+	if got := k.mustRun(t, "get", "sts", "web", "-o", "jsonpath={.metadata.resourceVersion}"); got != rv {
+		t.Fatalf("a no-op label moved resourceVersion %s to %s", rv, got)
 	}
 }
