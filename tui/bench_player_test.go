@@ -140,6 +140,7 @@ func BenchmarkIdleLesson(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+	b.ReportMetric(float64(ms.Sys)/(1<<20), "gosys-MB")
 	b.ReportMetric(float64(vmRSS(b))/(1<<20), "rss-MB")
 }
 
