@@ -264,3 +264,9 @@ func (c seatCluster) RunKubectl(ctx context.Context, line string, in io.Reader, 
 	}
 	return c.playerCluster.RunKubectl(ctx, line, in, out, errOut)
 }
+
+// RunKubectlAsLearner is refused in class: a student has no credentials of their own on the
+// classroom's computer, only their seat's simulator.
+func (c seatCluster) RunKubectlAsLearner(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	return errors.New("a classroom seat runs every command on the student's own simulator; there are no other credentials to use")
+}

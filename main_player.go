@@ -50,12 +50,23 @@ func (p playerCluster) StepStarted(st lessons.Step) {
 // with the step's {node-of:POD} filled in, and hands what it printed to the step's output
 // checks.
 func (p playerCluster) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	return p.run(p.Live.RunKubectl, ctx, line, in, out, errOut)
+}
+
+// RunKubectlAsLearner is RunKubectl with the learner's own credentials (tui.LearnerRunner),
+// for the one command the learner agreed to run so (cordon, drain on a real cluster).
+func (p playerCluster) RunKubectlAsLearner(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	return p.run(p.Live.RunKubectlAsLearner, ctx, line, in, out, errOut)
+}
+
+func (p playerCluster) run(run func(context.Context, string, io.Reader, io.Writer, io.Writer) error,
+	ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
 	if p.base == nil {
-		return p.Live.RunKubectl(ctx, line, in, out, errOut)
+		return run(ctx, line, in, out, errOut)
 	}
 	line = p.base.Expand(line)
 	var seen strings.Builder
-	err := p.Live.RunKubectl(ctx, line, in, teeTo(out, &seen), teeTo(errOut, &seen))
+	err := run(ctx, line, in, teeTo(out, &seen), teeTo(errOut, &seen))
 	p.base.Ran(line, seen.String())
 	return err
 }
@@ -74,6 +85,7 @@ func (p playerCluster) Simulate(ctx context.Context, st lessons.Step) (string, e
 var (
 	_ tui.Cluster        = playerCluster{}
 	_ tui.TerminalRunner = playerCluster{}
+	_ tui.LearnerRunner  = playerCluster{}
 	_ tui.Completer      = playerCluster{}
 	_ tui.ObjectSource   = playerCluster{}
 	_ tui.Resetter       = playerCluster{}

@@ -60,6 +60,11 @@ func (l *Live) RunKubectl(ctx context.Context, line string, in io.Reader, out, e
 	return l.Session().RunKubectl(ctx, line, in, out, errOut)
 }
 
+// RunKubectlAsLearner runs one line with the learner's own credentials (Session.RunKubectlAsLearner).
+func (l *Live) RunKubectlAsLearner(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	return l.Session().RunKubectlAsLearner(ctx, line, in, out, errOut)
+}
+
 func (l *Live) RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
 	return l.Session().RunKubectlTerminal(ctx, line, in, out, errOut)
 }

@@ -152,9 +152,14 @@ func (a *App) Close() {
 func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	msg = asText(msg)
 	ran := len(a.cmdbar.history)
+	typed := a.cmdbar.succeeded(msg)
 	if cmd, ok := a.cmdbar.handle(msg); ok {
 		if a.lesson != nil && len(a.cmdbar.history) != ran {
 			a.lesson.touched = true // the bar ran a command on the lesson's cluster
+		}
+		if a.lesson != nil && typed != "" {
+			// Practice mode: a step command typed in the bar counts as run.
+			cmd = tea.Batch(cmd, a.lesson.typed(typed))
 		}
 		// Opening or closing the bar swaps the help line for the bar's keys.
 		a.resize(false)

@@ -4,6 +4,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"io"
 	"time"
 
@@ -38,6 +39,24 @@ type Cluster interface {
 // TerminalRunner runs commands that need the terminal: exec -it, attach -it, run -it, edit.
 type TerminalRunner interface {
 	RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error
+}
+
+// LearnerRunner runs one command line with the learner's own credentials instead of the
+// lesson's ServiceAccount (engine.Session.RunKubectlAsLearner). The player offers it, after a
+// y, for a command the guard refused with GuardError.OwnCredentials (cordon, drain).
+type LearnerRunner interface {
+	RunKubectlAsLearner(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error
+}
+
+// ownCredsOffer returns the guard's reason when err refuses a command that c could run with
+// the learner's own credentials; ok is false otherwise.
+func ownCredsOffer(c Cluster, err error) (reason string, run LearnerRunner, ok bool) {
+	var ge *engine.GuardError
+	if err == nil || !errors.As(err, &ge) || !ge.OwnCredentials {
+		return "", nil, false
+	}
+	lr, ok := c.(LearnerRunner)
+	return ge.Reason, lr, ok
 }
 
 // Completer completes the last word of a command line (empty when the line ends in a space)

@@ -83,6 +83,9 @@ type cmdBar struct {
 	ch      chan tea.Msg
 
 	cands []string // completion candidates on show
+	// ask is the open y/N question (a command that needs the learner's own credentials);
+	// the next key answers it.
+	ask *question
 	// quitArmed: ctrl+c was pressed on an empty line; a second one quits.
 	quitArmed bool
 }
@@ -102,6 +105,25 @@ func (b *cmdBar) say(en, ko string) string {
 	return en
 }
 
+// succeeded is the command line that msg reports as finished without error (a run of the
+// bar's own, or one lent the terminal), "" for any other message.
+func (b *cmdBar) succeeded(msg tea.Msg) string {
+	if b == nil || b.cluster == nil {
+		return ""
+	}
+	switch m := msg.(type) {
+	case cmdBarDoneMsg:
+		if m.id == b.runID && b.running && m.err == nil {
+			return b.runLine
+		}
+	case cmdBarTermDoneMsg:
+		if m.err == nil {
+			return m.line
+		}
+	}
+	return ""
+}
+
 // handle is the App's hook: it reports whether the bar took msg, and what to do next.
 func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 	if b == nil || b.cluster == nil {
@@ -118,7 +140,11 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 		if msg.id != b.runID {
 			return nil, true
 		}
+		line := b.runLine
 		b.finish(msg.err)
+		if _, lr, ok := ownCredsOffer(b.cluster, msg.err); ok {
+			b.offerOwnCreds(line, lr)
+		}
 		return nil, true
 	case cmdBarCompleteMsg:
 		b.applyCompletion(msg)
@@ -162,7 +188,35 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
+// offerOwnCreds asks whether to run line, which the guard refused for the lesson's
+// ServiceAccount (cordon, drain), once with the learner's own credentials.
+func (b *cmdBar) offerOwnCreds(line string, lr LearnerRunner) {
+	t := textFor(b.say("en", "ko"))
+	// The refusal's reason is the line above; the question gets a line of its own so that
+	// [y/N] is never cut off.
+	b.appendOutput(t.OwnCredsAsk + "\n")
+	b.ask = &question{
+		text: t.OwnCredsAsk,
+		yes: func() tea.Cmd {
+			b.lines, b.partial, b.scroll = append(b.lines, "$ "+line), "", 0
+			b.trim()
+			return b.startAs(line, lr.RunKubectlAsLearner)
+		},
+		no: func() tea.Cmd {
+			b.appendOutput(fmt.Sprintf(t.OwnCredsSkipped, line) + "\n")
+			return nil
+		},
+	}
+}
+
 func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
+	if q := b.ask; q != nil {
+		b.ask = nil
+		if s := msg.String(); s == "y" || s == "Y" {
+			return q.yes(), true
+		}
+		return q.no(), true
+	}
 	armed := b.quitArmed
 	b.quitArmed = false
 	k := barKeys
@@ -257,16 +311,20 @@ func (b *cmdBar) submit() tea.Cmd {
 // start runs line on its own goroutine; output comes back as messages, one at a time, so a
 // never-ending watch streams without holding the UI.
 func (b *cmdBar) start(line string) tea.Cmd {
+	return b.startAs(line, b.cluster.RunKubectl)
+}
+
+// startAs is start with the given runner (the session's, or the learner's own credentials).
+func (b *cmdBar) startAs(line string, run func(context.Context, string, io.Reader, io.Writer, io.Writer) error) tea.Cmd {
 	b.runID++
 	id := b.runID
 	ctx, cancel := context.WithCancel(b.ctx)
 	ch := make(chan tea.Msg, 64)
 	b.running, b.runLine, b.cancel, b.ch = true, line, cancel, ch
 	w := termsafe.NewWriter(&chanWriter{ctx: ctx, ch: ch, id: id}, true) // no escapes from the cluster
-	cluster := b.cluster
 	go func() {
 		defer close(ch)
-		err := cluster.RunKubectl(ctx, line, nil, w, w)
+		err := run(ctx, line, nil, w, w)
 		select {
 		case ch <- cmdBarDoneMsg{id: id, err: err}:
 		case <-ctx.Done():

@@ -13,6 +13,9 @@ type playerText struct {
 	ProgressNote    string // label of a progress-file warning
 	ConfirmResetAll string
 	ResetDone       string
+	// Practice mode: the menu's mode key and label, the practice score (fmt: done, total),
+	// and the step's note on how to play it.
+	KeyMode, PracticeLabel, PracticeScore, PracticeNote, PracticeIdle string
 
 	// Help that grows
 	Solution      string
@@ -74,7 +77,11 @@ type playerText struct {
 
 	// Questions before losing work, and what a burst or a busy runner says.
 	Kept, AskLeave, AskResetLesson, BusySolve string
-	QuizIdle, DemoIdle                        string
+	// A command the lesson's ServiceAccount may not run (cordon, drain on a real cluster):
+	// OwnCredsWhy and OwnCredsSkipped take the line; OwnCredsAsk is the question after
+	// OwnCredsWhy, on a line of its own in the command bar; Skipped labels the note.
+	OwnCredsWhy, OwnCredsAsk, OwnCredsSkipped, Skipped string
+	QuizIdle, DemoIdle                                 string
 }
 
 var playerTexts = map[string]playerText{
@@ -88,6 +95,11 @@ var playerTexts = map[string]playerText{
 		ProgressNote:    "progress file",
 		ConfirmResetAll: "Forget all progress in every lesson? y to confirm, any other key to keep it.",
 		ResetDone:       "All progress was forgotten.",
+		KeyMode:         "guided/practice",
+		PracticeLabel:   "✎ practice",
+		PracticeIdle:    "Type the command in the command bar (:) or your own terminal; h reveals it bit by bit.",
+		PracticeScore:   "practice %d/%d",
+		PracticeNote:    "Practice: type the commands yourself, in the command bar (:) or your own terminal. h reveals the verb, then the resource, then the full command; a step counts without help only when nothing was revealed.",
 
 		Solution:      "Solution",
 		SolutionIntro: "Run these commands (s runs them for you):",
@@ -172,8 +184,12 @@ var playerTexts = map[string]playerText{
 			"(your progress is saved). y leaves, any other key stays.",
 		AskResetLesson: "Forget this lesson's progress and start it again on a fresh simulator? " +
 			"y starts over, any other key keeps it.",
-		BusySolve: "A command is still running: wait for it, or press x to stop it, then s.",
-		AllRan:    "This step's commands have run. Press n for the next step.",
+		BusySolve:       "A command is still running: wait for it, or press x to stop it, then s.",
+		OwnCredsWhy:     "`%s` changes objects the whole cluster shares, which the lesson may not.",
+		OwnCredsAsk:     "Run it with your own credentials, this once? [y/N]",
+		Skipped:         "skipped",
+		OwnCredsSkipped: "Skipped `%s`. On the simulator (kubetutor without --kubeconfig) it runs as the step says.",
+		AllRan:          "This step's commands have run. Press n for the next step.",
 	},
 	"ko": {
 		ProgressSteps:   "%d/%d단계",
@@ -185,6 +201,11 @@ var playerTexts = map[string]playerText{
 		ProgressNote:    "진도 파일",
 		ConfirmResetAll: "모든 레슨의 진도를 지울까요? 지우려면 y, 그대로 두려면 다른 키를 누르세요.",
 		ResetDone:       "모든 진도를 지웠습니다.",
+		KeyMode:         "안내/연습",
+		PracticeLabel:   "✎ 연습",
+		PracticeIdle:    "명령 줄(:)이나 자신의 터미널에서 명령을 입력하세요. h를 누르면 조금씩 드러납니다.",
+		PracticeScore:   "연습 %d/%d",
+		PracticeNote:    "연습: 명령을 직접 입력하세요. 명령 줄(:)이나 자신의 터미널에서 입력하면 됩니다. h를 누르면 동사, 리소스, 전체 명령 순서로 드러납니다. 아무것도 드러내지 않고 끝낸 단계만 도움 없이 끝낸 것으로 셉니다.",
 
 		Solution:      "정답",
 		SolutionIntro: "다음 명령을 실행하세요 (s를 누르면 대신 실행합니다):",
@@ -269,7 +290,11 @@ var playerTexts = map[string]playerText{
 			"(진도는 저장됩니다). 떠나려면 y, 머무르려면 다른 키를 누르세요.",
 		AskResetLesson: "이 레슨의 진도를 지우고 새 시뮬레이터에서 다시 시작할까요? " +
 			"다시 시작하려면 y, 그대로 두려면 다른 키를 누르세요.",
-		BusySolve: "아직 실행 중인 명령이 있습니다. 끝날 때까지 기다리거나 x로 멈춘 뒤 s를 누르세요.",
-		AllRan:    "이 단계의 명령을 모두 실행했습니다. n을 누르면 다음 단계로 갑니다.",
+		BusySolve:       "아직 실행 중인 명령이 있습니다. 끝날 때까지 기다리거나 x로 멈춘 뒤 s를 누르세요.",
+		OwnCredsWhy:     "`%s`는 클러스터 전체가 함께 쓰는 오브젝트를 바꾸므로 레슨에서는 실행할 수 없습니다.",
+		OwnCredsAsk:     "이번 한 번만 자신의 자격 증명으로 실행할까요? [y/N]",
+		Skipped:         "건너뜀",
+		OwnCredsSkipped: "`%s`를 건너뛰었습니다. 시뮬레이터(--kubeconfig 없이 실행한 kubetutor)에서는 단계에 적힌 대로 실행됩니다.",
+		AllRan:          "이 단계의 명령을 모두 실행했습니다. n을 누르면 다음 단계로 갑니다.",
 	},
 }

@@ -94,14 +94,15 @@ type menuHelp struct {
 	k        MenuKeyMap
 	lang     key.Binding
 	resetAll key.Binding
+	mode     key.Binding
 }
 
 func (h menuHelp) ShortHelp() []key.Binding {
-	return append(h.k.ShortHelp(), h.lang)
+	return append(h.k.ShortHelp(), h.mode, h.lang)
 }
 
 func (h menuHelp) FullHelp() [][]key.Binding {
-	return [][]key.Binding{append(h.k.ShortHelp(), h.lang, h.resetAll)}
+	return [][]key.Binding{append(h.k.ShortHelp(), h.lang, h.mode, h.resetAll)}
 }
 
 var _ help.KeyMap = lessonHelp{}

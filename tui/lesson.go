@@ -78,6 +78,8 @@ type lessonView struct {
 	// tickEval); a tick that finds the same one skips the evaluation.
 	lastTickEval evalMark
 
+	// predicted holds each step's prediction answer (predict_view.go).
+	predicted map[int]*predictState
 	// quiz is non-nil while the end-of-lesson quiz replaces the step pane.
 	quiz *quizState
 	// demo is non-nil when the lesson plays by itself.
@@ -199,6 +201,13 @@ func (v *lessonView) syncStep() {
 	p.title = fmt.Sprintf(v.t.StepTitle, v.curStep()+1, len(v.lesson.Steps), s.Title)
 	p.done = stt.Done
 	p.body = s.Markdown() // goal, text, what to watch for
+	if md, before := v.predictMarkdown(); md != "" {
+		if before {
+			p.body = md + "\n\n" + p.body
+		} else {
+			p.body += "\n\n" + md
+		}
+	}
 	p.hints = s.Hints
 	p.shown = stt.Hints
 	p.solution, p.solutionText = nil, ""
@@ -209,12 +218,35 @@ func (v *lessonView) syncStep() {
 	p.cmds = s.Cmds
 	p.ran = stt.Ran
 	p.next = v.nextCmd()
+	if v.play.Practice() {
+		// The commands hide behind the practice hints (lessonstate.Reveal); the authored
+		// hints often spell the command out, so they wait until it is revealed whole.
+		if len(s.RunnableCommands()) > 0 {
+			p.body += "\n\n*" + v.t.PracticeNote + "*"
+		}
+		if stt.Hints < lessonstate.PracticeLevels {
+			p.hints, p.shown = nil, 0
+		} else {
+			p.shown = len(s.Hints)
+		}
+		p.cmds = make([]lessons.Command, len(s.Cmds))
+		for i, c := range s.Cmds {
+			if !c.NoRun && (i >= len(stt.Ran) || !stt.Ran[i]) {
+				c.Line = lessonstate.Reveal(c.Line, stt.Hints)
+			}
+			p.cmds[i] = c
+		}
+	}
 	p.running = v.running
 	p.refresh()
 	v.outP.setStep(v.curStep())
 	switch {
 	case v.demo != nil:
 		v.outP.setIdle(v.t.DemoIdle) // the demo goes on by itself: no "press n"
+	case v.predictPending():
+		v.outP.setIdle(fmt.Sprintf(predictTextFor(v.lesson.Lang).Key, len(s.Predict.Choices)))
+	case p.next >= 0 && v.play.Practice():
+		v.outP.setIdle(v.t.PracticeIdle)
 	case p.next >= 0:
 		v.outP.setIdle("")
 	case len(s.RunnableCommands()) > 0:
@@ -232,7 +264,9 @@ func (v *lessonView) nextCmd() int { return v.play.NextCmd() }
 func (v *lessonView) updateKeys() {
 	n := len(v.lesson.Steps)
 	idle := !v.running && !v.replaying
-	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
+	// In practice mode the learner types the commands: Enter runs nothing.
+	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.play.Practice() &&
+		!v.predictPending())
 	v.keys.Stop.SetEnabled(v.running)
 	v.keys.Next.SetEnabled(v.curStep() < n-1 || (n > 0 && len(v.lesson.Quiz) > 0))
 	v.keys.Prev.SetEnabled(v.curStep() > 0)
@@ -317,8 +351,13 @@ func objectChecksOnly(s lessons.Step) bool {
 
 // runNext runs the highlighted command in a Cmd; its output comes back as cmdDoneMsg.
 func (v *lessonView) runNext() tea.Cmd {
-	idx := v.nextCmd()
-	if idx < 0 || v.running || v.replaying || v.cluster == nil {
+	return v.runCmd(v.nextCmd(), nil)
+}
+
+// runCmd runs the current step's command idx: through the session, or with the learner's
+// own credentials when lr is set (the learner said y to it, lesson_ask.go).
+func (v *lessonView) runCmd(idx int, lr LearnerRunner) tea.Cmd {
+	if idx < 0 || idx >= len(v.cur().Cmds) || v.running || v.replaying || v.cluster == nil {
 		return nil
 	}
 	line := v.cur().Cmds[idx].Line
@@ -327,10 +366,14 @@ func (v *lessonView) runNext() tea.Cmd {
 	v.syncStep()
 	out := v.outP.start(line)
 	c, gen, step, inc := v.cluster, v.gen, v.curStep(), v.play.Incarnation()
+	run := c.RunKubectl
+	if lr != nil {
+		run = lr.RunKubectlAsLearner
+	}
 	return func() tea.Msg {
 		defer cancel()
 		var buf syncBuffer
-		err := c.RunKubectl(ctx, line, nil, &buf, &buf)
+		err := run(ctx, line, nil, &buf, &buf)
 		return cmdDoneMsg{gen: gen, step: step, inc: inc, cmd: idx, out: out, line: line, output: buf.String(), err: err}
 	}
 }
@@ -371,6 +414,10 @@ func (v *lessonView) errText(err error) string {
 // panes then make room.
 func (v *lessonView) Update(msg tea.Msg) tea.Cmd {
 	cmd := v.update(msg)
+	if _, ok := msg.(cmdDoneMsg); ok {
+		// The step's last command ran: reveal its prediction.
+		cmd = tea.Batch(cmd, v.revealPrediction())
+	}
 	if v.width > 0 && v.height > 0 && lipgloss.Height(v.statusView()) != v.statusH {
 		v.setSize(v.width, v.height)
 	}
@@ -415,6 +462,8 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 		}
 	case simulateMsg:
 		return v.onSimulate(msg)
+	case predictShownMsg:
+		v.onPredictShown(msg)
 	case cmdDoneMsg:
 		if msg.gen != v.gen {
 			return nil
@@ -428,6 +477,9 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 			v.play.CommandRan(msg.step, msg.cmd, msg.inc)
 		}
 		v.outP.finish(msg.out, msg.output, v.errText(msg.err))
+		if cmd, asked := v.offerOwnCreds(msg); asked {
+			return cmd
+		}
 		v.syncStep()
 		if v.solving && msg.err == nil && msg.step == v.curStep() && v.nextCmd() >= 0 {
 			return tea.Batch(v.evalNow(), v.runNext())
@@ -471,6 +523,9 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	v.flash = ""
 	if cmd, ok := v.askKey(msg); ok {
+		return cmd
+	}
+	if cmd, ok := v.predictKey(msg); ok {
 		return cmd
 	}
 	if v.demo != nil {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -17,6 +18,8 @@ import (
 type question struct {
 	text string
 	yes  func() tea.Cmd
+	// no, when set, is what any other key does instead of keeping everything as it is.
+	no func() tea.Cmd
 }
 
 // askKey answers the open question with msg; ok is false when no question is open.
@@ -28,6 +31,9 @@ func (v *lessonView) askKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 	v.ask = nil
 	if s := msg.String(); s == "y" || s == "Y" {
 		return q.yes(), true
+	}
+	if q.no != nil {
+		return q.no(), true
 	}
 	v.flash = v.t.Kept
 	v.updateKeys()
@@ -49,6 +55,35 @@ func (v *lessonView) leaveOrAsk() tea.Cmd {
 		return nil
 	}
 	return v.leave()
+}
+
+// offerOwnCreds turns a step command the guard refused for the lesson's ServiceAccount
+// (cordon, drain on a real cluster) into a question: y runs that one command with the
+// learner's own credentials, any other key skips it with the reason, and s goes on with the
+// step's next command either way. asked is false for any other result.
+func (v *lessonView) offerOwnCreds(msg cmdDoneMsg) (cmd tea.Cmd, asked bool) {
+	_, lr, ok := ownCredsOffer(v.cluster, msg.err)
+	if !ok || msg.step != v.curStep() || msg.inc != v.play.Incarnation() {
+		return nil, false
+	}
+	idx, step, inc, line := msg.cmd, msg.step, msg.inc, msg.line
+	v.ask = &question{
+		text: fmt.Sprintf(v.t.OwnCredsWhy, line) + " " + v.t.OwnCredsAsk,
+		yes:  func() tea.Cmd { return v.runCmd(idx, lr) },
+		no: func() tea.Cmd {
+			v.play.CommandRan(step, idx, inc) // skipped: the next Enter runs the next command
+			v.outP.prose(v.t.Skipped, fmt.Sprintf(v.t.OwnCredsSkipped, line))
+			v.syncStep()
+			if v.solving && v.nextCmd() >= 0 {
+				return v.runNext()
+			}
+			v.solving = false
+			v.syncStep()
+			return v.evalNow()
+		},
+	}
+	v.syncStep()
+	return nil, true
 }
 
 // helpView is the help while a question is open: y or any other key.

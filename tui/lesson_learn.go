@@ -82,8 +82,11 @@ func (v *lessonView) loadProgress() {
 		return
 	}
 	rec := v.deps.progress.Lesson(v.lesson.ID)
+	// The demo plays the commands itself, so it always plays guided.
+	v.play.SetPractice(rec.Practicing() && !v.deps.demo)
+	recs := rec.Records()
 	for i, s := range v.lesson.Steps {
-		if r := rec.Steps[s.ID]; r != nil {
+		if r := recs[s.ID]; r != nil {
 			v.play.Restore(i, r.Done, r.Hints, r.Solution, r.Solved)
 		}
 		if s.ID == rec.Step {
@@ -121,8 +124,21 @@ func (v *lessonView) recordStepState(i int) tea.Cmd {
 	if v.deps.progress == nil || i < 0 || i >= v.play.Len() {
 		return nil
 	}
-	recordStep(v.deps.progress, v.lesson, i, v.play.State(i))
+	recordStep(v.deps.progress, v.lesson, i, v.play.State(i), v.play.Practice())
 	return v.save()
+}
+
+// typed is told of a command the learner ran successfully in the command bar: in practice
+// mode, a step command it matches counts as run, and the checks look again.
+func (v *lessonView) typed(line string) tea.Cmd {
+	if !v.play.Practice() || v.replaying || v.quiz != nil {
+		return nil
+	}
+	if v.play.Typed(line) < 0 {
+		return nil
+	}
+	v.syncStep()
+	return tea.Batch(v.evalNow(), v.revealPrediction())
 }
 
 // hintsLeft reports whether h has more to show: another hint, or else the solution.
@@ -154,7 +170,7 @@ func (v *lessonView) updateLearnKeys() {
 	idle := !v.running && !v.replaying
 	inQuiz := v.quiz != nil
 	l := &v.lk
-	l.Solve.SetEnabled(!inQuiz && idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0)
+	l.Solve.SetEnabled(!inQuiz && idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.predictPending())
 	l.Lang.SetEnabled(v.deps.canSwitchLang() && !v.replaying)
 	l.View.SetEnabled(v.cluster != nil)
 	sim := v.sim != nil && !v.replaying
@@ -248,11 +264,13 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 func (v *lessonView) resetLesson() tea.Cmd {
 	v.play.ResetAll()
 	v.quiz = nil
+	v.predicted = nil
 	v.touched = false
 	var clear tea.Cmd
 	if p := v.deps.progress; p != nil {
 		id := v.lesson.ID
-		p.Change(id, func(l *progress.Lesson) { *l = progress.Lesson{} })
+		// The learner's choice of mode is not progress: it stays.
+		p.Change(id, func(l *progress.Lesson) { *l = progress.Lesson{Mode: l.Mode} })
 		clear = v.save()
 	}
 	return tea.Batch(clear, v.prepare(0, true))
@@ -493,10 +511,10 @@ func (v *lessonView) presentLayout(w, bodyH int) {
 
 // recordStep writes step i's done mark and the help used on it into the store (the full
 // player and --plain share it).
-func recordStep(p *progress.Store, l lessons.Lesson, i int, stt lessonstate.StepState) {
+func recordStep(p *progress.Store, l lessons.Lesson, i int, stt lessonstate.StepState, practice bool) {
 	id := l.Steps[i].ID
 	p.Change(l.ID, func(l *progress.Lesson) {
-		r := l.StepOf(id)
+		r := l.StepIn(id, practice)
 		if stt.Done && !r.Done {
 			r.Done = true
 			r.WithHelp = stt.Hints > 0 || stt.Solution || stt.Solved

@@ -26,6 +26,8 @@ type menuView struct {
 	notice   string // what the last action did (reset)
 	lang     key.Binding
 	resetAll key.Binding
+	// mode switches the selected lesson between guided and practice.
+	mode key.Binding
 	// confirming: X asked to forget all progress; y confirms, any other key keeps it.
 	confirming bool
 
@@ -41,6 +43,7 @@ func newMenuView(st *Styles, t text, ls []lessons.Lesson, footer string, prog *p
 	m.lang = key.NewBinding(key.WithKeys("L"), key.WithHelp("L", t.KeyLang), key.WithDisabled())
 	m.lang.SetEnabled(canLang)
 	m.resetAll = key.NewBinding(key.WithKeys("X"), key.WithHelp("X", t.KeyResetAll))
+	m.mode = key.NewBinding(key.WithKeys("m"), key.WithHelp("m", t.KeyMode))
 	m.updateKeys()
 	return m
 }
@@ -49,7 +52,7 @@ func (m *menuView) helpKeys() help.KeyMap {
 	if m.confirming {
 		return confirmHelp{m.t}
 	}
-	return menuHelp{k: m.keys, lang: m.lang, resetAll: m.resetAll}
+	return menuHelp{k: m.keys, lang: m.lang, resetAll: m.resetAll, mode: m.mode}
 }
 
 // confirmHelp is the help while a reset waits for its confirmation.
@@ -146,6 +149,21 @@ func (m *menuView) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(km, m.resetAll):
 		m.confirming = true
 		return nil
+	case key.Matches(km, m.mode) && len(m.lessons) > 0:
+		m.prog.Change(m.lessons[m.sel].ID, func(l *progress.Lesson) {
+			if l.Practicing() {
+				l.Mode = progress.ModeGuided
+			} else {
+				l.Mode = progress.ModePractice
+			}
+		})
+		p := m.prog
+		return func() tea.Msg {
+			if err := p.Save(); err != nil {
+				return progressErrMsg{err}
+			}
+			return nil
+		}
 	case key.Matches(km, m.keys.Up):
 		m.sel--
 	case key.Matches(km, m.keys.Down):
@@ -197,13 +215,33 @@ func (m *menuView) progressText(l lessons.Lesson, selected bool) string {
 		}
 	}
 	sum := rec.Summarize(ids)
-	if !sum.Started {
-		return " · " + m.t.NotStarted
+	psum := rec.PracticeSummary(ids)
+	// Both scores: the guided one, then the practice one (commands typed, not run with
+	// Enter); ✎ marks the mode the lesson opens in when it is practice.
+	practice := ""
+	switch {
+	case psum.Done > 0:
+		practice = fmt.Sprintf(m.t.PracticeScore, psum.Done, psum.Total)
+		if psum.Helped > 0 {
+			practice += " (" + fmt.Sprintf(m.t.ProgressHelped, psum.Helped) + ")"
+		}
+		if rec.Practicing() {
+			practice = "✎ " + practice
+		}
+	case rec.Practicing():
+		practice = m.t.PracticeLabel
+	}
+	if practice != "" {
+		practice = " · " + practice
+	}
+	if !sum.Started && psum.Done == 0 {
+		return practice + " · " + m.t.NotStarted
 	}
 	out := " · " + fmt.Sprintf(m.t.ProgressSteps, sum.Done, sum.Total)
 	if sum.Helped > 0 {
 		out += " (" + fmt.Sprintf(m.t.ProgressHelped, sum.Helped) + ")"
 	}
+	out += practice
 	if sum.QuizDone > 0 {
 		out += " · " + fmt.Sprintf(m.t.QuizScore, sum.QuizRight, len(l.Quiz))
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -71,7 +72,7 @@ func runPlain(ctx context.Context, o Options, in io.Reader, out io.Writer, width
 	if width <= 0 {
 		width = plainWidth + 2
 	}
-	p := &plainPlayer{ctx: ctx, o: o, t: t, md: md, out: out, width: max(20, width-2)}
+	p := &plainPlayer{ctx: ctx, o: o, t: t, md: md, out: out, width: max(20, width-2), read: read}
 	defer p.watch.stop()
 	if o.ProgressWarning != "" {
 		fmt.Fprintf(out, "%s: %s\n", t.ProgressNote, o.ProgressWarning)
@@ -121,7 +122,13 @@ type plainPlayer struct {
 	out   io.Writer
 	width int
 	watch plainWatch
+	// read asks one line (runPlain's read); nil answers nothing.
+	read func(prompt string) (string, bool)
 }
+
+// errSkipped is run's answer for a command the learner chose not to run with their own
+// credentials: the step goes on with its next command.
+var errSkipped = errors.New("skipped")
 
 func (p *plainPlayer) meta(l lessons.Lesson) string {
 	level := l.Level
@@ -250,7 +257,7 @@ func (p *plainPlayer) play(i int, read func(string) (string, bool)) (cont bool, 
 				if n < 0 {
 					break
 				}
-				if err := p.run(cmds[n].Line); err != nil {
+				if err := p.run(cmds[n].Line); err != nil && !errors.Is(err, errSkipped) {
 					break
 				}
 				pl.CommandRan(step, n, inc)
@@ -312,6 +319,24 @@ func (p *plainPlayer) run(line string) error {
 	if err != nil {
 		p.say("%s", plainErr(p.t, err))
 	}
+	if _, lr, ok := ownCredsOffer(p.o.Cluster, err); ok {
+		// The lesson's ServiceAccount may not (cordon, drain): ask, for this one command.
+		var answer string
+		if p.read != nil {
+			answer, _ = p.read(fmt.Sprintf(p.t.OwnCredsWhy, line) + " " + p.t.OwnCredsAsk + " ")
+		}
+		if answer != "y" && answer != "Y" {
+			p.say("%s", fmt.Sprintf(p.t.OwnCredsSkipped, line))
+			return errSkipped
+		}
+		p.say("$ %s", line)
+		var own syncBuffer
+		err = lr.RunKubectlAsLearner(p.ctx, line, nil, &own, &own)
+		fmt.Fprint(p.out, cleanOutput(own.String()))
+		if err != nil {
+			p.say("%s", plainErr(p.t, err))
+		}
+	}
 	if sim, ok := p.o.Cluster.(idler); ok {
 		_ = sim.WaitIdle(p.ctx)
 	}
@@ -331,7 +356,7 @@ func (p *plainPlayer) save() {
 }
 
 func (p *plainPlayer) record(l lessons.Lesson, pl *lessonstate.Play, step int) {
-	recordStep(p.o.Progress, l, step, pl.State(step))
+	recordStep(p.o.Progress, l, step, pl.State(step), false) // --plain plays guided
 	p.save()
 }
 

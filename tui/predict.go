@@ -12,26 +12,33 @@ import (
 // predictText is the player's wording around a step's prediction (lessons.Predict).
 type predictText struct {
 	Ask, Answer, Pick, Right, Wrong, Showed, NotYet string
+	// Key asks for the number key (fmt: choices) and Waiting holds the answer until the
+	// step's commands ran (fmt: the choice), in the full-screen player.
+	Key, Waiting string
 }
 
 var predictTexts = map[string]predictText{
 	"en": {
-		Ask:    "Predict before you run the commands: %s",
-		Answer: "your prediction (1-%d): ",
-		Pick:   "Type a number from 1 to %d.",
-		Right:  "You predicted %q: right. %s",
-		Wrong:  "You predicted %q: not what happens. The answer is %q: %s",
-		Showed: "What the watch showed:",
-		NotYet: "(not seen yet)",
+		Ask:     "Predict before you run the commands: %s",
+		Answer:  "your prediction (1-%d): ",
+		Pick:    "Type a number from 1 to %d.",
+		Right:   "You predicted %q: right. %s",
+		Wrong:   "You predicted %q: not what happens. The answer is %q: %s",
+		Showed:  "What the watch showed:",
+		NotYet:  "(not seen yet)",
+		Key:     "Press a number key, 1 to %d, to answer.",
+		Waiting: "Your prediction: %s. Run the step's commands to see.",
 	},
 	"ko": {
-		Ask:    "명령을 실행하기 전에 예측해 보자: %s",
-		Answer: "예측(1-%d): ",
-		Pick:   "1부터 %d까지 숫자를 입력하자.",
-		Right:  "예측 %q: 맞았다. %s",
-		Wrong:  "예측 %q: 실제와 다르다. 정답은 %q. %s",
-		Showed: "감시 창에서 본 것:",
-		NotYet: "(아직 보이지 않음)",
+		Ask:     "명령을 실행하기 전에 예측해 보자: %s",
+		Answer:  "예측(1-%d): ",
+		Pick:    "1부터 %d까지 숫자를 입력하자.",
+		Right:   "예측 %q: 맞았다. %s",
+		Wrong:   "예측 %q: 실제와 다르다. 정답은 %q. %s",
+		Showed:  "감시 창에서 본 것:",
+		NotYet:  "(아직 보이지 않음)",
+		Key:     "1부터 %d까지 숫자 키를 눌러 답하자.",
+		Waiting: "예측: %s. 단계의 명령을 실행해서 확인하자.",
 	},
 }
 

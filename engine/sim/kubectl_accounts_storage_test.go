@@ -68,3 +68,28 @@ func TestKubectlEndpointSlices(t *testing.T) {
 		t.Errorf("slices left after the Service was deleted:\n%s", out)
 	}
 }
+
+// kubectl explain reads the OpenAPI v3 documents captured from kube-apiserver v1.37.2
+// (conformance/openapi_capture_test.go), so fields newer than client-go's old fixtures exist.
+func TestKubectlExplainV137Fields(t *testing.T) {
+	s := startServed(t)
+	for _, f := range []string{"pod.spec.containers.resizePolicy", "service.spec.trafficDistribution",
+		"pod.spec.containers.lifecycle.stopSignal", "storageclass.volumeBindingMode", "endpointslice.endpoints.conditions"} {
+		out, errOut, err := s.kubectl(t, "explain", f)
+		if err != nil || !strings.Contains(out, "FIELD:") {
+			t.Errorf("explain %s: %v\n%s%s", f, err, out, errOut)
+		}
+	}
+}
+
+// Nodes answer the field selector the e2e framework lists schedulable nodes with.
+func TestKubectlNodesFieldSelectorUnschedulable(t *testing.T) {
+	s := startServed(t)
+	if out := s.must(t, "get", "nodes", "--field-selector", "spec.unschedulable=false", "--no-headers", "-o", "name"); strings.Count(out, "node/") != 3 {
+		t.Errorf("schedulable nodes:\n%s", out)
+	}
+	s.must(t, "cordon", "sim-node-2")
+	if out := s.must(t, "get", "nodes", "--field-selector", "spec.unschedulable=true", "-o", "name"); strings.TrimSpace(out) != "node/sim-node-2" {
+		t.Errorf("cordoned nodes:\n%s", out)
+	}
+}

@@ -21,6 +21,13 @@
 // its baseline there. The hook runs synchronously inside Go/Restart: keep it cheap, or hand
 // the work to the UI's own job system.
 //
+// # Practice mode
+//
+// SetPractice(true) makes the learner type each command (the UI hides them and Enter runs
+// nothing): Typed marks the command a typed line matches as run, and the hint ladder becomes
+// Reveal's verb, resource, full command (PracticeLevels). A step done after any reveal
+// counts as helped, as in guided mode. The UI stores practice records apart from guided ones.
+//
 // Where it is driven: tui/lesson.go (newLessonView creates the Play; goStep, prepare and
 // the cmdDone/checks messages drive it, the demo included) and tui/plain.go (play). Set
 // OnStepStart right after lessonstate.New there.
@@ -30,6 +37,8 @@
 package lessonstate
 
 import (
+	"strings"
+
 	"github.com/kubetutor/kubetutor/lessons"
 )
 
@@ -60,6 +69,8 @@ type Play struct {
 	// answer whose explanation is on screen.
 	first map[int]int
 	shown map[int]int
+	// practice: commands are typed by the learner, hints reveal them (SetPractice).
+	practice bool
 
 	// OnStepStart, when set, is called with the step and the incarnation each time a step
 	// starts from a known state (see the package comment).
@@ -202,7 +213,7 @@ func (p *Play) Restore(i int, done bool, hints int, solution, solved bool) {
 	}
 	s := &p.steps[i]
 	s.Done, s.Solution, s.Solved = done, solution, solved
-	s.Hints = clamp(hints, 0, len(p.lesson.Steps[i].Hints))
+	s.Hints = clamp(hints, 0, p.maxHints(i))
 }
 
 // NextCmd is the first runnable command of the current step not yet run on this
@@ -275,6 +286,9 @@ func (p *Play) HintsLeft() bool {
 		return false
 	}
 	s, c := p.steps[p.step], p.Cur()
+	if p.practice {
+		return s.Hints < p.maxHints(p.step)
+	}
 	return s.Hints < len(c.Hints) || (!s.Solution && len(c.RunnableCommands()) > 0)
 }
 
@@ -285,6 +299,10 @@ func (p *Play) MoreHelp() bool {
 		return false
 	}
 	s := &p.steps[p.step]
+	if p.practice {
+		s.Hints++
+		return true
+	}
 	if s.Hints < len(p.Cur().Hints) {
 		s.Hints++
 	} else {
@@ -439,4 +457,97 @@ func clamp(v, lo, hi int) int {
 		return hi
 	}
 	return v
+}
+
+// --- practice mode -------------------------------------------------------------------------
+
+// PracticeLevels is how many hints a practice step has: the verb, then the resource, then
+// the full command.
+const PracticeLevels = 3
+
+// SetPractice switches the play between guided (Enter runs the shown command) and practice
+// (the commands are hidden behind the hints and the learner types them). Help already
+// revealed is clamped to the mode's ladder.
+func (p *Play) SetPractice(on bool) {
+	p.practice = on
+	for i := range p.steps {
+		p.steps[i].Hints = clamp(p.steps[i].Hints, 0, p.maxHints(i))
+	}
+}
+
+// Practice reports whether the play is in practice mode.
+func (p *Play) Practice() bool { return p.practice }
+
+// maxHints is the length of step i's hint ladder in the current mode.
+func (p *Play) maxHints(i int) int {
+	if p.practice {
+		if len(p.lesson.Steps[i].RunnableCommands()) == 0 {
+			return 0
+		}
+		return PracticeLevels
+	}
+	return len(p.lesson.Steps[i].Hints)
+}
+
+// Typed records that the learner typed line (in the command bar) and it ran successfully:
+// the current step's first command not yet run that reads the same (words compared, a
+// leading "kubectl" optional) is marked run. It returns that command's index, or -1.
+func (p *Play) Typed(line string) int {
+	if len(p.steps) == 0 {
+		return -1
+	}
+	want := commandWords(line)
+	if want == "" {
+		return -1
+	}
+	for i, c := range p.Cur().Cmds {
+		if !c.NoRun && !p.steps[p.step].Ran[i] && commandWords(c.Line) == want {
+			p.steps[p.step].Ran[i] = true
+			return i
+		}
+	}
+	return -1
+}
+
+// commandWords is a command line's words joined by single spaces, without a leading kubectl.
+func commandWords(line string) string {
+	f := strings.Fields(line)
+	if len(f) > 0 && f[0] == "kubectl" {
+		f = f[1:]
+	}
+	return strings.Join(f, " ")
+}
+
+// Reveal is what a practice step shows of command line at help level: level 0 only that
+// a kubectl command is expected, 1 its verb, 2 the verb and the resource (the words up to
+// the first that is not a flag), 3 and more the whole line. A line that is not a kubectl
+// command is shown whole from level 1.
+func Reveal(line string, level int) string {
+	f := strings.Fields(line)
+	if level >= PracticeLevels || len(f) == 0 {
+		return line
+	}
+	if f[0] != "kubectl" {
+		if level == 0 {
+			return "…"
+		}
+		return line
+	}
+	show := 1
+	if level >= 1 && len(f) > 1 {
+		show = 2
+	}
+	if level >= 2 {
+		for show < len(f) {
+			w := f[show]
+			show++
+			if !strings.HasPrefix(w, "-") {
+				break
+			}
+		}
+	}
+	if show >= len(f) {
+		return strings.Join(f, " ")
+	}
+	return strings.Join(f[:show], " ") + " …"
 }

@@ -118,3 +118,41 @@ func TestHelpGrowsThenSolution(t *testing.T) {
 		t.Error("help beyond the solution")
 	}
 }
+
+// Practice mode: a typed line marks the matching command run (spacing and a leading kubectl
+// aside, the watch-only command never), help is the three-level ladder, and a step done
+// after a reveal counts as helped.
+func TestPracticeTypedAndLadder(t *testing.T) {
+	p := New(testLesson())
+	p.SetPractice(true)
+	p.Go(1)
+	if got := p.Typed("kubectl get pods -w"); got != -1 {
+		t.Errorf("the shown-only command counted: %d", got)
+	}
+	if got := p.Typed("  apply   -f web.yaml "); got != 1 {
+		t.Errorf("typed apply matched %d, want 1", got)
+	}
+	if got := p.Typed("kubectl apply -f web.yaml"); got != -1 {
+		t.Errorf("a command already run counted again: %d", got)
+	}
+	if got := p.Typed("kubectl get sts web"); got != -1 {
+		t.Errorf("another command counted: %d", got)
+	}
+	for i := 0; i < PracticeLevels; i++ {
+		if !p.MoreHelp() {
+			t.Fatalf("hint %d refused", i+1)
+		}
+	}
+	if p.HintsLeft() || p.MoreHelp() {
+		t.Error("help beyond the full command")
+	}
+	p.SetResults(1, []lessons.CheckResult{{OK: true}})
+	if s := p.Summary(); s.Helped != 1 {
+		t.Errorf("helped = %d, want 1", s.Helped)
+	}
+	// Back to guided: the ladder is the step's own hints again.
+	p.SetPractice(false)
+	if st := p.State(1); st.Hints != 1 {
+		t.Errorf("hints clamped to %d, want 1", st.Hints)
+	}
+}

@@ -38,6 +38,34 @@ type Lesson struct {
 	// was right.
 	Quiz    map[int]Answer `json:"quiz,omitempty"`
 	Updated time.Time      `json:"updated,omitempty"`
+	// Mode is how the learner plays the lesson: ModeGuided ("" too) or ModePractice.
+	Mode string `json:"mode,omitempty"`
+	// Practice holds the step records of practice mode, kept apart from the guided ones in
+	// Steps so each mode has its own score.
+	Practice map[string]*Step `json:"practice,omitempty"`
+}
+
+// The modes of a lesson (Lesson.Mode).
+const (
+	ModeGuided   = "guided"
+	ModePractice = "practice"
+)
+
+// Practicing reports whether the lesson is played in practice mode.
+func (l Lesson) Practicing() bool { return l.Mode == ModePractice }
+
+// Records is the step map of the lesson's current mode (nil when empty).
+func (l *Lesson) Records() map[string]*Step {
+	if l.Practicing() {
+		return l.Practice
+	}
+	return l.Steps
+}
+
+// PracticeSummary counts the practice-mode records against the lesson's step ids.
+func (l Lesson) PracticeSummary(stepIDs []string) Summary {
+	p := Lesson{Steps: l.Practice}
+	return p.Summarize(stepIDs)
 }
 
 // Step is one step's record.
@@ -194,19 +222,24 @@ func (s *Store) Lesson(id string) Lesson {
 }
 
 func copyLesson(l *Lesson) Lesson {
-	out := Lesson{Step: l.Step, Updated: l.Updated}
-	if l.Steps != nil {
-		out.Steps = make(map[string]*Step, len(l.Steps))
-		for k, v := range l.Steps {
-			c := *v
-			out.Steps[k] = &c
-		}
-	}
+	out := Lesson{Step: l.Step, Updated: l.Updated, Mode: l.Mode, Steps: copySteps(l.Steps), Practice: copySteps(l.Practice)}
 	if l.Quiz != nil {
 		out.Quiz = make(map[int]Answer, len(l.Quiz))
 		for k, v := range l.Quiz {
 			out.Quiz[k] = v
 		}
+	}
+	return out
+}
+
+func copySteps(m map[string]*Step) map[string]*Step {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]*Step, len(m))
+	for k, v := range m {
+		c := *v
+		out[k] = &c
 	}
 	return out
 }
@@ -250,8 +283,23 @@ func (s *Store) Save() error {
 	return writeAtomic(s.path, append(b, '\n'))
 }
 
-// StepOf returns the record of a step for editing inside Update.
-func (l *Lesson) StepOf(id string) *Step {
+// StepOf returns the record of a step for editing inside Update, in the lesson's current
+// mode (Steps, or Practice in practice mode).
+func (l *Lesson) StepOf(id string) *Step { return l.StepIn(id, l.Practicing()) }
+
+// StepIn returns the record of a step in the given mode's map, for editing inside Update.
+func (l *Lesson) StepIn(id string, practice bool) *Step {
+	if practice {
+		if l.Practice == nil {
+			l.Practice = map[string]*Step{}
+		}
+		st := l.Practice[id]
+		if st == nil {
+			st = &Step{}
+			l.Practice[id] = st
+		}
+		return st
+	}
 	if l.Steps == nil {
 		l.Steps = map[string]*Step{}
 	}

@@ -92,27 +92,12 @@ func sanitizeLesson(id string, l *Lesson, now time.Time, r *report) {
 		r.add("lesson %s: current step %s dropped", quote(id), quote(l.Step))
 		l.Step = ""
 	}
-	sids := make([]string, 0, len(l.Steps))
-	for sid := range l.Steps {
-		sids = append(sids, sid)
+	if l.Mode != "" && l.Mode != ModeGuided && l.Mode != ModePractice {
+		r.add("lesson %s: mode %s dropped", quote(id), quote(l.Mode))
+		l.Mode = ""
 	}
-	sort.Strings(sids)
-	for i, sid := range sids {
-		st := l.Steps[sid]
-		switch {
-		case i >= maxSteps:
-			r.add("lesson %s: step %s dropped: more than %d steps", quote(id), quote(sid), maxSteps)
-			delete(l.Steps, sid)
-		case !validID(sid):
-			r.add("lesson %s: step %s dropped: not a step id", quote(id), quote(sid))
-			delete(l.Steps, sid)
-		case st == nil:
-			delete(l.Steps, sid)
-		case st.Hints < 0 || st.Hints > maxHints:
-			r.add("lesson %s: step %s dropped: %d hints", quote(id), quote(sid), st.Hints)
-			delete(l.Steps, sid)
-		}
-	}
+	sanitizeSteps(id, "", l.Steps, r)
+	sanitizeSteps(id, "practice ", l.Practice, r)
 	qs := make([]int, 0, len(l.Quiz))
 	for q := range l.Quiz {
 		qs = append(qs, q)
@@ -133,6 +118,31 @@ func sanitizeLesson(id string, l *Lesson, now time.Time, r *report) {
 		// A time from the future would win every import; the record stays, its time goes.
 		r.add("lesson %s: time %s dropped", quote(id), l.Updated.Format(time.RFC3339))
 		l.Updated = time.Time{}
+	}
+}
+
+// sanitizeSteps drops the step records (kind "" or "practice ") that are out of range.
+func sanitizeSteps(id, kind string, steps map[string]*Step, r *report) {
+	sids := make([]string, 0, len(steps))
+	for sid := range steps {
+		sids = append(sids, sid)
+	}
+	sort.Strings(sids)
+	for i, sid := range sids {
+		st := steps[sid]
+		switch {
+		case i >= maxSteps:
+			r.add("lesson %s: %sstep %s dropped: more than %d steps", quote(id), kind, quote(sid), maxSteps)
+			delete(steps, sid)
+		case !validID(sid):
+			r.add("lesson %s: %sstep %s dropped: not a step id", quote(id), kind, quote(sid))
+			delete(steps, sid)
+		case st == nil:
+			delete(steps, sid)
+		case st.Hints < 0 || st.Hints > maxHints:
+			r.add("lesson %s: %sstep %s dropped: %d hints", quote(id), kind, quote(sid), st.Hints)
+			delete(steps, sid)
+		}
 	}
 }
 
@@ -178,6 +188,12 @@ func checkAgainst(f *File, cat Catalog, strict bool, r *report) {
 			if !steps[sid] {
 				r.add("lesson %s: step %s dropped: no such step", quote(id), quote(sid))
 				delete(l.Steps, sid)
+			}
+		}
+		for _, sid := range sortedKeys(l.Practice) {
+			if !steps[sid] {
+				r.add("lesson %s: practice step %s dropped: no such step", quote(id), quote(sid))
+				delete(l.Practice, sid)
 			}
 		}
 		qs := make([]int, 0, len(l.Quiz))

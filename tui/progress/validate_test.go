@@ -168,3 +168,43 @@ func FuzzProgressLoad(f *testing.F) {
 		_ = s.Lesson("a").Summarize([]string{"s"})
 	})
 }
+
+// The practice mode and its step records are checked like the guided ones: an unknown
+// mode is dropped (the lesson opens guided), a bad practice record is dropped, the rest stays.
+func TestOpenChecksModeAndPracticeRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "progress.json")
+	content := `{"format":"kubetutor-progress","version":1,"lessons":{
+	  "p": {"mode":"practice","practice":{"a":{"done":true},"b":{"hints":-2},"c\u001b[2J":{"done":true}}},
+	  "q": {"mode":"god-mode","steps":{"a":{"done":true}}}
+	}}`
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, warn, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`lesson "p": practice step "b" dropped: -2 hints`,
+		`lesson "p": practice step "c\x1b[2J" dropped: not a step id`,
+		`lesson "q": mode "god-mode" dropped`,
+	} {
+		if !strings.Contains(warn, want) {
+			t.Errorf("warning lacks %s:\n%s", want, warn)
+		}
+	}
+	p, q := s.Lesson("p"), s.Lesson("q")
+	if !p.Practicing() || len(p.Practice) != 1 || !p.Practice["a"].Done || len(p.Steps) != 0 {
+		t.Errorf("lesson p = %+v", p)
+	}
+	if q.Practicing() || q.Mode != "" || !q.Steps["a"].Done {
+		t.Errorf("lesson q = %+v", q)
+	}
+	if sum := p.PracticeSummary([]string{"a", "b"}); sum.Done != 1 || sum.Total != 2 {
+		t.Errorf("practice summary = %+v", sum)
+	}
+	// Catalog checks drop practice records of steps the lesson no longer has.
+	if w := s.Check(Catalog{"p": {Steps: []string{"z"}}}); !strings.Contains(w, `practice step "a" dropped: no such step`) {
+		t.Errorf("catalog check: %s", w)
+	}
+}

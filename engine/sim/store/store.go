@@ -244,6 +244,11 @@ func FieldSet(obj runtime.Object) fields.Set {
 		set["type"] = o.Type
 	case *corev1.PersistentVolumeClaim:
 		set["status.phase"] = string(o.Status.Phase)
+	case *corev1.Node:
+		// The e2e framework lists schedulable nodes with spec.unschedulable=false.
+		set["spec.unschedulable"] = strconv.FormatBool(o.Spec.Unschedulable)
+	case *corev1.Namespace:
+		set["status.phase"] = string(o.Status.Phase)
 	}
 	return set
 }
