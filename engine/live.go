@@ -88,6 +88,7 @@ func (l *Live) WatchObjects(ctx context.Context, resource, selector string) (<-c
 func (l *Live) Label() string                      { return l.Session().Label() }
 func (l *Live) Namespace() string                  { return l.Session().Namespace() }
 func (l *Live) Sim() SimControl                    { return l.Session().Sim() }
+func (l *Live) Revision() (uint64, bool)           { return l.Session().Revision() }
 func (l *Live) Now() time.Time                     { return l.Session().Now() }
 func (l *Live) WriteKubeconfig(path string) error  { return l.Session().WriteKubeconfig(path) }
 func (l *Live) WaitIdle(ctx context.Context) error { return l.Session().WaitIdle(ctx) }

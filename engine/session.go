@@ -338,6 +338,16 @@ func (s *Session) Sim() SimControl {
 	return s.sim
 }
 
+// Revision is the simulator's resourceVersion counter, which every write to the cluster
+// moves; ok is false on a real cluster. The player compares it between ticks so it re-reads
+// a step's checks only when something changed, and sits idle otherwise.
+func (s *Session) Revision() (rev uint64, ok bool) {
+	if s.sim == nil {
+		return 0, false
+	}
+	return s.sim.Store().ResourceVersion(), true
+}
+
 // Now is the cluster's current time, for ages computed between events: the simulator's
 // clock (which may be a fake one) in a simulator session, the local clock on a real cluster.
 func (s *Session) Now() time.Time {

@@ -80,6 +80,12 @@ type Resetter interface {
 	Reset(ctx context.Context) error
 }
 
+// Revisioner tells whether the cluster changed: Revision moves on every write (the
+// simulator's resourceVersion counter); ok is false where that is not known (a real cluster).
+type Revisioner interface {
+	Revision() (rev uint64, ok bool)
+}
+
 // StepRunner runs a step's checks and its simulate field against the cluster.
 type StepRunner interface {
 	Evaluate(ctx context.Context, st lessons.Step) []lessons.CheckResult

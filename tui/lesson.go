@@ -19,9 +19,12 @@ import (
 	"github.com/kubetutor/kubetutor/tui/lessonstate"
 )
 
-// checkInterval is how often a step's checks are re-evaluated, so a step completes even when
-// the learner acts from their own terminal.
-const checkInterval = 500 * time.Millisecond
+// checkInterval is the lesson's tick: it moves the AGE column (which counts in seconds) and
+// re-evaluates a step's checks, so a step completes even when the learner acts from their own
+// terminal. On a cluster that tells its revision (the simulator) the checks that read only
+// cluster objects are re-read only when the revision moved, so an idle lesson costs one
+// cheap wakeup a second.
+const checkInterval = time.Second
 
 // evalTimeout bounds one evaluation of a step's checks.
 const evalTimeout = 10 * time.Second
@@ -71,6 +74,9 @@ type lessonView struct {
 	runCancel  context.CancelFunc
 	evaluating bool
 	evalAgain  bool
+	// lastTickEval is the cluster state the tick last evaluated the checks on (see
+	// tickEval); a tick that finds the same one skips the evaluation.
+	lastTickEval evalMark
 
 	// predicted holds each step's prediction answer (predict_view.go).
 	predicted map[int]*predictState
@@ -305,6 +311,44 @@ func (v *lessonView) evalNow() tea.Cmd {
 	}
 }
 
+// evalMark is a cluster state a step's checks were evaluated on.
+type evalMark struct {
+	ok   bool
+	rev  uint64
+	inc  int
+	step int
+}
+
+// tickEval is the tick's evaluation: skipped when the cluster's revision has not moved since
+// the last one and every check of the step reads only cluster objects (an exec check reads a
+// container, an output check the learner's commands, an observed check a background watch
+// that may lag the revision).
+func (v *lessonView) tickEval() tea.Cmd {
+	r, ok := v.cluster.(Revisioner)
+	if !ok || !objectChecksOnly(v.cur()) {
+		return v.evalNow()
+	}
+	rev, known := r.Revision()
+	if !known {
+		return v.evalNow()
+	}
+	m := evalMark{ok: true, rev: rev, inc: v.play.Incarnation(), step: v.curStep()}
+	if m == v.lastTickEval {
+		return nil
+	}
+	v.lastTickEval = m
+	return v.evalNow()
+}
+
+func objectChecksOnly(s lessons.Step) bool {
+	for _, c := range s.Checks {
+		if c.Exec != nil || c.Output != nil || c.Observed != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // runNext runs the highlighted command in a Cmd; its output comes back as cmdDoneMsg.
 func (v *lessonView) runNext() tea.Cmd {
 	return v.runCmd(v.nextCmd(), nil)
@@ -393,7 +437,7 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 		if v.cluster != nil {
 			v.watchP.setNow(v.cluster.Now())
 		}
-		return tea.Batch(v.evalNow(), v.tick(), v.watchP.poll())
+		return tea.Batch(v.tickEval(), v.tick(), v.watchP.poll())
 	case checksMsg:
 		if msg.gen != v.gen {
 			return nil

@@ -65,6 +65,9 @@ func (m *markdown) render(text string, width int) string {
 	if len(m.cache) > 256 { // a long session of resizes; start over rather than grow forever
 		m.cache = map[mdKey]string{}
 	}
+	if len(m.byWidth) > 4 { // a renderer holds its styles; keep only the width in use
+		m.byWidth = map[int]*glamour.TermRenderer{width: r}
+	}
 	m.cache[k] = out
 	return out
 }

@@ -568,12 +568,6 @@ func (w *watchPane) tableLines(h int) []string {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	rows := make([][]string, len(names))
-	age := w.ageIndex()
-	for i, n := range names {
-		rows[i] = w.rowCells(n, age)
-	}
-	lines := w.formatRows(w.columns, rows)
 	// A watch error after the first list goes under the rows: the rows are still the last
 	// known state, and the error says they may be stale.
 	tail := ""
@@ -584,9 +578,21 @@ func (w *watchPane) tableLines(h int) []string {
 	if tail != "" {
 		room--
 	}
-	if len(lines) > room && room >= 2 {
-		more := len(lines) - (room - 1)
-		lines = append(lines[:room-1], w.st.Dim.Render(fmt.Sprintf("… +%d", more)))
+	// Only the rows that fit are formatted (and size the columns): with 1,000 pods the
+	// others would cost a frame's budget for nothing.
+	more := 0
+	if 1+len(names) > room && room >= 2 {
+		more = 1 + len(names) - (room - 1)
+		names = names[:room-2]
+	}
+	rows := make([][]string, len(names))
+	age := w.ageIndex()
+	for i, n := range names {
+		rows[i] = w.rowCells(n, age)
+	}
+	lines := w.formatRows(w.columns, rows)
+	if more > 0 {
+		lines = append(lines, w.st.Dim.Render(fmt.Sprintf("… +%d", more)))
 	}
 	if tail != "" {
 		lines = append(lines, tail)
