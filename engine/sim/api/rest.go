@@ -750,7 +750,8 @@ func (s *server) scaleOnce(w http.ResponseWriter, r *http.Request, req resourceR
 	}
 	replicas := want.Spec.Replicas
 	*specReplicas = &replicas
-	out, err := s.st.Update(req.res, cur, store.UpdateOptions{})
+	m.SetManagedFields(scaleManagedFields(r, req.res.GVK(), m.GetManagedFields(), scale, want))
+	out, err := s.st.Update(req.res, cur, store.UpdateOptions{ManagedFields: true})
 	if err != nil {
 		return apierrors.IsConflict(err) && !pinned, err
 	}

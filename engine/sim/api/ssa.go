@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/kube-openapi/pkg/validation/spec"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/yaml"
 )
 
@@ -224,4 +227,41 @@ func keepManagedFieldsTimes(live, out runtime.Object) {
 		}
 	}
 	om.SetManagedFields(entries)
+}
+
+// scaleManagedFields records a write through the scale subresource as the apiserver's
+// scale storage does: the parent's entries seen from the Scale, the write recorded on the
+// Scale by its field manager, and mapped back with spec.replicas owned under subresource
+// "scale". On any failure the parent keeps its entries.
+func scaleManagedFields(r *http.Request, parent schema.GroupVersionKind, entries []metav1.ManagedFieldsEntry, cur, want *autoscalingv1.Scale) []metav1.ManagedFieldsEntry {
+	gv := parent.GroupVersion()
+	h := managedfields.NewScaleHandler(entries, gv, managedfields.ResourcePathMappings{gv.String(): fieldpath.MakePathOrDie("spec", "replicas")})
+	sub, err := h.ToSubresource()
+	if err != nil {
+		return entries
+	}
+	live := cur.DeepCopy()
+	live.ManagedFields = sub
+	next := want.DeepCopy()
+	next.ManagedFields = nil
+	manager := r.URL.Query().Get("fieldManager")
+	if manager == "" {
+		manager, _, _ = strings.Cut(r.UserAgent(), "/")
+	}
+	fm, err := fieldManagerFor(store.ScaleGVK, "scale")
+	if err != nil {
+		return entries
+	}
+	live.SetGroupVersionKind(store.ScaleGVK)
+	next.SetGroupVersionKind(store.ScaleGVK)
+	out, ok := fm.UpdateNoErrors(live, next, manager).(*autoscalingv1.Scale)
+	if !ok {
+		return entries
+	}
+	keepManagedFieldsTimes(live, out)
+	parentEntries, err := h.ToParent(out.ManagedFields)
+	if err != nil {
+		return entries
+	}
+	return parentEntries
 }

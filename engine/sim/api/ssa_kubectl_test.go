@@ -51,7 +51,9 @@ func TestKubectlServerSideApply(t *testing.T) {
 	}
 
 	k.mustRun(t, "scale", "sts", "web", "--replicas=5")
-	// Another manager applies only the replica count, which "kubectl" owns.
+	// kubectl scale sends no fieldManager, so the apiserver names it after the User-Agent
+	// ("kubectl") and records spec.replicas under the scale subresource. Another manager
+	// applying only the replica count conflicts with that owner.
 	const mine = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: web\nspec:\n  replicas: 4\n"
 	if err := os.WriteFile(filepath.Join(k.dir, "mine.yaml"), []byte(mine), 0o600); err != nil {
 		t.Fatal(err)
@@ -61,7 +63,7 @@ func TestKubectlServerSideApply(t *testing.T) {
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("apply by another manager: err %v, want exit code 1\nstdout: %s\nstderr: %s", err, stdout, stderr)
 	}
-	for _, want := range []string{"error: Apply failed with 1 conflict: conflict with \"kubectl", ": .spec.replicas", "--force-conflicts"} {
+	for _, want := range []string{"error: Apply failed with 1 conflict: conflict with \"kubectl\" with subresource \"scale\" using apps/v1: .spec.replicas", ": .spec.replicas", "--force-conflicts"} {
 		if !strings.Contains(stderr, want) {
 			t.Fatalf("conflict: want %q in stderr:\n%s", want, stderr)
 		}
