@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -172,6 +173,12 @@ func (ssaDefaulter) Default(obj runtime.Object) {
 				p.TargetPort = intstr.FromInt32(p.Port)
 			}
 		}
+		return
+	}
+	if ds, ok := obj.(*appsv1.DaemonSet); ok {
+		// Without the template-generation annotation, which the store's own defaulting
+		// keeps (a strategy's work, never owned by a field manager).
+		defaultDaemonSet(ds)
 		return
 	}
 	// As an update (old = obj), so nothing create-only (admission, finalizers) happens.
