@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/kubetutor/kubetutor/engine/sim/store"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -25,6 +24,8 @@ import (
 	"k8s.io/kube-openapi/pkg/validation/spec"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
 // Server-side apply runs on apimachinery's own field manager, typed by the captured v1.37
