@@ -283,6 +283,11 @@ func TestListSelectorsUpdateConflictAndPatches(t *testing.T) {
 	if !apierrors.IsBadRequest(err) || !strings.Contains(err.Error(), "invalid object type") {
 		t.Errorf("apply patch without kind: %v", err)
 	}
+	// A field the schema does not declare: the apiserver answers a bare 500 (kubernetes#139253).
+	_, err = c.Patch(ctx, "web", types.ApplyPatchType, []byte(`{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"web"},"spec":{"x":1}}`), metav1.PatchOptions{FieldManager: "x"})
+	if se, ok := err.(apierrors.APIStatus); !ok || se.Status().Code != 500 || !strings.Contains(err.Error(), ".spec.x: field not declared in schema") {
+		t.Errorf("apply of an undeclared field: %v", err)
+	}
 	_, err = c.Patch(ctx, "web", types.ApplyPatchType, []byte(`{"apiVersion":"apps/v1","kind":"StatefulSet"}`), metav1.PatchOptions{})
 	if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`) {
 		t.Errorf("apply patch without fieldManager: %v", err)

@@ -153,7 +153,10 @@ func serverSideApply(patch []byte, live runtime.Object, newObj func() runtime.Ob
 		if _, ok := err.(apierrors.APIStatus); ok {
 			return nil, err
 		}
-		return nil, apierrors.NewBadRequest(err.Error())
+		// The apiserver turns the field manager's plain errors (an applied field the schema
+		// does not declare) into a bare 500, as ErrorToAPIStatus does (kubernetes#139253).
+		return nil, &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure,
+			Code: http.StatusInternalServerError, Message: err.Error()}}
 	}
 	return out, nil
 }
