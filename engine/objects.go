@@ -123,40 +123,21 @@ func (w *objectWatch) fail(ctx context.Context, err error) bool {
 }
 
 func (w *objectWatch) request() *rest.Request {
-	r := w.rc.Get().Resource(w.resource).SetHeader("Accept", "application/json")
-	if w.ns != "" {
-		r = r.Namespace(w.ns)
-	}
-	if w.selector != "" {
-		r = r.Param("labelSelector", w.selector)
-	}
-	return r
+	return listRequest(w.rc, w.resource, w.ns, w.selector, "application/json")
 }
 
 func (w *objectWatch) list(ctx context.Context) (string, func(bool) bool, error) {
 	var items []unstructured.Unstructured
-	rv, cont := "", ""
-	for {
-		r := w.request().Param("limit", fmt.Sprint(listChunk))
-		if cont != "" {
-			r = r.Param("continue", cont)
-		}
-		raw, err := r.Do(ctx).Raw()
-		if err != nil {
-			return "", nil, fmt.Errorf("listing %s: %w", w.resource, err)
-		}
+	rv, err := listPages(ctx, w.resource, w.request, func(raw []byte) (string, string, error) {
 		var l unstructured.UnstructuredList
 		if err := l.UnmarshalJSON(raw); err != nil {
-			return "", nil, fmt.Errorf("listing %s: %w", w.resource, err)
-		}
-		if rv == "" {
-			rv = l.GetResourceVersion()
+			return "", "", err
 		}
 		items = append(items, l.Items...)
-		cont = l.GetContinue()
-		if cont == "" {
-			break
-		}
+		return l.GetResourceVersion(), l.GetContinue(), nil
+	})
+	if err != nil {
+		return "", nil, err
 	}
 	return rv, func(bool) bool {
 		for i := range items {

@@ -229,44 +229,65 @@ func (w *tableWatch) fail(ctx context.Context, err error) bool {
 }
 
 func (w *tableWatch) request() *rest.Request {
-	r := w.rc.Get().Resource(w.resource).SetHeader("Accept", tableAccept).Param("includeObject", "Metadata")
-	if w.ns != "" {
-		r = r.Namespace(w.ns)
+	return listRequest(w.rc, w.resource, w.ns, w.selector, tableAccept).Param("includeObject", "Metadata")
+}
+
+// listRequest is a GET of a resource's collection in ns (all namespaces when empty), with a
+// label selector when one is given.
+func listRequest(rc *rest.RESTClient, resource, ns, selector, accept string) *rest.Request {
+	r := rc.Get().Resource(resource).SetHeader("Accept", accept)
+	if ns != "" {
+		r = r.Namespace(ns)
 	}
-	if w.selector != "" {
-		r = r.Param("labelSelector", w.selector)
+	if selector != "" {
+		r = r.Param("labelSelector", selector)
 	}
 	return r
 }
 
-// list reads every row (in chunks) and the list's resourceVersion.
-func (w *tableWatch) list(ctx context.Context) (string, func(bool) bool, error) {
-	var rows []metav1.TableRow
+// listPages reads a list in chunks of listChunk, following continue tokens; page decodes
+// one response and returns its resourceVersion and continue token. The list's
+// resourceVersion is the first page's, as every page of one list reports it.
+func listPages(ctx context.Context, resource string, req func() *rest.Request, page func(raw []byte) (rv, cont string, err error)) (string, error) {
 	rv, cont := "", ""
 	for {
-		r := w.request().Param("limit", fmt.Sprint(listChunk))
+		r := req().Param("limit", fmt.Sprint(listChunk))
 		if cont != "" {
 			r = r.Param("continue", cont)
 		}
 		raw, err := r.Do(ctx).Raw()
 		if err != nil {
-			return "", nil, fmt.Errorf("listing %s: %w", w.resource, err)
+			return "", fmt.Errorf("listing %s: %w", resource, err)
 		}
+		prv, next, err := page(raw)
+		if err != nil {
+			return "", fmt.Errorf("listing %s: %w", resource, err)
+		}
+		if rv == "" {
+			rv = prv
+		}
+		if cont = next; cont == "" {
+			return rv, nil
+		}
+	}
+}
+
+// list reads every row (in chunks) and the list's resourceVersion.
+func (w *tableWatch) list(ctx context.Context) (string, func(bool) bool, error) {
+	var rows []metav1.TableRow
+	rv, err := listPages(ctx, w.resource, w.request, func(raw []byte) (string, string, error) {
 		t, err := decodeTable(raw)
 		if err != nil {
-			return "", nil, fmt.Errorf("listing %s: %w", w.resource, err)
+			return "", "", err
 		}
 		if len(t.ColumnDefinitions) > 0 {
 			w.columns = t.ColumnDefinitions
 		}
-		if rv == "" {
-			rv = t.ResourceVersion
-		}
 		rows = append(rows, t.Rows...)
-		cont = t.Continue
-		if cont == "" {
-			break
-		}
+		return t.ResourceVersion, t.Continue, nil
+	})
+	if err != nil {
+		return "", nil, err
 	}
 	return rv, func(resync bool) bool {
 		if resync && !w.send(ctx, TableEvent{Type: "RESYNC"}) {
