@@ -13,11 +13,7 @@ import (
 // /work/shared/tools/tui-drive as a person would, and sees kubectl's table; a watch then
 // streams until esc, and the player still quits cleanly.
 func TestSmokeCommandBar(t *testing.T) {
-	const drive = "/work/shared/tools/tui-drive"
-	if _, err := os.Stat(drive); err != nil {
-		t.Skipf("needs %s", drive)
-	}
-	requireTmux(t)
+	drive := tuiDrive(t)
 	bin := kubetutorBinary(t)
 	home, cache := userDirs(t)
 	name := fmt.Sprintf("kt-cmdbar-%d", os.Getpid())

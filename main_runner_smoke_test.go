@@ -14,11 +14,7 @@ import (
 //   - exec -it (item 3): the simulator's player lends the terminal to `kubectl exec -it`, the
 //     sandbox's shell answers, and exit returns to the player.
 func TestSmokeStopThenRunAndExecInSimulator(t *testing.T) {
-	const drive = "/work/shared/tools/tui-drive"
-	if _, err := os.Stat(drive); err != nil {
-		t.Fatalf("this smoke test needs %s (the shared tmux driver): %v", drive, err)
-	}
-	requireTmux(t)
+	drive := tuiDrive(t)
 	bin := kubetutorBinary(t)
 	home, cache := userDirs(t)
 	name := fmt.Sprintf("kt-runner-%d", os.Getpid())

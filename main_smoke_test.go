@@ -66,6 +66,23 @@ func kubetutorBinary(tb testing.TB) string {
 	return buildBin
 }
 
+// tuiDrive is the shared tmux driver (shared/tools/tui-drive): beside the repository, as CI
+// lays it out, or in the workplace's /work/shared. It needs tmux.
+func tuiDrive(tb testing.TB) string {
+	tb.Helper()
+	requireTmux(tb)
+	for _, p := range []string{filepath.Join("..", "shared", "tools", "tui-drive"), "/work/shared/tools/tui-drive"} {
+		if _, err := os.Stat(p); err == nil {
+			abs, err := filepath.Abs(p)
+			if err == nil {
+				return abs
+			}
+		}
+	}
+	tb.Fatal("the smoke tests need shared/tools/tui-drive beside the repository (or in /work/shared)")
+	return ""
+}
+
 func requireTmux(tb testing.TB) string {
 	tb.Helper()
 	p, err := exec.LookPath("tmux")

@@ -16,11 +16,7 @@ import (
 //   - item 10: after `run -it` returns, the first esc closes the bar (kubectl's stdin copier
 //     used to swallow it).
 func TestSmokeBurstAndEscAfterExec(t *testing.T) {
-	const drive = "/work/shared/tools/tui-drive"
-	if _, err := os.Stat(drive); err != nil {
-		t.Fatalf("this smoke test needs %s (the shared tmux driver): %v", drive, err)
-	}
-	requireTmux(t)
+	drive := tuiDrive(t)
 	bin := kubetutorBinary(t)
 	home, cache := userDirs(t)
 	name := fmt.Sprintf("kt-tui-%d", os.Getpid())
