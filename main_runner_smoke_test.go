@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -14,26 +11,7 @@ import (
 //   - exec -it (item 3): the simulator's player lends the terminal to `kubectl exec -it`, the
 //     sandbox's shell answers, and exit returns to the player.
 func TestSmokeStopThenRunAndExecInSimulator(t *testing.T) {
-	drive := tuiDrive(t)
-	bin := kubetutorBinary(t)
-	home, cache := userDirs(t)
-	name := fmt.Sprintf("kt-runner-%d", os.Getpid())
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(drive, args...).CombinedOutput()
-		if err != nil {
-			screen, _ := exec.Command(drive, "screen", name).CombinedOutput()
-			t.Fatalf("tui-drive %s: %v\n%s\nscreen:\n%s", strings.Join(args, " "), err, out, screen)
-		}
-		return string(out)
-	}
-	args := []string{"start", name, "100x30", "env"}
-	for k, v := range playerEnv(home, cache, "en_US.UTF-8") {
-		args = append(args, k+"="+v)
-	}
-	run(append(args, bin, "--speed", "20")...)
-	defer exec.Command(drive, "stop", name).Run() //nolint:errcheck
-	run("wait", name, "StatefulSet Basics", "20")
+	name, run := tmuxPlayer(t, "kt-runner", "100x30")
 
 	run("keys", name, ":")
 	run("type", name, "kubectl apply -f web.yaml")

@@ -66,6 +66,35 @@ func kubetutorBinary(tb testing.TB) string {
 	return buildBin
 }
 
+// tmuxPlayer starts the built player in tmux at size (COLSxROWS), in English on the simulator
+// at speed 20, waits for the lesson menu, and returns the tmux session's name and a runner of
+// tui-drive verbs that fails the test, with the screen, when a verb fails. The session stops
+// when the test ends.
+func tmuxPlayer(t *testing.T, prefix, size string) (string, func(args ...string) string) {
+	t.Helper()
+	drive := tuiDrive(t)
+	bin := kubetutorBinary(t)
+	home, cache := userDirs(t)
+	name := fmt.Sprintf("%s-%d", prefix, os.Getpid())
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command(drive, args...).CombinedOutput()
+		if err != nil {
+			screen, _ := exec.Command(drive, "screen", name).CombinedOutput()
+			t.Fatalf("tui-drive %s: %v\n%s\nscreen:\n%s", strings.Join(args, " "), err, out, screen)
+		}
+		return string(out)
+	}
+	args := []string{"start", name, size, "env"}
+	for k, v := range playerEnv(home, cache, "en_US.UTF-8") {
+		args = append(args, k+"="+v)
+	}
+	run(append(args, bin, "--speed", "20")...)
+	t.Cleanup(func() { exec.Command(drive, "stop", name).Run() }) //nolint:errcheck
+	run("wait", name, "StatefulSet Basics", "20")
+	return name, run
+}
+
 // tuiDrive is the shared tmux driver (shared/tools/tui-drive): beside the repository, as CI
 // lays it out, or in the workplace's /work/shared. It needs tmux.
 func tuiDrive(tb testing.TB) string {

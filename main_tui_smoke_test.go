@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -16,26 +13,7 @@ import (
 //   - item 10: after `run -it` returns, the first esc closes the bar (kubectl's stdin copier
 //     used to swallow it).
 func TestSmokeBurstAndEscAfterExec(t *testing.T) {
-	drive := tuiDrive(t)
-	bin := kubetutorBinary(t)
-	home, cache := userDirs(t)
-	name := fmt.Sprintf("kt-tui-%d", os.Getpid())
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(drive, args...).CombinedOutput()
-		if err != nil {
-			screen, _ := exec.Command(drive, "screen", name).CombinedOutput()
-			t.Fatalf("tui-drive %s: %v\n%s\nscreen:\n%s", strings.Join(args, " "), err, out, screen)
-		}
-		return string(out)
-	}
-	args := []string{"start", name, "80x24", "env"}
-	for k, v := range playerEnv(home, cache, "en_US.UTF-8") {
-		args = append(args, k+"="+v)
-	}
-	run(append(args, bin, "--speed", "20")...)
-	defer exec.Command(drive, "stop", name).Run() //nolint:errcheck
-	run("wait", name, "StatefulSet Basics", "20")
+	name, run := tmuxPlayer(t, "kt-tui", "80x24")
 
 	run("type", name, ":kubectl delete pod x esc")
 	run("wait", name, `: kubectl delete pod x esc`, "10")
