@@ -269,9 +269,23 @@ func (c *Class) leave(st *student, p *tea.Program) {
 		c.mu.Unlock()
 		return
 	}
-	st.farewell = c.clock.AfterFunc(c.o.ReconnectWindow, func() { c.dismiss(st) })
 	c.mu.Unlock()
+	// Save before the reconnect window starts, so a dismissal (which saves too) never
+	// writes at the same time as this save.
 	st.save(c.o.Logf)
+	c.mu.Lock()
+	if len(st.programs) == 0 && st.pending == 0 && !c.closed && st.farewell == nil {
+		st.farewell = c.clock.AfterFunc(c.o.ReconnectWindow, func() { c.dismiss(st) })
+	}
+	c.mu.Unlock()
+}
+
+// waiting reports whether a seat's reconnect window has started.
+func (c *Class) waiting(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.seats[name]
+	return ok && st.farewell != nil
 }
 
 // save writes what a seat knows to the state directory (a no-op in memory).

@@ -323,11 +323,8 @@ func TestSeatClosesAfterTheReconnectWindow(t *testing.T) {
 	<-a.closed
 	v, _ := r.seats.Load("alice")
 	seat := v.(*fakeSeat)
-	// leave() drops the connection and starts the window under one lock.
-	eventually(t, "the reconnect window started", func() bool {
-		st := r.class.Status()
-		return len(st) == 1 && !st[0].Connected
-	})
+	// leave() saves the seat, then starts the window.
+	eventually(t, "the reconnect window started", func() bool { return r.class.waiting("alice") })
 	r.clock.Step(9 * time.Minute)
 	if seat.closed.Load() {
 		t.Fatal("the seat closed before the reconnect window ended")
