@@ -14,17 +14,22 @@ import (
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
-// wireDir holds responses recorded from a real kube-apiserver v1.37 (../shared beside the repo).
+// wireDir holds responses recorded from a real kube-apiserver v1.37: ../shared beside the
+// repo, as CI lays it out, or the workplace's /work/shared. Without them the test fails.
 func wireDir(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "reference", "wire"))
-	if err != nil {
-		t.Fatal(err)
+	rel := filepath.Join("..", "..", "..", "..", "shared", "reference", "wire")
+	for _, d := range []string{rel, "/work/shared/reference/wire"} {
+		if _, err := os.Stat(filepath.Join(d, "pods-table.json")); err == nil {
+			abs, err := filepath.Abs(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return abs
+		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "pods-table.json")); err != nil {
-		t.Fatalf("the real server's recorded responses are missing (%v): this test needs ../shared/reference/wire beside the repo", err)
-	}
-	return dir
+	t.Fatalf("the real server's recorded responses are missing: this test needs shared/reference/wire beside the repo (%s) or in /work/shared", rel)
+	return ""
 }
 
 type column struct {

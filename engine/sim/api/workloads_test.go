@@ -175,21 +175,10 @@ func TestWorkloadScaleSubresources(t *testing.T) {
 	doRaw(t, e, http.MethodGet, "/apis/apps/v1/namespaces/default/daemonsets/agent/scale", "", "", http.StatusNotFound)
 }
 
-// realWireDir finds the recorded real-server responses beside the repo or in /work/shared.
-func realWireDir(t *testing.T) string {
-	for _, d := range []string{filepath.Join("..", "..", "..", "..", "shared", "reference", "wire"), "/work/shared/reference/wire"} {
-		if _, err := os.Stat(filepath.Join(d, "apis-apps-v1-legacy.json")); err == nil {
-			return d
-		}
-	}
-	t.Skip("the real server's recorded discovery is not available")
-	return ""
-}
-
 // The apps/v1 discovery document lists what a real 1.37 server lists: names, kinds, verbs,
 // short names, categories and the autoscaling/v1 Scale subresources.
 func TestAppsDiscoveryMatchesRealServer(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(realWireDir(t), "apis-apps-v1-legacy.json"))
+	raw, err := os.ReadFile(filepath.Join(wireDir(t), "apis-apps-v1-legacy.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
