@@ -217,6 +217,14 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 		}
 		return q.no(), true
 	}
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 0 && msg.Runes[0] == ':' && b.input.Value() == "" {
+		// ':' is what opens the bar; typed again at the start of an empty line it means the
+		// same, not text that kubectl would reject as an unknown command.
+		msg.Runes = msg.Runes[1:]
+		if len(msg.Runes) == 0 {
+			return nil, true
+		}
+	}
 	armed := b.quitArmed
 	b.quitArmed = false
 	k := barKeys

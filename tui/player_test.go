@@ -195,6 +195,26 @@ func TestBurstIsText(t *testing.T) {
 	}
 }
 
+// TestColonInOpenBar: ':' typed again in an open, empty bar (alone or starting a paste) is
+// the bar's own key, not the start of the command line.
+func TestColonInOpenBar(t *testing.T) {
+	a := newTestApp("en", newFakeCluster())
+	openLesson(t, a, 80, 24)
+	send(a, keyMsg(":"))
+	send(a, keyMsg(":"))
+	if !a.cmdbar.open || a.cmdbar.input.Value() != "" {
+		t.Fatalf("a second ':' became text: %q", a.cmdbar.input.Value())
+	}
+	send(a, keyMsg(":get pods"))
+	if a.cmdbar.input.Value() != "get pods" {
+		t.Fatalf("a pasted ':get pods' in the open bar: %q", a.cmdbar.input.Value())
+	}
+	send(a, keyMsg(" -o jsonpath={.a:b}"))
+	if a.cmdbar.input.Value() != "get pods -o jsonpath={.a:b}" {
+		t.Fatalf("a ':' inside the line was lost: %q", a.cmdbar.input.Value())
+	}
+}
+
 // TestSolveWhileRunningSays (item 7): s while a command runs says why nothing happens; the
 // short help offers s.
 func TestSolveWhileRunningSays(t *testing.T) {
