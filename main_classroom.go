@@ -211,6 +211,7 @@ func (s *simSeat) Player(ctx context.Context, t classroom.Terminal) tea.Model {
 		Progress:      s.spec.Progress,
 		LessonsFor:    s.catalog,
 		StepGate:      t.StepGate,
+		BuiltinEditor: true,
 	})
 }
 
@@ -237,30 +238,39 @@ func (s *simSeat) StepHolds(ctx context.Context, lessonID, stepID string) (bool,
 func (s *simSeat) Close() { s.live.Close() }
 
 // seatCluster is a student's cluster as their player sees it: the same as on a laptop, but
-// `kubectl edit` is refused, since it would start an editor program on the classroom's
-// computer.
+// `kubectl edit` runs only with the player's built-in editor (engine.WithEditor, which the
+// player's command bar sets), never an editor program on the classroom's computer.
 type seatCluster struct{ playerCluster }
 
-var errEditInClass = errors.New("kubectl edit would open an editor on the classroom's computer; change objects with kubectl patch, kubectl scale or kubectl apply -f instead")
+var errEditInClass = errors.New("kubectl edit here opens the player's own editor: type it in the command bar (:); no editor program runs on the classroom's computer")
+
+// editWords reports whether line would open an editor: edit, apply edit-last-applied, or
+// --edit on create.
+func editWords(line string) bool {
+	args, err := engine.SplitCommandLine(line)
+	if err != nil {
+		return false
+	}
+	for _, a := range args {
+		if a == "edit" || a == "edit-last-applied" || a == "--edit" || strings.HasPrefix(a, "--edit=") {
+			return true
+		}
+	}
+	return false
+}
 
 func (c seatCluster) RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
-	if args, err := engine.SplitCommandLine(line); err == nil {
-		for _, a := range args {
-			if a == "edit" || a == "--edit" || strings.HasPrefix(a, "--edit=") {
-				return errEditInClass
-			}
-		}
+	if editWords(line) {
+		return errEditInClass
 	}
 	return c.playerCluster.RunKubectlTerminal(ctx, line, in, out, errOut)
 }
 
 func (c seatCluster) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
-	if args, err := engine.SplitCommandLine(line); err == nil {
-		for _, a := range args {
-			if a == "edit" || a == "--edit" || strings.HasPrefix(a, "--edit=") {
-				return errEditInClass
-			}
-		}
+	// With the built-in editor the engine runs kubectl's edit flow in-process; --edit on
+	// create has no such flow and stays refused by the engine's guard.
+	if editWords(line) && !(engine.HasEditor(ctx) && engine.IsEditLine(line)) {
+		return errEditInClass
 	}
 	return c.playerCluster.RunKubectl(ctx, line, in, out, errOut)
 }

@@ -56,6 +56,9 @@ func HasEditor(ctx context.Context) bool {
 	return ed != nil
 }
 
+// EditorFrom returns the Editor ctx carries, or nil.
+func EditorFrom(ctx context.Context) Editor { return editorFrom(ctx) }
+
 func editorFrom(ctx context.Context) Editor {
 	ed, _ := ctx.Value(editorKey{}).(Editor)
 	return ed

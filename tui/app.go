@@ -72,7 +72,7 @@ func New(o Options) *App {
 		opts: o, st: st, t: t, keys: appKeys(t, o.Cluster != nil), help: h,
 		md:     newMarkdown(o.MarkdownStyle, profile),
 		menu:   newMenuView(st, t, o.Lessons, footer, o.Progress, o.ProgressWarning, o.LessonsFor != nil),
-		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang),
+		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang).withBuiltinEdit(o.BuiltinEditor),
 	}
 }
 
@@ -266,6 +266,9 @@ func appKeys(t text, cluster bool) AppKeyMap {
 }
 
 func (a *App) screenKeys() help.KeyMap {
+	if a.cmdbar != nil && a.cmdbar.open && a.cmdbar.edit != nil {
+		return a.cmdbar.edit.KeyMap()
+	}
 	if a.cmdbar != nil && a.cmdbar.open {
 		// The screen's letters go into the prompt now; offering them would mislead.
 		return cmdBarHelp{DefaultCmdBarKeyMap(a.t), a.cmdbar.running}
