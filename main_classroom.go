@@ -8,11 +8,14 @@ import (
 	"log"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubetutor/kubetutor/classroom"
 	"github.com/kubetutor/kubetutor/engine"
@@ -32,6 +35,8 @@ type classroomOptions struct {
 	maxStudents int
 	idle        time.Duration
 	window      time.Duration
+	maxMemory   string
+	maxExec     time.Duration
 	out         io.Writer
 }
 
@@ -57,7 +62,16 @@ and a read-only view of a student's screen.`,
 			return o.Run()
 		},
 	}
+	o.addFlags(cmd.Flags())
 	fs := cmd.Flags()
+	addLessonsFlag(fs, &o.c.lessonsDir)
+	addLogFlag(fs, &o.c.logPath)
+	cmd.AddCommand(newClassroomReportCmd(stdout))
+	return cmd
+}
+
+// addFlags defines the classroom's own flags and the simulator's, with the class defaults.
+func (o *classroomOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.listen, "listen", ":2222", "`ADDR` to take SSH connections on")
 	fs.StringVar(&o.hostKey, "host-key", "", "`FILE` keeping the server's SSH host key (created on first start)")
 	fs.StringVar(&o.students, "students", "", "authorized_keys `FILE` of the students")
@@ -68,10 +82,11 @@ and a read-only view of a student's screen.`,
 	fs.DurationVar(&o.idle, "idle-timeout", 30*time.Minute, "close a connection idle that long (reconnecting restores it)")
 	fs.DurationVar(&o.window, "reconnect-window", 30*time.Minute, "keep a disconnected student's cluster that long")
 	addSimFlags(fs, &o.c)
-	addLessonsFlag(fs, &o.c.lessonsDir)
-	addLogFlag(fs, &o.c.logPath)
-	cmd.AddCommand(newClassroomReportCmd(stdout))
-	return cmd
+	// Per-student caps: a class shares one machine, so the simulator's defaults are lowered.
+	classDefault(fs, "max-replicas", &o.c.maxReplicas, 50)
+	classDefault(fs, "max-objects", &o.c.maxObjects, 2000)
+	fs.StringVar(&o.maxMemory, "max-memory", "16Mi", "the most object data each student's simulator may hold (a quantity: 16Mi, 100M)")
+	fs.DurationVar(&o.maxExec, "max-exec-time", 30*time.Second, "the longest one command may run in a student's containers (kubectl exec, probes)")
 }
 
 func (o *classroomOptions) Validate() error {
@@ -90,7 +105,36 @@ func (o *classroomOptions) Validate() error {
 	if o.idle <= 0 || o.window <= 0 {
 		return usageError{"--idle-timeout and --reconnect-window must be above 0"}
 	}
+	if _, err := o.memoryBytes(); err != nil {
+		return err
+	}
+	if o.maxExec <= 0 {
+		return usageError{fmt.Sprintf("--max-exec-time must be above 0, not %v", o.maxExec)}
+	}
 	return validateSimFlags(o.c)
+}
+
+// classDefault gives a simulator flag the classroom's own default.
+func classDefault(fs *pflag.FlagSet, name string, v *int, def int) {
+	*v = def
+	fs.Lookup(name).DefValue = strconv.Itoa(def)
+}
+
+// memoryBytes is --max-memory in bytes.
+func (o *classroomOptions) memoryBytes() (int64, error) {
+	q, err := resource.ParseQuantity(o.maxMemory)
+	if err != nil || q.Sign() <= 0 || q.Value() < 1<<20 {
+		return 0, usageError{fmt.Sprintf("--max-memory must be a quantity of at least 1Mi (16Mi, 100M), not %q", o.maxMemory)}
+	}
+	return q.Value(), nil
+}
+
+// seatOptions are a student's simulator settings: the shared flags and the per-student caps.
+func (o *classroomOptions) seatOptions(logf func(string, ...any)) engine.SimOptions {
+	so := o.c.simOptions(logf)
+	so.MaxBytes, _ = o.memoryBytes()
+	so.MaxRun = o.maxExec
+	return so
 }
 
 func (o *classroomOptions) Run() error {
@@ -99,11 +143,10 @@ func (o *classroomOptions) Run() error {
 		return err
 	}
 	return withRuntime(o.c.logPath, func(ctx context.Context, logger *log.Logger, _ *os.File) error {
-		sim := o.c
 		class, err := classroom.New(classroom.Options{
 			StudentsFile: o.students, InstructorsFile: o.instructors, PasswordFile: o.password,
 			StateDir: o.state, MaxStudents: o.maxStudents, IdleTimeout: o.idle, ReconnectWindow: o.window,
-			Seats:   simSeats(lib.Catalog, func(logf func(string, ...any)) engine.SimOptions { return sim.simOptions(logf) }, logger),
+			Seats:   simSeats(lib.Catalog, o.seatOptions, logger),
 			Lessons: lib.Catalog,
 			Logf:    logger.Printf,
 		})

@@ -102,7 +102,7 @@ func TestEditWithBuiltinEditorReopensInvalidText(t *testing.T) {
 	}
 	noHostPrograms(t)
 	e := &scriptedEditor{script: []func(string) string{
-		func(s string) string { return strings.Replace(s, "replicas: 1", "replicas: [1", 1) }, // not YAML
+		func(s string) string { return strings.Replace(s, "replicas: 1", "replicas: [1", 1) },  // not YAML
 		func(s string) string { return strings.Replace(s, "replicas: [1", "replicas: -2", 1) }, // refused by the server
 		func(s string) string { return strings.Replace(s, "replicas: -2", "replicas: 2", 1) },
 	}}

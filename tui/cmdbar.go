@@ -437,7 +437,8 @@ func (b *cmdBar) stop() {
 		return
 	}
 	b.cancel()
-	b.edit, b.editReply = nil, nil // the edit's context ended: it no longer waits
+	// The edit's context ended: it no longer waits for the editor.
+	b.edit, b.editReply = nil, nil
 	b.runID++ // whatever the old run still sends is stale
 	b.running, b.ch = false, nil
 	b.flushPartial()
