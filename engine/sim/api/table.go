@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"mime"
 	"net/http"
 	"strings"
@@ -83,20 +82,22 @@ func (s *server) toTable(res store.Resource, objs []runtime.Object, incl metav1.
 	for _, obj := range objs {
 		cells, conds := p.row(obj, now)
 		row := metav1.TableRow{Cells: cells, Conditions: conds}
-		var embed any
+		var raw []byte
+		var err error
 		switch incl {
 		case metav1.IncludeMetadata:
-			embed = partialMetadata(obj)
+			raw, err = s.encodeMeta(res, obj)
 		case metav1.IncludeObject:
-			obj = obj.DeepCopyObject()
-			obj.GetObjectKind().SetGroupVersionKind(res.GVK())
-			embed = obj
-		}
-		if embed != nil {
-			raw, err := json.Marshal(embed)
-			if err != nil {
-				return nil, apierrors.NewInternalError(err)
+			if obj.GetObjectKind().GroupVersionKind() != res.GVK() {
+				obj = obj.DeepCopyObject()
+				obj.GetObjectKind().SetGroupVersionKind(res.GVK())
 			}
+			raw, err = s.encodeObject(res, obj)
+		}
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
+		if raw != nil {
 			row.Object = runtime.RawExtension{Raw: raw}
 		}
 		t.Rows = append(t.Rows, row)
