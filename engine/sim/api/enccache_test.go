@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"strconv"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -148,5 +150,43 @@ func TestEncodingCacheKeepsBothForms(t *testing.T) {
 				t.Fatalf("meta (meta first %v, round %d): got %s", metaFirst, round, got)
 			}
 		}
+	}
+}
+
+// marshalTable writes what json.Marshal writes for the same Table: for every resource's
+// printer, each includeObject policy, with and without column definitions, and for rows
+// with conditions and cells that need escaping.
+func TestMarshalTableMatchesEncodingJSON(t *testing.T) {
+	s := &server{enc: newEncCache(defaultEncCacheBytes), clock: clocktesting.NewFakeClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
+	for _, res := range store.Resources() {
+		objs := []runtime.Object{storedLike(t, res, 0), storedLike(t, res, 1)}
+		for _, incl := range []metav1.IncludeObjectPolicy{metav1.IncludeNone, metav1.IncludeMetadata, metav1.IncludeObject} {
+			for _, cols := range []bool{true, false} {
+				for _, n := range []int{0, 1, 2} {
+					tb, err := s.toTable(res, objs[:n], incl, cols)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tb.ResourceVersion, tb.Continue = "12", "abc<&>"
+					want, _ := json.Marshal(tb)
+					got, err := marshalTable(tb)
+					if err != nil || !bytes.Equal(got, want) {
+						t.Fatalf("%s %s columns=%v rows=%d: %v\n got %s\nwant %s", res.Name, incl, cols, n, err, got, want)
+					}
+				}
+			}
+		}
+	}
+	hand := &metav1.Table{TypeMeta: metav1.TypeMeta{Kind: "Table", APIVersion: "meta.k8s.io/v1"}, Rows: []metav1.TableRow{
+		{Cells: []any{"a<b>&\u2028", int64(3), nil, 1.5}, Conditions: []metav1.TableRowCondition{{Type: metav1.RowCompleted, Status: metav1.ConditionTrue}}},
+	}}
+	want, _ := json.Marshal(hand)
+	if got, err := marshalTable(hand); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("hand-made table: %v\n got %s\nwant %s", err, got, want)
+	}
+	hand.Rows = nil
+	want, _ = json.Marshal(hand)
+	if got, err := marshalTable(hand); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("table without rows: %v\n got %s\nwant %s", err, got, want)
 	}
 }

@@ -196,8 +196,7 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		t.ResourceVersion = rvs
 		t.Continue = next
 		markListTable(req.res, objs, t)
-		w.Header().Set("Content-Type", tableContentType)
-		writeJSON(w, http.StatusOK, t)
+		writeTable(w, http.StatusOK, t)
 		return
 	case "PartialObjectMetadata":
 		list := &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{Kind: "PartialObjectMetadataList", APIVersion: "meta.k8s.io/v1"}}
@@ -289,8 +288,7 @@ func (s *server) writeObject(w http.ResponseWriter, r *http.Request, res store.R
 		if m, err := meta.Accessor(obj); err == nil {
 			t.ResourceVersion = m.GetResourceVersion()
 		}
-		w.Header().Set("Content-Type", tableContentType)
-		writeJSON(w, code, t)
+		writeTable(w, code, t)
 		return
 	case "PartialObjectMetadata":
 		writeJSON(w, code, partialMetadata(obj))

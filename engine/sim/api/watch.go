@@ -130,7 +130,11 @@ func (s *server) serveWatch(w http.ResponseWriter, r *http.Request, req resource
 		if m, err := meta.Accessor(obj); err == nil {
 			t.ResourceVersion = m.GetResourceVersion()
 		}
-		return send(typ, t)
+		raw, err := marshalTable(t)
+		if err != nil {
+			return false
+		}
+		return sendRaw(typ, raw)
 	}
 	for _, obj := range initial {
 		if !encode(watch.Added, obj) {
