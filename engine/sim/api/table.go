@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -110,60 +111,69 @@ func (s *server) toTable(res store.Resource, objs []runtime.Object, incl metav1.
 // already encoded and compact, usually shared from the encoding cache) instead of letting
 // encoding/json re-scan it: for a list of 1000 pods that re-scan was most of the time.
 func marshalTable(t *metav1.Table) ([]byte, error) {
-	head, err := json.Marshal(&struct {
+	size := 1024
+	for i := range t.Rows {
+		size += len(t.Rows[i].Object.Raw) + 256 // the cells are a line of text
+	}
+	var b bytes.Buffer
+	b.Grow(size)
+	// One encoder for every part, so that each does not allocate its own result; Encode
+	// ends each value with a newline, which is dropped.
+	enc := json.NewEncoder(&b)
+	put := func(v any) error {
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1)
+		return nil
+	}
+	if err := put(&struct {
 		metav1.TypeMeta `json:",inline"`
 		metav1.ListMeta `json:"metadata,omitempty"`
-	}{t.TypeMeta, t.ListMeta})
-	if err != nil {
+	}{t.TypeMeta, t.ListMeta}); err != nil {
 		return nil, err
 	}
-	cols, err := json.Marshal(t.ColumnDefinitions)
-	if err != nil {
+	b.Truncate(b.Len() - 1) // without its closing brace
+	b.WriteString(`,"columnDefinitions":`)
+	if err := put(t.ColumnDefinitions); err != nil {
 		return nil, err
 	}
-	b := make([]byte, 0, len(head)+len(cols)+64+len(t.Rows)*512)
-	b = append(b, head[:len(head)-1]...) // without its closing brace
-	b = append(b, `,"columnDefinitions":`...)
-	b = append(b, cols...)
-	b = append(b, `,"rows":`...)
+	b.WriteString(`,"rows":`)
 	if t.Rows == nil {
-		b = append(b, "null"...)
+		b.WriteString("null")
 	} else {
-		b = append(b, '[')
+		b.WriteByte('[')
 		for i := range t.Rows {
 			row := &t.Rows[i]
 			if i > 0 {
-				b = append(b, ',')
+				b.WriteByte(',')
 			}
-			cells, err := json.Marshal(row.Cells)
-			if err != nil {
+			b.WriteString(`{"cells":`)
+			if err := put(row.Cells); err != nil {
 				return nil, err
 			}
-			b = append(b, `{"cells":`...)
-			b = append(b, cells...)
 			if len(row.Conditions) > 0 {
-				conds, err := json.Marshal(row.Conditions)
-				if err != nil {
+				b.WriteString(`,"conditions":`)
+				if err := put(row.Conditions); err != nil {
 					return nil, err
 				}
-				b = append(b, `,"conditions":`...)
-				b = append(b, conds...)
 			}
-			b = append(b, `,"object":`...)
+			b.WriteString(`,"object":`)
 			if row.Object.Raw == nil {
 				if row.Object.Object != nil {
 					// Not produced by toTable; leave such rows to encoding/json.
 					return json.Marshal(t)
 				}
-				b = append(b, "null"...)
+				b.WriteString("null")
 			} else {
-				b = append(b, row.Object.Raw...)
+				b.Write(row.Object.Raw)
 			}
-			b = append(b, '}')
+			b.WriteByte('}')
 		}
-		b = append(b, ']')
+		b.WriteByte(']')
 	}
-	return append(b, '}'), nil
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // writeTable sends a Table with the given status code.
