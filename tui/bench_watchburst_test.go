@@ -64,7 +64,7 @@ func benchWatchBurst(b *testing.B, pods int) {
 	for i := 0; i < pods; i++ {
 		created, err := st.Create(podsRes, &corev1.Pod{
 			ObjectMeta: metav1.ObjectMeta{Name: name(i), Namespace: ns, Labels: map[string]string{"app": "nginx"}},
-			Spec: corev1.PodSpec{NodeName: "sim-node-1", Containers: []corev1.Container{{Name: "nginx", Image: "registry.k8s.io/nginx-slim:0.24"}}}})
+			Spec:       corev1.PodSpec{NodeName: "sim-node-1", Containers: []corev1.Container{{Name: "nginx", Image: "registry.k8s.io/nginx-slim:0.24"}}}})
 		if err != nil {
 			b.Fatal(err)
 		}
