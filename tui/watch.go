@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -46,7 +47,14 @@ type watchPane struct {
 
 	columns []string
 	rows    map[string][]string
+	names   []string // the keys of rows, sorted: kept per event, not re-sorted per frame
 	stream  [][]string
+	// streamW holds each stream row's cell widths (measured once), dropped how many rows
+	// the stream has shed from its front, and streamFmt the stream's formatted lines, which
+	// a batch extends instead of re-formatting all of them (see streamText).
+	streamW   [][]int
+	dropped   int
+	streamFmt streamLines
 	// created holds each row's creationTimestamp and now the cluster's clock as of the last
 	// tick or batch, so the table's AGE counts up between events (the server's AGE cell is a
 	// snapshot). The stream keeps the AGE each line was printed with, as kubectl -w does.
@@ -98,7 +106,8 @@ func (w *watchPane) start(parent context.Context, c Cluster, step lessons.Watch)
 	w.spec = spec
 	w.gen = nextGen()
 	w.ch, w.loaded, w.ended, w.lastErr = nil, false, false, ""
-	w.columns, w.rows, w.stream = nil, map[string][]string{}, nil
+	w.columns, w.rows, w.names, w.stream = nil, map[string][]string{}, nil, nil
+	w.streamW, w.dropped, w.streamFmt = nil, 0, streamLines{}
 	w.created = map[string]time.Time{}
 	w.cluster = c
 	w.objCh, w.versions, w.refs, w.selected = nil, map[string][]*unstructured.Unstructured{}, nil, -1
@@ -225,7 +234,7 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 		w.lastErr = fmt.Sprintf(w.t.Reconnecting, msg)
 		return
 	case "RESYNC":
-		w.rows = map[string][]string{}
+		w.rows, w.names = map[string][]string{}, nil
 		w.created = map[string]time.Time{}
 		return
 	}
@@ -236,9 +245,19 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 	}
 	cells := append([]string(nil), ev.Cells...)
 	if ev.Type == "DELETED" {
+		if _, ok := w.rows[ev.Name]; ok {
+			i := sort.SearchStrings(w.names, ev.Name)
+			w.names = append(w.names[:i], w.names[i+1:]...)
+		}
 		delete(w.rows, ev.Name)
 		delete(w.created, ev.Name)
 	} else {
+		if _, ok := w.rows[ev.Name]; !ok {
+			i := sort.SearchStrings(w.names, ev.Name)
+			w.names = append(w.names, "")
+			copy(w.names[i+1:], w.names[i:])
+			w.names[i] = ev.Name
+		}
 		w.rows[ev.Name] = cells
 		if ev.Created.IsZero() {
 			delete(w.created, ev.Name)
@@ -247,11 +266,15 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 		}
 	}
 	w.stream = append(w.stream, cells)
+	w.streamW = append(w.streamW, cellWidths(cells))
 	w.refs = append(w.refs, rowRef{name: ev.Name, rv: ev.ResourceVersion})
 	if len(w.stream) > maxStream {
+		// In place: a flood past the bound shifts the slices instead of allocating anew.
 		cut := len(w.stream) - maxStream
-		w.stream = append([][]string(nil), w.stream[cut:]...)
-		w.refs = append([]rowRef(nil), w.refs[cut:]...)
+		w.stream = w.stream[:copy(w.stream, w.stream[cut:])]
+		w.streamW = w.streamW[:copy(w.streamW, w.streamW[cut:])]
+		w.refs = w.refs[:copy(w.refs, w.refs[cut:])]
+		w.dropped += cut
 		if w.selected >= 0 {
 			w.selected = max(0, w.selected-cut)
 		}
@@ -363,37 +386,112 @@ func (w *watchPane) formatRows(header []string, rows [][]string) []string {
 		}
 	}
 	status := w.statusIndex()
-	line := func(cells []string, head bool) string {
-		var b strings.Builder
-		for i := 0; i < len(widths); i++ {
-			cell := ""
-			if i < len(cells) {
-				cell = cells[i]
-			}
-			pad := ""
-			if i < len(widths)-1 {
-				pad = strings.Repeat(" ", widths[i]-lipgloss.Width(cell)+3)
-			}
-			switch {
-			case head:
-				b.WriteString(w.st.TableHeader.Render(cell))
-			case i == status:
-				if s, ok := w.st.statusStyle(cell); ok {
-					cell = s.Render(cell)
-				}
-				b.WriteString(cell)
-			default:
-				b.WriteString(cell)
-			}
-			b.WriteString(pad)
-		}
-		return strings.TrimRight(b.String(), " ")
-	}
-	out := []string{line(header, true)}
+	out := make([]string, 0, 1+len(rows))
+	out = append(out, w.formatLine(widths, status, header, nil, true))
 	for _, r := range rows {
-		out = append(out, line(r, false))
+		out = append(out, w.formatLine(widths, status, r, nil, false))
 	}
 	return out
+}
+
+// formatLine is one line of formatRows; cellW, when known, are the cells' widths.
+func (w *watchPane) formatLine(widths []int, status int, cells []string, cellW []int, head bool) string {
+	var b strings.Builder
+	for i := 0; i < len(widths); i++ {
+		cell, cw := "", 0
+		if i < len(cells) {
+			cell = cells[i]
+			if i < len(cellW) {
+				cw = cellW[i]
+			} else {
+				cw = lipgloss.Width(cell)
+			}
+		}
+		pad := ""
+		if i < len(widths)-1 {
+			pad = strings.Repeat(" ", widths[i]-cw+3)
+		}
+		switch {
+		case head:
+			b.WriteString(w.st.TableHeader.Render(cell))
+		case i == status:
+			if s, ok := w.st.statusStyle(cell); ok {
+				cell = s.Render(cell)
+			}
+			b.WriteString(cell)
+		default:
+			b.WriteString(cell)
+		}
+		b.WriteString(pad)
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// cellWidths measures a row's cells once, when it enters the stream.
+func cellWidths(cells []string) []int {
+	ws := make([]int, len(cells))
+	for i, c := range cells {
+		ws[i] = lipgloss.Width(c)
+	}
+	return ws
+}
+
+// streamLines is the plain stream formatted as formatRows would: the header and one line
+// per stream row, for the columns, widths and styles it was made with. first is the index
+// (counting every row the stream ever held) of the row behind lines[0].
+type streamLines struct {
+	st     *Styles
+	cols   []string
+	widths []int
+	header string
+	first  int
+	lines  []string
+}
+
+// plainStreamText is strings.Join(w.formatRows(w.columns, w.stream), "\n"), kept between
+// batches: a batch formats only its new rows, unless a wider cell (or a shed widest one)
+// moved the columns, which re-formats all of them, as a tabwriter would.
+func (w *watchPane) plainStreamText() string {
+	if len(w.streamW) != len(w.stream) {
+		return strings.Join(w.formatRows(w.columns, w.stream), "\n")
+	}
+	widths := make([]int, len(w.columns))
+	for i, h := range w.columns {
+		widths[i] = lipgloss.Width(h)
+	}
+	for _, cw := range w.streamW {
+		for i := 0; i < len(cw) && i < len(widths); i++ {
+			widths[i] = max(widths[i], cw[i])
+		}
+	}
+	c := &w.streamFmt
+	status := w.statusIndex()
+	if c.st != w.st || !slices.Equal(c.cols, w.columns) || !slices.Equal(c.widths, widths) || c.first > w.dropped {
+		*c = streamLines{st: w.st, cols: slices.Clone(w.columns), widths: widths, first: w.dropped,
+			header: w.formatLine(widths, status, w.columns, nil, true)}
+	}
+	if d := w.dropped - c.first; d > 0 {
+		c.lines = c.lines[:copy(c.lines, c.lines[min(d, len(c.lines)):])]
+		c.first = w.dropped
+	}
+	if len(c.lines) > len(w.stream) {
+		c.lines = c.lines[:0]
+	}
+	for i := len(c.lines); i < len(w.stream); i++ {
+		c.lines = append(c.lines, w.formatLine(widths, status, w.stream[i], w.streamW[i], false))
+	}
+	n := len(c.header)
+	for _, l := range c.lines {
+		n += 1 + len(l)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(c.header)
+	for _, l := range c.lines {
+		b.WriteByte('\n')
+		b.WriteString(l)
+	}
+	return b.String()
 }
 
 func (w *watchPane) streamText() string {
@@ -417,7 +515,7 @@ func (w *watchPane) streamText() string {
 	if w.mode == viewEvents {
 		return strings.Join(w.eventLines(), "\n")
 	}
-	return strings.Join(w.formatRows(w.columns, w.stream), "\n")
+	return w.plainStreamText()
 }
 
 // eventLines formats the Events stream with its "by" column.
@@ -563,11 +661,7 @@ func (w *watchPane) tableLines(h int) []string {
 		}
 		return []string{w.st.Dim.Render(w.t.NoResources)}
 	}
-	names := make([]string, 0, len(w.rows))
-	for n := range w.rows {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := w.names
 	// A watch error after the first list goes under the rows: the rows are still the last
 	// known state, and the error says they may be stale.
 	tail := ""
@@ -583,7 +677,7 @@ func (w *watchPane) tableLines(h int) []string {
 	more := 0
 	if 1+len(names) > room && room >= 2 {
 		more = 1 + len(names) - (room - 1)
-		names = names[:room-2]
+		names = names[:room-2:room-2]
 	}
 	rows := make([][]string, len(names))
 	age := w.ageIndex()
