@@ -677,7 +677,7 @@ func (w *watchPane) tableLines(h int) []string {
 	more := 0
 	if 1+len(names) > room && room >= 2 {
 		more = 1 + len(names) - (room - 1)
-		names = names[:room-2:room-2]
+		names = names[: room-2 : room-2]
 	}
 	rows := make([][]string, len(names))
 	age := w.ageIndex()
