@@ -386,7 +386,7 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		ConfigFlags: flags,
 		IOStreams:   streams,
 	}, warnings)
-	cancellableExec(ctx, cmd, flags, streams)
+	cancellableWaits(ctx, cmd, flags, streams)
 	cmd.SetArgs(args)
 	cmd.SetIn(in)
 	cmd.SetOut(out)
