@@ -327,3 +327,48 @@ func BenchmarkKubectlGetPods50Sessions(b *testing.B) {
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(float64(len(all)), "runs")
 }
+
+// TestStopDrainEndsAtItsNextRetry: a drain that a PodDisruptionBudget holds retries its
+// eviction every 5 s of real time (kubectl's drain.Helper, whose context kubectl never sets).
+// Stopped, it is abandoned after 2 s and blocks nothing; at its next retry its request
+// fails and it ends, leaving no goroutine.
+func TestStopDrainEndsAtItsNextRetry(t *testing.T) {
+	s, _ := newTestSession(t)
+	mustKubectl(t, s, "kubectl apply -f web.yaml", "")
+	waitIdle(t, s)
+	mustKubectl(t, s, "kubectl create pdb web --selector=app=nginx --min-available=2", "")
+	waitIdle(t, s)
+	node, errOut, err := kubectl(t, s, "kubectl get pod web-0 -o jsonpath={.spec.nodeName}")
+	if err != nil || node == "" {
+		t.Fatalf("node of web-0: %v %q", err, errOut)
+	}
+	baseline := goleak.IgnoreCurrent()
+	seen := watchedRequest(s, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/eviction") })
+	out := &signalWriter{want: "will retry after", first: make(chan struct{})}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	done := make(chan error, 1)
+	go func() {
+		done <- s.RunKubectl(ctx, "kubectl drain "+node+" --ignore-daemonsets --delete-emptydir-data", nil, out, out)
+	}()
+	for _, ch := range []<-chan struct{}{seen, out.first} {
+		select {
+		case <-ch:
+		case err := <-done:
+			t.Fatalf("drain ended by itself: %v\n%s", err, out.String())
+		case <-time.After(testTimeout):
+			t.Fatalf("drain never retried an eviction\n%s", out.String())
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped drain returned %v", err)
+	}
+	mustKubectl(t, s, "kubectl get pdb web -o name", "poddisruptionbudget.policy/web\n")
+	waitFor(t, "the stopped drain to end at its next retry", func() bool {
+		running, abandoned := s.KubectlRuns()
+		return running == 0 && abandoned == 0
+	})
+	if err := goroutinesBackTo(baseline, 10*time.Second); err != nil {
+		t.Fatalf("goroutines left after the stopped drain:\n%v", err)
+	}
+}
