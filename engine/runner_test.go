@@ -167,6 +167,7 @@ func TestStopWhileWaiting(t *testing.T) {
 		}},
 		{name: "wait", line: "kubectl wait --for=delete pod/web-0 --timeout=1h", waiting: isWatch("pods")},
 		{name: "get -w", line: "kubectl get pods -w", waiting: isWatch("pods")},
+		{name: "events -w", line: "kubectl events -w", waiting: isWatch("events")},
 		{name: "exec", line: "kubectl exec web-0 -- tick", printed: "tick 1"},
 		{name: "attach", line: "kubectl attach web-0", waiting: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/attach") }},
 		{name: "logs -f", line: "kubectl logs -f web-0", waiting: func(r *http.Request) bool {
