@@ -48,8 +48,9 @@ import (
 //
 // The other waiting commands already honour the run's context or end on their next request
 // (which the run's transport fails once stopped): `wait` and `logs -f` run on cmd.Context(),
-// `get -w` ends when its watch is cut, `scale --timeout` and `replace --force` poll once a
-// second and stop at the first failed request, `drain` ends at its next eviction attempt
+// `get -w` and `events -w` end when their watch is cut, `run -i` ends with its attach
+// stream, `apply --prune` deletes without waiting, `scale --timeout`, `apply --force` and
+// `replace --force` poll once a second and stop at the first failed request, `drain` ends at its next eviction attempt
 // (kubectl retries every 5 s; TestStopDrainEndsAtItsNextRetry). One wait is still only
 // abandoned: `replace --force --grace-period=0` waits for the deletion inside kubectl's
 // ReplaceOptions, whose options kubetutor cannot rebuild from outside.
