@@ -45,39 +45,49 @@ type demoTickMsg struct{ gen int64 }
 // DemoKeyMap holds the demo's bindings.
 type DemoKeyMap struct {
 	Pause, Skip key.Binding
+	// Back and On tell Skip's two keys apart.
+	Back, On key.Binding
 }
 
 func defaultDemoKeyMap(t text) DemoKeyMap {
 	return DemoKeyMap{
 		Pause: key.NewBinding(key.WithKeys(" "), key.WithHelp("space", t.KeyPause)),
 		Skip:  key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("← →", t.KeyPrev+" / "+t.KeyNext)),
+		Back:  key.NewBinding(key.WithKeys("left")),
+		On:    key.NewBinding(key.WithKeys("right")),
 	}
 }
+
+// ShortHelp implements help.KeyMap.
+func (k DemoKeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Pause, k.Skip} }
+
+// FullHelp implements help.KeyMap.
+func (k DemoKeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
 
 func defaultDemoTick(gen int64) tea.Cmd {
 	return tea.Tick(demoEvery, func(time.Time) tea.Msg { return demoTickMsg{gen: gen} })
 }
 
-// demoKey handles the demo's keys before any other.
-func (v *lessonView) demoKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+// demoKey handles the demo's keys before any pane's.
+func (v *lessonView) demoKey(msg tea.KeyMsg) tea.Cmd {
 	d := v.demo
 	switch {
 	case key.Matches(msg, d.keys.Pause):
 		d.paused = !d.paused
-		return nil, true
-	case key.Matches(msg, d.keys.Skip):
+		return nil
+	case key.Matches(msg, d.keys.Back), key.Matches(msg, d.keys.On):
 		step := v.curStep() + 1
-		if msg.String() == "left" {
+		if key.Matches(msg, d.keys.Back) {
 			step = v.curStep() - 1
 		}
 		if step < 0 || step >= len(v.lesson.Steps) || v.running {
-			return nil, true
+			return nil
 		}
 		d.phase, d.typed, d.ticks = demoTyping, 0, 0
 		v.stepP.typing = ""
-		return v.goStep(step), true
+		return v.goStep(step)
 	}
-	return nil, false
+	return nil
 }
 
 // demoAdvance moves the demo one tick on.
