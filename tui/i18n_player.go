@@ -153,7 +153,7 @@ var playerTexts = map[string]playerText{
 		ChangedSince:    "+/- changed since",
 		KeyInspect:      "row's YAML",
 		KeyLeaveRow:     "leave row",
-		KeySolveBusy:    "do it for me (after this)",
+		KeySolveBusy:    "do it (waits)",
 		KeyPredict:      "predict",
 
 		PlainPick: "Lesson number (q quits): ",
@@ -262,7 +262,7 @@ var playerTexts = map[string]playerText{
 		ChangedSince:    "+/- 바뀐 부분, 이전 버전",
 		KeyInspect:      "행의 YAML",
 		KeyLeaveRow:     "행 선택 끝",
-		KeySolveBusy:    "대신 실행 (끝난 뒤)",
+		KeySolveBusy:    "대신 실행 (대기)",
 		KeyPredict:      "예측",
 
 		PlainPick: "레슨 번호 (q 종료): ",
