@@ -9,9 +9,9 @@ import (
 // these instead of the screen's, whose letters are typed into the prompt.
 type CmdBarKeyMap struct {
 	// Open is ':' on a closed bar (the help shows it as AppKeyMap.Command).
-	Open                                   key.Binding
-	Run, Complete, History, Scroll, Close  key.Binding
-	Stop                                   key.Binding
+	Open                                  key.Binding
+	Run, Complete, History, Scroll, Close key.Binding
+	Stop                                  key.Binding
 	// HistoryBack/HistoryOn and ScrollUp/ScrollDown tell History's and Scroll's keys apart.
 	HistoryBack, HistoryOn, ScrollUp, ScrollDown key.Binding
 	// Interrupt is ctrl+c: stop a command, else clear the line, else (pressed twice) quit.

@@ -80,4 +80,3 @@ func (h menuHelp) ShortHelp() []key.Binding {
 func (h menuHelp) FullHelp() [][]key.Binding {
 	return [][]key.Binding{append(h.k.ShortHelp(), h.lang, h.mode, h.resetAll)}
 }
-

@@ -547,7 +547,6 @@ func (v *lessonView) handleMouse(msg tea.MouseMsg) {
 	}
 }
 
-
 func (v *lessonView) setFocus(f focusID) {
 	v.focus = f
 	v.stepP.focused = f == focusStep

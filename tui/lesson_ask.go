@@ -85,7 +85,6 @@ func (v *lessonView) offerOwnCreds(msg cmdDoneMsg) (cmd tea.Cmd, asked bool) {
 	return nil, true
 }
 
-
 // oneLine makes a check's detail fit a status line: kubectl and exec output end lines with
 // \r\n, which would otherwise print raw or break the line.
 func oneLine(s string) string {

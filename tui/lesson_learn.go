@@ -473,7 +473,6 @@ func (v *lessonView) barHeight() int {
 	return lipgloss.Height(b)
 }
 
-
 // presentLayout is the projector layout: the step above the watch, no output pane.
 func (v *lessonView) presentLayout(w, bodyH int) {
 	stepH := bodyH * 2 / 5
