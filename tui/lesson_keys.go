@@ -131,6 +131,9 @@ func (v *lessonView) helpKeys() help.KeyMap { return lessonHelp{v} }
 func (h lessonHelp) ShortHelp() []key.Binding {
 	v := h.v
 	var keys []key.Binding
+	if o := v.overlayHelp(); o != nil {
+		return o.ShortHelp()
+	}
 	switch {
 	case v.ask != nil:
 		keys = defaultConfirmKeyMap(v.t).ShortHelp()
@@ -156,6 +159,9 @@ func (h lessonHelp) ShortHelp() []key.Binding {
 // FullHelp lists every key that works now, once, in columns: an overlay's, the panes', the
 // step's flow, then the tools. A binding whose keys an earlier layer takes is left out.
 func (h lessonHelp) FullHelp() [][]key.Binding {
+	if o := h.v.overlayHelp(); o != nil {
+		return o.FullHelp()
+	}
 	cols := make([][]key.Binding, colCount)
 	claimed := map[string]bool{}
 	for _, l := range h.v.layers() {
@@ -183,4 +189,14 @@ func (h lessonHelp) FullHelp() [][]key.Binding {
 		}
 	}
 	return enabledOnly(cols)
+}
+
+// overlayHelp is the active overlay's key map, when it has one: it takes every key, so its
+// keys are the only ones to show.
+func (v *lessonView) overlayHelp() help.KeyMap {
+	if v.bar == nil || !v.bar.Active() {
+		return nil
+	}
+	km, _ := v.bar.(help.KeyMap)
+	return km
 }
