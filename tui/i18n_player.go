@@ -74,6 +74,8 @@ type playerText struct {
 	KeyLeaveRow, KeyPredict string
 	// KeySolveBusy is s while a command runs: it tells why it waits.
 	KeySolveBusy string
+	// Stopping is the status line's word after x, until the command has ended.
+	Stopping string
 
 	// The command bar (:) and the output pane of a step with nothing left to run.
 	KeyCommand, KeyCmdRun, KeyCmdComplete, KeyCmdHistory, KeyCmdScroll, KeyCmdClose, KeyCmdStop string
@@ -154,6 +156,7 @@ var playerTexts = map[string]playerText{
 		KeyInspect:      "row's YAML",
 		KeyLeaveRow:     "leave row",
 		KeySolveBusy:    "do it (waits)",
+		Stopping:        "Stopping the command…",
 		KeyPredict:      "predict",
 
 		PlainPick: "Lesson number (q quits): ",
@@ -263,6 +266,7 @@ var playerTexts = map[string]playerText{
 		KeyInspect:      "행의 YAML",
 		KeyLeaveRow:     "행 선택 끝",
 		KeySolveBusy:    "대신 실행 (대기)",
+		Stopping:        "명령을 멈추는 중…",
 		KeyPredict:      "예측",
 
 		PlainPick: "레슨 번호 (q 종료): ",

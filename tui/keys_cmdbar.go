@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -38,13 +40,39 @@ func DefaultCmdBarKeyMap(t text) CmdBarKeyMap {
 	}
 }
 
-// keys is the bar's key map as it stands: esc stops a running command, else closes.
+// keys is the bar's key map as it stands: esc stops a running command, else closes; enter
+// runs a typed line; history and scrolling only where there is somewhere to go.
 func (b *cmdBar) keys() CmdBarKeyMap {
 	k := b.km
 	k.Open.SetEnabled(!b.open && b.cluster != nil)
 	k.Stop.SetEnabled(b.running)
 	k.Close.SetEnabled(!b.running)
+	k.Run.SetEnabled(strings.TrimSpace(b.input.Value()) != "")
+	back, on := b.histPos > 0, b.histPos < len(b.history)
+	k.HistoryBack.SetEnabled(back)
+	k.HistoryOn.SetEnabled(on)
+	k.History = oneOrBoth(k.History, back, on, "↑", "↓")
+	up, down := b.scroll < len(b.lines), b.scroll > 0
+	k.ScrollUp.SetEnabled(up)
+	k.ScrollDown.SetEnabled(down)
+	k.Scroll = oneOrBoth(k.Scroll, up, down, "pgup", "pgdn")
 	return k
+}
+
+// oneOrBoth narrows a binding of two keys (first, second) to those that work now, so the
+// help names only keys that do something.
+func oneOrBoth(b key.Binding, first, second bool, firstHelp, secondHelp string) key.Binding {
+	keys, desc := b.Keys(), b.Help().Desc
+	switch {
+	case first && second:
+		return b
+	case first:
+		return key.NewBinding(key.WithKeys(keys[0]), key.WithHelp(firstHelp, desc))
+	case second:
+		return key.NewBinding(key.WithKeys(keys[1]), key.WithHelp(secondHelp, desc))
+	}
+	b.SetEnabled(false)
+	return b
 }
 
 // ShortHelp implements help.KeyMap: the open bar's keys (a closed bar is the screen's ':').

@@ -94,6 +94,7 @@ func (v *lessonView) globalKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Stop):
 		if v.runCancel != nil {
 			v.runCancel()
+			v.flash = v.t.Stopping // the command's own "(stopped)" follows when it has ended
 		}
 		return nil
 	case key.Matches(msg, k.Next):

@@ -93,15 +93,7 @@ func (o *outputPane) keys() OutputKeyMap {
 	right := o.wide && o.view.HorizontalScrollPercent() < 1
 	k.Left.SetEnabled(left)
 	k.Right.SetEnabled(right)
-	switch {
-	case left && right:
-	case left:
-		k.Sideways = key.NewBinding(key.WithKeys("left"), key.WithHelp("←", o.t.KeySideways))
-	case right:
-		k.Sideways = key.NewBinding(key.WithKeys("right"), key.WithHelp("→", o.t.KeySideways))
-	default:
-		k.Sideways.SetEnabled(false)
-	}
+	k.Sideways = oneOrBoth(k.Sideways, left, right, "←", "→")
 	return k
 }
 
