@@ -166,7 +166,7 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 				b.cands = nil
 				return b.input.Focus(), true
 			}
-			if msg.Paste && len(msg.Runes) > 1 && msg.Runes[0] == ':' {
+			if msg.Paste && len(msg.Runes) > 1 && key.Matches(firstKey(msg), b.keys().Open) {
 				// ":kubectl get pods" typed in one burst: open the bar with the rest.
 				b.open = true
 				b.cands = nil
@@ -192,6 +192,14 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 		}
 	}
 	return nil, false
+}
+
+// firstKey is the first rune of typed text as a key press of its own.
+func firstKey(msg tea.KeyMsg) tea.KeyMsg {
+	if len(msg.Runes) == 0 {
+		return msg
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[:1]}
 }
 
 // offerOwnCreds asks whether to run line, which the guard refused for the lesson's
@@ -223,7 +231,7 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 		}
 		return q.no(), true
 	}
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 0 && msg.Runes[0] == ':' && b.input.Value() == "" {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 0 && key.Matches(firstKey(msg), b.km.Open) && b.input.Value() == "" {
 		// ':' is what opens the bar; typed again at the start of an empty line it means the
 		// same, not text that kubectl would reject as an unknown command.
 		msg.Runes = msg.Runes[1:]

@@ -78,11 +78,27 @@ func enabledOnly(groups [][]key.Binding) [][]key.Binding {
 	return out
 }
 
-// enabled returns b enabled or not.
-func enabled(b key.Binding, on bool) key.Binding {
-	b.SetEnabled(on)
-	return b
+// enabledList drops the disabled bindings of one help line.
+func enabledList(bs []key.Binding) []key.Binding {
+	var out []key.Binding
+	for _, b := range bs {
+		if b.Enabled() {
+			out = append(out, b)
+		}
+	}
+	return out
 }
+
+// The lesson screen's parts are Components.
+var (
+	_ Component = (*stepPane)(nil)
+	_ Component = (*watchPane)(nil)
+	_ Component = (*outputPane)(nil)
+	_ Component = (*quizPane)(nil)
+	_ Component = (*cmdBar)(nil)
+	_ reacher   = (*watchPane)(nil)
+	_ reacher   = (*outputPane)(nil)
+)
 
 // scrollKeyMap is the scrolling every pane with a viewport has; each key is enabled only
 // when the pane can move that way.

@@ -68,20 +68,28 @@ func defaultDemoTick(gen int64) tea.Cmd {
 	return tea.Tick(demoEvery, func(time.Time) tea.Msg { return demoTickMsg{gen: gen} })
 }
 
+// demoKeys is the demo's key map as it stands: ← and → only where there is a step to go to.
+func (v *lessonView) demoKeys() DemoKeyMap {
+	k := v.demo.keys
+	back := v.curStep() > 0 && !v.running
+	on := v.curStep() < len(v.lesson.Steps)-1 && !v.running
+	k.Back.SetEnabled(back)
+	k.On.SetEnabled(on)
+	k.Skip = oneOrBoth(k.Skip, back, on, "←", "→")
+	return k
+}
+
 // demoKey handles the demo's keys before any pane's.
 func (v *lessonView) demoKey(msg tea.KeyMsg) tea.Cmd {
-	d := v.demo
+	d, k := v.demo, v.demoKeys()
 	switch {
-	case key.Matches(msg, d.keys.Pause):
+	case key.Matches(msg, k.Pause):
 		d.paused = !d.paused
 		return nil
-	case key.Matches(msg, d.keys.Back), key.Matches(msg, d.keys.On):
+	case key.Matches(msg, k.Back), key.Matches(msg, k.On):
 		step := v.curStep() + 1
-		if key.Matches(msg, d.keys.Back) {
+		if key.Matches(msg, k.Back) {
 			step = v.curStep() - 1
-		}
-		if step < 0 || step >= len(v.lesson.Steps) || v.running {
-			return nil
 		}
 		d.phase, d.typed, d.ticks = demoTyping, 0, 0
 		v.stepP.typing = ""

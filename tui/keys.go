@@ -87,7 +87,7 @@ func (w withGlobal) ShortHelp() []key.Binding {
 	if !w.noShortCmd {
 		keys = append(keys, w.app.Command)
 	}
-	return append(keys, w.app.Help, w.app.Quit)
+	return enabledList(append(keys, w.app.Help, w.app.Quit))
 }
 
 // FullHelp adds the global keys to the screen's last column rather than a column of their
@@ -95,9 +95,9 @@ func (w withGlobal) ShortHelp() []key.Binding {
 func (w withGlobal) FullHelp() [][]key.Binding {
 	groups := append([][]key.Binding(nil), w.screen.FullHelp()...)
 	if len(groups) == 0 {
-		return [][]key.Binding{{w.app.Command, w.app.Help, w.app.Quit}}
+		return enabledOnly([][]key.Binding{{w.app.Command, w.app.Help, w.app.Quit}})
 	}
 	last := len(groups) - 1
 	groups[last] = append(append([]key.Binding(nil), groups[last]...), w.app.Command, w.app.Help, w.app.Quit)
-	return groups
+	return enabledOnly(groups)
 }

@@ -78,7 +78,7 @@ func oneOrBoth(b key.Binding, first, second bool, firstHelp, secondHelp string) 
 // ShortHelp implements help.KeyMap: the open bar's keys (a closed bar is the screen's ':').
 func (b *cmdBar) ShortHelp() []key.Binding {
 	k := b.keys()
-	return []key.Binding{k.Run, k.Complete, k.History, k.Scroll, k.Stop, k.Close}
+	return enabledList([]key.Binding{k.Run, k.Complete, k.History, k.Scroll, k.Stop, k.Close})
 }
 
 // FullHelp implements help.KeyMap.

@@ -42,7 +42,7 @@ func (v *lessonView) layers() []keyLayer {
 		ls = append(ls, keyLayer{keys: []key.Binding{k}, handle: v.predictKey, col: colModal})
 	}
 	if v.demo != nil {
-		ls = append(ls, keyLayer{keys: keysOf(v.demo.keys), handle: v.demoKey, col: colModal})
+		ls = append(ls, keyLayer{keys: keysOf(v.demoKeys()), handle: v.demoKey, col: colModal})
 	}
 	if v.quiz != nil {
 		// The quiz is what the learner answers: its keys work from any focus.
@@ -141,20 +141,14 @@ func (h lessonHelp) ShortHelp() []key.Binding {
 	case v.quiz != nil:
 		keys = v.quiz.ShortHelp()
 	case v.demo != nil:
-		keys = v.demo.keys.ShortHelp()
+		keys = v.demoKeys().ShortHelp()
 	default:
 		// s is here (issue 13, item 7); p gave way for it and is in the full help.
 		k, l := v.keys, v.lk
 		keys = append([]key.Binding{v.predictKeys()}, k.Run, k.Stop, l.Solve, l.SolveBusy, k.Next, k.Hint)
 		keys = append(keys, v.pane(v.focus).ShortHelp()...)
 	}
-	var out []key.Binding
-	for _, b := range keys {
-		if b.Enabled() {
-			out = append(out, b)
-		}
-	}
-	return out
+	return enabledList(keys)
 }
 
 // FullHelp lists every key that works now, once, in columns: an overlay's, the panes', the
