@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -86,11 +87,138 @@ type watchPane struct {
 	// line per row); unseen: rows arrived below while the reader was scrolled up.
 	lineRows []int
 	unseen   bool
+
+	km WatchKeyMap
+	// onSelect is told that the selected row changed (or the selection ended), so the lesson
+	// view can show the row's object beside the stream.
+	onSelect func()
+}
+
+// WatchKeyMap holds the watch pane's bindings.
+type WatchKeyMap struct {
+	// Up and Down scroll the stream, or move the selected row while one is selected.
+	scrollKeyMap
+	// View cycles the views; Inspect selects a stream row to show its object at that moment.
+	// Both work whichever pane has the focus (Reach).
+	View, Inspect key.Binding
+	// Leave ends the row selection (esc, which otherwise leaves the lesson).
+	Leave key.Binding
+}
+
+func defaultWatchKeyMap(t text) WatchKeyMap {
+	return WatchKeyMap{
+		scrollKeyMap: defaultScrollKeyMap(t),
+		View:         key.NewBinding(key.WithKeys("v"), key.WithHelp("v", t.KeyView)),
+		Inspect:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", t.KeyInspect)),
+		Leave:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", t.KeyLeaveRow)),
+	}
 }
 
 func newWatchPane(st *Styles, t text) *watchPane {
 	return &watchPane{st: st, t: t, rows: map[string][]string{}, created: map[string]time.Time{}, view: viewport.New(0, 0),
-		versions: map[string][]*unstructured.Unstructured{}, selected: -1}
+		versions: map[string][]*unstructured.Unstructured{}, selected: -1, km: defaultWatchKeyMap(t)}
+}
+
+// setText switches the pane's words to another language.
+func (w *watchPane) setText(t text) {
+	w.t, w.km = t, defaultWatchKeyMap(t)
+}
+
+// keys is the pane's key map as it stands.
+func (w *watchPane) keys() WatchKeyMap {
+	k := w.km
+	k.scrollKeyMap = k.at(&w.view)
+	if w.selected >= 0 {
+		k.Up.SetEnabled(w.selected > 0)
+		k.Down.SetEnabled(w.selected < len(w.refs)-1)
+	}
+	k.View.SetEnabled(w.cluster != nil && w.pollCtx != nil)
+	k.Inspect.SetEnabled(w.canInspect() || w.selected >= 0)
+	k.Leave.SetEnabled(w.selected >= 0)
+	return k
+}
+
+// Init implements Component.
+func (w *watchPane) Init() tea.Cmd { return nil }
+
+// Update implements Component: the pane's keys, clicks and wheel (in pane coordinates), and
+// the results of its own watches and polls.
+func (w *watchPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return w, w.key(msg)
+	case tea.MouseMsg:
+		if a, ok := wheelAction(msg); ok {
+			scrollBy(&w.view, a)
+			w.scrolled()
+		} else if msg.Action == tea.MouseActionPress && msg.Button == tea.MouseButtonLeft && w.selectAt(msg.Y) {
+			// A click on a stream row shows that row's object as it was then.
+			w.selected_()
+		}
+	case tickMsg:
+		if w.cluster != nil {
+			w.setNow(w.cluster.Now())
+		}
+		return w, w.poll()
+	case watchStartedMsg:
+		return w, w.handleStarted(msg)
+	case watchBatchMsg:
+		return w, w.handleBatch(msg)
+	case watchRetryMsg:
+		return w, w.handleRetry(msg)
+	case viewDataMsg:
+		return w, w.handleViewData(msg)
+	case objWatchStartedMsg:
+		return w, w.handleObjStarted(msg)
+	case objBatchMsg:
+		return w, w.handleObjBatch(msg)
+	}
+	return w, nil
+}
+
+// selected_ tells the lesson view that the selection changed.
+func (w *watchPane) selected_() {
+	if w.onSelect != nil {
+		w.onSelect()
+	}
+}
+
+func (w *watchPane) key(msg tea.KeyMsg) tea.Cmd {
+	k := w.keys()
+	switch {
+	case key.Matches(msg, k.View):
+		return w.nextView(w.pollCtx)
+	case key.Matches(msg, k.Inspect), key.Matches(msg, k.Leave):
+		w.toggleInspect()
+		w.selected_()
+	case w.selected >= 0 && key.Matches(msg, k.Up):
+		w.moveSelection(-1)
+		w.selected_()
+	case w.selected >= 0 && key.Matches(msg, k.Down):
+		w.moveSelection(1)
+		w.selected_()
+	default:
+		if a, ok := k.action(msg); ok {
+			scrollBy(&w.view, a)
+			w.scrolled()
+		}
+	}
+	return nil
+}
+
+// ShortHelp implements help.KeyMap.
+func (w *watchPane) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements help.KeyMap.
+func (w *watchPane) FullHelp() [][]key.Binding {
+	k := w.keys()
+	return [][]key.Binding{append(k.list(), k.View, k.Inspect, k.Leave, k.Wheel)}
+}
+
+// Reach implements reacher: v and y work from any pane.
+func (w *watchPane) Reach() []key.Binding {
+	k := w.keys()
+	return []key.Binding{k.View, k.Inspect}
 }
 
 // start replaces the current watch (if the spec changed) and returns the Cmd that opens the
@@ -307,7 +435,8 @@ func (w *watchPane) rowCells(name string, age int) []string {
 	return out
 }
 
-func (w *watchPane) setSize(width, height int) {
+// SetSize implements Component.
+func (w *watchPane) SetSize(width, height int) {
 	w.width, w.height = width, height
 	w.refresh()
 }
