@@ -151,6 +151,7 @@ func benchWatchBurst(b *testing.B, pods int) {
 		writerDone <- nil
 	}()
 	nframes := 0
+	var busyUpdate, busyView time.Duration // the loop's time in Update and in View
 	guard := time.After(time.Duration(b.N)*time.Millisecond + 60*time.Second)
 burst:
 	for {
@@ -171,8 +172,12 @@ burst:
 			case tea.QuitMsg:
 				b.Fatal("the player quit during the burst")
 			}
+			t0 := time.Now()
 			r.send(msg)
+			t1 := time.Now()
 			v := a.View()
+			busyUpdate += t1.Sub(t0)
+			busyView += time.Since(t1)
 			nframes++
 			frames <- frame{at: time.Since(start), view: v}
 		case <-guard:
@@ -189,6 +194,8 @@ burst:
 	b.ReportMetric(ms(lat[min(len(lat)-1, len(lat)*99/100)]), "p99-ms")
 	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
 	b.ReportMetric(float64(nframes)/float64(b.N), "views/event")
+	b.ReportMetric(ms(busyUpdate)/float64(max(1, nframes)), "update-ms/msg")
+	b.ReportMetric(ms(busyView)/float64(max(1, nframes)), "view-ms/msg")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/event")
 }
 

@@ -33,7 +33,7 @@ func TestWatchStreamIncrementalMatchesFullFormat(t *testing.T) {
 			st = DefaultStyles(newColourRenderer())
 		}
 		w := newWatchPane(&st, textFor("en"))
-		w.setSize(150, 40)
+		w.SetSize(150, 40)
 		check := func(when string) {
 			t.Helper()
 			want := strings.Join(w.formatRows(w.columns, w.stream), "\n")
