@@ -391,7 +391,9 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		ConfigFlags: flags,
 		IOStreams:   streams,
 	}, warnings)
-	cancellableExec(ctx, cmd, flags, streams)
+	if !s.kubectlOwnRuns.Load() {
+		cancellableWaits(ctx, cmd, flags, streams)
+	}
 	if ed := editorFrom(ctx); ed != nil {
 		builtinEditors(ctx, cmd, flags, streams, ed)
 	}

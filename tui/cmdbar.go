@@ -31,10 +31,6 @@ type completionSource interface {
 	ObjectNames(ctx context.Context, resource, ns string) ([]string, error)
 }
 
-// barKeys are the bar's bindings as it matches them (the help line builds its own, worded
-// in the player's language, from DefaultCmdBarKeyMap too).
-var barKeys = DefaultCmdBarKeyMap(textFor("en"))
-
 // maxCmdBarLines bounds the output pane's memory; older lines scroll away for good.
 const maxCmdBarLines = 2000
 
@@ -97,6 +93,9 @@ type cmdBar struct {
 	// quitArmed: ctrl+c was pressed on an empty line; a second one quits.
 	quitArmed bool
 
+	km            CmdBarKeyMap
+	width, height int
+
 	// builtinEdit runs kubectl edit with the built-in editor (a classroom: never a program
 	// of the host); edit and editReply are the open editor and where its text goes.
 	builtinEdit bool
@@ -109,7 +108,14 @@ func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar 
 	in.Prompt = ": "
 	in.Placeholder = "kubectl …"
 	in.CharLimit = 1000
-	return &cmdBar{ctx: ctx, cluster: c, st: st, input: in, ko: strings.HasPrefix(strings.ToLower(lang), "ko")}
+	ko := strings.HasPrefix(strings.ToLower(lang), "ko")
+	return &cmdBar{ctx: ctx, cluster: c, st: st, input: in, ko: ko, km: DefaultCmdBarKeyMap(textFor(langCode(lang)))}
+}
+
+// setLang switches the bar's words to another language.
+func (b *cmdBar) setLang(lang string) {
+	b.ko = lang == "ko"
+	b.km = DefaultCmdBarKeyMap(textFor(lang))
 }
 
 // withBuiltinEdit sets whether kubectl edit opens the built-in editor.
@@ -149,10 +155,10 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 	if b == nil || b.cluster == nil {
 		return nil, false
 	}
-	if b.edit != nil {
+	if o := b.activeOverlay(); o != nil {
 		switch msg.(type) {
 		case tea.KeyMsg, tea.MouseMsg:
-			return b.edit.Update(msg), true
+			return o.Update(msg), true
 		}
 	}
 	switch msg := msg.(type) {
@@ -191,12 +197,12 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 		return b.input.Focus(), true
 	case tea.KeyMsg:
 		if !b.open {
-			if msg.String() == ":" {
+			if key.Matches(msg, b.keys().Open) {
 				b.open = true
 				b.cands = nil
 				return b.input.Focus(), true
 			}
-			if msg.Paste && len(msg.Runes) > 1 && msg.Runes[0] == ':' {
+			if msg.Paste && len(msg.Runes) > 1 && key.Matches(firstKey(msg), b.keys().Open) {
 				// ":kubectl get pods" typed in one burst: open the bar with the rest.
 				b.open = true
 				b.cands = nil
@@ -224,6 +230,14 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
+// firstKey is the first rune of typed text as a key press of its own.
+func firstKey(msg tea.KeyMsg) tea.KeyMsg {
+	if len(msg.Runes) == 0 {
+		return msg
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[:1]}
+}
+
 // offerOwnCreds asks whether to run line, which the guard refused for the lesson's
 // ServiceAccount (cordon, drain), once with the learner's own credentials.
 func (b *cmdBar) offerOwnCreds(line string, lr LearnerRunner) {
@@ -248,12 +262,12 @@ func (b *cmdBar) offerOwnCreds(line string, lr LearnerRunner) {
 func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 	if q := b.ask; q != nil {
 		b.ask = nil
-		if s := msg.String(); s == "y" || s == "Y" {
+		if key.Matches(msg, defaultConfirmKeyMap(textFor(b.say("en", "ko"))).Yes) {
 			return q.yes(), true
 		}
 		return q.no(), true
 	}
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 0 && msg.Runes[0] == ':' && b.input.Value() == "" {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 0 && key.Matches(firstKey(msg), b.km.Open) && b.input.Value() == "" {
 		// ':' is what opens the bar; typed again at the start of an empty line it means the
 		// same, not text that kubectl would reject as an unknown command.
 		msg.Runes = msg.Runes[1:]
@@ -263,7 +277,7 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 	}
 	armed := b.quitArmed
 	b.quitArmed = false
-	k := barKeys
+	k := b.keys()
 	switch {
 	case key.Matches(msg, k.Interrupt):
 		switch {
@@ -281,11 +295,10 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 				"(kubetutor를 끝내려면 ctrl+c를 한 번 더, 창을 닫으려면 esc를 누르세요)\n"))
 		}
 		return nil, true
+	case key.Matches(msg, k.Stop):
+		b.stop()
+		return nil, true
 	case key.Matches(msg, k.Close):
-		if b.running {
-			b.stop()
-			return nil, true
-		}
 		b.open = false
 		b.cands = nil
 		b.input.Blur()
@@ -295,19 +308,17 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return nil, true
 	case key.Matches(msg, k.Run):
 		return b.submit(), true
-	case key.Matches(msg, k.History):
-		if msg.Type == tea.KeyUp {
-			b.historyMove(-1)
-		} else {
-			b.historyMove(1)
-		}
+	case key.Matches(msg, k.HistoryBack):
+		b.historyMove(-1)
 		return nil, true
-	case key.Matches(msg, k.Scroll):
-		if msg.Type == tea.KeyPgUp {
-			b.scrollBy(5)
-		} else {
-			b.scrollBy(-5)
-		}
+	case key.Matches(msg, k.HistoryOn):
+		b.historyMove(1)
+		return nil, true
+	case key.Matches(msg, k.ScrollUp):
+		b.scrollBy(5)
+		return nil, true
+	case key.Matches(msg, k.ScrollDown):
+		b.scrollBy(-5)
 		return nil, true
 	case key.Matches(msg, k.Complete):
 		return b.complete(), true
@@ -388,6 +399,15 @@ func (b *cmdBar) startEdit(line string) tea.Cmd {
 		}
 		return b.cluster.RunKubectl(engine.WithEditor(ctx, ed), line, nil, w, w)
 	})
+}
+
+// activeOverlay is what takes the bar's keys while it is active: the built-in editor of a
+// running edit; nil otherwise.
+func (b *cmdBar) activeOverlay() Overlay {
+	if b.edit.Active() {
+		return b.edit
+	}
+	return nil
 }
 
 // closeEditor hands the editor's text to the waiting edit and closes it.
@@ -680,9 +700,24 @@ func (b *cmdBar) overlay(screen string, w, h int) string {
 	if b == nil || !b.open || w <= 0 || h <= 0 {
 		return screen
 	}
-	if b.edit != nil {
+	if b.edit.Active() {
+		// The editor takes the whole screen while open.
 		b.edit.SetSize(w, h)
-		return b.edit.View()
+		return b.edit.View(w)
+	}
+	b.SetSize(w, h)
+	bar := strings.Split(b.View(), "\n")
+	lines := strings.Split(fit(screen, w, h), "\n")
+	lines = append(lines[:h-len(bar)], bar...)
+	return strings.Join(lines, "\n")
+}
+
+// View implements Component: the open bar's lines (its output, candidates and prompt), at
+// most the screen's height; "" while closed.
+func (b *cmdBar) View() string {
+	w, h := b.width, b.height
+	if !b.open || w <= 0 || h <= 0 {
+		return ""
 	}
 	var bar []string
 	// The keys are on the help line below (cmdBarHelp, from CmdBarKeyMap).
@@ -721,9 +756,7 @@ func (b *cmdBar) overlay(screen string, w, h int) string {
 	if len(bar) > h {
 		bar = bar[len(bar)-h:]
 	}
-	lines := strings.Split(fit(screen, w, h), "\n")
-	lines = append(lines[:h-len(bar)], strings.Split(fit(strings.Join(bar, "\n"), w, len(bar)), "\n")...)
-	return strings.Join(lines, "\n")
+	return fit(strings.Join(bar, "\n"), w, len(bar))
 }
 
 // --- plumbing ------------------------------------------------------------------------------

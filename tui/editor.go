@@ -13,8 +13,9 @@ import (
 
 // The built-in editor of `kubectl edit`: a textarea over the whole screen, opened by the
 // command bar when kubectl's edit flow (engine.WithEditor) hands it the object's text. It is
-// a component like the panes: a Model with its KeyMap and SetSize. Nothing runs outside this
-// process, whatever $EDITOR says.
+// an Overlay of the bar: while Active it takes every key, and as a help.KeyMap it supplies
+// the help line (the Overlay key-map hook). Nothing runs outside this process, whatever
+// $EDITOR says.
 
 // EditorKeyMap holds the editor's own keys; every other key edits the text (textarea's
 // bindings: arrows, home/end, ctrl+k, …).
@@ -41,7 +42,7 @@ func DefaultEditorKeyMap(ko bool) EditorKeyMap {
 }
 
 func (k EditorKeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Save, k.Quit, k.Discard, k.Keep}
+	return enabledList([]key.Binding{k.Save, k.Quit, k.Discard, k.Keep})
 }
 
 func (k EditorKeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
@@ -59,6 +60,7 @@ type Editor struct {
 	title    string
 	original string
 	asking   bool // quit was pressed on changed text: discard them?
+	closed   bool // saved or quit: the text went back to kubectl
 	w, h     int
 }
 
@@ -111,6 +113,15 @@ func (e *Editor) KeyMap() EditorKeyMap {
 	return k
 }
 
+// Active implements Overlay: the editor takes the keys until it is saved or quit.
+func (e *Editor) Active() bool { return e != nil && !e.closed }
+
+// ShortHelp implements help.KeyMap (the Overlay key-map hook): the keys that work now.
+func (e *Editor) ShortHelp() []key.Binding { return e.KeyMap().ShortHelp() }
+
+// FullHelp implements help.KeyMap.
+func (e *Editor) FullHelp() [][]key.Binding { return e.KeyMap().FullHelp() }
+
 // SetSize gives the editor w×h cells: a title line, the text, a status line.
 func (e *Editor) SetSize(w, h int) {
 	if w == e.w && h == e.h {
@@ -124,8 +135,12 @@ func (e *Editor) SetSize(w, h int) {
 // Changed reports whether the text differs from what the editor opened with.
 func (e *Editor) Changed() bool { return e.ta.Value() != e.original }
 
-// Update handles a key; saving or quitting answers with an editorDoneMsg.
+// Update implements Overlay: a key edits, saves or quits; saving or quitting answers with
+// an editorDoneMsg.
 func (e *Editor) Update(msg tea.Msg) tea.Cmd {
+	if e.closed {
+		return nil
+	}
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		var cmd tea.Cmd
@@ -156,11 +171,15 @@ func (e *Editor) Update(msg tea.Msg) tea.Cmd {
 
 func (e *Editor) done(text string) tea.Cmd {
 	e.ta.Blur()
+	e.closed = true
 	return func() tea.Msg { return editorDoneMsg{text: text} }
 }
 
-// View draws the editor in the size SetSize gave.
-func (e *Editor) View() string {
+// View implements Overlay: the editor in width cells and the height SetSize gave.
+func (e *Editor) View(width int) string {
+	if width != e.w {
+		e.SetSize(width, e.h)
+	}
 	say := func(en, ko string) string {
 		if e.ko {
 			return ko
@@ -180,5 +199,5 @@ func (e *Editor) View() string {
 			"%d/%d행 · ctrl+s 저장하고 적용 · esc 저장하지 않고 나가기"), e.ta.Line()+1, e.ta.LineCount()))
 	}
 	body := e.ta.View()
-	return fit(strings.Join([]string{e.st.Header.Render(title), body, status}, "\n"), e.w, e.h)
+	return fit(strings.Join([]string{e.st.Header.Render(title), body, status}, "\n"), width, e.h)
 }
