@@ -348,7 +348,9 @@ func (b *cmdBar) submit() tea.Cmd {
 	b.stop()
 	b.lines, b.partial, b.scroll = append(b.lines, "$ "+full), "", 0
 	b.trim()
-	if b.builtinEdit && engine.IsEditLine(full) {
+	// apply edit-last-applied has no terminal path (kubectl would start $EDITOR from a run
+	// without the terminal), so it always gets the built-in editor.
+	if engine.IsEditLine(full) && (b.builtinEdit || !engine.NeedsTerminal(full)) {
 		return b.startEdit(full)
 	}
 	if engine.NeedsTerminal(full) {

@@ -130,6 +130,10 @@ func (e *Editor) SetSize(w, h int) {
 	e.w, e.h = w, h
 	e.ta.SetWidth(max(1, w))
 	e.ta.SetHeight(max(1, h-2))
+	if e.ta.Focused() {
+		// Keep the cursor in view at the new height (the textarea scrolls only in Update).
+		e.ta, _ = e.ta.Update(nil)
+	}
 }
 
 // Changed reports whether the text differs from what the editor opened with.
