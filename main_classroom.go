@@ -8,8 +8,10 @@ import (
 	"log"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -226,10 +228,12 @@ type simSeat struct {
 	base    *lessons.Baselines
 	catalog func(lang string) []lessons.Lesson
 	spec    classroom.SeatSpec
+	turns   *runTurns
 }
 
 // simSeats builds each student's seat: a simulator of their own.
 func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func(string, ...any)) engine.SimOptions, logger *log.Logger) classroom.SeatFactory {
+	turns := newRunTurns() // one queue for the class's kubectl runs
 	return func(ctx context.Context, spec classroom.SeatSpec) (classroom.Seat, error) {
 		sctx, cancel := context.WithTimeout(ctx, startTimeout)
 		defer cancel()
@@ -237,8 +241,43 @@ func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func
 		if err != nil {
 			return nil, err
 		}
-		return &simSeat{live: live, base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec}, nil
+		return &simSeat{live: live, base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec, turns: turns}, nil
 	}
+}
+
+// runTurns lets a few kubectl runs of the class start at once and queues the others. A
+// kubectl run is a burst of CPU (its command tree, discovery, apply's OpenAPI document):
+// fifty students pressing enter together would share the cores fifty ways, every run
+// finishing late and every student's keys waiting behind them. Taking turns, runs finish
+// one after another (sooner on average) and a core stays free for keys and frames. A run
+// keeps its turn at most hold: a watch, logs -f or exec -it then goes on without it.
+type runTurns struct {
+	slots chan struct{}
+	hold  time.Duration
+}
+
+func newRunTurns() *runTurns {
+	return &runTurns{slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)), hold: time.Second}
+}
+
+// run runs f in its turn; waiting ends with ctx (a stopped command).
+func (t *runTurns) run(ctx context.Context, f func() error) error {
+	if t == nil {
+		return f()
+	}
+	select {
+	case t.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { <-t.slots }) }
+	timer := time.AfterFunc(t.hold, release)
+	defer func() {
+		timer.Stop()
+		release()
+	}()
+	return f()
 }
 
 // Player is the same player as on a laptop, on this connection's renderer, without K
@@ -246,7 +285,7 @@ func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func
 func (s *simSeat) Player(ctx context.Context, t classroom.Terminal) tea.Model {
 	return tui.New(tui.Options{
 		Context:       ctx,
-		Cluster:       seatCluster{playerCluster{s.live, s.base}},
+		Cluster:       seatCluster{playerCluster{s.live, s.base}, s.turns},
 		Lessons:       s.catalog(t.Lang),
 		Lang:          t.Lang,
 		MarkdownStyle: t.MarkdownStyle,
@@ -283,7 +322,10 @@ func (s *simSeat) Close() { s.live.Close() }
 // seatCluster is a student's cluster as their player sees it: the same as on a laptop, but
 // `kubectl edit` runs only with the player's built-in editor (engine.WithEditor, which the
 // player's command bar sets), never an editor program on the classroom's computer.
-type seatCluster struct{ playerCluster }
+type seatCluster struct {
+	playerCluster
+	turns *runTurns
+}
 
 var errEditInClass = errors.New("kubectl edit here opens the player's own editor: type it in the command bar (:); no editor program runs on the classroom's computer")
 
@@ -306,7 +348,7 @@ func (c seatCluster) RunKubectlTerminal(ctx context.Context, line string, in io.
 	if editWords(line) {
 		return errEditInClass
 	}
-	return c.playerCluster.RunKubectlTerminal(ctx, line, in, out, errOut)
+	return c.turns.run(ctx, func() error { return c.playerCluster.RunKubectlTerminal(ctx, line, in, out, errOut) })
 }
 
 func (c seatCluster) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
@@ -315,7 +357,7 @@ func (c seatCluster) RunKubectl(ctx context.Context, line string, in io.Reader, 
 	if editWords(line) && !(engine.HasEditor(ctx) && engine.IsEditLine(line)) {
 		return errEditInClass
 	}
-	return c.playerCluster.RunKubectl(ctx, line, in, out, errOut)
+	return c.turns.run(ctx, func() error { return c.playerCluster.RunKubectl(ctx, line, in, out, errOut) })
 }
 
 // RunKubectlAsLearner is refused in class: a student has no credentials of their own on the

@@ -33,7 +33,7 @@ import (
 // reports keystroke → screen latency (a key sent until its effect arrives on the student's
 // terminal: the step's title; the command's is kubectl's answer, reported apart as run-*),
 // the server's RSS growth per student, its CPU time, and the goroutines left once everyone
-// disconnected abruptly and the class closed.
+// disconnected abruptly and the class closed. An instructor's view is open throughout.
 //
 //	go test -run '^$' -bench BenchmarkClassroom -benchtime 1x .
 func BenchmarkClassroom(b *testing.B) {
@@ -131,7 +131,7 @@ func runClassroomLoad(b *testing.B, n int, think time.Duration) {
 		keys[i] = kp{s, line}
 		all.WriteString(line)
 	}
-	_, tline := classKey(b)
+	teacher, tline := classKey(b)
 	os.WriteFile(filepath.Join(dir, "students"), []byte(all.String()), 0o600)
 	os.WriteFile(filepath.Join(dir, "instructors"), []byte(tline), 0o600)
 	lib, err := lessons.Embedded()
@@ -155,6 +155,25 @@ func runClassroomLoad(b *testing.B, n int, think time.Duration) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- class.Serve(ln, filepath.Join(dir, "host_key")) }()
+
+	// An instructor watches the whole time: their view refreshes every second and has every
+	// student's step checked on the student's cluster every 3 s.
+	tc, err := gossh.Dial("tcp", ln.Addr().String(), &gossh.ClientConfig{User: "teacher",
+		Auth: []gossh.AuthMethod{gossh.PublicKeys(teacher)}, HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts, err := tc.NewSession()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ts.Stdout, ts.Stderr = io.Discard, io.Discard
+	if err := ts.RequestPty("xterm-256color", 40, 160, gossh.TerminalModes{}); err != nil {
+		b.Fatal(err)
+	}
+	if err := ts.Shell(); err != nil {
+		b.Fatal(err)
+	}
 
 	var mu sync.Mutex
 	var lat, runs []time.Duration
@@ -240,6 +259,7 @@ func runClassroomLoad(b *testing.B, n int, think time.Duration) {
 	runtime.GC()
 	rss1, cpu1 := rssKB(), cpuTime()
 	// Everyone leaves abruptly.
+	tc.Close()
 	for _, c := range clients {
 		if c != nil {
 			c.client.Close()
