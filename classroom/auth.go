@@ -95,6 +95,12 @@ type nameBook struct {
 	mu    sync.Mutex
 	path  string
 	Names map[string]string `json:"names"` // name → "key:SHA256:…" or "password"
+
+	// Writing the file (a sync to disk) happens outside mu, one write at a time: fifty
+	// students logging in at once wait for one write each, not for every write before
+	// theirs. gen numbers the snapshots; written is the newest one on disk.
+	wmu          sync.Mutex
+	gen, written uint64
 }
 
 func openNameBook(dir string) (*nameBook, error) {
@@ -121,23 +127,44 @@ func openNameBook(dir string) (*nameBook, error) {
 
 // claim binds name to cred, or checks that it is bound to cred already.
 func (nb *nameBook) claim(name, cred string) error {
+	b, gen, err := nb.bind(name, cred)
+	if err != nil || b == nil {
+		return err
+	}
+	nb.wmu.Lock()
+	defer nb.wmu.Unlock()
+	if nb.written >= gen {
+		return nil // a newer snapshot, with this name in it, is on disk already
+	}
+	if err := writeAtomic(nb.path, b); err != nil {
+		return err
+	}
+	nb.written = gen
+	return nil
+}
+
+// bind records name for cred in memory and returns the snapshot to write (nil: nothing
+// to write).
+func (nb *nameBook) bind(name, cred string) ([]byte, uint64, error) {
 	nb.mu.Lock()
 	defer nb.mu.Unlock()
 	if have, ok := nb.Names[name]; ok {
 		if have != cred {
-			return errNameTaken
+			return nil, 0, errNameTaken
 		}
-		return nil
+		return nil, 0, nil
 	}
 	nb.Names[name] = cred
 	if nb.path == "" {
-		return nil
+		return nil, 0, nil
 	}
 	b, err := json.MarshalIndent(nb, "", "  ")
 	if err != nil {
-		return err
+		delete(nb.Names, name)
+		return nil, 0, err
 	}
-	return writeAtomic(nb.path, b)
+	nb.gen++
+	return b, nb.gen, nil
 }
 
 // passwordOK compares in constant time.
