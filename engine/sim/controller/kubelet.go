@@ -355,11 +355,16 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 	if p.Spec.NodeName != "" && k.down[p.Spec.NodeName] {
 		return false, nil
 	}
-	p = p.DeepCopy() // the transition below writes it
+	if want.name == "bind" {
+		return k.bind(p.DeepCopy()) // writes spec.nodeName
+	}
+	// The transitions below write only status: a new top-level pod sharing the stored spec and
+	// metadata (read-only) with a status of its own, handed to the store without more copies.
+	cp := *p
+	cp.Status = *p.Status.DeepCopy()
+	p = &cp
 	now := metav1.NewTime(k.env.Store.Now())
 	switch want.name {
-	case "bind":
-		return k.bind(p)
 	case "start":
 		if k.admit(p) {
 			k.firstStatus(p, now)
@@ -385,7 +390,7 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 		}
 		return false, err
 	}
-	_, err = k.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true})
+	_, err = k.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true, Owned: true})
 	if apierrors.IsConflict(err) {
 		return true, nil
 	}
@@ -419,13 +424,14 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 	}
 	delete(k.lastFail, podKey(p))
 	p.Spec.NodeName = node
-	if _, err := k.env.Store.Update(podsRes, p, store.UpdateOptions{}); err != nil {
+	before := *p // the event names the pod as the scheduler saw it (the resourceVersion before binding)
+	if _, err := k.env.Store.Update(podsRes, p, store.UpdateOptions{Owned: true}); err != nil {
 		if apierrors.IsConflict(err) {
 			return true, nil
 		}
 		return false, err
 	}
-	k.rec.Eventf(p, "default-scheduler", "", corev1.EventTypeNormal, "Scheduled",
+	k.rec.Eventf(&before, "default-scheduler", "", corev1.EventTypeNormal, "Scheduled",
 		"Successfully assigned %s/%s to %s", p.Namespace, p.Name, node)
 	return false, nil
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -288,13 +287,21 @@ type CreateOptions struct {
 	// ManagedFields keeps the object's metadata.managedFields, computed by the server's
 	// field manager (server-side apply); otherwise a new object starts without them.
 	ManagedFields bool
+	// Owned is for the built-in controllers: the caller hands the object over (built for this
+	// write; it may be changed by the store, defaulted by the hooks, which still run, and must
+	// not be changed by the caller afterwards) and gets the stored object back, read-only.
+	// API requests never set it.
+	Owned bool
 }
 
 // CreateWith is Create with options.
 func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (runtime.Object, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	obj := in.DeepCopyObject()
+	obj := in
+	if !o.Owned {
+		obj = in.DeepCopyObject()
+	}
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
@@ -380,6 +387,9 @@ func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (ru
 		s.nsCount[res.Name+"/"+m.GetNamespace()]++
 	}
 	s.emit(Event{Type: watch.Added, Resource: res, Object: obj, RV: s.rv})
+	if o.Owned {
+		return obj, nil
+	}
 	return obj.DeepCopyObject(), nil
 }
 
@@ -395,6 +405,13 @@ type UpdateOptions struct {
 	// ManagedFields keeps the object's metadata.managedFields, computed by the server's
 	// field manager (server-side apply); otherwise the stored ones stay.
 	ManagedFields bool
+	// Owned is for the built-in controllers: the caller hands the object over (built for this
+	// write, sharing nothing it will change later), the store keeps it without a copy and
+	// returns the stored object itself, read-only like everything Peek and Select return. With
+	// Status, the merged object shares the stored spec and metadata (they do not change) and
+	// the registry hooks do not run: they default and validate spec and metadata, which were
+	// checked when they were written, never status. API requests never set it.
+	Owned bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -403,7 +420,10 @@ type UpdateOptions struct {
 func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtime.Object, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	obj := in.DeepCopyObject()
+	obj := in
+	if !o.Owned {
+		obj = in.DeepCopyObject()
+	}
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
@@ -423,9 +443,17 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
 			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", m.GetUID(), om.GetUID()))
 	}
+	hooks := s.hooks
 	if o.Status {
 		// Only status moves; everything else stays as stored.
-		merged := old.DeepCopyObject()
+		var merged runtime.Object
+		if o.Owned {
+			// Copy-on-write: a new top-level struct sharing the stored spec and metadata.
+			merged = shallowCopy(old)
+			hooks = Hooks{}
+		} else {
+			merged = old.DeepCopyObject()
+		}
 		copyField(merged, obj, "Status")
 		obj = merged
 		m, _ = meta.Accessor(obj)
@@ -448,30 +476,46 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		// A deleting object may lose finalizers but never gain new ones.
 		m.SetFinalizers(keepOnly(m.GetFinalizers(), om.GetFinalizers()))
 	}
-	if s.hooks.Default != nil {
-		s.hooks.Default(res, old, obj)
+	if hooks.Default != nil {
+		hooks.Default(res, old, obj)
 	}
 	if !o.Status && hasSpec(obj) && specChanged(old, obj) {
 		m.SetGeneration(om.GetGeneration() + 1)
 	}
-	if s.hooks.Validate != nil {
-		if errs := s.hooks.Validate(res, old, obj); len(errs) > 0 {
+	if hooks.Validate != nil {
+		if errs := hooks.Validate(res, old, obj); len(errs) > 0 {
 			return nil, apierrors.NewInvalid(res.GVK().GroupKind(), m.GetName(), errs)
 		}
 	}
 	setTypeMeta(res, obj)
-	if equality.Semantic.DeepEqual(obj, old) {
-		return old.DeepCopyObject(), nil
+	out := func(o2 runtime.Object) runtime.Object {
+		if o.Owned {
+			return o2
+		}
+		return o2.DeepCopyObject()
+	}
+	if SemanticEqual(obj, old) {
+		return out(old), nil
 	}
 	s.rv++
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && zeroGrace(m) && !namespaceFinalizing(obj) {
 		s.remove(res, k, obj, old)
-		return obj.DeepCopyObject(), nil
+		return out(obj), nil
 	}
 	s.objs[res.Name][k] = obj
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
-	return obj.DeepCopyObject(), nil
+	return out(obj), nil
+}
+
+// shallowCopy is a new *T holding a copy of the top-level struct of obj (a pointer to a
+// struct): its slices, maps and pointers are shared, so it may only be changed by assigning
+// whole fields.
+func shallowCopy(obj runtime.Object) runtime.Object {
+	v := reflect.ValueOf(obj).Elem()
+	c := reflect.New(v.Type())
+	c.Elem().Set(v)
+	return c.Interface().(runtime.Object)
 }
 
 // namespaceFinalizing: a namespace keeps existing while spec.finalizers is set (the
@@ -651,10 +695,10 @@ func specChanged(old, obj runtime.Object) bool {
 		if np, ok := obj.(*corev1.Pod); ok && op.Spec.NodeName != np.Spec.NodeName {
 			a, b := op.Spec, np.Spec
 			a.NodeName = b.NodeName
-			return !equality.Semantic.DeepEqual(a, b)
+			return !SemanticEqual(a, b)
 		}
 	}
-	return !equality.Semantic.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec"))
+	return !SemanticEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec"))
 }
 
 func hasSpec(obj runtime.Object) bool {
