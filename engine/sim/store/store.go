@@ -69,7 +69,11 @@ type Store struct {
 	count     int
 	nsCount   map[string]int                       // "resource/namespace" -> objects, for Limits.MaxPerNamespace
 	objs      map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
-	history   []Event                              // ring of recent events, oldest first
+	// history is a ring of the latest events: it grows to histCap, then each event overwrites
+	// the oldest, at histHead (a slice that dropped its oldest part and was copied again cost
+	// a megabyte of copying every thousand writes). histEvent(i) is the i-th oldest.
+	history   []Event
+	histHead  int
 	histCap   int
 	watchers  map[*Watcher]struct{}
 	listeners []func(Event)
@@ -412,6 +416,10 @@ type UpdateOptions struct {
 	// the registry hooks do not run: they default and validate spec and metadata, which were
 	// checked when they were written, never status. API requests never set it.
 	Owned bool
+	// Binding is the pods/binding subresource (the scheduler's write): of the pod passed in only
+	// spec.nodeName is taken, set on a copy-on-write successor of the stored pod, which must not
+	// be bound yet. As the apiserver's BindingREST, it runs no update strategy or validation.
+	Binding bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -444,7 +452,25 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", m.GetUID(), om.GetUID()))
 	}
 	hooks := s.hooks
-	if o.Status {
+	if o.Binding {
+		in, ok := obj.(*corev1.Pod)
+		stored, _ := old.(*corev1.Pod)
+		if !ok || stored == nil {
+			return nil, apierrors.NewBadRequest("only pods are bound")
+		}
+		if stored.Spec.NodeName != "" {
+			return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
+				fmt.Errorf("pod %s is already assigned to node %q", m.GetName(), stored.Spec.NodeName))
+		}
+		if stored.DeletionTimestamp != nil {
+			return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
+				fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", m.GetName()))
+		}
+		bound := *stored // a new top level sharing the stored pod's parts; only a field of its own Spec changes
+		bound.Spec.NodeName = in.Spec.NodeName
+		obj, hooks = &bound, Hooks{}
+		m, _ = meta.Accessor(obj)
+	} else if o.Status {
 		// Only status moves; everything else stays as stored.
 		var merged runtime.Object
 		if o.Owned {
@@ -735,10 +761,11 @@ func copyField(dst, src runtime.Object, name string) {
 // emit records an event in the history and hands it to watchers and listeners. Lock held.
 func (s *Store) emit(ev Event) {
 	s.index(ev)
-	s.history = append(s.history, ev)
-	if len(s.history) > s.histCap {
-		// Drop the oldest quarter at once so the ring is not copied on every write.
-		s.history = append([]Event(nil), s.history[len(s.history)-s.histCap*3/4:]...)
+	if len(s.history) < s.histCap {
+		s.history = append(s.history, ev)
+	} else {
+		s.history[s.histHead] = ev
+		s.histHead = (s.histHead + 1) % len(s.history)
 	}
 	for w := range s.watchers {
 		w.offer(ev)
@@ -746,6 +773,11 @@ func (s *Store) emit(ev Event) {
 	for _, fn := range s.listeners {
 		fn(ev)
 	}
+}
+
+// histEvent is the i-th oldest event of the history (0 ≤ i < len(s.history)). Lock held.
+func (s *Store) histEvent(i int) *Event {
+	return &s.history[(s.histHead+i)%len(s.history)]
 }
 
 // Len is how many objects of res namespace ns holds (all namespaces for a cluster-scoped
