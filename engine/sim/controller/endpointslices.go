@@ -228,9 +228,16 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, pods []runtim
 		}
 		cur = append(cur, sl)
 	}
-	// Sorted by address, as the slice lists them.
-	for _, sl := range ps.sorted(cur, e.syncs) {
-		endpoints = append(endpoints, sl.val)
+	// Sorted by address, as the slice lists them. When they are what the one slice holds
+	// (most syncs: another pod moved without changing what it shows), that list is reused.
+	sorted := ps.sorted(cur, e.syncs)
+	if len(have) == 1 && len(sorted) > 0 && sameAsSlots(have[0].Endpoints, sorted) {
+		endpoints = have[0].Endpoints // stored: read-only
+	} else {
+		endpoints = make([]discoveryv1.Endpoint, 0, len(sorted))
+		for _, sl := range sorted {
+			endpoints = append(endpoints, sl.val)
+		}
 	}
 	ps.prune(len(pods), e.syncs)
 	if len(prev) > 2*len(endpoints)+64 {
@@ -338,23 +345,39 @@ func sameEndpoints(a, b []discoveryv1.Endpoint) bool {
 	if len(a) != len(b) {
 		return false
 	}
+	if len(a) > 0 && &a[0] == &b[0] {
+		return true // the same stored list
+	}
 	for i := range a {
-		x, y := &a[i], &b[i]
-		if x.Zone != nil || y.Zone != nil || x.Hints != nil || y.Hints != nil || len(x.DeprecatedTopology) > 0 ||
-			len(y.DeprecatedTopology) > 0 || len(x.Addresses) != 1 || len(y.Addresses) != 1 {
-			if !store.SemanticEqual(*x, *y) {
-				return false
-			}
-			continue
-		}
-		if x.Addresses[0] != y.Addresses[0] || !sameBool(x.Conditions.Ready, y.Conditions.Ready) ||
-			!sameBool(x.Conditions.Serving, y.Conditions.Serving) || !sameBool(x.Conditions.Terminating, y.Conditions.Terminating) ||
-			!sameString(x.Hostname, y.Hostname) || !sameString(x.NodeName, y.NodeName) ||
-			(x.TargetRef == nil) != (y.TargetRef == nil) || (x.TargetRef != nil && *x.TargetRef != *y.TargetRef) {
+		if !sameEndpoint(&a[i], &b[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// sameAsSlots: a lists exactly the slots' endpoints, in order.
+func sameAsSlots(a []discoveryv1.Endpoint, slots []*podSlot[discoveryv1.Endpoint]) bool {
+	if len(a) != len(slots) {
+		return false
+	}
+	for i, sl := range slots {
+		if !sameEndpoint(&a[i], &sl.val) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameEndpoint(x, y *discoveryv1.Endpoint) bool {
+	if x.Zone != nil || y.Zone != nil || x.Hints != nil || y.Hints != nil || len(x.DeprecatedTopology) > 0 ||
+		len(y.DeprecatedTopology) > 0 || len(x.Addresses) != 1 || len(y.Addresses) != 1 {
+		return store.SemanticEqual(*x, *y)
+	}
+	return x.Addresses[0] == y.Addresses[0] && sameBool(x.Conditions.Ready, y.Conditions.Ready) &&
+		sameBool(x.Conditions.Serving, y.Conditions.Serving) && sameBool(x.Conditions.Terminating, y.Conditions.Terminating) &&
+		sameString(x.Hostname, y.Hostname) && sameString(x.NodeName, y.NodeName) &&
+		(x.TargetRef == nil) == (y.TargetRef == nil) && (x.TargetRef == nil || *x.TargetRef == *y.TargetRef)
 }
 
 func sameBool(a, b *bool) bool     { return a == b || (a != nil && b != nil && *a == *b) }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math/rand"
 	"reflect"
@@ -60,15 +61,15 @@ type Event struct {
 
 // Store is safe for concurrent use.
 type Store struct {
-	mu        sync.Mutex
-	clock     clock.PassiveClock
-	rand      *rand.Rand
-	hooks     Hooks
-	limits    Limits
-	rv        uint64
-	count     int
-	nsCount   map[string]int                       // "resource/namespace" -> objects, for Limits.MaxPerNamespace
-	objs      map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
+	mu      sync.Mutex
+	clock   clock.PassiveClock
+	rand    *rand.Rand
+	hooks   Hooks
+	limits  Limits
+	rv      uint64
+	count   int
+	nsCount map[string]int                       // "resource/namespace" -> objects, for Limits.MaxPerNamespace
+	objs    map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
 	// history is a ring of the latest events: it grows to histCap, then each event overwrites
 	// the oldest, at histHead (a slice that dropped its oldest part and was copied again cost
 	// a megabyte of copying every thousand writes). histEvent(i) is the i-th oldest.
@@ -277,7 +278,19 @@ func (s *Store) newUID() types.UID {
 	}
 	b[6] = (b[6] & 0x0f) | 0x40
 	b[8] = (b[8] & 0x3f) | 0x80
-	return types.UID(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
+	return uidString(b)
+}
+
+func uidString(b [16]byte) types.UID {
+	// The 8-4-4-4-12 form, as fmt's %x of each part would spell it (without its reflection).
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	hex.Encode(out[9:13], b[4:6])
+	hex.Encode(out[14:18], b[6:8])
+	hex.Encode(out[19:23], b[8:10])
+	hex.Encode(out[24:36], b[10:16])
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	return types.UID(out[:])
 }
 
 // Create stores a new object: it fills generateName, uid, creationTimestamp, resourceVersion

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"math/rand"
 	"strconv"
 	"testing"
 	"time"
@@ -248,5 +250,19 @@ func TestBindingSetsOnlyTheNode(t *testing.T) {
 	stale := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-1", ResourceVersion: "1"}, Spec: corev1.PodSpec{NodeName: "node-1"}}
 	if _, err := s.Update(pods, stale, UpdateOptions{Owned: true, Binding: true}); !apierrors.IsConflict(err) {
 		t.Fatalf("stale resourceVersion: want Conflict, got %v", err)
+	}
+}
+
+// TestUIDStringMatchesFmt: the hand-rolled UID spelling is fmt's, byte for byte (seeded
+// sessions and goldens keep their uids).
+func TestUIDStringMatchesFmt(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for i := 0; i < 1000; i++ {
+		var b [16]byte
+		r.Read(b[:])
+		want := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+		if got := string(uidString(b)); got != want {
+			t.Fatalf("uidString(%x) = %s, want %s", b, got, want)
+		}
 	}
 }
