@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 
@@ -118,6 +119,9 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 		c.mu.Unlock()
 		c.env.Queue.Add(c.key(set.Namespace, set.Name))
 	case podsRes.Name, revRes.Name, pvcRes.Name:
+		if !stsInputsChanged(ev) {
+			return
+		}
 		if ev.Resource.Name == pvcRes.Name {
 			m := objMeta(ev.Object)
 			c.mu.Lock()
@@ -162,6 +166,47 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 			c.mu.Unlock()
 		}
 	}
+}
+
+// stsInputsChanged: a pod or claim event can change what a StatefulSet sync does or
+// reports. Of a pod the controller reads its metadata (name, labels, owners, uid, deletion),
+// its phase, whether it is Ready and since when, and its spec (generation moves with it, not
+// with spec.nodeName, which it never reads); of a claim, whether it exists, its labels, owners
+// and deletion. So a binding, a claim being provisioned, or a kubelet status step that leaves
+// the phase and readiness alone (most of a pod's start) needs no sync: at a thousand pods each
+// such sync walked them all for nothing.
+func stsInputsChanged(ev store.Event) bool {
+	if ev.Type != watch.Modified || ev.Old == nil {
+		return true
+	}
+	switch o := ev.Object.(type) {
+	case *corev1.Pod:
+		old, ok := ev.Old.(*corev1.Pod)
+		if !ok || o.Status.Phase != old.Status.Phase || o.Generation != old.Generation {
+			return true
+		}
+		s1, r1 := readySince(o)
+		s2, r2 := readySince(old)
+		if r1 != r2 || !s1.Equal(s2) {
+			return true
+		}
+		return !sameControlMeta(&o.ObjectMeta, &old.ObjectMeta)
+	case *corev1.PersistentVolumeClaim:
+		old, ok := ev.Old.(*corev1.PersistentVolumeClaim)
+		return !ok || !sameControlMeta(&o.ObjectMeta, &old.ObjectMeta)
+	}
+	return true
+}
+
+// sameControlMeta: the metadata a controller reads did not change (only resourceVersion,
+// annotations or managed fields may have).
+func sameControlMeta(a, b *metav1.ObjectMeta) bool {
+	return a.Name == b.Name && a.UID == b.UID && a.Generation == b.Generation &&
+		(a.DeletionTimestamp == nil) == (b.DeletionTimestamp == nil) &&
+		(a.DeletionTimestamp == nil || a.DeletionTimestamp.Equal(b.DeletionTimestamp)) &&
+		store.SemanticEqual(a.DeletionGracePeriodSeconds, b.DeletionGracePeriodSeconds) &&
+		store.SemanticEqual(a.Labels, b.Labels) && store.SemanticEqual(a.OwnerReferences, b.OwnerReferences) &&
+		store.SemanticEqual(a.Finalizers, b.Finalizers)
 }
 
 // parentAndOrdinal parses <parent>-<ordinal> (upstream's `^(.*)-([0-9]+)$`); ordinal −1 when
