@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,6 +66,8 @@ type server struct {
 	clock clock.PassiveClock
 	oapi  *openAPIDocs
 	enc   *encCache // JSON of stored objects, once per resourceVersion
+
+	objLocks [objectLocks]sync.Mutex // patches of one object take turns (lockObject)
 
 	watches atomic.Int64  // watch streams open now
 	writes  chan struct{} // a slot per mutating request in flight
