@@ -210,12 +210,15 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		return
 	}
 	lm := metav1.ListMeta{ResourceVersion: rvs, Continue: next}
-	data, ok := s.listJSON(req.res, objs, lm)
-	if !ok {
-		if data, err = typedListJSON(req.res, objs, lm); err != nil {
-			writeError(w, err)
-			return
-		}
+	if items, metaJSON, ok := s.listParts(req.res, objs, lm); ok {
+		// Straight from the cached encodings to the connection, a chunk at a time.
+		writeStreamed(w, http.StatusOK, "application/json", func(b jsonSink) { writeList(b, req.res, items, metaJSON) })
+		return
+	}
+	data, err := typedListJSON(req.res, objs, lm)
+	if err != nil {
+		writeError(w, err)
+		return
 	}
 	writeRawJSON(w, http.StatusOK, data)
 }
