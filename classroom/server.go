@@ -117,7 +117,7 @@ func (c *Class) handle(s ssh.Session) {
 			_ = s.Exit(2)
 			return
 		}
-		st, err := c.join(name)
+		st, err := c.join(name, cred)
 		if err != nil {
 			fmt.Fprintf(s.Stderr(), "kubetutor classroom: %v\n", err)
 			_ = s.Exit(1)

@@ -94,6 +94,25 @@ type Store struct {
 	f    File
 	// saveMu orders saves, so a later save never lands under an earlier one.
 	saveMu sync.Mutex
+	// sink, when set, receives every save instead of the file (Backed).
+	sink func([]byte) error
+}
+
+// Backed is a store kept somewhere other than a file (a classroom keeps it in a ConfigMap):
+// it starts from b (a progress file's bytes; empty for a new learner), and every Save hands
+// the file's bytes to save. where names the place for Path. Content that does not parse
+// starts the store afresh, with a warning.
+func Backed(where string, b []byte, save func([]byte) error) (s *Store, warning string) {
+	s = &Store{path: where, f: empty(), sink: save}
+	if len(b) == 0 {
+		return s, ""
+	}
+	f, warnings, err := ParseReport(b)
+	if err != nil {
+		return s, fmt.Sprintf("%v; progress starts afresh", err)
+	}
+	s.f = f
+	return s, joinWarnings(warnings)
 }
 
 // DefaultPath is $XDG_STATE_HOME/kubetutor/progress.json, falling back to
@@ -279,6 +298,9 @@ func (s *Store) Save() error {
 	s.mu.Unlock()
 	if err != nil {
 		return err
+	}
+	if s.sink != nil {
+		return s.sink(append(b, '\n'))
 	}
 	return writeAtomic(s.path, append(b, '\n'))
 }
