@@ -157,9 +157,13 @@ func saClient(t *testing.T, ctx context.Context, c *kit.Cluster, ns, sa string) 
 	return kubernetes.NewForConfigOrDie(cfg)
 }
 
-// buildKubetutor builds the player binary from the main module.
+// buildKubetutor builds the player binary from the main module (KUBETUTOR_BIN names one
+// already built from this checkout, to save the link when iterating).
 func buildKubetutor(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("KUBETUTOR_BIN"); bin != "" {
+		return bin
+	}
 	bin := filepath.Join(t.TempDir(), "kubetutor")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = ".."
@@ -342,8 +346,38 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 			t.Fatalf("applying deploy/%s: %v\n%s", f, err, out)
 		}
 	}
+	// The policy's CEL type-checks against every resource it matches (the server records
+	// problems in its status).
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		p, err := c.Kube.AdmissionregistrationV1().ValidatingAdmissionPolicies().Get(ctx, "kubetutor-classroom-confine", metav1.GetOptions{})
+		if err != nil || p.Status.TypeChecking == nil {
+			return false, nil
+		}
+		if len(p.Status.TypeChecking.ExpressionWarnings) > 0 {
+			return false, fmt.Errorf("type checking: %+v", p.Status.TypeChecking.ExpressionWarnings)
+		}
+		return true, nil
+	})
+	if err != nil {
+		t.Fatalf("the ValidatingAdmissionPolicy: %v", err)
+	}
 	feKubeconfig := filepath.Join(dir, "front-end.kubeconfig")
 	tokenKubeconfig(t, ctx, c, "kubetutor", "kubetutor-classroom", feKubeconfig)
+	// RBAC lets the front end write ConfigMaps and Roles anywhere (student namespaces are made
+	// on the fly); the policy keeps those writes to namespaces a class owns.
+	feCfg, err := clientcmd.BuildConfigFromFlags("", feKubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feKube := kubernetes.NewForConfigOrDie(feCfg)
+	_, err = feKube.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x"}}, metav1.CreateOptions{})
+	if !apierrors.IsForbidden(err) && !apierrors.IsInvalid(err) || !strings.Contains(fmt.Sprint(err), "only what a class owns") {
+		t.Fatalf("the front end writing a ConfigMap in default: %v", err)
+	}
+	_, err = feKube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kubetutor-prod"}}, metav1.CreateOptions{})
+	if !strings.Contains(fmt.Sprint(err), "only what a class owns") {
+		t.Fatalf("the front end creating an unlabelled namespace: %v", err)
+	}
 
 	alice, aliceLine := sshKey(t)
 	bob, bobLine := sshKey(t)
@@ -387,7 +421,7 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 	a.wait(t, "alice", "statefulset.apps/web created", 0)
 
 	// Alice's StatefulSet is in her namespace, and runs.
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
 		pods, err := c.Kube.CoreV1().Pods("kubetutor-alice").List(ctx, metav1.ListOptions{LabelSelector: "app=nginx"})
 		if err != nil || len(pods.Items) < 2 {
 			return false, nil
