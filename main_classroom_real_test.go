@@ -179,3 +179,30 @@ func TestDeployDeploymentRunsTheRealClassroom(t *testing.T) {
 		t.Error("classroom's and engine's managed-by labels differ: cleanup would miss what engine made")
 	}
 }
+
+func TestClassroomRealFlags(t *testing.T) {
+	base := []string{"classroom", "--host-key", "k", "--instructors", "i", "--students", "s"}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{append(base, "--quota-pods", "3"), "--quota-pods is for a class on a real cluster: add --real"},
+		{append(base, "--class", "ws1"), "--class is for a class on a real cluster"},
+		{append(base, "--real", "--state", "d"), "--state is for simulator classes"},
+		{append(base, "--real", "--quota-cpu", "lots"), `--quota-cpu "lots"`},
+		{append(base, "--real", "--quota-pods", "0"), "pods and objects must be at least 1"},
+		{append(base, "--real", "--class", "Bad_Name"), `--class "Bad_Name"`},
+		{[]string{"classroom", "cleanup", "--class", "-x"}, `--class "-x"`},
+		{[]string{"classroom", "cleanup", "--quota-pods", "3"}, "does not take --quota-pods"},
+		{[]string{"classroom", "report", "--real", "--state", "d"}, "--state is for simulator classes"},
+	} {
+		var out, errOut bytes.Buffer
+		if code := run(c.args, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", c.args, code, errOut.String(), c.want)
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run([]string{"classroom", "cleanup", "-h"}, &out, &errOut); code != 0 || !strings.Contains(out.String(), "--yes") {
+		t.Errorf("classroom cleanup -h: exit %d, %q", code, out.String())
+	}
+}
