@@ -146,8 +146,11 @@ func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *
 	// background from inside View would block), on this program's own renderer.
 	opts.Renderer, opts.MarkdownStyle = terminalRenderer(os.Stdout)
 	app := tui.New(opts)
-	p := tea.NewProgram(app, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx),
-		tea.WithOutput(os.Stdout))
+	// Frames are drawn when they change (tui.Redrawer); Bubble Tea's own renderer, which
+	// would otherwise wake 60 times a second for nothing, keeps the terminal's modes and
+	// looks once a second.
+	p := tea.NewProgram(tui.NewRedrawer(app, os.Stdout), tea.WithAltScreen(), tea.WithMouseCellMotion(),
+		tea.WithContext(ctx), tea.WithOutput(os.Stdout), tea.WithFPS(1))
 	restore := redirectStderr(logFile)
 	_, err := p.Run()
 	restore()

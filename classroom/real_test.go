@@ -200,7 +200,7 @@ func TestClusterStoreSaveRetriesConflictsAndMerges(t *testing.T) {
 		t.Fatal(err)
 	}
 	if st.Seconds["a"] != 10 || st.Seconds["b"] != 5 || st.Lang != "en" {
-		t.Fatalf("merged stats = %+v", st)
+		t.Fatalf("merged stats = lang %q seconds %v", st.Lang, st.Seconds)
 	}
 }
 

@@ -1,15 +1,9 @@
 package conformance
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -20,99 +14,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubetutor/kubetutor/conformance/kit"
 	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/engine/hostiletest"
 	"github.com/kubetutor/kubetutor/lessons"
 )
-
-const evilManifest = "apiVersion: v1\nkind: Namespace\nmetadata: {name: evil}\n---\n" +
-	`{"apiVersion":"v1","kind":"ConfigMap","Kind":"Namespace","metadata":{"name":"evil","namespace":"team-a","Namespace":"kube-system"}}` + "\n"
-
-// hostileCorpus reads the main module's corpus (engine/testdata/hostile-commands.txt).
-func hostileCorpus(t *testing.T, repl map[string]string) []string {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "engine", "testdata", "hostile-commands.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var pairs []string
-	for k, v := range repl {
-		pairs = append(pairs, k, v)
-	}
-	r := strings.NewReplacer(pairs...)
-	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
-			out = append(out, r.Replace(line))
-		}
-	}
-	return out
-}
-
-// wholeCluster lists, with resourceVersions, everything outside namespace skip that a
-// hostile command could change: namespaces and the objects in them, nodes, PVs,
-// StorageClasses, ClusterRoles and ClusterRoleBindings.
-func wholeCluster(t *testing.T, ctx context.Context, kube kubernetes.Interface, skip string) []string {
-	t.Helper()
-	var out []string
-	nss, err := kube.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nss.Items {
-		if n.Name == skip {
-			continue
-		}
-		out = append(out, "namespace/"+n.Name+"@"+n.ResourceVersion)
-		cms, _ := kube.CoreV1().ConfigMaps(n.Name).List(ctx, metav1.ListOptions{})
-		for _, o := range cms.Items {
-			out = append(out, "configmap/"+n.Name+"/"+o.Name+"@"+o.ResourceVersion)
-		}
-		pods, _ := kube.CoreV1().Pods(n.Name).List(ctx, metav1.ListOptions{})
-		for _, o := range pods.Items {
-			out = append(out, "pod/"+n.Name+"/"+o.Name+"@"+o.ResourceVersion)
-		}
-		svcs, _ := kube.CoreV1().Services(n.Name).List(ctx, metav1.ListOptions{})
-		for _, o := range svcs.Items {
-			out = append(out, "service/"+n.Name+"/"+o.Name+"@"+o.ResourceVersion)
-		}
-		sas, _ := kube.CoreV1().ServiceAccounts(n.Name).List(ctx, metav1.ListOptions{})
-		for _, o := range sas.Items {
-			out = append(out, "serviceaccount/"+n.Name+"/"+o.Name+"@"+o.ResourceVersion)
-		}
-		rbs, _ := kube.RbacV1().RoleBindings(n.Name).List(ctx, metav1.ListOptions{})
-		for _, o := range rbs.Items {
-			out = append(out, "rolebinding/"+n.Name+"/"+o.Name+"@"+o.ResourceVersion)
-		}
-	}
-	nodes, _ := kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	for _, o := range nodes.Items {
-		out = append(out, "node/"+o.Name+"@"+o.ResourceVersion)
-	}
-	pvs, _ := kube.CoreV1().PersistentVolumes().List(ctx, metav1.ListOptions{})
-	for _, o := range pvs.Items {
-		out = append(out, "pv/"+o.Name+"@"+o.ResourceVersion)
-	}
-	scs, _ := kube.StorageV1().StorageClasses().List(ctx, metav1.ListOptions{})
-	for _, o := range scs.Items {
-		out = append(out, "storageclass/"+o.Name+"@"+o.ResourceVersion)
-	}
-	crs, _ := kube.RbacV1().ClusterRoles().List(ctx, metav1.ListOptions{})
-	for _, o := range crs.Items {
-		out = append(out, "clusterrole/"+o.Name+"@"+o.ResourceVersion)
-	}
-	crbs, _ := kube.RbacV1().ClusterRoleBindings().List(ctx, metav1.ListOptions{})
-	for _, o := range crbs.Items {
-		out = append(out, "clusterrolebinding/"+o.Name+"@"+o.ResourceVersion)
-	}
-	sort.Strings(out)
-	return out
-}
 
 // TestHostileCorpusOnRealAPIServer runs the hostile corpus through the real-cluster path
 // against the kit's kube-apiserver with RBAC: the lesson runs as its own ServiceAccount, each
@@ -137,43 +44,7 @@ func TestHostileCorpusOnRealAPIServer(t *testing.T) {
 	}
 	node := nodes.Items[0].Name
 
-	dir := t.TempDir()
-	kc, err := clientcmd.LoadFromFile(c.Kubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc.Contexts["victim"] = kc.Contexts[kc.CurrentContext]
-	homeKC := filepath.Join(dir, "home", ".kube", "config")
-	if err := os.MkdirAll(filepath.Dir(homeKC), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := clientcmd.WriteToFile(*kc, homeKC); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("HOME", filepath.Join(dir, "home"))
-	t.Setenv("KUBECONFIG", homeKC)
-	evilDir := filepath.Join(dir, "evil")
-	if err := os.MkdirAll(evilDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	evilFile := filepath.Join(evilDir, "evil.yaml")
-	if err := os.WriteFile(evilFile, []byte(evilManifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(evilDir, "kustomization.yaml"), []byte("resources: [evil.yaml]\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sums := func() string {
-		var out []string
-		for _, p := range []string{c.Kubeconfig, homeKC} {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, fmt.Sprintf("%s %x", p, sha256.Sum256(b)))
-		}
-		return strings.Join(out, "\n")
-	}
+	env := hostiletest.Prepare(t, c.Kubeconfig, other)
 
 	l, err := lessons.Get("statefulset-basics", "en")
 	if err != nil {
@@ -184,7 +55,7 @@ func TestHostileCorpusOnRealAPIServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	beforeEnter := wholeCluster(t, ctx, c.Kube, engine.LessonNamespaceName(l.ID))
+	beforeEnter := hostiletest.Snapshot(t, ctx, c.Kube, engine.LessonNamespaceName(l.ID))
 	plan, err := s.PlanLessonNamespace(ctx, l.ID, "")
 	if err != nil {
 		t.Fatal(err)
@@ -201,39 +72,30 @@ func TestHostileCorpusOnRealAPIServer(t *testing.T) {
 	}
 	t.Logf("identity: %s", s.Identity())
 
-	corpus := hostileCorpus(t, map[string]string{"LESSON_NS": ns, "OTHER_NS": other, "NODE": node,
-		"HOME_KUBECONFIG": homeKC, "EVIL_FILE": evilFile, "EVIL_DIR": evilDir})
-	if len(corpus) < 60 {
-		t.Fatalf("corpus of %d lines, want at least 60", len(corpus))
-	}
-	before := wholeCluster(t, ctx, c.Kube, ns)
-	kcBefore := sums()
-	guarded, denied := 0, 0
-	for _, line := range corpus {
-		var out, errOut bytes.Buffer
-		err := s.RunKubectl(ctx, line, strings.NewReader(evilManifest), &out, &errOut)
+	corpus := env.Corpus(t, ns, node)
+	before := hostiletest.Snapshot(t, ctx, c.Kube, ns)
+	kcBefore := env.KubeconfigSums(t)
+	counts := env.Run(t, ctx, corpus, s.RunKubectl, func(line string, err error, errOut string) (string, string) {
 		var ge *engine.GuardError
 		var ke *engine.KubectlError
 		switch {
-		case err == nil:
-			t.Errorf("%s: ran:\n%s%s", line, out.String(), errOut.String())
 		case errors.As(err, &ge):
-			guarded++
-		case errors.As(err, &ke) && strings.Contains(strings.ToLower(errOut.String()), "forbidden"):
-			denied++
-		default:
-			t.Errorf("%s: neither refused by the guard nor denied by the API server: %v %s", line, err, errOut.String())
+			return "guard", ""
+		case errors.As(err, &ke) && strings.Contains(strings.ToLower(errOut), "forbidden"):
+			return "API server", ""
 		}
-	}
+		return "", "neither refused by the guard nor denied by the API server"
+	})
 	if err := Settled(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	if d := DiffLines(before, wholeCluster(t, ctx, c.Kube, ns)); len(d) > 0 {
+	if d := hostiletest.Diff(before, hostiletest.Snapshot(t, ctx, c.Kube, ns)); len(d) > 0 {
 		t.Errorf("objects outside the lesson namespace changed:\n%s", strings.Join(d, "\n"))
 	}
-	if got := sums(); got != kcBefore {
+	if got := env.KubeconfigSums(t); got != kcBefore {
 		t.Errorf("a kubeconfig file changed:\n%s\n%s", kcBefore, got)
 	}
+	guarded, denied := counts["guard"], counts["API server"]
 	t.Logf("corpus: %d lines; %d refused by the guard, %d denied by the API server", len(corpus), guarded, denied)
 
 	// The API server holds the line without the guard: the session's own clients carry the
@@ -291,9 +153,10 @@ func TestHostileCorpusOnRealAPIServer(t *testing.T) {
 	var changed []string
 	_ = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		changed = nil
-		for _, d := range DiffLines(beforeEnter, wholeCluster(t, ctx, c.Kube, ns)) {
-			// cordon/uncordon above changed the node's resourceVersion, with the learner's consent.
-			if !strings.Contains(d, "node/"+node+"@") {
+		for _, d := range hostiletest.Diff(beforeEnter, hostiletest.Snapshot(t, ctx, c.Kube, ns)) {
+			// cordon/uncordon above changed the node's resourceVersion, with the learner's
+			// consent; the lesson namespace itself may still be terminating.
+			if !strings.Contains(d, "node/"+node+"@") && !strings.Contains(d, " namespace/"+ns+"@") {
 				changed = append(changed, d)
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	testingclock "k8s.io/utils/clock/testing"
+
+	"github.com/kubetutor/kubetutor/engine/hostiletest"
 )
 
 // requestLog records the requests kubectl sends.
@@ -67,7 +69,7 @@ func touchesOnly(req, ns string) bool {
 // discovery). The seeds are the hostile corpus and lesson commands.
 func FuzzGuard(f *testing.F) {
 	const ns = "lesson"
-	for _, line := range loadHostileCorpus(f, map[string]string{"LESSON_NS": ns, "OTHER_NS": "team-a", "NODE": "sim-node-1",
+	for _, line := range hostiletest.Corpus(map[string]string{"LESSON_NS": ns, "OTHER_NS": "team-a", "NODE": "sim-node-1",
 		"HOME_KUBECONFIG": "/nonexistent/config", "EVIL_FILE": "/nonexistent/evil.yaml", "EVIL_DIR": "/nonexistent"}) {
 		f.Add(strings.TrimPrefix(line, "kubectl "))
 	}

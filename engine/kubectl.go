@@ -386,7 +386,9 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		ConfigFlags: flags,
 		IOStreams:   streams,
 	}, warnings)
-	cancellableExec(ctx, cmd, flags, streams)
+	if !s.kubectlOwnRuns.Load() {
+		cancellableWaits(ctx, cmd, flags, streams)
+	}
 	cmd.SetArgs(args)
 	cmd.SetIn(in)
 	cmd.SetOut(out)

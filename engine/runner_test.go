@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
 	corev1 "k8s.io/api/core/v1"
 	testingclock "k8s.io/utils/clock/testing"
 
@@ -140,12 +141,13 @@ func isWatch(resource string) func(*http.Request) bool {
 	}
 }
 
-// TestStopWhileWaiting stops each kind of command that waits (a delete held by a finalizer,
-// rollout status, wait, get -w, exec, logs -f) while it waits, and runs the next command at
-// once: it must start and succeed although the stopped one may still be winding down. For
-// the commands whose kubectl code honours cancellation (or stops on its next write), the
-// stopped run must really have ended, not been abandoned.
+// TestStopWhileWaiting stops each kind of command that waits while it waits (a delete held
+// by a finalizer or a terminating pod, rollout status, scale --timeout, wait, get -w, exec,
+// attach, logs -f, run -i) and asserts that the stopped run really ended: the session counts
+// no run still going and none abandoned, no goroutine of the run is left (kubectl's wait
+// loops, reflectors, streams), and the next command starts at once and succeeds.
 func TestStopWhileWaiting(t *testing.T) {
+	paused := func(t *testing.T, s *Session) { s.Sim().Pause() } // nothing the command waits for happens
 	for _, tc := range []struct {
 		name  string
 		setup func(t *testing.T, s *Session)
@@ -153,23 +155,27 @@ func TestStopWhileWaiting(t *testing.T) {
 		// waiting is the request that shows kubectl has reached its wait; nil: output.
 		waiting func(*http.Request) bool
 		printed string // with waiting nil: the output that shows it
-		// ends: the run ends when stopped (kubectl's code honours the context, or the run
-		// gives kubectl's exec a context-aware executor). Otherwise (kubectl v0.37) the run
-		// is abandoned after 2 s, blocking nothing: delete's and rollout status's wait loops
-		// run on context.Background() and retry until kubectl's own timeout.
-		ends bool
 	}{
 		{name: "delete pvc held by its pod", line: "kubectl delete pvc www-web-0", waiting: isWatch("persistentvolumeclaims")},
+		{name: "delete pod while it terminates", setup: paused, line: "kubectl delete pod web-1 --wait", waiting: isWatch("pods")},
 		{name: "rollout status", setup: func(t *testing.T, s *Session) {
 			s.Sim().Pause() // the controller never brings the third pod
 			mustKubectl(t, s, "kubectl scale sts web --replicas=3", "statefulset.apps/web scaled\n")
-		}, line: "kubectl rollout status sts/web", waiting: isWatch("statefulsets")},
-		{name: "wait", line: "kubectl wait --for=delete pod/web-0 --timeout=1h", waiting: isWatch("pods"), ends: true},
-		{name: "get -w", line: "kubectl get pods -w", waiting: isWatch("pods"), ends: true},
-		{name: "exec", line: "kubectl exec web-0 -- tick", printed: "tick 1", ends: true},
+		}, line: "kubectl rollout status -w sts/web", waiting: isWatch("statefulsets")},
+		{name: "scale --timeout", setup: paused, line: "kubectl scale sts web --replicas=4 --timeout=1h", waiting: func(r *http.Request) bool {
+			return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/scale")
+		}},
+		{name: "wait", line: "kubectl wait --for=delete pod/web-0 --timeout=1h", waiting: isWatch("pods")},
+		{name: "get -w", line: "kubectl get pods -w", waiting: isWatch("pods")},
+		{name: "events -w", line: "kubectl events -w", waiting: isWatch("events")},
+		{name: "exec", line: "kubectl exec web-0 -- tick", printed: "tick 1"},
+		{name: "attach", line: "kubectl attach web-0", waiting: func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/attach") }},
 		{name: "logs -f", line: "kubectl logs -f web-0", waiting: func(r *http.Request) bool {
 			return strings.HasSuffix(r.URL.Path, "/log") && r.URL.Query().Get("follow") == "true"
-		}, ends: true},
+		}},
+		{name: "run --rm -i", line: "kubectl run t --rm -i --restart=Never --image=busybox -- tick", waiting: func(r *http.Request) bool {
+			return strings.HasSuffix(r.URL.Path, "/attach")
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			more := make(chan struct{})
@@ -186,6 +192,8 @@ func TestStopWhileWaiting(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(t, s)
 			}
+			// Every goroutine now running (the simulator's, the connection's) may stay.
+			baseline := goleak.IgnoreCurrent()
 			var seen <-chan struct{}
 			if tc.waiting != nil {
 				seen = watchedRequest(s, tc.waiting)
@@ -209,6 +217,9 @@ func TestStopWhileWaiting(t *testing.T) {
 			if err := <-done; !errors.Is(err, context.Canceled) {
 				t.Fatalf("stopped %s returned %v", tc.line, err)
 			}
+			if running, abandoned := s.KubectlRuns(); running != 0 || abandoned != 0 {
+				t.Fatalf("stopped %s did not end: %d running, %d abandoned", tc.line, running, abandoned)
+			}
 			if sim := s.Sim(); sim != nil && sim.Paused() {
 				sim.Resume()
 			}
@@ -217,12 +228,39 @@ func TestStopWhileWaiting(t *testing.T) {
 			if err != nil || !strings.Contains(got, "pod/web-0\n") {
 				t.Fatalf("next command after stopping %s: %v %q %q", tc.line, err, got, errOut)
 			}
-			running, abandoned := s.KubectlRuns()
-			if tc.ends && (running != 0 || abandoned != 0) {
-				t.Fatalf("stopped %s did not end: %d running, %d abandoned", tc.line, running, abandoned)
+			// goleak retries with a bounded backoff until the goroutines are gone. The longest
+			// tail is client-go's: a WebSocket stream's (exec, attach) ping goroutine ends at
+			// its next ping, at most 5 s of real time after the stop, so the bound is 10 s.
+			if err := goroutinesBackTo(baseline, 10*time.Second); err != nil {
+				t.Fatalf("goroutines left after stopping %s:\n%v", tc.line, err)
 			}
-			t.Logf("%s: after the stop %d run(s) still going, %d abandoned", tc.line, running, abandoned)
 		})
+	}
+}
+
+// goroutinesBackTo waits, at most bound, until no goroutine is left beyond baseline and
+// idle connections (each goleak.Find itself retries for about half a second).
+func goroutinesBackTo(baseline goleak.Option, bound time.Duration) error {
+	deadline := time.Now().Add(bound)
+	for {
+		err := goleak.Find(append(idleConnections(), baseline)...)
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+	}
+}
+
+// idleConnections are the goroutines of HTTP connections kept open for reuse (client and
+// server side), which a later run may use; a goroutine serving or reading a request still
+// counts as a leak.
+func idleConnections() []goleak.Option {
+	return []goleak.Option{
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*http2ClientConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).serve"),
+		goleak.IgnoreAnyFunction("net/http.(*conn).readRequest"),
+		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).readFrames"),
 	}
 }
 
@@ -289,4 +327,49 @@ func BenchmarkKubectlGetPods50Sessions(b *testing.B) {
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(float64(len(all)), "runs")
+}
+
+// TestStopDrainEndsAtItsNextRetry: a drain that a PodDisruptionBudget holds retries its
+// eviction every 5 s of real time (kubectl's drain.Helper, whose context kubectl never sets).
+// Stopped, it is abandoned after 2 s and blocks nothing; at its next retry its request
+// fails and it ends, leaving no goroutine.
+func TestStopDrainEndsAtItsNextRetry(t *testing.T) {
+	s, _ := newTestSession(t)
+	mustKubectl(t, s, "kubectl apply -f web.yaml", "")
+	waitIdle(t, s)
+	mustKubectl(t, s, "kubectl create pdb web --selector=app=nginx --min-available=2", "")
+	waitIdle(t, s)
+	node, errOut, err := kubectl(t, s, "kubectl get pod web-0 -o jsonpath={.spec.nodeName}")
+	if err != nil || node == "" {
+		t.Fatalf("node of web-0: %v %q", err, errOut)
+	}
+	baseline := goleak.IgnoreCurrent()
+	seen := watchedRequest(s, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/eviction") })
+	out := &signalWriter{want: "will retry after", first: make(chan struct{})}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	done := make(chan error, 1)
+	go func() {
+		done <- s.RunKubectl(ctx, "kubectl drain "+node+" --ignore-daemonsets --delete-emptydir-data", nil, out, out)
+	}()
+	for _, ch := range []<-chan struct{}{seen, out.first} {
+		select {
+		case <-ch:
+		case err := <-done:
+			t.Fatalf("drain ended by itself: %v\n%s", err, out.String())
+		case <-time.After(testTimeout):
+			t.Fatalf("drain never retried an eviction\n%s", out.String())
+		}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped drain returned %v", err)
+	}
+	mustKubectl(t, s, "kubectl get pdb web -o name", "poddisruptionbudget.policy/web\n")
+	waitFor(t, "the stopped drain to end at its next retry", func() bool {
+		running, abandoned := s.KubectlRuns()
+		return running == 0 && abandoned == 0
+	})
+	if err := goroutinesBackTo(baseline, 10*time.Second); err != nil {
+		t.Fatalf("goroutines left after the stopped drain:\n%v", err)
+	}
 }

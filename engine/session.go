@@ -135,6 +135,9 @@ type Session struct {
 	runs runTracker // this session's kubectl runs (kubectl.go)
 	// requestHook, when set (tests), sees every request an in-process kubectl run makes.
 	requestHook atomic.Pointer[func(*http.Request)]
+	// kubectlOwnRuns, when set (tests), keeps kubectl's own Run for the subcommands whose
+	// waits kubectl_waits.go puts on the run's context, to compare the two.
+	kubectlOwnRuns atomic.Bool
 }
 
 // NewSimSession starts an embedded simulator in-process and connects to it in namespace

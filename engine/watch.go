@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -385,21 +386,38 @@ func watchFrom(ctx context.Context, src streamSource, rv *string) (got bool, err
 }
 
 // decodeTable reads a meta.k8s.io/v1 Table, keeping numbers as written.
+// One pass over the bytes (a watch event is decoded once, not once for its kind and again
+// for its rows); the kind is checked after, and a failed decode is explained by a look at
+// the kind alone.
 func decodeTable(raw []byte) (*metav1.Table, error) {
-	var head metav1.TypeMeta
-	if err := json.Unmarshal(raw, &head); err != nil {
-		return nil, fmt.Errorf("undecodable response: %w", err)
-	}
-	if head.Kind != "Table" {
-		return nil, fmt.Errorf("the server answered %q, not a Table (does it support server-side printing?)", head.Kind)
-	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var t metav1.Table
 	if err := dec.Decode(&t); err != nil {
+		var head metav1.TypeMeta
+		if herr := json.Unmarshal(raw, &head); herr != nil {
+			return nil, fmt.Errorf("undecodable response: %w", herr)
+		}
+		if head.Kind != "Table" {
+			return nil, notTable(head.Kind)
+		}
 		return nil, fmt.Errorf("undecodable Table: %w", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		// Trailing bytes: json.Unmarshal names them as it did before this one-pass decode.
+		var head metav1.TypeMeta
+		if herr := json.Unmarshal(raw, &head); herr != nil {
+			return nil, fmt.Errorf("undecodable response: %w", herr)
+		}
+	}
+	if t.Kind != "Table" {
+		return nil, notTable(t.Kind)
+	}
 	return &t, nil
+}
+
+func notTable(kind string) error {
+	return fmt.Errorf("the server answered %q, not a Table (does it support server-side printing?)", kind)
 }
 
 type rowMeta struct {

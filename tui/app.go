@@ -91,7 +91,7 @@ func (a *App) switchLang() {
 	a.t = textFor(lang)
 	a.keys = appKeys(a.t, a.opts.Cluster != nil)
 	if a.cmdbar != nil {
-		a.cmdbar.ko = lang == "ko"
+		a.cmdbar.setLang(lang)
 	}
 	footer := ""
 	if a.opts.Cluster != nil {
@@ -173,14 +173,14 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.resize(true)
 		return a, nil
 	case tea.KeyMsg:
-		if a.barActive() && msg.Type != tea.KeyCtrlC {
+		if a.barActive() && !key.Matches(msg, a.keys.Interrupt) {
 			// The bar is being typed in: q, ? and L are letters there.
 			cmd = a.lesson.Update(msg)
 			a.resize(false)
 			return a, cmd
 		}
 		switch {
-		case msg.Type == tea.KeyCtrlC, key.Matches(msg, a.keys.Quit):
+		case key.Matches(msg, a.keys.Quit):
 			a.Close()
 			return a, tea.Quit
 		case key.Matches(msg, a.keys.Help):
@@ -268,7 +268,7 @@ func appKeys(t text, cluster bool) AppKeyMap {
 func (a *App) screenKeys() help.KeyMap {
 	if a.cmdbar != nil && a.cmdbar.open {
 		// The screen's letters go into the prompt now; offering them would mislead.
-		return cmdBarHelp{DefaultCmdBarKeyMap(a.t), a.cmdbar.running}
+		return a.cmdbar
 	}
 	var g withGlobal
 	if a.lesson != nil {

@@ -550,11 +550,11 @@ func TestWideOutputScrollsSideways(t *testing.T) {
 	openLesson(t, a, 80, 30)
 	send(a, keyMsg("n"))
 	v := a.lesson
-	if v.keys.Sideways.Enabled() {
+	if v.outP.keys().Sideways.Enabled() {
 		t.Fatal("sideways scrolling offered before any wide output")
 	}
 	send(a, send(a, keyMsg("enter"))())
-	if !v.keys.Sideways.Enabled() {
+	if !v.outP.keys().Sideways.Enabled() {
 		t.Fatal("wide output should enable ← →")
 	}
 	view := a.View()

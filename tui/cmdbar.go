@@ -31,10 +31,6 @@ type completionSource interface {
 	ObjectNames(ctx context.Context, resource, ns string) ([]string, error)
 }
 
-// barKeys are the bar's bindings as it matches them (the help line builds its own, worded
-// in the player's language, from DefaultCmdBarKeyMap too).
-var barKeys = DefaultCmdBarKeyMap(textFor("en"))
-
 // maxCmdBarLines bounds the output pane's memory; older lines scroll away for good.
 const maxCmdBarLines = 2000
 
@@ -88,6 +84,9 @@ type cmdBar struct {
 	ask *question
 	// quitArmed: ctrl+c was pressed on an empty line; a second one quits.
 	quitArmed bool
+
+	km            CmdBarKeyMap
+	width, height int
 }
 
 func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
@@ -95,7 +94,14 @@ func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar 
 	in.Prompt = ": "
 	in.Placeholder = "kubectl …"
 	in.CharLimit = 1000
-	return &cmdBar{ctx: ctx, cluster: c, st: st, input: in, ko: strings.HasPrefix(strings.ToLower(lang), "ko")}
+	ko := strings.HasPrefix(strings.ToLower(lang), "ko")
+	return &cmdBar{ctx: ctx, cluster: c, st: st, input: in, ko: ko, km: DefaultCmdBarKeyMap(textFor(langCode(lang)))}
+}
+
+// setLang switches the bar's words to another language.
+func (b *cmdBar) setLang(lang string) {
+	b.ko = lang == "ko"
+	b.km = DefaultCmdBarKeyMap(textFor(lang))
 }
 
 func (b *cmdBar) say(en, ko string) string {
@@ -155,12 +161,12 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 		return b.input.Focus(), true
 	case tea.KeyMsg:
 		if !b.open {
-			if msg.String() == ":" {
+			if key.Matches(msg, b.keys().Open) {
 				b.open = true
 				b.cands = nil
 				return b.input.Focus(), true
 			}
-			if msg.Paste && len(msg.Runes) > 1 && msg.Runes[0] == ':' {
+			if msg.Paste && len(msg.Runes) > 1 && key.Matches(firstKey(msg), b.keys().Open) {
 				// ":kubectl get pods" typed in one burst: open the bar with the rest.
 				b.open = true
 				b.cands = nil
@@ -188,6 +194,14 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 	return nil, false
 }
 
+// firstKey is the first rune of typed text as a key press of its own.
+func firstKey(msg tea.KeyMsg) tea.KeyMsg {
+	if len(msg.Runes) == 0 {
+		return msg
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: msg.Runes[:1]}
+}
+
 // offerOwnCreds asks whether to run line, which the guard refused for the lesson's
 // ServiceAccount (cordon, drain), once with the learner's own credentials.
 func (b *cmdBar) offerOwnCreds(line string, lr LearnerRunner) {
@@ -212,12 +226,12 @@ func (b *cmdBar) offerOwnCreds(line string, lr LearnerRunner) {
 func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 	if q := b.ask; q != nil {
 		b.ask = nil
-		if s := msg.String(); s == "y" || s == "Y" {
+		if key.Matches(msg, defaultConfirmKeyMap(textFor(b.say("en", "ko"))).Yes) {
 			return q.yes(), true
 		}
 		return q.no(), true
 	}
-	if msg.Type == tea.KeyRunes && len(msg.Runes) > 0 && msg.Runes[0] == ':' && b.input.Value() == "" {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 0 && key.Matches(firstKey(msg), b.km.Open) && b.input.Value() == "" {
 		// ':' is what opens the bar; typed again at the start of an empty line it means the
 		// same, not text that kubectl would reject as an unknown command.
 		msg.Runes = msg.Runes[1:]
@@ -227,7 +241,7 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 	}
 	armed := b.quitArmed
 	b.quitArmed = false
-	k := barKeys
+	k := b.keys()
 	switch {
 	case key.Matches(msg, k.Interrupt):
 		switch {
@@ -245,11 +259,10 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 				"(kubetutor를 끝내려면 ctrl+c를 한 번 더, 창을 닫으려면 esc를 누르세요)\n"))
 		}
 		return nil, true
+	case key.Matches(msg, k.Stop):
+		b.stop()
+		return nil, true
 	case key.Matches(msg, k.Close):
-		if b.running {
-			b.stop()
-			return nil, true
-		}
 		b.open = false
 		b.cands = nil
 		b.input.Blur()
@@ -259,19 +272,17 @@ func (b *cmdBar) key(msg tea.KeyMsg) (tea.Cmd, bool) {
 		return nil, true
 	case key.Matches(msg, k.Run):
 		return b.submit(), true
-	case key.Matches(msg, k.History):
-		if msg.Type == tea.KeyUp {
-			b.historyMove(-1)
-		} else {
-			b.historyMove(1)
-		}
+	case key.Matches(msg, k.HistoryBack):
+		b.historyMove(-1)
 		return nil, true
-	case key.Matches(msg, k.Scroll):
-		if msg.Type == tea.KeyPgUp {
-			b.scrollBy(5)
-		} else {
-			b.scrollBy(-5)
-		}
+	case key.Matches(msg, k.HistoryOn):
+		b.historyMove(1)
+		return nil, true
+	case key.Matches(msg, k.ScrollUp):
+		b.scrollBy(5)
+		return nil, true
+	case key.Matches(msg, k.ScrollDown):
+		b.scrollBy(-5)
 		return nil, true
 	case key.Matches(msg, k.Complete):
 		return b.complete(), true
@@ -601,6 +612,20 @@ func (b *cmdBar) overlay(screen string, w, h int) string {
 	if b == nil || !b.open || w <= 0 || h <= 0 {
 		return screen
 	}
+	b.SetSize(w, h)
+	bar := strings.Split(b.View(), "\n")
+	lines := strings.Split(fit(screen, w, h), "\n")
+	lines = append(lines[:h-len(bar)], bar...)
+	return strings.Join(lines, "\n")
+}
+
+// View implements Component: the open bar's lines (its output, candidates and prompt), at
+// most the screen's height; "" while closed.
+func (b *cmdBar) View() string {
+	w, h := b.width, b.height
+	if !b.open || w <= 0 || h <= 0 {
+		return ""
+	}
 	var bar []string
 	// The keys are on the help line below (cmdBarHelp, from CmdBarKeyMap).
 	head := "kubectl"
@@ -638,9 +663,7 @@ func (b *cmdBar) overlay(screen string, w, h int) string {
 	if len(bar) > h {
 		bar = bar[len(bar)-h:]
 	}
-	lines := strings.Split(fit(screen, w, h), "\n")
-	lines = append(lines[:h-len(bar)], strings.Split(fit(strings.Join(bar, "\n"), w, len(bar)), "\n")...)
-	return strings.Join(lines, "\n")
+	return fit(strings.Join(bar, "\n"), w, len(bar))
 }
 
 // --- plumbing ------------------------------------------------------------------------------

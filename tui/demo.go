@@ -45,39 +45,57 @@ type demoTickMsg struct{ gen int64 }
 // DemoKeyMap holds the demo's bindings.
 type DemoKeyMap struct {
 	Pause, Skip key.Binding
+	// Back and On tell Skip's two keys apart.
+	Back, On key.Binding
 }
 
 func defaultDemoKeyMap(t text) DemoKeyMap {
 	return DemoKeyMap{
 		Pause: key.NewBinding(key.WithKeys(" "), key.WithHelp("space", t.KeyPause)),
 		Skip:  key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("← →", t.KeyPrev+" / "+t.KeyNext)),
+		Back:  key.NewBinding(key.WithKeys("left")),
+		On:    key.NewBinding(key.WithKeys("right")),
 	}
 }
+
+// ShortHelp implements help.KeyMap.
+func (k DemoKeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Pause, k.Skip} }
+
+// FullHelp implements help.KeyMap.
+func (k DemoKeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
 
 func defaultDemoTick(gen int64) tea.Cmd {
 	return tea.Tick(demoEvery, func(time.Time) tea.Msg { return demoTickMsg{gen: gen} })
 }
 
-// demoKey handles the demo's keys before any other.
-func (v *lessonView) demoKey(msg tea.KeyMsg) (tea.Cmd, bool) {
-	d := v.demo
+// demoKeys is the demo's key map as it stands: ← and → only where there is a step to go to.
+func (v *lessonView) demoKeys() DemoKeyMap {
+	k := v.demo.keys
+	back := v.curStep() > 0 && !v.running
+	on := v.curStep() < len(v.lesson.Steps)-1 && !v.running
+	k.Back.SetEnabled(back)
+	k.On.SetEnabled(on)
+	k.Skip = oneOrBoth(k.Skip, back, on, "←", "→")
+	return k
+}
+
+// demoKey handles the demo's keys before any pane's.
+func (v *lessonView) demoKey(msg tea.KeyMsg) tea.Cmd {
+	d, k := v.demo, v.demoKeys()
 	switch {
-	case key.Matches(msg, d.keys.Pause):
+	case key.Matches(msg, k.Pause):
 		d.paused = !d.paused
-		return nil, true
-	case key.Matches(msg, d.keys.Skip):
+		return nil
+	case key.Matches(msg, k.Back), key.Matches(msg, k.On):
 		step := v.curStep() + 1
-		if msg.String() == "left" {
+		if key.Matches(msg, k.Back) {
 			step = v.curStep() - 1
-		}
-		if step < 0 || step >= len(v.lesson.Steps) || v.running {
-			return nil, true
 		}
 		d.phase, d.typed, d.ticks = demoTyping, 0, 0
 		v.stepP.typing = ""
-		return v.goStep(step), true
+		return v.goStep(step)
 	}
-	return nil, false
+	return nil
 }
 
 // demoAdvance moves the demo one tick on.

@@ -70,6 +70,12 @@ type playerText struct {
 	KeyPause, KeyStepOnce, KeySlower, KeyFaster, KeyTimeReal, KeyView  string
 	KeyResetStep, KeyResetLesson, KeyResetAll, KeyYes, KeyNo, KeySteps string
 	KeyInspect                                                         string
+	// KeyLeaveRow ends a row selection; KeyPredict answers a step's prediction.
+	KeyLeaveRow, KeyPredict string
+	// KeySolveBusy is s while a command runs: it tells why it waits.
+	KeySolveBusy string
+	// Stopping is the status line's word after x, until the command has ended.
+	Stopping string
 
 	// The command bar (:) and the output pane of a step with nothing left to run.
 	KeyCommand, KeyCmdRun, KeyCmdComplete, KeyCmdHistory, KeyCmdScroll, KeyCmdClose, KeyCmdStop string
@@ -148,6 +154,10 @@ var playerTexts = map[string]playerText{
 		FirstVersion:    "first version seen",
 		ChangedSince:    "+/- changed since",
 		KeyInspect:      "row's YAML",
+		KeyLeaveRow:     "leave row",
+		KeySolveBusy:    "do it (waits)",
+		Stopping:        "Stopping the command…",
+		KeyPredict:      "predict",
 
 		PlainPick: "Lesson number (q quits): ",
 		PlainBad: "Not understood. Enter runs the next command; n next step, p previous, h hint, s do it for me, " +
@@ -254,6 +264,10 @@ var playerTexts = map[string]playerText{
 		FirstVersion:    "처음 본 버전",
 		ChangedSince:    "+/- 바뀐 부분, 이전 버전",
 		KeyInspect:      "행의 YAML",
+		KeyLeaveRow:     "행 선택 끝",
+		KeySolveBusy:    "대신 실행 (대기)",
+		Stopping:        "명령을 멈추는 중…",
+		KeyPredict:      "예측",
 
 		PlainPick: "레슨 번호 (q 종료): ",
 		PlainBad: "알 수 없는 입력입니다. Enter 다음 명령 실행, n 다음 단계, p 이전 단계, h 힌트, s 대신 실행, " +

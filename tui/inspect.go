@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -248,28 +247,13 @@ func diffLines(a, b []string) []diffLine {
 	return out
 }
 
-// inspectKey handles y (select a stream row) and ↑ ↓ while a row is selected.
-func (v *lessonView) inspectKey(msg tea.KeyMsg) (tea.Cmd, bool) {
-	w := v.watchP
-	switch {
-	case key.Matches(msg, v.lk.Inspect):
-		w.toggleInspect()
-	case w.selected >= 0 && key.Matches(msg, v.keys.Up):
-		w.moveSelection(-1)
-	case w.selected >= 0 && key.Matches(msg, v.keys.Down):
-		w.moveSelection(1)
-	case w.selected >= 0 && key.Matches(msg, v.keys.Back):
-		// esc leaves the row selection, never the lesson (issue 13, item 4).
-		w.toggleInspect()
-		v.outP.unpeek()
-		v.updateKeys()
-		return nil, true
-	default:
-		return nil, false
-	}
+// onWatchSelect is the watch pane's word that its selected row changed: the row's object
+// shows in the output pane, and the watch takes the focus so ↑ ↓ move the selection.
+func (v *lessonView) onWatchSelect() {
 	v.showInspection()
-	v.updateKeys()
-	return nil, true
+	if v.watchP.selected >= 0 {
+		v.setFocus(focusWatch)
+	}
 }
 
 // showInspection puts the selected row's object in the output pane.

@@ -9,6 +9,9 @@ import (
 type AppKeyMap struct {
 	Help key.Binding
 	Quit key.Binding // q and ctrl+c; ctrl+c is never disabled
+	// Interrupt is ctrl+c alone: it quits even while the bar takes every other key. The
+	// help documents it with Quit.
+	Interrupt key.Binding
 	// Command opens the kubectl command bar (cmdbar.go); enabled only with a cluster.
 	Command key.Binding
 }
@@ -16,8 +19,9 @@ type AppKeyMap struct {
 // DefaultAppKeyMap returns the global bindings.
 func DefaultAppKeyMap(t text) AppKeyMap {
 	return AppKeyMap{
-		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", t.KeyHelp)),
-		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", t.KeyQuit)),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", t.KeyHelp)),
+		Quit:      key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", t.KeyQuit)),
+		Interrupt: key.NewBinding(key.WithKeys("ctrl+c")),
 		Command: key.NewBinding(key.WithKeys(":"), key.WithHelp(":", t.KeyCommand),
 			key.WithDisabled()),
 	}
@@ -43,54 +47,29 @@ func (k MenuKeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Up, k.Dow
 // FullHelp implements help.KeyMap.
 func (k MenuKeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{k.ShortHelp()} }
 
-// LessonKeyMap holds the lesson view's bindings. The view disables the ones that would do
-// nothing right now, so the help line never offers a dead key.
+// LessonKeyMap holds the lesson view's own keys: the step's flow, focus and leaving. They
+// work whichever pane has the focus; the panes' keys are in their own key maps (StepPane's,
+// WatchKeyMap, OutputKeyMap). The view disables the ones that would do nothing right now,
+// so the help line never offers a dead key.
 type LessonKeyMap struct {
 	Run, Stop, Next, Prev, Hint key.Binding
 	Focus                       key.Binding
-	Up, Down, PageUp, PageDown  key.Binding
-	// Sideways scrolls the output pane when kubectl printed lines wider than it.
-	Sideways key.Binding
-	// Wheel only documents the mouse wheel (handled as a MouseMsg); no key press is "wheel".
-	Wheel      key.Binding
-	Back       key.Binding
-	Kubeconfig key.Binding
+	Back                        key.Binding
+	Kubeconfig                  key.Binding
 }
 
 // DefaultLessonKeyMap returns the lesson view bindings.
 func DefaultLessonKeyMap(t text) LessonKeyMap {
 	return LessonKeyMap{
-		Run:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", t.KeyRun)),
-		Stop:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", t.KeyStop)),
-		Next:     key.NewBinding(key.WithKeys("n"), key.WithHelp("n", t.KeyNext)),
-		Prev:     key.NewBinding(key.WithKeys("p"), key.WithHelp("p", t.KeyPrev)),
-		Hint:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", t.KeyHint)),
-		Focus:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", t.KeyFocus)),
-		Up:       key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", t.KeyUp)),
-		Down:     key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", t.KeyDown)),
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", t.KeyPage+" ↑")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", t.KeyPage+" ↓")),
-		Wheel:    key.NewBinding(key.WithKeys("wheel"), key.WithHelp("wheel", t.KeyScroll)),
-		Sideways: key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("← →", t.KeySideways), key.WithDisabled()),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", t.KeyBack)),
+		Run:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", t.KeyRun)),
+		Stop:  key.NewBinding(key.WithKeys("x"), key.WithHelp("x", t.KeyStop)),
+		Next:  key.NewBinding(key.WithKeys("n"), key.WithHelp("n", t.KeyNext)),
+		Prev:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", t.KeyPrev)),
+		Hint:  key.NewBinding(key.WithKeys("h"), key.WithHelp("h", t.KeyHint)),
+		Focus: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", t.KeyFocus)),
+		Back:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", t.KeyBack)),
 		// Enabled by the lesson view only when a kubeconfig path is configured.
 		Kubeconfig: key.NewBinding(key.WithKeys("K"), key.WithHelp("K", t.KeyKubeconfig), key.WithDisabled()),
-	}
-}
-
-// ShortHelp implements help.KeyMap. It keeps to the keys of the lesson's flow so that ? and
-// q still fit on an 80-column line; the full help has the rest.
-func (k LessonKeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Run, k.Stop, k.Next, k.Prev, k.Hint}
-}
-
-// FullHelp implements help.KeyMap: the step's flow, moving around, then leaving (the
-// global keys join that last column, so the whole help fits in 80 columns).
-func (k LessonKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Run, k.Stop, k.Hint, k.Next, k.Prev},
-		{k.Focus, k.Up, k.Down, k.PageUp, k.PageDown, k.Sideways},
-		{k.Kubeconfig, k.Wheel, k.Back},
 	}
 }
 
@@ -108,7 +87,7 @@ func (w withGlobal) ShortHelp() []key.Binding {
 	if !w.noShortCmd {
 		keys = append(keys, w.app.Command)
 	}
-	return append(keys, w.app.Help, w.app.Quit)
+	return enabledList(append(keys, w.app.Help, w.app.Quit))
 }
 
 // FullHelp adds the global keys to the screen's last column rather than a column of their
@@ -116,9 +95,9 @@ func (w withGlobal) ShortHelp() []key.Binding {
 func (w withGlobal) FullHelp() [][]key.Binding {
 	groups := append([][]key.Binding(nil), w.screen.FullHelp()...)
 	if len(groups) == 0 {
-		return [][]key.Binding{{w.app.Command, w.app.Help, w.app.Quit}}
+		return enabledOnly([][]key.Binding{{w.app.Command, w.app.Help, w.app.Quit}})
 	}
 	last := len(groups) - 1
 	groups[last] = append(append([]key.Binding(nil), groups[last]...), w.app.Command, w.app.Help, w.app.Quit)
-	return groups
+	return enabledOnly(groups)
 }

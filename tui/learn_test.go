@@ -597,7 +597,7 @@ func TestInspectStreamRow(t *testing.T) {
 		return e
 	}
 	send(a, watchBatchMsg{gen: w.gen, events: []engine.TableEvent{ev("ADDED", "Pending", "10"), ev("MODIFIED", "Running", "11")}})
-	if !v.lk.Inspect.Enabled() {
+	if !v.watchP.keys().Inspect.Enabled() {
 		t.Fatal("y disabled with rows to inspect")
 	}
 	send(a, keyMsg("y"))

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -48,7 +47,6 @@ type lessonView struct {
 	t    text
 	keys LessonKeyMap
 	lk   LearnKeyMap
-	qk   QuizKeyMap
 	deps lessonDeps
 
 	cluster  Cluster
@@ -81,7 +79,7 @@ type lessonView struct {
 	// predicted holds each step's prediction answer (predict_view.go).
 	predicted map[int]*predictState
 	// quiz is non-nil while the end-of-lesson quiz replaces the step pane.
-	quiz *quizState
+	quiz *quizPane
 	// demo is non-nil when the lesson plays by itself.
 	demo *demoState
 	// bar is the optional overlay (the command bar) above the status line.
@@ -114,12 +112,13 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 	ctx, cancel := context.WithCancel(d.ctx)
 	st, t, c := d.st, d.t, d.cluster
 	v := &lessonView{
-		st: st, t: t, keys: DefaultLessonKeyMap(t), lk: DefaultLearnKeyMap(t), qk: DefaultQuizKeyMap(t), deps: d,
+		st: st, t: t, keys: DefaultLessonKeyMap(t), lk: DefaultLearnKeyMap(t), deps: d,
 		cluster: c, evaluate: d.eval, lesson: lessonstate.Normalize(l),
 		gen: nextGen(), ctx: ctx, cancel: cancel,
 		stepP: newStepPane(st, t, d.md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
 	}
 	v.watchP.lister = d.list
+	v.watchP.onSelect = v.onWatchSelect
 	v.watchP.objects = d.objects
 	v.stepP.present = d.present
 	if c != nil {
@@ -260,19 +259,21 @@ func (v *lessonView) syncStep() {
 // nextCmd is the first runnable command of the step not yet run successfully.
 func (v *lessonView) nextCmd() int { return v.play.NextCmd() }
 
-// updateKeys enables exactly the bindings that do something now.
+// updateKeys enables exactly the bindings that do something now. The panes work out their
+// own keys from what they show (Component); these are the lesson view's.
 func (v *lessonView) updateKeys() {
 	n := len(v.lesson.Steps)
 	idle := !v.running && !v.replaying
+	// The demo plays the steps itself: only its own keys, looking around and leaving work.
+	flow := v.demo == nil
 	// In practice mode the learner types the commands: Enter runs nothing.
-	v.keys.Run.SetEnabled(idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.play.Practice() &&
+	v.keys.Run.SetEnabled(flow && idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.play.Practice() &&
 		!v.predictPending())
-	v.keys.Stop.SetEnabled(v.running)
-	v.keys.Next.SetEnabled(v.curStep() < n-1 || (n > 0 && len(v.lesson.Quiz) > 0))
-	v.keys.Prev.SetEnabled(v.curStep() > 0)
-	v.keys.Hint.SetEnabled(n > 0 && v.hintsLeft())
+	v.keys.Stop.SetEnabled(flow && v.running)
+	v.keys.Next.SetEnabled(flow && (v.curStep() < n-1 || (n > 0 && len(v.lesson.Quiz) > 0)))
+	v.keys.Prev.SetEnabled(flow && v.curStep() > 0)
+	v.keys.Hint.SetEnabled(flow && n > 0 && v.hintsLeft())
 	v.keys.Kubeconfig.SetEnabled(v.kubeconfig != "" && v.cluster != nil)
-	v.keys.Sideways.SetEnabled(v.outP.wide)
 	v.updateLearnKeys()
 }
 
@@ -434,10 +435,8 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 		if msg.gen != v.gen {
 			return nil
 		}
-		if v.cluster != nil {
-			v.watchP.setNow(v.cluster.Now())
-		}
-		return tea.Batch(v.tickEval(), v.tick(), v.watchP.poll())
+		_, poll := v.watchP.Update(msg)
+		return tea.Batch(v.tickEval(), v.tick(), poll)
 	case checksMsg:
 		if msg.gen != v.gen {
 			return nil
@@ -496,8 +495,9 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 		} else {
 			v.outP.note(v.t.Kubeconfig, fmt.Sprintf(v.t.KubeconfigHow, engine.KubeconfigExport(msg.path)), "")
 		}
-	case watchStartedMsg:
-		return v.watchP.handleStarted(msg)
+	case watchStartedMsg, watchRetryMsg:
+		_, cmd := v.watchP.Update(msg)
+		return cmd
 	case watchBatchMsg:
 		if v.stepNote && msg.gen == v.watchP.gen {
 			// After ., say what the action changed, as the watch saw it.
@@ -506,11 +506,9 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 				v.flash += ": " + what
 			}
 		}
-		cmd := v.watchP.handleBatch(msg)
-		v.updateKeys() // y is offered once the stream has rows
+		_, cmd := v.watchP.Update(msg)
+		v.updateKeys() // s, enter may depend on what the watch saw
 		return cmd
-	case watchRetryMsg:
-		return v.watchP.handleRetry(msg)
 	default:
 		return v.updateLearn(msg)
 	}
@@ -522,117 +520,30 @@ func (v *lessonView) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return v.bar.Update(msg)
 	}
 	v.flash = ""
-	if cmd, ok := v.askKey(msg); ok {
-		return cmd
-	}
-	if cmd, ok := v.predictKey(msg); ok {
-		return cmd
-	}
-	if v.demo != nil {
-		if cmd, ok := v.demoKey(msg); ok {
+	for _, l := range v.layers() {
+		if l.all || matchesAny(msg, l.keys...) {
+			cmd := l.handle(msg)
+			v.updateKeys()
 			return cmd
 		}
-	}
-	if v.quiz != nil {
-		if cmd, ok := v.quizKey(msg); ok {
-			return cmd
-		}
-	}
-	if cmd, ok := v.inspectKey(msg); ok {
-		return cmd
-	}
-	if cmd, ok := v.learnKey(msg); ok {
-		return cmd
-	}
-	k := v.keys
-	switch {
-	case key.Matches(msg, k.Back):
-		return v.leaveOrAsk()
-	case key.Matches(msg, k.Run):
-		return v.runNext()
-	case key.Matches(msg, k.Stop):
-		if v.runCancel != nil {
-			v.runCancel()
-		}
-	case key.Matches(msg, k.Next):
-		if v.deps.gate != nil {
-			if ok, why := v.deps.gate(v.lesson.ID, v.curStep()+1); !ok {
-				v.outP.prose(v.t.KeyNext, why)
-				return nil
-			}
-		}
-		if v.curStep() == len(v.lesson.Steps)-1 {
-			return v.openQuiz()
-		}
-		return v.goStep(v.curStep() + 1)
-	case key.Matches(msg, k.Prev):
-		return v.goStep(v.curStep() - 1)
-	case key.Matches(msg, k.Kubeconfig):
-		return v.writeKubeconfig()
-	case key.Matches(msg, k.Hint):
-		return v.moreHelp()
-	case key.Matches(msg, k.Focus):
-		v.setFocus((v.focus + 1) % focusCount)
-	case key.Matches(msg, k.Up):
-		v.scroll(v.focus, scrollUp)
-	case key.Matches(msg, k.Down):
-		v.scroll(v.focus, scrollDown)
-	case key.Matches(msg, k.PageUp):
-		v.scroll(v.focus, scrollPageUp)
-	case key.Matches(msg, k.PageDown):
-		v.scroll(v.focus, scrollPageDown)
-	case key.Matches(msg, k.Sideways):
-		a := scrollRight
-		if msg.String() == "left" {
-			a = scrollLeft
-		}
-		scrollBy(&v.outP.view, a)
-		v.outP.scrolled()
 	}
 	return nil
 }
 
-// handleMouse scrolls the pane under the pointer.
+// handleMouse hands a press to the pane under the pointer, in the pane's own coordinates:
+// the wheel scrolls it, a click on a stream row selects the row.
 func (v *lessonView) handleMouse(msg tea.MouseMsg) {
 	if msg.Action != tea.MouseActionPress {
 		return
 	}
-	if r := v.rects[focusWatch]; msg.Button == tea.MouseButtonLeft && r.contains(msg.X, msg.Y) {
-		// A click on a stream row shows that row's object as it was then.
-		if v.watchP.selectAt(msg.Y - r.y) {
-			v.setFocus(focusWatch)
-			v.showInspection()
-			v.updateKeys()
-		}
-		return
-	}
-	var a scrollAction
-	switch msg.Button {
-	case tea.MouseButtonWheelUp:
-		a = scrollWheelUp
-	case tea.MouseButtonWheelDown:
-		a = scrollWheelDown
-	default:
-		return
-	}
 	for f, r := range v.rects {
 		if r.contains(msg.X, msg.Y) {
-			v.scroll(focusID(f), a)
+			local := msg
+			local.X, local.Y = msg.X-r.x, msg.Y-r.y
+			v.pane(focusID(f)).Update(local)
+			v.updateKeys()
 			return
 		}
-	}
-}
-
-func (v *lessonView) scroll(f focusID, a scrollAction) {
-	switch f {
-	case focusStep:
-		scrollBy(&v.stepP.view, a)
-	case focusWatch:
-		scrollBy(&v.watchP.view, a)
-		v.watchP.scrolled()
-	case focusOutput:
-		scrollBy(&v.outP.view, a)
-		v.outP.scrolled()
 	}
 }
 
@@ -641,6 +552,20 @@ func (v *lessonView) setFocus(f focusID) {
 	v.stepP.focused = f == focusStep
 	v.watchP.focused = f == focusWatch
 	v.outP.focused = f == focusOutput
+}
+
+// pane is the component at a focus position: the step pane, or the quiz in its place.
+func (v *lessonView) pane(f focusID) Component {
+	switch f {
+	case focusWatch:
+		return v.watchP
+	case focusOutput:
+		return v.outP
+	}
+	if v.quiz != nil {
+		return v.quiz
+	}
+	return v.stepP
 }
 
 // setSize lays the panes out in w×h cells, the status line included.
@@ -670,9 +595,17 @@ func (v *lessonView) setSize(w, h int) {
 		v.rects[focusWatch] = rect{0, stepH, w, watchH}
 		v.rects[focusOutput] = rect{0, stepH + watchH, w, rest - watchH}
 	}
-	v.stepP.setSize(v.rects[focusStep].w, v.rects[focusStep].h)
-	v.watchP.setSize(v.rects[focusWatch].w, v.rects[focusWatch].h)
-	v.outP.setSize(v.rects[focusOutput].w, v.rects[focusOutput].h)
+	v.sizePanes()
+}
+
+// sizePanes gives each pane its rectangle.
+func (v *lessonView) sizePanes() {
+	v.stepP.SetSize(v.rects[focusStep].w, v.rects[focusStep].h)
+	if v.quiz != nil {
+		v.quiz.SetSize(v.rects[focusStep].w, v.rects[focusStep].h)
+	}
+	v.watchP.SetSize(v.rects[focusWatch].w, v.rects[focusWatch].h)
+	v.outP.SetSize(v.rects[focusOutput].w, v.rects[focusOutput].h)
 }
 
 // undoneBefore lists (1-based) the steps before i whose checks have not held.
@@ -817,11 +750,7 @@ func (v *lessonView) View() string {
 	if v.width <= 0 || v.height <= 0 {
 		return ""
 	}
-	left := v.stepP.View()
-	if v.quiz != nil {
-		r := v.rects[focusStep]
-		left = v.quiz.view(v, r.w, r.h)
-	}
+	left := v.pane(focusStep).View()
 	var body string
 	switch {
 	case v.deps.present:

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -22,22 +22,22 @@ type question struct {
 	no func() tea.Cmd
 }
 
-// askKey answers the open question with msg; ok is false when no question is open.
-func (v *lessonView) askKey(msg tea.KeyMsg) (tea.Cmd, bool) {
-	if v.ask == nil {
-		return nil, false
-	}
+// askKey answers the open question with msg: y (ConfirmKeyMap.Yes) does it, any other key
+// does not. The question is an overlay: it takes every key while open.
+func (v *lessonView) askKey(msg tea.KeyMsg) tea.Cmd {
 	q := v.ask
+	if q == nil {
+		return nil
+	}
 	v.ask = nil
-	if s := msg.String(); s == "y" || s == "Y" {
-		return q.yes(), true
+	if key.Matches(msg, defaultConfirmKeyMap(v.t).Yes) {
+		return q.yes()
 	}
 	if q.no != nil {
-		return q.no(), true
+		return q.no()
 	}
 	v.flash = v.t.Kept
-	v.updateKeys()
-	return nil, true
+	return nil
 }
 
 // leave closes the view and goes back to the lesson menu.
@@ -51,7 +51,6 @@ func (v *lessonView) leave() tea.Cmd {
 func (v *lessonView) leaveOrAsk() tea.Cmd {
 	if v.deps.reset != nil && v.sim != nil && (v.touched || v.running) {
 		v.ask = &question{text: v.t.AskLeave, yes: v.leave}
-		v.updateKeys()
 		return nil
 	}
 	return v.leave()
@@ -85,9 +84,6 @@ func (v *lessonView) offerOwnCreds(msg cmdDoneMsg) (cmd tea.Cmd, asked bool) {
 	v.syncStep()
 	return nil, true
 }
-
-// helpView is the help while a question is open: y or any other key.
-func (v *lessonView) askHelp() help.KeyMap { return confirmHelp{v.t} }
 
 // oneLine makes a check's detail fit a status line: kubectl and exec output end lines with
 // \r\n, which would otherwise print raw or break the line.

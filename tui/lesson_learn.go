@@ -169,25 +169,25 @@ func (v *lessonView) updateLearnKeys() {
 	n := len(v.lesson.Steps)
 	idle := !v.running && !v.replaying
 	inQuiz := v.quiz != nil
+	flow := v.demo == nil
 	l := &v.lk
-	l.Solve.SetEnabled(!inQuiz && idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.predictPending())
+	l.Solve.SetEnabled(flow && !inQuiz && idle && v.cluster != nil && n > 0 && v.nextCmd() >= 0 && !v.predictPending())
+	l.SolveBusy.SetEnabled(flow && !inQuiz && !idle)
 	l.Lang.SetEnabled(v.deps.canSwitchLang() && !v.replaying)
-	l.View.SetEnabled(v.cluster != nil)
 	sim := v.sim != nil && !v.replaying
-	l.Pause.SetEnabled(sim)
+	// The demo's space pauses the demo, not the simulator.
+	l.Pause.SetEnabled(sim && flow)
 	l.StepOnce.SetEnabled(sim && v.sim.Paused())
 	l.Slower.SetEnabled(sim && v.sim.Speed() > minSpeed)
 	l.Faster.SetEnabled(sim && v.sim.Speed() < maxSpeed)
-	l.TimeReal.SetEnabled(v.sim == nil && v.cluster != nil)
-	canReset := v.deps.reset != nil && v.sim != nil && idle && n > 0
-	l.Inspect.SetEnabled(v.watchP.canInspect())
+	l.TimeReal.SetEnabled(v.sim == nil && v.cluster != nil && !v.replaying)
+	canReset := v.deps.reset != nil && v.sim != nil && idle && n > 0 && flow
 	l.ResetStep.SetEnabled(canReset && !inQuiz)
 	l.ResetLesson.SetEnabled(canReset)
 	if inQuiz {
-		for _, b := range []*key.Binding{&v.keys.Run, &v.keys.Stop, &v.keys.Next, &v.keys.Prev, &v.keys.Hint, &v.keys.Up, &v.keys.Down} {
+		for _, b := range []*key.Binding{&v.keys.Run, &v.keys.Stop, &v.keys.Next, &v.keys.Prev, &v.keys.Hint} {
 			b.SetEnabled(false)
 		}
-		v.quiz.updateKeys(&v.qk, v)
 	}
 }
 
@@ -211,26 +211,19 @@ func (v *lessonView) updateSpeed() {
 	}
 }
 
-// learnKey handles the learning-tool keys; ok is false for a key that is not one.
-func (v *lessonView) learnKey(msg tea.KeyMsg) (tea.Cmd, bool) {
+// learnKey handles the learning-tool keys (the layers route only keys of enabled bindings).
+func (v *lessonView) learnKey(msg tea.KeyMsg) tea.Cmd {
 	l := v.lk
-	if v.sim == nil && v.cluster != nil && !v.replaying {
-		switch msg.String() {
-		case " ", ".", "-", "+", "=", "r", "R":
-			v.flash = v.t.RealClusterTime
-			return nil, true
-		}
-	}
-	if (v.running || v.replaying) && v.quiz == nil && key.Matches(msg, key.NewBinding(key.WithKeys(l.Solve.Keys()...))) {
+	switch {
+	case key.Matches(msg, l.TimeReal):
+		v.flash = v.t.RealClusterTime
+		return nil
+	case key.Matches(msg, l.SolveBusy):
 		// s waits for nothing: say why it does nothing now (issue 13, item 7).
 		v.flash = v.t.BusySolve
-		return nil, true
-	}
-	switch {
+		return nil
 	case key.Matches(msg, l.Solve):
-		return v.solve(), true
-	case key.Matches(msg, l.View):
-		return v.watchP.nextView(v.ctx), true
+		return v.solve()
 	case key.Matches(msg, l.Pause):
 		if v.sim.Paused() {
 			v.sim.Resume()
@@ -239,24 +232,20 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) (tea.Cmd, bool) {
 		}
 	case key.Matches(msg, l.StepOnce):
 		sim, gen := v.sim, v.gen
-		return func() tea.Msg { return steppedMsg{gen: gen, ran: sim.StepOnce()} }, true
+		return func() tea.Msg { return steppedMsg{gen: gen, ran: sim.StepOnce()} }
 	case key.Matches(msg, l.Slower):
 		v.sim.SetSpeed(max(minSpeed, v.sim.Speed()/2))
 	case key.Matches(msg, l.Faster):
 		v.sim.SetSpeed(min(maxSpeed, v.sim.Speed()*2))
 	case key.Matches(msg, l.ResetStep):
-		return v.prepare(v.curStep(), true), true
+		return v.prepare(v.curStep(), true)
 	case key.Matches(msg, l.ResetLesson):
 		// It forgets the lesson's progress: ask first (issue 13, item 4).
 		v.ask = &question{text: v.t.AskResetLesson, yes: v.resetLesson}
-		v.updateKeys()
-		return nil, true
-	default:
-		return nil, false
+		return nil
 	}
 	v.updateSpeed()
-	v.updateKeys()
-	return nil, true
+	return nil
 }
 
 // resetLesson is R once confirmed: forget the lesson's progress and start it again on a
@@ -311,12 +300,10 @@ func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
 		return v.goStep(msg.step)
 	case progressErrMsg:
 		v.flash = v.t.ProgressNote + ": " + msg.err.Error()
-	case viewDataMsg:
-		return v.watchP.handleViewData(msg)
-	case objWatchStartedMsg:
-		return v.watchP.handleObjStarted(msg)
-	case objBatchMsg:
-		return v.watchP.handleObjBatch(msg)
+	case viewDataMsg, objWatchStartedMsg, objBatchMsg:
+		_, cmd := v.watchP.Update(msg)
+		v.updateKeys() // y is offered once rows can show their objects
+		return cmd
 	case demoTickMsg:
 		if msg.gen != v.gen || v.demo == nil {
 			return nil
@@ -451,8 +438,13 @@ func (v *lessonView) setLang(t text, l lessons.Lesson) {
 	}
 	v.t, v.deps.t = t, t
 	v.lesson = v.play.Lesson()
-	v.keys, v.lk, v.qk = DefaultLessonKeyMap(t), DefaultLearnKeyMap(t), DefaultQuizKeyMap(t)
-	v.stepP.t, v.watchP.t, v.outP.t = t, t, t
+	v.keys, v.lk = DefaultLessonKeyMap(t), DefaultLearnKeyMap(t)
+	v.stepP.setText(t)
+	v.watchP.setText(t)
+	v.outP.setText(t)
+	if v.quiz != nil {
+		v.quiz.setText(t)
+	}
 	v.updateSpeed()
 	v.syncStep()
 	v.outP.refresh(false)
@@ -481,32 +473,13 @@ func (v *lessonView) barHeight() int {
 	return lipgloss.Height(b)
 }
 
-// helpKeys is the key map the help line shows for the view's current state.
-func (v *lessonView) helpKeys() interface {
-	ShortHelp() []key.Binding
-	FullHelp() [][]key.Binding
-} {
-	if v.ask != nil {
-		return v.askHelp()
-	}
-	if v.quiz != nil {
-		return quizHelp{q: v.qk, k: v.keys, l: v.lk}
-	}
-	if v.demo != nil {
-		return demoHelp{d: v.demo.keys, k: v.keys, l: v.lk}
-	}
-	return lessonHelp{k: v.keys, l: v.lk}
-}
-
 // presentLayout is the projector layout: the step above the watch, no output pane.
 func (v *lessonView) presentLayout(w, bodyH int) {
 	stepH := bodyH * 2 / 5
 	v.rects[focusStep] = rect{0, 0, w, stepH}
 	v.rects[focusWatch] = rect{0, stepH, w, bodyH - stepH}
 	v.rects[focusOutput] = rect{}
-	v.stepP.setSize(w, stepH)
-	v.watchP.setSize(w, bodyH-stepH)
-	v.outP.setSize(0, 0)
+	v.sizePanes()
 }
 
 // recordStep writes step i's done mark and the help used on it into the store (the full

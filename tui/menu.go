@@ -50,22 +50,29 @@ func newMenuView(st *Styles, t text, ls []lessons.Lesson, footer string, prog *p
 
 func (m *menuView) helpKeys() help.KeyMap {
 	if m.confirming {
-		return confirmHelp{m.t}
+		return defaultConfirmKeyMap(m.t)
 	}
 	return menuHelp{k: m.keys, lang: m.lang, resetAll: m.resetAll, mode: m.mode}
 }
 
-// confirmHelp is the help while a reset waits for its confirmation.
-type confirmHelp struct{ t text }
+// ConfirmKeyMap holds the keys of a yes/no question (a reset, leaving a live cluster): y
+// does it; n, like any other key, keeps everything as it is.
+type ConfirmKeyMap struct {
+	Yes, No key.Binding
+}
 
-func (c confirmHelp) ShortHelp() []key.Binding {
-	return []key.Binding{
-		key.NewBinding(key.WithKeys("y"), key.WithHelp("y", c.t.KeyYes)),
-		key.NewBinding(key.WithKeys("n"), key.WithHelp("n", c.t.KeyNo)),
+func defaultConfirmKeyMap(t text) ConfirmKeyMap {
+	return ConfirmKeyMap{
+		Yes: key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", t.KeyYes)),
+		No:  key.NewBinding(key.WithKeys("n", "N"), key.WithHelp("n", t.KeyNo)),
 	}
 }
 
-func (c confirmHelp) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
+// ShortHelp implements help.KeyMap.
+func (c ConfirmKeyMap) ShortHelp() []key.Binding { return []key.Binding{c.Yes, c.No} }
+
+// FullHelp implements help.KeyMap.
+func (c ConfirmKeyMap) FullHelp() [][]key.Binding { return [][]key.Binding{c.ShortHelp()} }
 
 // resetAllMsg reports that every lesson's progress was forgotten.
 type resetAllMsg struct{ err error }
@@ -139,7 +146,7 @@ func (m *menuView) Update(msg tea.Msg) tea.Cmd {
 	m.notice = ""
 	if m.confirming {
 		m.confirming = false
-		if km.String() == "y" {
+		if key.Matches(km, defaultConfirmKeyMap(m.t).Yes) {
 			p := m.prog
 			return func() tea.Msg { return resetAllMsg{err: p.ResetAll()} }
 		}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kubetutor/kubetutor/engine/termsafe"
@@ -53,11 +55,88 @@ type outputPane struct {
 	width, height int
 	focused       bool
 	wide          bool // some line is wider than the pane: ← → scroll it
+
+	km OutputKeyMap
+}
+
+// OutputKeyMap holds the output pane's bindings.
+type OutputKeyMap struct {
+	scrollKeyMap
+	// Sideways scrolls kubectl's lines wider than the pane; it works whichever pane has the
+	// focus (Reach). Left and Right tell its two keys apart.
+	Sideways, Left, Right key.Binding
+}
+
+func defaultOutputKeyMap(t text) OutputKeyMap {
+	return OutputKeyMap{
+		scrollKeyMap: defaultScrollKeyMap(t),
+		Sideways:     key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("← →", t.KeySideways)),
+		Left:         key.NewBinding(key.WithKeys("left")),
+		Right:        key.NewBinding(key.WithKeys("right")),
+	}
 }
 
 func newOutputPane(st *Styles, t text) *outputPane {
-	return &outputPane{st: st, t: t, view: viewport.New(0, 0), hist: map[int][]*outEntry{}}
+	return &outputPane{st: st, t: t, view: viewport.New(0, 0), hist: map[int][]*outEntry{}, km: defaultOutputKeyMap(t)}
 }
+
+// setText switches the pane's words to another language.
+func (o *outputPane) setText(t text) {
+	o.t, o.km = t, defaultOutputKeyMap(t)
+}
+
+// keys is the pane's key map as it stands: each key only where it moves the view.
+func (o *outputPane) keys() OutputKeyMap {
+	k := o.km
+	k.scrollKeyMap = k.at(&o.view)
+	left := o.wide && o.view.HorizontalScrollPercent() > 0
+	right := o.wide && o.view.HorizontalScrollPercent() < 1
+	k.Left.SetEnabled(left)
+	k.Right.SetEnabled(right)
+	k.Sideways = oneOrBoth(k.Sideways, left, right, "←", "→")
+	return k
+}
+
+// Init implements Component.
+func (o *outputPane) Init() tea.Cmd { return nil }
+
+// Update implements Component: scrolling, sideways too, with keys and the wheel.
+func (o *outputPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		k := o.keys()
+		a, ok := k.action(msg)
+		switch {
+		case ok:
+		case key.Matches(msg, k.Left):
+			a, ok = scrollLeft, true
+		case key.Matches(msg, k.Right):
+			a, ok = scrollRight, true
+		}
+		if ok {
+			scrollBy(&o.view, a)
+			o.scrolled()
+		}
+	case tea.MouseMsg:
+		if a, ok := wheelAction(msg); ok {
+			scrollBy(&o.view, a)
+			o.scrolled()
+		}
+	}
+	return o, nil
+}
+
+// ShortHelp implements help.KeyMap.
+func (o *outputPane) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements help.KeyMap.
+func (o *outputPane) FullHelp() [][]key.Binding {
+	k := o.keys()
+	return [][]key.Binding{append(k.list(), k.Sideways, k.Wheel)}
+}
+
+// Reach implements reacher: ← → scroll the output from any pane.
+func (o *outputPane) Reach() []key.Binding { return []key.Binding{o.keys().Sideways} }
 
 // setIdle sets what the empty pane says ("" is NoOutput), so a step with nothing left to run
 // does not ask for an Enter that does nothing.
@@ -68,7 +147,8 @@ func (o *outputPane) setIdle(s string) {
 	}
 }
 
-func (o *outputPane) setSize(w, h int) {
+// SetSize implements Component.
+func (o *outputPane) SetSize(w, h int) {
 	o.width, o.height = w, h
 	o.view.Width, o.view.Height = max(0, w), max(0, h-1)
 	o.refresh(false)

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kubetutor/kubetutor/lessons"
@@ -98,15 +100,54 @@ type stepPane struct {
 	present       bool // the projector's large title
 	// typing is the part of the next command the demo has typed so far ("" otherwise).
 	typing string
+
+	km scrollKeyMap
 }
 
 func newStepPane(st *Styles, t text, md *markdown) *stepPane {
-	return &stepPane{st: st, t: t, md: md, next: -1, view: viewport.New(0, 0)}
+	return &stepPane{st: st, t: t, md: md, next: -1, view: viewport.New(0, 0), km: defaultScrollKeyMap(t)}
 }
 
-func (p *stepPane) setSize(w, h int) {
+// SetSize implements Component.
+func (p *stepPane) SetSize(w, h int) {
 	p.width, p.height = w, h
 	p.refresh()
+}
+
+// setText switches the pane's words to another language.
+func (p *stepPane) setText(t text) {
+	p.t, p.km = t, defaultScrollKeyMap(t)
+}
+
+// Init implements Component.
+func (p *stepPane) Init() tea.Cmd { return nil }
+
+// keys is the pane's key map as it stands: scrolling only where the text goes on.
+func (p *stepPane) keys() scrollKeyMap { return p.km.at(&p.view) }
+
+// Update implements Component: the step text scrolls with its keys and the wheel.
+func (p *stepPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		if a, ok := p.keys().action(msg); ok {
+			scrollBy(&p.view, a)
+		}
+	case tea.MouseMsg:
+		if a, ok := wheelAction(msg); ok {
+			scrollBy(&p.view, a)
+		}
+	}
+	return p, nil
+}
+
+// ShortHelp implements help.KeyMap: the short line is the lesson's flow; scrolling is in
+// the full help.
+func (p *stepPane) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements help.KeyMap.
+func (p *stepPane) FullHelp() [][]key.Binding {
+	k := p.keys()
+	return [][]key.Binding{append(k.list(), k.Wheel)}
 }
 
 // minStepText is the fewest lines of step text worth keeping beside a full command list.

@@ -584,7 +584,7 @@ func TestEventsViewWrapsSimMessages(t *testing.T) {
 	w.columns = []string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}
 	long := "The StatefulSet controller waits for web-0 to be Running and Ready before it creates web-1, because podManagementPolicy is OrderedReady; that is why web-1 is not here yet."
 	w.apply(engine.TableEvent{Type: "ADDED", Name: "e1", Columns: w.columns, Cells: []string{"1s", "Normal", whyReasonPrefix + "Waiting", "statefulset/web", long}})
-	w.setSize(110, 20)
+	w.SetSize(110, 20)
 	text := ansiPlain(w.streamText())
 	for _, l := range strings.Split(text, "\n") {
 		if lipgloss.Width(l) > 110 {

@@ -3,8 +3,10 @@ package tui
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/kubetutor/kubetutor/lessons"
@@ -41,21 +43,33 @@ func (v *lessonView) predictPending() bool {
 	return !answered
 }
 
-// predictKey answers the pending prediction with a number key; ok is false for any other key.
-func (v *lessonView) predictKey(msg tea.KeyMsg) (tea.Cmd, bool) {
-	if !v.predictPending() || msg.Type != tea.KeyRunes || len(msg.Runes) != 1 {
-		return nil, false
+// predictKeys is the prediction's binding: the number keys of its choices, while it waits.
+func (v *lessonView) predictKeys() key.Binding {
+	if !v.predictPending() {
+		return key.NewBinding(key.WithDisabled())
 	}
-	n := int(msg.Runes[0] - '1')
-	if n < 0 || n >= len(v.cur().Predict.Choices) {
-		return nil, false
+	n := len(v.cur().Predict.Choices)
+	keys := make([]string, 0, n)
+	for i := 1; i <= n && i <= 9; i++ {
+		keys = append(keys, strconv.Itoa(i))
 	}
-	if v.predicted == nil {
-		v.predicted = map[int]*predictState{}
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(fmt.Sprintf("1-%d", len(keys)), v.t.KeyPredict))
+}
+
+// predictKey answers the pending prediction with one of its number keys.
+func (v *lessonView) predictKey(msg tea.KeyMsg) tea.Cmd {
+	k := v.predictKeys()
+	for i, s := range k.Keys() {
+		if key.Matches(msg, key.NewBinding(key.WithKeys(s))) {
+			if v.predicted == nil {
+				v.predicted = map[int]*predictState{}
+			}
+			v.predicted[v.curStep()] = &predictState{choice: i}
+			v.syncStep()
+			return nil
+		}
 	}
-	v.predicted[v.curStep()] = &predictState{choice: n}
-	v.syncStep()
-	return nil, true
+	return nil
 }
 
 // revealPrediction reveals the current step's answered prediction once its last command ran,

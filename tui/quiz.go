@@ -10,26 +10,55 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	xansi "github.com/charmbracelet/x/ansi"
 
+	"github.com/kubetutor/kubetutor/tui/lessonstate"
 	"github.com/kubetutor/kubetutor/tui/progress"
 )
 
-// quizState is the end-of-lesson quiz on screen: one question at a time, choices picked with
-// the arrows, after an answer why it is right or wrong, and after the last one the finish
-// page. What counts (first answers) lives in the lesson's state machine (v.play).
-type quizState struct {
+// quizPane is the end-of-lesson quiz, in the step pane's place: one question at a time,
+// choices picked with the arrows, after an answer why it is right or wrong, and after the
+// last one the finish page. What counts (first answers) lives in the lesson's state machine
+// (play); the pane keeps only what it shows.
+type quizPane struct {
+	st   *Styles
+	t    text
+	play *lessonstate.Play
+	host quizHost
+	km   QuizKeyMap
+
 	q   int
 	sel int
 	// finish: the finish page shows (score, missed questions, what next).
 	finish bool
 	fin    viewport.Model
 	total  int
+
+	width, height int
+}
+
+// quizHost is what the quiz asks of the lesson view that holds it.
+type quizHost interface {
+	// recordAnswer saves an answer the state machine took as first.
+	recordAnswer(question, choice int) tea.Cmd
+	// closeQuiz goes back to the steps.
+	closeQuiz()
+	// nextLesson opens the catalog's next lesson; hasNext says whether there is one.
+	nextLesson() tea.Cmd
+	hasNext() bool
+	inlineMD(s string, w int) string
+	finishText(w int) string
+}
+
+func newQuizPane(st *Styles, t text, play *lessonstate.Play, host quizHost) *quizPane {
+	return &quizPane{st: st, t: t, play: play, host: host, km: DefaultQuizKeyMap(t),
+		total: len(play.Lesson().Quiz), fin: viewport.New(0, 0)}
 }
 
 func (v *lessonView) openQuiz() tea.Cmd {
 	if len(v.lesson.Quiz) == 0 {
 		return nil
 	}
-	v.quiz = &quizState{total: len(v.lesson.Quiz), fin: viewport.New(0, 0)}
+	v.quiz = newQuizPane(v.st, v.t, v.play, v)
+	v.quiz.SetSize(v.rects[focusStep].w, v.rects[focusStep].h)
 	if p := v.deps.progress; p != nil {
 		for q, a := range p.Lesson(v.lesson.ID).Quiz {
 			v.play.RestoreAnswer(q, a.Choice)
@@ -42,81 +71,119 @@ func (v *lessonView) openQuiz() tea.Cmd {
 	return nil
 }
 
-func (q *quizState) updateKeys(k *QuizKeyMap, v *lessonView) {
-	l := v.lesson
+// closeQuiz implements quizHost: p goes back to the steps.
+func (v *lessonView) closeQuiz() {
+	v.quiz = nil
+	v.syncStep()
+}
+
+func (v *lessonView) hasNext() bool { return v.deps.next != nil }
+
+// nextLesson implements quizHost.
+func (v *lessonView) nextLesson() tea.Cmd {
+	if v.deps.next == nil {
+		return nil
+	}
+	next := v.deps.next.index
+	v.close()
+	return func() tea.Msg { return startLessonMsg{index: next} }
+}
+
+// setText switches the quiz's words to another language.
+func (q *quizPane) setText(t text) {
+	q.t, q.km = t, DefaultQuizKeyMap(t)
+}
+
+// keys is the quiz's key map as it stands.
+func (q *quizPane) keys() QuizKeyMap {
+	k := q.km
+	quiz := q.play.Lesson().Quiz
 	if q.finish {
 		k.Up.SetEnabled(!q.fin.AtTop())
 		k.Down.SetEnabled(!q.fin.AtBottom())
 		k.Answer.SetEnabled(false)
 		k.Next.SetEnabled(false)
-		k.NextLesson.SetEnabled(v.deps.next != nil)
+		k.NextLesson.SetEnabled(q.host.hasNext())
 		k.Steps.SetEnabled(true)
-		return
+		return k
 	}
-	n := len(l.Quiz[q.q].Choices)
-	_, answered := v.play.Shown(q.q)
+	n := len(quiz[q.q].Choices)
+	_, answered := q.play.Shown(q.q)
 	k.Up.SetEnabled(q.sel > 0)
 	k.Down.SetEnabled(q.sel < n-1)
 	k.Answer.SetEnabled(n > 0)
 	// After the last question n shows the results, once every question has an answer.
-	k.Next.SetEnabled(q.q < len(l.Quiz)-1 || (answered && v.play.QuizDone()))
-	if q.q == len(l.Quiz)-1 {
-		k.Next.SetHelp("n", v.t.KeyResults)
+	k.Next.SetEnabled(q.q < len(quiz)-1 || (answered && q.play.QuizDone()))
+	if q.q == len(quiz)-1 {
+		k.Next.SetHelp("n", q.t.KeyResults)
 	}
 	k.NextLesson.SetEnabled(false)
 	k.Steps.SetEnabled(true)
+	return k
 }
 
-// quizKey handles the quiz's keys; ok is false for any other key.
-func (v *lessonView) quizKey(msg tea.KeyMsg) (tea.Cmd, bool) {
-	q, k := v.quiz, v.qk
-	var cmd tea.Cmd
+// Init implements Component.
+func (q *quizPane) Init() tea.Cmd { return nil }
+
+// SetSize implements Component.
+func (q *quizPane) SetSize(w, h int) {
+	q.width, q.height = w, h
+	q.refreshFinish()
+}
+
+// ShortHelp implements help.KeyMap.
+func (q *quizPane) ShortHelp() []key.Binding { return q.keys().ShortHelp() }
+
+// FullHelp implements help.KeyMap.
+func (q *quizPane) FullHelp() [][]key.Binding { return q.keys().FullHelp() }
+
+// Update implements Component: the quiz's keys.
+func (q *quizPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return q, nil
+	}
+	k := q.keys()
+	quiz := q.play.Lesson().Quiz
 	if q.finish {
 		switch {
-		case key.Matches(msg, k.Up):
+		case key.Matches(km, k.Up):
 			q.fin.ScrollUp(1)
-		case key.Matches(msg, k.Down):
+		case key.Matches(km, k.Down):
 			q.fin.ScrollDown(1)
-		case key.Matches(msg, k.NextLesson):
-			next := v.deps.next.index
-			v.close()
-			return func() tea.Msg { return startLessonMsg{index: next} }, true
-		case key.Matches(msg, k.Steps):
+		case key.Matches(km, k.NextLesson):
+			return q, q.host.nextLesson()
+		case key.Matches(km, k.Steps):
 			q.finish = false // back to the last question
-		default:
-			return nil, false
 		}
-		v.updateKeys()
-		return nil, true
+		return q, nil
 	}
+	var cmd tea.Cmd
 	switch {
-	case key.Matches(msg, k.Up):
+	case key.Matches(km, k.Up):
 		q.sel--
-	case key.Matches(msg, k.Down):
+	case key.Matches(km, k.Down):
 		q.sel++
-	case key.Matches(msg, k.Answer):
-		if v.play.Answer(q.q, q.sel) {
-			cmd = v.recordAnswer(q.q, q.sel)
+	case key.Matches(km, k.Answer):
+		if q.play.Answer(q.q, q.sel) {
+			cmd = q.host.recordAnswer(q.q, q.sel)
 		}
-	case key.Matches(msg, k.Next):
-		if q.q == len(v.lesson.Quiz)-1 {
+	case key.Matches(km, k.Next):
+		if q.q == len(quiz)-1 {
 			q.finish = true
+			q.refreshFinish()
 			q.fin.GotoTop()
 			break
 		}
 		q.q++
 		q.sel = 0
-	case key.Matches(msg, k.Steps):
-		v.quiz = nil
-		v.syncStep()
-		return nil, true
-	default:
-		return nil, false
+	case key.Matches(km, k.Steps):
+		q.host.closeQuiz()
+		return q, nil
 	}
-	q.q = clamp(q.q, 0, len(v.lesson.Quiz)-1)
-	q.sel = clamp(q.sel, 0, len(v.lesson.Quiz[q.q].Choices)-1)
-	v.updateKeys()
-	return cmd, true
+	q.q = clamp(q.q, 0, len(quiz)-1)
+	q.sel = clamp(q.sel, 0, len(quiz[q.q].Choices)-1)
+	return q, cmd
 }
 
 func (v *lessonView) recordAnswer(question, choice int) tea.Cmd {
@@ -134,7 +201,7 @@ func (v *lessonView) recordAnswer(question, choice int) tea.Cmd {
 	return v.save()
 }
 
-func (q *quizState) status(t text) string {
+func (q *quizPane) status(t text) string {
 	if q.finish {
 		return t.FinishTitle
 	}
@@ -182,20 +249,21 @@ func indentBlock(s, prefix string) string {
 	return strings.Join(lines, "\n")
 }
 
-// view renders the current question, or the finish page, in w×h cells.
-func (q *quizState) view(v *lessonView, w, h int) string {
+// View renders the current question, or the finish page, in its size.
+func (q *quizPane) View() string {
+	w, h := q.width, q.height
 	if w <= 0 || h <= 0 {
 		return ""
 	}
 	if q.finish {
-		return q.finishView(v, w, h)
+		return q.finishView(w, h)
 	}
-	l, st, t := v.lesson, v.st, v.t
+	l, st, t, v := q.play.Lesson(), q.st, q.t, q.host
 	qq := l.Quiz[q.q]
 	var b []string
 	b = append(b, paneHeader(st, fmt.Sprintf(t.QuizTitle, q.q+1, len(l.Quiz)), "", w, true))
 	b = append(b, v.inlineMD(qq.Question, w), "")
-	shown, answered := v.play.Shown(q.q)
+	shown, answered := q.play.Shown(q.q)
 	for i, c := range qq.Choices {
 		mark := "  "
 		if i == q.sel {
@@ -227,10 +295,10 @@ func (q *quizState) view(v *lessonView, w, h int) string {
 			verdict = t.QuizRight
 		}
 		b = append(b, v.inlineMD(verdict+" "+c.Why, w))
-		if first, ok := v.play.First(q.q); ok && first != shown {
+		if first, ok := q.play.First(q.q); ok && first != shown {
 			b = append(b, st.Dim.Render(v.inlineMD(t.QuizFirstCounts, w)))
 		}
-		if v.play.QuizDone() && q.q == len(l.Quiz)-1 {
+		if q.play.QuizDone() && q.q == len(l.Quiz)-1 {
 			b = append(b, "", st.CmdNext.Render(v.inlineMD(t.QuizSeeResults, w)))
 		}
 	} else {
@@ -282,43 +350,34 @@ func (v *lessonView) finishText(w int) string {
 	return strings.Join(b, "\n")
 }
 
-func (q *quizState) finishView(v *lessonView, w, h int) string {
-	q.fin.Width, q.fin.Height = w, max(0, h-1)
+// refreshFinish lays out the finish page at the pane's width (its scroll keys depend on it).
+func (q *quizPane) refreshFinish() {
+	if !q.finish || q.width <= 0 {
+		return
+	}
+	q.fin.Width, q.fin.Height = q.width, max(0, q.height-1)
 	y := q.fin.YOffset
-	q.fin.SetContent(v.finishText(w))
+	q.fin.SetContent(q.host.finishText(q.width))
 	q.fin.SetYOffset(y)
+}
+
+func (q *quizPane) finishView(w, h int) string {
+	q.refreshFinish()
 	hint := ""
 	switch f := &q.fin; {
 	case f.Height <= 0 || f.TotalLineCount() <= f.Height:
 	case f.AtTop():
-		hint = v.t.ScrollDown
+		hint = q.t.ScrollDown
 	case f.AtBottom():
-		hint = v.t.ScrollUp
+		hint = q.t.ScrollUp
 	default:
-		hint = v.t.ScrollBoth
+		hint = q.t.ScrollBoth
 	}
 	if hint != "" {
-		hint = v.st.Dim.Render(hint)
+		hint = q.st.Dim.Render(hint)
 	}
-	head := paneHeader(v.st, v.t.FinishTitle+": "+v.lesson.Title, hint, w, true)
+	head := paneHeader(q.st, q.t.FinishTitle+": "+q.play.Lesson().Title, hint, w, true)
 	return fit(head+"\n"+q.fin.View(), w, h)
-}
-
-// quizHelp is the lesson view's help while the quiz shows.
-type quizHelp struct {
-	q QuizKeyMap
-	k LessonKeyMap
-	l LearnKeyMap
-}
-
-func (h quizHelp) ShortHelp() []key.Binding { return h.q.ShortHelp() }
-
-func (h quizHelp) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{h.q.Up, h.q.Down, h.q.Answer, h.q.Next, h.q.NextLesson, h.q.Steps},
-		{h.k.Focus, h.l.View, h.l.ResetLesson, h.l.Lang, h.k.Back},
-		{h.l.Pause, h.l.StepOnce, h.l.Slower, h.l.Faster, h.l.TimeReal},
-	}
 }
 
 // lessonRef names another lesson of the catalog (the finish page's "next lesson").

@@ -3,10 +3,12 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -46,7 +48,14 @@ type watchPane struct {
 
 	columns []string
 	rows    map[string][]string
+	names   []string // the keys of rows, sorted: kept per event, not re-sorted per frame
 	stream  [][]string
+	// streamW holds each stream row's cell widths (measured once), dropped how many rows
+	// the stream has shed from its front, and streamFmt the stream's formatted lines, which
+	// a batch extends instead of re-formatting all of them (see streamText).
+	streamW   [][]int
+	dropped   int
+	streamFmt streamLines
 	// created holds each row's creationTimestamp and now the cluster's clock as of the last
 	// tick or batch, so the table's AGE counts up between events (the server's AGE cell is a
 	// snapshot). The stream keeps the AGE each line was printed with, as kubectl -w does.
@@ -78,11 +87,138 @@ type watchPane struct {
 	// line per row); unseen: rows arrived below while the reader was scrolled up.
 	lineRows []int
 	unseen   bool
+
+	km WatchKeyMap
+	// onSelect is told that the selected row changed (or the selection ended), so the lesson
+	// view can show the row's object beside the stream.
+	onSelect func()
+}
+
+// WatchKeyMap holds the watch pane's bindings.
+type WatchKeyMap struct {
+	// Up and Down scroll the stream, or move the selected row while one is selected.
+	scrollKeyMap
+	// View cycles the views; Inspect selects a stream row to show its object at that moment.
+	// Both work whichever pane has the focus (Reach).
+	View, Inspect key.Binding
+	// Leave ends the row selection (esc, which otherwise leaves the lesson).
+	Leave key.Binding
+}
+
+func defaultWatchKeyMap(t text) WatchKeyMap {
+	return WatchKeyMap{
+		scrollKeyMap: defaultScrollKeyMap(t),
+		View:         key.NewBinding(key.WithKeys("v"), key.WithHelp("v", t.KeyView)),
+		Inspect:      key.NewBinding(key.WithKeys("y"), key.WithHelp("y", t.KeyInspect)),
+		Leave:        key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", t.KeyLeaveRow)),
+	}
 }
 
 func newWatchPane(st *Styles, t text) *watchPane {
 	return &watchPane{st: st, t: t, rows: map[string][]string{}, created: map[string]time.Time{}, view: viewport.New(0, 0),
-		versions: map[string][]*unstructured.Unstructured{}, selected: -1}
+		versions: map[string][]*unstructured.Unstructured{}, selected: -1, km: defaultWatchKeyMap(t)}
+}
+
+// setText switches the pane's words to another language.
+func (w *watchPane) setText(t text) {
+	w.t, w.km = t, defaultWatchKeyMap(t)
+}
+
+// keys is the pane's key map as it stands.
+func (w *watchPane) keys() WatchKeyMap {
+	k := w.km
+	k.scrollKeyMap = k.at(&w.view)
+	if w.selected >= 0 {
+		k.Up.SetEnabled(w.selected > 0)
+		k.Down.SetEnabled(w.selected < len(w.refs)-1)
+	}
+	k.View.SetEnabled(w.cluster != nil && w.pollCtx != nil)
+	k.Inspect.SetEnabled(w.canInspect() || w.selected >= 0)
+	k.Leave.SetEnabled(w.selected >= 0)
+	return k
+}
+
+// Init implements Component.
+func (w *watchPane) Init() tea.Cmd { return nil }
+
+// Update implements Component: the pane's keys, clicks and wheel (in pane coordinates), and
+// the results of its own watches and polls.
+func (w *watchPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		return w, w.key(msg)
+	case tea.MouseMsg:
+		if a, ok := wheelAction(msg); ok {
+			scrollBy(&w.view, a)
+			w.scrolled()
+		} else if msg.Action == tea.MouseActionPress && msg.Button == tea.MouseButtonLeft && w.selectAt(msg.Y) {
+			// A click on a stream row shows that row's object as it was then.
+			w.selected_()
+		}
+	case tickMsg:
+		if w.cluster != nil {
+			w.setNow(w.cluster.Now())
+		}
+		return w, w.poll()
+	case watchStartedMsg:
+		return w, w.handleStarted(msg)
+	case watchBatchMsg:
+		return w, w.handleBatch(msg)
+	case watchRetryMsg:
+		return w, w.handleRetry(msg)
+	case viewDataMsg:
+		return w, w.handleViewData(msg)
+	case objWatchStartedMsg:
+		return w, w.handleObjStarted(msg)
+	case objBatchMsg:
+		return w, w.handleObjBatch(msg)
+	}
+	return w, nil
+}
+
+// selected_ tells the lesson view that the selection changed.
+func (w *watchPane) selected_() {
+	if w.onSelect != nil {
+		w.onSelect()
+	}
+}
+
+func (w *watchPane) key(msg tea.KeyMsg) tea.Cmd {
+	k := w.keys()
+	switch {
+	case key.Matches(msg, k.View):
+		return w.nextView(w.pollCtx)
+	case key.Matches(msg, k.Inspect), key.Matches(msg, k.Leave):
+		w.toggleInspect()
+		w.selected_()
+	case w.selected >= 0 && key.Matches(msg, k.Up):
+		w.moveSelection(-1)
+		w.selected_()
+	case w.selected >= 0 && key.Matches(msg, k.Down):
+		w.moveSelection(1)
+		w.selected_()
+	default:
+		if a, ok := k.action(msg); ok {
+			scrollBy(&w.view, a)
+			w.scrolled()
+		}
+	}
+	return nil
+}
+
+// ShortHelp implements help.KeyMap.
+func (w *watchPane) ShortHelp() []key.Binding { return nil }
+
+// FullHelp implements help.KeyMap.
+func (w *watchPane) FullHelp() [][]key.Binding {
+	k := w.keys()
+	return [][]key.Binding{append(k.list(), k.View, k.Inspect, k.Leave, k.Wheel)}
+}
+
+// Reach implements reacher: v and y work from any pane.
+func (w *watchPane) Reach() []key.Binding {
+	k := w.keys()
+	return []key.Binding{k.View, k.Inspect}
 }
 
 // start replaces the current watch (if the spec changed) and returns the Cmd that opens the
@@ -98,7 +234,8 @@ func (w *watchPane) start(parent context.Context, c Cluster, step lessons.Watch)
 	w.spec = spec
 	w.gen = nextGen()
 	w.ch, w.loaded, w.ended, w.lastErr = nil, false, false, ""
-	w.columns, w.rows, w.stream = nil, map[string][]string{}, nil
+	w.columns, w.rows, w.names, w.stream = nil, map[string][]string{}, nil, nil
+	w.streamW, w.dropped, w.streamFmt = nil, 0, streamLines{}
 	w.created = map[string]time.Time{}
 	w.cluster = c
 	w.objCh, w.versions, w.refs, w.selected = nil, map[string][]*unstructured.Unstructured{}, nil, -1
@@ -225,7 +362,7 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 		w.lastErr = fmt.Sprintf(w.t.Reconnecting, msg)
 		return
 	case "RESYNC":
-		w.rows = map[string][]string{}
+		w.rows, w.names = map[string][]string{}, nil
 		w.created = map[string]time.Time{}
 		return
 	}
@@ -236,9 +373,19 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 	}
 	cells := append([]string(nil), ev.Cells...)
 	if ev.Type == "DELETED" {
+		if _, ok := w.rows[ev.Name]; ok {
+			i := sort.SearchStrings(w.names, ev.Name)
+			w.names = append(w.names[:i], w.names[i+1:]...)
+		}
 		delete(w.rows, ev.Name)
 		delete(w.created, ev.Name)
 	} else {
+		if _, ok := w.rows[ev.Name]; !ok {
+			i := sort.SearchStrings(w.names, ev.Name)
+			w.names = append(w.names, "")
+			copy(w.names[i+1:], w.names[i:])
+			w.names[i] = ev.Name
+		}
 		w.rows[ev.Name] = cells
 		if ev.Created.IsZero() {
 			delete(w.created, ev.Name)
@@ -247,11 +394,15 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 		}
 	}
 	w.stream = append(w.stream, cells)
+	w.streamW = append(w.streamW, cellWidths(cells))
 	w.refs = append(w.refs, rowRef{name: ev.Name, rv: ev.ResourceVersion})
 	if len(w.stream) > maxStream {
+		// In place: a flood past the bound shifts the slices instead of allocating anew.
 		cut := len(w.stream) - maxStream
-		w.stream = append([][]string(nil), w.stream[cut:]...)
-		w.refs = append([]rowRef(nil), w.refs[cut:]...)
+		w.stream = w.stream[:copy(w.stream, w.stream[cut:])]
+		w.streamW = w.streamW[:copy(w.streamW, w.streamW[cut:])]
+		w.refs = w.refs[:copy(w.refs, w.refs[cut:])]
+		w.dropped += cut
 		if w.selected >= 0 {
 			w.selected = max(0, w.selected-cut)
 		}
@@ -284,7 +435,8 @@ func (w *watchPane) rowCells(name string, age int) []string {
 	return out
 }
 
-func (w *watchPane) setSize(width, height int) {
+// SetSize implements Component.
+func (w *watchPane) SetSize(width, height int) {
 	w.width, w.height = width, height
 	w.refresh()
 }
@@ -363,37 +515,112 @@ func (w *watchPane) formatRows(header []string, rows [][]string) []string {
 		}
 	}
 	status := w.statusIndex()
-	line := func(cells []string, head bool) string {
-		var b strings.Builder
-		for i := 0; i < len(widths); i++ {
-			cell := ""
-			if i < len(cells) {
-				cell = cells[i]
-			}
-			pad := ""
-			if i < len(widths)-1 {
-				pad = strings.Repeat(" ", widths[i]-lipgloss.Width(cell)+3)
-			}
-			switch {
-			case head:
-				b.WriteString(w.st.TableHeader.Render(cell))
-			case i == status:
-				if s, ok := w.st.statusStyle(cell); ok {
-					cell = s.Render(cell)
-				}
-				b.WriteString(cell)
-			default:
-				b.WriteString(cell)
-			}
-			b.WriteString(pad)
-		}
-		return strings.TrimRight(b.String(), " ")
-	}
-	out := []string{line(header, true)}
+	out := make([]string, 0, 1+len(rows))
+	out = append(out, w.formatLine(widths, status, header, nil, true))
 	for _, r := range rows {
-		out = append(out, line(r, false))
+		out = append(out, w.formatLine(widths, status, r, nil, false))
 	}
 	return out
+}
+
+// formatLine is one line of formatRows; cellW, when known, are the cells' widths.
+func (w *watchPane) formatLine(widths []int, status int, cells []string, cellW []int, head bool) string {
+	var b strings.Builder
+	for i := 0; i < len(widths); i++ {
+		cell, cw := "", 0
+		if i < len(cells) {
+			cell = cells[i]
+			if i < len(cellW) {
+				cw = cellW[i]
+			} else {
+				cw = lipgloss.Width(cell)
+			}
+		}
+		pad := ""
+		if i < len(widths)-1 {
+			pad = strings.Repeat(" ", widths[i]-cw+3)
+		}
+		switch {
+		case head:
+			b.WriteString(w.st.TableHeader.Render(cell))
+		case i == status:
+			if s, ok := w.st.statusStyle(cell); ok {
+				cell = s.Render(cell)
+			}
+			b.WriteString(cell)
+		default:
+			b.WriteString(cell)
+		}
+		b.WriteString(pad)
+	}
+	return strings.TrimRight(b.String(), " ")
+}
+
+// cellWidths measures a row's cells once, when it enters the stream.
+func cellWidths(cells []string) []int {
+	ws := make([]int, len(cells))
+	for i, c := range cells {
+		ws[i] = lipgloss.Width(c)
+	}
+	return ws
+}
+
+// streamLines is the plain stream formatted as formatRows would: the header and one line
+// per stream row, for the columns, widths and styles it was made with. first is the index
+// (counting every row the stream ever held) of the row behind lines[0].
+type streamLines struct {
+	st     *Styles
+	cols   []string
+	widths []int
+	header string
+	first  int
+	lines  []string
+}
+
+// plainStreamText is strings.Join(w.formatRows(w.columns, w.stream), "\n"), kept between
+// batches: a batch formats only its new rows, unless a wider cell (or a shed widest one)
+// moved the columns, which re-formats all of them, as a tabwriter would.
+func (w *watchPane) plainStreamText() string {
+	if len(w.streamW) != len(w.stream) {
+		return strings.Join(w.formatRows(w.columns, w.stream), "\n")
+	}
+	widths := make([]int, len(w.columns))
+	for i, h := range w.columns {
+		widths[i] = lipgloss.Width(h)
+	}
+	for _, cw := range w.streamW {
+		for i := 0; i < len(cw) && i < len(widths); i++ {
+			widths[i] = max(widths[i], cw[i])
+		}
+	}
+	c := &w.streamFmt
+	status := w.statusIndex()
+	if c.st != w.st || !slices.Equal(c.cols, w.columns) || !slices.Equal(c.widths, widths) || c.first > w.dropped {
+		*c = streamLines{st: w.st, cols: slices.Clone(w.columns), widths: widths, first: w.dropped,
+			header: w.formatLine(widths, status, w.columns, nil, true)}
+	}
+	if d := w.dropped - c.first; d > 0 {
+		c.lines = c.lines[:copy(c.lines, c.lines[min(d, len(c.lines)):])]
+		c.first = w.dropped
+	}
+	if len(c.lines) > len(w.stream) {
+		c.lines = c.lines[:0]
+	}
+	for i := len(c.lines); i < len(w.stream); i++ {
+		c.lines = append(c.lines, w.formatLine(widths, status, w.stream[i], w.streamW[i], false))
+	}
+	n := len(c.header)
+	for _, l := range c.lines {
+		n += 1 + len(l)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(c.header)
+	for _, l := range c.lines {
+		b.WriteByte('\n')
+		b.WriteString(l)
+	}
+	return b.String()
 }
 
 func (w *watchPane) streamText() string {
@@ -417,7 +644,7 @@ func (w *watchPane) streamText() string {
 	if w.mode == viewEvents {
 		return strings.Join(w.eventLines(), "\n")
 	}
-	return strings.Join(w.formatRows(w.columns, w.stream), "\n")
+	return w.plainStreamText()
 }
 
 // eventLines formats the Events stream with its "by" column.
@@ -563,11 +790,7 @@ func (w *watchPane) tableLines(h int) []string {
 		}
 		return []string{w.st.Dim.Render(w.t.NoResources)}
 	}
-	names := make([]string, 0, len(w.rows))
-	for n := range w.rows {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := w.names
 	// A watch error after the first list goes under the rows: the rows are still the last
 	// known state, and the error says they may be stale.
 	tail := ""
@@ -583,7 +806,7 @@ func (w *watchPane) tableLines(h int) []string {
 	more := 0
 	if 1+len(names) > room && room >= 2 {
 		more = 1 + len(names) - (room - 1)
-		names = names[:room-2]
+		names = names[: room-2 : room-2]
 	}
 	rows := make([][]string, len(names))
 	age := w.ageIndex()

@@ -55,6 +55,7 @@ func (s *Store) ImportReplacing(path string, cat Catalog, replaceNewer bool) (Im
 			continue
 		}
 		s.f.Lessons[id] = in
+		s.sync.changed(id)
 		rep.Imported = append(rep.Imported, id)
 	}
 	s.mu.Unlock()

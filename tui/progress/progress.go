@@ -88,13 +88,18 @@ type Answer struct {
 }
 
 // Store is the progress of one learner, backed by a file (or by nothing: Path "").
+//
+// Several players of one learner (two terminals, one file) share the file: each save locks
+// it, reads what the others wrote and merges (shared.go), so nobody's progress is lost.
 type Store struct {
 	mu   sync.Mutex
 	path string
 	f    File
 	// saveMu orders saves, so a later save never lands under an earlier one.
 	saveMu sync.Mutex
-	// sink, when set, receives every save instead of the file (Backed).
+	sync   syncState // guarded by mu
+	// sink, when set, receives every save instead of the file (Backed); the place behind it
+	// merges with other writers itself (a ConfigMap updated optimistically).
 	sink func([]byte) error
 }
 
@@ -157,6 +162,7 @@ func Open(path string) (s *Store, warning string, err error) {
 		var warnings []string
 		if f, warnings, perr = ParseReport(b); perr == nil {
 			s.f = f
+			s.sync.read(f)
 			return s, joinWarnings(warnings), nil
 		}
 	}
@@ -284,25 +290,27 @@ func (s *Store) Change(id string, fn func(l *Lesson)) {
 	}
 	fn(l)
 	l.Updated = time.Now().UTC()
+	s.sync.changed(id)
 }
 
-// Save writes the current state of the store to its file.
+// Save writes the store to its file, merged with what other players of the same file wrote
+// since this one last read it (see saveShared).
 func (s *Store) Save() error {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
 	if s.path == "" {
 		return nil
 	}
-	s.mu.Lock()
-	b, err := json.MarshalIndent(s.f, "", "  ")
-	s.mu.Unlock()
-	if err != nil {
-		return err
-	}
 	if s.sink != nil {
+		s.mu.Lock()
+		b, err := json.MarshalIndent(s.f, "", "  ")
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
 		return s.sink(append(b, '\n'))
 	}
-	return writeAtomic(s.path, append(b, '\n'))
+	return s.saveShared()
 }
 
 // StepOf returns the record of a step for editing inside Update, in the lesson's current
@@ -333,18 +341,22 @@ func (l *Lesson) StepIn(id string, practice bool) *Step {
 	return st
 }
 
-// ResetLesson forgets one lesson.
+// ResetLesson forgets one lesson (also in the file, unless another player of the file made
+// progress in it after the reset).
 func (s *Store) ResetLesson(id string) error {
 	s.mu.Lock()
 	delete(s.f.Lessons, id)
+	s.sync.reset(id, time.Now().UTC())
 	s.mu.Unlock()
 	return s.Save()
 }
 
-// ResetAll forgets everything.
+// ResetAll forgets everything (also in the file, but for progress another player of the
+// file made after the reset).
 func (s *Store) ResetAll() error {
 	s.mu.Lock()
 	s.f = empty()
+	s.sync.resetAll(time.Now().UTC())
 	s.mu.Unlock()
 	return s.Save()
 }
@@ -395,6 +407,7 @@ func (s *Store) ImportReport(path string, cat Catalog) (lessons int, warning str
 		in := f.Lessons[id]
 		if cur := s.f.Lessons[id]; cur == nil || !cur.Updated.After(in.Updated) {
 			s.f.Lessons[id] = in
+			s.sync.changed(id)
 			lessons++
 		}
 	}

@@ -25,10 +25,16 @@ import (
 // benchServer is the API handler on an httptest server (plain HTTP, no TLS) over a store
 // with the API's hooks, holding n running pods labelled app=nginx.
 func benchServer(b *testing.B, n int) (*store.Store, *httptest.Server) {
+	return benchServerWith(b, n, api.Options{})
+}
+
+// benchServerWith is benchServer with other handler options (token and clock are set here).
+func benchServerWith(b *testing.B, n int, o api.Options) (*store.Store, *httptest.Server) {
 	b.Helper()
 	clk := clocktesting.NewFakeClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	st := store.New(store.Options{Clock: clk, Hooks: api.Hooks(), Seed: 1})
-	srv := httptest.NewServer(api.New(st, api.Options{Token: testToken, Clock: clk}))
+	o.Token, o.Clock = testToken, clk
+	srv := httptest.NewServer(api.New(st, o))
 	b.Cleanup(srv.Close)
 	for i := 0; i < n; i++ {
 		name := "web-" + strconv.Itoa(i)

@@ -146,13 +146,21 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 		code = http.StatusInternalServerError
 		data, _ = json.Marshal(statusFor(apierrors.NewInternalError(err)))
 	}
+	writeRawJSON(w, code, data)
+}
+
+// writeRawJSON writes JSON that is already encoded, followed by a newline as
+// json.Encoder (and so the apiserver) ends a body.
+func writeRawJSON(w http.ResponseWriter, code int, data []byte) {
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "application/json")
 	}
 	w.WriteHeader(code)
 	_, _ = w.Write(data)
-	_, _ = w.Write([]byte("\n"))
+	_, _ = w.Write(newline)
 }
+
+var newline = []byte("\n")
 
 // statusFor turns any error into the metav1.Status the apiserver would send.
 func statusFor(err error) *metav1.Status {

@@ -156,7 +156,10 @@ func podRow(pod *corev1.Pod, now time.Time) ([]any, []metav1.TableRowCondition) 
 		conds = []metav1.TableRowCondition{{Type: metav1.RowCompleted, Status: metav1.ConditionTrue, Reason: string(phase), Message: "The pod failed."}}
 	}
 
-	inits := map[string]*corev1.Container{}
+	var inits map[string]*corev1.Container // most pods have none: no map per row
+	if len(pod.Spec.InitContainers) > 0 {
+		inits = make(map[string]*corev1.Container, len(pod.Spec.InitContainers))
+	}
 	for i := range pod.Spec.InitContainers {
 		inits[pod.Spec.InitContainers[i].Name] = &pod.Spec.InitContainers[i]
 		if isRestartableInit(&pod.Spec.InitContainers[i]) {
@@ -277,7 +280,7 @@ func podRow(pod *corev1.Pod, now time.Time) ([]any, []metav1.TableRowCondition) 
 		}
 		gates = fmt.Sprintf("%d/%d", trueGates, n)
 	}
-	return []any{pod.Name, fmt.Sprintf("%d/%d", ready, total), reason, restartStr, age(pod.CreationTimestamp, now),
+	return []any{pod.Name, strconv.Itoa(ready) + "/" + strconv.Itoa(total), reason, restartStr, age(pod.CreationTimestamp, now),
 		ip, node, nominated, gates}, conds
 }
 

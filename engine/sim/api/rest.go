@@ -196,8 +196,7 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		t.ResourceVersion = rvs
 		t.Continue = next
 		markListTable(req.res, objs, t)
-		w.Header().Set("Content-Type", tableContentType)
-		writeJSON(w, http.StatusOK, t)
+		writeTable(w, http.StatusOK, t)
 		return
 	case "PartialObjectMetadata":
 		list := &metav1.PartialObjectMetadataList{TypeMeta: metav1.TypeMeta{Kind: "PartialObjectMetadataList", APIVersion: "meta.k8s.io/v1"}}
@@ -209,21 +208,37 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		writeJSON(w, http.StatusOK, list)
 		return
 	}
-	list := req.res.NewList()
+	lm := metav1.ListMeta{ResourceVersion: rvs, Continue: next}
+	data, ok := s.listJSON(req.res, objs, lm)
+	if !ok {
+		if data, err = typedListJSON(req.res, objs, lm); err != nil {
+			writeError(w, err)
+			return
+		}
+	}
+	writeRawJSON(w, http.StatusOK, data)
+}
+
+// typedListJSON marshals res's typed list holding objs, items without their TypeMeta: the
+// general path for what listJSON cannot build from cached encodings.
+func typedListJSON(res store.Resource, objs []runtime.Object, lm metav1.ListMeta) ([]byte, error) {
+	list := res.NewList()
 	if err := meta.SetList(list, objs); err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
 	clearItemTypeMeta(list)
-	lm, err := meta.ListAccessor(list)
+	acc, err := meta.ListAccessor(list)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
-	lm.SetResourceVersion(rvs)
-	lm.SetContinue(next)
-	list.GetObjectKind().SetGroupVersionKind(req.res.GVK().GroupVersion().WithKind(req.res.Kind + "List"))
-	writeJSON(w, http.StatusOK, list)
+	acc.SetResourceVersion(lm.ResourceVersion)
+	acc.SetContinue(lm.Continue)
+	list.GetObjectKind().SetGroupVersionKind(res.GVK().GroupVersion().WithKind(res.Kind + "List"))
+	data, err := json.Marshal(list)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	return data, nil
 }
 
 // clearItemTypeMeta drops kind and apiVersion from a typed list's items, as the apiserver
@@ -273,8 +288,7 @@ func (s *server) writeObject(w http.ResponseWriter, r *http.Request, res store.R
 		if m, err := meta.Accessor(obj); err == nil {
 			t.ResourceVersion = m.GetResourceVersion()
 		}
-		w.Header().Set("Content-Type", tableContentType)
-		writeJSON(w, code, t)
+		writeTable(w, code, t)
 		return
 	case "PartialObjectMetadata":
 		writeJSON(w, code, partialMetadata(obj))
@@ -284,7 +298,12 @@ func (s *server) writeObject(w http.ResponseWriter, r *http.Request, res store.R
 		// Objects read straight from the store already name their kind and are never changed.
 		obj.GetObjectKind().SetGroupVersionKind(res.GVK())
 	}
-	writeJSON(w, code, obj)
+	data, err := s.encodeObject(res, obj)
+	if err != nil {
+		writeError(w, apierrors.NewInternalError(err))
+		return
+	}
+	writeRawJSON(w, code, data)
 }
 
 func (s *server) serveCreate(w http.ResponseWriter, r *http.Request, req resourceRequest) {

@@ -64,6 +64,7 @@ type server struct {
 	o     Options
 	clock clock.PassiveClock
 	oapi  *openAPIDocs
+	enc   *encCache // JSON of stored objects, once per resourceVersion
 
 	watches atomic.Int64  // watch streams open now
 	writes  chan struct{} // a slot per mutating request in flight
@@ -88,7 +89,7 @@ func New(st *store.Store, o Options) http.Handler {
 		o.MaxMutatingInFlight = DefaultMaxMutatingInFlight
 	}
 	limitJSONPatchCopies()
-	s := &server{st: st, o: o, clock: o.Clock, oapi: loadOpenAPI(), runner: o.Runner, logs: o.Logs, ctx: o.Context,
+	s := &server{st: st, o: o, clock: o.Clock, oapi: loadOpenAPI(), enc: newEncCache(defaultEncCacheBytes), runner: o.Runner, logs: o.Logs, ctx: o.Context,
 		writes: make(chan struct{}, o.MaxMutatingInFlight)}
 	if s.runner == nil {
 		s.runner = container.Nop{}

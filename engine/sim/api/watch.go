@@ -79,19 +79,25 @@ func (s *server) serveWatch(w http.ResponseWriter, r *http.Request, req resource
 	if flusher != nil {
 		flusher.Flush() // clients wait for the headers before they read events
 	}
-	enc := json.NewEncoder(w)
-	send := func(typ watch.EventType, obj any) bool {
-		raw, err := json.Marshal(obj)
-		if err != nil {
-			return false
-		}
-		if err := enc.Encode(&metav1.WatchEvent{Type: string(typ), Object: runtime.RawExtension{Raw: raw}}); err != nil {
+	// One frame per event, {"type":T,"object":O} and a newline, byte for byte what
+	// json.Encoder writes for a metav1.WatchEvent; O is the object's shared encoding.
+	var frame []byte
+	sendRaw := func(typ watch.EventType, raw []byte) bool {
+		frame = appendWatchFrame(frame[:0], typ, raw)
+		if _, err := w.Write(frame); err != nil {
 			return false
 		}
 		if flusher != nil {
 			flusher.Flush()
 		}
 		return true
+	}
+	send := func(typ watch.EventType, obj any) bool {
+		raw, err := json.Marshal(obj)
+		if err != nil {
+			return false
+		}
+		return sendRaw(typ, raw)
 	}
 	if err != nil {
 		// A too-old resourceVersion is an ERROR event carrying a 410 Expired Status, which
@@ -110,7 +116,11 @@ func (s *server) serveWatch(w http.ResponseWriter, r *http.Request, req resource
 				obj = obj.DeepCopyObject()
 				obj.GetObjectKind().SetGroupVersionKind(req.res.GVK())
 			}
-			return send(typ, obj)
+			raw, err := s.encodeObject(req.res, obj)
+			if err != nil {
+				return false
+			}
+			return sendRaw(typ, raw)
 		}
 		t, err := s.toTable(req.res, []runtime.Object{obj}, incl, first)
 		if err != nil {
@@ -120,7 +130,11 @@ func (s *server) serveWatch(w http.ResponseWriter, r *http.Request, req resource
 		if m, err := meta.Accessor(obj); err == nil {
 			t.ResourceVersion = m.GetResourceVersion()
 		}
-		return send(typ, t)
+		raw, err := marshalTable(t)
+		if err != nil {
+			return false
+		}
+		return sendRaw(typ, raw)
 	}
 	for _, obj := range initial {
 		if !encode(watch.Added, obj) {
@@ -154,4 +168,14 @@ func (s *server) serveWatch(w http.ResponseWriter, r *http.Request, req resource
 			return
 		}
 	}
+}
+
+// appendWatchFrame appends one watch event as json.Encoder encodes a metav1.WatchEvent
+// whose object is raw (already compact JSON): {"type":T,"object":raw} and a newline.
+func appendWatchFrame(dst []byte, typ watch.EventType, raw []byte) []byte {
+	dst = append(dst, `{"type":"`...)
+	dst = append(dst, typ...)
+	dst = append(dst, `","object":`...)
+	dst = append(dst, raw...)
+	return append(dst, "}\n"...)
 }

@@ -1,0 +1,105 @@
+package tui
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// viewModel shows whatever its last string message said.
+type viewModel struct{ view string }
+
+func (m *viewModel) Init() tea.Cmd { return nil }
+func (m *viewModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if s, ok := msg.(string); ok {
+		m.view = s
+	}
+	return m, nil
+}
+func (m *viewModel) View() string { return m.view }
+
+// step sends msg as Bubble Tea does (Update, then View) and returns what was written to the
+// terminal and the command Update returned.
+func step(r *Redrawer, out *bytes.Buffer, msg tea.Msg) (string, tea.Cmd) {
+	out.Reset()
+	_, cmd := r.Update(msg)
+	r.View()
+	return out.String(), cmd
+}
+
+func TestRedrawerDrawsChangesOnly(t *testing.T) {
+	var out bytes.Buffer
+	now := time.Unix(1000, 0)
+	r := NewRedrawer(&viewModel{view: "a\nb\nc"}, &out)
+	r.now = func() time.Time { return now }
+
+	w, _ := step(r, &out, tea.WindowSizeMsg{Width: 10, Height: 5})
+	if want := "\x1b[1;1Ha\x1b[K\x1b[2;1Hb\x1b[K\x1b[3;1Hc\x1b[K\x1b[4;1H\x1b[J"; w != want {
+		t.Fatalf("first frame wrote %q, want %q", w, want)
+	}
+	now = now.Add(time.Second)
+	if w, cmd := step(r, &out, tea.KeyMsg{}); w != "" || cmd != nil {
+		t.Fatalf("an unchanged frame wrote %q (cmd %v): nothing may be written or scheduled", w, cmd != nil)
+	}
+	// Only the changed line is written, at its row.
+	w, _ = step(r, &out, "a\nB\nc")
+	if want := "\x1b[2;1HB\x1b[K"; w != want {
+		t.Fatalf("one changed line wrote %q, want %q", w, want)
+	}
+}
+
+func TestRedrawerCoalescesBursts(t *testing.T) {
+	var out bytes.Buffer
+	now := time.Unix(1000, 0)
+	r := NewRedrawer(&viewModel{view: "0"}, &out)
+	r.now = func() time.Time { return now }
+	step(r, &out, tea.WindowSizeMsg{Width: 10, Height: 5})
+
+	// Within redrawEvery of the last frame: nothing is written, one tick is scheduled.
+	now = now.Add(time.Millisecond)
+	w, cmd := step(r, &out, "1")
+	if w != "" || cmd == nil {
+		t.Fatalf("a change right after a frame wrote %q, scheduled %v; want nothing written and a tick", w, cmd != nil)
+	}
+	if w, cmd := step(r, &out, "2"); w != "" || cmd != nil {
+		t.Fatalf("a second change in the burst wrote %q, scheduled %v; want neither (one tick is pending)", w, cmd != nil)
+	}
+	// The tick draws the burst's last frame.
+	now = now.Add(redrawEvery)
+	if w, _ := step(r, &out, redrawMsg{}); w != "\x1b[1;1H2\x1b[K" {
+		t.Fatalf("the tick wrote %q, want the last frame (2)", w)
+	}
+	if _, ok := r.Inner().(*viewModel); !ok {
+		t.Fatal("Inner is not the wrapped model")
+	}
+}
+
+func TestRedrawerResizeRedrawsAllAndCuts(t *testing.T) {
+	var out bytes.Buffer
+	now := time.Unix(1000, 0)
+	r := NewRedrawer(&viewModel{view: "top\nwide line here\nend"}, &out)
+	r.now = func() time.Time { return now }
+	step(r, &out, tea.WindowSizeMsg{Width: 40, Height: 10})
+	now = now.Add(time.Second)
+	// Back from another program (or a resize): every line again, cut to the width, the top
+	// dropped when the frame is taller than the terminal, and no clearing below a full screen.
+	w, _ := step(r, &out, tea.WindowSizeMsg{Width: 4, Height: 2})
+	if want := "\x1b[1;1Hwide\x1b[2;1Hend\x1b[K"; w != want {
+		t.Fatalf("after a resize wrote %q, want %q", w, want)
+	}
+	// A shorter frame clears what the longer one left below it.
+	now = now.Add(time.Second)
+	step(r, &out, tea.WindowSizeMsg{Width: 10, Height: 5})
+	now = now.Add(time.Second)
+	w, _ = step(r, &out, "x")
+	if want := "\x1b[1;1Hx\x1b[K\x1b[2;1H\x1b[J"; w != want {
+		t.Fatalf("a shorter frame wrote %q, want %q", w, want)
+	}
+	// No size yet (before Bubble Tea's first WindowSizeMsg): nothing drawn.
+	r2 := NewRedrawer(&viewModel{view: "a"}, &out)
+	if w, _ := step(r2, &out, "b"); w != "" {
+		t.Fatalf("without a size wrote %q", w)
+	}
+}
