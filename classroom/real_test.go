@@ -312,4 +312,13 @@ func TestSecondFrontEndServesAReconnectingStudent(t *testing.T) {
 	if !strings.Contains(b.output(), "belongs to another student") {
 		t.Fatalf("bob as alice at a third front end: %q", b.output())
 	}
+	// The refused attempt bound nothing there: alice's own key still gets her seat.
+	a3, err := r3.dial("alice", gossh.PublicKeys(r1.alice.signer), "LANG", "en_US.UTF-8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "alice seated at the third front end after bob's attempt", func() bool {
+		return strings.Contains(r3.screen("alice"), "step=two")
+	})
+	_ = a3
 }
