@@ -125,46 +125,71 @@ func openNameBook(dir string) (*nameBook, error) {
 	return nb, nil
 }
 
-// claim binds name to cred, or checks that it is bound to cred already.
-func (nb *nameBook) claim(name, cred string) error {
-	b, gen, err := nb.bind(name, cred)
-	if err != nil || b == nil {
-		return err
+// claim binds name to cred, or checks that it is bound to cred already. fresh tells that
+// this call made the binding (so a login that then fails can give it back with release).
+func (nb *nameBook) claim(name, cred string) (fresh bool, err error) {
+	nb.mu.Lock()
+	if have, ok := nb.Names[name]; ok {
+		nb.mu.Unlock()
+		if have != cred {
+			return false, errNameTaken
+		}
+		return false, nil
+	}
+	nb.Names[name] = cred
+	snap, gen, err := nb.snapshotLocked()
+	nb.mu.Unlock()
+	if err != nil {
+		return true, err
+	}
+	return true, nb.write(snap, gen)
+}
+
+// release undoes a fresh claim whose login failed: a seat the class could not give (full,
+// or in --real mode a namespace that belongs to another credential) must not bind the name,
+// or a failed impersonation at a new front end would lock the real student out of it.
+func (nb *nameBook) release(name, cred string) {
+	nb.mu.Lock()
+	if nb.Names[name] != cred {
+		nb.mu.Unlock()
+		return
+	}
+	delete(nb.Names, name)
+	snap, gen, err := nb.snapshotLocked()
+	nb.mu.Unlock()
+	if err == nil {
+		_ = nb.write(snap, gen) // the binding is gone in memory; a stale file only keeps it for its owner
+	}
+}
+
+// snapshotLocked is the file's next content (nil without a state directory); nb.mu is held.
+func (nb *nameBook) snapshotLocked() ([]byte, uint64, error) {
+	if nb.path == "" {
+		return nil, 0, nil
+	}
+	b, err := json.MarshalIndent(nb, "", "  ")
+	if err != nil {
+		return nil, 0, err
+	}
+	nb.gen++
+	return b, nb.gen, nil
+}
+
+// write puts snapshot gen on disk unless a newer one is there already.
+func (nb *nameBook) write(b []byte, gen uint64) error {
+	if b == nil {
+		return nil
 	}
 	nb.wmu.Lock()
 	defer nb.wmu.Unlock()
 	if nb.written >= gen {
-		return nil // a newer snapshot, with this name in it, is on disk already
+		return nil
 	}
 	if err := writeAtomic(nb.path, b); err != nil {
 		return err
 	}
 	nb.written = gen
 	return nil
-}
-
-// bind records name for cred in memory and returns the snapshot to write (nil: nothing
-// to write).
-func (nb *nameBook) bind(name, cred string) ([]byte, uint64, error) {
-	nb.mu.Lock()
-	defer nb.mu.Unlock()
-	if have, ok := nb.Names[name]; ok {
-		if have != cred {
-			return nil, 0, errNameTaken
-		}
-		return nil, 0, nil
-	}
-	nb.Names[name] = cred
-	if nb.path == "" {
-		return nil, 0, nil
-	}
-	b, err := json.MarshalIndent(nb, "", "  ")
-	if err != nil {
-		delete(nb.Names, name)
-		return nil, 0, err
-	}
-	nb.gen++
-	return b, nb.gen, nil
 }
 
 // passwordOK compares in constant time.

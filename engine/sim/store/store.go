@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/rand"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -68,17 +68,21 @@ type Event struct {
 
 // Store is safe for concurrent use.
 type Store struct {
-	mu        sync.Mutex
-	clock     clock.PassiveClock
-	rand      *rand.Rand
-	hooks     Hooks
-	limits    Limits
-	rv        uint64
-	count     int
-	bytes     int64                                // the stored objects' sizes (objSize), for Limits.MaxBytes
-	nsCount   map[string]int                       // "resource/namespace" -> objects, for Limits.MaxPerNamespace
-	objs      map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
-	history   []Event                              // ring of recent events, oldest first
+	mu      sync.Mutex
+	clock   clock.PassiveClock
+	rand    *rand.Rand
+	hooks   Hooks
+	limits  Limits
+	rv      uint64
+	count   int
+	bytes   int64                                // the stored objects' sizes (objSize), for Limits.MaxBytes
+	nsCount map[string]int                       // "resource/namespace" -> objects, for Limits.MaxPerNamespace
+	objs    map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
+	// history is a ring of the latest events: it grows to histCap, then each event overwrites
+	// the oldest, at histHead (a slice that dropped its oldest part and was copied again cost
+	// a megabyte of copying every thousand writes). histEvent(i) is the i-th oldest.
+	history   []Event
+	histHead  int
 	histCap   int
 	watchers  map[*Watcher]struct{}
 	listeners []func(Event)
@@ -282,7 +286,19 @@ func (s *Store) newUID() types.UID {
 	}
 	b[6] = (b[6] & 0x0f) | 0x40
 	b[8] = (b[8] & 0x3f) | 0x80
-	return types.UID(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
+	return uidString(b)
+}
+
+func uidString(b [16]byte) types.UID {
+	// The 8-4-4-4-12 form, as fmt's %x of each part would spell it (without its reflection).
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	hex.Encode(out[9:13], b[4:6])
+	hex.Encode(out[14:18], b[6:8])
+	hex.Encode(out[19:23], b[8:10])
+	hex.Encode(out[24:36], b[10:16])
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	return types.UID(out[:])
 }
 
 // Create stores a new object: it fills generateName, uid, creationTimestamp, resourceVersion
@@ -296,13 +312,21 @@ type CreateOptions struct {
 	// ManagedFields keeps the object's metadata.managedFields, computed by the server's
 	// field manager (server-side apply); otherwise a new object starts without them.
 	ManagedFields bool
+	// Owned is for the built-in controllers: the caller hands the object over (built for this
+	// write; it may be changed by the store, defaulted by the hooks, which still run, and must
+	// not be changed by the caller afterwards) and gets the stored object back, read-only.
+	// API requests never set it.
+	Owned bool
 }
 
 // CreateWith is Create with options.
 func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (runtime.Object, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	obj := in.DeepCopyObject()
+	obj := in
+	if !o.Owned {
+		obj = in.DeepCopyObject()
+	}
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
@@ -346,7 +370,7 @@ func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (ru
 		return nil, apierrors.NewForbidden(res.GVR().GroupResource(), m.GetName(),
 			fmt.Errorf("the simulator holds at most %d objects; delete some first", s.limits.MaxObjects))
 	}
-	size := objSize(obj)
+	size := s.sizeOf(obj)
 	if err := s.overBytes(res, m.GetName(), size, s.limits.MaxBytes); err != nil {
 		return nil, err
 	}
@@ -388,11 +412,14 @@ func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (ru
 	}
 	s.objs[res.Name][objKey(m.GetNamespace(), m.GetName())] = obj
 	s.count++
-	s.bytes += objSize(obj)
+	s.bytes += s.sizeOf(obj)
 	if res.Namespaced {
 		s.nsCount[res.Name+"/"+m.GetNamespace()]++
 	}
 	s.emit(Event{Type: watch.Added, Resource: res, Object: obj, RV: s.rv})
+	if o.Owned {
+		return obj, nil
+	}
 	return obj.DeepCopyObject(), nil
 }
 
@@ -408,6 +435,17 @@ type UpdateOptions struct {
 	// ManagedFields keeps the object's metadata.managedFields, computed by the server's
 	// field manager (server-side apply); otherwise the stored ones stay.
 	ManagedFields bool
+	// Owned is for the built-in controllers: the caller hands the object over (built for this
+	// write, sharing nothing it will change later), the store keeps it without a copy and
+	// returns the stored object itself, read-only like everything Peek and Select return. With
+	// Status, the merged object shares the stored spec and metadata (they do not change) and
+	// the registry hooks do not run: they default and validate spec and metadata, which were
+	// checked when they were written, never status. API requests never set it.
+	Owned bool
+	// Binding is the pods/binding subresource (the scheduler's write): of the pod passed in only
+	// spec.nodeName is taken, set on a copy-on-write successor of the stored pod, which must not
+	// be bound yet. As the apiserver's BindingREST, it runs no update strategy or validation.
+	Binding bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -416,7 +454,10 @@ type UpdateOptions struct {
 func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtime.Object, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	obj := in.DeepCopyObject()
+	obj := in
+	if !o.Owned {
+		obj = in.DeepCopyObject()
+	}
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
@@ -436,9 +477,35 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
 			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", m.GetUID(), om.GetUID()))
 	}
-	if o.Status {
+	hooks := s.hooks
+	if o.Binding {
+		in, ok := obj.(*corev1.Pod)
+		stored, _ := old.(*corev1.Pod)
+		if !ok || stored == nil {
+			return nil, apierrors.NewBadRequest("only pods are bound")
+		}
+		if stored.Spec.NodeName != "" {
+			return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
+				fmt.Errorf("pod %s is already assigned to node %q", m.GetName(), stored.Spec.NodeName))
+		}
+		if stored.DeletionTimestamp != nil {
+			return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
+				fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", m.GetName()))
+		}
+		bound := *stored // a new top level sharing the stored pod's parts; only a field of its own Spec changes
+		bound.Spec.NodeName = in.Spec.NodeName
+		obj, hooks = &bound, Hooks{}
+		m, _ = meta.Accessor(obj)
+	} else if o.Status {
 		// Only status moves; everything else stays as stored.
-		merged := old.DeepCopyObject()
+		var merged runtime.Object
+		if o.Owned {
+			// Copy-on-write: a new top-level struct sharing the stored spec and metadata.
+			merged = shallowCopy(old)
+			hooks = Hooks{}
+		} else {
+			merged = old.DeepCopyObject()
+		}
 		copyField(merged, obj, "Status")
 		obj = merged
 		m, _ = meta.Accessor(obj)
@@ -461,22 +528,28 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		// A deleting object may lose finalizers but never gain new ones.
 		m.SetFinalizers(keepOnly(m.GetFinalizers(), om.GetFinalizers()))
 	}
-	if s.hooks.Default != nil {
-		s.hooks.Default(res, old, obj)
+	if hooks.Default != nil {
+		hooks.Default(res, old, obj)
 	}
 	if !o.Status && hasSpec(obj) && specChanged(old, obj) {
 		m.SetGeneration(om.GetGeneration() + 1)
 	}
-	if s.hooks.Validate != nil {
-		if errs := s.hooks.Validate(res, old, obj); len(errs) > 0 {
+	if hooks.Validate != nil {
+		if errs := hooks.Validate(res, old, obj); len(errs) > 0 {
 			return nil, apierrors.NewInvalid(res.GVK().GroupKind(), m.GetName(), errs)
 		}
 	}
 	setTypeMeta(res, obj)
-	if equality.Semantic.DeepEqual(obj, old) {
-		return old.DeepCopyObject(), nil
+	out := func(o2 runtime.Object) runtime.Object {
+		if o.Owned {
+			return o2
+		}
+		return o2.DeepCopyObject()
 	}
-	oldSize, newSize := objSize(old), objSize(obj)
+	if SemanticEqual(obj, old) {
+		return out(old), nil
+	}
+	oldSize, newSize := s.sizeOf(old), s.sizeOf(obj)
 	if newSize > oldSize {
 		if err := s.overBytes(res, m.GetName(), newSize-oldSize, s.limits.MaxBytes+s.limits.MaxBytes/10); err != nil {
 			return nil, err
@@ -486,12 +559,22 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && zeroGrace(m) && !namespaceFinalizing(obj) {
 		s.remove(res, k, obj, old)
-		return obj.DeepCopyObject(), nil
+		return out(obj), nil
 	}
 	s.objs[res.Name][k] = obj
 	s.bytes += newSize - oldSize
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
-	return obj.DeepCopyObject(), nil
+	return out(obj), nil
+}
+
+// shallowCopy is a new *T holding a copy of the top-level struct of obj (a pointer to a
+// struct): its slices, maps and pointers are shared, so it may only be changed by assigning
+// whole fields.
+func shallowCopy(obj runtime.Object) runtime.Object {
+	v := reflect.ValueOf(obj).Elem()
+	c := reflect.New(v.Type())
+	c.Elem().Set(v)
+	return c.Interface().(runtime.Object)
 }
 
 // namespaceFinalizing: a namespace keeps existing while spec.finalizers is set (the
@@ -629,7 +712,7 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 	s.rv++
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 	s.objs[res.Name][k] = obj
-	s.bytes += objSize(obj) - objSize(old)
+	s.bytes += s.sizeOf(obj) - s.sizeOf(old)
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
 	return DeleteResult{Object: obj.DeepCopyObject()}, nil
 }
@@ -637,7 +720,7 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 // remove drops an object; the caller holds the lock and has set its final resourceVersion.
 func (s *Store) remove(res Resource, k string, obj, old runtime.Object) {
 	if stored, ok := s.objs[res.Name][k]; ok {
-		s.bytes -= objSize(stored)
+		s.bytes -= s.sizeOf(stored)
 	}
 	delete(s.objs[res.Name], k)
 	s.count--
@@ -675,10 +758,10 @@ func specChanged(old, obj runtime.Object) bool {
 		if np, ok := obj.(*corev1.Pod); ok && op.Spec.NodeName != np.Spec.NodeName {
 			a, b := op.Spec, np.Spec
 			a.NodeName = b.NodeName
-			return !equality.Semantic.DeepEqual(a, b)
+			return !SemanticEqual(a, b)
 		}
 	}
-	return !equality.Semantic.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec"))
+	return !SemanticEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec"))
 }
 
 func hasSpec(obj runtime.Object) bool {
@@ -715,10 +798,11 @@ func copyField(dst, src runtime.Object, name string) {
 // emit records an event in the history and hands it to watchers and listeners. Lock held.
 func (s *Store) emit(ev Event) {
 	s.index(ev)
-	s.history = append(s.history, ev)
-	if len(s.history) > s.histCap {
-		// Drop the oldest quarter at once so the ring is not copied on every write.
-		s.history = append([]Event(nil), s.history[len(s.history)-s.histCap*3/4:]...)
+	if len(s.history) < s.histCap {
+		s.history = append(s.history, ev)
+	} else {
+		s.history[s.histHead] = ev
+		s.histHead = (s.histHead + 1) % len(s.history)
 	}
 	for w := range s.watchers {
 		w.offer(ev)
@@ -726,6 +810,11 @@ func (s *Store) emit(ev Event) {
 	for _, fn := range s.listeners {
 		fn(ev)
 	}
+}
+
+// histEvent is the i-th oldest event of the history (0 ≤ i < len(s.history)). Lock held.
+func (s *Store) histEvent(i int) *Event {
+	return &s.history[(s.histHead+i)%len(s.history)]
 }
 
 // Len is how many objects of res namespace ns holds (all namespaces for a cluster-scoped
@@ -737,6 +826,15 @@ func (s *Store) Len(res Resource, ns string) int {
 		return len(s.objs[res.Name])
 	}
 	return s.nsCount[res.Name+"/"+ns]
+}
+
+// sizeOf is objSize when the store has a byte cap, else 0: without one nobody reads the
+// count, and sizing every write costs a walk of the object.
+func (s *Store) sizeOf(obj runtime.Object) int64 {
+	if s.limits.MaxBytes <= 0 {
+		return 0
+	}
+	return objSize(obj)
 }
 
 // objSize is an object's protobuf size, which every built-in type computes without encoding;
