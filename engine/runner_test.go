@@ -142,10 +142,11 @@ func isWatch(resource string) func(*http.Request) bool {
 }
 
 // TestStopWhileWaiting stops each kind of command that waits while it waits (a delete held
-// by a finalizer or a terminating pod, rollout status, scale --timeout, wait, get -w, exec,
-// attach, logs -f, run -i) and asserts that the stopped run really ended: the session counts
-// no run still going and none abandoned, no goroutine of the run is left (kubectl's wait
-// loops, reflectors, streams), and the next command starts at once and succeeds.
+// by a finalizer or a terminating pod, rollout status, scale --timeout, replace --force,
+// wait, get -w, exec, attach, logs -f, run -i) and asserts that the stopped run really
+// ended: the session counts no run still going and none abandoned, no goroutine of the run
+// is left (kubectl's wait loops, reflectors, streams), and the next command starts at once
+// and succeeds.
 func TestStopWhileWaiting(t *testing.T) {
 	paused := func(t *testing.T, s *Session) { s.Sim().Pause() } // nothing the command waits for happens
 	for _, tc := range []struct {
@@ -155,6 +156,7 @@ func TestStopWhileWaiting(t *testing.T) {
 		// waiting is the request that shows kubectl has reached its wait; nil: output.
 		waiting func(*http.Request) bool
 		printed string // with waiting nil: the output that shows it
+		stdin   string // what -f - reads
 	}{
 		{name: "delete pvc held by its pod", line: "kubectl delete pvc www-web-0", waiting: isWatch("persistentvolumeclaims")},
 		{name: "delete pod while it terminates", setup: paused, line: "kubectl delete pod web-1 --wait", waiting: isWatch("pods")},
@@ -165,6 +167,12 @@ func TestStopWhileWaiting(t *testing.T) {
 		{name: "scale --timeout", setup: paused, line: "kubectl scale sts web --replicas=4 --timeout=1h", waiting: func(r *http.Request) bool {
 			return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/scale")
 		}},
+		{name: "replace --force --grace-period=0", setup: paused, line: "kubectl replace --force --grace-period=0 -f -",
+			stdin: podWeb1, waiting: isWatch("pods")},
+		{name: "replace --force", setup: paused, line: "kubectl replace --force -f -", stdin: podWeb1,
+			waiting: func(r *http.Request) bool {
+				return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/pods/web-1")
+			}},
 		{name: "wait", line: "kubectl wait --for=delete pod/web-0 --timeout=1h", waiting: isWatch("pods")},
 		{name: "get -w", line: "kubectl get pods -w", waiting: isWatch("pods")},
 		{name: "events -w", line: "kubectl events -w", waiting: isWatch("events")},
@@ -204,7 +212,11 @@ func TestStopWhileWaiting(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(testCtx(t))
 			done := make(chan error, 1)
-			go func() { done <- s.RunKubectl(ctx, tc.line, nil, out, out) }()
+			var in io.Reader
+			if tc.stdin != "" {
+				in = strings.NewReader(tc.stdin)
+			}
+			go func() { done <- s.RunKubectl(ctx, tc.line, in, out, out) }()
 			select {
 			case <-seen:
 			case err := <-done:
@@ -237,6 +249,18 @@ func TestStopWhileWaiting(t *testing.T) {
 		})
 	}
 }
+
+// podWeb1 is a manifest for web-1, for replace --force: the paused simulator's kubelet
+// never finishes the old pod's deletion, so replace waits for it.
+const podWeb1 = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+spec:
+  containers:
+  - name: nginx
+    image: registry.k8s.io/nginx-slim:0.24
+`
 
 // goroutinesBackTo waits, at most bound, until no goroutine is left beyond baseline and
 // idle connections (each goleak.Find itself retries for about half a second).
