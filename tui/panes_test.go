@@ -566,3 +566,35 @@ func TestNoKeyStringsOutsideKeyMaps(t *testing.T) {
 		t.Fatalf("scanned %d files: run from the tui folder", scanned)
 	}
 }
+
+// TestSolutionSaysWhenAllRan: the solution offers s while commands are left to run; once
+// every command ran, it no longer tells the learner to press a key that does nothing.
+func TestSolutionSaysWhenAllRan(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		tx := textFor(lang)
+		a := newTestApp(lang, newFakeCluster())
+		a.checkTick = func(int64) tea.Cmd { return nil }
+		openAndRun(t, a, 200, 60)
+		run(a, send(a, keyMsg("n")))
+		v := a.lesson
+		stepText := func() string {
+			v.stepP.view.GotoBottom()
+			return strings.Join(strings.Fields(ansiPlain(v.stepP.View())), " ")
+		}
+		for i := 0; i < 5 && v.keys.Hint.Enabled(); i++ {
+			run(a, send(a, keyMsg("h")))
+		}
+		intro := strings.Join(strings.Fields(tx.SolutionIntro), " ")
+		ran := strings.Join(strings.Fields(tx.SolutionRan), " ")
+		if got := stepText(); !strings.Contains(got, intro) || strings.Contains(got, ran) {
+			t.Fatalf("%s: solution before running:\n%s", lang, got)
+		}
+		run(a, send(a, keyMsg("s")))
+		if v.nextCmd() >= 0 {
+			t.Fatalf("%s: s left command %d to run", lang, v.nextCmd())
+		}
+		if got := stepText(); strings.Contains(got, intro) || !strings.Contains(got, ran) {
+			t.Errorf("%s: solution after every command ran:\n%s", lang, got)
+		}
+	}
+}
