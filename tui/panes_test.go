@@ -503,22 +503,82 @@ func TestEveryHelpKeyWorks(t *testing.T) {
 }
 
 // TestNoKeyStringsOutsideKeyMaps: the player's code matches keys only through key.Binding:
-// no comparison of a key's String() with a literal, no switch over String() with literal
-// cases, and no comparison of a key's Type with a tea.Key constant, in any non-test file.
-// tea.KeyRunes is the one allowed: it tells typed text from keys and names no key.
+// no comparison of a key's String() (or of its runes as a string) with a literal, no switch
+// over String(), and no comparison of a key's Type with a tea.Key constant, in any non-test
+// file. tea.KeyRunes is the one allowed: it tells typed text from keys and names no key.
 func TestNoKeyStringsOutsideKeyMaps(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fset := token.NewFileSet()
+	scanned := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scanned++
+		for _, bad := range keyStringUses(fset, file) {
+			t.Error(bad)
+		}
+	}
+	if scanned < 20 {
+		t.Fatalf("scanned %d files: run from the tui folder", scanned)
+	}
+}
+
+// TestKeyStringScanFindsEach: the scan above flags each way of matching a key by its
+// spelling, and not the ways through bindings.
+func TestKeyStringScanFindsEach(t *testing.T) {
+	src := `package p
+func f(msg tea.KeyMsg, b key.Binding) {
+	if msg.String() == "q" {}
+	if "esc" != msg.String() {}
+	switch msg.String() { case "enter": }
+	switch s := msg.String(); s { case "x": }
+	switch { case msg.String() == "y": }
+	if string(msg.Runes) == "n" {}
+	if msg.Type == tea.KeyEnter {}
+	if key.Matches(msg, b) {}
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {}
+}`
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := keyStringUses(fset, file)
+	var lines []int
+	for _, g := range got {
+		var l int
+		fmt.Sscanf(strings.TrimPrefix(g, "p.go:"), "%d", &l)
+		lines = append(lines, l)
+	}
+	if want := []int{3, 4, 5, 6, 7, 8, 9}; fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Errorf("flagged lines %v, want %v:\n%s", lines, want, strings.Join(got, "\n"))
+	}
+}
+
+// keyStringUses lists the places in file that match a key by its spelling.
+func keyStringUses(fset *token.FileSet, file *ast.File) []string {
 	isStringCall := func(e ast.Expr) bool {
 		c, ok := e.(*ast.CallExpr)
-		if !ok || len(c.Args) != 0 {
+		if !ok {
 			return false
 		}
-		s, ok := c.Fun.(*ast.SelectorExpr)
-		return ok && s.Sel.Name == "String"
+		if s, ok := c.Fun.(*ast.SelectorExpr); ok && len(c.Args) == 0 {
+			return s.Sel.Name == "String"
+		}
+		// string(msg.Runes)
+		if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "string" && len(c.Args) == 1 {
+			s, ok := c.Args[0].(*ast.SelectorExpr)
+			return ok && s.Sel.Name == "Runes"
+		}
+		return false
 	}
 	isLit := func(e ast.Expr) bool {
 		l, ok := e.(*ast.BasicLit)
@@ -532,39 +592,32 @@ func TestNoKeyStringsOutsideKeyMaps(t *testing.T) {
 		x, ok := s.X.(*ast.Ident)
 		return ok && x.Name == "tea" && strings.HasPrefix(s.Sel.Name, "Key") && s.Sel.Name != "KeyRunes"
 	}
-	scanned := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		scanned++
-		ast.Inspect(file, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.BinaryExpr:
-				if n.Op != token.EQL && n.Op != token.NEQ {
-					return true
-				}
-				if (isStringCall(n.X) && isLit(n.Y)) || (isStringCall(n.Y) && isLit(n.X)) {
-					t.Errorf("%s: a key's String() compared with a literal", fset.Position(n.Pos()))
-				}
-				if isTeaKey(n.X) || isTeaKey(n.Y) {
-					t.Errorf("%s: a key type compared with a tea.Key constant", fset.Position(n.Pos()))
-				}
-			case *ast.SwitchStmt:
-				if n.Tag != nil && isStringCall(n.Tag) {
-					t.Errorf("%s: a switch over a key's String()", fset.Position(n.Pos()))
-				}
+	var out []string
+	ast.Inspect(file, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.BinaryExpr:
+			if n.Op != token.EQL && n.Op != token.NEQ {
+				return true
 			}
-			return true
-		})
-	}
-	if scanned < 20 {
-		t.Fatalf("scanned %d files: run from the tui folder", scanned)
-	}
+			if (isStringCall(n.X) && isLit(n.Y)) || (isStringCall(n.Y) && isLit(n.X)) {
+				out = append(out, fmt.Sprintf("%s: a key's spelling compared with a literal", fset.Position(n.Pos())))
+			}
+			if isTeaKey(n.X) || isTeaKey(n.Y) {
+				out = append(out, fmt.Sprintf("%s: a key type compared with a tea.Key constant", fset.Position(n.Pos())))
+			}
+		case *ast.SwitchStmt:
+			tagged := n.Tag != nil && isStringCall(n.Tag)
+			// switch s := msg.String(); s { … }
+			if a, ok := n.Init.(*ast.AssignStmt); ok && len(a.Rhs) == 1 && isStringCall(a.Rhs[0]) {
+				tagged = true
+			}
+			if tagged {
+				out = append(out, fmt.Sprintf("%s: a switch over a key's String()", fset.Position(n.Pos())))
+			}
+		}
+		return true
+	})
+	return out
 }
 
 // TestSolutionSaysWhenAllRan: the solution offers s while commands are left to run; once
