@@ -470,6 +470,23 @@ func TestEveryHelpKeyWorks(t *testing.T) {
 					}
 				}
 			}
+			// The full help, open, shows every one of them within the window (bubbles cuts
+			// the columns that do not fit).
+			a.help.ShowAll = true
+			shown := ansiPlain(a.helpView())
+			for _, l := range strings.Split(shown, "\n") {
+				if lipgloss.Width(l) > a.width {
+					t.Errorf("full help line wider than %d: %q", a.width, l)
+				}
+			}
+			for _, g := range km.FullHelp() {
+				for _, b := range g {
+					if !strings.Contains(shown, b.Help().Desc) {
+						t.Errorf("the full help at %d columns does not show %q:\n%s", a.width, b.Help().Desc, shown)
+					}
+				}
+			}
+			a.help.ShowAll = false
 			for _, b := range km.ShortHelp() {
 				if !full[b.Help().Key+" "+b.Help().Desc] {
 					t.Errorf("the short help's %q %q is not in the full help", b.Help().Key, b.Help().Desc)
