@@ -668,3 +668,19 @@ func TestSolutionSaysWhenAllRan(t *testing.T) {
 		}
 	}
 }
+
+// TestLangSwitchRedoesInspection: L while a row is selected redoes the row's view in the
+// output pane in the new language (seen in tmux: its title stayed Korean).
+func TestLangSwitchRedoesInspection(t *testing.T) {
+	a := stepTwo(t, newFakeCluster(), 100, 30)
+	send(a, keyMsg("y"))
+	v := a.lesson
+	en, ko := textFor("en"), textFor("ko")
+	if v.watchP.selected < 0 || !strings.Contains(ansiPlain(v.outP.text), en.NotRecorded) {
+		t.Fatalf("y: selected %d, output %q", v.watchP.selected, v.outP.text)
+	}
+	send(a, keyMsg("L"))
+	if v := a.lesson; !strings.Contains(ansiPlain(v.outP.text), ko.NotRecorded) || v.outP.label == "" {
+		t.Errorf("after L: label %q, output %q", v.outP.label, v.outP.text)
+	}
+}
