@@ -372,7 +372,7 @@ func (s *ClusterStore) Save(ctx context.Context, name string, kind RecordKind, b
 // saveBackoff spaces the retries of a conflicting save. A student's progress and statistics
 // are two keys of one ConfigMap, saved independently, so their updates conflict with each
 // other as well as with another front end's; client-go's DefaultRetry (5 tries 10 ms apart)
-// ran out on a busy API server and the save, a step change, was lost.
+// gives up within 50 ms, and a save that gives up is a step change lost.
 // Ten tries over about five seconds (no Cap: a Backoff that reaches its Cap stops retrying).
 var saveBackoff = wait.Backoff{Steps: 10, Duration: 10 * time.Millisecond, Factor: 2, Jitter: 0.5}
 

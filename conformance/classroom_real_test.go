@@ -609,7 +609,9 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 		t.Fatalf("a pod asking 100 CPUs: %v", err)
 	}
 
-	// Progress is in alice's ConfigMap: the lesson and her step.
+	// Progress is in alice's ConfigMap: the lesson and her current step, step 2 ("create").
+	// That save lands a second or two after the step changes on a busy machine; the second
+	// front end below must read it after it has landed.
 	var cmData string
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		cm, err := c.Kube.CoreV1().ConfigMaps("kubetutor-alice").Get(ctx, "kubetutor-progress", metav1.GetOptions{})
