@@ -537,6 +537,34 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 		t.Fatalf("bob's screen shows alice's pods: %q", podRow.FindString(b.screen()))
 	}
 
+	// Each student's namespace holds their quota, limit range and lesson identity: the
+	// ServiceAccount, a Role whose rules include the lesson's StatefulSets, and the binding of
+	// one to the other (names from classroom/real.go and engine/rbac.go).
+	for _, ns := range []string{"kubetutor-alice", "kubetutor-bob"} {
+		if _, err := c.Kube.CoreV1().ResourceQuotas(ns).Get(ctx, "kubetutor-quota", metav1.GetOptions{}); err != nil {
+			t.Errorf("%s's ResourceQuota: %v", ns, err)
+		}
+		if _, err := c.Kube.CoreV1().LimitRanges(ns).Get(ctx, "kubetutor-limits", metav1.GetOptions{}); err != nil {
+			t.Errorf("%s's LimitRange: %v", ns, err)
+		}
+		if _, err := c.Kube.CoreV1().ServiceAccounts(ns).Get(ctx, "kubetutor-lesson", metav1.GetOptions{}); err != nil {
+			t.Errorf("%s's ServiceAccount: %v", ns, err)
+		}
+		role, err := c.Kube.RbacV1().Roles(ns).Get(ctx, "kubetutor-lesson", metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("%s's Role: %v", ns, err)
+		} else if !strings.Contains(fmt.Sprint(role.Rules), "statefulsets") {
+			t.Errorf("%s's Role does not cover StatefulSets: %v", ns, role.Rules)
+		}
+		rb, err := c.Kube.RbacV1().RoleBindings(ns).Get(ctx, "kubetutor-lesson", metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("%s's RoleBinding: %v", ns, err)
+		} else if rb.RoleRef.Kind != "Role" || rb.RoleRef.Name != "kubetutor-lesson" || len(rb.Subjects) != 1 ||
+			rb.Subjects[0].Kind != "ServiceAccount" || rb.Subjects[0].Namespace != ns || rb.Subjects[0].Name != "kubetutor-lesson" {
+			t.Errorf("%s's RoleBinding binds %+v to %+v", ns, rb.RoleRef, rb.Subjects)
+		}
+	}
+
 	// The LimitRange gave the lesson's containers their requests.
 	pod, err := c.Kube.CoreV1().Pods("kubetutor-alice").Get(ctx, "web-0", metav1.GetOptions{})
 	if err != nil {
