@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -398,6 +399,29 @@ func TestWatchOpenErrorRetries(t *testing.T) {
 	send(a, w.rearm()())
 	if w.lastErr != "" || !strings.Contains(a.View(), "No resources found.") {
 		t.Errorf("after retry:\n%s", a.View())
+	}
+}
+
+// Under a burst the next batch waits for the pace: what arrives before notBefore goes out
+// with the first event; a closed watch or a cancelled pane ends the wait at once.
+func TestWaitWatchPacedGathers(t *testing.T) {
+	ch := make(chan engine.TableEvent) // unbuffered: each send is taken by the waiting batch
+	got := make(chan tea.Msg, 1)
+	go func() { got <- waitWatchPaced(context.Background(), 7, ch, time.Now().Add(time.Hour))() }()
+	ch <- podEvent("ADDED", "web-0", "0/1", "Pending", "0s")
+	ch <- podEvent("ADDED", "web-1", "0/1", "Pending", "0s")
+	close(ch)
+	b, ok := (<-got).(watchBatchMsg)
+	if !ok || len(b.events) != 2 || !b.ended || b.gen != 7 {
+		t.Fatalf("got %#v, want both events in one batch, ended", b)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ch2 := make(chan engine.TableEvent)
+	go func() { got <- waitWatchPaced(ctx, 7, ch2, time.Now().Add(time.Hour))() }()
+	ch2 <- podEvent("ADDED", "web-0", "0/1", "Pending", "0s")
+	cancel()
+	if msg := <-got; msg != nil {
+		t.Fatalf("a cancelled wait returned %#v", msg)
 	}
 }
 

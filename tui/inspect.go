@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
@@ -52,31 +53,13 @@ func (w *watchPane) openObjects() tea.Cmd {
 	}
 }
 
-func waitObjects(ctx context.Context, gen int64, ch <-chan ObjectEvent) tea.Cmd {
+func waitObjects(ctx context.Context, gen int64, ch <-chan ObjectEvent, notBefore time.Time) tea.Cmd {
 	return func() tea.Msg {
-		var first ObjectEvent
-		var ok bool
-		select {
-		case <-ctx.Done():
+		batch, ended, ok := gather(ctx, ch, notBefore)
+		if !ok {
 			return nil
-		case first, ok = <-ch:
-			if !ok {
-				return objBatchMsg{gen: gen, ended: true}
-			}
 		}
-		batch := []ObjectEvent{first}
-		for len(batch) < maxBatch {
-			select {
-			case ev, ok := <-ch:
-				if !ok {
-					return objBatchMsg{gen: gen, events: batch, ended: true}
-				}
-				batch = append(batch, ev)
-			default:
-				return objBatchMsg{gen: gen, events: batch}
-			}
-		}
-		return objBatchMsg{gen: gen, events: batch}
+		return objBatchMsg{gen: gen, events: batch, ended: ended}
 	}
 }
 
@@ -85,7 +68,7 @@ func (w *watchPane) handleObjStarted(msg objWatchStartedMsg) tea.Cmd {
 		return nil
 	}
 	w.objCh = msg.ch
-	return waitObjects(w.ctx, w.gen, w.objCh)
+	return waitObjects(w.ctx, w.gen, w.objCh, time.Time{})
 }
 
 func (w *watchPane) handleObjBatch(msg objBatchMsg) tea.Cmd {
@@ -110,7 +93,7 @@ func (w *watchPane) handleObjBatch(msg objBatchMsg) tea.Cmd {
 	if msg.ended {
 		return nil
 	}
-	return waitObjects(w.ctx, w.gen, w.objCh)
+	return waitObjects(w.ctx, w.gen, w.objCh, time.Now().Add(objectPace))
 }
 
 // canInspect reports whether stream rows can show their objects.

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -33,8 +35,13 @@ func fit(s string, w, h int) string {
 
 // fitWidth cuts or pads one line to exactly w cells.
 func fitWidth(line string, w int) string {
-	line = truncate(strings.TrimRight(line, "\r"), w)
-	if pad := w - lipgloss.Width(line); pad > 0 {
+	line = strings.TrimRight(line, "\r")
+	lw := cellWidth(line)
+	if lw > w {
+		line = ansi.Truncate(line, w, "…")
+		lw = cellWidth(line)
+	}
+	if pad := w - lw; pad > 0 {
 		line += strings.Repeat(" ", pad)
 	}
 	return line
@@ -45,10 +52,82 @@ func truncate(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if lipgloss.Width(s) <= w {
+	if cellWidth(s) <= w {
 		return s
 	}
 	return ansi.Truncate(s, w, "…")
+}
+
+// cellWidth is lipgloss.Width of one line. Most of a frame's lines are printable ASCII, SGR
+// colours and a few symbols (box drawing, arrows, ✓, …), measured here rune by rune; anything
+// else (other escapes, control bytes, other runes, a symbol followed by anything that could
+// join it into a grapheme cluster) goes to lipgloss's grapheme-aware count. Every frame
+// measures each of its lines several times (fit at each level), and the grapheme scan was
+// half of a frame's time under a burst of watch events.
+func cellWidth(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f:
+			n++
+			i++
+		case c == 0x1b && i+1 < len(s) && s[i+1] == '[':
+			// CSI: parameter bytes, intermediate bytes, one final byte; no width.
+			j := i + 2
+			for j < len(s) && s[j] >= 0x30 && s[j] <= 0x3f {
+				j++
+			}
+			for j < len(s) && s[j] >= 0x20 && s[j] <= 0x2f {
+				j++
+			}
+			if j >= len(s) || s[j] < 0x40 || s[j] > 0x7e {
+				return lipgloss.Width(s)
+			}
+			i = j + 1
+		case c >= 0x80:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !narrowSymbol(r) {
+				return lipgloss.Width(s)
+			}
+			// What follows must start a new cluster: ASCII (but not CR, which joins LF),
+			// an escape, or another such symbol.
+			if j := i + size; j < len(s) && s[j] >= 0x80 {
+				if r2, _ := utf8.DecodeRuneInString(s[j:]); !narrowSymbol(r2) {
+					return lipgloss.Width(s)
+				}
+			}
+			n++
+			i += size
+		default:
+			return lipgloss.Width(s)
+		}
+	}
+	return n
+}
+
+// symbolRanges hold the symbols the player draws (·, ×, …, arrows, ⏸, box drawing, ▶, ★,
+// ✓): none of them extends, prepends or joins a grapheme cluster, so each is a cluster of
+// its own; narrowSymbol asks lipgloss once which of them take one cell.
+var symbolRanges = [][2]rune{{0xa0, 0xff}, {0x2010, 0x2027}, {0x2190, 0x21ff}, {0x2300, 0x23ff}, {0x2500, 0x27bf}}
+
+var (
+	narrowOnce  sync.Once
+	narrowTable [0x2800]bool // immutable once built
+)
+
+func narrowSymbol(r rune) bool {
+	if r >= rune(len(narrowTable)) {
+		return false
+	}
+	narrowOnce.Do(func() {
+		for _, rg := range symbolRanges {
+			for x := rg[0]; x <= rg[1]; x++ {
+				narrowTable[x] = lipgloss.Width(string(x)) == 1
+			}
+		}
+	})
+	return narrowTable[r]
 }
 
 // rect is where a pane sits on screen, for routing mouse wheel events.

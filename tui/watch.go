@@ -63,6 +63,7 @@ type watchPane struct {
 	now     time.Time
 
 	view          viewport.Model // the event stream
+	lastBatch     time.Time      // when the last batch of events was shown (watchPace)
 	width, height int
 	focused       bool
 
@@ -271,31 +272,77 @@ func (w *watchPane) stop() {
 // waitWatch waits for one event, then takes whatever else is already queued, so a burst of
 // controller activity is one message and one redraw. It is re-armed after every batch.
 func waitWatch(ctx context.Context, gen int64, ch <-chan engine.TableEvent) tea.Cmd {
+	return waitWatchPaced(ctx, gen, ch, time.Time{})
+}
+
+// waitWatchPaced is waitWatch that, when the first event comes before notBefore, also takes
+// what arrives until then.
+func waitWatchPaced(ctx context.Context, gen int64, ch <-chan engine.TableEvent, notBefore time.Time) tea.Cmd {
 	return func() tea.Msg {
-		var first engine.TableEvent
-		var ok bool
-		select {
-		case <-ctx.Done():
+		batch, ended, ok := gather(ctx, ch, notBefore)
+		if !ok {
 			return nil
-		case first, ok = <-ch:
-			if !ok {
-				return watchBatchMsg{gen: gen, ended: true}
-			}
 		}
-		batch := []engine.TableEvent{first}
-		for len(batch) < maxBatch {
+		return watchBatchMsg{gen: gen, events: batch, ended: ended}
+	}
+}
+
+// watchPace is the shortest time between two batches of one watch: events that come within
+// it of the last batch wait for the rest of it and go out together. Every message re-renders
+// the lesson screen (Bubble Tea calls View after each), so a burst of 1,000 events a second
+// costs at most 1/watchPace frames a second instead of one per few events, while a lone
+// event, or the first of a burst, is on screen at once. Half a 60 Hz frame.
+const watchPace = 8 * time.Millisecond
+
+// objectPace is the same for the object watch, whose batches change nothing on screen (they
+// keep the versions a selected row shows).
+const objectPace = 50 * time.Millisecond
+
+// gather waits for one value of ch, then takes what else arrives until notBefore (if it is
+// still ahead) and what is queued after it, up to maxBatch. ended: ch closed; ok false: ctx
+// ended first.
+func gather[T any](ctx context.Context, ch <-chan T, notBefore time.Time) (batch []T, ended, ok bool) {
+	select {
+	case <-ctx.Done():
+		return nil, false, false
+	case first, open := <-ch:
+		if !open {
+			return nil, true, true
+		}
+		batch = append(batch, first)
+	}
+	var deadline <-chan time.Time
+	if wait := time.Until(notBefore); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		deadline = t.C
+	}
+	for len(batch) < maxBatch {
+		if deadline == nil {
 			select {
-			case ev, ok := <-ch:
-				if !ok {
-					return watchBatchMsg{gen: gen, events: batch, ended: true}
+			case ev, open := <-ch:
+				if !open {
+					return batch, true, true
 				}
 				batch = append(batch, ev)
+				continue
 			default:
-				return watchBatchMsg{gen: gen, events: batch}
+				return batch, false, true
 			}
 		}
-		return watchBatchMsg{gen: gen, events: batch}
+		select {
+		case ev, open := <-ch:
+			if !open {
+				return batch, true, true
+			}
+			batch = append(batch, ev)
+		case <-deadline:
+			deadline = nil
+		case <-ctx.Done():
+			return nil, false, false
+		}
 	}
+	return batch, false, true
 }
 
 // rearm waits for the next batch of the running watch.
@@ -303,7 +350,7 @@ func (w *watchPane) rearm() tea.Cmd {
 	if w.ch == nil || w.ended || w.ctx == nil {
 		return nil
 	}
-	return waitWatch(w.ctx, w.gen, w.ch)
+	return waitWatchPaced(w.ctx, w.gen, w.ch, w.lastBatch.Add(watchPace))
 }
 
 func (w *watchPane) handleStarted(msg watchStartedMsg) tea.Cmd {
@@ -343,6 +390,7 @@ func (w *watchPane) handleBatch(msg watchBatchMsg) tea.Cmd {
 		w.ended = true
 	}
 	w.refresh()
+	w.lastBatch = time.Now()
 	return w.rearm()
 }
 
@@ -507,11 +555,11 @@ func (w *watchPane) statusIndex() int {
 func (w *watchPane) formatRows(header []string, rows [][]string) []string {
 	widths := make([]int, len(header))
 	for i, h := range header {
-		widths[i] = lipgloss.Width(h)
+		widths[i] = cellWidth(h)
 	}
 	for _, r := range rows {
 		for i := 0; i < len(r) && i < len(widths); i++ {
-			widths[i] = max(widths[i], lipgloss.Width(r[i]))
+			widths[i] = max(widths[i], cellWidth(r[i]))
 		}
 	}
 	status := w.statusIndex()
@@ -533,7 +581,7 @@ func (w *watchPane) formatLine(widths []int, status int, cells []string, cellW [
 			if i < len(cellW) {
 				cw = cellW[i]
 			} else {
-				cw = lipgloss.Width(cell)
+				cw = cellWidth(cell)
 			}
 		}
 		pad := ""
@@ -560,7 +608,7 @@ func (w *watchPane) formatLine(widths []int, status int, cells []string, cellW [
 func cellWidths(cells []string) []int {
 	ws := make([]int, len(cells))
 	for i, c := range cells {
-		ws[i] = lipgloss.Width(c)
+		ws[i] = cellWidth(c)
 	}
 	return ws
 }
@@ -586,7 +634,7 @@ func (w *watchPane) plainStreamText() string {
 	}
 	widths := make([]int, len(w.columns))
 	for i, h := range w.columns {
-		widths[i] = lipgloss.Width(h)
+		widths[i] = cellWidth(h)
 	}
 	for _, cw := range w.streamW {
 		for i := 0; i < len(cw) && i < len(widths); i++ {

@@ -5,8 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
@@ -35,16 +38,20 @@ func cpuTime(b *testing.B) time.Duration {
 
 // BenchmarkAPIConcurrent measures what the issue asks of the API: requests per second and
 // the p50/p99 latency of get, list (100 and 1000 pods, JSON and Table) and patch with 1, 10
-// and 50 concurrent clients over HTTP. b.N requests are shared by the clients.
+// and 50 concurrent clients over HTTP (each with its own connection), the server logging to
+// a file like the player's. b.N requests are shared by the clients.
 func BenchmarkAPIConcurrent(b *testing.B) {
 	for _, n := range []int{100, 1000} {
 		// Room for 50 concurrent writes: with the default 16 the rest get 429 (by design,
 		// see Options.MaxMutatingInFlight), and the patch benchmark would measure refusals.
-		_, srv := benchServerWith(b, n, api.Options{MaxMutatingInFlight: 64})
-		// Plenty of idle connections, so 50 clients keep theirs (as 50 kubectls would).
-		tr := srv.Client().Transport.(*http.Transport).Clone()
-		tr.MaxIdleConnsPerHost = 100
-		client := &http.Client{Transport: tr}
+		// The request log goes to a file, as the player's --log does.
+		logFile, err := os.Create(filepath.Join(b.TempDir(), "kubetutor.log"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { logFile.Close() })
+		_, srv := benchServerWith(b, n, api.Options{MaxMutatingInFlight: 64,
+			Logf: log.New(logFile, "", log.LstdFlags|log.Lmicroseconds).Printf})
 		ops := []struct {
 			name   string
 			method string
@@ -88,6 +95,11 @@ func BenchmarkAPIConcurrent(b *testing.B) {
 						wg.Add(1)
 						go func() {
 							defer wg.Done()
+							// Each client has its own connection pool, as 50 kubectls would:
+							// one shared Transport made the clients queue on its lock.
+							tr := srv.Client().Transport.(*http.Transport).Clone()
+							defer tr.CloseIdleConnections()
+							client := &http.Client{Transport: tr}
 							for k := take(); k >= 0; k = take() {
 								var body io.Reader
 								if op.body != "" {

@@ -159,44 +159,56 @@ var listShapes sync.Map // resource name → bool
 // res.NewList() holding them with their TypeMeta cleared (as serveList did), built from the
 // cached encodings. It reports false when the list or an object does not fit that shape.
 func (s *server) listJSON(res store.Resource, objs []runtime.Object, lm metav1.ListMeta) ([]byte, bool) {
-	if !standardList(res) {
+	items, metaJSON, ok := s.listParts(res, objs, lm)
+	if !ok {
 		return nil, false
 	}
+	var b bytes.Buffer
+	writeList(&b, res, items, metaJSON)
+	return b.Bytes(), true
+}
+
+// listParts are the pieces listJSON joins: each item's cached JSON without its TypeMeta
+// (and without its opening brace), and the list's metadata.
+func (s *server) listParts(res store.Resource, objs []runtime.Object, lm metav1.ListMeta) (items [][]byte, metaJSON []byte, ok bool) {
+	if !standardList(res) {
+		return nil, nil, false
+	}
 	prefix := typePrefix(res)
-	items := make([][]byte, len(objs))
-	size := 0
+	items = make([][]byte, len(objs))
 	for i, o := range objs {
 		if _, _, ok := cacheable(res, o); !ok {
-			return nil, false
+			return nil, nil, false
 		}
 		data, err := s.encodeObject(res, o)
 		if err != nil || !bytes.HasPrefix(data, []byte(prefix)) {
-			return nil, false
+			return nil, nil, false
 		}
 		items[i] = data[len(prefix):]
-		size += len(data) - len(prefix) + 2
 	}
 	metaJSON, err := json.Marshal(&lm)
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
+	return items, metaJSON, true
+}
+
+// writeList writes the list listParts describes.
+func writeList(b jsonSink, res store.Resource, items [][]byte, metaJSON []byte) {
 	gvk := res.GVK()
-	var b bytes.Buffer
-	b.Grow(size + len(metaJSON) + 128)
-	b.WriteString(`{"kind":"`)
-	b.WriteString(gvk.Kind)
-	b.WriteString(`List","apiVersion":"`)
-	b.WriteString(gvk.GroupVersion().String())
-	b.WriteString(`","metadata":`)
-	b.Write(metaJSON)
-	b.WriteString(`,"items":[`)
+	_, _ = b.WriteString(`{"kind":"`)
+	_, _ = b.WriteString(gvk.Kind)
+	_, _ = b.WriteString(`List","apiVersion":"`)
+	_, _ = b.WriteString(gvk.GroupVersion().String())
+	_, _ = b.WriteString(`","metadata":`)
+	_, _ = b.Write(metaJSON)
+	_, _ = b.WriteString(`,"items":[`)
 	for i, it := range items {
 		if i > 0 {
-			b.WriteByte(',')
+			_ = b.WriteByte(',')
 		}
-		b.WriteByte('{')
-		b.Write(it)
+		_ = b.WriteByte('{')
+		_, _ = b.Write(it)
 	}
-	b.WriteString("]}")
-	return b.Bytes(), true
+	_, _ = b.WriteString("]}")
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"net/http"
 	"reflect"
 	"strconv"
@@ -209,12 +210,15 @@ func (s *server) serveList(w http.ResponseWriter, r *http.Request, req resourceR
 		return
 	}
 	lm := metav1.ListMeta{ResourceVersion: rvs, Continue: next}
-	data, ok := s.listJSON(req.res, objs, lm)
-	if !ok {
-		if data, err = typedListJSON(req.res, objs, lm); err != nil {
-			writeError(w, err)
-			return
-		}
+	if items, metaJSON, ok := s.listParts(req.res, objs, lm); ok {
+		// Straight from the cached encodings to the connection, a chunk at a time.
+		writeStreamed(w, http.StatusOK, "application/json", func(b jsonSink) { writeList(b, req.res, items, metaJSON) })
+		return
+	}
+	data, err := typedListJSON(req.res, objs, lm)
+	if err != nil {
+		writeError(w, err)
+		return
 	}
 	writeRawJSON(w, http.StatusOK, data)
 }
@@ -444,6 +448,12 @@ func (s *server) servePatch(w http.ResponseWriter, r *http.Request, req resource
 	if status {
 		subresource = "status"
 	}
+	// Patches of one object take turns here, so concurrent patches (50 clients labelling one
+	// pod) do not each re-apply after losing a race to another: the loop below then retries
+	// only after a controller's write, as the apiserver's GuaranteedUpdate retries a patch
+	// until it lands (a conflict means some other write did).
+	unlock := s.lockObject(req)
+	defer unlock()
 	var out runtime.Object
 	for attempt := 0; ; attempt++ {
 		cur, err := s.st.Get(req.res, req.namespace, req.name)
@@ -486,7 +496,7 @@ func (s *server) servePatch(w http.ResponseWriter, r *http.Request, req resource
 		pinned := m.GetResourceVersion() != curRV
 		out, err = s.st.Update(req.res, obj, store.UpdateOptions{Status: status, ManagedFields: !status})
 		if err != nil {
-			if apierrors.IsConflict(err) && !pinned && attempt < 5 {
+			if apierrors.IsConflict(err) && !pinned && attempt < maxPatchAttempts && r.Context().Err() == nil {
 				continue
 			}
 			writeError(w, err)
@@ -495,6 +505,27 @@ func (s *server) servePatch(w http.ResponseWriter, r *http.Request, req resource
 		break
 	}
 	s.writeObject(w, r, req.res, http.StatusOK, out)
+}
+
+// maxPatchAttempts bounds a patch's retries on conflicts with other writers (controllers,
+// since patches of one object take turns). The apiserver retries without a bound; each
+// conflict means another write landed, so this is only reached by a write storm.
+const maxPatchAttempts = 100
+
+// objectLocks stripes the per-object lock that patches take.
+const objectLocks = 256
+
+// lockObject takes the patch lock of req's object and returns its release.
+func (s *server) lockObject(req resourceRequest) func() {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(req.res.Name))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(req.namespace))
+	_, _ = h.Write([]byte{0})
+	_, _ = h.Write([]byte(req.name))
+	mu := &s.objLocks[h.Sum32()%objectLocks]
+	mu.Lock()
+	return mu.Unlock
 }
 
 // applyCreate creates the object an apply names when it does not exist yet.

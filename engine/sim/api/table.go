@@ -117,72 +117,106 @@ func marshalTable(t *metav1.Table) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	b.Grow(size)
-	// One encoder for every part, so that each does not allocate its own result; Encode
-	// ends each value with a newline, which is dropped.
-	enc := json.NewEncoder(&b)
-	put := func(v any) error {
-		if err := enc.Encode(v); err != nil {
-			return err
-		}
-		b.Truncate(b.Len() - 1)
-		return nil
+	if err := encodeTable(&b, t); err != nil {
+		return nil, err
 	}
-	if err := put(&struct {
+	return b.Bytes(), nil
+}
+
+// encodeTable writes marshalTable's encoding of t to b. It writes nothing when it fails.
+func encodeTable(b jsonSink, t *metav1.Table) error {
+	for i := range t.Rows {
+		if t.Rows[i].Object.Raw == nil && t.Rows[i].Object.Object != nil {
+			// Not produced by toTable; leave such rows to encoding/json.
+			data, err := json.Marshal(t)
+			if err != nil {
+				return err
+			}
+			_, _ = b.Write(data)
+			return nil
+		}
+	}
+	// The small parts (metadata, each row's cells) go through one encoder and one scratch
+	// buffer, so that each does not allocate its own result; Encode ends each value with a
+	// newline, which is dropped.
+	var scratch bytes.Buffer
+	enc := json.NewEncoder(&scratch)
+	encode := func(v any) ([]byte, error) {
+		scratch.Reset()
+		if err := enc.Encode(v); err != nil {
+			return nil, err
+		}
+		return scratch.Bytes()[:scratch.Len()-1], nil
+	}
+	head, err := encode(&struct {
 		metav1.TypeMeta `json:",inline"`
 		metav1.ListMeta `json:"metadata,omitempty"`
-	}{t.TypeMeta, t.ListMeta}); err != nil {
-		return nil, err
+	}{t.TypeMeta, t.ListMeta})
+	if err != nil {
+		return err
 	}
-	b.Truncate(b.Len() - 1) // without its closing brace
-	b.WriteString(`,"columnDefinitions":`)
-	if err := put(t.ColumnDefinitions); err != nil {
-		return nil, err
+	head = append([]byte(nil), head[:len(head)-1]...) // without its closing brace
+	cols, err := encode(t.ColumnDefinitions)
+	if err != nil {
+		return err
 	}
-	b.WriteString(`,"rows":`)
+	// Nothing is written before the parts that can fail have been encoded, except the cells
+	// of each row, which are plain values (strings, numbers, booleans) that always encode.
+	_, _ = b.Write(head)
+	_, _ = b.WriteString(`,"columnDefinitions":`)
+	_, _ = b.Write(cols)
+	_, _ = b.WriteString(`,"rows":`)
 	if t.Rows == nil {
-		b.WriteString("null")
+		_, _ = b.WriteString("null")
 	} else {
-		b.WriteByte('[')
+		_ = b.WriteByte('[')
 		for i := range t.Rows {
 			row := &t.Rows[i]
 			if i > 0 {
-				b.WriteByte(',')
+				_ = b.WriteByte(',')
 			}
-			b.WriteString(`{"cells":`)
-			if err := put(row.Cells); err != nil {
-				return nil, err
+			_, _ = b.WriteString(`{"cells":`)
+			cells, err := encode(row.Cells)
+			if err != nil {
+				return err
 			}
+			_, _ = b.Write(cells)
 			if len(row.Conditions) > 0 {
-				b.WriteString(`,"conditions":`)
-				if err := put(row.Conditions); err != nil {
-					return nil, err
+				_, _ = b.WriteString(`,"conditions":`)
+				conds, err := encode(row.Conditions)
+				if err != nil {
+					return err
 				}
+				_, _ = b.Write(conds)
 			}
-			b.WriteString(`,"object":`)
+			_, _ = b.WriteString(`,"object":`)
 			if row.Object.Raw == nil {
-				if row.Object.Object != nil {
-					// Not produced by toTable; leave such rows to encoding/json.
-					return json.Marshal(t)
-				}
-				b.WriteString("null")
+				_, _ = b.WriteString("null")
 			} else {
-				b.Write(row.Object.Raw)
+				_, _ = b.Write(row.Object.Raw)
 			}
-			b.WriteByte('}')
+			_ = b.WriteByte('}')
 		}
-		b.WriteByte(']')
+		_ = b.WriteByte(']')
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	_ = b.WriteByte('}')
+	return nil
 }
 
 // writeTable sends a Table with the given status code.
 func writeTable(w http.ResponseWriter, code int, t *metav1.Table) {
-	data, err := marshalTable(t)
-	if err != nil {
-		writeError(w, apierrors.NewInternalError(err))
+	if len(t.Rows) < 8 {
+		data, err := marshalTable(t)
+		if err != nil {
+			writeError(w, apierrors.NewInternalError(err))
+			return
+		}
+		w.Header().Set("Content-Type", tableContentType)
+		writeRawJSON(w, code, data)
 		return
 	}
+	// A long table goes to the connection a chunk at a time (rows' cells are plain values,
+	// so it does not fail half way).
 	w.Header().Set("Content-Type", tableContentType)
-	writeRawJSON(w, code, data)
+	writeStreamed(w, code, tableContentType, func(b jsonSink) { _ = encodeTable(b, t) })
 }
