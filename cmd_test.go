@@ -104,7 +104,7 @@ func TestMeaninglessFlagCombinationsRefused(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"serve", "--context", "x"}, "kubetutor serve does not take --context; it is a flag of kubetutor, kubetutor doctor"},
+		{[]string{"serve", "--context", "x"}, "kubetutor serve does not take --context; it is a flag of kubetutor, kubetutor classroom, kubetutor classroom cleanup, kubetutor classroom report, kubetutor doctor"},
 		{[]string{"serve", "--kubeconfig", "k"}, "kubetutor serve does not take --kubeconfig"},
 		{[]string{"serve", "-n", "x"}, "kubetutor serve does not take -n"},
 		{[]string{"serve", "--lessons", "d"}, "kubetutor serve does not take --lessons"},

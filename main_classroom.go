@@ -33,25 +33,39 @@ type classroomOptions struct {
 	idle        time.Duration
 	window      time.Duration
 	out         io.Writer
+	r           classRealFlags // --real (main_classroom_real.go)
 }
 
 func newClassroomCmd(stdout io.Writer) *cobra.Command {
 	o := &classroomOptions{out: stdout}
 	cmd := &cobra.Command{
-		Use:   "classroom --host-key FILE --students FILE --instructors FILE",
+		Use:   "classroom --host-key FILE --students FILE --instructors FILE [--real [--kubeconfig FILE] [--context NAME] [--class NAME]]",
 		Short: "Run a workshop over SSH: a simulator and a player per student, a live view for instructors",
 		Long: `Run an SSH server for a workshop. Each student connects with ssh -p PORT NAME@HOST and gets
 their own simulated cluster and player, sized to their terminal, in their language (LANG, or a
 choice on first entry). A student who reconnects under the same name gets their cluster and
 progress back. An instructor's key opens the class view: every student's step, time on it, hints
 used and whether the step's checks hold, stuck students first; messages, pushed hints, lockstep
-and a read-only view of a student's screen.`,
+and a read-only view of a student's screen.
+
+With --real the students work on a real cluster instead of simulators: each in their own
+namespace kubetutor-NAME (created when they first enter, with a ResourceQuota, a LimitRange and
+a ServiceAccount whose Role allows the lessons' commands there only; every command of theirs
+runs with that ServiceAccount's token). Their progress lives in a ConfigMap in that namespace,
+so several classroom front ends can serve one class (deploy/ runs them on Kubernetes).
+kubetutor classroom cleanup removes what the class created.`,
 		Example: `  kubetutor classroom --host-key class_host_key --students students.pub --instructors instructors.pub --state class/
   ssh -p 2222 alice@laptop.local           # a student
-  kubetutor classroom report --state class/`,
+  kubetutor classroom report --state class/
+  kubetutor classroom --real --context workshop --class ws1 --host-key class_host_key --students students.pub --instructors instructors.pub
+  kubetutor classroom report --real --context workshop --class ws1
+  kubetutor classroom cleanup --context workshop --class ws1`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Validate(); err != nil {
+				return err
+			}
+			if err := o.r.validate(cmd, o.state); err != nil {
 				return err
 			}
 			return o.Run()
@@ -70,7 +84,8 @@ and a read-only view of a student's screen.`,
 	addSimFlags(fs, &o.c)
 	addLessonsFlag(fs, &o.c.lessonsDir)
 	addLogFlag(fs, &o.c.logPath)
-	cmd.AddCommand(newClassroomReportCmd(stdout))
+	addClassRealFlags(fs, &o.r)
+	cmd.AddCommand(newClassroomReportCmd(stdout), newClassroomCleanupCmd(stdout))
 	return cmd
 }
 
@@ -100,13 +115,21 @@ func (o *classroomOptions) Run() error {
 	}
 	return withRuntime(o.c.logPath, func(ctx context.Context, logger *log.Logger, _ *os.File) error {
 		sim := o.c
-		class, err := classroom.New(classroom.Options{
+		opts := classroom.Options{
 			StudentsFile: o.students, InstructorsFile: o.instructors, PasswordFile: o.password,
 			StateDir: o.state, MaxStudents: o.maxStudents, IdleTimeout: o.idle, ReconnectWindow: o.window,
 			Seats:   simSeats(lib.Catalog, func(logf func(string, ...any)) engine.SimOptions { return sim.simOptions(logf) }, logger),
 			Lessons: lib.Catalog,
 			Logf:    logger.Printf,
-		})
+		}
+		if o.r.active() {
+			closeAdmin, err := realClassOptions(ctx, &opts, lib.Catalog, &o.r, logger)
+			if err != nil {
+				return err
+			}
+			defer closeAdmin()
+		}
+		class, err := classroom.New(opts)
 		if err != nil {
 			return err
 		}
@@ -136,6 +159,7 @@ func portOf(a net.Addr) string {
 type classroomReportOptions struct {
 	state, format, lang, lessonsDir string
 	out                             io.Writer
+	r                               classRealFlags
 }
 
 func newClassroomReportCmd(stdout io.Writer) *cobra.Command {
@@ -146,8 +170,11 @@ func newClassroomReportCmd(stdout io.Writer) *cobra.Command {
 		Example: "  kubetutor classroom report --state class/ --format csv > class.csv",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.state == "" {
-				return usageError{"kubetutor classroom report needs --state DIR"}
+			if o.state == "" && !o.r.active() {
+				return usageError{"kubetutor classroom report needs --state DIR (or --real for a class on a cluster)"}
+			}
+			if err := o.r.validate(cmd, o.state); err != nil {
+				return err
 			}
 			switch o.format {
 			case "text", "csv", "json":
@@ -161,7 +188,12 @@ func newClassroomReportCmd(stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rows, err := classroom.ReportRows(o.state, lib.Catalog(o.lang))
+			var rows []classroom.ReportRow
+			if o.r.active() {
+				rows, err = realReportRows(cmd.Context(), &o.r, lib.Catalog(o.lang))
+			} else {
+				rows, err = classroom.ReportRows(o.state, lib.Catalog(o.lang))
+			}
 			if err != nil {
 				return err
 			}
@@ -169,6 +201,8 @@ func newClassroomReportCmd(stdout io.Writer) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.state, "state", "", "the classroom's state `DIR`")
+	cmd.Flags().BoolVar(&o.r.real, "real", false, "read a --real class's progress from the cluster")
+	addClassClusterFlags(cmd.Flags(), &o.r)
 	cmd.Flags().StringVar(&o.format, "format", "text", "text, csv or json")
 	addLangFlag(cmd.Flags(), &o.lang)
 	addLessonsFlag(cmd.Flags(), &o.lessonsDir)

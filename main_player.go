@@ -114,9 +114,11 @@ type launch struct {
 func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *log.Logger, logFile *os.File) error {
 	appCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	mem := newMemoryReleaser(live.Revision)
+	defer mem.Stop()
 	opts := tui.Options{
 		Context:        appCtx,
-		Cluster:        playerCluster{live, lessons.NewBaselines(appCtx)},
+		Cluster:        releasingCluster{playerCluster{live, lessons.NewBaselines(appCtx)}, mem},
 		Lessons:        l.catalog,
 		Lang:           c.lang,
 		KubeconfigPath: l.kubeconfig,
@@ -129,6 +131,7 @@ func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *
 		}
 	}
 	opts.Open = c.open
+	mem.Touch() // start-up's garbage (every lesson decoded) goes once the player is quiet
 	if c.plain {
 		in, out := l.in, l.out
 		if in == nil {

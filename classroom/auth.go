@@ -119,17 +119,35 @@ func openNameBook(dir string) (*nameBook, error) {
 	return nb, nil
 }
 
-// claim binds name to cred, or checks that it is bound to cred already.
-func (nb *nameBook) claim(name, cred string) error {
+// claim binds name to cred, or checks that it is bound to cred already. fresh tells that
+// this call made the binding (so a login that then fails can give it back with release).
+func (nb *nameBook) claim(name, cred string) (fresh bool, err error) {
 	nb.mu.Lock()
 	defer nb.mu.Unlock()
 	if have, ok := nb.Names[name]; ok {
 		if have != cred {
-			return errNameTaken
+			return false, errNameTaken
 		}
-		return nil
+		return false, nil
 	}
 	nb.Names[name] = cred
+	return true, nb.saveLocked()
+}
+
+// release undoes a fresh claim whose login failed: a seat the class could not give (full,
+// or in --real mode a namespace that belongs to another credential) must not bind the name,
+// or a failed impersonation at a new front end would lock the real student out of it.
+func (nb *nameBook) release(name, cred string) {
+	nb.mu.Lock()
+	defer nb.mu.Unlock()
+	if nb.Names[name] != cred {
+		return
+	}
+	delete(nb.Names, name)
+	_ = nb.saveLocked() // the binding is gone in memory; a stale file only keeps it for its owner
+}
+
+func (nb *nameBook) saveLocked() error {
 	if nb.path == "" {
 		return nil
 	}

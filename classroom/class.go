@@ -72,6 +72,10 @@ type Options struct {
 	// closed (0: 30 min). Progress is kept on disk beyond it; the cluster is not.
 	ReconnectWindow time.Duration
 
+	// Store, when set, keeps each student's progress and statistics instead of StateDir
+	// (--real: a ConfigMap in the student's namespace, so several front ends share them).
+	Store StudentStore
+
 	Seats   SeatFactory
 	Lessons func(lang string) []lessons.Lesson
 	Logf    func(format string, args ...any)
@@ -102,6 +106,9 @@ type Class struct {
 	lock     lockstep
 	watchers map[*tea.Program]struct{} // instructor views to refresh
 	closed   bool
+	// elsewhere are the students of the StudentStore without a seat here (served by another
+	// front end, or gone), read from the store every few seconds (real.go).
+	elsewhere []StudentStatus
 }
 
 type lockstep struct {
@@ -186,7 +193,7 @@ type student struct {
 }
 
 // join seats a student, or sits them down again at their seat.
-func (c *Class) join(name string) (*student, error) {
+func (c *Class) join(name, cred string) (*student, error) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -210,7 +217,7 @@ func (c *Class) join(name string) (*student, error) {
 	c.seats[name] = st
 	c.mu.Unlock()
 
-	err := c.buildSeat(st)
+	err := c.buildSeat(st, cred)
 	if err != nil {
 		c.mu.Lock()
 		delete(c.seats, name)
@@ -220,10 +227,14 @@ func (c *Class) join(name string) (*student, error) {
 	return st, nil
 }
 
-func (c *Class) buildSeat(st *student) error {
+func (c *Class) buildSeat(st *student, cred string) error {
 	var err error
 	dir := ""
-	if c.o.StateDir != "" {
+	if c.o.Store != nil {
+		if err := c.openStored(st, cred); err != nil {
+			return err
+		}
+	} else if c.o.StateDir != "" {
 		dir = filepath.Join(c.o.StateDir, "students", st.name)
 		if err := os.MkdirAll(filepath.Join(dir, "scratch"), 0o700); err != nil {
 			return err
@@ -234,7 +245,9 @@ func (c *Class) buildSeat(st *student) error {
 			return err
 		}
 	}
-	if dir != "" {
+	switch {
+	case c.o.Store != nil:
+	case dir != "":
 		var warn string
 		st.prog, warn, err = progress.Open(filepath.Join(dir, "progress.json"))
 		if err != nil {
@@ -243,10 +256,11 @@ func (c *Class) buildSeat(st *student) error {
 		if warn != "" {
 			c.o.Logf("classroom: %s: %s", st.name, warn)
 		}
-	} else {
+		st.stats = openStats(dir)
+	default:
 		st.prog = progress.Memory()
+		st.stats = openStats(dir)
 	}
-	st.stats = openStats(dir)
 	st.lang = st.stats.Lang
 	seat, err := c.o.Seats(c.ctx, SeatSpec{Name: st.name, Progress: st.prog, Scratch: st.scratch})
 	if err != nil {
@@ -408,6 +422,11 @@ func (c *Class) Status() []StudentStatus {
 	for _, st := range c.seats {
 		out = append(out, c.statusLocked(st, now))
 	}
+	for _, s := range c.elsewhere {
+		if _, here := c.seats[s.Name]; !here {
+			out = append(out, s)
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if a, b := out[i].Stuck(), out[j].Stuck(); a != b {
 			return a > b
@@ -557,6 +576,9 @@ func (c *Class) run() {
 			n++
 			if n%3 == 0 {
 				c.checkSteps(c.ctx)
+			}
+			if n%5 == 1 && c.o.Store != nil {
+				c.readElsewhere(c.ctx)
 			}
 		}
 	}

@@ -43,19 +43,15 @@ func ReportRows(stateDir string, catalog []lessons.Lesson) ([]ReportRow, error) 
 	if err != nil {
 		return nil, err
 	}
-	byID := map[string]lessons.Lesson{}
-	for _, l := range catalog {
-		byID[l.ID] = l
-	}
-	var rows []ReportRow
+	var recs []Record
+	var warns []string
 	for _, e := range ents {
 		if !e.IsDir() || !ValidName(e.Name()) {
 			continue
 		}
 		name := e.Name()
-		st := openStats(filepath.Join(dir, name))
-		st.path = "" // read only
-		var f progress.File
+		r := Record{Name: name}
+		r.Stats, _ = os.ReadFile(filepath.Join(dir, name, "class.json"))
 		b, err := os.ReadFile(filepath.Join(dir, name, "progress.json"))
 		warn := ""
 		switch {
@@ -63,7 +59,41 @@ func ReportRows(stateDir string, catalog []lessons.Lesson) ([]ReportRow, error) 
 		case err != nil:
 			warn = err.Error()
 		default:
-			if f, err = progress.Parse(b); err != nil {
+			r.Progress = b
+		}
+		recs = append(recs, r)
+		warns = append(warns, warn)
+	}
+	return reportRows(recs, warns, catalog), nil
+}
+
+// RecordRows is ReportRows for records kept elsewhere than a state folder (--real: the
+// students' ConfigMaps).
+func RecordRows(recs []Record, catalog []lessons.Lesson) []ReportRow {
+	return reportRows(recs, make([]string, len(recs)), catalog)
+}
+
+func reportRows(recs []Record, warns []string, catalog []lessons.Lesson) []ReportRow {
+	byID := map[string]lessons.Lesson{}
+	for _, l := range catalog {
+		byID[l.ID] = l
+	}
+	var rows []ReportRow
+	for i, rec := range recs {
+		name, warn := rec.Name, warns[i]
+		st := &stats{Seconds: map[string]float64{}}
+		if len(rec.Stats) > 0 {
+			_ = json.Unmarshal(rec.Stats, st) // statistics only: damaged ones count nothing
+		}
+		for k, v := range st.Seconds {
+			if v < 0 || v != v {
+				delete(st.Seconds, k)
+			}
+		}
+		var f progress.File
+		if len(rec.Progress) > 0 {
+			var err error
+			if f, err = progress.Parse(rec.Progress); err != nil {
 				warn = "progress file unreadable: " + err.Error()
 			}
 		}
@@ -113,7 +143,7 @@ func ReportRows(stateDir string, catalog []lessons.Lesson) ([]ReportRow, error) 
 		}
 		return rows[i].Lesson < rows[j].Lesson
 	})
-	return rows, nil
+	return rows
 }
 
 // WriteReport prints rows as text (a table), csv or json.

@@ -112,13 +112,17 @@ func (c *Class) handle(s ssh.Session) {
 			return
 		}
 		cred, _ := s.Context().Value(credKey).(string)
-		if err := c.names.claim(name, cred); err != nil {
+		fresh, err := c.names.claim(name, cred)
+		if err != nil {
 			fmt.Fprintf(s.Stderr(), "kubetutor classroom: %s: %v; log in under your own name\n", name, err)
 			_ = s.Exit(2)
 			return
 		}
-		st, err := c.join(name)
+		st, err := c.join(name, cred)
 		if err != nil {
+			if fresh {
+				c.names.release(name, cred)
+			}
 			fmt.Fprintf(s.Stderr(), "kubetutor classroom: %v\n", err)
 			_ = s.Exit(1)
 			return

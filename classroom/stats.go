@@ -13,6 +13,8 @@ import (
 type stats struct {
 	mu   sync.Mutex
 	path string
+	// sink, when set, receives every save instead of path (a StudentStore).
+	sink func([]byte)
 
 	Lang     string             `json:"lang,omitempty"`
 	Seconds  map[string]float64 `json:"seconds,omitempty"` // lesson id → connected time in it
@@ -59,12 +61,16 @@ func (s *stats) setLang(lang string) {
 }
 
 func (s *stats) save() {
-	if s == nil || s.path == "" {
+	if s == nil || (s.path == "" && s.sink == nil) {
 		return
 	}
 	s.mu.Lock()
 	b, err := json.MarshalIndent(s, "", "  ")
 	s.mu.Unlock()
+	if err == nil && s.sink != nil {
+		s.sink(b)
+		return
+	}
 	if err == nil {
 		_ = writeAtomic(s.path, b)
 	}

@@ -12,8 +12,8 @@ import (
 )
 
 // BenchmarkPlayStatefulSetBasicsEN plays the whole English StatefulSet Basics lesson on a
-// fresh simulator in virtual time (fake clock, auto-advance): every runnable command of every
-// step through the in-process kubectl, then the step's checks, which must pass. Starting and
+// fresh simulator in virtual time (fake clock, auto-advance) with Solve: every runnable command
+// of every step through the in-process kubectl, then the step's checks, which must pass. Starting and
 // closing the simulator are outside the measurement.
 func BenchmarkPlayStatefulSetBasicsEN(b *testing.B) {
 	l, err := Get("statefulset-basics", "en")
@@ -35,17 +35,15 @@ func BenchmarkPlayStatefulSetBasicsEN(b *testing.B) {
 			b.Fatalf("NewSimSession: %v", err)
 		}
 		b.StartTimer()
-		for _, st := range l.Steps {
-			if err := RunStep(ctx, s, st, io.Discard, io.Discard); err != nil {
-				b.Fatal(err)
-			}
-			if err := s.WaitIdle(ctx); err != nil {
-				b.Fatal(err)
-			}
-			for _, r := range Evaluate(ctx, s, st) {
-				if !r.OK {
-					b.Fatalf("step %q: %s: %s", st.ID, r.Desc, r.Detail)
-				}
+		// Solve plays each step as the player does: baseline on entry, commands, settle,
+		// then the checks against that baseline.
+		reports, err := Solve(ctx, s, l, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, r := range reports {
+			if !r.Played() {
+				b.Fatalf("step %q did not play: %v %v", r.Step.ID, r.Err, FailedChecks(r.Results))
 			}
 		}
 		b.StopTimer()

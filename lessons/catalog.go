@@ -96,6 +96,52 @@ func manifestSet() map[string]bool {
 
 var langFile = regexp.MustCompile(`^([a-z]{2,3})\.yaml$`)
 
+// decoded is one lesson file read and decoded (not yet validated).
+type decoded struct {
+	lesson Lesson
+	err    error
+}
+
+// decodeAll reads and decodes every lesson file (DIR/LANG.yaml) under the entries at once,
+// one goroutine per file: the player loads the built-in lessons at every start, and YAML
+// decoding is most of that time. Validation stays sequential in load (it parses commands
+// with kubectl's tree, one parse at a time).
+func decodeAll(fsys fs.FS, entries []fs.DirEntry) map[string]decoded {
+	out := map[string]decoded{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "testdata" {
+			continue
+		}
+		files, err := fs.ReadDir(fsys, e.Name())
+		if err != nil {
+			continue // load reports it
+		}
+		for _, f := range files {
+			m := langFile.FindStringSubmatch(f.Name())
+			if f.IsDir() || !strings.HasSuffix(f.Name(), ".yaml") || m == nil {
+				continue
+			}
+			file := path.Join(e.Name(), f.Name())
+			wg.Go(func() {
+				var d decoded
+				data, err := fs.ReadFile(fsys, file)
+				if err != nil {
+					d.err = fmt.Errorf("%s: %w", file, err)
+				} else {
+					d.lesson, d.err = decodeLesson(data, file, m[1])
+				}
+				mu.Lock()
+				out[file] = d
+				mu.Unlock()
+			})
+		}
+	}
+	wg.Wait()
+	return out
+}
+
 func load(fsys fs.FS, manifestNames map[string]bool) (*Library, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -103,6 +149,7 @@ func load(fsys fs.FS, manifestNames map[string]bool) (*Library, error) {
 	}
 	lib := &Library{byID: map[string]map[string]Lesson{}}
 	var errs []error
+	decoded := decodeAll(fsys, entries)
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "testdata" {
 			continue
@@ -126,12 +173,8 @@ func load(fsys fs.FS, manifestNames map[string]bool) (*Library, error) {
 				errs = append(errs, &LintError{File: file, Msg: "file name must be a language code such as en.yaml or ko.yaml"})
 				continue
 			}
-			data, err := fs.ReadFile(fsys, file)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", file, err))
-				continue
-			}
-			l, err := decodeLesson(data, file, m[1])
+			d := decoded[file]
+			l, err := d.lesson, d.err
 			if err != nil {
 				errs = append(errs, err)
 				broken[m[1]] = true

@@ -12,6 +12,11 @@ func parseKubectl(args []string) error {
 	if err != nil {
 		return err
 	}
+	return lineError(l)
+}
+
+// lineError is what kubectl would say about a parsed line before running it, or nil.
+func lineError(l *engine.KubectlLine) error {
 	if l.Validate != nil {
 		if l.Path == "" {
 			return l.Validate

@@ -170,12 +170,14 @@ func lintCommand(line string, manifestNames map[string]bool) []string {
 		return []string{fmt.Sprintf("%q: no kubectl subcommand", line)}
 	}
 	var msgs []string
-	if err := parseKubectl(words[1:]); err != nil {
-		msgs = append(msgs, fmt.Sprintf("%q: %v", line, err))
-	}
+	// One parse by kubectl's tree serves both checks: loading the built-in lessons at every
+	// start parses each of their commands.
 	parsed, err := engine.ParseKubectl(words[1:])
 	if err != nil {
-		return msgs
+		return append(msgs, fmt.Sprintf("%q: %v", line, err))
+	}
+	if err := lineError(parsed); err != nil {
+		msgs = append(msgs, fmt.Sprintf("%q: %v", line, err))
 	}
 	// Files as kubectl reads them: -f of logs is --follow, -f inside combined short flags
 	// (-Rf) is still -f.

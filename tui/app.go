@@ -35,6 +35,9 @@ type App struct {
 	opened bool
 	// demoTick paces the demo (tests replace it so nothing waits on a real timer).
 	demoTick func(gen int64) tea.Cmd
+	// checkTick paces the lesson's check tick (tests replace it so nothing waits on a real
+	// timer); nil is the real one.
+	checkTick func(gen int64) tea.Cmd
 }
 
 // New builds the player.
@@ -117,7 +120,7 @@ func (a *App) lessonDeps() lessonDeps {
 		cluster: a.opts.Cluster, eval: a.opts.Evaluate, progress: a.opts.Progress,
 		list: a.opts.List, reset: a.opts.Reset, simulate: a.opts.Simulate, resetOnOpen: a.opened && a.opts.Reset != nil,
 		present: a.opts.Present, langSwitch: a.opts.LessonsFor != nil, objects: a.opts.WatchObjects,
-		gate: a.opts.StepGate,
+		gate: a.opts.StepGate, checkTick: a.checkTick,
 	}
 	if a.opts.Demo != "" {
 		// A demo plays for an audience: it neither reads nor changes the learner's progress.

@@ -162,6 +162,9 @@ func (v *lessonView) close() {
 
 func (v *lessonView) tick() tea.Cmd {
 	gen := v.gen
+	if v.deps.checkTick != nil {
+		return v.deps.checkTick(gen)
+	}
 	return tea.Tick(checkInterval, func(t time.Time) tea.Msg { return tickMsg{gen: gen, time: t} })
 }
 

@@ -40,7 +40,9 @@ type lessonDeps struct {
 	// demo plays the lesson by itself; demoTick paces it (tests replace it).
 	demo     bool
 	demoTick func(gen int64) tea.Cmd
-	objects  ObjectWatcher
+	// checkTick replaces the lesson's check tick (tests); nil is the real timer.
+	checkTick func(gen int64) tea.Cmd
+	objects   ObjectWatcher
 	// next is the catalog's next lesson, offered on the finish page; nil after the last.
 	next *lessonRef
 }

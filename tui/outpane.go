@@ -301,13 +301,18 @@ func (o *outputPane) content() (string, map[int]int) {
 	if o.label != "" {
 		return render(o.text, o.errText, o.wrap), starts
 	}
+	// The idle words are prose: wrapped to the pane, never a line to scroll sideways.
+	dim := o.st.Dim
+	if o.width > 0 {
+		dim = dim.Width(o.width)
+	}
 	h := o.hist[o.step]
 	if len(h) == 0 {
 		idle := o.t.NoOutput
 		if o.idle != "" {
 			idle = o.idle
 		}
-		return o.st.Dim.Render(idle), starts
+		return dim.Render(idle), starts
 	}
 	var lines []string
 	for i, e := range h {
@@ -329,7 +334,7 @@ func (o *outputPane) content() (string, map[int]int) {
 		}
 	}
 	if o.idle != "" && !o.busy() {
-		lines = append(lines, "", o.st.Dim.Render(o.idle))
+		lines = append(lines, "", dim.Render(o.idle))
 	}
 	return strings.Join(lines, "\n"), starts
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"syscall"
@@ -9,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
@@ -265,5 +267,59 @@ func deployDone(s *Sim, image string, n int32) func() bool {
 		return d.Spec.Template.Spec.Containers[0].Image == image && st.ObservedGeneration >= d.Generation &&
 			st.UpdatedReplicas == n && st.Replicas == n && st.AvailableReplicas == n &&
 			s.Store().Len(podsR, "default") == int(n)
+	}
+}
+
+// BenchmarkServedParallelReady is the simulator's half of the conformance kit's side-by-side
+// test (TestSideBySideParallelStatefulSet): the simulator started with its own loop on an
+// auto-advancing fake clock, a Parallel set of n created through client-go over HTTPS and
+// watched until its status says n ready. Wall time here includes the loop's real-time pacing
+// and the watch's delivery, which the in-process benchmarks above do not see.
+func BenchmarkServedParallelReady(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			var m meter
+			b.StopTimer()
+			for i := 0; i < b.N; i++ {
+				ctx, cancel := context.WithCancel(context.Background())
+				s, err := New(Config{Fake: testingclock.NewFakeClock(t0), AutoAdvance: true, Seed: 1})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Start(ctx); err != nil {
+					b.Fatal(err)
+				}
+				kube, err := kubernetes.NewForConfig(s.RESTConfig())
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := kube.CoreV1().Services("default").Create(ctx, nginxService(), metav1.CreateOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				w, err := kube.AppsV1().StatefulSets("default").Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=web"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				m.start(b)
+				if _, err := kube.AppsV1().StatefulSets("default").Create(ctx, benchSet(n, appsv1.ParallelPodManagement), metav1.CreateOptions{}); err != nil {
+					b.Fatal(err)
+				}
+				ready := false
+				for ev := range w.ResultChan() {
+					if set, ok := ev.Object.(*appsv1.StatefulSet); ok && int(set.Status.ReadyReplicas) == n {
+						ready = true
+						break
+					}
+				}
+				m.stop(b)
+				w.Stop()
+				cancel()
+				s.Close()
+				if !ready {
+					b.Fatalf("the watch ended before %d replicas were ready", n)
+				}
+			}
+			m.report(b, n)
+		})
 	}
 }

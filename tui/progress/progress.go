@@ -98,6 +98,26 @@ type Store struct {
 	// saveMu orders saves, so a later save never lands under an earlier one.
 	saveMu sync.Mutex
 	sync   syncState // guarded by mu
+	// sink, when set, receives every save instead of the file (Backed); the place behind it
+	// merges with other writers itself (a ConfigMap updated optimistically).
+	sink func([]byte) error
+}
+
+// Backed is a store kept somewhere other than a file (a classroom keeps it in a ConfigMap):
+// it starts from b (a progress file's bytes; empty for a new learner), and every Save hands
+// the file's bytes to save. where names the place for Path. Content that does not parse
+// starts the store afresh, with a warning.
+func Backed(where string, b []byte, save func([]byte) error) (s *Store, warning string) {
+	s = &Store{path: where, f: empty(), sink: save}
+	if len(b) == 0 {
+		return s, ""
+	}
+	f, warnings, err := ParseReport(b)
+	if err != nil {
+		return s, fmt.Sprintf("%v; progress starts afresh", err)
+	}
+	s.f = f
+	return s, joinWarnings(warnings)
 }
 
 // DefaultPath is $XDG_STATE_HOME/kubetutor/progress.json, falling back to
@@ -280,6 +300,15 @@ func (s *Store) Save() error {
 	defer s.saveMu.Unlock()
 	if s.path == "" {
 		return nil
+	}
+	if s.sink != nil {
+		s.mu.Lock()
+		b, err := json.MarshalIndent(s.f, "", "  ")
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		return s.sink(append(b, '\n'))
 	}
 	return s.saveShared()
 }

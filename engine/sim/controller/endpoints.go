@@ -1,15 +1,16 @@
 package controller
 
 import (
-	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -19,10 +20,29 @@ import (
 // StatefulSet pods (what DNS serves as web-0.nginx).
 type EndpointsController struct {
 	env Env
+	// built remembers each Service's address per pod uid (loop goroutine only), as
+	// EndpointSliceController.built does: unchanged pods reuse the address written last time.
+	built map[string]map[types.UID]builtAddress
+	// byPod: what each stored pod version gave each Service (EndpointSliceController.byPod).
+	byPod map[string]*podSlots[readyAddress]
+	syncs uint64
+}
+
+type readyAddress struct {
+	ready bool
+	addr  corev1.EndpointAddress
+}
+
+type builtAddress struct {
+	ip, node, hostname string
+	addr               corev1.EndpointAddress // shared with stored Endpoints: read-only
 }
 
 // NewEndpointsController makes the controller.
-func NewEndpointsController(env Env) *EndpointsController { return &EndpointsController{env: env} }
+func NewEndpointsController(env Env) *EndpointsController {
+	return &EndpointsController{env: env, built: map[string]map[types.UID]builtAddress{},
+		byPod: map[string]*podSlots[readyAddress]{}}
+}
 
 func (e *EndpointsController) Name() string { return "endpoints" }
 
@@ -30,9 +50,38 @@ func (e *EndpointsController) Name() string { return "endpoints" }
 // services, and the listener may not read the store to find the matching ones.
 func (e *EndpointsController) Observe(ev store.Event) {
 	switch ev.Resource.Name {
-	case podsRes.Name, svcRes.Name:
+	case podsRes.Name:
+		if !endpointInputsChanged(ev) {
+			return
+		}
+		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
+	case svcRes.Name:
 		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
 	}
+}
+
+// endpointInputsChanged: a pod event can change what the Endpoints and EndpointSlice
+// controllers build. They read of a pod only its labels, IP, phase, Ready condition,
+// deletionTimestamp, node, hostname, subdomain and container ports, and skip pods without an
+// IP; so a pod that has no IP before or after, or whose read fields did not move (most of a
+// pod's life: scheduling, containers starting before the IP), needs no resync of the
+// namespace.
+func endpointInputsChanged(ev store.Event) bool {
+	p, _ := ev.Object.(*corev1.Pod)
+	if p == nil {
+		return true
+	}
+	old, _ := ev.Old.(*corev1.Pod)
+	if ev.Type != watch.Modified || old == nil {
+		return p.Status.PodIP != "" // added or deleted
+	}
+	if p.Status.PodIP == "" && old.Status.PodIP == "" {
+		return false
+	}
+	return p.Status.PodIP != old.Status.PodIP || p.Status.Phase != old.Status.Phase || podReady(p) != podReady(old) ||
+		(p.DeletionTimestamp == nil) != (old.DeletionTimestamp == nil) || p.Spec.NodeName != old.Spec.NodeName ||
+		p.Spec.Hostname != old.Spec.Hostname || p.Spec.Subdomain != old.Spec.Subdomain ||
+		!store.SemanticEqual(p.Labels, old.Labels) || !store.SemanticEqual(p.Spec.Containers, old.Spec.Containers)
 }
 
 func (e *EndpointsController) Sync(k Key) error {
@@ -48,6 +97,12 @@ func (e *EndpointsController) Sync(k Key) error {
 		live[svc.Name] = true
 		if err := e.syncService(svc, pods); err != nil {
 			return err
+		}
+	}
+	for key := range e.built {
+		if ns, name, _ := strings.Cut(key, "/"); ns == k.Namespace && !live[name] {
+			delete(e.built, key)
+			delete(e.byPod, key)
 		}
 	}
 	// Delete the endpoints of services that are gone (only the ones we manage).
@@ -68,31 +123,57 @@ func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Ob
 	var ready, notReady []corev1.EndpointAddress
 	headless := svc.Spec.ClusterIP == corev1.ClusterIPNone
 	var firstPod *corev1.Pod
+	svcKey := svc.Namespace + "/" + svc.Name
+	prev := e.built[svcKey]
+	if prev == nil || prev[""].ip != string(svc.UID) {
+		// New or recreated Service: the "" entry remembers whose cache this is.
+		prev = map[types.UID]builtAddress{"": {ip: string(svc.UID)}}
+		e.built[svcKey] = prev
+	}
+	e.syncs++
+	ps := slotsFor(e.byPod, svcKey, svc)
+	var in []*podSlot[readyAddress]
 	for _, o := range pods {
 		p := o.(*corev1.Pod)
-		if !sel.Matches(labels.Set(p.Labels)) || p.Status.PodIP == "" || p.DeletionTimestamp != nil ||
-			p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		sl := ps.slots[p]
+		if sl == nil {
+			sl = &podSlot[readyAddress]{}
+			sl.in, sl.val = addressOf(svc, sel, prev, p)
+			sl.key = sl.val.addr.IP
+			ps.slots[p] = sl
+		}
+		sl.used = e.syncs
+		if !sl.in {
 			continue
 		}
 		if firstPod == nil {
 			firstPod = p
 		}
-		addr := corev1.EndpointAddress{IP: p.Status.PodIP, NodeName: ptrTo(p.Spec.NodeName),
-			TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID}}
-		if p.Spec.Hostname != "" && p.Spec.Subdomain == svc.Name {
-			addr.Hostname = p.Spec.Hostname
-		}
-		if podReady(p) || svc.Spec.PublishNotReadyAddresses {
-			ready = append(ready, addr)
+		in = append(in, sl)
+	}
+	// Both lists sorted by IP: one sorted pass split in two.
+	for _, sl := range ps.sorted(in, e.syncs) {
+		if sl.val.ready {
+			ready = append(ready, sl.val.addr)
 		} else {
-			notReady = append(notReady, addr)
+			notReady = append(notReady, sl.val.addr)
 		}
 	}
-	byIP := func(a []corev1.EndpointAddress) {
-		sort.Slice(a, func(i, j int) bool { return a[i].IP < a[j].IP })
+	ps.prune(len(pods), e.syncs)
+	if n := len(ready) + len(notReady); len(prev) > 2*n+64 {
+		// Forget pods that are gone, now and then rather than on every sync.
+		keep := map[types.UID]bool{"": true}
+		for _, list := range [][]corev1.EndpointAddress{ready, notReady} {
+			for _, a := range list {
+				keep[a.TargetRef.UID] = true
+			}
+		}
+		for uid := range prev {
+			if !keep[uid] {
+				delete(prev, uid)
+			}
+		}
 	}
-	byIP(ready)
-	byIP(notReady)
 	var subsets []corev1.EndpointSubset
 	if len(ready)+len(notReady) > 0 {
 		var ports []corev1.EndpointPort
@@ -112,17 +193,39 @@ func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Ob
 	cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name)
 	if !ok {
 		ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: lbl}, Subsets: subsets}
-		_, err := e.env.Store.Create(epRes, ep)
+		_, err := e.env.Store.CreateWith(epRes, ep, store.CreateOptions{Owned: true})
 		return err
 	}
 	ep := cur.(*corev1.Endpoints)
-	if sameSubsets(ep.Subsets, subsets) && equality.Semantic.DeepEqual(ep.Labels, lbl) {
+	if sameSubsets(ep.Subsets, subsets) && store.SemanticEqual(ep.Labels, lbl) {
 		return nil // status written only when it changes
 	}
-	ep = ep.DeepCopy()
-	ep.Subsets, ep.Labels = subsets, lbl
-	_, err := e.env.Store.Update(epRes, ep, store.UpdateOptions{})
+	// A new top level over the stored object's metadata (read-only), with the fields we own.
+	cp := *ep
+	cp.Subsets, cp.Labels = subsets, lbl
+	_, err := e.env.Store.Update(epRes, &cp, store.UpdateOptions{Owned: true})
 	return err
+}
+
+// addressOf is what pod p contributes to svc's Endpoints: whether it is in, and its address
+// (the one built last time for the pod's uid when nothing it shows changed).
+func addressOf(svc *corev1.Service, sel labels.Selector, prev map[types.UID]builtAddress, p *corev1.Pod) (bool, readyAddress) {
+	if !sel.Matches(labels.Set(p.Labels)) || p.Status.PodIP == "" || p.DeletionTimestamp != nil ||
+		p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		return false, readyAddress{}
+	}
+	b := builtAddress{ip: p.Status.PodIP, node: p.Spec.NodeName}
+	if p.Spec.Hostname != "" && p.Spec.Subdomain == svc.Name {
+		b.hostname = p.Spec.Hostname
+	}
+	if old, ok := prev[p.UID]; ok && old.ip == b.ip && old.node == b.node && old.hostname == b.hostname {
+		b = old
+	} else {
+		b.addr = corev1.EndpointAddress{IP: b.ip, NodeName: ptrTo(b.node), Hostname: b.hostname,
+			TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID}}
+		prev[p.UID] = b
+	}
+	return true, readyAddress{ready: podReady(p) || svc.Spec.PublishNotReadyAddresses, addr: b.addr}
 }
 
 // sameSubsets compares what syncService builds field by field: a reflective DeepEqual over a
@@ -133,7 +236,7 @@ func sameSubsets(a, b []corev1.EndpointSubset) bool {
 	}
 	for i := range a {
 		if !sameAddrs(a[i].Addresses, b[i].Addresses) || !sameAddrs(a[i].NotReadyAddresses, b[i].NotReadyAddresses) ||
-			!equality.Semantic.DeepEqual(a[i].Ports, b[i].Ports) {
+			!store.SemanticEqual(a[i].Ports, b[i].Ports) {
 			return false
 		}
 	}

@@ -1,15 +1,17 @@
 package controller
 
 import (
+	"slices"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -30,11 +32,99 @@ const (
 // removes them with it.
 type EndpointSliceController struct {
 	env Env
+	// built remembers each Service's endpoint per pod uid (loop goroutine only): a pod whose
+	// inputs did not change gets the very Endpoint written last time, so a sync allocates only
+	// for pods that moved and the comparison with the stored slice short-circuits on shared
+	// pointers.
+	built map[string]map[types.UID]builtEndpoint
+	// byPod remembers per Service (namespace/name) what each stored pod version gave, so a
+	// sync over unchanged pods is one map lookup each (stored pods never change in place).
+	byPod map[string]*podSlots[discoveryv1.Endpoint]
+	syncs uint64
+}
+
+// podSlots is what one Service's sync made of each pod version it saw.
+type podSlots[T any] struct {
+	svc   *corev1.Service // the Service version the slots were made for
+	slots map[*corev1.Pod]*podSlot[T]
+	order []*podSlot[T] // the last sync's slots that were in, sorted by key
+}
+
+type podSlot[T any] struct {
+	in      bool   // selected, with an IP, not finished
+	key     string // the sort key (the IP)
+	val     T      // what the pod contributes (read-only, shared with stored objects)
+	used    uint64
+	ordered bool // in order
+}
+
+// sorted returns the slots of this sync that are in (cur, each used in sync), sorted by key:
+// the last sync's order without the slots that left, with the new ones inserted, so a step
+// that moves one pod costs O(N) moves instead of a sort.
+func (ps *podSlots[T]) sorted(cur []*podSlot[T], sync uint64) []*podSlot[T] {
+	keep := make([]*podSlot[T], 0, len(cur))
+	for _, sl := range ps.order {
+		if sl.used == sync {
+			keep = append(keep, sl)
+		} else {
+			sl.ordered = false
+		}
+	}
+	var fresh []*podSlot[T]
+	for _, sl := range cur {
+		if !sl.ordered {
+			fresh = append(fresh, sl)
+		}
+	}
+	cmp := func(a, b *podSlot[T]) int { return strings.Compare(a.key, b.key) }
+	if len(fresh) > 32 {
+		keep = append(keep, fresh...)
+		slices.SortFunc(keep, cmp)
+	} else {
+		for _, sl := range fresh {
+			i, _ := slices.BinarySearchFunc(keep, sl, cmp)
+			keep = slices.Insert(keep, i, sl)
+		}
+	}
+	for _, sl := range fresh {
+		sl.ordered = true
+	}
+	ps.order = keep
+	return keep
+}
+
+// slotsFor returns the Service's slots, new when the Service changed.
+func slotsFor[T any](m map[string]*podSlots[T], key string, svc *corev1.Service) *podSlots[T] {
+	ps := m[key]
+	if ps == nil || ps.svc != svc {
+		ps = &podSlots[T]{svc: svc, slots: map[*corev1.Pod]*podSlot[T]{}}
+		m[key] = ps
+	}
+	return ps
+}
+
+// prune drops the slots of pod versions the last sync did not see, now and then.
+func (ps *podSlots[T]) prune(seen int, sync uint64) {
+	if len(ps.slots) < 2*seen+64 {
+		return
+	}
+	for p, sl := range ps.slots {
+		if sl.used != sync {
+			delete(ps.slots, p)
+		}
+	}
+}
+
+type builtEndpoint struct {
+	ip, node, hostname           string
+	ready, serving, terminating bool
+	ep                           discoveryv1.Endpoint // shared with stored slices: read-only
 }
 
 // NewEndpointSliceController makes the controller.
 func NewEndpointSliceController(env Env) *EndpointSliceController {
-	return &EndpointSliceController{env: env}
+	return &EndpointSliceController{env: env, built: map[string]map[types.UID]builtEndpoint{},
+		byPod: map[string]*podSlots[discoveryv1.Endpoint]{}}
 }
 
 func (e *EndpointSliceController) Name() string { return "endpointslice" }
@@ -43,7 +133,12 @@ func (e *EndpointSliceController) Name() string { return "endpointslice" }
 // controller does; a simulator holds few Services).
 func (e *EndpointSliceController) Observe(ev store.Event) {
 	switch ev.Resource.Name {
-	case podsRes.Name, svcRes.Name, sliceRes.Name:
+	case podsRes.Name:
+		if !endpointInputsChanged(ev) {
+			return
+		}
+		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
+	case svcRes.Name, sliceRes.Name:
 		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
 	}
 }
@@ -52,17 +147,20 @@ func (e *EndpointSliceController) Sync(k Key) error {
 	// Services and pods are only read: the store's own objects from its index, no copies.
 	svcs := e.env.Store.Select(svcRes, store.Query{Namespace: k.Namespace})
 	pods := e.env.Store.Select(podsRes, store.Query{Namespace: k.Namespace})
-	slices, _ := e.env.Store.List(sliceRes, k.Namespace, labels.SelectorFromSet(labels.Set{discoveryv1.LabelManagedBy: sliceManagedBy}), nil)
 	owned := map[string][]*discoveryv1.EndpointSlice{}
-	for _, o := range slices {
-		es := o.(*discoveryv1.EndpointSlice)
-		owned[es.Labels[labelServiceName]] = append(owned[es.Labels[labelServiceName]], es)
+	for _, o := range e.env.Store.Select(sliceRes, store.Query{Namespace: k.Namespace}) {
+		es := o.(*discoveryv1.EndpointSlice) // read-only
+		if es.Labels[discoveryv1.LabelManagedBy] == sliceManagedBy {
+			owned[es.Labels[labelServiceName]] = append(owned[es.Labels[labelServiceName]], es)
+		}
 	}
+	live := map[string]bool{}
 	for _, o := range svcs {
 		svc := o.(*corev1.Service)
 		if len(svc.Spec.Selector) == 0 || svc.DeletionTimestamp != nil {
 			continue
 		}
+		live[svc.Name] = true
 		have := owned[svc.Name]
 		delete(owned, svc.Name)
 		if err := e.syncService(svc, pods, have); err != nil {
@@ -70,6 +168,12 @@ func (e *EndpointSliceController) Sync(k Key) error {
 		}
 	}
 	// Slices of Services that are gone or lost their selector.
+	for key := range e.built {
+		if ns, name, _ := strings.Cut(key, "/"); ns == k.Namespace && !live[name] {
+			delete(e.built, key)
+			delete(e.byPod, key)
+		}
+	}
 	for _, list := range owned {
 		for _, es := range list {
 			if err := e.delete(es); err != nil {
@@ -94,30 +198,97 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, pods []runtim
 	headless := svc.Spec.ClusterIP == corev1.ClusterIPNone
 	var endpoints []discoveryv1.Endpoint
 	var firstPod *corev1.Pod
+	svcKey := svc.Namespace + "/" + svc.Name
+	prev := e.built[svcKey]
+	if prev == nil || prev[""].ip != string(svc.UID) {
+		// New or recreated Service: the "" entry remembers whose cache this is.
+		prev = map[types.UID]builtEndpoint{"": {ip: string(svc.UID)}}
+		e.built[svcKey] = prev
+	}
+	e.syncs++
+	ps := slotsFor(e.byPod, svcKey, svc)
+	var cur []*podSlot[discoveryv1.Endpoint]
 	for _, o := range pods {
 		p := o.(*corev1.Pod)
-		if !sel.Matches(labels.Set(p.Labels)) || p.Status.PodIP == "" ||
-			p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		sl := ps.slots[p]
+		if sl == nil {
+			sl = &podSlot[discoveryv1.Endpoint]{}
+			sl.in, sl.val = e.endpointOf(svc, sel, headless, prev, p)
+			if sl.in {
+				sl.key = sl.val.Addresses[0]
+			}
+			ps.slots[p] = sl
+		}
+		sl.used = e.syncs
+		if !sl.in {
 			continue
 		}
 		if firstPod == nil {
 			firstPod = p
 		}
-		terminating := p.DeletionTimestamp != nil
-		serving := podReady(p) || svc.Spec.PublishNotReadyAddresses
-		ready := serving && !terminating
-		ep := discoveryv1.Endpoint{
-			Addresses:  []string{p.Status.PodIP},
-			Conditions: discoveryv1.EndpointConditions{Ready: ptrTo(ready), Serving: ptrTo(serving), Terminating: ptrTo(terminating)},
-			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID},
-			NodeName:   ptrTo(p.Spec.NodeName),
-		}
-		if p.Spec.Hostname != "" && p.Spec.Subdomain == svc.Name && headless {
-			ep.Hostname = ptrTo(p.Spec.Hostname)
-		}
-		endpoints = append(endpoints, ep)
+		cur = append(cur, sl)
 	}
-	sort.Slice(endpoints, func(i, j int) bool { return endpoints[i].Addresses[0] < endpoints[j].Addresses[0] })
+	// Sorted by address, as the slice lists them. When they are what the one slice holds
+	// (most syncs: another pod moved without changing what it shows), that list is reused.
+	sorted := ps.sorted(cur, e.syncs)
+	if len(have) == 1 && len(sorted) > 0 && sameAsSlots(have[0].Endpoints, sorted) {
+		endpoints = have[0].Endpoints // stored: read-only
+	} else {
+		endpoints = make([]discoveryv1.Endpoint, 0, len(sorted))
+		for _, sl := range sorted {
+			endpoints = append(endpoints, sl.val)
+		}
+	}
+	ps.prune(len(pods), e.syncs)
+	if len(prev) > 2*len(endpoints)+64 {
+		// Forget pods that are gone, now and then rather than on every sync.
+		keep := map[types.UID]bool{"": true}
+		for _, ep := range endpoints {
+			keep[ep.TargetRef.UID] = true
+		}
+		for uid := range prev {
+			if !keep[uid] {
+				delete(prev, uid)
+			}
+		}
+	}
+	return e.write(svc, have, endpoints, firstPod, headless)
+}
+
+// endpointOf is what pod p contributes to svc's slice: whether it is in, and its endpoint
+// (the one built last time for the pod's uid when nothing it shows changed).
+func (e *EndpointSliceController) endpointOf(svc *corev1.Service, sel labels.Selector, headless bool, prev map[types.UID]builtEndpoint, p *corev1.Pod) (bool, discoveryv1.Endpoint) {
+	if !sel.Matches(labels.Set(p.Labels)) || p.Status.PodIP == "" ||
+		p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+		return false, discoveryv1.Endpoint{}
+	}
+	{
+		b := builtEndpoint{ip: p.Status.PodIP, node: p.Spec.NodeName, terminating: p.DeletionTimestamp != nil,
+			serving: podReady(p) || svc.Spec.PublishNotReadyAddresses}
+		b.ready = b.serving && !b.terminating
+		if p.Spec.Hostname != "" && p.Spec.Subdomain == svc.Name && headless {
+			b.hostname = p.Spec.Hostname
+		}
+		if old, ok := prev[p.UID]; ok && old.ip == b.ip && old.node == b.node && old.hostname == b.hostname &&
+			old.ready == b.ready && old.serving == b.serving && old.terminating == b.terminating {
+			return true, old.ep
+		}
+		b.ep = discoveryv1.Endpoint{
+			Addresses:  []string{b.ip},
+			Conditions: discoveryv1.EndpointConditions{Ready: ptrTo(b.ready), Serving: ptrTo(b.serving), Terminating: ptrTo(b.terminating)},
+			TargetRef:  &corev1.ObjectReference{Kind: "Pod", Namespace: p.Namespace, Name: p.Name, UID: p.UID},
+			NodeName:   ptrTo(b.node),
+		}
+		if b.hostname != "" {
+			b.ep.Hostname = ptrTo(b.hostname)
+		}
+		prev[p.UID] = b
+		return true, b.ep
+	}
+}
+
+// write stores svc's slice with endpoints when it changed.
+func (e *EndpointSliceController) write(svc *corev1.Service, have []*discoveryv1.EndpointSlice, endpoints []discoveryv1.Endpoint, firstPod *corev1.Pod, headless bool) error {
 	var ports []discoveryv1.EndpointPort
 	if len(endpoints) > 0 {
 		for _, sp := range svc.Spec.Ports {
@@ -144,7 +315,7 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, pods []runtim
 					Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)}}},
 			AddressType: discoveryv1.AddressTypeIPv4, Endpoints: endpoints, Ports: ports,
 		}
-		_, err := e.env.Store.Create(sliceRes, es)
+		_, err := e.env.Store.CreateWith(sliceRes, es, store.CreateOptions{Owned: true})
 		return err
 	}
 	sort.Slice(have, func(i, j int) bool { return have[i].Name < have[j].Name })
@@ -154,14 +325,60 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, pods []runtim
 		}
 	}
 	es := have[0]
-	if equality.Semantic.DeepEqual(es.Endpoints, endpoints) && equality.Semantic.DeepEqual(es.Ports, ports) &&
-		equality.Semantic.DeepEqual(es.Labels, lbl) {
+	if sameEndpoints(es.Endpoints, endpoints) && store.SemanticEqual(es.Ports, ports) &&
+		store.SemanticEqual(es.Labels, lbl) {
 		return nil
 	}
-	es = es.DeepCopy()
-	es.Endpoints, es.Ports, es.Labels = endpoints, ports, lbl
-	if _, err := e.env.Store.Update(sliceRes, es, store.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+	// A new top level over the stored slice's metadata (read-only), with the fields we own.
+	cp := *es
+	cp.Endpoints, cp.Ports, cp.Labels = endpoints, ports, lbl
+	if _, err := e.env.Store.Update(sliceRes, &cp, store.UpdateOptions{Owned: true}); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
 		return err
 	}
 	return nil
 }
+
+// sameEndpoints is SemanticEqual for the endpoints syncService builds, field by field: even
+// without allocations, reflection over a thousand endpoints cost more than building them.
+// Entries with fields we never set go to SemanticEqual.
+func sameEndpoints(a, b []discoveryv1.Endpoint) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) > 0 && &a[0] == &b[0] {
+		return true // the same stored list
+	}
+	for i := range a {
+		if !sameEndpoint(&a[i], &b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameAsSlots: a lists exactly the slots' endpoints, in order.
+func sameAsSlots(a []discoveryv1.Endpoint, slots []*podSlot[discoveryv1.Endpoint]) bool {
+	if len(a) != len(slots) {
+		return false
+	}
+	for i, sl := range slots {
+		if !sameEndpoint(&a[i], &sl.val) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameEndpoint(x, y *discoveryv1.Endpoint) bool {
+	if x.Zone != nil || y.Zone != nil || x.Hints != nil || y.Hints != nil || len(x.DeprecatedTopology) > 0 ||
+		len(y.DeprecatedTopology) > 0 || len(x.Addresses) != 1 || len(y.Addresses) != 1 {
+		return store.SemanticEqual(*x, *y)
+	}
+	return x.Addresses[0] == y.Addresses[0] && sameBool(x.Conditions.Ready, y.Conditions.Ready) &&
+		sameBool(x.Conditions.Serving, y.Conditions.Serving) && sameBool(x.Conditions.Terminating, y.Conditions.Terminating) &&
+		sameString(x.Hostname, y.Hostname) && sameString(x.NodeName, y.NodeName) &&
+		(x.TargetRef == nil) == (y.TargetRef == nil) && (x.TargetRef == nil || *x.TargetRef == *y.TargetRef)
+}
+
+func sameBool(a, b *bool) bool     { return a == b || (a != nil && b != nil && *a == *b) }
+func sameString(a, b *string) bool { return a == b || (a != nil && b != nil && *a == *b) }

@@ -56,12 +56,14 @@ func (r *Recorder) Eventf(obj runtime.Object, component, host, eventType, reason
 	name, ok := r.seen[key]
 	r.mu.Unlock()
 	if ok {
-		if cur, err := r.st.Get(eventRes, ns, name); err == nil {
-			ev := cur.(*corev1.Event)
+		if cur, ok := r.st.Peek(eventRes, ns, name); ok {
+			// A new top-level event sharing the stored one's maps and slices (read-only); only
+			// whole fields change.
+			ev := *cur.(*corev1.Event)
 			ev.Count++
 			ev.LastTimestamp = now
 			ev.InvolvedObject.ResourceVersion = ref.ResourceVersion
-			if _, err := r.st.Update(eventRes, ev, store.UpdateOptions{}); err == nil {
+			if _, err := r.st.Update(eventRes, &ev, store.UpdateOptions{Owned: true}); err == nil {
 				return
 			}
 		}
@@ -84,7 +86,8 @@ func (r *Recorder) Eventf(obj runtime.Object, component, host, eventType, reason
 		ReportingInstance:   host,
 	}
 	for i := 0; i < 100; i++ {
-		_, err := r.st.Create(eventRes, ev)
+		// Handed over: the store keeps ev itself (it is only read below).
+		_, err := r.st.CreateWith(eventRes, ev, store.CreateOptions{Owned: true})
 		if apierrors.IsAlreadyExists(err) {
 			// Two events in the same nanosecond (fake clock): make the name unique.
 			ev.Name = r.name(m.GetName())

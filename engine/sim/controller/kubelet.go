@@ -355,11 +355,16 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 	if p.Spec.NodeName != "" && k.down[p.Spec.NodeName] {
 		return false, nil
 	}
-	p = p.DeepCopy() // the transition below writes it
+	if want.name == "bind" {
+		return k.bind(p) // read-only: the binding names only the node
+	}
+	// The transitions below write only status: a new top-level pod sharing the stored spec and
+	// metadata (read-only) with a status of its own, handed to the store without more copies.
+	cp := *p
+	cp.Status = *p.Status.DeepCopy()
+	p = &cp
 	now := metav1.NewTime(k.env.Store.Now())
 	switch want.name {
-	case "bind":
-		return k.bind(p)
 	case "start":
 		if k.admit(p) {
 			k.firstStatus(p, now)
@@ -385,7 +390,7 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 		}
 		return false, err
 	}
-	_, err = k.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true})
+	_, err = k.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true, Owned: true})
 	if apierrors.IsConflict(err) {
 		return true, nil
 	}
@@ -399,8 +404,8 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 		if v.PersistentVolumeClaim == nil {
 			continue
 		}
-		obj, err := k.env.Store.Get(pvcRes, p.Namespace, v.PersistentVolumeClaim.ClaimName)
-		if err != nil || obj.(*corev1.PersistentVolumeClaim).Status.Phase != corev1.ClaimBound ||
+		obj, ok := k.env.Store.Peek(pvcRes, p.Namespace, v.PersistentVolumeClaim.ClaimName)
+		if !ok || obj.(*corev1.PersistentVolumeClaim).Status.Phase != corev1.ClaimBound ||
 			obj.(*corev1.PersistentVolumeClaim).DeletionTimestamp != nil {
 			return true, nil // real scheduler: "pod has unbound immediate PersistentVolumeClaims"
 		}
@@ -418,13 +423,17 @@ func (k *Kubelet) bind(p *corev1.Pod) (bool, error) {
 		return true, nil
 	}
 	delete(k.lastFail, podKey(p))
-	p.Spec.NodeName = node
-	if _, err := k.env.Store.Update(podsRes, p, store.UpdateOptions{}); err != nil {
+	// A Binding, as the real scheduler posts: the store sets spec.nodeName on the pod version
+	// this read (uid and resourceVersion preconditions) without the update strategy.
+	binding := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: p.Name, UID: p.UID,
+		ResourceVersion: p.ResourceVersion}, Spec: corev1.PodSpec{NodeName: node}}
+	if _, err := k.env.Store.Update(podsRes, binding, store.UpdateOptions{Owned: true, Binding: true}); err != nil {
 		if apierrors.IsConflict(err) {
 			return true, nil
 		}
 		return false, err
 	}
+	// The event names the pod as the scheduler saw it (the resourceVersion before binding).
 	k.rec.Eventf(p, "default-scheduler", "", corev1.EventTypeNormal, "Scheduled",
 		"Successfully assigned %s/%s to %s", p.Namespace, p.Name, node)
 	return false, nil

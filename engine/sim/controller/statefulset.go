@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -20,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 
@@ -59,6 +61,19 @@ type StatefulSetController struct {
 	patches map[types.UID]cachedPatch
 	// cur and upd are this sync's revisions, for building the pods it creates.
 	cur, upd *appsv1.ControllerRevision
+	// wrotePods: this sync created, deleted or changed a pod, so the pods it read at the start
+	// are no longer the pods it owns.
+	wrotePods bool
+
+	// facts per stored pod version (statefulset_facts.go); loop goroutine only.
+	facts    map[*corev1.Pod]*podFacts
+	syncs    uint64 // syncs so far, to age facts out
+	lastPods int    // pods of the last sync, to size the facts
+	// claimSeq counts claim events and claimSeqs stamps each claim ("ns/name") with the count
+	// of its last event (the map guarded by mu; both written by Observe under mu).
+	claimSeq  atomic.Uint64
+	claimSeqs map[string]uint64
+	claimLog  []claimEvent // the latest claim events, oldest first (guarded by mu)
 }
 
 type cachedSet struct {
@@ -104,6 +119,15 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 		c.mu.Unlock()
 		c.env.Queue.Add(c.key(set.Namespace, set.Name))
 	case podsRes.Name, revRes.Name, pvcRes.Name:
+		if !stsInputsChanged(ev) {
+			return
+		}
+		if ev.Resource.Name == pvcRes.Name {
+			m := objMeta(ev.Object)
+			c.mu.Lock()
+			c.noteClaim(m.GetNamespace(), m.GetName())
+			c.mu.Unlock()
+		}
 		for _, o := range []runtime.Object{ev.Old, ev.Object} {
 			if o == nil {
 				continue
@@ -142,6 +166,47 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 			c.mu.Unlock()
 		}
 	}
+}
+
+// stsInputsChanged: a pod or claim event can change what a StatefulSet sync does or
+// reports. Of a pod the controller reads its metadata (name, labels, owners, uid, deletion),
+// its phase, whether it is Ready and since when, and its spec (generation moves with it, not
+// with spec.nodeName, which it never reads); of a claim, whether it exists, its labels, owners
+// and deletion. So a binding, a claim being provisioned, or a kubelet status step that leaves
+// the phase and readiness alone (most of a pod's start) needs no sync: at a thousand pods each
+// such sync walked them all for nothing.
+func stsInputsChanged(ev store.Event) bool {
+	if ev.Type != watch.Modified || ev.Old == nil {
+		return true
+	}
+	switch o := ev.Object.(type) {
+	case *corev1.Pod:
+		old, ok := ev.Old.(*corev1.Pod)
+		if !ok || o.Status.Phase != old.Status.Phase || o.Generation != old.Generation {
+			return true
+		}
+		s1, r1 := readySince(o)
+		s2, r2 := readySince(old)
+		if r1 != r2 || !s1.Equal(s2) {
+			return true
+		}
+		return !sameControlMeta(&o.ObjectMeta, &old.ObjectMeta)
+	case *corev1.PersistentVolumeClaim:
+		old, ok := ev.Old.(*corev1.PersistentVolumeClaim)
+		return !ok || !sameControlMeta(&o.ObjectMeta, &old.ObjectMeta)
+	}
+	return true
+}
+
+// sameControlMeta: the metadata a controller reads did not change (only resourceVersion,
+// annotations or managed fields may have).
+func sameControlMeta(a, b *metav1.ObjectMeta) bool {
+	return a.Name == b.Name && a.UID == b.UID && a.Generation == b.Generation &&
+		(a.DeletionTimestamp == nil) == (b.DeletionTimestamp == nil) &&
+		(a.DeletionTimestamp == nil || a.DeletionTimestamp.Equal(b.DeletionTimestamp)) &&
+		store.SemanticEqual(a.DeletionGracePeriodSeconds, b.DeletionGracePeriodSeconds) &&
+		store.SemanticEqual(a.Labels, b.Labels) && store.SemanticEqual(a.OwnerReferences, b.OwnerReferences) &&
+		store.SemanticEqual(a.Finalizers, b.Finalizers)
 }
 
 // parentAndOrdinal parses <parent>-<ordinal> (upstream's `^(.*)-([0-9]+)$`); ordinal −1 when
@@ -229,15 +294,15 @@ func revisionOf(p *corev1.Pod) string { return p.Labels[LabelRevisionHash] }
 
 // Sync reconciles one StatefulSet.
 func (c *StatefulSetController) Sync(k Key) error {
-	obj, err := c.env.Store.Get(stsRes, k.Namespace, k.Name)
-	if err != nil {
+	obj, ok := c.env.Store.Peek(stsRes, k.Namespace, k.Name)
+	if !ok {
 		c.dropGone()
-		if apierrors.IsNotFound(err) {
-			return nil
-		}
-		return err
+		return nil
 	}
-	set := obj.(*appsv1.StatefulSet)
+	set := obj.(*appsv1.StatefulSet) // read-only: writes go through copies
+	c.wrotePods = false
+	c.syncs++
+	defer c.forgetFacts()
 	c.dropGone()
 	c.notes = nil
 	c.applied = nil
@@ -258,8 +323,12 @@ func (c *StatefulSetController) Sync(k Key) error {
 	if err != nil {
 		return err
 	}
+	c.lastPods = len(pods)
 	syncErr := c.reconcile(set, cur, upd, pods)
-	owned := c.ownedPods(set, sel) // after this sync's writes; nothing below writes pods
+	owned := pods
+	if c.wrotePods {
+		owned = c.ownedPods(set, sel) // after this sync's writes; nothing below writes pods
+	}
 	if err := c.writeStatus(set, cur, upd, collisions, owned); err != nil {
 		return err
 	}
@@ -311,6 +380,10 @@ func (c *StatefulSetController) claimPods(set *appsv1.StatefulSet, sel labels.Se
 	var out []*corev1.Pod
 	for _, o := range objs {
 		p := o.(*corev1.Pod)
+		if c.factsOf(set, sel, p).member {
+			out = append(out, p)
+			continue
+		}
 		match := sel.Matches(labels.Set(p.Labels)) && isMemberOf(set, p)
 		ref := controllerRef(p)
 		if ref != nil {
@@ -336,6 +409,7 @@ func (c *StatefulSetController) claimPods(set *appsv1.StatefulSet, sel labels.Se
 		}
 		p = p.DeepCopy()
 		p.OwnerReferences = append(p.OwnerReferences, setRef(set))
+		c.wrotePods = true
 		u, err := c.env.Store.Update(podsRes, p, store.UpdateOptions{})
 		if apierrors.IsNotFound(err) {
 			continue
@@ -358,6 +432,9 @@ func (c *StatefulSetController) release(res store.Resource, obj runtime.Object, 
 		}
 	}
 	m.SetOwnerReferences(kept)
+	if res.Name == podsRes.Name {
+		c.wrotePods = true
+	}
 	_, err := c.env.Store.Update(res, obj, store.UpdateOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil
@@ -685,7 +762,7 @@ func (c *StatefulSetController) createClaims(set *appsv1.StatefulSet, p *corev1.
 		}
 		pvc := &corev1.PersistentVolumeClaim{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: set.Namespace, Labels: map[string]string{},
-				Annotations: ct.Annotations},
+				Annotations: copyMap(ct.Annotations)},
 			Spec: *ct.Spec.DeepCopy(),
 		}
 		for k, v := range ct.Labels {
@@ -700,7 +777,7 @@ func (c *StatefulSetController) createClaims(set *appsv1.StatefulSet, p *corev1.
 			pvc.OwnerReferences = []metav1.OwnerReference{setRef(set)}
 		}
 		pvc.Status.Phase = corev1.ClaimPending
-		_, err := c.env.Store.Create(pvcRes, pvc)
+		_, err := c.env.Store.CreateWith(pvcRes, pvc, store.CreateOptions{Owned: true})
 		if apierrors.IsAlreadyExists(err) {
 			continue
 		}
@@ -718,7 +795,10 @@ func (c *StatefulSetController) createPod(set *appsv1.StatefulSet, p *corev1.Pod
 		return err
 	}
 	p.Status.Phase = corev1.PodPending
-	_, err := c.env.Store.Create(podsRes, p)
+	c.wrotePods = true
+	// Handed over: p was built for this write (newPod copies the template) and is only read
+	// after it.
+	_, err := c.env.Store.CreateWith(podsRes, p, store.CreateOptions{Owned: true})
 	if apierrors.IsAlreadyExists(err) {
 		return err
 	}
@@ -727,6 +807,7 @@ func (c *StatefulSetController) createPod(set *appsv1.StatefulSet, p *corev1.Pod
 }
 
 func (c *StatefulSetController) deletePod(set *appsv1.StatefulSet, p *corev1.Pod) error {
+	c.wrotePods = true
 	uid := p.UID
 	_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid})
 	if apierrors.IsNotFound(err) {
@@ -749,16 +830,14 @@ func (c *StatefulSetController) fixClaimOwners(set *appsv1.StatefulSet, p *corev
 	const del = appsv1.DeletePersistentVolumeClaimRetentionPolicyType
 	wantSet := whenDeleted == del && (inRange || whenScaled != del)
 	wantPod := whenScaled == del && !inRange
-	podRef := metav1.OwnerReference{APIVersion: "v1", Kind: "Pod", Name: p.Name, UID: p.UID,
-		Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)}
 	for _, ct := range set.Spec.VolumeClaimTemplates {
 		obj, ok := c.env.Store.Peek(pvcRes, set.Namespace, claimName(ct.Name, set, ordinalOf(p)))
 		if !ok {
 			continue
 		}
 		pvc := obj.(*corev1.PersistentVolumeClaim) // read-only until copied below
-		if pvc.DeletionTimestamp != nil {
-			continue
+		if pvc.DeletionTimestamp != nil || (len(pvc.OwnerReferences) == 0 && !wantSet && !wantPod) {
+			continue // nothing to drop and nothing to add (Retain/Retain, the default)
 		}
 		stale, addSet, addPod := false, wantSet, wantPod
 		var refs []metav1.OwnerReference
@@ -784,7 +863,8 @@ func (c *StatefulSetController) fixClaimOwners(set *appsv1.StatefulSet, p *corev
 			refs = append(refs, setRef(set))
 		}
 		if addPod {
-			refs = append(refs, podRef)
+			refs = append(refs, metav1.OwnerReference{APIVersion: "v1", Kind: "Pod", Name: p.Name, UID: p.UID,
+				Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)})
 		}
 		if equalRefs(refs, pvc.OwnerReferences) {
 			continue
@@ -817,7 +897,7 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 	replicas := make([]*corev1.Pod, count)
 	var condemned []*corev1.Pod
 	for _, p := range pods {
-		ord := ordinalOf(p)
+		ord := c.ordinal(p)
 		switch {
 		case ord >= start && ord < start+count:
 			replicas[ord-start] = p
@@ -825,18 +905,20 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 			condemned = append(condemned, p)
 		}
 	}
-	for i := range replicas {
-		if replicas[i] == nil {
-			replicas[i] = placeholder(set, start+i)
-		}
-	}
+	// Missing replicas stay nil: a placeholder is built only for the one a message names or
+	// processReplica reaches (OrderedReady reaches one per sync).
 	sort.SliceStable(condemned, func(i, j int) bool { return ordinalOf(condemned[i]) > ordinalOf(condemned[j]) })
 	c.cur, c.upd = cur, upd
 
 	var firstUnhealthy *corev1.Pod
-	for _, p := range replicas {
-		if !isHealthy(p) && firstUnhealthy == nil {
+	for i, p := range replicas {
+		if p == nil {
+			firstUnhealthy = placeholder(set, start+i)
+			break
+		}
+		if f := c.facts[p]; (f != nil && !f.healthy) || (f == nil && !isHealthy(p)) {
 			firstUnhealthy = p
+			break
 		}
 	}
 	for i := len(condemned) - 1; i >= 0; i-- {
@@ -903,7 +985,7 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 	c.updateChecked = true
 	if set.Spec.UpdateStrategy.Type == appsv1.OnDeleteStatefulSetStrategyType {
 		for _, p := range replicas {
-			if isCreated(p) && !isTerminating(p) && revisionOf(p) != upd.Name {
+			if p != nil && isCreated(p) && !isTerminating(p) && revisionOf(p) != upd.Name {
 				c.why(WhyOnDelete, "%s still runs revision %s, not the update revision %s: with updateStrategy OnDelete the controller replaces a pod only after you delete it (kubectl delete pod %s).", p.Name, revisionOf(p), upd.Name, p.Name)
 			}
 		}
@@ -912,9 +994,29 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 	return c.rollingUpdate(set, upd, replicas, minReady)
 }
 
+// ordinal is ordinalOf, from the pod's facts when it has them.
+func (c *StatefulSetController) ordinal(p *corev1.Pod) int {
+	if f := c.facts[p]; f != nil {
+		return f.ord
+	}
+	return ordinalOf(p)
+}
+
 // processReplica handles replica i; stop means a monotonic sync must end here.
 func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas []*corev1.Pod, i int, monotonic bool, minReady int32, condemned []*corev1.Pod) (bool, error) {
 	p := replicas[i]
+	if p == nil {
+		p = placeholder(set, startOrdinal(set)+i)
+		replicas[i] = p
+	}
+	if f := c.facts[p]; f != nil && f.healthy && f.identity && (minReady <= 0 || !monotonic) {
+		// Created, Running and Ready, not terminating (so not pending, failed or succeeded),
+		// labels right: all that is left is its claims, unchanged since they were found right.
+		wd, ws := retention(set)
+		if c.claimsFresh(f, claimCheck{inRange: true, whenDeleted: wd, whenScaled: ws}) {
+			return false, nil
+		}
+	}
 	if isCreated(p) && (isFailed(p) || isSucceeded(p)) && !isTerminating(p) {
 		// Recreated on a later sync, once the old one is gone (item 27).
 		return true, c.deletePod(set, p)
@@ -931,7 +1033,14 @@ func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas
 		}
 		return monotonic, nil // OrderedReady: at most one creation per sync (item 15)
 	}
-	if isPending(p) {
+	// A pod version whose claims were found right, with no claim event since, needs neither
+	// createClaims nor fixClaimOwners again (statefulset_facts.go).
+	f := c.facts[p]
+	whenDeleted, whenScaled := retention(set)
+	want := claimCheck{pending: isPending(p), inRange: true, whenDeleted: whenDeleted, whenScaled: whenScaled}
+	fresh := f != nil && c.claimsFresh(f, want)
+	seq := c.claimSeqNow()
+	if isPending(p) && !fresh {
 		if err := c.createClaims(set, p); err != nil { // item 20
 			return true, err
 		}
@@ -949,12 +1058,18 @@ func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas
 		c.requeueForAvailability(set, p, minReady)
 		return true, nil
 	}
-	if !isTerminating(p) {
+	if !isTerminating(p) && !fresh {
 		if err := c.fixClaimOwners(set, p, true); err != nil {
 			return true, err
 		}
 	}
+	if f != nil && !fresh && seq > 0 {
+		f.checked, f.checkedAs = seq, want
+	}
 	// Identity labels are restored if someone removed them (SSU updateIdentity).
+	if (f != nil && f.identity) || (f == nil && hasIdentity(set, p)) {
+		return false, nil
+	}
 	name := podName(set, ordinalOf(p))
 	if p.Labels[LabelPodName] != name || p.Labels[LabelPodIndex] != strconv.Itoa(ordinalOf(p)) {
 		p = p.DeepCopy()
@@ -963,11 +1078,22 @@ func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas
 		}
 		p.Labels[LabelPodName] = name
 		p.Labels[LabelPodIndex] = strconv.Itoa(ordinalOf(p))
+		c.wrotePods = true
 		if _, err := c.env.Store.Update(podsRes, p, store.UpdateOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			return true, err
 		}
 	}
 	return false, nil
+}
+
+// hasIdentity: p's identity labels are already right, checked without building the name: a
+// member's name is <set>-<suffix>, and it is podName's when the suffix has no leading zero.
+func hasIdentity(set *appsv1.StatefulSet, p *corev1.Pod) bool {
+	if len(p.Name) <= len(set.Name)+1 {
+		return false
+	}
+	suffix := p.Name[len(set.Name)+1:]
+	return (suffix == "0" || suffix[0] != '0') && p.Labels[LabelPodName] == p.Name && p.Labels[LabelPodIndex] == suffix
 }
 
 func (c *StatefulSetController) requeueForAvailability(set *appsv1.StatefulSet, p *corev1.Pod, minReady int32) {
@@ -1001,13 +1127,13 @@ func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *apps
 		}
 	}
 	for target := 0; target < updateMin && target < len(replicas); target++ {
-		if p := replicas[target]; isCreated(p) && revisionOf(p) != upd.Name {
+		if p := replicas[target]; p != nil && isCreated(p) && revisionOf(p) != upd.Name {
 			c.why(WhyPartition, "%s keeps revision %s: its ordinal %d is below the partition %d (spec.updateStrategy.rollingUpdate.partition), so the rolling update leaves it alone. Lower the partition to update it.", p.Name, revisionOf(p), ordinalOf(p), updateMin)
 		}
 	}
 	unavailable := 0
 	for _, p := range replicas {
-		if !isCreated(p) || isTerminating(p) || !c.isAvailable(p, minReady) {
+		if p == nil || !isCreated(p) || isTerminating(p) || !c.isAvailable(p, minReady) {
 			unavailable++
 		}
 	}
@@ -1017,7 +1143,7 @@ func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *apps
 	budget := maxUnavailable - unavailable
 	for target := len(replicas) - 1; target >= updateMin && budget > 0; target-- {
 		p := replicas[target]
-		if isCreated(p) && revisionOf(p) != upd.Name && !isTerminating(p) {
+		if p != nil && isCreated(p) && revisionOf(p) != upd.Name && !isTerminating(p) {
 			if err := c.deletePod(set, p); err != nil {
 				return err
 			}
@@ -1033,8 +1159,7 @@ func (c *StatefulSetController) ownedPods(set *appsv1.StatefulSet, sel labels.Se
 	objs := c.env.Store.Select(podsRes, store.Query{Namespace: set.Namespace, Owner: set.UID})
 	var out []*corev1.Pod
 	for _, o := range objs {
-		p := o.(*corev1.Pod)
-		if ref := controllerRef(p); ref != nil && ref.UID == set.UID && sel.Matches(labels.Set(p.Labels)) && isMemberOf(set, p) {
+		if p := o.(*corev1.Pod); c.factsOf(set, sel, p).member {
 			out = append(out, p)
 		}
 	}
@@ -1052,26 +1177,33 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 		Conditions:         set.Status.Conditions,
 	}
 	var waitAvail time.Duration = -1
+	now := c.env.Store.Now()
+	minReady := time.Duration(set.Spec.MinReadySeconds) * time.Second
 	for _, p := range owned {
-		if p.Status.Phase != "" {
+		f := c.facts[p] // owned pods come from claimPods or ownedPods, which made their facts
+		if f == nil {
+			sel, _ := metav1.LabelSelectorAsSelector(set.Spec.Selector)
+			f = c.factsOf(set, sel, p)
+		}
+		if f.hasPhase {
 			st.Replicas++
 		}
-		if isRunningAndReady(p) {
+		if f.ready {
 			st.ReadyReplicas++
-			if c.isAvailable(p, set.Spec.MinReadySeconds) {
+			if minReady <= 0 || !f.since.Add(minReady).After(now) {
 				st.AvailableReplicas++
-			} else if since, ok := readySince(p); ok {
-				w := since.Add(time.Duration(set.Spec.MinReadySeconds) * time.Second).Sub(c.env.Store.Now())
+			} else {
+				w := f.since.Add(minReady).Sub(now)
 				if waitAvail < 0 || w < waitAvail {
 					waitAvail = w
 				}
 			}
 		}
-		if !isTerminating(p) {
-			if revisionOf(p) == cur.Name {
+		if !f.deleting {
+			if f.rev == cur.Name {
 				st.CurrentReplicas++
 			}
-			if revisionOf(p) == upd.Name {
+			if f.rev == upd.Name {
 				st.UpdatedReplicas++
 			}
 		}
@@ -1089,16 +1221,18 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 		return nil
 	}
 	for try := 0; try < 3; try++ {
-		set.Status = st
-		_, err := c.env.Store.Update(stsRes, set, store.UpdateOptions{Status: true})
+		// A new top level over the stored set (read-only); the store takes only its status.
+		cp := *set
+		cp.Status = st
+		_, err := c.env.Store.Update(stsRes, &cp, store.UpdateOptions{Status: true, Owned: true})
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
 		if !apierrors.IsConflict(err) {
 			return err
 		}
-		fresh, gerr := c.env.Store.Get(stsRes, set.Namespace, set.Name)
-		if gerr != nil {
+		fresh, ok := c.env.Store.Peek(stsRes, set.Namespace, set.Name)
+		if !ok {
 			return nil
 		}
 		set = fresh.(*appsv1.StatefulSet)
@@ -1113,8 +1247,17 @@ func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, owned [
 		limit = int(*set.Spec.RevisionHistoryLimit)
 	}
 	live := map[string]bool{cur.Name: true, upd.Name: true}
+	last := ""
 	for _, p := range owned {
-		live[revisionOf(p)] = true
+		r := ""
+		if f := c.facts[p]; f != nil {
+			r = f.rev
+		} else {
+			r = revisionOf(p)
+		}
+		if r != last { // pods of one revision come in runs: few map writes
+			live[r], last = true, r
+		}
 	}
 	objs := c.env.Store.Select(revRes, store.Query{Namespace: set.Namespace, Owner: set.UID})
 	var old []*appsv1.ControllerRevision

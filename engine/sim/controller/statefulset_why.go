@@ -84,9 +84,10 @@ func (c *StatefulSetController) blockedBy(set *appsv1.StatefulSet, replicas []*c
 	default:
 		state = fmt.Sprintf("%s has not been Ready for minReadySeconds (%ds) yet", p.Name, set.Spec.MinReadySeconds)
 	}
-	for _, q := range replicas[i+1:] {
-		if !isCreated(q) {
-			c.why(WhyWaitingForOrdinal, "%s is not created yet: %s. With podManagementPolicy OrderedReady the StatefulSet starts pods one at a time, in ordinal order.", q.Name, state)
+	for j, q := range replicas[i+1:] {
+		if q == nil || !isCreated(q) {
+			name := podName(set, startOrdinal(set)+i+1+j)
+			c.why(WhyWaitingForOrdinal, "%s is not created yet: %s. With podManagementPolicy OrderedReady the StatefulSet starts pods one at a time, in ordinal order.", name, state)
 			return
 		}
 	}

@@ -155,15 +155,17 @@ func (v *VolumeController) provision(k Key) error {
 		},
 	}
 	v.event(pvc, "Provisioning", "External provisioner is provisioning volume for claim %q", pvc.Namespace+"/"+pvc.Name)
-	created, err := v.env.Store.Create(pvRes, pv)
+	created, err := v.env.Store.CreateWith(pvRes, pv, store.CreateOptions{Owned: true})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	if err == nil {
 		v.event(pvc, "ProvisioningSucceeded", "Successfully provisioned volume %s", pvName)
-		pv = created.(*corev1.PersistentVolume)
-		pv.Status.Phase = corev1.VolumeBound
-		if _, err := v.env.Store.Update(pvRes, pv, store.UpdateOptions{Status: true}); err != nil {
+		stored := created.(*corev1.PersistentVolume) // read-only
+		st := *stored.Status.DeepCopy()
+		st.Phase = corev1.VolumeBound
+		bound := &corev1.PersistentVolume{ObjectMeta: metav1.ObjectMeta{Name: stored.Name, ResourceVersion: stored.ResourceVersion}, Status: st}
+		if _, err := v.env.Store.Update(pvRes, bound, store.UpdateOptions{Status: true, Owned: true}); err != nil {
 			return err
 		}
 	}
@@ -181,24 +183,26 @@ func (v *VolumeController) provision(k Key) error {
 	if pvc.Spec.VolumeMode == nil {
 		pvc.Spec.VolumeMode = &fs
 	}
-	updated, err := v.env.Store.Update(pvcRes, pvc, store.UpdateOptions{})
+	updated, err := v.env.Store.Update(pvcRes, pvc, store.UpdateOptions{Owned: true})
 	if err != nil {
 		return err
 	}
 	return v.bindStatus(updated.(*corev1.PersistentVolumeClaim))
 }
 
+// bindStatus marks a claim Bound; pvc is read-only.
 func (v *VolumeController) bindStatus(pvc *corev1.PersistentVolumeClaim) error {
-	pvObj, err := v.env.Store.Get(pvRes, "", pvc.Spec.VolumeName)
-	if err != nil {
+	pvObj, ok := v.env.Store.Peek(pvRes, "", pvc.Spec.VolumeName)
+	if !ok {
 		return nil // a volume we did not provision; leave the claim Pending as a real cluster would
 	}
-	pv := pvObj.(*corev1.PersistentVolume)
-	pvc = pvc.DeepCopy()
-	pvc.Status.Phase = corev1.ClaimBound
-	pvc.Status.AccessModes = pv.Spec.AccessModes
-	pvc.Status.Capacity = pv.Spec.Capacity
-	_, err = v.env.Store.Update(pvcRes, pvc, store.UpdateOptions{Status: true})
+	pv := pvObj.(*corev1.PersistentVolume) // read-only; its modes and capacity are shared, never changed
+	cp := *pvc                              // a new top level; only its status is written
+	cp.Status = *pvc.Status.DeepCopy()
+	cp.Status.Phase = corev1.ClaimBound
+	cp.Status.AccessModes = pv.Spec.AccessModes
+	cp.Status.Capacity = pv.Spec.Capacity
+	_, err := v.env.Store.Update(pvcRes, &cp, store.UpdateOptions{Status: true, Owned: true})
 	return err
 }
 

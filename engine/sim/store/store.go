@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/hex"
 	"fmt"
 	"math/rand"
 	"reflect"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -61,16 +61,20 @@ type Event struct {
 
 // Store is safe for concurrent use.
 type Store struct {
-	mu        sync.Mutex
-	clock     clock.PassiveClock
-	rand      *rand.Rand
-	hooks     Hooks
-	limits    Limits
-	rv        uint64
-	count     int
-	nsCount   map[string]int                       // "resource/namespace" -> objects, for Limits.MaxPerNamespace
-	objs      map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
-	history   []Event                              // ring of recent events, oldest first
+	mu      sync.Mutex
+	clock   clock.PassiveClock
+	rand    *rand.Rand
+	hooks   Hooks
+	limits  Limits
+	rv      uint64
+	count   int
+	nsCount map[string]int                       // "resource/namespace" -> objects, for Limits.MaxPerNamespace
+	objs    map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
+	// history is a ring of the latest events: it grows to histCap, then each event overwrites
+	// the oldest, at histHead (a slice that dropped its oldest part and was copied again cost
+	// a megabyte of copying every thousand writes). histEvent(i) is the i-th oldest.
+	history   []Event
+	histHead  int
 	histCap   int
 	watchers  map[*Watcher]struct{}
 	listeners []func(Event)
@@ -274,7 +278,19 @@ func (s *Store) newUID() types.UID {
 	}
 	b[6] = (b[6] & 0x0f) | 0x40
 	b[8] = (b[8] & 0x3f) | 0x80
-	return types.UID(fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]))
+	return uidString(b)
+}
+
+func uidString(b [16]byte) types.UID {
+	// The 8-4-4-4-12 form, as fmt's %x of each part would spell it (without its reflection).
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	hex.Encode(out[9:13], b[4:6])
+	hex.Encode(out[14:18], b[6:8])
+	hex.Encode(out[19:23], b[8:10])
+	hex.Encode(out[24:36], b[10:16])
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	return types.UID(out[:])
 }
 
 // Create stores a new object: it fills generateName, uid, creationTimestamp, resourceVersion
@@ -288,13 +304,21 @@ type CreateOptions struct {
 	// ManagedFields keeps the object's metadata.managedFields, computed by the server's
 	// field manager (server-side apply); otherwise a new object starts without them.
 	ManagedFields bool
+	// Owned is for the built-in controllers: the caller hands the object over (built for this
+	// write; it may be changed by the store, defaulted by the hooks, which still run, and must
+	// not be changed by the caller afterwards) and gets the stored object back, read-only.
+	// API requests never set it.
+	Owned bool
 }
 
 // CreateWith is Create with options.
 func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (runtime.Object, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	obj := in.DeepCopyObject()
+	obj := in
+	if !o.Owned {
+		obj = in.DeepCopyObject()
+	}
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
@@ -380,6 +404,9 @@ func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (ru
 		s.nsCount[res.Name+"/"+m.GetNamespace()]++
 	}
 	s.emit(Event{Type: watch.Added, Resource: res, Object: obj, RV: s.rv})
+	if o.Owned {
+		return obj, nil
+	}
 	return obj.DeepCopyObject(), nil
 }
 
@@ -395,6 +422,17 @@ type UpdateOptions struct {
 	// ManagedFields keeps the object's metadata.managedFields, computed by the server's
 	// field manager (server-side apply); otherwise the stored ones stay.
 	ManagedFields bool
+	// Owned is for the built-in controllers: the caller hands the object over (built for this
+	// write, sharing nothing it will change later), the store keeps it without a copy and
+	// returns the stored object itself, read-only like everything Peek and Select return. With
+	// Status, the merged object shares the stored spec and metadata (they do not change) and
+	// the registry hooks do not run: they default and validate spec and metadata, which were
+	// checked when they were written, never status. API requests never set it.
+	Owned bool
+	// Binding is the pods/binding subresource (the scheduler's write): of the pod passed in only
+	// spec.nodeName is taken, set on a copy-on-write successor of the stored pod, which must not
+	// be bound yet. As the apiserver's BindingREST, it runs no update strategy or validation.
+	Binding bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -403,7 +441,10 @@ type UpdateOptions struct {
 func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtime.Object, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	obj := in.DeepCopyObject()
+	obj := in
+	if !o.Owned {
+		obj = in.DeepCopyObject()
+	}
 	m, err := meta.Accessor(obj)
 	if err != nil {
 		return nil, apierrors.NewBadRequest(err.Error())
@@ -423,9 +464,35 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
 			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", m.GetUID(), om.GetUID()))
 	}
-	if o.Status {
+	hooks := s.hooks
+	if o.Binding {
+		in, ok := obj.(*corev1.Pod)
+		stored, _ := old.(*corev1.Pod)
+		if !ok || stored == nil {
+			return nil, apierrors.NewBadRequest("only pods are bound")
+		}
+		if stored.Spec.NodeName != "" {
+			return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
+				fmt.Errorf("pod %s is already assigned to node %q", m.GetName(), stored.Spec.NodeName))
+		}
+		if stored.DeletionTimestamp != nil {
+			return nil, apierrors.NewConflict(res.GVR().GroupResource(), m.GetName(),
+				fmt.Errorf("pod %s is being deleted, cannot be assigned to a host", m.GetName()))
+		}
+		bound := *stored // a new top level sharing the stored pod's parts; only a field of its own Spec changes
+		bound.Spec.NodeName = in.Spec.NodeName
+		obj, hooks = &bound, Hooks{}
+		m, _ = meta.Accessor(obj)
+	} else if o.Status {
 		// Only status moves; everything else stays as stored.
-		merged := old.DeepCopyObject()
+		var merged runtime.Object
+		if o.Owned {
+			// Copy-on-write: a new top-level struct sharing the stored spec and metadata.
+			merged = shallowCopy(old)
+			hooks = Hooks{}
+		} else {
+			merged = old.DeepCopyObject()
+		}
 		copyField(merged, obj, "Status")
 		obj = merged
 		m, _ = meta.Accessor(obj)
@@ -448,30 +515,46 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		// A deleting object may lose finalizers but never gain new ones.
 		m.SetFinalizers(keepOnly(m.GetFinalizers(), om.GetFinalizers()))
 	}
-	if s.hooks.Default != nil {
-		s.hooks.Default(res, old, obj)
+	if hooks.Default != nil {
+		hooks.Default(res, old, obj)
 	}
 	if !o.Status && hasSpec(obj) && specChanged(old, obj) {
 		m.SetGeneration(om.GetGeneration() + 1)
 	}
-	if s.hooks.Validate != nil {
-		if errs := s.hooks.Validate(res, old, obj); len(errs) > 0 {
+	if hooks.Validate != nil {
+		if errs := hooks.Validate(res, old, obj); len(errs) > 0 {
 			return nil, apierrors.NewInvalid(res.GVK().GroupKind(), m.GetName(), errs)
 		}
 	}
 	setTypeMeta(res, obj)
-	if equality.Semantic.DeepEqual(obj, old) {
-		return old.DeepCopyObject(), nil
+	out := func(o2 runtime.Object) runtime.Object {
+		if o.Owned {
+			return o2
+		}
+		return o2.DeepCopyObject()
+	}
+	if SemanticEqual(obj, old) {
+		return out(old), nil
 	}
 	s.rv++
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && zeroGrace(m) && !namespaceFinalizing(obj) {
 		s.remove(res, k, obj, old)
-		return obj.DeepCopyObject(), nil
+		return out(obj), nil
 	}
 	s.objs[res.Name][k] = obj
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
-	return obj.DeepCopyObject(), nil
+	return out(obj), nil
+}
+
+// shallowCopy is a new *T holding a copy of the top-level struct of obj (a pointer to a
+// struct): its slices, maps and pointers are shared, so it may only be changed by assigning
+// whole fields.
+func shallowCopy(obj runtime.Object) runtime.Object {
+	v := reflect.ValueOf(obj).Elem()
+	c := reflect.New(v.Type())
+	c.Elem().Set(v)
+	return c.Interface().(runtime.Object)
 }
 
 // namespaceFinalizing: a namespace keeps existing while spec.finalizers is set (the
@@ -651,10 +734,10 @@ func specChanged(old, obj runtime.Object) bool {
 		if np, ok := obj.(*corev1.Pod); ok && op.Spec.NodeName != np.Spec.NodeName {
 			a, b := op.Spec, np.Spec
 			a.NodeName = b.NodeName
-			return !equality.Semantic.DeepEqual(a, b)
+			return !SemanticEqual(a, b)
 		}
 	}
-	return !equality.Semantic.DeepEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec"))
+	return !SemanticEqual(fieldOf(obj, "Spec"), fieldOf(old, "Spec"))
 }
 
 func hasSpec(obj runtime.Object) bool {
@@ -691,10 +774,11 @@ func copyField(dst, src runtime.Object, name string) {
 // emit records an event in the history and hands it to watchers and listeners. Lock held.
 func (s *Store) emit(ev Event) {
 	s.index(ev)
-	s.history = append(s.history, ev)
-	if len(s.history) > s.histCap {
-		// Drop the oldest quarter at once so the ring is not copied on every write.
-		s.history = append([]Event(nil), s.history[len(s.history)-s.histCap*3/4:]...)
+	if len(s.history) < s.histCap {
+		s.history = append(s.history, ev)
+	} else {
+		s.history[s.histHead] = ev
+		s.histHead = (s.histHead + 1) % len(s.history)
 	}
 	for w := range s.watchers {
 		w.offer(ev)
@@ -702,6 +786,11 @@ func (s *Store) emit(ev Event) {
 	for _, fn := range s.listeners {
 		fn(ev)
 	}
+}
+
+// histEvent is the i-th oldest event of the history (0 ≤ i < len(s.history)). Lock held.
+func (s *Store) histEvent(i int) *Event {
+	return &s.history[(s.histHead+i)%len(s.history)]
 }
 
 // Len is how many objects of res namespace ns holds (all namespaces for a cluster-scoped

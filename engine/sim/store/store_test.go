@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"math/rand"
 	"strconv"
 	"testing"
 	"time"
@@ -182,3 +184,85 @@ func TestWatchFromRVSelectorsAndExpiry(t *testing.T) {
 func itoa(v uint64) string { return strconvFormat(v) }
 
 func strconvFormat(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// TestWatchResumesAcrossTheHistoryRing: after the history has wrapped several times, a watch
+// from the oldest retained resourceVersion replays every later event once, in order, and one
+// just older than it is 410 Expired.
+func TestWatchResumesAcrossTheHistoryRing(t *testing.T) {
+	s, _ := newStore(t) // HistorySize 16
+	var rvs []uint64
+	for i := 0; i < 53; i++ {
+		o, err := s.Create(pods, pod("r"+itoa(uint64(i)), nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rv, _ := strconv.ParseUint(o.(*corev1.Pod).ResourceVersion, 10, 64)
+		rvs = append(rvs, rv)
+	}
+	// The ring holds the last 16 events; resuming after the 16th-last replays the last 15.
+	from := rvs[len(rvs)-16]
+	w, err := s.Watch(pods, WatchOptions{ResourceVersion: itoa(from)})
+	if err != nil {
+		t.Fatalf("resume inside the window: %v", err)
+	}
+	defer w.Stop()
+	for i := len(rvs) - 15; i < len(rvs); i++ {
+		ev := <-w.ResultChan()
+		if got := ev.Object.(*corev1.Pod).Name; ev.Type != watch.Added || got != "r"+itoa(uint64(i)) {
+			t.Fatalf("event %d: %v %s, want ADDED r%d", i, ev.Type, got, i)
+		}
+	}
+	if _, err := s.Watch(pods, WatchOptions{ResourceVersion: itoa(rvs[len(rvs)-18])}); !apierrors.IsResourceExpired(err) {
+		t.Fatalf("want 410 Expired from before the window, got %v", err)
+	}
+}
+
+// TestBindingSetsOnlyTheNode: a Binding takes spec.nodeName alone onto the stored pod (no
+// generation bump, labels and status kept, the earlier version untouched), refuses a pod
+// already bound, and honours the resourceVersion precondition.
+func TestBindingSetsOnlyTheNode(t *testing.T) {
+	s, _ := newStore(t)
+	o, err := s.Create(pods, pod("web-0", map[string]string{"app": "web"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := o.(*corev1.Pod)
+	before, _ := s.Peek(pods, "default", "web-0")
+	b := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-0", ResourceVersion: created.ResourceVersion,
+		Labels: map[string]string{"ignored": "yes"}}, Spec: corev1.PodSpec{NodeName: "node-1"}}
+	got, err := s.Update(pods, b, UpdateOptions{Owned: true, Binding: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := got.(*corev1.Pod)
+	if p.Spec.NodeName != "node-1" || p.Generation != created.Generation || p.Labels["app"] != "web" || p.Labels["ignored"] != "" ||
+		len(p.Spec.Containers) != 1 || p.ResourceVersion == created.ResourceVersion {
+		t.Fatalf("bound pod: node %q gen %d labels %v containers %d rv %s", p.Spec.NodeName, p.Generation, p.Labels, len(p.Spec.Containers), p.ResourceVersion)
+	}
+	if before.(*corev1.Pod).Spec.NodeName != "" {
+		t.Fatal("binding changed the earlier stored version in place")
+	}
+	again := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-0"}, Spec: corev1.PodSpec{NodeName: "node-2"}}
+	if _, err := s.Update(pods, again, UpdateOptions{Owned: true, Binding: true}); !apierrors.IsConflict(err) {
+		t.Fatalf("binding a bound pod: want Conflict, got %v", err)
+	}
+	s.Create(pods, pod("web-1", nil))
+	stale := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "web-1", ResourceVersion: "1"}, Spec: corev1.PodSpec{NodeName: "node-1"}}
+	if _, err := s.Update(pods, stale, UpdateOptions{Owned: true, Binding: true}); !apierrors.IsConflict(err) {
+		t.Fatalf("stale resourceVersion: want Conflict, got %v", err)
+	}
+}
+
+// TestUIDStringMatchesFmt: the hand-rolled UID spelling is fmt's, byte for byte (seeded
+// sessions and goldens keep their uids).
+func TestUIDStringMatchesFmt(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for i := 0; i < 1000; i++ {
+		var b [16]byte
+		r.Read(b[:])
+		want := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+		if got := string(uidString(b)); got != want {
+			t.Fatalf("uidString(%x) = %s, want %s", b, got, want)
+		}
+	}
+}

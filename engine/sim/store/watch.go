@@ -67,14 +67,14 @@ func (s *Store) Watch(res Resource, o WatchOptions) (*Watcher, error) {
 		}
 		oldest := s.rv + 1
 		if len(s.history) > 0 {
-			oldest = s.history[0].RV
+			oldest = s.histEvent(0).RV
 		}
 		if from+1 < oldest && from < s.rv {
 			s.mu.Unlock()
 			return nil, apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", from, oldest-1))
 		}
-		for _, ev := range s.history {
-			if ev.RV > from && ev.Resource.Name == res.Name {
+		for i := range s.history {
+			if ev := *s.histEvent(i); ev.RV > from && ev.Resource.Name == res.Name {
 				if e, ok := w.translate(ev); ok {
 					w.queue = append(w.queue, e)
 				}
