@@ -391,6 +391,7 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		ConfigFlags: flags,
 		IOStreams:   streams,
 	}, warnings)
+	defer forgetCompletions(cmd) // or cobra keeps the tree and its caches forever
 	if !s.kubectlOwnRuns.Load() {
 		cancellableWaits(ctx, cmd, flags, streams)
 	}

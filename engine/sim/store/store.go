@@ -531,7 +531,7 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 	if hooks.Default != nil {
 		hooks.Default(res, old, obj)
 	}
-	if !o.Status && hasSpec(obj) && specChanged(old, obj) {
+	if !o.Status && !o.Binding && hasSpec(obj) && specChanged(old, obj) { // a binding sets only spec.nodeName, which does not count
 		m.SetGeneration(om.GetGeneration() + 1)
 	}
 	if hooks.Validate != nil {
