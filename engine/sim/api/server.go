@@ -34,6 +34,8 @@ type Options struct {
 	Clock clock.PassiveClock
 	// Logf receives one line per write, failed request and slow read (see logged); nil discards them.
 	Logf func(format string, args ...any)
+	// LogReads logs quick successful reads too: tests that follow kubectl's requests need them.
+	LogReads bool
 	// MaxWatches caps concurrent watch streams; 0 means DefaultMaxWatches. Beyond it a watch
 	// gets 429 Too Many Requests, as a real apiserver's in-flight limit answers.
 	MaxWatches int
@@ -165,7 +167,7 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if s.o.Logf != nil {
-			if d := time.Since(start); logged(r.Method, rec.code, d) {
+			if d := time.Since(start); s.o.LogReads || logged(r.Method, rec.code, d) {
 				s.logf("%s %s %d %s", r.Method, r.URL.RequestURI(), rec.code, d.Round(time.Microsecond))
 			}
 		}
