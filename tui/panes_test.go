@@ -326,6 +326,23 @@ func keyScenes() []keyScene {
 			send(a, keyMsg("y"))
 			return a
 		}},
+		{name: "row selected, 80x24", make: func(t *testing.T) *App {
+			c := newFakeCluster()
+			wide(c)
+			a := stepTwo(t, c, 80, 24)
+			run(a, send(a, keyMsg("enter")))
+			send(a, keyMsg("y"))
+			return a
+		}},
+		{name: "korean, 80x24", make: func(t *testing.T) *App {
+			a := stepTwo(t, newFakeCluster(), 80, 24)
+			send(a, keyMsg("L"))
+			send(a, keyMsg("y"))
+			if a.opts.Lang != "ko" || a.lesson.watchP.selected < 0 {
+				t.Fatalf("L, y: language %s, row %d", a.opts.Lang, a.lesson.watchP.selected)
+			}
+			return a
+		}},
 		{name: "output focused, wide", make: func(t *testing.T) *App {
 			c := newFakeCluster()
 			wide(c)
