@@ -133,6 +133,7 @@ func (s *Store) saveShared() error {
 // exchange reads in place of the file. Unreadable stored content is replaced, as a file's is.
 func (s *Store) saveExchanged() error {
 	var merged File
+	var gen uint64
 	err := s.exchange(func(stored []byte) ([]byte, error) {
 		disk := empty()
 		if len(stored) > 0 {
@@ -143,6 +144,7 @@ func (s *Store) saveExchanged() error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		merged = s.mergeLocked(disk)
+		gen = s.sync.gen
 		b, err := json.MarshalIndent(merged, "", "  ")
 		if err != nil {
 			return nil, err
@@ -153,7 +155,11 @@ func (s *Store) saveExchanged() error {
 		return err
 	}
 	s.mu.Lock()
-	s.sync.read(merged)
+	if s.sync.gen == gen {
+		s.sync.read(merged)
+	} else {
+		s.sync.saw(merged) // changed while storing: those changes are still to save
+	}
 	s.mu.Unlock()
 	return nil
 }
