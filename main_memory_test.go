@@ -1,6 +1,9 @@
 package main
 
 import (
+	"os"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,4 +109,21 @@ func TestMemoryReleaseSupersededAndStopped(t *testing.T) {
 	}
 	var nilReleaser *memoryReleaser
 	nilReleaser.Touch() // a cluster without a releaser: no panic
+}
+
+// TestSubcommandsRestoreGCPace: only the player keeps start-up's slower collector until its
+// first frame; any other subcommand runs at the process's own pace (GOGC) from the start.
+func TestSubcommandsRestoreGCPace(t *testing.T) {
+	if os.Getenv("GOGC") != "" {
+		t.Fatalf("run this test without GOGC (it is %q)", os.Getenv("GOGC"))
+	}
+	var out, errOut strings.Builder
+	if code := run([]string{"version"}, &out, &errOut); code != 0 {
+		t.Fatalf("version: exit %d: %s", code, errOut.String())
+	}
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	if p != 100 {
+		t.Fatalf("GC percent after `kubetutor version` = %d, want the default 100", p)
+	}
 }

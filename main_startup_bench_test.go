@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -207,7 +208,14 @@ func BenchmarkIdleLesson(b *testing.B) {
 	idleBench(b, true)
 }
 
-func idleBench(b *testing.B, lesson bool) {
+// BenchmarkIdleLessonAfter20Commands is BenchmarkIdleLesson after 20 more commands typed in
+// the command bar (kubectl create configmap cmN): what a learner's process holds some way
+// into a lesson rather than after its first command.
+func BenchmarkIdleLessonAfter20Commands(b *testing.B) {
+	idleBench(b, true, 20)
+}
+
+func idleBench(b *testing.B, lesson bool, commands ...int) {
 	bin := benchBinary(b)
 	l := basicsLesson(b, "en")
 	for i := 0; i < b.N; i++ {
@@ -220,6 +228,11 @@ func idleBench(b *testing.B, lesson bool) {
 			p.waitOutput(l.Steps[1].Title)
 			p.keys("\r")
 			p.waitOutput("web-1")
+			for n := range append(commands, 0)[0] {
+				p.keys(":")
+				p.keys(fmt.Sprintf("kubectl create configmap cm%d --from-literal=a=b\r", n))
+				p.waitOutput(fmt.Sprintf("configmap/cm%d created", n))
+			}
 		}
 		time.Sleep(3 * time.Second) // let start-up work settle; the window below is the measurement
 		pid := p.cmd.Process.Pid
