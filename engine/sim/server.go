@@ -44,9 +44,6 @@ type Config struct {
 	Seed int64
 	Addr string // listen address; default "127.0.0.1:0"
 	Logf func(string, ...any)
-	// LogReads puts quick successful reads in Logf too (by default only writes, failures and
-	// slow reads are logged); tests that follow kubectl's requests set it.
-	LogReads bool
 	// Runner runs commands in containers: kubectl exec and attach, init containers and exec
 	// probes; nil: the sandbox. The kubelet calls it on the control loop, so it must not call
 	// back into Sim methods that act on the loop (ExitContainer, FailNode, ...) synchronously;
@@ -215,7 +212,7 @@ func (s *Sim) start(ctx context.Context) error {
 	s.ctrls.ServiceAccounts.SetRootCA(caPEM)
 	s.url = "https://" + ln.Addr().String()
 	ctx, s.cancel = context.WithCancel(ctx)
-	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, LogReads: s.cfg.LogReads, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})
+	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})
 	s.srv = &http.Server{Handler: h,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		// The TLS handshake errors of a client that distrusts us go to the log, not stderr.

@@ -17,19 +17,13 @@ import (
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
-// The request log has every write and every failure, not each successful quick read, unless
-// LogReads asks for them too (the kubectl tests follow kubectl's LIST in it).
-func TestRequestLogKeepsWritesAndFailures(t *testing.T) {
-	for _, reads := range []bool{false, true} {
-		t.Run(fmt.Sprintf("LogReads=%v", reads), func(t *testing.T) { testRequestLog(t, reads) })
-	}
-}
-
-func testRequestLog(t *testing.T, logReads bool) {
+// The request log has every request, with its status, once it ends: reads too (the kubectl
+// tests wait for kubectl's LIST in it).
+func TestRequestLogHasEveryRequest(t *testing.T) {
 	var mu sync.Mutex
 	var lines []string
 	st := store.New(store.Options{Hooks: api.Hooks(), Seed: 1})
-	srv := httptest.NewServer(api.New(st, api.Options{Token: testToken, LogReads: logReads, Logf: func(format string, args ...any) {
+	srv := httptest.NewServer(api.New(st, api.Options{Token: testToken, Logf: func(format string, args ...any) {
 		mu.Lock()
 		defer mu.Unlock()
 		f := strings.Fields(fmt.Sprintf(format, args...)) // method, URI, code, duration
@@ -57,11 +51,8 @@ func testRequestLog(t *testing.T, logReads bool) {
 	mu.Lock()
 	defer mu.Unlock()
 	got := strings.Join(lines, "\n")
-	want := "POST /api/v1/namespaces/default/pods 201\nGET /api/v1/namespaces/default/pods/web-9 404"
-	if logReads {
-		want = "POST /api/v1/namespaces/default/pods 201\nGET /api/v1/namespaces/default/pods/web-0 200\n" +
-			"GET /api/v1/namespaces/default/pods 200\nGET /api/v1/namespaces/default/pods/web-9 404"
-	}
+	want := "POST /api/v1/namespaces/default/pods 201\nGET /api/v1/namespaces/default/pods/web-0 200\n" +
+		"GET /api/v1/namespaces/default/pods 200\nGET /api/v1/namespaces/default/pods/web-9 404"
 	if got != want {
 		t.Errorf("request log:\n%s\nwant:\n%s", got, want)
 	}
