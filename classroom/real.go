@@ -345,7 +345,7 @@ func (s *ClusterStore) Save(ctx context.Context, name string, kind RecordKind, b
 	if kind == RecordStats {
 		key, merge = statsKey, mergeStats
 	}
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err := retry.RetryOnConflict(saveBackoff, func() error {
 		cm, err := s.Kube.CoreV1().ConfigMaps(ns).Get(ctx, ProgressConfigMap, metav1.GetOptions{})
 		if err != nil {
 			return err
@@ -368,6 +368,13 @@ func (s *ClusterStore) Save(ctx context.Context, name string, kind RecordKind, b
 	}
 	return nil
 }
+
+// saveBackoff spaces the retries of a conflicting save. A student's progress and statistics
+// are two keys of one ConfigMap, saved independently, so their updates conflict with each
+// other as well as with another front end's; client-go's DefaultRetry (5 tries 10 ms apart)
+// gives up within 50 ms, and a save that gives up is a step change lost.
+// Ten tries over about five seconds (no Cap: a Backoff that reaches its Cap stops retrying).
+var saveBackoff = wait.Backoff{Steps: 10, Duration: 10 * time.Millisecond, Factor: 2, Jitter: 0.5}
 
 // mergeProgress is ours, with each lesson that is newer in theirs (written by another front
 // end) taken from theirs. Unreadable content on either side gives way to the other.
@@ -570,7 +577,12 @@ func (c *Class) openStored(st *student, cred string) error {
 	bg := context.WithoutCancel(c.ctx)
 	var warn string
 	st.prog, warn = progress.Backed(store.Where(name), rec.Progress, func(b []byte) error {
-		return store.Save(bg, name, RecordProgress, b)
+		err := store.Save(bg, name, RecordProgress, b)
+		if err != nil {
+			// The player shows it to the student; the instructor's log keeps it too.
+			logf("classroom: %v", err)
+		}
+		return err
 	})
 	if warn != "" {
 		logf("classroom: %s: %s", name, warn)

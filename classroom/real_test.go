@@ -187,6 +187,24 @@ func TestClusterStoreSaveRetriesConflictsAndMerges(t *testing.T) {
 		t.Fatalf("merged progress lost a front end's lesson: %s", rec.Progress)
 	}
 
+	// A burst of conflicts (progress and statistics are two keys of one ConfigMap, saved
+	// independently) outlasts client-go's DefaultRetry of 5 tries; the save still lands.
+	burst := 0
+	kube.PrependReactor("update", "configmaps", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if burst >= 7 {
+			return false, nil, nil
+		}
+		burst++
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "configmaps"}, ProgressConfigMap, nil)
+	})
+	later := progressBytes(t, map[string]*progress.Lesson{"statefulset-basics": {Step: "rolling", Updated: t0.Add(2 * time.Hour)}})
+	if err := s.Save(ctx, "alice", RecordProgress, later); err != nil {
+		t.Fatalf("a save after %d conflicts: %v", burst, err)
+	}
+	if rec, _ = s.Open(ctx, "alice", "password"); !strings.Contains(string(rec.Progress), `"rolling"`) {
+		t.Fatalf("the save after a burst of conflicts did not land: %s", rec.Progress)
+	}
+
 	// Statistics: the larger time per lesson wins.
 	if err := s.Save(ctx, "alice", RecordStats, []byte(`{"seconds":{"a":10,"b":5},"lang":"ko"}`)); err != nil {
 		t.Fatal(err)

@@ -20,9 +20,11 @@ type playerText struct {
 	// Help that grows
 	Solution      string
 	SolutionIntro string
-	Solving       string
-	Preparing     string // fmt: step n
-	Simulator     string // label of what the simulator did for a step (a node cut off)
+	// SolutionRan introduces the solution once every command ran: s would do nothing.
+	SolutionRan string
+	Solving     string
+	Preparing   string // fmt: step n
+	Simulator   string // label of what the simulator did for a step (a node cut off)
 
 	// Quiz
 	QuizTitle  string // fmt: n, m
@@ -109,6 +111,7 @@ var playerTexts = map[string]playerText{
 
 		Solution:      "Solution",
 		SolutionIntro: "Run these commands (s runs them for you):",
+		SolutionRan:   "These commands do it (all of them ran):",
 		Solving:       "running the solution…",
 		Preparing:     "Reaching the start of step %d: a fresh simulator replays the earlier steps' commands on fast virtual time…",
 		Simulator:     "simulator",
@@ -219,6 +222,7 @@ var playerTexts = map[string]playerText{
 
 		Solution:      "정답",
 		SolutionIntro: "다음 명령을 실행하세요 (s를 누르면 대신 실행합니다):",
+		SolutionRan:   "다음 명령으로 해결합니다 (모두 실행했습니다):",
 		Solving:       "정답 실행 중…",
 		Preparing:     "%d단계의 시작 상태를 만드는 중: 새 시뮬레이터가 앞 단계의 명령을 빠른 가상 시간으로 다시 실행합니다…",
 		Simulator:     "시뮬레이터",

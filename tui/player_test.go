@@ -333,6 +333,22 @@ func TestStatusKeepsKeyWordAndCleansCR(t *testing.T) {
 	}
 }
 
+// TestStatusDropsCodeTicks: a check's Markdown code span ("run `kubectl get sts web` and
+// read its output") shows in the one-style status line without its backticks.
+func TestStatusDropsCodeTicks(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		a := newTestApp(lang, newFakeCluster())
+		openLesson(t, a, 80, 24)
+		send(a, keyMsg("n"))
+		v := a.lesson
+		send(a, checksMsg{gen: v.gen, step: 1, results: []lessons.CheckResult{{Desc: "`web` is ready", Detail: "run `kubectl get statefulset web` and read its output"}}})
+		status := ansiPlain(v.statusView())
+		if strings.Contains(status, "`") || !strings.Contains(strings.Join(strings.Fields(status), " "), "web is ready: run kubectl get statefulset web") {
+			t.Errorf("%s: status line %q", lang, status)
+		}
+	}
+}
+
 // TestGoldenOutputHistory: the output history at every golden size, both languages.
 func TestGoldenOutputHistory(t *testing.T) {
 	for _, lang := range []string{"en", "ko"} {

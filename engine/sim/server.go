@@ -55,6 +55,10 @@ type Config struct {
 	MaxReplicas int
 	// MaxObjects caps the objects of the whole cluster; 0 means DefaultMaxObjects (20000).
 	MaxObjects int
+	// MaxBytes caps the objects' data (store.Limits.MaxBytes); 0: no cap.
+	MaxBytes int64
+	// MaxRun caps how long one command may run in a container (sandbox.SetMaxRun); 0: no cap.
+	MaxRun time.Duration
 }
 
 // DefaultMaxObjects is the object cap of a simulator whose Config leaves MaxObjects at 0.
@@ -147,11 +151,12 @@ func New(cfg Config) (*Sim, error) {
 	perNS := max(1000, 2*cfg.MaxReplicas)
 	s.cfg = cfg
 	s.st = store.New(store.Options{Clock: cfg.Clock, Hooks: api.HooksWith(api.HookOptions{MaxReplicas: cfg.MaxReplicas}), Seed: cfg.Seed,
-		Limits: store.Limits{MaxObjects: cfg.MaxObjects, MaxPerNamespace: perNS}})
+		Limits: store.Limits{MaxObjects: cfg.MaxObjects, MaxPerNamespace: perNS, MaxBytes: cfg.MaxBytes}})
 	if s.cfg.Runner == nil {
 		// The sandbox gives exec, init containers and probes a small shell and per-pod files.
 		sb := sandbox.New(s.st, cfg.Clock)
 		sb.SetSeed(cfg.Seed)
+		sb.SetMaxRun(cfg.MaxRun)
 		s.cfg.Runner = sb
 	}
 	s.ctrls = controller.NewSet(controller.Env{Store: s.st, Queue: loopQueue{s}, Logf: logf, Runner: s.cfg.Runner})

@@ -151,12 +151,31 @@ func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Ob
 		}
 		in = append(in, sl)
 	}
-	// Both lists sorted by IP: one sorted pass split in two.
-	for _, sl := range ps.sorted(in, e.syncs) {
-		if sl.val.ready {
-			ready = append(ready, sl.val.addr)
-		} else {
-			notReady = append(notReady, sl.val.addr)
+	// Both lists sorted by IP: one sorted pass split in two. When they are what the stored
+	// Endpoints hold (another pod moved without changing what it shows), those lists are
+	// reused instead of built to be compared and dropped.
+	sorted := ps.sorted(in, e.syncs)
+	if old, ok := e.storedAddresses(svc, sorted); ok {
+		ready, notReady = old.Addresses, old.NotReadyAddresses
+	} else {
+		nReady := 0
+		for _, sl := range sorted {
+			if sl.val.ready {
+				nReady++
+			}
+		}
+		if nReady > 0 {
+			ready = make([]corev1.EndpointAddress, 0, nReady)
+		}
+		if len(sorted) > nReady {
+			notReady = make([]corev1.EndpointAddress, 0, len(sorted)-nReady)
+		}
+		for _, sl := range sorted {
+			if sl.val.ready {
+				ready = append(ready, sl.val.addr)
+			} else {
+				notReady = append(notReady, sl.val.addr)
+			}
 		}
 	}
 	ps.prune(len(pods), e.syncs)
@@ -207,6 +226,44 @@ func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Ob
 	return err
 }
 
+// storedAddresses returns the stored Endpoints' one subset when its addresses are exactly
+// the sorted slots' (read-only).
+func (e *EndpointsController) storedAddresses(svc *corev1.Service, sorted []*podSlot[readyAddress]) (*corev1.EndpointSubset, bool) {
+	cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name)
+	if !ok || len(sorted) == 0 {
+		return nil, false
+	}
+	ep := cur.(*corev1.Endpoints)
+	if len(ep.Subsets) != 1 {
+		return nil, false
+	}
+	sub := &ep.Subsets[0]
+	if len(sub.Addresses)+len(sub.NotReadyAddresses) != len(sorted) {
+		return nil, false
+	}
+	i, j := 0, 0
+	for _, sl := range sorted {
+		var a *corev1.EndpointAddress
+		if sl.val.ready {
+			if i == len(sub.Addresses) {
+				return nil, false
+			}
+			a = &sub.Addresses[i]
+			i++
+		} else {
+			if j == len(sub.NotReadyAddresses) {
+				return nil, false
+			}
+			a = &sub.NotReadyAddresses[j]
+			j++
+		}
+		if !sameAddr(a, &sl.val.addr) {
+			return nil, false
+		}
+	}
+	return sub, true
+}
+
 // addressOf is what pod p contributes to svc's Endpoints: whether it is in, and its address
 // (the one built last time for the pod's uid when nothing it shows changed).
 func addressOf(svc *corev1.Service, sel labels.Selector, prev map[types.UID]builtAddress, p *corev1.Pod) (bool, readyAddress) {
@@ -247,15 +304,21 @@ func sameAddrs(a, b []corev1.EndpointAddress) bool {
 	if len(a) != len(b) {
 		return false
 	}
+	if len(a) > 0 && &a[0] == &b[0] {
+		return true // the same stored list
+	}
 	for i := range a {
-		x, y := a[i], b[i]
-		if x.IP != y.IP || x.Hostname != y.Hostname || (x.NodeName == nil) != (y.NodeName == nil) ||
-			(x.NodeName != nil && *x.NodeName != *y.NodeName) || (x.TargetRef == nil) != (y.TargetRef == nil) ||
-			(x.TargetRef != nil && *x.TargetRef != *y.TargetRef) {
+		if !sameAddr(&a[i], &b[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+func sameAddr(x, y *corev1.EndpointAddress) bool {
+	return x.IP == y.IP && x.Hostname == y.Hostname && (x.NodeName == nil) == (y.NodeName == nil) &&
+		(x.NodeName == nil || *x.NodeName == *y.NodeName) && (x.TargetRef == nil) == (y.TargetRef == nil) &&
+		(x.TargetRef == nil || *x.TargetRef == *y.TargetRef)
 }
 
 func targetPort(sp corev1.ServicePort, p *corev1.Pod) int32 {

@@ -116,9 +116,9 @@ func (ps *podSlots[T]) prune(seen int, sync uint64) {
 }
 
 type builtEndpoint struct {
-	ip, node, hostname           string
+	ip, node, hostname          string
 	ready, serving, terminating bool
-	ep                           discoveryv1.Endpoint // shared with stored slices: read-only
+	ep                          discoveryv1.Endpoint // shared with stored slices: read-only
 }
 
 // NewEndpointSliceController makes the controller.

@@ -21,9 +21,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
+	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -74,6 +74,19 @@ type StatefulSetController struct {
 	claimSeq  atomic.Uint64
 	claimSeqs map[string]uint64
 	claimLog  []claimEvent // the latest claim events, oldest first (guarded by mu)
+
+	// A sync whose inputs did not move since the last one changes nothing: clean holds, per
+	// set ("ns/name"), the stored set version the last complete sync left (its own status
+	// write, or what it read), and dirty marks sets that a pod, claim or revision event
+	// touched since (guarded by mu). The sync its own status write queues is then skipped: at
+	// a thousand pods it walked them all to find nothing to do. A sync that errs or waits on
+	// the clock (minReadySeconds) leaves no clean mark.
+	clean  map[string]*appsv1.StatefulSet // loop goroutine only
+	dirty  map[string]bool
+	timed  bool                // this sync queued itself for later
+	stored *appsv1.StatefulSet // the set version this sync leaves (nil: unknown, no clean mark)
+
+	sameMemo map[[2]string]bool // sameData's answers (loop goroutine only)
 }
 
 type cachedSet struct {
@@ -83,7 +96,8 @@ type cachedSet struct {
 
 // NewStatefulSetController makes the controller.
 func NewStatefulSetController(env Env, rec *Recorder) *StatefulSetController {
-	return &StatefulSetController{env: env, rec: rec, sets: map[string]cachedSet{}, explained: map[types.UID]map[whyNote]bool{}}
+	return &StatefulSetController{env: env, rec: rec, sets: map[string]cachedSet{}, explained: map[types.UID]map[whyNote]bool{},
+		clean: map[string]*appsv1.StatefulSet{}, dirty: map[string]bool{}}
 }
 
 func (c *StatefulSetController) Name() string { return "statefulset" }
@@ -136,6 +150,9 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 			if ref := controllerRef(m); ref != nil {
 				switch {
 				case ref.Kind == "StatefulSet":
+					c.mu.Lock()
+					c.dirty[m.GetNamespace()+"/"+ref.Name] = true
+					c.mu.Unlock()
 					c.env.Queue.Add(c.key(m.GetNamespace(), ref.Name))
 				case ref.Kind == "Pod" && ev.Resource.Name == pvcRes.Name:
 					// A claim handed to a condemned pod (whenScaled=Delete): its set may be
@@ -143,6 +160,9 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 					if parent, ord := parentAndOrdinal(ref.Name); ord >= 0 {
 						c.mu.Lock()
 						_, known := c.sets[m.GetNamespace()+"/"+parent]
+						if known {
+							c.dirty[m.GetNamespace()+"/"+parent] = true
+						}
 						c.mu.Unlock()
 						if known {
 							c.env.Queue.Add(c.key(m.GetNamespace(), parent))
@@ -161,6 +181,7 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
+				c.dirty[k] = true
 				c.env.Queue.Add(c.key(c.sets[k].ns, c.sets[k].name))
 			}
 			c.mu.Unlock()
@@ -293,13 +314,29 @@ func isHealthy(p *corev1.Pod) bool { return isCreated(p) && isRunningAndReady(p)
 func revisionOf(p *corev1.Pod) string { return p.Labels[LabelRevisionHash] }
 
 // Sync reconciles one StatefulSet.
-func (c *StatefulSetController) Sync(k Key) error {
+func (c *StatefulSetController) Sync(k Key) (err error) {
+	key := k.Namespace + "/" + k.Name
+	c.mu.Lock()
+	dirty := c.dirty[key]
+	delete(c.dirty, key)
+	c.mu.Unlock()
 	obj, ok := c.env.Store.Peek(stsRes, k.Namespace, k.Name)
 	if !ok {
+		delete(c.clean, key)
 		c.dropGone()
 		return nil
 	}
 	set := obj.(*appsv1.StatefulSet) // read-only: writes go through copies
+	if !dirty && c.clean[key] == set {
+		return nil // nothing it reads moved since the last sync, which left this very version
+	}
+	delete(c.clean, key)
+	c.timed, c.stored = false, set
+	defer func() {
+		if err == nil && !c.timed && c.stored != nil {
+			c.clean[key] = c.stored
+		}
+	}()
 	c.wrotePods = false
 	c.syncs++
 	defer c.forgetFacts()
@@ -518,10 +555,26 @@ func revisionWithData(set *appsv1.StatefulSet, data []byte, number int64, collis
 	}
 }
 
-func sameData(a, b []byte) bool {
+func (c *StatefulSetController) sameData(a, b []byte) bool {
 	if bytes.Equal(a, b) {
 		return true
 	}
+	// Every sync compares the candidate revision with each stored one; after a template
+	// change the old ones differ byte-wise, and each sync decoded both sides again. The
+	// answers are remembered per session (loop goroutine only).
+	k := [2]string{string(a), string(b)}
+	if v, ok := c.sameMemo[k]; ok {
+		return v
+	}
+	if c.sameMemo == nil || len(c.sameMemo) >= 256 {
+		c.sameMemo = map[[2]string]bool{}
+	}
+	v := sameJSON(a, b)
+	c.sameMemo[k] = v
+	return v
+}
+
+func sameJSON(a, b []byte) bool {
 	var x, y any
 	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
 		return false
@@ -550,7 +603,7 @@ func (c *StatefulSetController) revisions(set *appsv1.StatefulSet, revs []*appsv
 	}
 	var equal []*appsv1.ControllerRevision
 	for _, r := range revs {
-		if sameData(r.Data.Raw, candidate.Data.Raw) {
+		if c.sameData(r.Data.Raw, candidate.Data.Raw) {
 			equal = append(equal, r)
 		}
 	}
@@ -583,7 +636,7 @@ func (c *StatefulSetController) revisions(set *appsv1.StatefulSet, revs []*appsv
 				return nil, nil, 0, err
 			}
 			existing, gerr := c.env.Store.Get(revRes, set.Namespace, candidate.Name)
-			if gerr == nil && sameData(existing.(*appsv1.ControllerRevision).Data.Raw, candidate.Data.Raw) {
+			if gerr == nil && c.sameData(existing.(*appsv1.ControllerRevision).Data.Raw, candidate.Data.Raw) {
 				upd = existing.(*appsv1.ControllerRevision)
 				break
 			}
@@ -1105,6 +1158,7 @@ func (c *StatefulSetController) requeueForAvailability(set *appsv1.StatefulSet, 
 	if wait < 0 {
 		wait = 0
 	}
+	c.timed = true
 	c.env.Queue.AddAfter(wait, c.key(set.Namespace, set.Name))
 }
 
@@ -1132,8 +1186,20 @@ func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *apps
 		}
 	}
 	unavailable := 0
+	now := c.env.Store.Now()
 	for _, p := range replicas {
-		if p == nil || !isCreated(p) || isTerminating(p) || !c.isAvailable(p, minReady) {
+		if p == nil || !isCreated(p) {
+			unavailable++
+			continue
+		}
+		f := c.facts[p] // stored pods have facts (claimPods); placeholders are not created
+		if f == nil {
+			if isTerminating(p) || !c.isAvailable(p, minReady) {
+				unavailable++
+			}
+			continue
+		}
+		if f.deleting || !f.ready || (minReady > 0 && f.since.Add(time.Duration(minReady)*time.Second).After(now)) {
 			unavailable++
 		}
 	}
@@ -1209,6 +1275,7 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 		}
 	}
 	if waitAvail >= 0 {
+		c.timed = true
 		c.env.Queue.AddAfter(waitAvail, c.key(set.Namespace, set.Name))
 	}
 	want := int32(specReplicas(set))
@@ -1224,13 +1291,22 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 		// A new top level over the stored set (read-only); the store takes only its status.
 		cp := *set
 		cp.Status = st
-		_, err := c.env.Store.Update(stsRes, &cp, store.UpdateOptions{Status: true, Owned: true})
+		out, err := c.env.Store.Update(stsRes, &cp, store.UpdateOptions{Status: true, Owned: true})
+		if err == nil && try == 0 {
+			c.stored = out.(*appsv1.StatefulSet) // the stored version itself (owned write)
+			if statusFedBack(set, st) {
+				// The next sync reads what this one wrote (the current revision, say, which
+				// lets it truncate the old one): it must run.
+				c.stored = nil
+			}
+		}
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
 		if !apierrors.IsConflict(err) {
 			return err
 		}
+		c.stored = nil // someone else wrote the set meanwhile: sync it again in full
 		fresh, ok := c.env.Store.Peek(stsRes, set.Namespace, set.Name)
 		if !ok {
 			return nil
@@ -1238,6 +1314,15 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 		set = fresh.(*appsv1.StatefulSet)
 	}
 	return nil
+}
+
+// statusFedBack: the new status changes a status field a sync reads (collision count,
+// current revision, and current replicas when a rolling update has no parameters).
+func statusFedBack(set *appsv1.StatefulSet, st appsv1.StatefulSetStatus) bool {
+	old := set.Status
+	return old.CurrentRevision != st.CurrentRevision || !reflect.DeepEqual(old.CollisionCount, st.CollisionCount) ||
+		!reflect.DeepEqual(old.Conditions, st.Conditions) ||
+		(set.Spec.UpdateStrategy.RollingUpdate == nil && old.CurrentReplicas != st.CurrentReplicas)
 }
 
 // truncateHistory deletes the oldest non-live revisions beyond revisionHistoryLimit (item 50).

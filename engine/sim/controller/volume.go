@@ -197,7 +197,7 @@ func (v *VolumeController) bindStatus(pvc *corev1.PersistentVolumeClaim) error {
 		return nil // a volume we did not provision; leave the claim Pending as a real cluster would
 	}
 	pv := pvObj.(*corev1.PersistentVolume) // read-only; its modes and capacity are shared, never changed
-	cp := *pvc                              // a new top level; only its status is written
+	cp := *pvc                             // a new top level; only its status is written
 	cp.Status = *pvc.Status.DeepCopy()
 	cp.Status.Phase = corev1.ClaimBound
 	cp.Status.AccessModes = pv.Spec.AccessModes
