@@ -22,6 +22,7 @@ import (
 
 	"github.com/kubetutor/kubetutor/classroom"
 	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/internal/startgc"
 	"github.com/kubetutor/kubetutor/lessons"
 )
 
@@ -41,6 +42,9 @@ func BenchmarkClassroom(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("KUBETUTOR_BENCH_STUDENTS")); err == nil && v > 0 {
 		n = v
 	}
+	// `kubetutor classroom` runs at the collector's own pace (dispatch restores it for every
+	// command but the player); this test binary's init raised it.
+	startgc.Restore()
 	think := time.Second
 	if v, err := time.ParseDuration(os.Getenv("KUBETUTOR_BENCH_THINK")); err == nil && v >= 0 {
 		think = v

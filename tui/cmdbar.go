@@ -194,7 +194,7 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 	case cmdBarTermDoneMsg:
 		b.appendOutput(b.termNote(msg))
 		b.open = true
-		return b.input.Focus(), true
+		return tea.Batch(b.input.Focus(), redrawAll), true
 	case tea.KeyMsg:
 		if !b.open {
 			if key.Matches(msg, b.keys().Open) {

@@ -326,6 +326,23 @@ func keyScenes() []keyScene {
 			send(a, keyMsg("y"))
 			return a
 		}},
+		{name: "row selected, 80x24", make: func(t *testing.T) *App {
+			c := newFakeCluster()
+			wide(c)
+			a := stepTwo(t, c, 80, 24)
+			run(a, send(a, keyMsg("enter")))
+			send(a, keyMsg("y"))
+			return a
+		}},
+		{name: "korean, 80x24", make: func(t *testing.T) *App {
+			a := stepTwo(t, newFakeCluster(), 80, 24)
+			send(a, keyMsg("L"))
+			send(a, keyMsg("y"))
+			if a.opts.Lang != "ko" || a.lesson.watchP.selected < 0 {
+				t.Fatalf("L, y: language %s, row %d", a.opts.Lang, a.lesson.watchP.selected)
+			}
+			return a
+		}},
 		{name: "output focused, wide", make: func(t *testing.T) *App {
 			c := newFakeCluster()
 			wide(c)
@@ -682,5 +699,34 @@ func TestLangSwitchRedoesInspection(t *testing.T) {
 	send(a, keyMsg("L"))
 	if v := a.lesson; !strings.Contains(ansiPlain(v.outP.text), ko.NotRecorded) || v.outP.label == "" {
 		t.Errorf("after L: label %q, output %q", v.outP.label, v.outP.text)
+	}
+}
+
+// TestQuizTakesFocus: the quiz opens focused even when another pane had the focus, so one
+// pane is marked ▸ and ↑ ↓ move the quiz's choice (seen in tmux: ▸ on the quiz and the
+// watch, ↑ scrolling the watch and ↓ moving the choice).
+func TestQuizTakesFocus(t *testing.T) {
+	a := stepTwo(t, newFakeCluster(), 100, 30)
+	send(a, keyMsg("tab"))
+	if a.lesson.focus != focusWatch {
+		t.Fatalf("tab: focus %d", a.lesson.focus)
+	}
+	run(a, send(a, keyMsg("n")))
+	run(a, send(a, keyMsg("n")))
+	v := a.lesson
+	if v.quiz == nil {
+		t.Fatal("no quiz after the last step")
+	}
+	if v.focus != focusStep || strings.Count(ansiPlain(a.View()), "▸") != 1 {
+		t.Fatalf("quiz open: focus %d, view:\n%s", v.focus, a.View())
+	}
+	send(a, keyMsg("down"))
+	send(a, keyMsg("up"))
+	if v.quiz.sel != 0 {
+		t.Errorf("↓ ↑: choice %d", v.quiz.sel)
+	}
+	send(a, keyMsg("down"))
+	if v.quiz.sel != 1 {
+		t.Errorf("↓: choice %d", v.quiz.sel)
 	}
 }

@@ -129,6 +129,41 @@ func (s *Store) saveShared() error {
 	return nil
 }
 
+// saveExchanged is saveShared for a Backed store: the same merge, with the stored bytes the
+// exchange reads in place of the file. Unreadable stored content is replaced, as a file's is.
+func (s *Store) saveExchanged() error {
+	var merged File
+	var gen uint64
+	err := s.exchange(func(stored []byte) ([]byte, error) {
+		disk := empty()
+		if len(stored) > 0 {
+			if f, _, perr := ParseReport(stored); perr == nil {
+				disk = f
+			}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		merged = s.mergeLocked(disk)
+		gen = s.sync.gen
+		b, err := json.MarshalIndent(merged, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		return append(b, '\n'), nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.sync.gen == gen {
+		s.sync.read(merged)
+	} else {
+		s.sync.saw(merged) // changed while storing: those changes are still to save
+	}
+	s.mu.Unlock()
+	return nil
+}
+
 // mergeLocked returns the file to write, and takes the other players' lessons into the
 // store. s.mu is held.
 func (s *Store) mergeLocked(disk File) File {

@@ -132,7 +132,7 @@ func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Ob
 	}
 	e.syncs++
 	ps := slotsFor(e.byPod, svcKey, svc)
-	var in []*podSlot[readyAddress]
+	in := make([]*podSlot[readyAddress], 0, len(pods))
 	for _, o := range pods {
 		p := o.(*corev1.Pod)
 		sl := ps.slots[p]

@@ -207,7 +207,7 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, pods []runtim
 	}
 	e.syncs++
 	ps := slotsFor(e.byPod, svcKey, svc)
-	var cur []*podSlot[discoveryv1.Endpoint]
+	cur := make([]*podSlot[discoveryv1.Endpoint], 0, len(pods))
 	for _, o := range pods {
 		p := o.(*corev1.Pod)
 		sl := ps.slots[p]
