@@ -184,7 +184,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		switch {
 		case key.Matches(msg, a.keys.Quit):
-			if a.lesson != nil && a.lesson.ask == nil && a.lesson.losesCluster() {
+			if a.lesson != nil && a.lesson.ask == nil && !a.opts.QuitKeepsCluster && a.lesson.losesCluster() {
 				a.lesson.askQuit()
 				a.resize(false)
 				return a, nil

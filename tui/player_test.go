@@ -154,6 +154,21 @@ func TestQuitAsksWithLiveCluster(t *testing.T) {
 	}
 }
 
+// TestQuitKeepsClassroomSeat: a classroom seat outlives the connection, so q there quits at
+// once even after commands (nothing is lost; the student comes back to the same cluster).
+func TestQuitKeepsClassroomSeat(t *testing.T) {
+	c := newFakeCluster()
+	a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: quizLessons("en"),
+		Lang: "en", MarkdownStyle: "notty", Progress: progress.Memory(), Reset: func(context.Context) error { return nil },
+		QuitKeepsCluster: true})
+	openAndRun(t, a, 80, 24)
+	run(a, send(a, keyMsg("n")))
+	run(a, send(a, keyMsg("enter")))
+	if cmd := send(a, keyMsg("q")); !isQuit(cmd) {
+		t.Fatalf("q on a classroom seat asked instead of quitting:\n%s", a.View())
+	}
+}
+
 // TestResetLessonAsks (item 4): R asks before it forgets the lesson's progress.
 func TestResetLessonAsks(t *testing.T) {
 	c := newFakeCluster()
