@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/internal/startgc"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -91,6 +92,9 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		args = []string{} // nil would make cobra read os.Args
 	}
 	root.SetArgs(args)
+	if cmd, _, err := root.Find(args); err != nil || cmd != root {
+		startgc.Restore() // not the player: the collector's own pace from the start
+	}
 	return root.Execute()
 }
 
@@ -167,6 +171,7 @@ func play(ctx context.Context, c config, logger *log.Logger, logFile *os.File, d
 		return fmt.Errorf("loading lessons: %w", err)
 	}
 	live, err := startLiveSim(ctx, c, logger)
+	startgc.Restore() // start-up is over; the garbage goes once the player is quiet
 	if err != nil {
 		return err
 	}

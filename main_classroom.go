@@ -8,11 +8,16 @@ import (
 	"log"
 	"net"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/kubetutor/kubetutor/classroom"
 	"github.com/kubetutor/kubetutor/engine"
@@ -32,6 +37,8 @@ type classroomOptions struct {
 	maxStudents int
 	idle        time.Duration
 	window      time.Duration
+	maxMemory   string
+	maxExec     time.Duration
 	out         io.Writer
 	r           classRealFlags // --real (main_classroom_real.go)
 }
@@ -71,7 +78,17 @@ kubetutor classroom cleanup removes what the class created.`,
 			return o.Run()
 		},
 	}
+	o.addFlags(cmd.Flags())
 	fs := cmd.Flags()
+	addLessonsFlag(fs, &o.c.lessonsDir)
+	addLogFlag(fs, &o.c.logPath)
+	addClassRealFlags(fs, &o.r)
+	cmd.AddCommand(newClassroomReportCmd(stdout), newClassroomCleanupCmd(stdout))
+	return cmd
+}
+
+// addFlags defines the classroom's own flags and the simulator's, with the class defaults.
+func (o *classroomOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.listen, "listen", ":2222", "`ADDR` to take SSH connections on")
 	fs.StringVar(&o.hostKey, "host-key", "", "`FILE` keeping the server's SSH host key (created on first start)")
 	fs.StringVar(&o.students, "students", "", "authorized_keys `FILE` of the students")
@@ -82,11 +99,11 @@ kubetutor classroom cleanup removes what the class created.`,
 	fs.DurationVar(&o.idle, "idle-timeout", 30*time.Minute, "close a connection idle that long (reconnecting restores it)")
 	fs.DurationVar(&o.window, "reconnect-window", 30*time.Minute, "keep a disconnected student's cluster that long")
 	addSimFlags(fs, &o.c)
-	addLessonsFlag(fs, &o.c.lessonsDir)
-	addLogFlag(fs, &o.c.logPath)
-	addClassRealFlags(fs, &o.r)
-	cmd.AddCommand(newClassroomReportCmd(stdout), newClassroomCleanupCmd(stdout))
-	return cmd
+	// Per-student caps: a class shares one machine, so the simulator's defaults are lowered.
+	classDefault(fs, "max-replicas", &o.c.maxReplicas, 50)
+	classDefault(fs, "max-objects", &o.c.maxObjects, 2000)
+	fs.StringVar(&o.maxMemory, "max-memory", "16Mi", "the most object data each student's simulator may hold (a quantity: 16Mi, 100M)")
+	fs.DurationVar(&o.maxExec, "max-exec-time", 30*time.Second, "the longest one command may run in a student's containers (kubectl exec, probes)")
 }
 
 func (o *classroomOptions) Validate() error {
@@ -105,7 +122,36 @@ func (o *classroomOptions) Validate() error {
 	if o.idle <= 0 || o.window <= 0 {
 		return usageError{"--idle-timeout and --reconnect-window must be above 0"}
 	}
+	if _, err := o.memoryBytes(); err != nil {
+		return err
+	}
+	if o.maxExec <= 0 {
+		return usageError{fmt.Sprintf("--max-exec-time must be above 0, not %v", o.maxExec)}
+	}
 	return validateSimFlags(o.c)
+}
+
+// classDefault gives a simulator flag the classroom's own default.
+func classDefault(fs *pflag.FlagSet, name string, v *int, def int) {
+	*v = def
+	fs.Lookup(name).DefValue = strconv.Itoa(def)
+}
+
+// memoryBytes is --max-memory in bytes.
+func (o *classroomOptions) memoryBytes() (int64, error) {
+	q, err := resource.ParseQuantity(o.maxMemory)
+	if err != nil || q.Sign() <= 0 || q.Value() < 1<<20 {
+		return 0, usageError{fmt.Sprintf("--max-memory must be a quantity of at least 1Mi (16Mi, 100M), not %q", o.maxMemory)}
+	}
+	return q.Value(), nil
+}
+
+// seatOptions are a student's simulator settings: the shared flags and the per-student caps.
+func (o *classroomOptions) seatOptions(logf func(string, ...any)) engine.SimOptions {
+	so := o.c.simOptions(logf)
+	so.MaxBytes, _ = o.memoryBytes()
+	so.MaxRun = o.maxExec
+	return so
 }
 
 func (o *classroomOptions) Run() error {
@@ -114,11 +160,10 @@ func (o *classroomOptions) Run() error {
 		return err
 	}
 	return withRuntime(o.c.logPath, func(ctx context.Context, logger *log.Logger, _ *os.File) error {
-		sim := o.c
 		opts := classroom.Options{
 			StudentsFile: o.students, InstructorsFile: o.instructors, PasswordFile: o.password,
 			StateDir: o.state, MaxStudents: o.maxStudents, IdleTimeout: o.idle, ReconnectWindow: o.window,
-			Seats:   simSeats(lib.Catalog, func(logf func(string, ...any)) engine.SimOptions { return sim.simOptions(logf) }, logger),
+			Seats:   simSeats(lib.Catalog, o.seatOptions, logger),
 			Lessons: lib.Catalog,
 			Logf:    logger.Printf,
 		}
@@ -217,10 +262,12 @@ type simSeat struct {
 	base    *lessons.Baselines
 	catalog func(lang string) []lessons.Lesson
 	spec    classroom.SeatSpec
+	turns   *runTurns
 }
 
 // simSeats builds each student's seat: a simulator of their own.
 func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func(string, ...any)) engine.SimOptions, logger *log.Logger) classroom.SeatFactory {
+	turns := newRunTurns() // one queue for the class's kubectl runs
 	return func(ctx context.Context, spec classroom.SeatSpec) (classroom.Seat, error) {
 		sctx, cancel := context.WithTimeout(ctx, startTimeout)
 		defer cancel()
@@ -228,8 +275,43 @@ func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func
 		if err != nil {
 			return nil, err
 		}
-		return &simSeat{live: live, base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec}, nil
+		return &simSeat{live: live, base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec, turns: turns}, nil
 	}
+}
+
+// runTurns lets a few kubectl runs of the class start at once and queues the others. A
+// kubectl run is a burst of CPU (its command tree, discovery, apply's OpenAPI document):
+// fifty students pressing enter together would share the cores fifty ways, every run
+// finishing late and every student's keys waiting behind them. Taking turns, runs finish
+// one after another (sooner on average) and a core stays free for keys and frames. A run
+// keeps its turn at most hold: a watch, logs -f or exec -it then goes on without it.
+type runTurns struct {
+	slots chan struct{}
+	hold  time.Duration
+}
+
+func newRunTurns() *runTurns {
+	return &runTurns{slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)), hold: time.Second}
+}
+
+// run runs f in its turn; waiting ends with ctx (a stopped command).
+func (t *runTurns) run(ctx context.Context, f func() error) error {
+	if t == nil {
+		return f()
+	}
+	select {
+	case t.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { <-t.slots }) }
+	timer := time.AfterFunc(t.hold, release)
+	defer func() {
+		timer.Stop()
+		release()
+	}()
+	return f()
 }
 
 // Player is the same player as on a laptop, on this connection's renderer, without K
@@ -237,7 +319,7 @@ func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func
 func (s *simSeat) Player(ctx context.Context, t classroom.Terminal) tea.Model {
 	return tui.New(tui.Options{
 		Context:       ctx,
-		Cluster:       seatCluster{playerCluster{s.live, s.base}},
+		Cluster:       seatCluster{playerCluster{s.live, s.base}, s.turns},
 		Lessons:       s.catalog(t.Lang),
 		Lang:          t.Lang,
 		MarkdownStyle: t.MarkdownStyle,
@@ -245,6 +327,9 @@ func (s *simSeat) Player(ctx context.Context, t classroom.Terminal) tea.Model {
 		Progress:      s.spec.Progress,
 		LessonsFor:    s.catalog,
 		StepGate:      t.StepGate,
+		BuiltinEditor: true,
+		// The seat outlives the connection for the reconnect window.
+		QuitKeepsCluster: true,
 	})
 }
 
@@ -271,32 +356,44 @@ func (s *simSeat) StepHolds(ctx context.Context, lessonID, stepID string) (bool,
 func (s *simSeat) Close() { s.live.Close() }
 
 // seatCluster is a student's cluster as their player sees it: the same as on a laptop, but
-// `kubectl edit` is refused, since it would start an editor program on the classroom's
-// computer.
-type seatCluster struct{ playerCluster }
+// `kubectl edit` runs only with the player's built-in editor (engine.WithEditor, which the
+// player's command bar sets), never an editor program on the classroom's computer.
+type seatCluster struct {
+	playerCluster
+	turns *runTurns
+}
 
-var errEditInClass = errors.New("kubectl edit would open an editor on the classroom's computer; change objects with kubectl patch, kubectl scale or kubectl apply -f instead")
+var errEditInClass = errors.New("kubectl edit here opens the player's own editor: type it in the command bar (:); no editor program runs on the classroom's computer")
 
-func (c seatCluster) RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
-	if args, err := engine.SplitCommandLine(line); err == nil {
-		for _, a := range args {
-			if a == "edit" || a == "--edit" || strings.HasPrefix(a, "--edit=") {
-				return errEditInClass
-			}
+// editWords reports whether line would open an editor: edit, apply edit-last-applied, or
+// --edit on create.
+func editWords(line string) bool {
+	args, err := engine.SplitCommandLine(line)
+	if err != nil {
+		return false
+	}
+	for _, a := range args {
+		if a == "edit" || a == "edit-last-applied" || a == "--edit" || strings.HasPrefix(a, "--edit=") {
+			return true
 		}
 	}
-	return c.playerCluster.RunKubectlTerminal(ctx, line, in, out, errOut)
+	return false
+}
+
+func (c seatCluster) RunKubectlTerminal(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
+	if editWords(line) {
+		return errEditInClass
+	}
+	return c.turns.run(ctx, func() error { return c.playerCluster.RunKubectlTerminal(ctx, line, in, out, errOut) })
 }
 
 func (c seatCluster) RunKubectl(ctx context.Context, line string, in io.Reader, out, errOut io.Writer) error {
-	if args, err := engine.SplitCommandLine(line); err == nil {
-		for _, a := range args {
-			if a == "edit" || a == "--edit" || strings.HasPrefix(a, "--edit=") {
-				return errEditInClass
-			}
-		}
+	// With the built-in editor the engine runs kubectl's edit flow in-process; --edit on
+	// create has no such flow and stays refused by the engine's guard.
+	if editWords(line) && !(engine.HasEditor(ctx) && engine.IsEditLine(line)) {
+		return errEditInClass
 	}
-	return c.playerCluster.RunKubectl(ctx, line, in, out, errOut)
+	return c.turns.run(ctx, func() error { return c.playerCluster.RunKubectl(ctx, line, in, out, errOut) })
 }
 
 // RunKubectlAsLearner is refused in class: a student has no credentials of their own on the

@@ -9,11 +9,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/kubetutor/kubetutor/classroom"
@@ -187,9 +190,61 @@ func TestClassroomStudentsPlayOnTheirOwnClusters(t *testing.T) {
 	waitScreen(t, class, "alice", "outside")
 	typeAndWait("\x1b")
 	typeAndWait(":")
-	typeAndWait("kubectl edit statefulset web")
-	a.keys(t, "\r")
-	waitScreen(t, class, "alice", "kubectl edit would open an editor")
+
+	// kubectl edit opens the player's own editor; nothing may start a program here.
+	t.Setenv("PATH", "")
+	t.Setenv("EDITOR", "/nonexistent/kubetutor-test-editor-must-not-run")
+	t.Setenv("KUBE_EDITOR", "/nonexistent/kubetutor-test-editor-must-not-run")
+	openEditor := func() string {
+		t.Helper()
+		typeAndWait("kubectl edit statefulset web")
+		a.keys(t, "\r")
+		return waitScreen(t, class, "alice", "Please edit the object below")
+	}
+	// Unchanged: esc leaves, and kubectl cancels the edit.
+	openEditor()
+	a.keys(t, "\x1b")
+	waitScreen(t, class, "alice", "Edit cancelled, no changes made.")
+	// Text that is not YAML is saved: the editor reopens with the reason at the top, and
+	// leaving it unchanged then cancels.
+	openEditor()
+	typeAndWait("}{")
+	a.keys(t, "\x13") // ctrl+s
+	waitScreen(t, class, "alice", "The edited file failed validation")
+	a.keys(t, "\x1b")
+	waitScreen(t, class, "alice", "Edit cancelled, no valid changes were saved.")
+	// replicas: 2 → 3 in the text, saved: kubectl's patch reaches alice's cluster.
+	screen := openEditor()
+	m := regexp.MustCompile(`(?m)^\s*(\d+)\s+  replicas: 2\s*$`).FindStringSubmatch(ansi.Strip(screen))
+	if m == nil {
+		t.Fatalf("no spec.replicas line in the editor:\n%s", screen)
+	}
+	target, _ := strconv.Atoi(m[1])
+	// Down (or up) until the status line says the cursor is on that line: a long line wraps
+	// over several rows, which down walks through one by one.
+	lineRE := regexp.MustCompile(`line (\d+) of \d+`)
+	for moves := 0; ; moves++ {
+		now, _ := class.Screen("alice")
+		lm := lineRE.FindStringSubmatch(now)
+		if lm == nil || moves > 200 {
+			t.Fatalf("cannot reach line %d in the editor:\n%s", target, now)
+		}
+		cur, _ := strconv.Atoi(lm[1])
+		if cur == target {
+			break
+		}
+		if cur < target {
+			typeAndWait("\x1b[B")
+		} else {
+			typeAndWait("\x1b[A")
+		}
+	}
+	a.keys(t, "\x1b[F\x7f3") // end, backspace, 3
+	waitScreen(t, class, "alice", "(modified)")
+	a.keys(t, "\x13")
+	waitScreen(t, class, "alice", "statefulset.apps/web edited")
+	typeAndWait("\x1b")
+	waitScreen(t, class, "alice", "web-2")
 
 	// The instructor's status knows where each student is.
 	deadline := time.Now().Add(30 * time.Second)

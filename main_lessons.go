@@ -24,7 +24,12 @@ const solveTimeout = 5 * time.Minute
 
 // lessonLibrary is the built-in catalog plus the lesson folders in dir, if any.
 func lessonLibrary(dir string) (*lessons.Library, error) {
-	emb, err := lessons.Embedded()
+	return withLessonDir(lessons.Embedded, dir)
+}
+
+// withLessonDir is the built-in lessons from builtin plus the lesson folders in dir, if any.
+func withLessonDir(builtin func() (*lessons.Library, error), dir string) (*lessons.Library, error) {
+	emb, err := builtin()
 	if err != nil {
 		return nil, fmt.Errorf("built-in lessons: %w", err)
 	}
@@ -38,9 +43,10 @@ func lessonLibrary(dir string) (*lessons.Library, error) {
 	return lessons.Merge(emb, extra), nil
 }
 
-// loadCatalog is the player's lesson menu: the built-in lessons plus --lessons DIR.
+// loadCatalog is the player's lesson menu: the built-in lessons plus --lessons DIR, the
+// built-in ones read in the menu's language (and English) only.
 func loadCatalog(c config) ([]lessons.Lesson, error) {
-	lib, err := lessonLibrary(c.lessonsDir)
+	lib, err := withLessonDir(func() (*lessons.Library, error) { return lessons.EmbeddedIn(c.lang) }, c.lessonsDir)
 	if err != nil {
 		return nil, err
 	}

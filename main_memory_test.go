@@ -1,10 +1,17 @@
 package main
 
 import (
+	"io"
+	"log"
+	"os"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/utils/clock"
+
+	"github.com/kubetutor/kubetutor/tui"
 )
 
 // stepClock hands the test every function scheduled with AfterFunc, to run when it decides:
@@ -106,4 +113,45 @@ func TestMemoryReleaseSupersededAndStopped(t *testing.T) {
 	}
 	var nilReleaser *memoryReleaser
 	nilReleaser.Touch() // a cluster without a releaser: no panic
+}
+
+// TestSubcommandsRestoreGCPace: only the player keeps start-up's slower collector until its
+// first frame; any other subcommand runs at the process's own pace (GOGC) from the start.
+func TestSubcommandsRestoreGCPace(t *testing.T) {
+	if os.Getenv("GOGC") != "" {
+		t.Fatalf("run this test without GOGC (it is %q)", os.Getenv("GOGC"))
+	}
+	var out, errOut strings.Builder
+	if code := run([]string{"version"}, &out, &errOut); code != 0 {
+		t.Fatalf("version: exit %d: %s", code, errOut.String())
+	}
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	if p != 100 {
+		t.Fatalf("GC percent after `kubetutor version` = %d, want the default 100", p)
+	}
+}
+
+// TestLanguageSwitchLoadsTheOtherLanguage: the player starts with the built-in lessons in its
+// own language only (lessons.EmbeddedIn), so L must load the other one then: same lessons, in
+// the other language.
+func TestLanguageSwitchLoadsTheOtherLanguage(t *testing.T) {
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	c := config{lang: "en"}
+	cat, err := loadCatalog(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o tui.Options
+	playerOptions(&o, cat, c, log.New(io.Discard, "", 0))
+	ko := o.LessonsFor("ko")
+	if len(ko) != len(cat) || len(ko) == 0 {
+		t.Fatalf("L to Korean gave %d lessons, the English menu has %d", len(ko), len(cat))
+	}
+	for i := range ko {
+		if ko[i].ID != cat[i].ID || ko[i].Lang != "ko" || ko[i].Title == cat[i].Title {
+			t.Errorf("lesson %d after L: %s in %q titled %q; want %s in Korean", i, ko[i].ID, ko[i].Lang, ko[i].Title, cat[i].ID)
+		}
+	}
 }

@@ -123,6 +123,7 @@ func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *
 		Lang:           c.lang,
 		KubeconfigPath: l.kubeconfig,
 		Present:        c.present,
+		BuiltinEditor:  !ownEditor(),
 	}
 	playerOptions(&opts, l.catalog, c, logger)
 	if l.demo != "" {
@@ -232,6 +233,14 @@ func playerOptions(o *tui.Options, catalog []lessons.Lesson, c config, logger *l
 		}
 		return out
 	}
+}
+
+// ownEditor reports whether the learner named an editor for kubectl (KUBE_EDITOR or EDITOR,
+// as kubectl reads them): kubectl edit then opens it in the terminal, as the kubectl binary
+// would. Without one kubectl falls back to vi, which a beginner may lack or not know how to
+// leave, so the player's built-in editor opens instead.
+func ownEditor() bool {
+	return os.Getenv("KUBE_EDITOR") != "" || os.Getenv("EDITOR") != ""
 }
 
 // progressCmd is `kubetutor progress export FILE | import FILE | reset | path`.

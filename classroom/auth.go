@@ -95,6 +95,12 @@ type nameBook struct {
 	mu    sync.Mutex
 	path  string
 	Names map[string]string `json:"names"` // name → "key:SHA256:…" or "password"
+
+	// Writing the file (a sync to disk) happens outside mu, one write at a time: fifty
+	// students logging in at once wait for one write each, not for every write before
+	// theirs. gen numbers the snapshots; written is the newest one on disk.
+	wmu          sync.Mutex
+	gen, written uint64
 }
 
 func openNameBook(dir string) (*nameBook, error) {
@@ -123,15 +129,20 @@ func openNameBook(dir string) (*nameBook, error) {
 // this call made the binding (so a login that then fails can give it back with release).
 func (nb *nameBook) claim(name, cred string) (fresh bool, err error) {
 	nb.mu.Lock()
-	defer nb.mu.Unlock()
 	if have, ok := nb.Names[name]; ok {
+		nb.mu.Unlock()
 		if have != cred {
 			return false, errNameTaken
 		}
 		return false, nil
 	}
 	nb.Names[name] = cred
-	return true, nb.saveLocked()
+	snap, gen, err := nb.snapshotLocked()
+	nb.mu.Unlock()
+	if err != nil {
+		return true, err
+	}
+	return true, nb.write(snap, gen)
 }
 
 // release undoes a fresh claim whose login failed: a seat the class could not give (full,
@@ -139,23 +150,46 @@ func (nb *nameBook) claim(name, cred string) (fresh bool, err error) {
 // or a failed impersonation at a new front end would lock the real student out of it.
 func (nb *nameBook) release(name, cred string) {
 	nb.mu.Lock()
-	defer nb.mu.Unlock()
 	if nb.Names[name] != cred {
+		nb.mu.Unlock()
 		return
 	}
 	delete(nb.Names, name)
-	_ = nb.saveLocked() // the binding is gone in memory; a stale file only keeps it for its owner
+	snap, gen, err := nb.snapshotLocked()
+	nb.mu.Unlock()
+	if err == nil {
+		_ = nb.write(snap, gen) // the binding is gone in memory; a stale file only keeps it for its owner
+	}
 }
 
-func (nb *nameBook) saveLocked() error {
+// snapshotLocked is the file's next content (nil without a state directory); nb.mu is held.
+func (nb *nameBook) snapshotLocked() ([]byte, uint64, error) {
 	if nb.path == "" {
-		return nil
+		return nil, 0, nil
 	}
 	b, err := json.MarshalIndent(nb, "", "  ")
 	if err != nil {
+		return nil, 0, err
+	}
+	nb.gen++
+	return b, nb.gen, nil
+}
+
+// write puts snapshot gen on disk unless a newer one is there already.
+func (nb *nameBook) write(b []byte, gen uint64) error {
+	if b == nil {
+		return nil
+	}
+	nb.wmu.Lock()
+	defer nb.wmu.Unlock()
+	if nb.written >= gen {
+		return nil
+	}
+	if err := writeAtomic(nb.path, b); err != nil {
 		return err
 	}
-	return writeAtomic(nb.path, b)
+	nb.written = gen
+	return nil
 }
 
 // passwordOK compares in constant time.

@@ -574,7 +574,9 @@ func (c *Class) run() {
 			c.observe(now.Sub(last))
 			last = now
 			n++
-			if n%3 == 0 {
+			if n%3 == 0 && c.watched() {
+				// Only an instructor's view shows whether steps hold: nobody watching, no
+				// evaluation of every student's cluster.
 				c.checkSteps(c.ctx)
 			}
 			if n%5 == 1 && c.o.Store != nil {
@@ -582,6 +584,13 @@ func (c *Class) run() {
 			}
 		}
 	}
+}
+
+// watched reports whether an instructor's view is open.
+func (c *Class) watched() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.watchers) > 0
 }
 
 // Message shows text on one student's status line, or on everyone's when name is "".

@@ -181,8 +181,10 @@ type StudentStore interface {
 	// was kept of them. cred is the credential they logged in with: a name belongs to the
 	// first credential that used it.
 	Open(ctx context.Context, name, cred string) (Record, error)
-	// Save writes one of a student's records (progress or statistics).
-	Save(ctx context.Context, name string, kind RecordKind, b []byte) error
+	// Exchange is one read-merge-write of a student's record (progress or statistics):
+	// merge gets what is stored and returns what to store; if another writer came in
+	// between, the store reads again and merges again.
+	Exchange(ctx context.Context, name string, kind RecordKind, merge func(stored []byte) ([]byte, error)) error
 	// Records reads every student's records, for reports and the instructor's view.
 	Records(ctx context.Context) ([]Record, error)
 	// Where names a student's record for messages ("configmap kubetutor-alice/kubetutor-progress").
@@ -329,11 +331,10 @@ func equalResources(a, b corev1.ResourceList) bool {
 	return true
 }
 
-// Save writes one record into the student's ConfigMap: read, merge with what is there,
-// update with the read's resourceVersion, and on a conflict (another front end wrote in
-// between) read again and retry. Merging keeps the newer record of each lesson, so two front
-// ends that served the same student lose neither's work.
-func (s *ClusterStore) Save(ctx context.Context, name string, kind RecordKind, b []byte) error {
+// Exchange updates one record in the student's ConfigMap: read, merge with what is there,
+// update with the read's resourceVersion, and on a conflict (another front end, or this
+// student's other record, wrote in between) read again and merge again.
+func (s *ClusterStore) Exchange(ctx context.Context, name string, kind RecordKind, merge func(stored []byte) ([]byte, error)) error {
 	timeout := s.Timeout
 	if timeout <= 0 {
 		timeout = 20 * time.Second
@@ -341,26 +342,28 @@ func (s *ClusterStore) Save(ctx context.Context, name string, kind RecordKind, b
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	ns := StudentNamespace(name)
-	key, merge := progressKey, mergeProgress
+	key := progressKey
 	if kind == RecordStats {
-		key, merge = statsKey, mergeStats
+		key = statsKey
 	}
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err := retry.RetryOnConflict(saveBackoff, func() error {
 		cm, err := s.Kube.CoreV1().ConfigMaps(ns).Get(ctx, ProgressConfigMap, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
-		next := string(merge([]byte(cm.Data[key]), b))
-		if cm.Data[key] == next {
-			return nil
+		b, err := merge([]byte(cm.Data[key]))
+		if err != nil {
+			return err
 		}
-		if cm.Data == nil {
-			cm.Data = map[string]string{}
+		if next := string(b); cm.Data[key] != next {
+			if cm.Data == nil {
+				cm.Data = map[string]string{}
+			}
+			cm.Data[key] = next
+			// Update carries cm's resourceVersion: the server refuses it (409) if anyone
+			// wrote since the Get.
+			_, err = s.Kube.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{})
 		}
-		cm.Data[key] = next
-		// Update carries cm's resourceVersion: the server refuses it (409) if anyone wrote
-		// since the Get.
-		_, err = s.Kube.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{})
 		return err
 	})
 	if err != nil {
@@ -369,33 +372,31 @@ func (s *ClusterStore) Save(ctx context.Context, name string, kind RecordKind, b
 	return nil
 }
 
-// mergeProgress is ours, with each lesson that is newer in theirs (written by another front
-// end) taken from theirs. Unreadable content on either side gives way to the other.
-func mergeProgress(theirs, ours []byte) []byte {
-	t, err := progress.Parse(theirs)
-	if err != nil || len(theirs) == 0 {
-		return ours
-	}
-	o, err := progress.Parse(ours)
-	if err != nil {
-		return theirs
-	}
-	changed := false
-	for id, tl := range t.Lessons {
-		if ol, ok := o.Lessons[id]; !ok || tl.Updated.After(ol.Updated) {
-			o.Lessons[id] = tl
-			changed = true
-		}
-	}
-	if !changed {
-		return ours
-	}
-	b, err := json.MarshalIndent(o, "", "  ")
-	if err != nil {
-		return ours
-	}
-	return append(b, '\n')
+// saveStats stores a student's statistics, merged with what is stored (mergeStats).
+func saveStats(ctx context.Context, store StudentStore, name string, b []byte) error {
+	return store.Exchange(ctx, name, RecordStats, func(stored []byte) ([]byte, error) { return mergeStats(stored, b), nil })
 }
+
+// backedProgress is a student's progress store kept in the class's StudentStore: each save
+// merges lesson by lesson with what is stored, as two players of one progress file do
+// (tui/progress's shared.go), so a reset is kept and no front end's steps are lost.
+func backedProgress(ctx context.Context, store StudentStore, name string, stored []byte, logf func(string, ...any)) (*progress.Store, string) {
+	return progress.Backed(store.Where(name), stored, func(merge func([]byte) ([]byte, error)) error {
+		err := store.Exchange(ctx, name, RecordProgress, merge)
+		if err != nil {
+			// The player shows it to the student; the instructor's log keeps it too.
+			logf("classroom: %v", err)
+		}
+		return err
+	})
+}
+
+// saveBackoff spaces the retries of a conflicting save. A student's progress and statistics
+// are two keys of one ConfigMap, saved independently, so their updates conflict with each
+// other as well as with another front end's; client-go's DefaultRetry (5 tries 10 ms apart)
+// gives up within 50 ms, and a save that gives up is a step change lost.
+// Ten tries over about five seconds (no Cap: a Backoff that reaches its Cap stops retrying).
+var saveBackoff = wait.Backoff{Steps: 10, Duration: 10 * time.Millisecond, Factor: 2, Jitter: 0.5}
 
 // mergeStats keeps the larger time per lesson and count of pushed hints, and ours otherwise.
 func mergeStats(theirs, ours []byte) []byte {
@@ -569,9 +570,7 @@ func (c *Class) openStored(st *student, cred string) error {
 	store, name, logf := c.o.Store, st.name, c.o.Logf
 	bg := context.WithoutCancel(c.ctx)
 	var warn string
-	st.prog, warn = progress.Backed(store.Where(name), rec.Progress, func(b []byte) error {
-		return store.Save(bg, name, RecordProgress, b)
-	})
+	st.prog, warn = backedProgress(bg, store, name, rec.Progress, logf)
 	if warn != "" {
 		logf("classroom: %s: %s", name, warn)
 	}
@@ -583,7 +582,7 @@ func (c *Class) openStored(st *student, cred string) error {
 		}
 	}
 	st.stats.sink = func(b []byte) {
-		if err := store.Save(bg, name, RecordStats, b); err != nil {
+		if err := saveStats(bg, store, name, b); err != nil {
 			logf("classroom: %v", err)
 		}
 	}

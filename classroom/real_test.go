@@ -3,6 +3,8 @@ package classroom
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,20 +141,67 @@ func progressBytes(t *testing.T, lessons map[string]*progress.Lesson) []byte {
 	return b
 }
 
-// Two front ends save the same student: the second one's update conflicts (409) and is
-// retried on the fresh object, keeping the lesson the other one wrote.
-func TestClusterStoreSaveRetriesConflictsAndMerges(t *testing.T) {
+// Two front ends serve the same student, each with its own progress store backed by the
+// ConfigMap: every save merges lesson by lesson and step by step with what is stored, a save
+// that conflicts (409: someone wrote between its read and its update) merges again, a reset
+// at one front end stays reset, and a burst of conflicts longer than client-go's DefaultRetry
+// still lands.
+func TestClusterStoreProgressMergesAcrossFrontEnds(t *testing.T) {
 	ctx := context.Background()
 	s, kube := newStore(t)
-	if _, err := s.Open(ctx, "alice", "password"); err != nil {
+	rec, err := s.Open(ctx, "alice", "password")
+	if err != nil {
 		t.Fatal(err)
 	}
-	t0 := time.Now().UTC().Add(-time.Hour)
-	theirs := progressBytes(t, map[string]*progress.Lesson{"lab-dns": {Step: "two", Updated: t0.Add(time.Minute)}})
-	ours := progressBytes(t, map[string]*progress.Lesson{"statefulset-basics": {Step: "scale", Updated: t0}})
+	var logged []string
+	logf := func(f string, a ...any) { logged = append(logged, fmt.Sprintf(f, a...)) }
+	fe1, _ := backedProgress(ctx, s, "alice", rec.Progress, logf)
+	fe2, _ := backedProgress(ctx, s, "alice", rec.Progress, logf)
+	do := func(p *progress.Store, lesson, step string) {
+		t.Helper()
+		if err := p.Update(lesson, func(l *progress.Lesson) { l.Step = step; l.StepOf(step).Done = true }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored := func() progress.File {
+		t.Helper()
+		rec, err := s.Open(ctx, "alice", "password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := progress.Parse(rec.Progress)
+		if err != nil {
+			t.Fatalf("%v: %s", err, rec.Progress)
+		}
+		return f
+	}
+	doneIn := func(f progress.File, lesson string) []string {
+		var out []string
+		if l := f.Lessons[lesson]; l != nil {
+			for id, st := range l.Steps {
+				if st.Done {
+					out = append(out, id)
+				}
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
 
-	// The other front end writes between our Get and our Update: the fake clientset's
-	// tracker checks resourceVersion, as the API server does.
+	do(fe1, "statefulset-basics", "create")
+	do(fe1, "lab-dns", "one")
+	// fe2 has not read the ConfigMap since it opened; its save keeps fe1's step of the same
+	// lesson (a newest-lesson-wins merge would drop it) and fe1's other lesson.
+	do(fe2, "statefulset-basics", "scale")
+	if got := doneIn(stored(), "statefulset-basics"); !slices.Equal(got, []string{"create", "scale"}) {
+		t.Fatalf("steps of both front ends = %v", got)
+	}
+	if got := doneIn(stored(), "lab-dns"); !slices.Equal(got, []string{"one"}) {
+		t.Fatalf("fe1's other lesson after fe2's save = %v", got)
+	}
+
+	// A third writer slips in between fe1's read and its update: the update conflicts and
+	// fe1 merges again with what that writer stored.
 	conflicts := 0
 	kube.PrependReactor("update", "configmaps", func(a k8stesting.Action) (bool, runtime.Object, error) {
 		if conflicts > 0 {
@@ -161,37 +210,63 @@ func TestClusterStoreSaveRetriesConflictsAndMerges(t *testing.T) {
 		conflicts++
 		cm, _ := kube.Tracker().Get(schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, "kubetutor-alice", ProgressConfigMap)
 		c := cm.(*corev1.ConfigMap).DeepCopy()
-		c.Data = map[string]string{progressKey: string(theirs)}
+		f, _ := progress.Parse([]byte(c.Data[progressKey]))
+		f.Lessons["lab-other"] = &progress.Lesson{Step: "x", Steps: map[string]*progress.Step{"x": {Done: true}}, Updated: time.Now().UTC()}
+		b, _ := json.Marshal(f)
+		c.Data[progressKey] = string(b)
 		c.ResourceVersion = "other-front-end"
 		if err := kube.Tracker().Update(schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, c, "kubetutor-alice"); err != nil {
 			t.Fatal(err)
 		}
 		return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "configmaps"}, ProgressConfigMap, nil)
 	})
-	if err := s.Save(ctx, "alice", RecordProgress, ours); err != nil {
-		t.Fatal(err)
-	}
+	do(fe1, "statefulset-basics", "update")
 	if conflicts != 1 {
 		t.Fatalf("conflicts = %d, want 1", conflicts)
 	}
-	rec, err := s.Open(ctx, "alice", "password")
-	if err != nil {
+	f := stored()
+	if got := doneIn(f, "statefulset-basics"); !slices.Equal(got, []string{"create", "scale", "update"}) {
+		t.Fatalf("after the conflict, basics = %v", got)
+	}
+	if got := doneIn(f, "lab-other"); !slices.Equal(got, []string{"x"}) {
+		t.Fatalf("the conflicting writer's lesson was lost: %v", got)
+	}
+	if l := fe1.Lesson("lab-other"); l.Steps["x"] == nil || !l.Steps["x"].Done {
+		t.Fatalf("fe1 does not see the other writer's lesson after merging: %+v", l)
+	}
+
+	// fe1 resets lab-dns: it stays reset, in the ConfigMap and after fe2's next save.
+	if err := fe1.ResetLesson("lab-dns"); err != nil {
 		t.Fatal(err)
 	}
-	f, err := progress.Parse(rec.Progress)
-	if err != nil {
-		t.Fatal(err)
+	do(fe2, "statefulset-basics", "delete")
+	if f := stored(); f.Lessons["lab-dns"] != nil {
+		t.Fatalf("a reset lesson came back: %+v", f.Lessons["lab-dns"])
 	}
-	if f.Lessons["statefulset-basics"] == nil || f.Lessons["statefulset-basics"].Step != "scale" ||
-		f.Lessons["lab-dns"] == nil || f.Lessons["lab-dns"].Step != "two" {
-		t.Fatalf("merged progress lost a front end's lesson: %s", rec.Progress)
+
+	// A burst of conflicts (progress and statistics are two keys of one ConfigMap, saved
+	// independently) outlasts client-go's DefaultRetry of 5 tries; the save still lands.
+	burst := 0
+	kube.PrependReactor("update", "configmaps", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if burst >= 7 {
+			return false, nil, nil
+		}
+		burst++
+		return true, nil, apierrors.NewConflict(schema.GroupResource{Resource: "configmaps"}, ProgressConfigMap, nil)
+	})
+	do(fe2, "statefulset-basics", "rolling")
+	if got := doneIn(stored(), "statefulset-basics"); !slices.Contains(got, "rolling") {
+		t.Fatalf("the save after %d conflicts did not land: %v", burst, got)
+	}
+	if len(logged) > 0 {
+		t.Fatalf("saves that landed were logged as failures: %q", logged)
 	}
 
 	// Statistics: the larger time per lesson wins.
-	if err := s.Save(ctx, "alice", RecordStats, []byte(`{"seconds":{"a":10,"b":5},"lang":"ko"}`)); err != nil {
+	if err := saveStats(ctx, s, "alice", []byte(`{"seconds":{"a":10,"b":5},"lang":"ko"}`)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Save(ctx, "alice", RecordStats, []byte(`{"seconds":{"a":3},"lang":"en"}`)); err != nil {
+	if err := saveStats(ctx, s, "alice", []byte(`{"seconds":{"a":3},"lang":"en"}`)); err != nil {
 		t.Fatal(err)
 	}
 	rec, _ = s.Open(ctx, "alice", "password")

@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
+	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/gliderlabs/ssh"
 	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/kubetutor/kubetutor/tui"
 )
 
 type ctxKey string
@@ -137,8 +141,13 @@ func (c *Class) handle(s ssh.Session) {
 
 	ctx, cancel := context.WithCancel(s.Context())
 	defer cancel()
-	p := tea.NewProgram(model,
-		tea.WithInput(s), tea.WithOutput(s), tea.WithEnvironment(env.list),
+	// As in the single-user player: a frame is written as soon as it changes (a key is on the
+	// student's screen with no frame tick in between) and only then, and Bubble Tea's own
+	// renderer runs at 1 fps instead of waking 60 times a second per connection. The two
+	// write through one lock so their bytes never interleave on the channel.
+	out := &syncWriter{w: s}
+	p := tea.NewProgram(tui.NewRedrawer(model, out),
+		tea.WithInput(s), tea.WithOutput(out), tea.WithEnvironment(env.list), tea.WithFPS(1),
 		tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithoutSignalHandler())
 	switch m := model.(type) {
 	case *studentModel:
@@ -163,6 +172,18 @@ func (c *Class) handle(s ssh.Session) {
 		c.o.Logf("classroom: %s: %v", s.User(), err)
 	}
 	_ = s.Exit(0)
+}
+
+// syncWriter makes each Write whole with respect to the others.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *syncWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func (c *Class) unwatch(p *tea.Program) {

@@ -27,20 +27,29 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsscheme "k8s.io/apiextensions-apiserver/pkg/client/clientset/clientset/scheme"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	validatingpolicy "k8s.io/apiserver/pkg/admission/plugin/policy/validating"
+	"k8s.io/apiserver/pkg/cel/openapi/resolver"
 	"k8s.io/apiserver/pkg/quota/v1/generic"
+	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	k8sscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/controller-manager/pkg/informerfactory"
 	"k8s.io/kubernetes/pkg/controller"
 	resourcequotacontroller "k8s.io/kubernetes/pkg/controller/resourcequota"
+	vapstatus "k8s.io/kubernetes/pkg/controller/validatingadmissionpolicystatus"
+	generatedopenapi "k8s.io/kubernetes/pkg/generated/openapi"
 	quotainstall "k8s.io/kubernetes/pkg/quota/v1/install"
 
 	"github.com/kubetutor/kubetutor/conformance/kit"
@@ -121,6 +130,29 @@ func startQuotaController(t *testing.T, ctx context.Context, cfg *rest.Config) {
 	close(started)
 	go rq.Run(ctx, 2)
 	go rq.Sync(ctx, discover, 30*time.Second)
+}
+
+// startPolicyStatusController runs the real ValidatingAdmissionPolicy status controller beside
+// the kit (kube-controller-manager runs it on a cluster; the kit does not): it type-checks a
+// policy's CEL against the resources it matches and records the result in the status.
+func startPolicyStatusController(t *testing.T, ctx context.Context, cfg *rest.Config) {
+	t.Helper()
+	rc := rest.AddUserAgent(rest.CopyConfig(cfg), "validatingadmissionpolicy-status-controller")
+	client := kubernetes.NewForConfigOrDie(rc)
+	cached := memory.NewMemCacheClient(client.Discovery())
+	checker := &validatingpolicy.TypeChecker{
+		SchemaResolver: resolver.NewDefinitionsSchemaResolver(generatedopenapi.GetOpenAPIDefinitions, k8sscheme.Scheme, apiextensionsscheme.Scheme).
+			Combine(&resolver.ClientDiscoveryResolver{Discovery: client.Discovery()}),
+		RestMapper: restmapper.NewDeferredDiscoveryRESTMapper(cached),
+	}
+	inf := informers.NewSharedInformerFactory(client, 0)
+	sc, err := vapstatus.NewController(inf.Admissionregistration().V1().ValidatingAdmissionPolicies(),
+		client.AdmissionregistrationV1().ValidatingAdmissionPolicies(), checker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inf.Start(ctx.Done())
+	go sc.Run(ctx, 1)
 }
 
 // tokenKubeconfig is the kit's kubeconfig with a ServiceAccount's token instead of the admin.
@@ -303,6 +335,46 @@ func (s *student) keys(t *testing.T, k string) {
 	}
 }
 
+// dump writes everything the student received to $CLASSROOM_E2E_DUMP/WHO.txt, when set: the
+// failure message shows only the end, and a redrawn screen is hard to read from it.
+func (s *student) dump(t *testing.T, who string) {
+	dir := os.Getenv("CLASSROOM_E2E_DUMP")
+	if dir == "" {
+		return
+	}
+	p := filepath.Join(dir, strings.ReplaceAll(who, " ", "-")+".txt")
+	if err := os.WriteFile(p, []byte(s.out.String()), 0o644); err != nil {
+		t.Logf("dumping %s's screen: %v", who, err)
+	}
+}
+
+// podRow is a web pod's row in a watch pane or kubectl get: the name, then READY.
+var podRow = regexp.MustCompile(`web-[01]\s+[01]/1\s`)
+
+// waitRE polls what the student received until re matches it (after mark).
+func (s *student) waitRE(t *testing.T, who string, re *regexp.Regexp, mark int) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		sc := s.screen()
+		if mark > len(sc) {
+			mark = len(sc)
+		}
+		if re.MatchString(sc[mark:]) {
+			return
+		}
+		if time.Now().After(deadline) {
+			tail := sc
+			if len(tail) > 3000 {
+				tail = tail[len(tail)-3000:]
+			}
+			s.dump(t, who)
+			t.Fatalf("%s never saw %s; last output:\n%s", who, re, tail)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // wait polls what the student received until it holds want (after mark, an offset into it).
 func (s *student) wait(t *testing.T, who, want string, mark int) {
 	t.Helper()
@@ -320,6 +392,7 @@ func (s *student) wait(t *testing.T, who, want string, mark int) {
 			if len(tail) > 3000 {
 				tail = tail[len(tail)-3000:]
 			}
+			s.dump(t, who)
 			t.Fatalf("%s never saw %q; last output:\n%s", who, want, tail)
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -337,6 +410,7 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 	defer cancel()
 	c := kit.Start(t)
 	startQuotaController(t, ctx, c.Config)
+	startPolicyStatusController(t, ctx, c.Config)
 	bin := buildKubetutor(t)
 	dir := t.TempDir()
 
@@ -370,9 +444,26 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	feKube := kubernetes.NewForConfigOrDie(feCfg)
-	_, err = feKube.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x"}}, metav1.CreateOptions{})
-	if !apierrors.IsForbidden(err) && !apierrors.IsInvalid(err) || !strings.Contains(fmt.Sprint(err), "only what a class owns") {
-		t.Fatalf("the front end writing a ConfigMap in default: %v", err)
+	// The API server loads a new policy into admission asynchronously; until it has, writes
+	// pass. Dry runs go through admission without leaving anything behind, so the test asks
+	// with them until the policy answers (a refusal for another reason fails at once).
+	dry := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}}
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := feKube.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x"}}, dry)
+		switch {
+		case err == nil:
+			return false, nil
+		case apierrors.IsForbidden(err) && strings.Contains(err.Error(), "only what a class owns"):
+			return true, nil
+		default:
+			return false, err
+		}
+	})
+	if err != nil {
+		t.Fatalf("the front end writing a ConfigMap in default: %v, want the policy's refusal", err)
+	}
+	if _, err := feKube.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x"}}, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+		t.Fatalf("the front end writing a ConfigMap in default for real: %v, want Forbidden", err)
 	}
 	_, err = feKube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kubetutor-prod"}}, metav1.CreateOptions{})
 	if !strings.Contains(fmt.Sprint(err), "only what a class owns") {
@@ -439,8 +530,39 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 	if pods, _ := c.Kube.CoreV1().Pods("kubetutor-bob").List(ctx, metav1.ListOptions{}); len(pods.Items) != 0 {
 		t.Fatalf("bob's namespace has pods he never made: %d", len(pods.Items))
 	}
-	if strings.Contains(b.screen(), "web-0") {
-		t.Fatalf("bob's screen shows alice's pods")
+	// A pod's row in a watch pane (the lesson's text names web-0 too, so the row is matched
+	// by its READY column): alice's pane shows hers, bob's none.
+	a.waitRE(t, "alice", podRow, 0)
+	if podRow.MatchString(b.screen()) {
+		t.Fatalf("bob's screen shows alice's pods: %q", podRow.FindString(b.screen()))
+	}
+
+	// Each student's namespace holds their quota, limit range and lesson identity: the
+	// ServiceAccount, a Role whose rules include the lesson's StatefulSets, and the binding of
+	// one to the other (names from classroom/real.go and engine/rbac.go).
+	for _, ns := range []string{"kubetutor-alice", "kubetutor-bob"} {
+		if _, err := c.Kube.CoreV1().ResourceQuotas(ns).Get(ctx, "kubetutor-quota", metav1.GetOptions{}); err != nil {
+			t.Errorf("%s's ResourceQuota: %v", ns, err)
+		}
+		if _, err := c.Kube.CoreV1().LimitRanges(ns).Get(ctx, "kubetutor-limits", metav1.GetOptions{}); err != nil {
+			t.Errorf("%s's LimitRange: %v", ns, err)
+		}
+		if _, err := c.Kube.CoreV1().ServiceAccounts(ns).Get(ctx, "kubetutor-lesson", metav1.GetOptions{}); err != nil {
+			t.Errorf("%s's ServiceAccount: %v", ns, err)
+		}
+		role, err := c.Kube.RbacV1().Roles(ns).Get(ctx, "kubetutor-lesson", metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("%s's Role: %v", ns, err)
+		} else if !strings.Contains(fmt.Sprint(role.Rules), "statefulsets") {
+			t.Errorf("%s's Role does not cover StatefulSets: %v", ns, role.Rules)
+		}
+		rb, err := c.Kube.RbacV1().RoleBindings(ns).Get(ctx, "kubetutor-lesson", metav1.GetOptions{})
+		if err != nil {
+			t.Errorf("%s's RoleBinding: %v", ns, err)
+		} else if rb.RoleRef.Kind != "Role" || rb.RoleRef.Name != "kubetutor-lesson" || len(rb.Subjects) != 1 ||
+			rb.Subjects[0].Kind != "ServiceAccount" || rb.Subjects[0].Namespace != ns || rb.Subjects[0].Name != "kubetutor-lesson" {
+			t.Errorf("%s's RoleBinding binds %+v to %+v", ns, rb.RoleRef, rb.Subjects)
+		}
 	}
 
 	// The LimitRange gave the lesson's containers their requests.
@@ -463,6 +585,35 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 	if _, err := bobKube.CoreV1().Pods("kubetutor-bob").List(ctx, metav1.ListOptions{}); err != nil {
 		t.Fatalf("bob's ServiceAccount in his own namespace: %v", err)
 	}
+	// Nor may it write outside any namespace: a namespace of its own, a ClusterRole to grant
+	// itself more, or a binding to an existing one.
+	if _, err := bobKube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bobs-own"}}, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("bob's ServiceAccount creating a namespace: %v, want Forbidden", err)
+	}
+	if _, err := bobKube.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "bob-all"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"*"}, Resources: []string{"*"}, Verbs: []string{"*"}}}}, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("bob's ServiceAccount creating a ClusterRole: %v, want Forbidden", err)
+	}
+	if _, err := bobKube.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "bob-admin"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: "kubetutor-bob", Name: "kubetutor-lesson"}}}, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("bob's ServiceAccount binding itself to cluster-admin: %v, want Forbidden", err)
+	}
+	if err := bobKube.CoreV1().Nodes().Delete(ctx, "sim-node-1", metav1.DeleteOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("bob's ServiceAccount deleting a node: %v, want Forbidden", err)
+	}
+	// What bob types goes the same way: his command bar refuses alice's namespace before
+	// anything is sent (and RBAC, above, would refuse it if it were).
+	mark := len(b.screen())
+	b.keys(t, ":")
+	b.wait(t, "bob", "kubectl", mark)
+	mark = len(b.screen())
+	b.keys(t, "kubectl get pods -n kubetutor-alice")
+	b.wait(t, "bob", "kubetutor-alice", mark)
+	mark = len(b.screen())
+	b.keys(t, "\r")
+	b.wait(t, "bob", "would reach", mark)
+	b.keys(t, "\x1b")
 	aliceKube := saClient(t, ctx, c, "kubetutor-alice", "kubetutor-lesson")
 
 	// The quota: 3 pods; web has 2, so one more fits and the next is refused.
@@ -480,12 +631,15 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 	}
 	big := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "big"}, Spec: corev1.PodSpec{
 		Containers: []corev1.Container{{Name: "c", Image: "registry.k8s.io/pause:3.10",
-			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100")}}}}}}
+			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100")},
+				Limits: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100")}}}}}}
 	if _, err := bobKube.CoreV1().Pods("kubetutor-bob").Create(ctx, big, metav1.CreateOptions{}); err == nil || !strings.Contains(err.Error(), "exceeded quota") {
 		t.Fatalf("a pod asking 100 CPUs: %v", err)
 	}
 
-	// Progress is in alice's ConfigMap: the lesson and her step.
+	// Progress is in alice's ConfigMap: the lesson and her current step, step 2 ("create").
+	// That save lands a second or two after the step changes on a busy machine; the second
+	// front end below must read it after it has landed.
 	var cmData string
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		cm, err := c.Kube.CoreV1().ConfigMaps("kubetutor-alice").Get(ctx, "kubetutor-progress", metav1.GetOptions{})
@@ -493,7 +647,7 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 			return false, nil
 		}
 		cmData = cm.Data["progress.json"]
-		return strings.Contains(cmData, `"statefulset-basics"`) && strings.Contains(cmData, `"step"`), nil
+		return strings.Contains(cmData, `"statefulset-basics"`) && strings.Contains(cmData, `"step": "create"`), nil
 	})
 	if err != nil {
 		t.Fatalf("alice's progress never reached her ConfigMap: %q", cmData)
@@ -518,12 +672,14 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 	a2.wait(t, "alice at the second front end", "StatefulSet Basics", 0)
 	a2.keys(t, "\r")
 	a2.wait(t, "alice at the second front end", "Step 2/", 0)
-	a2.wait(t, "alice at the second front end", "web-0", 0)
+	a2.waitRE(t, "alice at the second front end", podRow, 0)
 	// The second front end's instructor lists both, bob read from the cluster.
 	teach := connect(t, fe2.addr, "teacher", teacher)
-	teach.wait(t, "the instructor", "2 student(s)", 0)
-	teach.wait(t, "the instructor", "alice", 0)
-	teach.wait(t, "the instructor", "bob", 0)
+	teach.wait(t, "the instructor", "2 students", 0)
+	// Each row: the name, the lesson, then the step as "2/27 title" (classroom/instructor.go);
+	// bob, never connected here, comes from his ConfigMap.
+	teach.waitRE(t, "the instructor", regexp.MustCompile(`alice\s+StatefulSet Basics\s+2/\d+ `), 0)
+	teach.waitRE(t, "the instructor", regexp.MustCompile(`bob\s+StatefulSet Basics\s+2/\d+ `), 0)
 	fe1.stop(t)
 	fe2.stop(t)
 

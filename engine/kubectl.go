@@ -109,8 +109,13 @@ func (s *Session) runKubectl(ctx context.Context, line string, in io.Reader, out
 		return fmt.Errorf("only kubectl commands run here, not %q; run other programs in your own terminal", args[0])
 	}
 	args = args[1:]
-	if why, refused := refusedSubcommands[firstWord(args)]; refused && !(terminal && firstWord(args) == "edit") {
+	editor := HasEditor(ctx)
+	if why, refused := refusedSubcommands[firstWord(args)]; refused && !((terminal || editor) && firstWord(args) == "edit") {
 		return errors.New(why)
+	}
+	if !terminal && !editor && IsEditLine(line) {
+		// apply edit-last-applied would start $EDITOR, a program of this computer.
+		return errors.New(refusedSubcommands["edit"])
 	}
 	if err := refuseGlobalFlags(args); err != nil {
 		return err
@@ -386,8 +391,12 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 		ConfigFlags: flags,
 		IOStreams:   streams,
 	}, warnings)
+	defer forgetCompletions(cmd) // or cobra keeps the tree and its caches forever
 	if !s.kubectlOwnRuns.Load() {
 		cancellableWaits(ctx, cmd, flags, streams)
+	}
+	if ed := editorFrom(ctx); ed != nil {
+		builtinEditors(ctx, cmd, flags, streams, ed)
 	}
 	cmd.SetArgs(args)
 	cmd.SetIn(in)

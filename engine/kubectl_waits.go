@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -30,10 +33,12 @@ import (
 	kdelete "k8s.io/kubectl/pkg/cmd/delete"
 	kexec "k8s.io/kubectl/pkg/cmd/exec"
 	kportforward "k8s.io/kubectl/pkg/cmd/portforward"
+	kreplace "k8s.io/kubectl/pkg/cmd/replace"
 	krollout "k8s.io/kubectl/pkg/cmd/rollout"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 	cmdwait "k8s.io/kubectl/pkg/cmd/wait"
 	"k8s.io/kubectl/pkg/scheme"
+	kutil "k8s.io/kubectl/pkg/util"
 	"k8s.io/kubectl/pkg/util/i18n"
 )
 
@@ -51,9 +56,10 @@ import (
 // `get -w` and `events -w` end when their watch is cut, `run -i` ends with its attach
 // stream, `apply --prune` deletes without waiting, `scale --timeout`, `apply --force` and
 // `replace --force` poll once a second and stop at the first failed request, `drain` ends at its next eviction attempt
-// (kubectl retries every 5 s; TestStopDrainEndsAtItsNextRetry). One wait is still only
-// abandoned: `replace --force --grace-period=0` waits for the deletion inside kubectl's
-// ReplaceOptions, whose options kubetutor cannot rebuild from outside.
+// (kubectl retries every 5 s; TestStopDrainEndsAtItsNextRetry). `replace --force` deletes,
+// waits (with --grace-period=0, kubectl's wait loop on context.Background()), polls until
+// the objects are gone and creates them again: that path gets a Run on the run's context
+// too; every other replace keeps kubectl's own.
 func cancellableWaits(ctx context.Context, root *cobra.Command, flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams) {
 	f := cmdutil.NewFactory(cmdutil.NewMatchVersionFlags(flags))
 	replaceRun(root, []string{"exec"}, func(cmd *cobra.Command, args []string) { runExec(ctx, f, streams, cmd, args) })
@@ -61,6 +67,10 @@ func cancellableWaits(ctx context.Context, root *cobra.Command, flags *genericcl
 	replaceRun(root, []string{"port-forward"}, func(cmd *cobra.Command, args []string) { runPortForward(ctx, f, streams, cmd, args) })
 	replaceRun(root, []string{"delete"}, func(cmd *cobra.Command, args []string) { runDelete(ctx, f, streams, cmd, args) })
 	replaceRun(root, []string{"rollout", "status"}, func(cmd *cobra.Command, args []string) { runRolloutStatus(ctx, f, streams, cmd, args) })
+	if c, _, err := root.Find([]string{"replace"}); err == nil && c != nil && c.Name() == "replace" && c.Run != nil {
+		own := c.Run
+		c.Run = func(cmd *cobra.Command, args []string) { runReplace(ctx, f, streams, cmd, args, own) }
+	}
 }
 
 // replaceRun swaps the Run of the subcommand at path, if kubectl's tree has it as expected.
@@ -383,6 +393,150 @@ func rolloutStatus(ctx context.Context, o *krollout.RolloutStatusOptions) error 
 	}
 	if !found {
 		fmt.Fprintf(o.ErrOut, "No resources found in %s namespace.\n", o.Namespace)
+	}
+	return nil
+}
+
+// --- replace --force: delete, wait and create on the run's context ---------------------
+
+// runReplace is kubectl's replace Run for `replace --force` (without --raw), with its waits
+// on ctx; any other replace has no wait and runs kubectl's own Run (own).
+func runReplace(ctx context.Context, f cmdutil.Factory, streams genericiooptions.IOStreams, cmd *cobra.Command, args []string, own func(*cobra.Command, []string)) {
+	force, _ := cmd.Flags().GetBool("force")
+	raw, _ := cmd.Flags().GetString("raw")
+	if !force || raw != "" {
+		own(cmd, args)
+		return
+	}
+	// The flags as kubectl's NewCmdReplace defines them, bound to a fresh options struct
+	// (and to the two settings it keeps unexported).
+	o := kreplace.NewReplaceOptions(streams)
+	scratch := &cobra.Command{Use: "replace"}
+	o.PrintFlags.AddFlags(scratch)
+	o.DeleteFlags.AddFlags(scratch)
+	o.RecordFlags.AddFlags(scratch)
+	cmdutil.AddValidateFlags(scratch)
+	cmdutil.AddApplyAnnotationFlags(scratch)
+	cmdutil.AddDryRunFlag(scratch)
+	scratch.Flags().StringVar(&o.Raw, "raw", o.Raw, "")
+	var fieldManager string
+	cmdutil.AddFieldManagerFlagVar(scratch, &fieldManager, "kubectl-replace")
+	cmdutil.AddSubresourceFlags(scratch, &o.Subresource, "")
+	cmdutil.CheckErr(copyFlags(cmd.Flags(), scratch.Flags()))
+	cmdutil.CheckErr(o.Complete(f, scratch, args))
+	cmdutil.CheckErr(o.Validate())
+	validation, err := cmdutil.GetValidationDirective(scratch)
+	cmdutil.CheckErr(err)
+	annotate := cmdutil.GetFlagBool(scratch, cmdutil.ApplyAnnotationsFlag)
+	cmdutil.CheckErr(forceReplace(ctx, o, fieldManager, validation, annotate))
+}
+
+// forceReplace is kubectl's ReplaceOptions.forceReplace with its deletion wait and its poll
+// on ctx: the same requests, messages and errors in the same order.
+func forceReplace(ctx context.Context, o *kreplace.ReplaceOptions, fieldManager, validation string, annotate bool) error {
+	d := o.DeleteOptions
+	stdinInUse := false
+	for i, name := range d.FilenameOptions.Filenames {
+		if name != "-" {
+			continue
+		}
+		// kubectl reads os.Stdin here; a run reads its own input (the session normally has
+		// written it to a file already).
+		dir, err := os.MkdirTemp("", "kubectl_replace_")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		tmp := filepath.Join(dir, "resource.stdin")
+		if err := cmdutil.DumpReaderToFile(o.In, tmp); err != nil {
+			return err
+		}
+		d.FilenameOptions.Filenames[i] = tmp
+		stdinInUse = true
+	}
+	b := o.Builder().
+		Unstructured().
+		ContinueOnError().
+		NamespaceParam(o.Namespace).DefaultNamespace().
+		ResourceTypeOrNameArgs(false, o.BuilderArgs...).RequireObject(false).
+		FilenameParam(o.EnforceNamespace, &d.FilenameOptions).
+		Subresource(o.Subresource).
+		Flatten()
+	if stdinInUse {
+		b = b.StdinInUse()
+	}
+	r := b.Do()
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if d.WaitForDeletion { // --grace-period=0 (kubectl turns it into 1 and a wait)
+		d.Result = r
+		if err := deleteAndWait(ctx, d); err != nil {
+			return err
+		}
+	} else if err := d.DeleteResult(r); err != nil {
+		return err
+	}
+	timeout := d.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	err := r.Visit(func(info *resource.Info, err error) error {
+		if err != nil {
+			return err
+		}
+		return wait.PollUntilContextTimeout(ctx, time.Second, timeout, true, func(context.Context) (bool, error) {
+			if err := info.Get(); !errors.IsNotFound(err) {
+				return false, err
+			}
+			return true, nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	b = o.Builder().
+		Unstructured().
+		Schema(o.Schema).
+		ContinueOnError().
+		NamespaceParam(o.Namespace).DefaultNamespace().
+		FilenameParam(o.EnforceNamespace, &d.FilenameOptions).
+		Subresource(o.Subresource).
+		Flatten()
+	if stdinInUse {
+		b = b.StdinInUse()
+	}
+	r = b.Do()
+	if err := r.Err(); err != nil {
+		return err
+	}
+	count := 0
+	err = r.Visit(func(info *resource.Info, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := kutil.CreateOrUpdateAnnotation(annotate, info.Object, scheme.DefaultJSONEncoder()); err != nil {
+			return err
+		}
+		if err := o.Recorder.Record(info.Object); err != nil {
+			klog.V(4).Infof("error recording current command: %v", err)
+		}
+		obj, err := resource.NewHelper(info.Client, info.Mapping).
+			WithFieldManager(fieldManager).
+			WithFieldValidation(validation).
+			Create(info.Namespace, true, info.Object)
+		if err != nil {
+			return err
+		}
+		count++
+		info.Refresh(obj, true)
+		return o.PrintObj(info.Object)
+	})
+	if err != nil {
+		return err
+	}
+	if count == 0 {
+		return fmt.Errorf("no objects passed to replace")
 	}
 	return nil
 }

@@ -11,7 +11,7 @@ import (
 )
 
 // TestWaitingCommandsMatchKubectl: the commands whose waits run on the run's context
-// (kubectl_waits.go) print, fail and exit exactly as kubectl does. Three simulators with the
+// (kubectl_waits.go: delete, rollout status, attach, port-forward, replace --force) print, fail and exit exactly as kubectl does. Three simulators with the
 // same seed and fake clock get the same commands: through the in-process runner, through the
 // in-process runner with kubectl's own Run (the library kubetutor links, v0.37: must be
 // identical), and through the installed /usr/bin/kubectl with the session's kubeconfig
@@ -72,6 +72,9 @@ func TestWaitingCommandsMatchKubectl(t *testing.T) {
 	}
 	both("kubectl apply -f web.yaml")
 	both("kubectl create configmap a --from-literal=k=v")
+	both("kubectl create configmap r")
+	const cmR = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: r\ndata:\n  k: v\n"
+	const cmS = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\n"
 	for _, name := range []string{"c", "d", "e", "f", "g", "h"} {
 		both("kubectl create configmap " + name)
 	}
@@ -104,6 +107,15 @@ func TestWaitingCommandsMatchKubectl(t *testing.T) {
 		{line: "kubectl rollout status sts/web --revision=-1"},
 		{line: "kubectl rollout status"},
 		{line: "kubectl rollout status sts/web --revision=7"},
+		{line: "kubectl replace --force -f -", stdin: cmR},
+		{line: "kubectl replace --force --grace-period=0 -f -", stdin: cmR},
+		{line: "kubectl replace --force --grace-period=0 -o name -f -", stdin: cmR},
+		{line: "kubectl replace --force --grace-period=0 -f -", stdin: cmS},
+		{line: "kubectl replace --grace-period=0 -f -", stdin: cmR},
+		{line: "kubectl replace --force --dry-run=client -f -", stdin: cmR},
+		{line: "kubectl replace --force -f -"},
+		{line: "kubectl replace --force"},
+		{line: "kubectl replace -f -", stdin: cmR},
 		{line: "kubectl attach nosuch"},
 		{line: "kubectl attach web-0 --pod-running-timeout=0"},
 		{line: "kubectl port-forward nosuch 80"},
@@ -115,6 +127,7 @@ func TestWaitingCommandsMatchKubectl(t *testing.T) {
 		{line: "kubectl rollout status sts/web --watch=false"},
 		{line: "kubectl delete pod web-0 --timeout=1s"},
 		{line: "kubectl delete pod web-0 --wait=false"},
+		{line: "kubectl replace --force --grace-period=0 --timeout=1s -f -", stdin: podWeb1},
 	} {
 		if tc.line == "pause" {
 			ours.Sim().Pause()

@@ -31,6 +31,7 @@ func putParseTree(t *cobra.Command) {
 	select {
 	case parseTrees <- t:
 	default:
+		forgetCompletions(t) // the pool is full: let the tree go
 	}
 }
 

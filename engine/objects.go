@@ -11,14 +11,41 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	kjson "sigs.k8s.io/json"
 )
 
 // ObjectEvent is one version of a watched object, for showing a stream row's object as it
 // was at that moment.
 type ObjectEvent struct {
-	Type   string // ADDED, MODIFIED, DELETED, or ERROR (Err set)
+	Type string // ADDED, MODIFIED, DELETED, or ERROR (Err set)
+	// Object is the object. A watch event leaves it nil and keeps the object's JSON in Raw,
+	// decoded only when someone looks at that version (Decode): under a burst of events the
+	// decoding into maps was a fifth of the player's CPU, for versions nobody opens.
 	Object *unstructured.Unstructured
-	Err    error
+	Raw    json.RawMessage
+	// Name and ResourceVersion are the object's, set with Raw (see Key).
+	Name, ResourceVersion string
+	Err                   error
+}
+
+// Key is the event's object name and resourceVersion.
+func (e ObjectEvent) Key() (name, resourceVersion string) {
+	if e.Object != nil && e.Name == "" {
+		return e.Object.GetName(), e.Object.GetResourceVersion()
+	}
+	return e.Name, e.ResourceVersion
+}
+
+// Decode returns the event's object, decoding Raw when Object is not set; nil for an ERROR.
+func (e ObjectEvent) Decode() (*unstructured.Unstructured, error) {
+	if e.Object != nil || e.Raw == nil {
+		return e.Object, nil
+	}
+	o := &unstructured.Unstructured{}
+	if err := o.UnmarshalJSON(e.Raw); err != nil {
+		return nil, fmt.Errorf("undecodable object: %w", err)
+	}
+	return o, nil
 }
 
 // List reads the objects of a resource (as kubectl get takes it: "po", "sts",
@@ -150,12 +177,23 @@ func (w *objectWatch) list(ctx context.Context) (string, func(bool) bool, error)
 }
 
 func (w *objectWatch) event(ctx context.Context, typ string, raw json.RawMessage) (string, bool, error) {
-	o := &unstructured.Unstructured{}
-	if err := o.UnmarshalJSON(raw); err != nil {
+	// Only the name and resourceVersion now (no maps built); the rest when it is looked at.
+	var m struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name            string `json:"name"`
+			ResourceVersion string `json:"resourceVersion"`
+		} `json:"metadata"`
+	}
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
 		return "", true, fmt.Errorf("undecodable object: %w", err)
 	}
-	if !w.send(ctx, ObjectEvent{Type: typ, Object: o}) {
+	if m.Kind == "" {
+		return "", true, fmt.Errorf("undecodable object: Object 'Kind' is missing in '%s'", raw)
+	}
+	ev := ObjectEvent{Type: typ, Raw: raw, Name: m.Metadata.Name, ResourceVersion: m.Metadata.ResourceVersion}
+	if !w.send(ctx, ev) {
 		return "", false, nil
 	}
-	return o.GetResourceVersion(), true, nil
+	return m.Metadata.ResourceVersion, true, nil
 }

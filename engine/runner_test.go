@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -142,10 +143,11 @@ func isWatch(resource string) func(*http.Request) bool {
 }
 
 // TestStopWhileWaiting stops each kind of command that waits while it waits (a delete held
-// by a finalizer or a terminating pod, rollout status, scale --timeout, wait, get -w, exec,
-// attach, logs -f, run -i) and asserts that the stopped run really ended: the session counts
-// no run still going and none abandoned, no goroutine of the run is left (kubectl's wait
-// loops, reflectors, streams), and the next command starts at once and succeeds.
+// by a finalizer or a terminating pod, rollout status, scale --timeout, replace --force,
+// wait, get -w, exec, attach, logs -f, run -i) and asserts that the stopped run really
+// ended: the session counts no run still going and none abandoned, no goroutine of the run
+// is left (kubectl's wait loops, reflectors, streams), and the next command starts at once
+// and succeeds.
 func TestStopWhileWaiting(t *testing.T) {
 	paused := func(t *testing.T, s *Session) { s.Sim().Pause() } // nothing the command waits for happens
 	for _, tc := range []struct {
@@ -155,6 +157,7 @@ func TestStopWhileWaiting(t *testing.T) {
 		// waiting is the request that shows kubectl has reached its wait; nil: output.
 		waiting func(*http.Request) bool
 		printed string // with waiting nil: the output that shows it
+		stdin   string // what -f - reads
 	}{
 		{name: "delete pvc held by its pod", line: "kubectl delete pvc www-web-0", waiting: isWatch("persistentvolumeclaims")},
 		{name: "delete pod while it terminates", setup: paused, line: "kubectl delete pod web-1 --wait", waiting: isWatch("pods")},
@@ -165,6 +168,12 @@ func TestStopWhileWaiting(t *testing.T) {
 		{name: "scale --timeout", setup: paused, line: "kubectl scale sts web --replicas=4 --timeout=1h", waiting: func(r *http.Request) bool {
 			return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/scale")
 		}},
+		{name: "replace --force --grace-period=0", setup: paused, line: "kubectl replace --force --grace-period=0 -f -",
+			stdin: podWeb1, waiting: isWatch("pods")},
+		{name: "replace --force", setup: paused, line: "kubectl replace --force -f -", stdin: podWeb1,
+			waiting: func(r *http.Request) bool {
+				return r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/pods/web-1")
+			}},
 		{name: "wait", line: "kubectl wait --for=delete pod/web-0 --timeout=1h", waiting: isWatch("pods")},
 		{name: "get -w", line: "kubectl get pods -w", waiting: isWatch("pods")},
 		{name: "events -w", line: "kubectl events -w", waiting: isWatch("events")},
@@ -204,7 +213,11 @@ func TestStopWhileWaiting(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(testCtx(t))
 			done := make(chan error, 1)
-			go func() { done <- s.RunKubectl(ctx, tc.line, nil, out, out) }()
+			var in io.Reader
+			if tc.stdin != "" {
+				in = strings.NewReader(tc.stdin)
+			}
+			go func() { done <- s.RunKubectl(ctx, tc.line, in, out, out) }()
 			select {
 			case <-seen:
 			case err := <-done:
@@ -238,6 +251,18 @@ func TestStopWhileWaiting(t *testing.T) {
 	}
 }
 
+// podWeb1 is a manifest for web-1, for replace --force: the paused simulator's kubelet
+// never finishes the old pod's deletion, so replace waits for it.
+const podWeb1 = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web-1
+spec:
+  containers:
+  - name: nginx
+    image: registry.k8s.io/nginx-slim:0.24
+`
+
 // goroutinesBackTo waits, at most bound, until no goroutine is left beyond baseline and
 // idle connections (each goleak.Find itself retries for about half a second).
 func goroutinesBackTo(baseline goleak.Option, bound time.Duration) error {
@@ -266,7 +291,7 @@ func idleConnections() []goleak.Option {
 
 // BenchmarkKubectlGetPods50Sessions: `kubectl get pods` latency while 50 simulator sessions in
 // one process run it at the same time (each session holds the web StatefulSet's two pods).
-// Reports p50 and p99 of one run, in milliseconds.
+// Reports p50 and p99 of one run, in milliseconds, and the process's CPU per run.
 func BenchmarkKubectlGetPods50Sessions(b *testing.B) {
 	const n = 50
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -311,10 +336,12 @@ func BenchmarkKubectlGetPods50Sessions(b *testing.B) {
 			}
 		}()
 	}
+	cpu0 := processCPU()
 	b.ResetTimer()
 	close(start)
 	wg.Wait()
 	b.StopTimer()
+	cpu := processCPU() - cpu0
 	var all []time.Duration
 	for _, l := range lat {
 		all = append(all, l...)
@@ -327,6 +354,18 @@ func BenchmarkKubectlGetPods50Sessions(b *testing.B) {
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(float64(len(all)), "runs")
+	// The process's CPU per run (kubectl and the simulator's API server both): what the
+	// latency would come to on idle cores, whatever else shares the machine.
+	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(len(all)), "cpu-ms/run")
+}
+
+// processCPU is the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestStopDrainEndsAtItsNextRetry: a drain that a PodDisruptionBudget holds retries its

@@ -46,6 +46,10 @@ type SimOptions struct {
 	// MaxReplicas and MaxObjects cap the simulator (--max-replicas, --max-objects); 0 means
 	// the defaults, 1000 replicas per workload and 20000 objects.
 	MaxReplicas, MaxObjects int
+	// MaxBytes caps the simulator's object data and MaxRun one command in a container (a
+	// classroom's per-student caps); 0: no cap.
+	MaxBytes int64
+	MaxRun   time.Duration
 }
 
 // KubeconfigOptions select a real cluster as kubectl does.
@@ -169,6 +173,8 @@ func NewSimSession(ctx context.Context, o SimOptions) (*Session, error) {
 		Runner:      o.Runner,
 		MaxReplicas: o.MaxReplicas,
 		MaxObjects:  o.MaxObjects,
+		MaxBytes:    o.MaxBytes,
+		MaxRun:      o.MaxRun,
 	})
 	if err != nil {
 		s.removeDir()

@@ -281,10 +281,16 @@ func TestWatchObjectsListThenEvents(t *testing.T) {
 			if !ok {
 				t.Fatal("object watch closed")
 			}
-			if ev.Type == "ERROR" || ev.Object == nil || ev.Object.GetKind() != "Pod" {
-				t.Fatalf("event %s %v %v", ev.Type, ev.Err, ev.Object)
+			// Watch events keep the object encoded until it is looked at.
+			o, err := ev.Decode()
+			if ev.Type == "ERROR" || err != nil || o == nil || o.GetKind() != "Pod" {
+				t.Fatalf("event %s %v %v %v", ev.Type, ev.Err, err, o)
 			}
-			seen[ev.Object.GetName()] = true
+			name, rv := ev.Key()
+			if name != o.GetName() || rv != o.GetResourceVersion() {
+				t.Fatalf("event key %s@%s, object %s@%s", name, rv, o.GetName(), o.GetResourceVersion())
+			}
+			seen[name] = true
 		case <-timer.C:
 			t.Fatalf("no web-1 in time; saw %v", seen)
 		}

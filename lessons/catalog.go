@@ -48,10 +48,34 @@ func Embedded() (*Library, error) {
 	return embeddedLib, embeddedErr
 }
 
+var (
+	embeddedInMu sync.Mutex
+	embeddedIn   = map[string]*Library{}
+)
+
+// EmbeddedIn returns the built-in lessons in lang and in English only, validated as Embedded
+// validates them; the other languages' files are not even read. The player starts with it:
+// decoding and checking every language was most of its time to the first menu frame, and a
+// learner plays one language (L loads the other one when asked for).
+func EmbeddedIn(lang string) (*Library, error) {
+	lang = NormalizeLang(lang)
+	embeddedInMu.Lock()
+	defer embeddedInMu.Unlock()
+	if lib, ok := embeddedIn[lang]; ok {
+		return lib, nil
+	}
+	lib, err := load(embedded, manifestSet(), map[string]bool{BaseLang: true, lang: true})
+	if err != nil {
+		return nil, err
+	}
+	embeddedIn[lang] = lib
+	return lib, nil
+}
+
 // Catalog returns every embedded lesson in the given language ("en", "ko", or a locale such
 // as "ko_KR.UTF-8"), falling back to English for a lesson not written in that language.
 func Catalog(lang string) ([]Lesson, error) {
-	lib, err := Embedded()
+	lib, err := EmbeddedIn(lang)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +84,7 @@ func Catalog(lang string) ([]Lesson, error) {
 
 // Get returns one embedded lesson in the given language (falling back to English).
 func Get(id, lang string) (Lesson, error) {
-	lib, err := Embedded()
+	lib, err := EmbeddedIn(lang)
 	if err != nil {
 		return Lesson{}, err
 	}
@@ -83,7 +107,7 @@ func LoadDir(dir string) (*Library, error) {
 // Load reads and validates every lesson folder at the root of fsys. All problems are
 // reported together, each naming the file, step and field.
 func Load(fsys fs.FS) (*Library, error) {
-	return load(fsys, manifestSet())
+	return load(fsys, manifestSet(), nil)
 }
 
 func manifestSet() map[string]bool {
@@ -105,8 +129,8 @@ type decoded struct {
 // decodeAll reads and decodes every lesson file (DIR/LANG.yaml) under the entries at once,
 // one goroutine per file: the player loads the built-in lessons at every start, and YAML
 // decoding is most of that time. Validation stays sequential in load (it parses commands
-// with kubectl's tree, one parse at a time).
-func decodeAll(fsys fs.FS, entries []fs.DirEntry) map[string]decoded {
+// with kubectl's tree, one parse at a time). only, when not nil, keeps only those languages.
+func decodeAll(fsys fs.FS, entries []fs.DirEntry, only map[string]bool) map[string]decoded {
 	out := map[string]decoded{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -120,7 +144,7 @@ func decodeAll(fsys fs.FS, entries []fs.DirEntry) map[string]decoded {
 		}
 		for _, f := range files {
 			m := langFile.FindStringSubmatch(f.Name())
-			if f.IsDir() || !strings.HasSuffix(f.Name(), ".yaml") || m == nil {
+			if f.IsDir() || !strings.HasSuffix(f.Name(), ".yaml") || m == nil || (only != nil && !only[m[1]]) {
 				continue
 			}
 			file := path.Join(e.Name(), f.Name())
@@ -142,14 +166,16 @@ func decodeAll(fsys fs.FS, entries []fs.DirEntry) map[string]decoded {
 	return out
 }
 
-func load(fsys fs.FS, manifestNames map[string]bool) (*Library, error) {
+// load reads and validates the lesson folders at the root of fsys; langs, when not nil, are
+// the only languages read (BaseLang must be among them).
+func load(fsys fs.FS, manifestNames map[string]bool, only map[string]bool) (*Library, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("lessons: %w", err)
 	}
 	lib := &Library{byID: map[string]map[string]Lesson{}}
 	var errs []error
-	decoded := decodeAll(fsys, entries)
+	decoded := decodeAll(fsys, entries, only)
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || e.Name() == "testdata" {
 			continue
@@ -171,6 +197,9 @@ func load(fsys fs.FS, manifestNames map[string]bool) (*Library, error) {
 			m := langFile.FindStringSubmatch(f.Name())
 			if m == nil {
 				errs = append(errs, &LintError{File: file, Msg: "file name must be a language code such as en.yaml or ko.yaml"})
+				continue
+			}
+			if only != nil && !only[m[1]] {
 				continue
 			}
 			d := decoded[file]

@@ -64,7 +64,7 @@ func loadMap(t *testing.T, files map[string]string) (*Library, error) {
 	for name, body := range files {
 		fsys[name] = &fstest.MapFile{Data: []byte(body)}
 	}
-	return load(fsys, testManifests)
+	return load(fsys, testManifests, nil)
 }
 
 func TestLoadGoodLesson(t *testing.T) {
@@ -488,4 +488,33 @@ func sortedCopy(in []string) []string {
 	out := append([]string(nil), in...)
 	sort.Strings(out)
 	return out
+}
+
+// TestEmbeddedInIsEmbeddedForOneLanguage: the player's start-up library (EmbeddedIn) reads
+// only the learner's language and English, and gives exactly the lessons the full library
+// gives in that language.
+func TestEmbeddedInIsEmbeddedForOneLanguage(t *testing.T) {
+	full, err := Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "ko", "ko_KR.UTF-8", "fr"} {
+		lib, err := EmbeddedIn(lang)
+		if err != nil {
+			t.Fatalf("EmbeddedIn(%q): %v", lang, err)
+		}
+		if got, want := lib.Catalog(lang), full.Catalog(lang); !reflect.DeepEqual(got, want) {
+			t.Errorf("EmbeddedIn(%q).Catalog differs from Embedded().Catalog", lang)
+		}
+		for _, id := range lib.IDs() {
+			for _, l := range lib.Languages(id) {
+				if l != BaseLang && l != NormalizeLang(lang) {
+					t.Errorf("EmbeddedIn(%q) read %s in %q", lang, id, l)
+				}
+			}
+		}
+	}
+	if en, _ := EmbeddedIn("en"); len(en.Languages("statefulset-basics")) != 1 {
+		t.Errorf("EmbeddedIn(en) languages of statefulset-basics = %v, want only en", en.Languages("statefulset-basics"))
+	}
 }

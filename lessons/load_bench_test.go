@@ -5,8 +5,8 @@ import (
 	"testing"
 )
 
-// BenchmarkLoadEmbedded is what the player does at every start before its first frame:
-// decode and validate every built-in lesson in every language.
+// BenchmarkLoadEmbedded decodes and validates every built-in lesson in every language
+// (Embedded: lint and the tests).
 func BenchmarkLoadEmbedded(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
@@ -16,16 +16,29 @@ func BenchmarkLoadEmbedded(b *testing.B) {
 	}
 }
 
+// BenchmarkLoadEmbeddedIn is what the player does before its first frame (EmbeddedIn): the
+// built-in lessons in one language, English here, decoded and validated.
+func BenchmarkLoadEmbeddedIn(b *testing.B) {
+	for _, lang := range []string{"en", "ko"} {
+		b.Run(lang, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := load(embedded, manifestSet(), map[string]bool{BaseLang: true, lang: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkDecodeEmbedded is the decoding part of BenchmarkLoadEmbedded alone.
 func BenchmarkDecodeEmbedded(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		lessonFiles, err := embeddedEntries()
+		entries, err := fs.ReadDir(embedded, ".")
 		if err != nil {
 			b.Fatal(err)
 		}
-		decodeAll(embedded, lessonFiles)
+		decodeAll(embedded, entries, nil)
 	}
 }
-
-func embeddedEntries() ([]fs.DirEntry, error) { return fs.ReadDir(embedded, ".") }

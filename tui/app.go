@@ -75,7 +75,7 @@ func New(o Options) *App {
 		opts: o, st: st, t: t, keys: appKeys(t, o.Cluster != nil), help: h,
 		md:     newMarkdown(o.MarkdownStyle, profile),
 		menu:   newMenuView(st, t, o.Lessons, footer, o.Progress, o.ProgressWarning, o.LessonsFor != nil),
-		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang),
+		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang).withBuiltinEdit(o.BuiltinEditor),
 	}
 }
 
@@ -184,6 +184,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		switch {
 		case key.Matches(msg, a.keys.Quit):
+			if a.lesson != nil && a.lesson.ask == nil && !a.opts.QuitKeepsCluster && a.lesson.losesCluster() {
+				a.lesson.askQuit()
+				a.resize(false)
+				return a, nil
+			}
 			a.Close()
 			return a, tea.Quit
 		case key.Matches(msg, a.keys.Help):
@@ -214,6 +219,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err == nil {
 			a.kubeconfigWritten = true
 		}
+	case quitMsg:
+		a.Close()
+		return a, tea.Quit
 	case backToMenuMsg:
 		a.Close()
 		a.lesson = nil
@@ -285,7 +293,45 @@ func (a *App) screenKeys() help.KeyMap {
 	if a.width > 0 && lipgloss.Width(h.ShortHelpView(g.ShortHelp())) > a.width {
 		g.noShortCmd = true
 	}
+	if a.help.ShowAll && a.width > 0 {
+		return fitHelp{KeyMap: g, full: fitColumns(a.help, g.FullHelp(), a.width)}
+	}
 	return g
+}
+
+// fitHelp is a key map whose full help is laid out to fit the window (fitColumns).
+type fitHelp struct {
+	help.KeyMap
+	full [][]key.Binding
+}
+
+func (f fitHelp) FullHelp() [][]key.Binding { return f.full }
+
+// fitColumns keeps the full help's columns when they fit width; else it pours the bindings,
+// in order, into taller columns until they do. bubbles' help would instead cut the columns
+// that do not fit at "…", hiding keys that work (? and q among them).
+func fitColumns(h help.Model, groups [][]key.Binding, width int) [][]key.Binding {
+	h.Width = 0
+	if lipgloss.Width(h.FullHelpView(groups)) <= width {
+		return groups
+	}
+	var all []key.Binding
+	tallest := 0
+	for _, g := range groups {
+		g = enabledList(g)
+		all = append(all, g...)
+		tallest = max(tallest, len(g))
+	}
+	for rows := tallest + 1; rows < len(all); rows++ {
+		var cols [][]key.Binding
+		for i := 0; i < len(all); i += rows {
+			cols = append(cols, all[i:min(i+rows, len(all))])
+		}
+		if lipgloss.Width(h.FullHelpView(cols)) <= width {
+			return cols
+		}
+	}
+	return [][]key.Binding{all}
 }
 
 // barActive reports whether the lesson's overlay bar takes the keys.

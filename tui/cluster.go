@@ -165,6 +165,14 @@ type Options struct {
 	// StepGate, when set, may refuse moving on to a step (a classroom in lockstep): it gets
 	// the lesson id and the index of the step asked for (len(Steps) for the quiz) and says why.
 	StepGate func(lessonID string, stepIndex int) (ok bool, why string)
+	// BuiltinEditor opens kubectl edit in the player's own editor instead of $EDITOR: in a
+	// classroom, where no program of the host may start, and in a player whose learner has
+	// set no editor of their own. Without it, edit runs with the terminal (TerminalRunner).
+	// apply edit-last-applied always uses the built-in editor.
+	BuiltinEditor bool
+	// QuitKeepsCluster: the cluster outlives the program (a classroom seat waits for its
+	// student's reconnect), so quitting loses nothing and q does not ask.
+	QuitKeepsCluster bool
 }
 
 // FromCluster fills the fields left nil from the Cluster's optional abilities. New and

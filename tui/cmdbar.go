@@ -55,6 +55,14 @@ type cmdBarTermDoneMsg struct {
 	err  error
 }
 
+// cmdBarEditMsg is kubectl edit, on the run's goroutine, asking the built-in editor to open
+// text; the saved text goes back on reply.
+type cmdBarEditMsg struct {
+	id    int
+	text  string
+	reply chan<- string
+}
+
 type cmdBar struct {
 	ctx     context.Context
 	cluster Cluster
@@ -87,6 +95,12 @@ type cmdBar struct {
 
 	km            CmdBarKeyMap
 	width, height int
+
+	// builtinEdit runs kubectl edit with the built-in editor (a classroom: never a program
+	// of the host); edit and editReply are the open editor and where its text goes.
+	builtinEdit bool
+	edit        *Editor
+	editReply   chan<- string
 }
 
 func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
@@ -102,6 +116,12 @@ func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar 
 func (b *cmdBar) setLang(lang string) {
 	b.ko = lang == "ko"
 	b.km = DefaultCmdBarKeyMap(textFor(lang))
+}
+
+// withBuiltinEdit sets whether kubectl edit opens the built-in editor.
+func (b *cmdBar) withBuiltinEdit(on bool) *cmdBar {
+	b.builtinEdit = on
+	return b
 }
 
 func (b *cmdBar) say(en, ko string) string {
@@ -135,6 +155,12 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 	if b == nil || b.cluster == nil {
 		return nil, false
 	}
+	if o := b.activeOverlay(); o != nil {
+		switch msg.(type) {
+		case tea.KeyMsg, tea.MouseMsg:
+			return o.Update(msg), true
+		}
+	}
 	switch msg := msg.(type) {
 	case cmdBarOutputMsg:
 		if msg.id != b.runID {
@@ -142,6 +168,16 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 		}
 		b.appendOutput(msg.s)
 		return b.listen(), true
+	case cmdBarEditMsg:
+		if msg.id != b.runID {
+			return nil, true
+		}
+		b.edit = NewEditor("kubectl "+strings.TrimPrefix(b.runLine, "kubectl "), msg.text, b.st, b.ko)
+		b.editReply = msg.reply
+		return tea.Batch(b.edit.Init(), b.listen()), true
+	case editorDoneMsg:
+		b.closeEditor(msg.text)
+		return nil, true
 	case cmdBarDoneMsg:
 		if msg.id != b.runID {
 			return nil, true
@@ -158,7 +194,7 @@ func (b *cmdBar) handle(msg tea.Msg) (tea.Cmd, bool) {
 	case cmdBarTermDoneMsg:
 		b.appendOutput(b.termNote(msg))
 		b.open = true
-		return b.input.Focus(), true
+		return tea.Batch(b.input.Focus(), redrawAll), true
 	case tea.KeyMsg:
 		if !b.open {
 			if key.Matches(msg, b.keys().Open) {
@@ -312,6 +348,11 @@ func (b *cmdBar) submit() tea.Cmd {
 	b.stop()
 	b.lines, b.partial, b.scroll = append(b.lines, "$ "+full), "", 0
 	b.trim()
+	// apply edit-last-applied has no terminal path (kubectl would start $EDITOR from a run
+	// without the terminal), so it always gets the built-in editor.
+	if engine.IsEditLine(full) && (b.builtinEdit || !engine.NeedsTerminal(full)) {
+		return b.startEdit(full)
+	}
 	if engine.NeedsTerminal(full) {
 		tr, ok := b.cluster.(TerminalRunner)
 		if !ok {
@@ -335,6 +376,52 @@ func (b *cmdBar) start(line string) tea.Cmd {
 
 // startAs is start with the given runner (the session's, or the learner's own credentials).
 func (b *cmdBar) startAs(line string, run func(context.Context, string, io.Reader, io.Writer, io.Writer) error) tea.Cmd {
+	return b.startWith(line, func(ctx context.Context, _ chan<- tea.Msg, _ int, w io.Writer) error {
+		return run(ctx, line, nil, w, w)
+	})
+}
+
+// startEdit runs an edit line with the built-in editor: kubectl's edit flow asks for it
+// through the run's channel, as output comes, and waits for the saved text.
+func (b *cmdBar) startEdit(line string) tea.Cmd {
+	return b.startWith(line, func(ctx context.Context, ch chan<- tea.Msg, id int, w io.Writer) error {
+		ed := func(ctx context.Context, text []byte, _ string) ([]byte, error) {
+			reply := make(chan string, 1)
+			select {
+			case ch <- cmdBarEditMsg{id: id, text: string(text), reply: reply}:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			select {
+			case t := <-reply:
+				return []byte(t), nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		return b.cluster.RunKubectl(engine.WithEditor(ctx, ed), line, nil, w, w)
+	})
+}
+
+// activeOverlay is what takes the bar's keys while it is active: the built-in editor of a
+// running edit; nil otherwise.
+func (b *cmdBar) activeOverlay() Overlay {
+	if b.edit.Active() {
+		return b.edit
+	}
+	return nil
+}
+
+// closeEditor hands the editor's text to the waiting edit and closes it.
+func (b *cmdBar) closeEditor(text string) {
+	if b.editReply != nil {
+		b.editReply <- text // buffered for its one answer
+	}
+	b.edit, b.editReply = nil, nil
+}
+
+// startWith runs body on its own goroutine with the run's context, channel, id and writer.
+func (b *cmdBar) startWith(line string, body func(ctx context.Context, ch chan<- tea.Msg, id int, w io.Writer) error) tea.Cmd {
 	b.runID++
 	id := b.runID
 	ctx, cancel := context.WithCancel(b.ctx)
@@ -343,7 +430,7 @@ func (b *cmdBar) startAs(line string, run func(context.Context, string, io.Reade
 	w := termsafe.NewWriter(&chanWriter{ctx: ctx, ch: ch, id: id}, true) // no escapes from the cluster
 	go func() {
 		defer close(ch)
-		err := run(ctx, line, nil, w, w)
+		err := body(ctx, ch, id, w)
 		select {
 		case ch <- cmdBarDoneMsg{id: id, err: err}:
 		case <-ctx.Done():
@@ -372,6 +459,8 @@ func (b *cmdBar) stop() {
 		return
 	}
 	b.cancel()
+	// The edit's context ended: it no longer waits for the editor.
+	b.edit, b.editReply = nil, nil
 	b.runID++ // whatever the old run still sends is stale
 	b.running, b.ch = false, nil
 	b.flushPartial()
@@ -381,6 +470,7 @@ func (b *cmdBar) stop() {
 
 func (b *cmdBar) finish(err error) {
 	b.running, b.ch = false, nil
+	b.edit, b.editReply = nil, nil
 	b.cancel()
 	b.flushPartial()
 	var ke *engine.KubectlError
@@ -611,6 +701,11 @@ func (b *cmdBar) applyCompletion(m cmdBarCompleteMsg) {
 func (b *cmdBar) overlay(screen string, w, h int) string {
 	if b == nil || !b.open || w <= 0 || h <= 0 {
 		return screen
+	}
+	if b.edit.Active() {
+		// The editor takes the whole screen while open.
+		b.edit.SetSize(w, h)
+		return b.edit.View(w)
 	}
 	b.SetSize(w, h)
 	bar := strings.Split(b.View(), "\n")

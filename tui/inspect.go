@@ -76,15 +76,16 @@ func (w *watchPane) handleObjBatch(msg objBatchMsg) tea.Cmd {
 		return nil
 	}
 	for _, ev := range msg.events {
-		if ev.Object == nil {
+		if ev.Object == nil && ev.Raw == nil {
 			continue
 		}
-		name, rv := ev.Object.GetName(), ev.Object.GetResourceVersion()
+		name, rv := ev.Key()
 		vs := w.versions[name]
-		if n := len(vs); n > 0 && vs[n-1].GetResourceVersion() == rv {
+		if n := len(vs); n > 0 && vs[n-1].ResourceVersion == rv {
 			continue
 		}
-		vs = append(vs, ev.Object)
+		ev.Name, ev.ResourceVersion = name, rv
+		vs = append(vs, ev)
 		if len(vs) > maxVersions {
 			vs = vs[len(vs)-maxVersions:]
 		}
@@ -135,6 +136,18 @@ func (w *watchPane) showSelected() {
 	}
 }
 
+// versionYAML is objectYAML of one recorded version, decoded now if the watch kept it encoded.
+func versionYAML(v ObjectEvent) string {
+	o, err := v.Decode()
+	if err != nil {
+		return err.Error()
+	}
+	if o == nil {
+		return ""
+	}
+	return objectYAML(o)
+}
+
 // objectYAML renders an object without the noise a learner does not need.
 func objectYAML(o *unstructured.Unstructured) string {
 	c := o.DeepCopy()
@@ -156,20 +169,20 @@ func (w *watchPane) inspection() (title, body string) {
 	title = fmt.Sprintf("%s/%s @%s", w.spec.Resource, ref.name, ref.rv)
 	vs := w.versions[ref.name]
 	at := -1
-	for i, o := range vs {
-		if o.GetResourceVersion() == ref.rv {
+	for i, v := range vs {
+		if v.ResourceVersion == ref.rv {
 			at = i
 		}
 	}
 	if at < 0 {
 		return title, w.st.Dim.Render(w.t.NotRecorded)
 	}
-	cur := strings.Split(strings.TrimRight(objectYAML(vs[at]), "\n"), "\n")
+	cur := strings.Split(strings.TrimRight(versionYAML(vs[at]), "\n"), "\n")
 	if at == 0 {
 		return title + " · " + w.t.FirstVersion, strings.Join(cur, "\n")
 	}
-	prev := strings.Split(strings.TrimRight(objectYAML(vs[at-1]), "\n"), "\n")
-	title += fmt.Sprintf(" · %s @%s", w.t.ChangedSince, vs[at-1].GetResourceVersion())
+	prev := strings.Split(strings.TrimRight(versionYAML(vs[at-1]), "\n"), "\n")
+	title += fmt.Sprintf(" · %s @%s", w.t.ChangedSince, vs[at-1].ResourceVersion)
 	var out []string
 	for _, d := range diffLines(prev, cur) {
 		switch d.op {

@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -76,13 +77,29 @@ func oneOrBoth(b key.Binding, first, second bool, firstHelp, secondHelp string) 
 }
 
 // ShortHelp implements help.KeyMap: the open bar's keys (a closed bar is the screen's ':').
+// An active overlay with a key map (the built-in editor) supplies the help instead, as in
+// the lesson view (lessonView.overlayHelp): it takes every key.
 func (b *cmdBar) ShortHelp() []key.Binding {
+	if km := b.overlayHelp(); km != nil {
+		return km.ShortHelp()
+	}
 	k := b.keys()
 	return enabledList([]key.Binding{k.Run, k.Complete, k.History, k.Scroll, k.Stop, k.Close})
 }
 
 // FullHelp implements help.KeyMap.
-func (b *cmdBar) FullHelp() [][]key.Binding { return [][]key.Binding{b.ShortHelp()} }
+func (b *cmdBar) FullHelp() [][]key.Binding {
+	if km := b.overlayHelp(); km != nil {
+		return km.FullHelp()
+	}
+	return [][]key.Binding{b.ShortHelp()}
+}
+
+// overlayHelp is the active overlay's key map, when it has one.
+func (b *cmdBar) overlayHelp() help.KeyMap {
+	km, _ := b.activeOverlay().(help.KeyMap)
+	return km
+}
 
 // Init implements Component.
 func (b *cmdBar) Init() tea.Cmd { return nil }

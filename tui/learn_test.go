@@ -590,7 +590,13 @@ func TestInspectStreamRow(t *testing.T) {
 		u.SetResourceVersion(rv)
 		return u
 	}
-	send(a, objBatchMsg{gen: w.gen, events: []ObjectEvent{{Type: "ADDED", Object: pod("10", "Pending")}, {Type: "MODIFIED", Object: pod("11", "Running")}}})
+	// A listed object comes decoded; a watch event keeps its JSON until it is inspected.
+	raw, err := pod("11", "Running").MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	send(a, objBatchMsg{gen: w.gen, events: []ObjectEvent{{Type: "ADDED", Object: pod("10", "Pending")},
+		{Type: "MODIFIED", Raw: raw, Name: "web-0", ResourceVersion: "11"}}})
 	ev := func(typ, status, rv string) engine.TableEvent {
 		e := podEvent(typ, "web-0", "0/1", status, "0s")
 		e.ResourceVersion = rv

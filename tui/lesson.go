@@ -629,9 +629,9 @@ func (v *lessonView) checkState() (string, bool) {
 	if stt.Done && stt.Checked {
 		// Done stays done, but say when what the step achieved no longer holds.
 		if f := lessons.NowFailing(v.cur(), stt.Results); len(f) > 0 {
-			s := "✓ " + v.t.Done + " · " + v.t.NowFailing + ": " + oneLine(f[0].Desc)
+			s := "✓ " + v.t.Done + " · " + v.t.NowFailing + ": " + statusText(f[0].Desc)
 			if f[0].Detail != "" {
-				s += ": " + oneLine(f[0].Detail)
+				s += ": " + statusText(f[0].Detail)
 			}
 			return s, false
 		}
@@ -648,14 +648,20 @@ func (v *lessonView) checkState() (string, bool) {
 	}
 	for _, r := range stt.Results {
 		if !r.OK {
-			s := "○ " + oneLine(r.Desc)
+			s := "○ " + statusText(r.Desc)
 			if r.Detail != "" {
-				s += ": " + oneLine(r.Detail)
+				s += ": " + statusText(r.Detail)
 			}
 			return s, false
 		}
 	}
 	return "○ " + v.t.Checking, false
+}
+
+// statusText is a check's words for the one-style status line: on one line, and without
+// the backticks of Markdown code spans ("run `kubectl get sts` …"), which it cannot render.
+func statusText(s string) string {
+	return oneLine(strings.ReplaceAll(s, "`", ""))
 }
 
 func (v *lessonView) statusView() string {

@@ -451,6 +451,13 @@ func (v *lessonView) setLang(t text, l lessons.Lesson) {
 	v.syncStep()
 	v.outP.refresh(false)
 	v.watchP.refresh()
+	if v.watchP.selected >= 0 {
+		// The selected row's object is shown under words of the old language: redo them,
+		// keeping the place the learner scrolled to.
+		y := v.outP.view.YOffset
+		v.showInspection()
+		v.outP.view.SetYOffset(y)
+	}
 	v.setSize(v.width, v.height)
 }
 

@@ -196,7 +196,11 @@ func (p *stepPane) refresh() {
 			md += p.solutionText
 		}
 		if len(p.solution) > 0 {
-			md += fmt.Sprintf(" %s\n\n```\n%s\n```", p.t.SolutionIntro, strings.Join(p.solution, "\n"))
+			intro := p.t.SolutionIntro
+			if p.next < 0 {
+				intro = p.t.SolutionRan // nothing left for s to run
+			}
+			md += fmt.Sprintf(" %s\n\n```\n%s\n```", intro, strings.Join(p.solution, "\n"))
 		}
 	}
 	y := p.view.YOffset

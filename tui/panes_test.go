@@ -326,6 +326,23 @@ func keyScenes() []keyScene {
 			send(a, keyMsg("y"))
 			return a
 		}},
+		{name: "row selected, 80x24", make: func(t *testing.T) *App {
+			c := newFakeCluster()
+			wide(c)
+			a := stepTwo(t, c, 80, 24)
+			run(a, send(a, keyMsg("enter")))
+			send(a, keyMsg("y"))
+			return a
+		}},
+		{name: "korean, 80x24", make: func(t *testing.T) *App {
+			a := stepTwo(t, newFakeCluster(), 80, 24)
+			send(a, keyMsg("L"))
+			send(a, keyMsg("y"))
+			if a.opts.Lang != "ko" || a.lesson.watchP.selected < 0 {
+				t.Fatalf("L, y: language %s, row %d", a.opts.Lang, a.lesson.watchP.selected)
+			}
+			return a
+		}},
 		{name: "output focused, wide", make: func(t *testing.T) *App {
 			c := newFakeCluster()
 			wide(c)
@@ -470,6 +487,23 @@ func TestEveryHelpKeyWorks(t *testing.T) {
 					}
 				}
 			}
+			// The full help, open, shows every one of them within the window (bubbles cuts
+			// the columns that do not fit).
+			a.help.ShowAll = true
+			shown := ansiPlain(a.helpView())
+			for _, l := range strings.Split(shown, "\n") {
+				if lipgloss.Width(l) > a.width {
+					t.Errorf("full help line wider than %d: %q", a.width, l)
+				}
+			}
+			for _, g := range km.FullHelp() {
+				for _, b := range g {
+					if !strings.Contains(shown, b.Help().Desc) {
+						t.Errorf("the full help at %d columns does not show %q:\n%s", a.width, b.Help().Desc, shown)
+					}
+				}
+			}
+			a.help.ShowAll = false
 			for _, b := range km.ShortHelp() {
 				if !full[b.Help().Key+" "+b.Help().Desc] {
 					t.Errorf("the short help's %q %q is not in the full help", b.Help().Key, b.Help().Desc)
@@ -503,22 +537,82 @@ func TestEveryHelpKeyWorks(t *testing.T) {
 }
 
 // TestNoKeyStringsOutsideKeyMaps: the player's code matches keys only through key.Binding:
-// no comparison of a key's String() with a literal, no switch over String() with literal
-// cases, and no comparison of a key's Type with a tea.Key constant, in any non-test file.
-// tea.KeyRunes is the one allowed: it tells typed text from keys and names no key.
+// no comparison of a key's String() (or of its runes as a string) with a literal, no switch
+// over String(), and no comparison of a key's Type with a tea.Key constant, in any non-test
+// file. tea.KeyRunes is the one allowed: it tells typed text from keys and names no key.
 func TestNoKeyStringsOutsideKeyMaps(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	fset := token.NewFileSet()
+	scanned := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scanned++
+		for _, bad := range keyStringUses(fset, file) {
+			t.Error(bad)
+		}
+	}
+	if scanned < 20 {
+		t.Fatalf("scanned %d files: run from the tui folder", scanned)
+	}
+}
+
+// TestKeyStringScanFindsEach: the scan above flags each way of matching a key by its
+// spelling, and not the ways through bindings.
+func TestKeyStringScanFindsEach(t *testing.T) {
+	src := `package p
+func f(msg tea.KeyMsg, b key.Binding) {
+	if msg.String() == "q" {}
+	if "esc" != msg.String() {}
+	switch msg.String() { case "enter": }
+	switch s := msg.String(); s { case "x": }
+	switch { case msg.String() == "y": }
+	if string(msg.Runes) == "n" {}
+	if msg.Type == tea.KeyEnter {}
+	if key.Matches(msg, b) {}
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {}
+}`
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := keyStringUses(fset, file)
+	var lines []int
+	for _, g := range got {
+		var l int
+		fmt.Sscanf(strings.TrimPrefix(g, "p.go:"), "%d", &l)
+		lines = append(lines, l)
+	}
+	if want := []int{3, 4, 5, 6, 7, 8, 9}; fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Errorf("flagged lines %v, want %v:\n%s", lines, want, strings.Join(got, "\n"))
+	}
+}
+
+// keyStringUses lists the places in file that match a key by its spelling.
+func keyStringUses(fset *token.FileSet, file *ast.File) []string {
 	isStringCall := func(e ast.Expr) bool {
 		c, ok := e.(*ast.CallExpr)
-		if !ok || len(c.Args) != 0 {
+		if !ok {
 			return false
 		}
-		s, ok := c.Fun.(*ast.SelectorExpr)
-		return ok && s.Sel.Name == "String"
+		if s, ok := c.Fun.(*ast.SelectorExpr); ok && len(c.Args) == 0 {
+			return s.Sel.Name == "String"
+		}
+		// string(msg.Runes)
+		if id, ok := c.Fun.(*ast.Ident); ok && id.Name == "string" && len(c.Args) == 1 {
+			s, ok := c.Args[0].(*ast.SelectorExpr)
+			return ok && s.Sel.Name == "Runes"
+		}
+		return false
 	}
 	isLit := func(e ast.Expr) bool {
 		l, ok := e.(*ast.BasicLit)
@@ -532,37 +626,107 @@ func TestNoKeyStringsOutsideKeyMaps(t *testing.T) {
 		x, ok := s.X.(*ast.Ident)
 		return ok && x.Name == "tea" && strings.HasPrefix(s.Sel.Name, "Key") && s.Sel.Name != "KeyRunes"
 	}
-	scanned := 0
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		scanned++
-		ast.Inspect(file, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.BinaryExpr:
-				if n.Op != token.EQL && n.Op != token.NEQ {
-					return true
-				}
-				if (isStringCall(n.X) && isLit(n.Y)) || (isStringCall(n.Y) && isLit(n.X)) {
-					t.Errorf("%s: a key's String() compared with a literal", fset.Position(n.Pos()))
-				}
-				if isTeaKey(n.X) || isTeaKey(n.Y) {
-					t.Errorf("%s: a key type compared with a tea.Key constant", fset.Position(n.Pos()))
-				}
-			case *ast.SwitchStmt:
-				if n.Tag != nil && isStringCall(n.Tag) {
-					t.Errorf("%s: a switch over a key's String()", fset.Position(n.Pos()))
-				}
+	var out []string
+	ast.Inspect(file, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.BinaryExpr:
+			if n.Op != token.EQL && n.Op != token.NEQ {
+				return true
 			}
-			return true
-		})
+			if (isStringCall(n.X) && isLit(n.Y)) || (isStringCall(n.Y) && isLit(n.X)) {
+				out = append(out, fmt.Sprintf("%s: a key's spelling compared with a literal", fset.Position(n.Pos())))
+			}
+			if isTeaKey(n.X) || isTeaKey(n.Y) {
+				out = append(out, fmt.Sprintf("%s: a key type compared with a tea.Key constant", fset.Position(n.Pos())))
+			}
+		case *ast.SwitchStmt:
+			tagged := n.Tag != nil && isStringCall(n.Tag)
+			// switch s := msg.String(); s { … }
+			if a, ok := n.Init.(*ast.AssignStmt); ok && len(a.Rhs) == 1 && isStringCall(a.Rhs[0]) {
+				tagged = true
+			}
+			if tagged {
+				out = append(out, fmt.Sprintf("%s: a switch over a key's String()", fset.Position(n.Pos())))
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// TestSolutionSaysWhenAllRan: the solution offers s while commands are left to run; once
+// every command ran, it no longer tells the learner to press a key that does nothing.
+func TestSolutionSaysWhenAllRan(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		tx := textFor(lang)
+		a := newTestApp(lang, newFakeCluster())
+		a.checkTick = func(int64) tea.Cmd { return nil }
+		openAndRun(t, a, 200, 60)
+		run(a, send(a, keyMsg("n")))
+		v := a.lesson
+		stepText := func() string {
+			v.stepP.view.GotoBottom()
+			return strings.Join(strings.Fields(ansiPlain(v.stepP.View())), " ")
+		}
+		for i := 0; i < 5 && v.keys.Hint.Enabled(); i++ {
+			run(a, send(a, keyMsg("h")))
+		}
+		intro := strings.Join(strings.Fields(tx.SolutionIntro), " ")
+		ran := strings.Join(strings.Fields(tx.SolutionRan), " ")
+		if got := stepText(); !strings.Contains(got, intro) || strings.Contains(got, ran) {
+			t.Fatalf("%s: solution before running:\n%s", lang, got)
+		}
+		run(a, send(a, keyMsg("s")))
+		if v.nextCmd() >= 0 {
+			t.Fatalf("%s: s left command %d to run", lang, v.nextCmd())
+		}
+		if got := stepText(); strings.Contains(got, intro) || !strings.Contains(got, ran) {
+			t.Errorf("%s: solution after every command ran:\n%s", lang, got)
+		}
 	}
-	if scanned < 20 {
-		t.Fatalf("scanned %d files: run from the tui folder", scanned)
+}
+
+// TestLangSwitchRedoesInspection: L while a row is selected redoes the row's view in the
+// output pane in the new language (seen in tmux: its title stayed Korean).
+func TestLangSwitchRedoesInspection(t *testing.T) {
+	a := stepTwo(t, newFakeCluster(), 100, 30)
+	send(a, keyMsg("y"))
+	v := a.lesson
+	en, ko := textFor("en"), textFor("ko")
+	if v.watchP.selected < 0 || !strings.Contains(ansiPlain(v.outP.text), en.NotRecorded) {
+		t.Fatalf("y: selected %d, output %q", v.watchP.selected, v.outP.text)
+	}
+	send(a, keyMsg("L"))
+	if v := a.lesson; !strings.Contains(ansiPlain(v.outP.text), ko.NotRecorded) || v.outP.label == "" {
+		t.Errorf("after L: label %q, output %q", v.outP.label, v.outP.text)
+	}
+}
+
+// TestQuizTakesFocus: the quiz opens focused even when another pane had the focus, so one
+// pane is marked ▸ and ↑ ↓ move the quiz's choice (seen in tmux: ▸ on the quiz and the
+// watch, ↑ scrolling the watch and ↓ moving the choice).
+func TestQuizTakesFocus(t *testing.T) {
+	a := stepTwo(t, newFakeCluster(), 100, 30)
+	send(a, keyMsg("tab"))
+	if a.lesson.focus != focusWatch {
+		t.Fatalf("tab: focus %d", a.lesson.focus)
+	}
+	run(a, send(a, keyMsg("n")))
+	run(a, send(a, keyMsg("n")))
+	v := a.lesson
+	if v.quiz == nil {
+		t.Fatal("no quiz after the last step")
+	}
+	if v.focus != focusStep || strings.Count(ansiPlain(a.View()), "▸") != 1 {
+		t.Fatalf("quiz open: focus %d, view:\n%s", v.focus, a.View())
+	}
+	send(a, keyMsg("down"))
+	send(a, keyMsg("up"))
+	if v.quiz.sel != 0 {
+		t.Errorf("↓ ↑: choice %d", v.quiz.sel)
+	}
+	send(a, keyMsg("down"))
+	if v.quiz.sel != 1 {
+		t.Errorf("↓: choice %d", v.quiz.sel)
 	}
 }

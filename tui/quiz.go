@@ -64,7 +64,9 @@ func (v *lessonView) openQuiz() tea.Cmd {
 			v.play.RestoreAnswer(q, a.Choice)
 		}
 	}
-	v.watchP.focused = false
+	// The quiz is what the learner works in now: it takes the focus (its ▸ and ↑ ↓),
+	// whichever pane had it.
+	v.setFocus(focusStep)
 	// Enter answers now: the output pane must not offer it for a command.
 	v.outP.setIdle(v.t.QuizIdle)
 	v.updateKeys()

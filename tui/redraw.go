@@ -47,6 +47,13 @@ const redrawEvery = time.Second / 60
 // redrawMsg is the tick that draws the last frame of a burst.
 type redrawMsg struct{}
 
+// redrawAllMsg says the terminal's content is unknown: it was lent to another program
+// (kubectl exec -it), and Bubble Tea sends no size on its return where it cannot read the
+// terminal's size (over SSH in the classroom). The next frame is drawn whole.
+type redrawAllMsg struct{}
+
+func redrawAll() tea.Msg { return redrawAllMsg{} }
+
 // NewRedrawer wraps m, drawing its frames on out (the program's output, in the alternate
 // screen). Run it with tea.WithFPS(1) and tea.WithAltScreen().
 func NewRedrawer(m tea.Model, out io.Writer) *Redrawer {
@@ -60,6 +67,8 @@ func (r *Redrawer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case redrawMsg:
 		r.pending = false
+	case redrawAllMsg:
+		r.lines, r.shown = nil, ""
 	case tea.WindowSizeMsg:
 		r.width, r.height = msg.Width, msg.Height
 		r.lines = nil // resized, or the terminal is back from another program: draw it all

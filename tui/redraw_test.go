@@ -50,6 +50,21 @@ func TestRedrawerDrawsChangesOnly(t *testing.T) {
 	}
 }
 
+// TestRedrawerDrawsAllWhenTheTerminalComesBack: after the terminal was lent to another
+// program (redrawAllMsg), the same frame is written whole, every line.
+func TestRedrawerDrawsAllWhenTheTerminalComesBack(t *testing.T) {
+	var out bytes.Buffer
+	now := time.Unix(1000, 0)
+	r := NewRedrawer(&viewModel{view: "a\nb"}, &out)
+	r.now = func() time.Time { return now }
+	step(r, &out, tea.WindowSizeMsg{Width: 10, Height: 3})
+	now = now.Add(time.Second)
+	w, _ := step(r, &out, redrawAllMsg{})
+	if want := "\x1b[1;1Ha\x1b[K\x1b[2;1Hb\x1b[K\x1b[3;1H\x1b[J"; w != want {
+		t.Fatalf("after the terminal came back wrote %q, want %q", w, want)
+	}
+}
+
 func TestRedrawerCoalescesBursts(t *testing.T) {
 	var out bytes.Buffer
 	now := time.Unix(1000, 0)

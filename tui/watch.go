@@ -13,7 +13,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/kubetutor/kubetutor/engine"
@@ -81,7 +80,7 @@ type watchPane struct {
 	// the object version behind each stream line, and the selected line (-1: none).
 	objects  ObjectWatcher
 	objCh    <-chan ObjectEvent
-	versions map[string][]*unstructured.Unstructured
+	versions map[string][]ObjectEvent // by object name, oldest first (Name, ResourceVersion set)
 	refs     []rowRef
 	selected int
 	// lineRows maps stream lines to rows when the events view wraps messages (nil: one
@@ -117,7 +116,7 @@ func defaultWatchKeyMap(t text) WatchKeyMap {
 
 func newWatchPane(st *Styles, t text) *watchPane {
 	return &watchPane{st: st, t: t, rows: map[string][]string{}, created: map[string]time.Time{}, view: viewport.New(0, 0),
-		versions: map[string][]*unstructured.Unstructured{}, selected: -1, km: defaultWatchKeyMap(t)}
+		versions: map[string][]ObjectEvent{}, selected: -1, km: defaultWatchKeyMap(t)}
 }
 
 // setText switches the pane's words to another language.
@@ -239,7 +238,7 @@ func (w *watchPane) start(parent context.Context, c Cluster, step lessons.Watch)
 	w.streamW, w.dropped, w.streamFmt = nil, 0, streamLines{}
 	w.created = map[string]time.Time{}
 	w.cluster = c
-	w.objCh, w.versions, w.refs, w.selected = nil, map[string][]*unstructured.Unstructured{}, nil, -1
+	w.objCh, w.versions, w.refs, w.selected = nil, map[string][]ObjectEvent{}, nil, -1
 	w.refresh()
 	if spec.Resource == "" || c == nil {
 		return nil

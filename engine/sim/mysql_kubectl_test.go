@@ -38,7 +38,7 @@ func startMysqlServed(t *testing.T) *mysqlServed {
 			m.mu.Unlock()
 		}
 	}
-	s, err := New(Config{Fake: testingclock.NewFakeClock(t0), AutoAdvance: true, Seed: 1, Logf: logf, LogReads: true})
+	s, err := New(Config{Fake: testingclock.NewFakeClock(t0), AutoAdvance: true, Seed: 1, Logf: logf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,9 +44,6 @@ type Config struct {
 	Seed int64
 	Addr string // listen address; default "127.0.0.1:0"
 	Logf func(string, ...any)
-	// LogReads puts quick successful reads in Logf too (by default only writes, failures and
-	// slow reads are logged); tests that follow kubectl's requests set it.
-	LogReads bool
 	// Runner runs commands in containers: kubectl exec and attach, init containers and exec
 	// probes; nil: the sandbox. The kubelet calls it on the control loop, so it must not call
 	// back into Sim methods that act on the loop (ExitContainer, FailNode, ...) synchronously;
@@ -58,6 +55,10 @@ type Config struct {
 	MaxReplicas int
 	// MaxObjects caps the objects of the whole cluster; 0 means DefaultMaxObjects (20000).
 	MaxObjects int
+	// MaxBytes caps the objects' data (store.Limits.MaxBytes); 0: no cap.
+	MaxBytes int64
+	// MaxRun caps how long one command may run in a container (sandbox.SetMaxRun); 0: no cap.
+	MaxRun time.Duration
 }
 
 // DefaultMaxObjects is the object cap of a simulator whose Config leaves MaxObjects at 0.
@@ -150,11 +151,12 @@ func New(cfg Config) (*Sim, error) {
 	perNS := max(1000, 2*cfg.MaxReplicas)
 	s.cfg = cfg
 	s.st = store.New(store.Options{Clock: cfg.Clock, Hooks: api.HooksWith(api.HookOptions{MaxReplicas: cfg.MaxReplicas}), Seed: cfg.Seed,
-		Limits: store.Limits{MaxObjects: cfg.MaxObjects, MaxPerNamespace: perNS}})
+		Limits: store.Limits{MaxObjects: cfg.MaxObjects, MaxPerNamespace: perNS, MaxBytes: cfg.MaxBytes}})
 	if s.cfg.Runner == nil {
 		// The sandbox gives exec, init containers and probes a small shell and per-pod files.
 		sb := sandbox.New(s.st, cfg.Clock)
 		sb.SetSeed(cfg.Seed)
+		sb.SetMaxRun(cfg.MaxRun)
 		s.cfg.Runner = sb
 	}
 	s.ctrls = controller.NewSet(controller.Env{Store: s.st, Queue: loopQueue{s}, Logf: logf, Runner: s.cfg.Runner})
@@ -210,7 +212,7 @@ func (s *Sim) start(ctx context.Context) error {
 	s.ctrls.ServiceAccounts.SetRootCA(caPEM)
 	s.url = "https://" + ln.Addr().String()
 	ctx, s.cancel = context.WithCancel(ctx)
-	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, LogReads: s.cfg.LogReads, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})
+	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})
 	s.srv = &http.Server{Handler: h,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		// The TLS handshake errors of a client that distrusts us go to the log, not stderr.

@@ -121,7 +121,7 @@ func newTutorialWith(t *testing.T, bin string) *tutorial {
 			poke(tu.reqWake)
 		}
 	}
-	s, err := New(Config{Fake: testingclock.NewFakeClock(t0), Seed: 1, Logf: logf, LogReads: true})
+	s, err := New(Config{Fake: testingclock.NewFakeClock(t0), Seed: 1, Logf: logf})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -98,17 +98,27 @@ type Store struct {
 	// saveMu orders saves, so a later save never lands under an earlier one.
 	saveMu sync.Mutex
 	sync   syncState // guarded by mu
-	// sink, when set, receives every save instead of the file (Backed); the place behind it
-	// merges with other writers itself (a ConfigMap updated optimistically).
-	sink func([]byte) error
+	// exchange, when set, keeps the store somewhere other than a file (Backed).
+	exchange Exchange
 }
 
+// Exchange is one read-merge-write of a progress record kept outside a file: it reads the
+// stored bytes (empty when there are none), passes them to merge, and stores what merge
+// returns only if nobody wrote in between (a ConfigMap updated with its resourceVersion),
+// else reads again and merges again. merge may run more than once.
+type Exchange func(merge func(stored []byte) ([]byte, error)) error
+
 // Backed is a store kept somewhere other than a file (a classroom keeps it in a ConfigMap):
-// it starts from b (a progress file's bytes; empty for a new learner), and every Save hands
-// the file's bytes to save. where names the place for Path. Content that does not parse
-// starts the store afresh, with a warning.
-func Backed(where string, b []byte, save func([]byte) error) (s *Store, warning string) {
-	s = &Store{path: where, f: empty(), sink: save}
+// it starts from b (a progress file's bytes; empty for a new learner), and every Save merges
+// with what is stored through exchange, lesson by lesson as with a shared file (shared.go),
+// so a reset is kept and two front ends serving one learner lose neither's steps. where
+// names the place for Path. Content that does not parse starts the store afresh, with a
+// warning. A nil exchange makes a read-only store (Save does nothing).
+func Backed(where string, b []byte, exchange Exchange) (s *Store, warning string) {
+	s = &Store{path: where, f: empty(), exchange: exchange}
+	if exchange == nil {
+		s.path = ""
+	}
 	if len(b) == 0 {
 		return s, ""
 	}
@@ -117,6 +127,7 @@ func Backed(where string, b []byte, save func([]byte) error) (s *Store, warning 
 		return s, fmt.Sprintf("%v; progress starts afresh", err)
 	}
 	s.f = f
+	s.sync.read(f)
 	return s, joinWarnings(warnings)
 }
 
@@ -301,14 +312,8 @@ func (s *Store) Save() error {
 	if s.path == "" {
 		return nil
 	}
-	if s.sink != nil {
-		s.mu.Lock()
-		b, err := json.MarshalIndent(s.f, "", "  ")
-		s.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		return s.sink(append(b, '\n'))
+	if s.exchange != nil {
+		return s.saveExchanged()
 	}
 	return s.saveShared()
 }

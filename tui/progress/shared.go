@@ -38,17 +38,26 @@ type syncState struct {
 	dirty      map[string]bool
 	resets     map[string]time.Time
 	resetAllAt time.Time
+	// gen counts changes, so a save forgets only the changes its merge took in: one made
+	// while the file was being written stays dirty for the next save.
+	gen uint64
 }
 
 func (st *syncState) read(f File) {
+	st.saw(f)
+	st.dirty, st.resets, st.resetAllAt = nil, nil, time.Time{}
+}
+
+// saw records what the file now holds, keeping the changes still to save.
+func (st *syncState) saw(f File) {
 	st.seen = make(map[string]time.Time, len(f.Lessons))
 	for id, l := range f.Lessons {
 		st.seen[id] = l.Updated
 	}
-	st.dirty, st.resets, st.resetAllAt = nil, nil, time.Time{}
 }
 
 func (st *syncState) changed(id string) {
+	st.gen++
 	if st.dirty == nil {
 		st.dirty = map[string]bool{}
 	}
@@ -64,6 +73,7 @@ func (st *syncState) reset(id string, at time.Time) {
 }
 
 func (st *syncState) resetAll(at time.Time) {
+	st.gen++
 	st.resetAllAt = at
 	st.dirty, st.resets = nil, nil
 }
@@ -100,6 +110,7 @@ func (s *Store) saveShared() error {
 	}
 	s.mu.Lock()
 	merged := s.mergeLocked(disk)
+	gen := s.sync.gen
 	b, err := json.MarshalIndent(merged, "", "  ")
 	s.mu.Unlock()
 	if err != nil {
@@ -109,7 +120,46 @@ func (s *Store) saveShared() error {
 		return err
 	}
 	s.mu.Lock()
-	s.sync.read(merged)
+	if s.sync.gen == gen {
+		s.sync.read(merged)
+	} else {
+		s.sync.saw(merged) // changed while writing: those changes are still to save
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// saveExchanged is saveShared for a Backed store: the same merge, with the stored bytes the
+// exchange reads in place of the file. Unreadable stored content is replaced, as a file's is.
+func (s *Store) saveExchanged() error {
+	var merged File
+	var gen uint64
+	err := s.exchange(func(stored []byte) ([]byte, error) {
+		disk := empty()
+		if len(stored) > 0 {
+			if f, _, perr := ParseReport(stored); perr == nil {
+				disk = f
+			}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		merged = s.mergeLocked(disk)
+		gen = s.sync.gen
+		b, err := json.MarshalIndent(merged, "", "  ")
+		if err != nil {
+			return nil, err
+		}
+		return append(b, '\n'), nil
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.sync.gen == gen {
+		s.sync.read(merged)
+	} else {
+		s.sync.saw(merged) // changed while storing: those changes are still to save
+	}
 	s.mu.Unlock()
 	return nil
 }
@@ -181,8 +231,16 @@ func mergeLessons(here, there *Lesson) *Lesson {
 			out.Quiz[q] = a
 		}
 	}
-	if there.Updated.After(out.Updated) {
-		out.Updated = there.Updated
+	// The merge is a new version of the lesson: stamped after both, so every player sees it
+	// as changed (taking the later of the two stamps would look, to the player that wrote
+	// that one, like its own version and drop the other's steps at its next save).
+	latest := out.Updated
+	if there.Updated.After(latest) {
+		latest = there.Updated
+	}
+	out.Updated = time.Now().UTC()
+	if !out.Updated.After(latest) {
+		out.Updated = latest.Add(time.Nanosecond)
 	}
 	return &out
 }

@@ -22,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim/api"
 	"github.com/kubetutor/kubetutor/engine/sim/store"
@@ -50,24 +51,34 @@ func BenchmarkAPIConcurrent(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { logFile.Close() })
-		_, srv := benchServerWith(b, n, api.Options{MaxMutatingInFlight: 64,
-			Logf: log.New(logFile, "", log.LstdFlags|log.Lmicroseconds).Printf})
+		opts := api.Options{MaxMutatingInFlight: 64, Logf: log.New(logFile, "", log.LstdFlags|log.Lmicroseconds).Printf}
+		st, plain := benchServerWith(b, n, opts)
+		// The simulator itself serves TLS, where client-go and kubectl speak HTTP/2: the
+		// same handler on the same store, behind httptest's TLS server with HTTP/2 on.
+		opts.Token, opts.Clock = testToken, clocktesting.NewFakeClock(time.Date(2026, 1, 2, 3, 4, 47, 0, time.UTC))
+		tlsSrv := httptest.NewUnstartedServer(api.New(st, opts))
+		tlsSrv.EnableHTTP2 = true
+		tlsSrv.StartTLS()
+		b.Cleanup(tlsSrv.Close)
 		ops := []struct {
 			name   string
 			method string
 			path   string
 			accept string
 			body   string
+			srv    *httptest.Server
 		}{
-			{"Get", http.MethodGet, "/api/v1/namespaces/default/pods/web-7", "application/json", ""},
-			{"ListJSON", http.MethodGet, "/api/v1/namespaces/default/pods?labelSelector=app%3Dnginx", "application/json", ""},
-			{"ListTable", http.MethodGet, "/api/v1/namespaces/default/pods?labelSelector=app%3Dnginx", tableAccept, ""},
-			{"Patch", http.MethodPatch, "/api/v1/namespaces/default/pods/web-7", "application/json", `{"metadata":{"labels":{"round":"%d"}}}`},
+			{"Get", http.MethodGet, "/api/v1/namespaces/default/pods/web-7", "application/json", "", plain},
+			{"GetTLS", http.MethodGet, "/api/v1/namespaces/default/pods/web-7", "application/json", "", tlsSrv},
+			{"ListJSON", http.MethodGet, "/api/v1/namespaces/default/pods?labelSelector=app%3Dnginx", "application/json", "", plain},
+			{"ListTable", http.MethodGet, "/api/v1/namespaces/default/pods?labelSelector=app%3Dnginx", tableAccept, "", plain},
+			{"Patch", http.MethodPatch, "/api/v1/namespaces/default/pods/web-7", "application/json", `{"metadata":{"labels":{"round":"%d"}}}`, plain},
 		}
 		for _, op := range ops {
-			if n != 100 && (op.name == "Get" || op.name == "Patch") {
+			if n != 100 && (op.name == "Get" || op.name == "GetTLS" || op.name == "Patch") {
 				continue // the size of the namespace does not matter to them
 			}
+			srv := op.srv
 			for _, clients := range []int{1, 10, 50} {
 				name := fmt.Sprintf("%s/clients=%d", op.name, clients)
 				if op.name == "ListJSON" || op.name == "ListTable" {
@@ -86,6 +97,21 @@ func BenchmarkAPIConcurrent(b *testing.B) {
 						i++
 						return i - 1
 					}
+					// Each client has its own connection, as 50 kubectls would (one shared
+					// Transport made the clients queue on its lock), opened before the
+					// clock starts: the steady state, not 50 TLS handshakes at once.
+					conns := make([]*http.Client, clients)
+					for c := range conns {
+						tr := srv.Client().Transport.(*http.Transport).Clone()
+						defer tr.CloseIdleConnections()
+						conns[c] = &http.Client{Transport: tr}
+						resp, err := conns[c].Get(srv.URL + "/healthz")
+						if err != nil {
+							b.Fatal(err)
+						}
+						_, _ = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
 					b.ReportAllocs()
 					cpu0 := cpuTime(b)
 					b.ResetTimer()
@@ -95,11 +121,7 @@ func BenchmarkAPIConcurrent(b *testing.B) {
 						wg.Add(1)
 						go func() {
 							defer wg.Done()
-							// Each client has its own connection pool, as 50 kubectls would:
-							// one shared Transport made the clients queue on its lock.
-							tr := srv.Client().Transport.(*http.Transport).Clone()
-							defer tr.CloseIdleConnections()
-							client := &http.Client{Transport: tr}
+							client := conns[c]
 							for k := take(); k >= 0; k = take() {
 								var body io.Reader
 								if op.body != "" {

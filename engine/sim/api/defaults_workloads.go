@@ -5,10 +5,11 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
 // defaultWorkloads is apps/v1 SetDefaults_ReplicaSet, _Deployment and _DaemonSet plus what the
@@ -49,7 +50,7 @@ func defaultWorkloads(old, obj runtime.Object) {
 		gen := int64(1)
 		if prev, ok := old.(*appsv1.DaemonSet); ok {
 			gen, _ = strconv.ParseInt(prev.Annotations[appsv1.DeprecatedTemplateGeneration], 10, 64)
-			if !equality.Semantic.DeepEqual(o.Spec.Template, prev.Spec.Template) {
+			if !store.SemanticEqual(&o.Spec.Template, &prev.Spec.Template) {
 				gen++
 			}
 		}

@@ -32,10 +32,9 @@ type Options struct {
 	Version string
 	// Clock drives AGE columns; default the real clock.
 	Clock clock.PassiveClock
-	// Logf receives one line per write, failed request and slow read (see logged); nil discards them.
+	// Logf receives one line per request, when it ends; nil discards them. The kubectl tests
+	// watch it to see what kubectl asked (a LIST before a watch, say).
 	Logf func(format string, args ...any)
-	// LogReads logs quick successful reads too: tests that follow kubectl's requests need them.
-	LogReads bool
 	// MaxWatches caps concurrent watch streams; 0 means DefaultMaxWatches. Beyond it a watch
 	// gets 429 Too Many Requests, as a real apiserver's in-flight limit answers.
 	MaxWatches int
@@ -167,9 +166,7 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if s.o.Logf != nil {
-			if d := time.Since(start); s.o.LogReads || logged(r.Method, rec.code, d) {
-				s.logf("%s %s %d %s", r.Method, r.URL.RequestURI(), rec.code, d.Round(time.Microsecond))
-			}
+			s.logf("%s %s %d %s", r.Method, r.URL.RequestURI(), rec.code, time.Since(start).Round(time.Microsecond))
 		}
 	}()
 	if !s.authorized(r) {
@@ -189,19 +186,6 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.route(rec, r)
-}
-
-// slowRequest is how long a successful read may take before the request log shows it.
-const slowRequest = 100 * time.Millisecond
-
-// logged reports whether a request goes to the request log: every write, every failure, and
-// reads that were slow (a watch, logs -f, exec, when they end). Successful quick reads (the
-// player's checks poll every second, and a list or get is most of kubectl's traffic) are left
-// out, as the apiserver logs them only at higher verbosity: at thousands of reads a second
-// the log's write and its lock were a tenth of a read's cost.
-func logged(method string, code int, d time.Duration) bool {
-	read := method == http.MethodGet || method == http.MethodHead
-	return !read || code >= 400 || code < 200 || d >= slowRequest
 }
 
 // mutating reports a write that reads a body; exec and attach (POST for SPDY) are streams.

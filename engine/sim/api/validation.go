@@ -6,7 +6,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -217,7 +216,9 @@ func intOrPercent(s string, i int, isString bool) (int, error) {
 }
 
 func validateStatefulSetUpdate(cur, old *appsv1.StatefulSet) field.ErrorList {
-	clone := cur.Spec.DeepCopy()
+	// A shallow copy: only its top-level fields are replaced, by old's.
+	clone := &appsv1.StatefulSetSpec{}
+	*clone = cur.Spec
 	clone.Replicas = old.Spec.Replicas
 	clone.Template = old.Spec.Template
 	clone.UpdateStrategy = old.Spec.UpdateStrategy
@@ -225,7 +226,7 @@ func validateStatefulSetUpdate(cur, old *appsv1.StatefulSet) field.ErrorList {
 	clone.Ordinals = old.Spec.Ordinals
 	clone.RevisionHistoryLimit = old.Spec.RevisionHistoryLimit
 	clone.PersistentVolumeClaimRetentionPolicy = old.Spec.PersistentVolumeClaimRetentionPolicy
-	if !equality.Semantic.DeepEqual(*clone, old.Spec) {
+	if !store.SemanticEqual(clone, &old.Spec) {
 		return field.ErrorList{field.Forbidden(field.NewPath("spec"), "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")}
 	}
 	return nil
@@ -290,6 +291,12 @@ const podUpdateForbidden = "pod updates may not change fields other than `spec.c
 // unscheduled pod to a node (the simulator's scheduler writes spec.nodeName directly where
 // a real one posts a Binding).
 func validatePodUpdate(cur, old *corev1.Pod) field.ErrorList {
+	// Most pod writes (the kubelet's status, labels, finalizers) leave the spec as it was:
+	// nothing to copy then. Every change below moves the copy toward old, so an unchanged
+	// spec passes either way.
+	if store.SemanticEqual(&cur.Spec, &old.Spec) {
+		return nil
+	}
 	clone := cur.Spec.DeepCopy()
 	if len(clone.Containers) != len(old.Spec.Containers) || len(clone.InitContainers) != len(old.Spec.InitContainers) {
 		return field.ErrorList{field.Forbidden(field.NewPath("spec"), podUpdateForbidden)}
@@ -313,7 +320,7 @@ func validatePodUpdate(cur, old *corev1.Pod) field.ErrorList {
 	if len(clone.SchedulingGates) <= len(old.Spec.SchedulingGates) {
 		clone.SchedulingGates = old.Spec.SchedulingGates
 	}
-	if !equality.Semantic.DeepEqual(*clone, old.Spec) {
+	if !store.SemanticEqual(clone, &old.Spec) {
 		return field.ErrorList{field.Forbidden(field.NewPath("spec"), podUpdateForbidden)}
 	}
 	return nil
@@ -382,13 +389,15 @@ func validatePVCSpec(spec *corev1.PersistentVolumeClaimSpec, p *field.Path) fiel
 }
 
 func validatePVCUpdate(cur, old *corev1.PersistentVolumeClaim) field.ErrorList {
-	clone := cur.Spec.DeepCopy()
+	// A shallow copy: only top-level fields (and Resources, a value) are replaced, by old's.
+	clone := &corev1.PersistentVolumeClaimSpec{}
+	*clone = cur.Spec
 	clone.Resources.Requests = old.Spec.Resources.Requests
 	clone.VolumeAttributesClassName = old.Spec.VolumeAttributesClassName
 	if old.Spec.VolumeName == "" {
 		clone.VolumeName = "" // binding by the volume controller
 	}
-	if !equality.Semantic.DeepEqual(*clone, old.Spec) {
+	if !store.SemanticEqual(clone, &old.Spec) {
 		return field.ErrorList{field.Forbidden(field.NewPath("spec"), "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims")}
 	}
 	return nil

@@ -8,6 +8,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -54,6 +55,30 @@ type Sandbox struct {
 	total int64                  // bytes in kept volumes, against vfs.MaxTotalBytes
 
 	dirty atomic.Bool // something was deleted since the last garbage collection
+
+	maxRun atomic.Int64 // a time.Duration: SetMaxRun
+}
+
+// SetMaxRun caps how long one command may run, in real time (0: no cap): a command run by
+// exec, a probe or an init container, or each command typed in an interactive shell. It is
+// the sandbox's CPU cap: Go cannot count the CPU time of one goroutine, so wall time, which
+// is never less, stands for it (a sleep counts too). A command stopped by it exits with 137
+// and says why.
+func (s *Sandbox) SetMaxRun(d time.Duration) { s.maxRun.Store(int64(d)) }
+
+// errRunLimit is the cause of a command's context that SetMaxRun ended.
+var errRunLimit = errors.New("the command ran too long")
+
+type runLimitKey struct{}
+
+// runLimit is the per-command cap an interactive shell applies, carried by ctx.
+func runLimit(ctx context.Context) time.Duration {
+	d, _ := ctx.Value(runLimitKey{}).(time.Duration)
+	return d
+}
+
+func runLimitMessage(d time.Duration) string {
+	return fmt.Sprintf("command terminated: it ran longer than %v, the most one command may run in this simulator\n", d)
 }
 
 // New makes a sandbox reading cluster objects from st. clk supplies NOW() and, when it can
@@ -153,6 +178,16 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 		// A terminal's line discipline turns "\n" into "\r\n" on output.
 		stdout, stderr = &crlfWriter{w: stdout}, &crlfWriter{w: stderr}
 	}
+	limit := time.Duration(s.maxRun.Load())
+	switch {
+	case limit > 0 && st.TTY:
+		// An interactive shell: each command it runs gets the cap (shell.go).
+		ctx = context.WithValue(ctx, runLimitKey{}, limit)
+	case limit > 0:
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, limit, errRunLimit)
+		defer cancel()
+	}
 	p := &Proc{Ctx: ctx, Sys: e, Args: argv, Stdin: st.Stdin, Stdout: stdout, Stderr: stderr,
 		TTY: st.TTY, Cwd: "/", Vars: e.baseEnv(st.TTY)}
 	if e.c.WorkingDir != "" {
@@ -176,6 +211,10 @@ func (s *Sandbox) Run(ctx context.Context, pod *corev1.Pod, containerName string
 		}()
 	}
 	code := execProgram(p, argv)
+	if errors.Is(context.Cause(ctx), errRunLimit) {
+		io.WriteString(stderr, runLimitMessage(limit))
+		return 137, nil
+	}
 	if ctx.Err() != nil && code == 0 {
 		code = 130
 	}

@@ -984,6 +984,10 @@ func (sh *shell) interactive() int {
 		}
 		// Ctrl-C interrupts the running command, not the shell.
 		ctx, cancel := context.WithCancel(p.Ctx)
+		if d := runLimit(p.Ctx); d > 0 {
+			cancel()
+			ctx, cancel = context.WithTimeoutCause(p.Ctx, d, errRunLimit)
+		}
 		in.onInterrupt(cancel)
 		for _, st := range f.Stmts {
 			err := sh.r.Run(ctx, st)
@@ -1002,11 +1006,16 @@ func (sh *shell) interactive() int {
 		}
 		in.onInterrupt(nil)
 		interrupted := ctx.Err() != nil
+		limited := errors.Is(context.Cause(ctx), errRunLimit) && p.Ctx.Err() == nil
 		cancel()
 		if sh.r.Exited() && !interrupted {
 			return last
 		}
-		if interrupted && p.TTY {
+		switch {
+		case limited:
+			io.WriteString(p.Stderr, runLimitMessage(runLimit(p.Ctx)))
+			last = 137
+		case interrupted && p.TTY:
 			io.WriteString(p.Stdout, "^C\n")
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -44,6 +46,11 @@ type Limits struct {
 	// which a real cluster expires after an hour); 0 means 1000. Beyond it a create fails
 	// as a ResourceQuota would: Forbidden, "exceeded quota".
 	MaxPerNamespace int
+	// MaxBytes caps the objects' data (their protobuf size, about what etcd would keep); 0
+	// means no cap. Beyond it a create fails as a ResourceQuota would: Forbidden, "exceeded
+	// quota". Updates may grow past it by a tenth, so controllers keep their status current
+	// in a full cluster; a learner's growing object still meets the cap.
+	MaxBytes int64
 }
 
 // QuotaName is the name the simulator's built-in object-count quota reports.
@@ -68,6 +75,7 @@ type Store struct {
 	limits  Limits
 	rv      uint64
 	count   int
+	bytes   int64                                // the stored objects' sizes (objSize), for Limits.MaxBytes
 	nsCount map[string]int                       // "resource/namespace" -> objects, for Limits.MaxPerNamespace
 	objs    map[string]map[string]runtime.Object // resource name -> "ns/name" -> object
 	// history is a ring of the latest events: it grows to histCap, then each event overwrites
@@ -362,6 +370,10 @@ func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (ru
 		return nil, apierrors.NewForbidden(res.GVR().GroupResource(), m.GetName(),
 			fmt.Errorf("the simulator holds at most %d objects; delete some first", s.limits.MaxObjects))
 	}
+	size := s.sizeOf(obj)
+	if err := s.overBytes(res, m.GetName(), size, s.limits.MaxBytes); err != nil {
+		return nil, err
+	}
 	if res.Namespaced && res.Name != "events" {
 		if used := s.nsCount[res.Name+"/"+m.GetNamespace()]; used >= s.limits.MaxPerNamespace {
 			q := "count/" + res.Name
@@ -400,6 +412,7 @@ func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (ru
 	}
 	s.objs[res.Name][objKey(m.GetNamespace(), m.GetName())] = obj
 	s.count++
+	s.bytes += s.sizeOf(obj)
 	if res.Namespaced {
 		s.nsCount[res.Name+"/"+m.GetNamespace()]++
 	}
@@ -536,6 +549,12 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 	if SemanticEqual(obj, old) {
 		return out(old), nil
 	}
+	oldSize, newSize := s.sizeOf(old), s.sizeOf(obj)
+	if newSize > oldSize {
+		if err := s.overBytes(res, m.GetName(), newSize-oldSize, s.limits.MaxBytes+s.limits.MaxBytes/10); err != nil {
+			return nil, err
+		}
+	}
 	s.rv++
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 	if m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0 && zeroGrace(m) && !namespaceFinalizing(obj) {
@@ -543,6 +562,7 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		return out(obj), nil
 	}
 	s.objs[res.Name][k] = obj
+	s.bytes += newSize - oldSize
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
 	return out(obj), nil
 }
@@ -692,12 +712,16 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 	s.rv++
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 	s.objs[res.Name][k] = obj
+	s.bytes += s.sizeOf(obj) - s.sizeOf(old)
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
 	return DeleteResult{Object: obj.DeepCopyObject()}, nil
 }
 
 // remove drops an object; the caller holds the lock and has set its final resourceVersion.
 func (s *Store) remove(res Resource, k string, obj, old runtime.Object) {
+	if stored, ok := s.objs[res.Name][k]; ok {
+		s.bytes -= s.sizeOf(stored)
+	}
 	delete(s.objs[res.Name], k)
 	s.count--
 	if res.Namespaced {
@@ -802,4 +826,48 @@ func (s *Store) Len(res Resource, ns string) int {
 		return len(s.objs[res.Name])
 	}
 	return s.nsCount[res.Name+"/"+ns]
+}
+
+// sizeOf is objSize when the store has a byte cap, else 0: without one nobody reads the
+// count, and sizing every write costs a walk of the object.
+func (s *Store) sizeOf(obj runtime.Object) int64 {
+	if s.limits.MaxBytes <= 0 {
+		return 0
+	}
+	return objSize(obj)
+}
+
+// objSize is an object's protobuf size, which every built-in type computes without encoding;
+// other objects (custom resources) count their JSON.
+func objSize(obj runtime.Object) int64 {
+	switch o := obj.(type) {
+	case interface{ Size() int }:
+		return int64(o.Size())
+	case runtime.Unstructured:
+		if b, err := json.Marshal(o.UnstructuredContent()); err == nil {
+			return int64(len(b))
+		}
+	}
+	return 0
+}
+
+// overBytes refuses adding n bytes past limit (0: no cap), in a ResourceQuota's words.
+func (s *Store) overBytes(res Resource, name string, n, limit int64) error {
+	if s.limits.MaxBytes <= 0 || s.bytes+n <= limit {
+		return nil
+	}
+	q := func(v int64) string { return resource.NewQuantity(v, resource.BinarySI).String() }
+	return apierrors.NewForbidden(res.GVR().GroupResource(), name,
+		fmt.Errorf("exceeded quota: %s, requested: %s=%s, used: %s=%s, limited: %s=%s (the simulator's memory for objects is full; delete some first)",
+			QuotaName, QuotaMemory, q(n), QuotaMemory, q(s.bytes), QuotaMemory, q(s.limits.MaxBytes)))
+}
+
+// QuotaMemory is the resource name Limits.MaxBytes reports in its "exceeded quota" errors.
+const QuotaMemory = "simulator-memory"
+
+// Bytes returns the size of the stored objects, as Limits.MaxBytes counts it.
+func (s *Store) Bytes() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes
 }
