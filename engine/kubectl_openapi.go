@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -159,49 +160,86 @@ func (r *sharedRoot) GVSpec(gv schema.GroupVersion) (*spec3.OpenAPI, error) {
 	return r.own.GVSpec(gv)
 }
 
-// sharedVerifier is kubectl's fieldValidation verifier (resource.NewQueryParamVerifierV3
-// with the OpenAPI v2 fallback, as cmdutil's factory builds it) whose answers are kept
-// per document: kubectl's own verifier computes each answer once per process, from
-// bytes checked against the document's hash.
+// sharedVerifier is kubectl's fieldValidation verifier as cmdutil's factory builds it
+// (resource.NewQueryParamVerifierV3 behind a per-run cache, falling back to OpenAPI v2 on
+// any other error) whose v3 answers are also kept per document: kubectl's own verifier
+// computes each one once per process, from bytes checked against the document's hash.
 type sharedVerifier struct {
 	f      cmdutil.Factory
 	client openapi.Client
 	param  resource.VerifiableQueryParam
+
+	mu     sync.Mutex
+	run    map[schema.GroupVersionKind]error // this run's v3 answers, errors too, as kubectl keeps them
+	legacy resource.Verifier
 }
 
 func (v *sharedVerifier) HasSupport(gvk schema.GroupVersionKind) error {
+	err := v.v3(gvk)
+	if err != nil && !resource.IsParamUnsupportedError(err) {
+		// What resource.NewFallbackQueryParamVerifier does: any other error asks OpenAPI v2.
+		legacy, lerr := v.v2()
+		if lerr != nil {
+			return lerr
+		}
+		err = legacy.HasSupport(gvk)
+	}
+	return err
+}
+
+func (v *sharedVerifier) v2() (resource.Verifier, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.legacy == nil {
+		dyn, err := v.f.DynamicClient()
+		if err != nil {
+			return nil, err
+		}
+		disco, err := v.f.ToDiscoveryClient()
+		if err != nil {
+			return nil, err
+		}
+		v.legacy = resource.NewQueryParamVerifier(dyn, kopenapi.NewOpenAPIGetter(disco), v.param)
+	}
+	return v.legacy, nil
+}
+
+func (v *sharedVerifier) v3(gvk schema.GroupVersionKind) error {
+	v.mu.Lock()
+	err, hit := v.run[gvk]
+	v.mu.Unlock()
+	if hit {
+		return err
+	}
 	key, hash, _, keyed := docKey(v.client, gvk.GroupVersion())
 	vk := verdictKey{doc: key, gvk: gvk, param: v.param}
 	if keyed {
 		openAPIDocs.mu.Lock()
-		err, hit := openAPIDocs.verdicts[vk]
+		err, hit = openAPIDocs.verdicts[vk]
 		openAPIDocs.mu.Unlock()
-		if hit {
-			return err
+	}
+	if !hit {
+		dyn, derr := v.f.DynamicClient()
+		if derr != nil {
+			return derr
 		}
-	}
-	dyn, err := v.f.DynamicClient()
-	if err != nil {
-		return err
-	}
-	checked := &hashCheckingClient{Client: v.client}
-	err = resource.NewQueryParamVerifierV3(dyn, checked, v.param).HasSupport(gvk)
-	if err == nil || resource.IsParamUnsupportedError(err) {
-		if keyed && checked.verified(hash) {
+		checked := &hashCheckingClient{Client: v.client}
+		err = resource.NewQueryParamVerifierV3(dyn, checked, v.param).HasSupport(gvk)
+		if (err == nil || resource.IsParamUnsupportedError(err)) && keyed && checked.verified(hash) {
 			openAPIDocs.mu.Lock()
 			if len(openAPIDocs.verdicts) < 16*maxSharedOpenAPIDocs {
 				openAPIDocs.verdicts[vk] = err
 			}
 			openAPIDocs.mu.Unlock()
 		}
-		return err
 	}
-	// What resource.NewFallbackQueryParamVerifier does: any other error asks OpenAPI v2.
-	disco, derr := v.f.ToDiscoveryClient()
-	if derr != nil {
-		return derr
+	v.mu.Lock()
+	if v.run == nil {
+		v.run = map[schema.GroupVersionKind]error{}
 	}
-	return resource.NewQueryParamVerifier(dyn, kopenapi.NewOpenAPIGetter(disco), v.param).HasSupport(gvk)
+	v.run[gvk] = err
+	v.mu.Unlock()
+	return err
 }
 
 // hashCheckingClient passes kubectl's requests through and notes which hashes the
@@ -281,7 +319,7 @@ func (f *sharedOpenAPIFactory) OpenAPIV3Client() (openapi.Client, error) { retur
 // Validator is cmdutil's factory's Validator with sharedVerifier as the fieldValidation
 // verifier: the same schemas, the same directives.
 func (f *sharedOpenAPIFactory) Validator(directive string) (validation.Schema, error) {
-	if directive == "Ignore" { // metav1.FieldValidationIgnore
+	if directive == metav1.FieldValidationIgnore {
 		return validation.NullSchema{}, nil
 	}
 	schema := validation.ConjunctiveSchema{

@@ -105,6 +105,13 @@ func TestConcurrentApplySharesOpenAPI(t *testing.T) {
 	if len(keys) != 1 {
 		t.Fatalf("shared apps/v1 documents: %q, want exactly one", keys)
 	}
+	// And the verifier's answer for Deployments under it: the server validates fields.
+	openAPIDocs.mu.Lock()
+	verdict, found := openAPIDocs.verdicts[verdictKey{doc: keys[0], gvk: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, param: "fieldValidation"}]
+	openAPIDocs.mu.Unlock()
+	if !found || verdict != nil {
+		t.Fatalf("shared fieldValidation verdict for Deployments: found %v, %v; want found, supported", found, verdict)
+	}
 }
 
 // TestApplyUnknownFieldStillServerValidated: with the shared verdict, an unknown field is
