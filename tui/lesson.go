@@ -220,6 +220,7 @@ func (v *lessonView) syncStep() {
 	p.cmds = s.Cmds
 	p.ran = stt.Ran
 	p.next = v.nextCmd()
+	p.solutionIntro = v.play.SolutionIntro()
 	if v.play.Practice() {
 		// The commands hide behind the practice hints (lessonstate.Reveal); the authored
 		// hints often spell the command out, so they wait until it is revealed whole.
