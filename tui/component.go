@@ -96,6 +96,7 @@ var (
 	_ Component = (*outputPane)(nil)
 	_ Component = (*quizPane)(nil)
 	_ Component = (*cmdBar)(nil)
+	_ Component = (*askPane)(nil)
 	_ reacher   = (*watchPane)(nil)
 	_ reacher   = (*outputPane)(nil)
 )

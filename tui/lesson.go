@@ -87,9 +87,9 @@ type lessonView struct {
 	// sim is the simulator's time control, nil on a real cluster.
 	sim engine.SimControl
 
-	// ask is the yes/no question on the status line (lesson_ask.go); flash is a one-off
+	// ask is the open yes/no question above the status line (askPane); flash is a one-off
 	// note there ("one controller action ran"), gone at the next key.
-	ask   *question
+	ask   *askPane
 	flash string
 	// touched: a command ran on this lesson's cluster (lesson or command bar), so leaving
 	// it loses something.
@@ -748,7 +748,8 @@ func (v *lessonView) statusView() string {
 	}
 	switch {
 	case v.ask != nil:
-		above = append(wrapStatus(v.st.StatusBad, " "+v.ask.text, v.width, 3), above...)
+		v.ask.SetSize(v.width, 0)
+		above = append(v.ask.lines(), above...)
 	case v.flash != "":
 		above = append(wrapStatus(v.st.StatusPending, " "+oneLine(v.flash), v.width, 2), above...)
 	}

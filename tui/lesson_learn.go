@@ -243,7 +243,7 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) tea.Cmd {
 		return v.prepare(v.curStep(), true)
 	case key.Matches(msg, l.ResetLesson):
 		// It forgets the lesson's progress: ask first (issue 13, item 4).
-		v.ask = &question{text: v.t.AskResetLesson, yes: v.resetLesson}
+		v.askQuestion(question{text: v.t.AskResetLesson, yes: v.resetLesson})
 		return nil
 	}
 	v.updateSpeed()

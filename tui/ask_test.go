@@ -1,0 +1,62 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// TestAskPaneIsAComponent: the yes/no question owns its keys and size (Component): y runs
+// yes, any other key runs no (or the "kept" default), a message that is no key leaves it
+// open, each question answers once, and its help is the ConfirmKeyMap's.
+func TestAskPaneIsAComponent(t *testing.T) {
+	st := DefaultStyles(lipgloss.DefaultRenderer())
+	tx := textFor("en")
+	type calls struct{ yes, no, kept int }
+	open := func(withNo bool) (*askPane, *calls) {
+		c := &calls{}
+		q := question{text: "Leave the lesson? Everything you did on the simulator is lost.", yes: func() tea.Cmd { c.yes++; return nil }}
+		if withNo {
+			q.no = func() tea.Cmd { c.no++; return nil }
+		}
+		return &askPane{q: q, keys: defaultConfirmKeyMap(tx), st: &st, kept: func() tea.Cmd { c.kept++; return nil }}, c
+	}
+	for _, tc := range []struct {
+		key    string
+		withNo bool
+		want   calls
+	}{
+		{"y", false, calls{yes: 1}},
+		{"n", false, calls{kept: 1}},
+		{"esc", false, calls{kept: 1}},
+		{"y", true, calls{yes: 1}},
+		{"x", true, calls{no: 1}},
+	} {
+		p, c := open(tc.withNo)
+		var comp Component = p
+		comp, _ = comp.Update(tea.WindowSizeMsg{Width: 10, Height: 10}) // no key: still open
+		if *c != (calls{}) || p.done {
+			t.Fatalf("%s: a non-key message answered the question: %+v", tc.key, *c)
+		}
+		comp.Update(keyMsg(tc.key))
+		comp.Update(keyMsg("y")) // answered already: nothing more runs
+		if *c != tc.want {
+			t.Errorf("key %q (own no %v): calls %+v, want %+v", tc.key, tc.withNo, *c, tc.want)
+		}
+	}
+	p, _ := open(false)
+	p.SetSize(30, 0)
+	for _, l := range strings.Split(p.View(), "\n") {
+		if w := lipgloss.Width(l); w != 30 {
+			t.Errorf("line %q is %d cells wide at SetSize(30)", l, w)
+		}
+	}
+	if n := len(strings.Split(p.View(), "\n")); n < 2 || n > 3 {
+		t.Errorf("at 30 columns the question takes %d lines, want it wrapped to 2–3", n)
+	}
+	if got := keysOf(p); len(got) != 2 || got[0].Help().Key != defaultConfirmKeyMap(tx).Yes.Help().Key {
+		t.Errorf("help %v, want the ConfirmKeyMap's y and no", got)
+	}
+}
