@@ -6,6 +6,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"github.com/kubetutor/kubetutor/lessons"
 )
 
 // TestAskPaneIsAComponent: the yes/no question owns its keys and size (Component): y runs
@@ -58,5 +60,49 @@ func TestAskPaneIsAComponent(t *testing.T) {
 	}
 	if got := keysOf(p); len(got) != 2 || got[0].Help().Key != defaultConfirmKeyMap(tx).Yes.Help().Key {
 		t.Errorf("help %v, want the ConfirmKeyMap's y and no", got)
+	}
+}
+
+// TestPredictPaneIsAComponent: the prediction prompt owns its answers and its keys: the
+// number keys of its choices work only while the step waits (not in the demo, not once the
+// commands ran), the first answer is kept, and its text says the answer once given.
+func TestPredictPaneIsAComponent(t *testing.T) {
+	tx := textFor("en")
+	s := lessons.Step{ID: "s", Predict: &lessons.Predict{Question: "What happens?", Choices: []lessons.Choice{
+		{Text: "web-0 first"}, {Text: "all at once", Correct: true}, {Text: "nothing"}}}}
+	p := newPredictPane(tx)
+	var c Component = p
+	p.sync(tx, 1, s, "en", true, true) // the demo: no prompt
+	if md, _ := p.markdown(); md != "" || p.keys.Choose.Enabled() {
+		t.Fatalf("demo: prompt %q, keys enabled %v", md, p.keys.Choose.Enabled())
+	}
+	p.sync(tx, 1, s, "en", false, false) // the commands ran: nothing to wait for
+	if p.pending || p.keys.Choose.Enabled() {
+		t.Fatal("a step with no command left waits for a prediction")
+	}
+	p.sync(tx, 1, s, "en", false, true)
+	if md, before := p.markdown(); !p.pending || !before || !strings.Contains(md, "What happens?") || !strings.Contains(md, "3. nothing") {
+		t.Fatalf("waiting: pending %v, before %v, prompt %q", p.pending, before, md)
+	}
+	if got := p.keys.Choose.Keys(); strings.Join(got, "") != "123" || p.keys.Choose.Help().Key != "1-3" {
+		t.Fatalf("keys %v (help %q), want 1 2 3", got, p.keys.Choose.Help().Key)
+	}
+	c.Update(keyMsg("4"))
+	if p.answers[1] != nil {
+		t.Fatal("4 answered a three-choice prediction")
+	}
+	c.Update(keyMsg("2"))
+	c.Update(keyMsg("3")) // answered: the first answer stays
+	if a := p.answers[1]; a == nil || a.choice != 1 || p.pending || p.keys.Choose.Enabled() {
+		t.Fatalf("after 2: answer %+v, pending %v", a, p.pending)
+	}
+	p.sync(tx, 1, s, "en", false, true)
+	if md := p.View(); p.pending || !strings.Contains(md, "all at once") {
+		t.Errorf("answered: pending %v, text %q", p.pending, md)
+	}
+	p.reset()
+	p.sync(tx, 1, s, "en", false, true)
+	if !p.pending {
+		t.Error("after a lesson reset the prediction does not wait again")
 	}
 }

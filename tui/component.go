@@ -97,6 +97,7 @@ var (
 	_ Component = (*quizPane)(nil)
 	_ Component = (*cmdBar)(nil)
 	_ Component = (*askPane)(nil)
+	_ Component = (*predictPane)(nil)
 	_ reacher   = (*watchPane)(nil)
 	_ reacher   = (*outputPane)(nil)
 )

@@ -76,8 +76,8 @@ type lessonView struct {
 	// tickEval); a tick that finds the same one skips the evaluation.
 	lastTickEval evalMark
 
-	// predicted holds each step's prediction answer (predict_view.go).
-	predicted map[int]*predictState
+	// predictP is the step's prediction prompt and its answers (predict_view.go).
+	predictP *predictPane
 	// quiz is non-nil while the end-of-lesson quiz replaces the step pane.
 	quiz *quizPane
 	// demo is non-nil when the lesson plays by itself.
@@ -116,6 +116,7 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 		cluster: c, evaluate: d.eval, lesson: lessonstate.Normalize(l),
 		gen: nextGen(), ctx: ctx, cancel: cancel,
 		stepP: newStepPane(st, t, d.md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
+		predictP: newPredictPane(t),
 	}
 	v.watchP.lister = d.list
 	v.watchP.onSelect = v.onWatchSelect

@@ -255,7 +255,7 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) tea.Cmd {
 func (v *lessonView) resetLesson() tea.Cmd {
 	v.play.ResetAll()
 	v.quiz = nil
-	v.predicted = nil
+	v.predictP.reset()
 	v.touched = false
 	var clear tea.Cmd
 	if p := v.deps.progress; p != nil {
