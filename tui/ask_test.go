@@ -106,3 +106,66 @@ func TestPredictPaneIsAComponent(t *testing.T) {
 		t.Error("after a lesson reset the prediction does not wait again")
 	}
 }
+
+// TestDemoIsAComponent: the demo asks the lesson view for what it does through messages
+// (typing, running, going to a step), from its own ticks and keys; after asking for a run
+// it waits until that run started and ended, even if a tick comes before the run starts.
+func TestDemoIsAComponent(t *testing.T) {
+	tx := textFor("en")
+	d := &demoState{tick: func(int64) tea.Cmd { return nil }, keys: defaultDemoKeyMap(tx)}
+	var c Component = d
+	msgOf := func(cmd tea.Cmd) tea.Msg {
+		if cmd == nil {
+			return nil
+		}
+		m := cmd()
+		if b, ok := m.(tea.BatchMsg); ok {
+			for _, c := range b {
+				if c != nil {
+					if m := c(); m != nil {
+						return m
+					}
+				}
+			}
+			return nil
+		}
+		return m
+	}
+	d.sync(tx, 7, 1, 3, "kubectl get sts", false, false, false, 0)
+	var got []tea.Msg
+	for i := 0; i < len("kubectl get sts"); i++ {
+		_, cmd := c.Update(demoTickMsg{gen: 7})
+		got = append(got, msgOf(cmd))
+	}
+	if m, ok := got[2].(demoTypedMsg); !ok || m.typed != "kub" {
+		t.Fatalf("third tick: %#v, want typing \"kub\"", got[2])
+	}
+	if _, ok := got[len(got)-1].(demoRunMsg); !ok {
+		t.Fatalf("last tick: %#v, want a run", got[len(got)-1])
+	}
+	c.Update(demoTickMsg{gen: 7}) // before the view started the run
+	if d.phase != demoRunning {
+		t.Fatalf("a tick before the run started ended it: phase %d", d.phase)
+	}
+	d.sync(tx, 7, 1, 3, "", true, false, false, 1) // running
+	c.Update(demoTickMsg{gen: 7})
+	d.sync(tx, 7, 1, 3, "", false, false, false, 1) // ran
+	c.Update(demoTickMsg{gen: 7})
+	if d.phase != demoReading {
+		t.Fatalf("after the run: phase %d, want reading", d.phase)
+	}
+	if _, cmd := c.Update(demoTickMsg{gen: 8}); cmd != nil {
+		t.Error("a tick of another view moved the demo")
+	}
+	_, cmd := c.Update(keyMsg("left"))
+	if m, ok := msgOf(cmd).(demoGoMsg); !ok || m.step != 0 || m.gen != 7 {
+		t.Errorf("←: %#v, want going to step 0", msgOf(cmd))
+	}
+	c.Update(keyMsg(" "))
+	if !d.paused || d.View() != tx.DemoPaused {
+		t.Errorf("space: paused %v, view %q", d.paused, d.View())
+	}
+	if ks := keysOf(d); len(ks) != 2 || ks[1].Help().Key != "← →" {
+		t.Errorf("help on the middle step: %v", ks)
+	}
+}

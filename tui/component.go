@@ -98,6 +98,7 @@ var (
 	_ Component = (*cmdBar)(nil)
 	_ Component = (*askPane)(nil)
 	_ Component = (*predictPane)(nil)
+	_ Component = (*demoState)(nil)
 	_ reacher   = (*watchPane)(nil)
 	_ reacher   = (*outputPane)(nil)
 )

@@ -80,8 +80,10 @@ type lessonView struct {
 	predictP *predictPane
 	// quiz is non-nil while the end-of-lesson quiz replaces the step pane.
 	quiz *quizPane
-	// demo is non-nil when the lesson plays by itself.
-	demo *demoState
+	// demo is non-nil when the lesson plays by itself; demoRuns counts the commands it had
+	// run (demoState.sync).
+	demo     *demoState
+	demoRuns int
 	// bar is the optional overlay (the command bar) above the status line.
 	bar Overlay
 	// sim is the simulator's time control, nil on a real cluster.
@@ -135,7 +137,7 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 		if tick == nil {
 			tick = defaultDemoTick
 		}
-		v.demo = &demoState{tick: tick, keys: defaultDemoKeyMap(t)}
+		v.demo = &demoState{tick: tick, keys: defaultDemoKeyMap(t), t: t, gen: v.gen}
 	}
 	return v
 }
@@ -150,7 +152,8 @@ func (v *lessonView) curStep() int { return v.play.Step() }
 // starts the check tick loop.
 func (v *lessonView) Init() tea.Cmd {
 	if v.demo != nil {
-		return tea.Batch(v.resume(), v.tick(), v.demo.tick(v.gen))
+		v.syncDemo()
+		return tea.Batch(v.resume(), v.tick(), v.demo.Init())
 	}
 	return tea.Batch(v.resume(), v.tick())
 }

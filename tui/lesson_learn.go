@@ -306,15 +306,9 @@ func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
 		_, cmd := v.watchP.Update(msg)
 		v.updateKeys() // y is offered once rows can show their objects
 		return cmd
-	case demoTickMsg:
-		if msg.gen != v.gen || v.demo == nil {
-			return nil
-		}
-		cmd := v.demoAdvance()
-		if v.demo.phase == demoEnd {
-			return cmd
-		}
-		return tea.Batch(cmd, v.demo.tick(v.gen))
+	case demoTickMsg, demoTypedMsg, demoRunMsg, demoGoMsg:
+		cmd, _ := v.demoMsg(msg)
+		return cmd
 	}
 	return nil
 }
