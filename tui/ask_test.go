@@ -169,3 +169,26 @@ func TestDemoIsAComponent(t *testing.T) {
 		t.Errorf("help on the middle step: %v", ks)
 	}
 }
+
+// TestCommandOutputIsAMessage: a command's result reaches the output pane as a message
+// (cmdOutputMsg) through its Update: it fills in the command's own entry, even after the
+// learner moved to another step, and a result for an unknown entry changes nothing.
+func TestCommandOutputIsAMessage(t *testing.T) {
+	st := DefaultStyles(lipgloss.DefaultRenderer())
+	o := newOutputPane(&st, textFor("en"))
+	o.SetSize(60, 10)
+	o.setStep(1)
+	id := o.start("kubectl get pods")
+	if !o.busy() {
+		t.Fatal("a started command is not shown as running")
+	}
+	o.setStep(2) // the learner moved on while it ran
+	var c Component = o
+	c.Update(cmdOutputMsg{id: id + 100, output: "stray\n"})
+	c.Update(cmdOutputMsg{id: id, output: "web-0   1/1   Running\r\n"})
+	o.setStep(1)
+	got := outText(o)
+	if !strings.Contains(got, "web-0   1/1   Running") || strings.Contains(got, "stray") || strings.Contains(got, "\r") {
+		t.Errorf("step 1's output after the result message:\n%q", got)
+	}
+}

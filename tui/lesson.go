@@ -483,7 +483,7 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 		if msg.err == nil {
 			v.play.CommandRan(msg.step, msg.cmd, msg.inc)
 		}
-		v.outP.finish(msg.out, msg.output, v.errText(msg.err))
+		v.outP.Update(cmdOutputMsg{id: msg.out, output: msg.output, errText: v.errText(msg.err)})
 		if cmd, asked := v.offerOwnCreds(msg); asked {
 			return cmd
 		}
