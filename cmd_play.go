@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kubetutor/kubetutor/internal/startgc"
 )
 
 // playOptions is `kubetutor` itself: the lesson menu on the built-in simulator, or a lesson
@@ -113,6 +115,7 @@ func (o *playOptions) Validate() error {
 func (o *playOptions) Run() error {
 	return withRuntime(o.c.logPath, func(ctx context.Context, logger *log.Logger, logFile *os.File) error {
 		if o.real {
+			startgc.Restore() // a real cluster's session: the collector's own pace throughout
 			return playReal(ctx, o.c, &o.r, logger, logFile, o.out)
 		}
 		return play(ctx, o.c, logger, logFile, "")

@@ -132,7 +132,7 @@ func (m *instructorModel) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			}
 			n := m.c.Message(to, text)
 			m.mode = modeList
-			m.flash = fmt.Sprintf("message sent to %d student(s)", n)
+			m.flash = "message sent to " + students(n)
 			return m, nil
 		}
 		var cmd tea.Cmd
@@ -217,7 +217,7 @@ func (m *instructorModel) View() string {
 	}
 	var b strings.Builder
 	on, rel := m.c.Lockstep()
-	title := fmt.Sprintf("kubetutor classroom · %d student(s)", len(m.rows))
+	title := "kubetutor classroom · " + students(len(m.rows))
 	if on {
 		var parts []string
 		for l, n := range rel {
@@ -327,4 +327,12 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// students counts students in words: "1 student", "2 students".
+func students(n int) string {
+	if n == 1 {
+		return "1 student"
+	}
+	return fmt.Sprintf("%d students", n)
 }

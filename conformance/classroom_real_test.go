@@ -675,7 +675,7 @@ func TestClassroomRealEndToEnd(t *testing.T) {
 	a2.waitRE(t, "alice at the second front end", podRow, 0)
 	// The second front end's instructor lists both, bob read from the cluster.
 	teach := connect(t, fe2.addr, "teacher", teacher)
-	teach.wait(t, "the instructor", "2 student(s)", 0)
+	teach.wait(t, "the instructor", "2 students", 0)
 	// Each row: the name, the lesson, then the step as "2/27 title" (classroom/instructor.go);
 	// bob, never connected here, comes from his ConfigMap.
 	teach.waitRE(t, "the instructor", regexp.MustCompile(`alice\s+StatefulSet Basics\s+2/\d+ `), 0)

@@ -184,6 +184,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		switch {
 		case key.Matches(msg, a.keys.Quit):
+			if a.lesson != nil && a.lesson.ask == nil && !a.opts.QuitKeepsCluster && a.lesson.losesCluster() {
+				a.lesson.askQuit()
+				a.resize(false)
+				return a, nil
+			}
 			a.Close()
 			return a, tea.Quit
 		case key.Matches(msg, a.keys.Help):
@@ -214,6 +219,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err == nil {
 			a.kubeconfigWritten = true
 		}
+	case quitMsg:
+		a.Close()
+		return a, tea.Quit
 	case backToMenuMsg:
 		a.Close()
 		a.lesson = nil

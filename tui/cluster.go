@@ -170,6 +170,9 @@ type Options struct {
 	// set no editor of their own. Without it, edit runs with the terminal (TerminalRunner).
 	// apply edit-last-applied always uses the built-in editor.
 	BuiltinEditor bool
+	// QuitKeepsCluster: the cluster outlives the program (a classroom seat waits for its
+	// student's reconnect), so quitting loses nothing and q does not ask.
+	QuitKeepsCluster bool
 }
 
 // FromCluster fills the fields left nil from the Cluster's optional abilities. New and

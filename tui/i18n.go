@@ -83,7 +83,7 @@ var texts = map[string]text{
 		LessonDone:   "lesson complete: every step done · esc for the lessons",
 		NowFailing:   "now failing",
 		EarlierSteps: "earlier steps",
-		EarlierStepsNote: "Step(s) %s are not done yet. This step starts from what they leave behind, " +
+		EarlierStepsNote: "Not done yet: step %s. This step starts from what the earlier steps leave behind, " +
 			"so its commands may fail until they are done: press p to go back.",
 		Checking:     "checking…",
 		NoChecks:     "nothing to check",

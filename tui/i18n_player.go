@@ -84,7 +84,7 @@ type playerText struct {
 	NothingToRun, AllRan                                                                        string
 
 	// Questions before losing work, and what a burst or a busy runner says.
-	Kept, AskLeave, AskResetLesson, BusySolve string
+	Kept, AskLeave, AskQuit, AskResetLesson, BusySolve string
 	// A command the lesson's ServiceAccount may not run (cordon, drain on a real cluster):
 	// OwnCredsWhy and OwnCredsSkipped take the line; OwnCredsAsk is the question after
 	// OwnCredsWhy, on a line of its own in the command bar; Skipped labels the note.
@@ -195,6 +195,8 @@ var playerTexts = map[string]playerText{
 		DemoIdle:     "The demo runs the commands itself; space pauses it, ← → skip steps.",
 		AskLeave: "Leave the lesson? Its simulator starts afresh next time, so the objects you made are lost " +
 			"(your progress is saved). y leaves, any other key stays.",
+		AskQuit: "Quit kubetutor? The lesson's simulator and the objects you made are lost (your progress " +
+			"is saved). y or q quits, any other key stays.",
 		AskResetLesson: "Forget this lesson's progress and start it again on a fresh simulator? " +
 			"y starts over, any other key keeps it.",
 		BusySolve:       "A command is still running: wait for it, or press x to stop it, then s.",
@@ -306,6 +308,8 @@ var playerTexts = map[string]playerText{
 		DemoIdle:     "데모가 명령을 직접 실행합니다. space로 일시 정지, ← →로 단계를 건너뜁니다.",
 		AskLeave: "레슨을 떠날까요? 다음에는 시뮬레이터가 새로 시작되어 만든 오브젝트가 사라집니다 " +
 			"(진도는 저장됩니다). 떠나려면 y, 머무르려면 다른 키를 누르세요.",
+		AskQuit: "kubetutor를 종료할까요? 레슨의 시뮬레이터와 만든 오브젝트가 사라집니다 " +
+			"(진도는 저장됩니다). 종료하려면 y 또는 q, 머무르려면 다른 키를 누르세요.",
 		AskResetLesson: "이 레슨의 진도를 지우고 새 시뮬레이터에서 다시 시작할까요? " +
 			"다시 시작하려면 y, 그대로 두려면 다른 키를 누르세요.",
 		BusySolve:       "아직 실행 중인 명령이 있습니다. 끝날 때까지 기다리거나 x로 멈춘 뒤 s를 누르세요.",

@@ -100,11 +100,27 @@ func (v *lessonView) leave() tea.Cmd {
 // leaveOrAsk is esc: leaving a simulator the learner changed loses it (the next lesson
 // starts on a fresh one), so that asks first; progress is saved either way.
 func (v *lessonView) leaveOrAsk() tea.Cmd {
-	if v.deps.reset != nil && v.sim != nil && (v.touched || v.running) {
+	if v.losesCluster() {
 		v.askQuestion(question{text: v.t.AskLeave, yes: v.leave})
 		return nil
 	}
 	return v.leave()
+}
+
+// losesCluster reports whether closing the view now loses a simulator the learner changed
+// (or a command still running on it); a real cluster keeps its objects.
+func (v *lessonView) losesCluster() bool {
+	return v.deps.reset != nil && v.sim != nil && (v.touched || v.running)
+}
+
+// quitMsg is a yes to the quit question: the App closes the lesson and quits.
+type quitMsg struct{}
+
+// askQuit is q (or ctrl+c) in a lesson whose simulator the learner changed: quitting loses
+// it, as leaving does, so it asks first; the same key again quits, as a shell's second
+// ctrl+c does.
+func (v *lessonView) askQuit() {
+	v.askQuestion(question{text: v.t.AskQuit, yes: func() tea.Cmd { return func() tea.Msg { return quitMsg{} } }})
 }
 
 // offerOwnCreds turns a step command the guard refused for the lesson's ServiceAccount

@@ -109,6 +109,66 @@ func TestLeavingAsksWithLiveCluster(t *testing.T) {
 	}
 }
 
+// TestQuitAsksWithLiveCluster (item 4): q on a simulator the learner changed asks before
+// quitting, as esc asks before leaving; any other key stays, y or a second q quits; before
+// any command q quits at once.
+func TestQuitAsksWithLiveCluster(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		c := newFakeCluster()
+		app := func() *App {
+			return New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: quizLessons(lang),
+				Lang: lang, MarkdownStyle: "notty", Progress: progress.Memory(), Reset: func(context.Context) error { return nil }})
+		}
+		a := app()
+		openAndRun(t, a, 80, 24)
+		if cmd := send(a, keyMsg("q")); !isQuit(cmd) {
+			t.Fatalf("%s: q before any command should quit at once: nothing is lost", lang)
+		}
+		a = app()
+		openAndRun(t, a, 80, 24)
+		run(a, send(a, keyMsg("n")))
+		run(a, send(a, keyMsg("enter")))
+		if cmd := send(a, keyMsg("q")); isQuit(cmd) || a.lesson == nil || a.lesson.ask == nil {
+			t.Fatalf("%s: q after a command quit without asking:\n%s", lang, a.View())
+		}
+		if !strings.Contains(a.View(), a.lesson.t.AskQuit[:12]) {
+			t.Errorf("%s: the question is not on screen:\n%s", lang, a.View())
+		}
+		run(a, send(a, keyMsg("n")))
+		if a.lesson == nil || a.lesson.ask != nil {
+			t.Fatalf("%s: n to the question did not keep the lesson", lang)
+		}
+		send(a, keyMsg("q"))
+		if cmd := send(a, keyMsg("q")); !isQuit(cmd) {
+			t.Fatalf("%s: a second q did not quit", lang)
+		}
+		a = app()
+		openAndRun(t, a, 80, 24)
+		run(a, send(a, keyMsg("n")))
+		run(a, send(a, keyMsg("enter")))
+		send(a, keyMsg("ctrl+c"))
+		cmd := send(a, keyMsg("y"))
+		if cmd == nil || !isQuit(func() tea.Msg { return send(a, cmd())() }) {
+			t.Fatalf("%s: y to the question did not quit", lang)
+		}
+	}
+}
+
+// TestQuitKeepsClassroomSeat: a classroom seat outlives the connection, so q there quits at
+// once even after commands (nothing is lost; the student comes back to the same cluster).
+func TestQuitKeepsClassroomSeat(t *testing.T) {
+	c := newFakeCluster()
+	a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: quizLessons("en"),
+		Lang: "en", MarkdownStyle: "notty", Progress: progress.Memory(), Reset: func(context.Context) error { return nil },
+		QuitKeepsCluster: true})
+	openAndRun(t, a, 80, 24)
+	run(a, send(a, keyMsg("n")))
+	run(a, send(a, keyMsg("enter")))
+	if cmd := send(a, keyMsg("q")); !isQuit(cmd) {
+		t.Fatalf("q on a classroom seat asked instead of quitting:\n%s", a.View())
+	}
+}
+
 // TestResetLessonAsks (item 4): R asks before it forgets the lesson's progress.
 func TestResetLessonAsks(t *testing.T) {
 	c := newFakeCluster()
