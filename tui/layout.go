@@ -143,3 +143,22 @@ func clamp(v, lo, hi int) int {
 	}
 	return max(lo, min(hi, v))
 }
+
+// joinColumns sets three blocks side by side, h lines of exactly w1, w2 and w3 cells (each
+// line cut or padded by fitWidth): what lipgloss.JoinHorizontal gives for blocks already of
+// those widths, without measuring every line by grapheme clusters again.
+func joinColumns(h int, a string, w1 int, b string, w2 int, c string, w3 int) string {
+	ca, cb, cc := strings.Split(a, "\n"), strings.Split(b, "\n"), strings.Split(c, "\n")
+	line := func(ls []string, i, w int) string {
+		if i < len(ls) {
+			return fitWidth(ls[i], w)
+		}
+		return strings.Repeat(" ", max(0, w))
+	}
+	n := max(h, len(ca), len(cb), len(cc))
+	out := make([]string, n)
+	for i := range out {
+		out[i] = line(ca, i, w1) + line(cb, i, w2) + line(cc, i, w3)
+	}
+	return strings.Join(out, "\n")
+}

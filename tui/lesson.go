@@ -773,7 +773,7 @@ func (v *lessonView) View() string {
 	case v.width >= wideWidth:
 		r := v.rects[focusStep]
 		sepCol := strings.TrimSuffix(strings.Repeat(v.st.Separator.Render("│")+"\n", r.h), "\n")
-		top := lipgloss.JoinHorizontal(lipgloss.Top, left, sepCol, v.watchP.View())
+		top := joinColumns(r.h, left, r.w, sepCol, 1, v.watchP.View(), v.rects[focusWatch].w)
 		body = joinNonEmpty(top, v.outP.View())
 	default:
 		body = joinNonEmpty(left, v.watchP.View(), v.outP.View())
