@@ -86,6 +86,7 @@ type Store struct {
 	histCap   int
 	watchers  map[*Watcher]struct{}
 	listeners []func(Event)
+	onWatch   []func(Resource)
 	idx       map[string]*resIndex // resource name -> indexes (index.go)
 }
 
