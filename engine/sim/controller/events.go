@@ -63,7 +63,7 @@ func (r *Recorder) Eventf(obj runtime.Object, component, host, eventType, reason
 			ev.Count++
 			ev.LastTimestamp = now
 			ev.InvolvedObject.ResourceVersion = ref.ResourceVersion
-			if _, err := r.st.Update(eventRes, &ev, store.UpdateOptions{Owned: true}); err == nil {
+			if _, err := r.st.Update(eventRes, &ev, store.UpdateOptions{Owned: true, Valid: true}); err == nil {
 				return
 			}
 		}
@@ -86,8 +86,9 @@ func (r *Recorder) Eventf(obj runtime.Object, component, host, eventType, reason
 		ReportingInstance:   host,
 	}
 	for i := 0; i < 100; i++ {
-		// Handed over: the store keeps ev itself (it is only read below).
-		_, err := r.st.CreateWith(eventRes, ev, store.CreateOptions{Owned: true})
+		// Handed over: the store keeps ev itself (it is only read below). Built valid here (its
+		// name is the object's, which passed validation, plus a hex suffix), so no hooks.
+		_, err := r.st.CreateWith(eventRes, ev, store.CreateOptions{Owned: true, Valid: true})
 		if apierrors.IsAlreadyExists(err) {
 			// Two events in the same nanosecond (fake clock): make the name unique.
 			ev.Name = r.name(m.GetName())
