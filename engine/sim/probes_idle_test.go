@@ -114,3 +114,21 @@ func TestParkedProbeSeesExecChange(t *testing.T) {
 		t.Error("web-0 lost its readiness")
 	}
 }
+
+// The MySQL lesson's StatefulSet (exec readiness and liveness probes run by the sandbox's
+// mysql) settles into no wakeups at all once nobody watches it.
+func TestIdleMySQLHasNoWakeups(t *testing.T) {
+	s := newSim(t)
+	startMySQL(t, s, 3)
+	s.Advance(time.Minute)
+	before := timersFired(s)
+	s.Advance(10 * time.Minute)
+	if n := timersFired(s) - before; n != 0 {
+		t.Errorf("%d timers fired over 10 idle minutes of the MySQL set, want 0", n)
+	}
+	for _, name := range []string{"mysql-0", "mysql-1", "mysql-2"} {
+		if !podIs(s, name, "2/2", "Running")() {
+			t.Errorf("%s is no longer 2/2 Running after idling", name)
+		}
+	}
+}
