@@ -380,9 +380,12 @@ func TestSmokeEnglish80x24(t *testing.T) {
 		return tabKey.MatchString(s) && escKey.MatchString(s)
 	})
 
+	// The learner changed the simulator: q asks first, and q again quits (as y would).
+	tm.keys("q")
+	tm.waitText("Quit kubetutor?")
 	tm.keys("q")
 	if code := tm.waitExit(); code != 0 {
-		t.Fatalf("exit status %d after q, want 0; screen:\n%s", code, tm.screen())
+		t.Fatalf("exit status %d after q q, want 0; screen:\n%s", code, tm.screen())
 	}
 	tm.assertCleanExitScreen()
 	assertLog(t, cache)
@@ -407,9 +410,12 @@ func TestSmokeKorean200x50(t *testing.T) {
 	tm.waitFor("web-0 and web-1 1/1 Running in the watch pane", func(s string) bool {
 		return podRunning(s, "web-0") && podRunning(s, "web-1")
 	})
+	// ctrl+c asks first (the simulator changed); y quits.
 	tm.keys("C-c")
+	tm.waitText("kubetutor를 종료할까요?")
+	tm.keys("y")
 	if code := tm.waitExit(); code != 0 {
-		t.Fatalf("exit status %d after ctrl+c, want 0; screen:\n%s", code, tm.screen())
+		t.Fatalf("exit status %d after ctrl+c y, want 0; screen:\n%s", code, tm.screen())
 	}
 	tm.assertCleanExitScreen()
 	assertLog(t, cache)

@@ -83,7 +83,8 @@ func IsEditLine(line string) bool {
 
 // builtinEditors points the tree's edit commands at ed.
 func builtinEditors(ctx context.Context, root *cobra.Command, flags *genericclioptions.ConfigFlags, streams genericiooptions.IOStreams, ed Editor) {
-	f := cmdutil.NewFactory(cmdutil.NewMatchVersionFlags(flags))
+	// Its validator reads the shared OpenAPI documents (kubectl_openapi.go).
+	f := &sharedOpenAPIFactory{Factory: cmdutil.NewFactory(cmdutil.NewMatchVersionFlags(flags))}
 	for _, path := range [][]string{{"edit"}, {"apply", "edit-last-applied"}} {
 		cmd, _, err := root.Find(path)
 		if err != nil || cmd == nil || cmd.Name() != path[len(path)-1] || cmd.Run == nil {

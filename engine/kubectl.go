@@ -394,6 +394,8 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 	defer forgetCompletions(cmd) // or cobra keeps the tree and its caches forever
 	if !s.kubectlOwnRuns.Load() {
 		cancellableWaits(ctx, cmd, flags, streams)
+		// apply reads OpenAPI documents parsed once per process (kubectl_openapi.go).
+		sharedOpenAPIApply(cmd, cmdutil.NewFactory(cmdutil.NewMatchVersionFlags(flags)), streams)
 	}
 	if ed := editorFrom(ctx); ed != nil {
 		builtinEditors(ctx, cmd, flags, streams, ed)

@@ -95,7 +95,13 @@ func TestWaitingCommandsMatchKubectl(t *testing.T) {
 		{line: "kubectl delete cm h --force"},
 		{line: "kubectl delete -n default storageclass standard"},
 		{line: "kubectl delete pod web-1 --timeout=1m"},
-		{line: "kubectl delete pvc www-web-0 --timeout=1s"},
+		// Waits on deletion time out after 2s, not 1s: kubectl's wait (IsDeleted) watches on
+		// the --timeout context, so the simulator's stream ends only when kubectl cancels it;
+		// with 1s the watch always lasts under a second and client-go's reflector, depending on
+		// which channel it sees first, warns "very short watch" on stderr (a client-side race
+		// that a real apiserver shows too). TestWatchEndsOnlyOnRealTimeoutOrClient
+		// (engine/sim/api) proves the server keeps the watch open.
+		{line: "kubectl delete pvc www-web-0 --timeout=2s"},
 		{line: "kubectl delete"},
 		{line: "kubectl delete cm --all --selector=x=y"},
 		{line: "kubectl delete cm -o yaml x"},
@@ -125,9 +131,9 @@ func TestWaitingCommandsMatchKubectl(t *testing.T) {
 		{line: "kubectl scale sts web --replicas=3"},
 		{line: "kubectl rollout status sts/web --timeout=1s"},
 		{line: "kubectl rollout status sts/web --watch=false"},
-		{line: "kubectl delete pod web-0 --timeout=1s"},
+		{line: "kubectl delete pod web-0 --timeout=2s"},
 		{line: "kubectl delete pod web-0 --wait=false"},
-		{line: "kubectl replace --force --grace-period=0 --timeout=1s -f -", stdin: podWeb1},
+		{line: "kubectl replace --force --grace-period=0 --timeout=2s -f -", stdin: podWeb1},
 	} {
 		if tc.line == "pause" {
 			ours.Sim().Pause()

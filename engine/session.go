@@ -140,7 +140,8 @@ type Session struct {
 	// requestHook, when set (tests), sees every request an in-process kubectl run makes.
 	requestHook atomic.Pointer[func(*http.Request)]
 	// kubectlOwnRuns, when set (tests), keeps kubectl's own Run for the subcommands whose
-	// waits kubectl_waits.go puts on the run's context, to compare the two.
+	// waits kubectl_waits.go puts on the run's context, and for apply (kubectl_openapi.go),
+	// to compare the two.
 	kubectlOwnRuns atomic.Bool
 }
 

@@ -14,9 +14,11 @@ import (
 // the help built from it never offers a dead key and never hides a live one.
 //
 // The lesson view is a composition of components: the step (or, at the end, the quiz), the
-// watch and the output panes, with overlays (a question, the prediction, the command bar, an
-// editor) that take the keys first while active. It routes only focus and its own global
-// keys; a key reaches a pane only when one of that pane's enabled bindings matches it.
+// watch and the output panes, with layers that take the keys first while active: the
+// yes/no question (askPane), the prediction prompt (predictPane), the demo (demoState), the
+// command bar and an editor. It routes only focus and its own global keys; a key reaches a
+// component only when one of its enabled bindings matches it. Components talk back through
+// messages (the demo's demoRunMsg, a command's cmdOutputMsg to the output pane).
 type Component interface {
 	help.KeyMap
 	Init() tea.Cmd
@@ -96,6 +98,9 @@ var (
 	_ Component = (*outputPane)(nil)
 	_ Component = (*quizPane)(nil)
 	_ Component = (*cmdBar)(nil)
+	_ Component = (*askPane)(nil)
+	_ Component = (*predictPane)(nil)
+	_ Component = (*demoState)(nil)
 	_ reacher   = (*watchPane)(nil)
 	_ reacher   = (*outputPane)(nil)
 )

@@ -30,6 +30,10 @@ const (
 
 // demoState plays a lesson by itself (kubetutor demo): it types each command, runs it,
 // waits for the step's checks, pauses, and goes on. Space pauses it, ← and → skip.
+//
+// It is a Component: it owns its keys and its pace, and asks the lesson view for what it
+// does through messages (demoTypedMsg, demoRunMsg, demoGoMsg); the view tells it the lesson's
+// state before each update (sync).
 type demoState struct {
 	phase  demoPhase
 	typed  int
@@ -37,6 +41,144 @@ type demoState struct {
 	paused bool
 	tick   func(gen int64) tea.Cmd
 	keys   DemoKeyMap
+
+	// What the lesson view last told it (sync).
+	gen                      int64
+	step, steps              int
+	next                     string // the next command to run; "" when none is left
+	running, replaying, done bool
+	runs                     int // commands the view started for the demo
+	wantRuns                 int // runs once the asked-for command started
+	t                        text
+	width                    int
+}
+
+// demoTypedMsg shows the command being typed (typed is "" once it is typed in full).
+type demoTypedMsg struct {
+	gen   int64
+	typed string
+}
+
+// demoRunMsg asks the lesson view to run the step's next command.
+type demoRunMsg struct{ gen int64 }
+
+// demoGoMsg asks the lesson view to open step.
+type demoGoMsg struct {
+	gen  int64
+	step int
+}
+
+// sync tells the demo the lesson view's state.
+func (d *demoState) sync(t text, gen int64, step, steps int, next string, running, replaying, done bool, runs int) {
+	d.t, d.gen, d.step, d.steps, d.next = t, gen, step, steps, next
+	d.running, d.replaying, d.done, d.runs = running, replaying, done, runs
+}
+
+func (d *demoState) say(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+func (d *demoState) Init() tea.Cmd { return d.tick(d.gen) }
+
+// SetSize: the demo has no area of its own; it speaks through the status line.
+func (d *demoState) SetSize(width, _ int) { d.width = width }
+
+// ShortHelp and FullHelp: ← and → only where there is a step to go to.
+func (d *demoState) ShortHelp() []key.Binding  { return d.keyMap().ShortHelp() }
+func (d *demoState) FullHelp() [][]key.Binding { return d.keyMap().FullHelp() }
+
+func (d *demoState) keyMap() DemoKeyMap {
+	k := d.keys
+	back := d.step > 0 && !d.running
+	on := d.step < d.steps-1 && !d.running
+	k.Back.SetEnabled(back)
+	k.On.SetEnabled(on)
+	k.Skip = oneOrBoth(k.Skip, back, on, "←", "→")
+	return k
+}
+
+// View is the status line's word on the demo.
+func (d *demoState) View() string {
+	if d.paused {
+		return d.t.DemoPaused
+	}
+	return "demo"
+}
+
+// Update handles the demo's keys and ticks.
+func (d *demoState) Update(msg tea.Msg) (Component, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.KeyMsg:
+		k := d.keyMap()
+		switch {
+		case key.Matches(msg, k.Pause):
+			d.paused = !d.paused
+		case key.Matches(msg, k.Back), key.Matches(msg, k.On):
+			step := d.step + 1
+			if key.Matches(msg, k.Back) {
+				step = d.step - 1
+			}
+			d.phase, d.typed, d.ticks = demoTyping, 0, 0
+			return d, d.say(demoGoMsg{gen: d.gen, step: step})
+		}
+	case demoTickMsg:
+		if msg.gen != d.gen {
+			return d, nil
+		}
+		cmd := d.advance()
+		if d.phase == demoEnd {
+			return d, cmd
+		}
+		return d, tea.Batch(cmd, d.tick(d.gen))
+	}
+	return d, nil
+}
+
+// advance moves the demo one tick on.
+func (d *demoState) advance() tea.Cmd {
+	if d.paused || d.replaying || d.steps == 0 {
+		return nil
+	}
+	d.ticks++
+	switch d.phase {
+	case demoTyping:
+		if d.next == "" {
+			d.phase, d.ticks = demoChecking, 0
+			return nil
+		}
+		if d.ticks < demoTypeTicks {
+			return nil
+		}
+		d.ticks = 0
+		d.typed++
+		if line := []rune(d.next); d.typed < len(line) {
+			return d.say(demoTypedMsg{gen: d.gen, typed: string(line[:d.typed])})
+		}
+		d.phase, d.typed = demoRunning, 0
+		d.wantRuns = d.runs + 1
+		return d.say(demoRunMsg{gen: d.gen})
+	case demoRunning:
+		// Done once the command the demo asked for started and ended.
+		if d.runs >= d.wantRuns && !d.running {
+			d.phase, d.ticks = demoReading, 0
+		}
+	case demoReading:
+		if d.ticks >= demoReadTicks {
+			d.phase, d.ticks = demoTyping, 0
+		}
+	case demoChecking:
+		if d.done || d.ticks >= demoCheckTicks {
+			d.phase, d.ticks = demoFinished, 0
+		}
+	case demoFinished:
+		if d.ticks >= demoStepTicks {
+			if d.step == d.steps-1 {
+				d.phase = demoEnd
+				return nil
+			}
+			d.phase, d.ticks = demoTyping, 0
+			return d.say(demoGoMsg{gen: d.gen, step: d.step + 1})
+		}
+	}
+	return nil
 }
 
 // demoTickMsg drives the demo.
@@ -68,88 +210,68 @@ func defaultDemoTick(gen int64) tea.Cmd {
 	return tea.Tick(demoEvery, func(time.Time) tea.Msg { return demoTickMsg{gen: gen} })
 }
 
-// demoKeys is the demo's key map as it stands: ← and → only where there is a step to go to.
-func (v *lessonView) demoKeys() DemoKeyMap {
-	k := v.demo.keys
-	back := v.curStep() > 0 && !v.running
-	on := v.curStep() < len(v.lesson.Steps)-1 && !v.running
-	k.Back.SetEnabled(back)
-	k.On.SetEnabled(on)
-	k.Skip = oneOrBoth(k.Skip, back, on, "←", "→")
-	return k
-}
-
-// demoKey handles the demo's keys before any pane's.
-func (v *lessonView) demoKey(msg tea.KeyMsg) tea.Cmd {
-	d, k := v.demo, v.demoKeys()
-	switch {
-	case key.Matches(msg, k.Pause):
-		d.paused = !d.paused
-		return nil
-	case key.Matches(msg, k.Back), key.Matches(msg, k.On):
-		step := v.curStep() + 1
-		if key.Matches(msg, k.Back) {
-			step = v.curStep() - 1
-		}
-		d.phase, d.typed, d.ticks = demoTyping, 0, 0
-		v.stepP.typing = ""
-		return v.goStep(step)
-	}
-	return nil
-}
-
-// demoAdvance moves the demo one tick on.
-func (v *lessonView) demoAdvance() tea.Cmd {
+// syncDemo tells the demo where the lesson stands.
+func (v *lessonView) syncDemo() {
 	d := v.demo
-	if d.paused || v.replaying || len(v.lesson.Steps) == 0 {
-		return nil
+	if d == nil {
+		return
 	}
-	d.ticks++
-	switch d.phase {
-	case demoTyping:
-		idx := v.nextCmd()
-		if idx < 0 {
-			d.phase, d.ticks = demoChecking, 0
-			return nil
+	next := ""
+	if len(v.lesson.Steps) > 0 {
+		if i := v.nextCmd(); i >= 0 {
+			next = v.cur().Cmds[i].Line
 		}
-		line := v.cur().Cmds[idx].Line
-		if d.ticks < demoTypeTicks {
-			return nil
+	}
+	d.sync(v.t, v.gen, v.curStep(), len(v.lesson.Steps), next, v.running, v.replaying,
+		len(v.lesson.Steps) > 0 && v.play.State(v.curStep()).Done, v.demoRuns)
+	d.SetSize(v.width, 0)
+}
+
+// demoKeys is the demo's key map as it stands.
+func (v *lessonView) demoKeys() DemoKeyMap {
+	v.syncDemo()
+	return v.demo.keyMap()
+}
+
+// demoKey routes a key to the demo before any pane's.
+func (v *lessonView) demoKey(msg tea.KeyMsg) tea.Cmd {
+	v.syncDemo()
+	_, cmd := v.demo.Update(msg)
+	return cmd
+}
+
+// demoMsg does what the demo asks (demoTypedMsg, demoRunMsg, demoGoMsg) and feeds it its
+// ticks; handled is false for any other message.
+func (v *lessonView) demoMsg(msg tea.Msg) (cmd tea.Cmd, handled bool) {
+	switch msg := msg.(type) {
+	case demoTickMsg:
+		if msg.gen != v.gen || v.demo == nil {
+			return nil, true
 		}
-		d.ticks = 0
-		d.typed++
-		if d.typed < len([]rune(line)) {
-			typed := string([]rune(line)[:d.typed])
-			v.outP.noteText("$ "+typed+"▌", "", "", false)
-			v.stepP.typing = typed
-			return nil
+		v.syncDemo()
+		_, cmd := v.demo.Update(msg)
+		return cmd, true
+	case demoTypedMsg:
+		if msg.gen == v.gen && v.demo != nil {
+			v.outP.noteText("$ "+msg.typed+"▌", "", "", false)
+			v.stepP.typing = msg.typed
 		}
-		d.phase, d.typed = demoRunning, 0
+		return nil, true
+	case demoRunMsg:
+		if msg.gen != v.gen || v.demo == nil {
+			return nil, true
+		}
 		v.stepP.typing = ""
-		return v.runNext()
-	case demoRunning:
-		if !v.running {
-			d.phase, d.ticks = demoReading, 0
+		v.demoRuns++
+		return v.runNext(), true
+	case demoGoMsg:
+		if msg.gen != v.gen || v.demo == nil || msg.step < 0 || msg.step >= len(v.lesson.Steps) {
+			return nil, true
 		}
-	case demoReading:
-		if d.ticks >= demoReadTicks {
-			d.phase, d.ticks = demoTyping, 0
-		}
-	case demoChecking:
-		if v.play.State(v.curStep()).Done || d.ticks >= demoCheckTicks {
-			d.phase, d.ticks = demoFinished, 0
-		}
-	case demoFinished:
-		if d.ticks >= demoStepTicks {
-			if v.curStep() == len(v.lesson.Steps)-1 {
-				d.phase = demoEnd
-				return nil
-			}
-			d.phase, d.ticks = demoTyping, 0
-			return v.goStep(v.curStep() + 1)
-		}
+		v.stepP.typing = ""
+		return v.goStep(msg.step), true
 	}
-	return nil
+	return nil, false
 }
 
 // demoStatus is the status line's word on the demo.
@@ -157,8 +279,6 @@ func (v *lessonView) demoStatus() string {
 	if v.demo == nil {
 		return ""
 	}
-	if v.demo.paused {
-		return v.t.DemoPaused
-	}
-	return "demo"
+	v.syncDemo()
+	return v.demo.View()
 }

@@ -66,7 +66,7 @@ func TestDemoPlaysByItself(t *testing.T) {
 	if v.play.Step() != 2 {
 		t.Fatalf("demo did not go on after the checks held: step %d", v.play.Step()+1)
 	}
-	send(a, keyMsg("left"))
+	run(a, send(a, keyMsg("left"))) // the demo asks the view for the step (demoGoMsg)
 	if v.play.Step() != 1 {
 		t.Errorf("← did not go back: step %d", v.play.Step()+1)
 	}

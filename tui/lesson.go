@@ -76,20 +76,22 @@ type lessonView struct {
 	// tickEval); a tick that finds the same one skips the evaluation.
 	lastTickEval evalMark
 
-	// predicted holds each step's prediction answer (predict_view.go).
-	predicted map[int]*predictState
+	// predictP is the step's prediction prompt and its answers (predict_view.go).
+	predictP *predictPane
 	// quiz is non-nil while the end-of-lesson quiz replaces the step pane.
 	quiz *quizPane
-	// demo is non-nil when the lesson plays by itself.
-	demo *demoState
+	// demo is non-nil when the lesson plays by itself; demoRuns counts the commands it had
+	// run (demoState.sync).
+	demo     *demoState
+	demoRuns int
 	// bar is the optional overlay (the command bar) above the status line.
 	bar Overlay
 	// sim is the simulator's time control, nil on a real cluster.
 	sim engine.SimControl
 
-	// ask is the yes/no question on the status line (lesson_ask.go); flash is a one-off
+	// ask is the open yes/no question above the status line (askPane); flash is a one-off
 	// note there ("one controller action ran"), gone at the next key.
-	ask   *question
+	ask   *askPane
 	flash string
 	// touched: a command ran on this lesson's cluster (lesson or command bar), so leaving
 	// it loses something.
@@ -116,6 +118,7 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 		cluster: c, evaluate: d.eval, lesson: lessonstate.Normalize(l),
 		gen: nextGen(), ctx: ctx, cancel: cancel,
 		stepP: newStepPane(st, t, d.md), watchP: newWatchPane(st, t), outP: newOutputPane(st, t),
+		predictP: newPredictPane(t),
 	}
 	v.watchP.lister = d.list
 	v.watchP.onSelect = v.onWatchSelect
@@ -134,7 +137,7 @@ func newLessonView(d lessonDeps, l lessons.Lesson) *lessonView {
 		if tick == nil {
 			tick = defaultDemoTick
 		}
-		v.demo = &demoState{tick: tick, keys: defaultDemoKeyMap(t)}
+		v.demo = &demoState{tick: tick, keys: defaultDemoKeyMap(t), t: t, gen: v.gen}
 	}
 	return v
 }
@@ -149,7 +152,8 @@ func (v *lessonView) curStep() int { return v.play.Step() }
 // starts the check tick loop.
 func (v *lessonView) Init() tea.Cmd {
 	if v.demo != nil {
-		return tea.Batch(v.resume(), v.tick(), v.demo.tick(v.gen))
+		v.syncDemo()
+		return tea.Batch(v.resume(), v.tick(), v.demo.Init())
 	}
 	return tea.Batch(v.resume(), v.tick())
 }
@@ -220,6 +224,7 @@ func (v *lessonView) syncStep() {
 	p.cmds = s.Cmds
 	p.ran = stt.Ran
 	p.next = v.nextCmd()
+	p.solutionIntro = v.play.SolutionIntro()
 	if v.play.Practice() {
 		// The commands hide behind the practice hints (lessonstate.Reveal); the authored
 		// hints often spell the command out, so they wait until it is revealed whole.
@@ -478,7 +483,7 @@ func (v *lessonView) update(msg tea.Msg) tea.Cmd {
 		if msg.err == nil {
 			v.play.CommandRan(msg.step, msg.cmd, msg.inc)
 		}
-		v.outP.finish(msg.out, msg.output, v.errText(msg.err))
+		v.outP.Update(cmdOutputMsg{id: msg.out, output: msg.output, errText: v.errText(msg.err)})
 		if cmd, asked := v.offerOwnCreds(msg); asked {
 			return cmd
 		}
@@ -747,7 +752,8 @@ func (v *lessonView) statusView() string {
 	}
 	switch {
 	case v.ask != nil:
-		above = append(wrapStatus(v.st.StatusBad, " "+v.ask.text, v.width, 3), above...)
+		v.ask.SetSize(v.width, 0)
+		above = append(v.ask.lines(), above...)
 	case v.flash != "":
 		above = append(wrapStatus(v.st.StatusPending, " "+oneLine(v.flash), v.width, 2), above...)
 	}

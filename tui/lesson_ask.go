@@ -22,22 +22,73 @@ type question struct {
 	no func() tea.Cmd
 }
 
-// askKey answers the open question with msg: y (ConfirmKeyMap.Yes) does it, any other key
-// does not. The question is an overlay: it takes every key while open.
+// askPane is the open yes/no question as a Component: it owns its keys (ConfirmKeyMap) and
+// its lines above the status line. y (Yes) does it; any other key is "no" (the question is
+// an overlay: it takes every key while open), which keeps everything as it is unless the
+// question says otherwise. Once answered it is done; the lesson view drops it.
+type askPane struct {
+	q     question
+	keys  ConfirmKeyMap
+	st    *Styles
+	width int
+	// kept is what "no" does when the question has no no of its own (the lesson view's
+	// "kept" note).
+	kept func() tea.Cmd
+	done bool
+}
+
+// askQuestion opens q in the lesson view.
+func (v *lessonView) askQuestion(q question) {
+	v.ask = &askPane{q: q, keys: defaultConfirmKeyMap(v.t), st: v.st, width: v.width,
+		kept: func() tea.Cmd { v.flash = v.t.Kept; return nil }}
+}
+
+func (p *askPane) Init() tea.Cmd { return nil }
+
+// SetSize takes the status area's width; the question wraps to at most three lines.
+func (p *askPane) SetSize(width, _ int) { p.width = width }
+
+// ShortHelp and FullHelp: y and "any other key".
+func (p *askPane) ShortHelp() []key.Binding  { return p.keys.ShortHelp() }
+func (p *askPane) FullHelp() [][]key.Binding { return p.keys.FullHelp() }
+
+// Update answers the question with a key press; any other message leaves it open.
+func (p *askPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok || p.done {
+		return p, nil
+	}
+	p.done = true
+	switch {
+	case key.Matches(k, p.keys.Yes):
+		return p, p.q.yes()
+	case p.q.no != nil:
+		return p, p.q.no()
+	case p.kept != nil:
+		return p, p.kept()
+	}
+	return p, nil
+}
+
+// View is the question, wrapped to the width.
+func (p *askPane) View() string {
+	return strings.Join(p.lines(), "\n")
+}
+
+func (p *askPane) lines() []string {
+	return wrapStatus(p.st.StatusBad, " "+p.q.text, p.width, 3)
+}
+
+// askKey routes a key to the open question. The view lets go of the question before its
+// answer runs, so an answer may open the next one.
 func (v *lessonView) askKey(msg tea.KeyMsg) tea.Cmd {
-	q := v.ask
-	if q == nil {
+	a := v.ask
+	if a == nil {
 		return nil
 	}
 	v.ask = nil
-	if key.Matches(msg, defaultConfirmKeyMap(v.t).Yes) {
-		return q.yes()
-	}
-	if q.no != nil {
-		return q.no()
-	}
-	v.flash = v.t.Kept
-	return nil
+	_, cmd := a.Update(msg)
+	return cmd
 }
 
 // leave closes the view and goes back to the lesson menu.
@@ -50,7 +101,7 @@ func (v *lessonView) leave() tea.Cmd {
 // starts on a fresh one), so that asks first; progress is saved either way.
 func (v *lessonView) leaveOrAsk() tea.Cmd {
 	if v.losesCluster() {
-		v.ask = &question{text: v.t.AskLeave, yes: v.leave}
+		v.askQuestion(question{text: v.t.AskLeave, yes: v.leave})
 		return nil
 	}
 	return v.leave()
@@ -69,7 +120,7 @@ type quitMsg struct{}
 // it, as leaving does, so it asks first; the same key again quits, as a shell's second
 // ctrl+c does.
 func (v *lessonView) askQuit() {
-	v.ask = &question{text: v.t.AskQuit, yes: func() tea.Cmd { return func() tea.Msg { return quitMsg{} } }}
+	v.askQuestion(question{text: v.t.AskQuit, yes: func() tea.Cmd { return func() tea.Msg { return quitMsg{} } }})
 }
 
 // offerOwnCreds turns a step command the guard refused for the lesson's ServiceAccount
@@ -82,7 +133,7 @@ func (v *lessonView) offerOwnCreds(msg cmdDoneMsg) (cmd tea.Cmd, asked bool) {
 		return nil, false
 	}
 	idx, step, inc, line := msg.cmd, msg.step, msg.inc, msg.line
-	v.ask = &question{
+	v.askQuestion(question{
 		text: fmt.Sprintf(v.t.OwnCredsWhy, line) + " " + v.t.OwnCredsAsk,
 		yes:  func() tea.Cmd { return v.runCmd(idx, lr) },
 		no: func() tea.Cmd {
@@ -96,7 +147,7 @@ func (v *lessonView) offerOwnCreds(msg cmdDoneMsg) (cmd tea.Cmd, asked bool) {
 			v.syncStep()
 			return v.evalNow()
 		},
-	}
+	})
 	v.syncStep()
 	return nil, true
 }

@@ -34,8 +34,7 @@ const (
 // come before all of these: see handleKey.)
 func (v *lessonView) layers() []keyLayer {
 	if v.ask != nil {
-		ck := defaultConfirmKeyMap(v.t)
-		return []keyLayer{{keys: []key.Binding{ck.Yes, ck.No}, all: true, handle: v.askKey, col: colModal}}
+		return []keyLayer{{keys: keysOf(v.ask), all: true, handle: v.askKey, col: colModal}}
 	}
 	var ls []keyLayer
 	if k := v.predictKeys(); k.Enabled() {
@@ -137,7 +136,7 @@ func (h lessonHelp) ShortHelp() []key.Binding {
 	}
 	switch {
 	case v.ask != nil:
-		keys = defaultConfirmKeyMap(v.t).ShortHelp()
+		keys = v.ask.ShortHelp()
 	case v.quiz != nil:
 		keys = v.quiz.ShortHelp()
 	case v.demo != nil:

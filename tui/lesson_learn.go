@@ -243,7 +243,7 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) tea.Cmd {
 		return v.prepare(v.curStep(), true)
 	case key.Matches(msg, l.ResetLesson):
 		// It forgets the lesson's progress: ask first (issue 13, item 4).
-		v.ask = &question{text: v.t.AskResetLesson, yes: v.resetLesson}
+		v.askQuestion(question{text: v.t.AskResetLesson, yes: v.resetLesson})
 		return nil
 	}
 	v.updateSpeed()
@@ -255,7 +255,7 @@ func (v *lessonView) learnKey(msg tea.KeyMsg) tea.Cmd {
 func (v *lessonView) resetLesson() tea.Cmd {
 	v.play.ResetAll()
 	v.quiz = nil
-	v.predicted = nil
+	v.predictP.reset()
 	v.touched = false
 	var clear tea.Cmd
 	if p := v.deps.progress; p != nil {
@@ -306,15 +306,9 @@ func (v *lessonView) updateLearn(msg tea.Msg) tea.Cmd {
 		_, cmd := v.watchP.Update(msg)
 		v.updateKeys() // y is offered once rows can show their objects
 		return cmd
-	case demoTickMsg:
-		if msg.gen != v.gen || v.demo == nil {
-			return nil
-		}
-		cmd := v.demoAdvance()
-		if v.demo.phase == demoEnd {
-			return cmd
-		}
-		return tea.Batch(cmd, v.demo.tick(v.gen))
+	case demoTickMsg, demoTypedMsg, demoRunMsg, demoGoMsg:
+		cmd, _ := v.demoMsg(msg)
+		return cmd
 	}
 	return nil
 }

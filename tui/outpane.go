@@ -100,9 +100,19 @@ func (o *outputPane) keys() OutputKeyMap {
 // Init implements Component.
 func (o *outputPane) Init() tea.Cmd { return nil }
 
-// Update implements Component: scrolling, sideways too, with keys and the wheel.
+// cmdOutputMsg is a command's result for the output pane: entry id (start's) ended with
+// output and, when it failed, errText.
+type cmdOutputMsg struct {
+	id              int
+	output, errText string
+}
+
+// Update implements Component: a command's result (cmdOutputMsg) fills in its entry;
+// scrolling, sideways too, with keys and the wheel.
 func (o *outputPane) Update(msg tea.Msg) (Component, tea.Cmd) {
 	switch msg := msg.(type) {
+	case cmdOutputMsg:
+		o.finish(msg.id, msg.output, msg.errText)
 	case tea.KeyMsg:
 		k := o.keys()
 		a, ok := k.action(msg)

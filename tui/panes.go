@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui/lessonstate"
 )
 
 // paneHeader is a pane's one-line title, an already styled suffix (a ✓), and a rule to the
@@ -89,10 +90,12 @@ type stepPane struct {
 	solution []string
 	// solutionText is the lesson's own words for the solution, shown with it.
 	solutionText string
-	cmds         []lessons.Command
-	ran          []bool
-	next         int // index into cmds of the command Enter runs; -1 when none
-	running      bool
+	// solutionIntro is the play's word on how to introduce it (lessonstate.SolutionIntro).
+	solutionIntro lessonstate.SolutionIntro
+	cmds          []lessons.Command
+	ran           []bool
+	next          int // index into cmds of the command Enter runs; -1 when none
+	running       bool
 
 	view          viewport.Model
 	width, height int
@@ -197,7 +200,7 @@ func (p *stepPane) refresh() {
 		}
 		if len(p.solution) > 0 {
 			intro := p.t.SolutionIntro
-			if p.next < 0 {
+			if p.solutionIntro == lessonstate.SolutionAllRan {
 				intro = p.t.SolutionRan // nothing left for s to run
 			}
 			md += fmt.Sprintf(" %s\n\n```\n%s\n```", intro, strings.Join(p.solution, "\n"))

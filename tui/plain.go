@@ -229,7 +229,7 @@ func (p *plainPlayer) play(i int, read func(string) (string, bool)) (cont bool, 
 				break
 			}
 			st := pl.State(step)
-			p.showHelp(s, st)
+			p.showHelp(pl, s, st)
 			p.record(l, pl, step)
 		case line == "c":
 			if len(s.Checks) == 0 {
@@ -294,9 +294,12 @@ func (p *plainPlayer) play(i int, read func(string) (string, bool)) (cont bool, 
 }
 
 // showHelp prints the help h just revealed: the newest hint, or the solution.
-func (p *plainPlayer) showHelp(s lessons.Step, st lessonstate.StepState) {
+func (p *plainPlayer) showHelp(pl *lessonstate.Play, s lessons.Step, st lessonstate.StepState) {
 	if st.Solution {
 		text := p.t.SolutionIntro
+		if pl.SolutionIntro() == lessonstate.SolutionAllRan {
+			text = p.t.SolutionRan // s would do nothing: do not offer it
+		}
 		if sol := strings.TrimSpace(s.Solution); sol != "" {
 			text = plainText(sol) + " " + text
 		}

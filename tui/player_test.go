@@ -799,3 +799,25 @@ func TestDemoNeverSaysPressN(t *testing.T) {
 		t.Errorf("demo step 1:\n%s", v)
 	}
 }
+
+// TestPlainSolutionSaysWhenAllRan: --plain introduces the solution as the full-screen player
+// does (TestSolutionSaysWhenAllRan), both asking lessonstate: it offers s while commands are
+// left and, once every command ran, no longer tells the learner to press a key that does
+// nothing.
+func TestPlainSolutionSaysWhenAllRan(t *testing.T) {
+	for _, lang := range []string{"en", "ko"} {
+		tx := textFor(lang)
+		help := []string{"h", "h", "h", "h"}
+		before := plainRun(t, lang, 200, append(append([]string{"1", "n"}, help...), "q")...)
+		if !strings.Contains(before, tx.SolutionIntro) || strings.Contains(before, tx.SolutionRan) {
+			t.Errorf("%s: solution before running:\n%s", lang, before)
+		}
+		after := plainRun(t, lang, 200, append(append([]string{"1", "n", "", "", "", ""}, help...), "q")...)
+		if !strings.Contains(after, tx.AllRan) {
+			t.Fatalf("%s: the step's commands never all ran:\n%s", lang, after)
+		}
+		if strings.Contains(after, tx.SolutionIntro) || !strings.Contains(after, tx.SolutionRan) {
+			t.Errorf("%s: solution after every command ran:\n%s", lang, after)
+		}
+	}
+}

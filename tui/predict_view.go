@@ -32,51 +32,120 @@ type predictShownMsg struct {
 	results []lessons.CheckResult
 }
 
-// predictPending reports whether the current step's prediction waits for an answer before
-// its commands run. The demo plays on without asking.
-func (v *lessonView) predictPending() bool {
-	s := v.cur()
-	if v.demo != nil || v.quiz != nil || s.Predict == nil || len(s.Predict.Choices) == 0 || v.play.NextCmd() < 0 {
-		return false
-	}
-	_, answered := v.predicted[v.curStep()]
-	return !answered
+// predictPane is the step's prediction prompt as a Component: it owns the answers, its key
+// map (the number keys of the choices, enabled only while the current step waits for an
+// answer) and its text, which the step pane renders above or below the step's own (one
+// scrolling text, so View is Markdown). The lesson view tells it the step and whether it may
+// ask (sync) before each use.
+type predictPane struct {
+	t text
+	// answers holds each step's answer, the first one (it counts).
+	answers map[int]*predictState
+	keys    predictKeyMap
+
+	step    int
+	s       lessons.Step
+	lang    string
+	hidden  bool // the demo plays on without predictions
+	pending bool // the step's commands wait for an answer
+	width   int
 }
 
-// predictKeys is the prediction's binding: the number keys of its choices, while it waits.
-func (v *lessonView) predictKeys() key.Binding {
-	if !v.predictPending() {
-		return key.NewBinding(key.WithDisabled())
+// predictKeyMap is the prompt's one binding.
+type predictKeyMap struct {
+	Choose key.Binding
+}
+
+func newPredictPane(t text) *predictPane {
+	return &predictPane{t: t, keys: predictKeyMap{Choose: key.NewBinding(key.WithDisabled())}}
+}
+
+// sync points the prompt at step s (index step) in lang; canAsk: nothing else (the demo, the
+// quiz, commands all ran) keeps the step from waiting for a prediction.
+func (p *predictPane) sync(t text, step int, s lessons.Step, lang string, hidden, canAsk bool) {
+	p.t, p.step, p.s, p.lang, p.hidden = t, step, s, lang, hidden
+	_, answered := p.answers[step]
+	p.pending = canAsk && !hidden && s.Predict != nil && len(s.Predict.Choices) > 0 && !answered
+	if !p.pending {
+		p.keys.Choose = key.NewBinding(key.WithDisabled())
+		return
 	}
-	n := len(v.cur().Predict.Choices)
+	n := len(s.Predict.Choices)
 	keys := make([]string, 0, n)
 	for i := 1; i <= n && i <= 9; i++ {
 		keys = append(keys, strconv.Itoa(i))
 	}
-	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(fmt.Sprintf("1-%d", len(keys)), v.t.KeyPredict))
+	p.keys.Choose = key.NewBinding(key.WithKeys(keys...), key.WithHelp(fmt.Sprintf("1-%d", len(keys)), t.KeyPredict))
 }
 
-// predictKey answers the pending prediction with one of its number keys.
-func (v *lessonView) predictKey(msg tea.KeyMsg) tea.Cmd {
-	k := v.predictKeys()
-	for i, s := range k.Keys() {
-		if key.Matches(msg, key.NewBinding(key.WithKeys(s))) {
-			if v.predicted == nil {
-				v.predicted = map[int]*predictState{}
+// reset forgets every answer (the lesson starts again).
+func (p *predictPane) reset() { p.answers = nil }
+
+func (p *predictPane) Init() tea.Cmd { return nil }
+
+// SetSize: the prompt is laid out by the step pane it sits in; the width is kept for View.
+func (p *predictPane) SetSize(width, _ int) { p.width = width }
+
+func (p *predictPane) ShortHelp() []key.Binding  { return []key.Binding{p.keys.Choose} }
+func (p *predictPane) FullHelp() [][]key.Binding { return [][]key.Binding{p.ShortHelp()} }
+
+// Update answers the waiting prediction with one of its number keys.
+func (p *predictPane) Update(msg tea.Msg) (Component, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok || !p.pending {
+		return p, nil
+	}
+	for i, s := range p.keys.Choose.Keys() {
+		if key.Matches(k, key.NewBinding(key.WithKeys(s))) {
+			if p.answers == nil {
+				p.answers = map[int]*predictState{}
 			}
-			v.predicted[v.curStep()] = &predictState{choice: i}
-			v.syncStep()
-			return nil
+			p.answers[p.step] = &predictState{choice: i}
+			p.pending = false
+			p.keys.Choose = key.NewBinding(key.WithDisabled())
+			return p, nil
 		}
 	}
-	return nil
+	return p, nil
+}
+
+// View is the prompt's Markdown (see markdown).
+func (p *predictPane) View() string {
+	md, _ := p.markdown()
+	return md
+}
+
+// syncPredict brings the prompt up to date with the view's step and state.
+func (v *lessonView) syncPredict() {
+	v.predictP.sync(v.t, v.curStep(), v.cur(), v.lesson.Lang, v.demo != nil, v.quiz == nil && v.play.NextCmd() >= 0)
+}
+
+// predictPending reports whether the current step's prediction waits for an answer before
+// its commands run. The demo plays on without asking.
+func (v *lessonView) predictPending() bool {
+	v.syncPredict()
+	return v.predictP.pending
+}
+
+// predictKeys is the prediction's binding: the number keys of its choices, while it waits.
+func (v *lessonView) predictKeys() key.Binding {
+	v.syncPredict()
+	return v.predictP.keys.Choose
+}
+
+// predictKey routes a number key to the prompt, then redraws the step with the answer.
+func (v *lessonView) predictKey(msg tea.KeyMsg) tea.Cmd {
+	v.syncPredict()
+	_, cmd := v.predictP.Update(msg)
+	v.syncStep()
+	return cmd
 }
 
 // revealPrediction reveals the current step's answered prediction once its last command ran,
 // and evaluates the confirm checks against the step's baseline.
 func (v *lessonView) revealPrediction() tea.Cmd {
 	s := v.cur()
-	ps := v.predicted[v.curStep()]
+	ps := v.predictP.answers[v.curStep()]
 	if s.Predict == nil || ps == nil || ps.revealed || v.play.NextCmd() >= 0 {
 		return nil
 	}
@@ -101,7 +170,7 @@ func (v *lessonView) onPredictShown(msg predictShownMsg) {
 	if msg.gen != v.gen {
 		return
 	}
-	if ps := v.predicted[msg.step]; ps != nil {
+	if ps := v.predictP.answers[msg.step]; ps != nil {
 		ps.results = msg.results
 		if msg.step == v.curStep() {
 			v.syncStep()
@@ -113,15 +182,19 @@ func (v *lessonView) onPredictShown(msg predictShownMsg) {
 // the answer until the commands ran, then the verdict; where says whether it goes before
 // the step's text (the question: it is what to do now) or after it.
 func (v *lessonView) predictMarkdown() (md string, before bool) {
-	s := v.cur()
-	pr := s.Predict
-	if pr == nil || len(pr.Choices) == 0 || v.demo != nil {
+	v.syncPredict()
+	return v.predictP.markdown()
+}
+
+func (p *predictPane) markdown() (md string, before bool) {
+	pr := p.s.Predict
+	if pr == nil || len(pr.Choices) == 0 || p.hidden {
 		return "", false
 	}
-	pt := predictTextFor(v.lesson.Lang)
-	ps := v.predicted[v.curStep()]
+	pt := predictTextFor(p.lang)
+	ps := p.answers[p.step]
 	if ps == nil {
-		if !v.predictPending() {
+		if !p.pending {
 			return "", false
 		}
 		var b strings.Builder

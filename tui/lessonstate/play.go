@@ -311,6 +311,26 @@ func (p *Play) MoreHelp() bool {
 	return true
 }
 
+// SolutionIntro is how a shown solution is introduced; every front end (the full-screen
+// player, --plain, the demo) asks the play, so they never disagree.
+type SolutionIntro int
+
+const (
+	// SolutionRunsForYou: runnable commands are left, s runs them.
+	SolutionRunsForYou SolutionIntro = iota
+	// SolutionAllRan: every runnable command ran on this incarnation; s would do nothing,
+	// so the learner is not told to press it.
+	SolutionAllRan
+)
+
+// SolutionIntro says how to introduce the current step's solution now.
+func (p *Play) SolutionIntro() SolutionIntro {
+	if p.NextCmd() < 0 {
+		return SolutionAllRan
+	}
+	return SolutionRunsForYou
+}
+
 // Solve marks the current step's solution as shown and run for the learner (s).
 func (p *Play) Solve() {
 	if len(p.steps) > 0 {

@@ -156,3 +156,26 @@ func TestPracticeTypedAndLadder(t *testing.T) {
 		t.Errorf("hints clamped to %d, want 1", st.Hints)
 	}
 }
+
+// TestSolutionIntroFollowsRuns: the solution offers s while a runnable command is left, says
+// they all ran once none is, and offers s again after a reset forgets the runs.
+func TestSolutionIntroFollowsRuns(t *testing.T) {
+	p := New(testLesson())
+	p.Go(1)
+	if got := p.SolutionIntro(); got != SolutionRunsForYou {
+		t.Fatalf("nothing ran: intro %d, want SolutionRunsForYou", got)
+	}
+	inc := p.Incarnation()
+	p.CommandRan(1, 1, inc)
+	if got := p.SolutionIntro(); got != SolutionRunsForYou {
+		t.Fatalf("one of two ran: intro %d, want SolutionRunsForYou", got)
+	}
+	p.CommandRan(1, 2, inc) // the NoRun watch command never counts as left
+	if got := p.SolutionIntro(); got != SolutionAllRan {
+		t.Fatalf("all ran: intro %d, want SolutionAllRan", got)
+	}
+	p.Incarnate()
+	if got := p.SolutionIntro(); got != SolutionRunsForYou {
+		t.Errorf("after a reset: intro %d, want SolutionRunsForYou", got)
+	}
+}

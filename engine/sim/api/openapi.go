@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha512"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"k8s.io/client-go/openapi/openapitest"
 )
@@ -18,7 +20,9 @@ type openAPIDocs struct {
 	docs  map[string][]byte // "api/v1" -> document
 	hash  map[string]string
 	index []byte
-	err   error
+	// indexHash is the index's ETag.
+	indexHash string
+	err       error
 }
 
 var servedOpenAPIPaths = []string{"api/v1", "apis/apps/v1", "apis/policy/v1", "apis/autoscaling/v1",
@@ -68,6 +72,7 @@ func (d *openAPIDocs) load() error {
 		}
 		b.WriteString(`}}`)
 		d.index = []byte(b.String())
+		d.indexHash = fmt.Sprintf("%X", sha512.Sum512(d.index))
 	})
 	return d.err
 }
@@ -85,19 +90,35 @@ func (s *server) serveOpenAPI(w http.ResponseWriter, r *http.Request, path strin
 		}
 	}
 	if path == "/openapi/v3" {
+		// As kube-openapi's handler3: an ETag, and conditional requests answered 304, so a
+		// client's HTTP cache (kubectl's disk cache) revalidates the index without reloading it.
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-cache, private")
-		_, _ = w.Write(s.oapi.index)
+		w.Header().Set("Etag", `"`+s.oapi.indexHash+`"`)
+		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.oapi.index))
 		return
 	}
 	if rest, ok := strings.CutPrefix(path, "/openapi/v3/"); ok {
 		if doc, ok := s.oapi.docs[rest]; ok {
+			etag := s.oapi.hash[rest]
 			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("Etag", `"`+s.oapi.hash[rest]+`"`)
-			if r.URL.Query().Get("hash") == s.oapi.hash[rest] {
+			w.Header().Set("Etag", `"`+etag+`"`)
+			w.Header().Add("Vary", "Accept")
+			if hash := r.URL.Query().Get("hash"); hash != "" {
+				if hash != etag {
+					// A stale link: the real apiserver redirects to the current document.
+					http.Redirect(w, r, "/openapi/v3/"+rest+"?hash="+etag, http.StatusMovedPermanently)
+					return
+				}
+				// A hashed URL names one document forever. The real apiserver says so with
+				// an Expires a year ahead, which lets kubectl's HTTP cache answer later
+				// runs from disk without asking. Expires is read against the response's
+				// Date header, which net/http writes from the wall clock, so this one
+				// header uses the wall clock too, not the simulator's.
 				w.Header().Set("Cache-Control", "public, immutable")
+				w.Header().Set("Expires", time.Now().AddDate(1, 0, 0).UTC().Format(http.TimeFormat))
 			}
-			_, _ = w.Write(doc)
+			http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(doc))
 			return
 		}
 	}
