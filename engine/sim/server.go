@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	testingclock "k8s.io/utils/clock/testing"
@@ -80,6 +81,7 @@ type Sim struct {
 	failures map[controller.Key]int // consecutive Sync errors, for backoff
 	timers   timerHeap
 	bgTimers int // timers marked background (periodic probes): they do not block idleness
+	fired    uint64 // timers run so far: the loop's wakeups, for the idleness tests
 	seq      uint64
 	paused   bool
 	speed    float64
@@ -169,6 +171,13 @@ func New(cfg Config) (*Sim, error) {
 			c.Observe(ev)
 		}
 	})
+	// A new watch of pods may look at a pod whose probes are parked (controller/probes.go).
+	kl := s.ctrls.Kubelet
+	s.st.OnWatch(func(r store.Resource) {
+		if r.Name == "pods" {
+			kl.WakeProbes()
+		}
+	})
 	if err := s.ctrls.Kubelet.Bootstrap(); err != nil {
 		return nil, err
 	}
@@ -212,7 +221,7 @@ func (s *Sim) start(ctx context.Context) error {
 	s.ctrls.ServiceAccounts.SetRootCA(caPEM)
 	s.url = "https://" + ln.Addr().String()
 	ctx, s.cancel = context.WithCancel(ctx)
-	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, Runner: s.cfg.Runner, Logs: s.cfg.Logs, Context: ctx})
+	h := api.New(s.st, api.Options{Token: s.token, Clock: s.clock, Logf: s.logf, Runner: execRunner{s.cfg.Runner, s.ctrls.Kubelet}, Logs: s.cfg.Logs, Context: ctx})
 	s.srv = &http.Server{Handler: h,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		// The TLS handshake errors of a client that distrusts us go to the log, not stderr.
@@ -435,6 +444,19 @@ func (s *Sim) isIdleLocked() bool {
 	return len(s.queue) == 0 && len(s.timers) == s.bgTimers && !s.busy
 }
 
+// execRunner is the Runner the API's exec and attach use: while a learner's command runs, the
+// kubelet keeps every probe on its timer, since the command may change what a probe sees.
+type execRunner struct {
+	container.Runner
+	k *controller.Kubelet
+}
+
+func (r execRunner) Run(ctx context.Context, pod *corev1.Pod, name string, argv []string, st container.Streams) (int, error) {
+	r.k.ExecStarted()
+	defer r.k.ExecDone()
+	return r.Runner.Run(ctx, pod, name, argv, st)
+}
+
 // --- the loop ------------------------------------------------------------------------------
 
 type timer struct {
@@ -545,6 +567,7 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 		}
 	}
 	t := heap.Pop(&s.timers).(timer)
+	s.fired++
 	if t.bg {
 		s.bgTimers--
 	}

@@ -41,10 +41,11 @@ func HooksWith(o HookOptions) store.Hooks {
 		o.MaxReplicas = DefaultMaxReplicas
 	}
 	a := &allocator{}
+	memo := newMetaMemo()
 	return store.Hooks{
 		Default: func(res store.Resource, old, obj runtime.Object) { applyDefaults(a, old, obj) },
 		Validate: func(res store.Resource, old, obj runtime.Object) field.ErrorList {
-			return validate(res, old, obj, o.MaxReplicas)
+			return validate(res, old, obj, o.MaxReplicas, memo)
 		},
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -21,7 +22,7 @@ import (
 
 // validate mirrors the apiserver's validation for the fields the tutorials touch, with the
 // same field paths and messages. old is nil on create.
-func validate(res store.Resource, old, obj runtime.Object, maxReplicas int) field.ErrorList {
+func validate(res store.Resource, old, obj runtime.Object, maxReplicas int, memo *metaMemo) field.ErrorList {
 	var errs field.ErrorList
 	m, err := meta.Accessor(obj)
 	if err != nil {
@@ -30,9 +31,9 @@ func validate(res store.Resource, old, obj runtime.Object, maxReplicas int) fiel
 	if old == nil {
 		errs = append(errs, validateName(res, m.GetName())...)
 	}
-	errs = append(errs, metavalidation.ValidateLabels(m.GetLabels(), field.NewPath("metadata", "labels"))...)
+	errs = append(errs, memo.labels(m.GetLabels())...)
 	// Key format and the 256 KiB total, as ValidateObjectMeta checks them.
-	errs = append(errs, apivalidation.ValidateAnnotations(m.GetAnnotations(), field.NewPath("metadata", "annotations"))...)
+	errs = append(errs, memo.annotations(m.GetAnnotations())...)
 	errs = append(errs, validateWorkloads(old, obj, maxReplicas)...) // validation_workloads.go
 	switch o := obj.(type) {
 	case *appsv1.StatefulSet:
@@ -54,6 +55,94 @@ func validate(res store.Resource, old, obj runtime.Object, maxReplicas int) fiel
 		}
 	}
 	return errs
+}
+
+// metaMemo remembers the label keys, label values and annotation keys that passed
+// apimachinery's checks, so the ones every object of a workload repeats skip the regexps
+// (they were a tenth of the CPU of a thousand-replica StatefulSet). A map with anything not
+// remembered goes through apimachinery's own functions, so errors are exactly theirs. One
+// per store (HooksWith); each set stops growing at metaMemoMax entries.
+type metaMemo struct {
+	mu                              sync.Mutex
+	labelKeys, labelValues, annKeys map[string]struct{}
+}
+
+const metaMemoMax = 4096
+
+func newMetaMemo() *metaMemo {
+	return &metaMemo{labelKeys: map[string]struct{}{}, labelValues: map[string]struct{}{}, annKeys: map[string]struct{}{}}
+}
+
+func (m *metaMemo) labels(l map[string]string) field.ErrorList {
+	if len(l) == 0 {
+		return nil
+	}
+	if m != nil {
+		m.mu.Lock()
+		hit := true
+		for k, v := range l {
+			_, kok := m.labelKeys[k]
+			_, vok := m.labelValues[v]
+			if !kok || !vok {
+				hit = false
+				break
+			}
+		}
+		m.mu.Unlock()
+		if hit {
+			return nil
+		}
+	}
+	errs := metavalidation.ValidateLabels(l, field.NewPath("metadata", "labels"))
+	if len(errs) == 0 && m != nil {
+		m.mu.Lock()
+		for k, v := range l {
+			remember(m.labelKeys, k)
+			remember(m.labelValues, v)
+		}
+		m.mu.Unlock()
+	}
+	return errs
+}
+
+func (m *metaMemo) annotations(a map[string]string) field.ErrorList {
+	if len(a) == 0 {
+		return nil
+	}
+	path := field.NewPath("metadata", "annotations")
+	if m != nil {
+		m.mu.Lock()
+		hit := true
+		for k := range a {
+			if _, ok := m.annKeys[k]; !ok {
+				hit = false
+				break
+			}
+		}
+		m.mu.Unlock()
+		if hit {
+			// Keys known good: only the total size is left, as ValidateAnnotations reports it.
+			if err := apivalidation.ValidateAnnotationsSize(a); err != nil {
+				return field.ErrorList{field.TooLong(path, "", apivalidation.TotalAnnotationSizeLimitB)}
+			}
+			return nil
+		}
+	}
+	errs := apivalidation.ValidateAnnotations(a, path)
+	if len(errs) == 0 && m != nil {
+		m.mu.Lock()
+		for k := range a {
+			remember(m.annKeys, k)
+		}
+		m.mu.Unlock()
+	}
+	return errs
+}
+
+func remember(set map[string]struct{}, s string) {
+	if len(set) < metaMemoMax {
+		set[s] = struct{}{}
+	}
 }
 
 func validateName(res store.Resource, name string) field.ErrorList {

@@ -42,6 +42,18 @@ type Nop struct{}
 // Run implements Runner.
 func (Nop) Run(context.Context, *corev1.Pod, string, []string, Streams) (int, error) { return 0, nil }
 
+// Steady implements StableResults: Nop's answer never changes.
+func (Nop) Steady() bool { return true }
+
+// StableResults is offered by Runners whose commands' results change only through commands
+// run in them (exec, attach, init containers) and writes to the cluster's objects, not from
+// outside the simulator. The kubelet then need not re-run a passing probe while neither
+// happens and nobody watches the pod (controller/probes.go). Runners without it (a real
+// container runtime, a test's scripted runner) have their probes run every period.
+type StableResults interface {
+	Steady() bool
+}
+
 type onLoopKey struct{}
 
 // OnLoop marks ctx as a call made synchronously on the simulator's control loop (init

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -18,13 +19,20 @@ import (
 type Recorder struct {
 	st   *store.Store
 	mu   sync.Mutex
-	seen map[string]string // aggregation key -> event name
-	seq  int64             // keeps names unique when a fake clock stands still
+	seen map[eventKey]string // aggregation key -> event name
+	seq  int64               // keeps names unique when a fake clock stands still
 }
 
 // NewRecorder makes a recorder writing into st.
 func NewRecorder(st *store.Store) *Recorder {
-	return &Recorder{st: st, seen: map[string]string{}}
+	return &Recorder{st: st, seen: map[eventKey]string{}}
+}
+
+// eventKey is what client-go's aggregation compares, as a struct: no concatenated string to
+// build and keep per event.
+type eventKey struct {
+	uid                               types.UID
+	typ, reason, msg, component, host string
 }
 
 // Eventf records an event about obj from component (e.g. "statefulset-controller").
@@ -49,7 +57,7 @@ func (r *Recorder) Eventf(obj runtime.Object, component, host, eventType, reason
 	if ns == "" {
 		ns = "default" // events about cluster-scoped objects live in default, as on a real cluster
 	}
-	key := string(ref.UID) + "\x00" + eventType + "\x00" + reason + "\x00" + msg + "\x00" + component + "\x00" + host
+	key := eventKey{ref.UID, eventType, reason, msg, component, host}
 	now := metav1.NewTime(r.st.Now())
 
 	r.mu.Lock()
@@ -63,7 +71,7 @@ func (r *Recorder) Eventf(obj runtime.Object, component, host, eventType, reason
 			ev.Count++
 			ev.LastTimestamp = now
 			ev.InvolvedObject.ResourceVersion = ref.ResourceVersion
-			if _, err := r.st.Update(eventRes, &ev, store.UpdateOptions{Owned: true}); err == nil {
+			if _, err := r.st.Update(eventRes, &ev, store.UpdateOptions{Owned: true, Valid: true}); err == nil {
 				return
 			}
 		}
@@ -86,8 +94,9 @@ func (r *Recorder) Eventf(obj runtime.Object, component, host, eventType, reason
 		ReportingInstance:   host,
 	}
 	for i := 0; i < 100; i++ {
-		// Handed over: the store keeps ev itself (it is only read below).
-		_, err := r.st.CreateWith(eventRes, ev, store.CreateOptions{Owned: true})
+		// Handed over: the store keeps ev itself (it is only read below). Built valid here (its
+		// name is the object's, which passed validation, plus a hex suffix), so no hooks.
+		_, err := r.st.CreateWith(eventRes, ev, store.CreateOptions{Owned: true, Valid: true})
 		if apierrors.IsAlreadyExists(err) {
 			// Two events in the same nanosecond (fake clock): make the name unique.
 			ev.Name = r.name(m.GetName())

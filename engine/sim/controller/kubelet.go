@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -55,6 +56,7 @@ type Kubelet struct {
 	lastFail  map[string]string          // pod key -> last FailedScheduling message
 	restarts  map[string]int             // pod uid/container -> restarts counted for back-off
 	probes    map[string]*probeWorker    // pod key/container/kind -> running probe worker
+	parked    map[string]*probeWorker    // steady probe workers with no timer (probes.go)
 	images    map[string]map[string]bool // node -> images already pulled there
 
 	// load counts the scheduled, unfinished pods per node, kept by Observe from the store's
@@ -62,6 +64,11 @@ type Kubelet struct {
 	// on the writer's goroutine).
 	loadMu sync.Mutex
 	load   map[string]int
+
+	// nParked mirrors len(parked) and execs counts the learner's running exec and attach
+	// sessions, both read off the loop (WakeProbes, ExecStarted).
+	nParked atomic.Int32
+	execs   atomic.Int32
 }
 
 // loadNode is the node a pod counts against for scheduling, or "".
@@ -108,12 +115,14 @@ type stage struct {
 func NewKubelet(env Env, rec *Recorder) *Kubelet {
 	return &Kubelet{env: env, rec: rec, pending: map[string]stage{}, nextIP: map[string]int{},
 		down: map[string]bool{}, downSince: map[string]int{}, lastFail: map[string]string{}, restarts: map[string]int{}, probes: map[string]*probeWorker{},
+		parked: map[string]*probeWorker{},
 		images: map[string]map[string]bool{}, load: map[string]int{}}
 }
 
 func (k *Kubelet) Name() string { return "kubelet" }
 
 func (k *Kubelet) Observe(ev store.Event) {
+	k.WakeProbes() // any change in the cluster may change what a parked probe would see
 	if ev.Resource.Name != podsRes.Name {
 		return
 	}
@@ -280,6 +289,10 @@ func (k *Kubelet) delay(p *corev1.Pod, st string) time.Duration {
 }
 
 func (k *Kubelet) Sync(key Key) error {
+	if key == probeWakeKey {
+		k.resumeProbes()
+		return nil
+	}
 	pk := key.Namespace + "/" + key.Name
 	obj, ok := k.env.Store.Peek(podsRes, key.Namespace, key.Name)
 	if !ok {

@@ -182,7 +182,78 @@ func (k *Kubelet) probeTick(w *probeWorker) {
 			return
 		}
 	}
+	if ok && !write && k.park(w, p, w.liveness || s.Ready) {
+		return
+	}
 	k.scheduleProbe(w, time.Duration(probe.PeriodSeconds)*time.Second)
+}
+
+// probeWakeKey is the kubelet's work-queue key that resumes every parked probe.
+var probeWakeKey = Key{Controller: "kubelet"}
+
+// park stops the timer of a worker whose probe just passed and changed nothing (steady:
+// liveness passing, or readiness passing on a Ready container), when running it again could
+// not change anything: the Runner's answers change only through commands and cluster writes
+// (container.StableResults), no exec or attach session is open and no watch sees the pod.
+// An idle lesson then has no probe wakeups. Any store event, a new watch or an exec resumes
+// the parked workers (WakeProbes), each a period later, so what continuous probing would have
+// shown is shown the same, shifted by less than one period (a real kubelet's probe phase is
+// arbitrary too). A probe that depends on the clock alone is the exception (sandbox.Steady).
+func (k *Kubelet) park(w *probeWorker, p *corev1.Pod, steady bool) bool {
+	if w.startup || !steady {
+		return false
+	}
+	if st, ok := k.env.runner().(container.StableResults); !ok || !st.Steady() {
+		return false
+	}
+	// Parked first, then the checks: a watch or exec starting meanwhile sees nParked > 0 and
+	// wakes it (its hook runs after it registered, which the checks below would see).
+	k.parked[w.key] = w
+	k.nParked.Store(int32(len(k.parked)))
+	if k.execs.Load() == 0 && !k.env.Store.Watched(podsRes, p) {
+		return true
+	}
+	delete(k.parked, w.key)
+	k.nParked.Store(int32(len(k.parked)))
+	return false
+}
+
+// WakeProbes asks the loop to resume parked probe workers. Safe from any goroutine (store
+// listeners, watch hooks, API exec).
+func (k *Kubelet) WakeProbes() {
+	if k.nParked.Load() > 0 {
+		k.env.Queue.Add(probeWakeKey)
+	}
+}
+
+// ExecStarted and ExecDone bracket a learner's exec or attach session: its commands may change
+// what a probe sees at any moment, so no probe stays parked meanwhile.
+func (k *Kubelet) ExecStarted() { k.execs.Add(1); k.WakeProbes() }
+
+// ExecDone: see ExecStarted.
+func (k *Kubelet) ExecDone() { k.execs.Add(-1); k.WakeProbes() }
+
+func (k *Kubelet) resumeProbes() {
+	for key, w := range k.parked {
+		delete(k.parked, key)
+		if k.probes[key] != w {
+			continue
+		}
+		period := time.Second
+		if obj, ok := k.env.Store.Peek(podsRes, w.ns, w.pod); ok {
+			for _, c := range obj.(*corev1.Pod).Spec.Containers {
+				if c.Name == w.container {
+					if pr := c.ReadinessProbe; !w.liveness && pr != nil {
+						period = time.Duration(pr.PeriodSeconds) * time.Second
+					} else if pr := c.LivenessProbe; w.liveness && pr != nil {
+						period = time.Duration(pr.PeriodSeconds) * time.Second
+					}
+				}
+			}
+		}
+		k.scheduleProbe(w, period)
+	}
+	k.nParked.Store(0)
 }
 
 // runProbe runs an exec probe through the Runner, and httpGet/tcpSocket probes against what

@@ -86,6 +86,7 @@ type Store struct {
 	histCap   int
 	watchers  map[*Watcher]struct{}
 	listeners []func(Event)
+	onWatch   []func(Resource)
 	idx       map[string]*resIndex // resource name -> indexes (index.go)
 }
 
@@ -317,6 +318,10 @@ type CreateOptions struct {
 	// not be changed by the caller afterwards) and gets the stored object back, read-only.
 	// API requests never set it.
 	Owned bool
+	// Valid is for objects a built-in controller builds complete and valid (Events): the
+	// registry hooks, which default and validate what clients send, do not run. API requests
+	// never set it.
+	Valid bool
 }
 
 // CreateWith is Create with options.
@@ -396,11 +401,15 @@ func (s *Store) CreateWith(res Resource, in runtime.Object, o CreateOptions) (ru
 	} else {
 		m.SetGeneration(0)
 	}
-	if s.hooks.Default != nil {
-		s.hooks.Default(res, nil, obj)
+	hooks := s.hooks
+	if o.Valid {
+		hooks = Hooks{}
 	}
-	if s.hooks.Validate != nil {
-		if errs := s.hooks.Validate(res, nil, obj); len(errs) > 0 {
+	if hooks.Default != nil {
+		hooks.Default(res, nil, obj)
+	}
+	if hooks.Validate != nil {
+		if errs := hooks.Validate(res, nil, obj); len(errs) > 0 {
 			return nil, apierrors.NewInvalid(res.GVK().GroupKind(), m.GetName(), errs)
 		}
 	}
@@ -446,6 +455,9 @@ type UpdateOptions struct {
 	// spec.nodeName is taken, set on a copy-on-write successor of the stored pod, which must not
 	// be bound yet. As the apiserver's BindingREST, it runs no update strategy or validation.
 	Binding bool
+	// Valid: as CreateOptions.Valid, for a controller's rewrite of an object it built (an
+	// Event's count): no registry hooks.
+	Valid bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -478,6 +490,9 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", m.GetUID(), om.GetUID()))
 	}
 	hooks := s.hooks
+	if o.Valid {
+		hooks = Hooks{}
+	}
 	if o.Binding {
 		in, ok := obj.(*corev1.Pod)
 		stored, _ := old.(*corev1.Pod)

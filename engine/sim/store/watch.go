@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -82,10 +83,35 @@ func (s *Store) Watch(res Resource, o WatchOptions) (*Watcher, error) {
 		}
 	}
 	s.watchers[w] = struct{}{}
+	hooks := s.onWatch
 	s.mu.Unlock()
 	w.notify()
 	go w.pump()
+	for _, fn := range hooks {
+		fn(res)
+	}
 	return w, nil
+}
+
+// OnWatch registers fn, called (without the store's lock, on the watcher's goroutine) each
+// time a watch of some resource starts: the kubelet resumes probes it had parked (Watched).
+func (s *Store) OnWatch(fn func(Resource)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onWatch = append(s.onWatch, fn)
+}
+
+// Watched says whether an open watch of res would see obj: someone (a learner's watch pane,
+// kubectl get -w) is looking at it.
+func (s *Store) Watched(res Resource, obj runtime.Object) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for w := range s.watchers {
+		if w.res.Name == res.Name && matches(res, obj, w.ns, w.lsel, w.fsel) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortStrings(a []string) { sort.Strings(a) }
