@@ -80,7 +80,7 @@ type Sim struct {
 	queued   map[controller.Key]bool
 	failures map[controller.Key]int // consecutive Sync errors, for backoff
 	timers   timerHeap
-	bgTimers int // timers marked background (periodic probes): they do not block idleness
+	bgTimers int    // timers marked background (periodic probes): they do not block idleness
 	fired    uint64 // timers run so far: the loop's wakeups, for the idleness tests
 	seq      uint64
 	paused   bool
