@@ -78,6 +78,7 @@ func TestWaitingCommandsMatchKubectl(t *testing.T) {
 	for _, name := range []string{"c", "d", "e", "f", "g", "h"} {
 		both("kubectl create configmap " + name)
 	}
+	both("kubectl run solo --image=registry.k8s.io/nginx-slim:0.24 --restart=Never")
 	for _, tc := range []struct{ line, stdin string }{
 		{line: "kubectl delete pod nosuch"},
 		{line: "kubectl delete pod nosuch --ignore-not-found"},
@@ -94,7 +95,13 @@ func TestWaitingCommandsMatchKubectl(t *testing.T) {
 		{line: "kubectl delete cm h --force --grace-period=5"},
 		{line: "kubectl delete cm h --force"},
 		{line: "kubectl delete -n default storageclass standard"},
-		{line: "kubectl delete pod web-1 --timeout=1m"},
+		// A waiting delete that succeeds, on a pod no controller recreates. With web-1 the
+		// installed kubectl (v1.32) hung once in CI: the fake clock, advancing at once,
+		// deleted and recreated the StatefulSet's pod between kubectl's get and its list, and
+		// a wait that looks the object up by name then waits for a DELETED event that already
+		// went by (v0.37's wait also compares the UID). A real cluster takes seconds to
+		// recreate a pod, so it never shows there.
+		{line: "kubectl delete pod solo --timeout=1m"},
 		// Waits on deletion time out after 2s, not 1s: kubectl's wait (IsDeleted) watches on
 		// the --timeout context, so the simulator's stream ends only when kubectl cancels it;
 		// with 1s the watch always lasts under a second and client-go's reflector, depending on
