@@ -16,35 +16,54 @@ func fit(s string, w, h int) string {
 	if w <= 0 || h <= 0 {
 		return ""
 	}
-	lines := strings.Split(s, "\n")
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	out := make([]string, h)
-	for i := range out {
-		var l string
-		if i < len(lines) {
-			l = fitWidth(lines[i], w)
-		} else {
-			l = strings.Repeat(" ", w)
+	// Written into one buffer: the lesson screen fits its whole frame three times and each
+	// pane once, and a frame's copies were a third of what a burst of watch events allocated.
+	var b strings.Builder
+	b.Grow(len(s) + h*(w+1))
+	rest, more := s, true
+	for i := 0; i < h; i++ {
+		if i > 0 {
+			b.WriteByte('\n')
 		}
-		out[i] = l
+		if !more {
+			writeSpaces(&b, w)
+			continue
+		}
+		var line string
+		line, rest, more = strings.Cut(rest, "\n")
+		writeFitWidth(&b, line, w)
 	}
-	return strings.Join(out, "\n")
+	return b.String()
 }
 
 // fitWidth cuts or pads one line to exactly w cells.
 func fitWidth(line string, w int) string {
+	var b strings.Builder
+	writeFitWidth(&b, line, w)
+	return b.String()
+}
+
+// writeFitWidth writes line cut or padded to exactly w cells.
+func writeFitWidth(b *strings.Builder, line string, w int) {
 	line = strings.TrimRight(line, "\r")
 	lw := cellWidth(line)
 	if lw > w {
 		line = ansi.Truncate(line, w, "…")
 		lw = cellWidth(line)
 	}
-	if pad := w - lw; pad > 0 {
-		line += strings.Repeat(" ", pad)
+	b.WriteString(line)
+	writeSpaces(b, w-lw)
+}
+
+const spaces = "                                                                "
+
+// writeSpaces writes n spaces (none when n <= 0).
+func writeSpaces(b *strings.Builder, n int) {
+	for n > 0 {
+		k := min(n, len(spaces))
+		b.WriteString(spaces[:k])
+		n -= k
 	}
-	return line
 }
 
 // truncate cuts a single line to w cells with an ellipsis.
