@@ -16,24 +16,46 @@ func fit(s string, w, h int) string {
 	if w <= 0 || h <= 0 {
 		return ""
 	}
-	// Written into one buffer: the lesson screen fits its whole frame three times and each
-	// pane once, and a frame's copies were a third of what a burst of watch events allocated.
+	// The lesson screen fits its whole frame three times and each pane once: a text that
+	// already fits comes back as it is (its lines past h cut off), and any other is written
+	// into one buffer from its first line that does not fit (the split, per-line and joined
+	// copies were a third of what a burst of watch events allocated).
 	var b strings.Builder
-	b.Grow(len(s) + h*(w+1))
+	building := false
 	rest, more := s, true
 	for i := 0; i < h; i++ {
-		if i > 0 {
+		if !more { // s has run out of lines: blank ones
+			if !building {
+				b.Grow(len(s) + (h-i)*(w+1))
+				b.WriteString(s)
+				building = true
+			}
 			b.WriteByte('\n')
-		}
-		if !more {
 			writeSpaces(&b, w)
 			continue
 		}
+		at := len(s) - len(rest) // where line i starts
 		var line string
 		line, rest, more = strings.Cut(rest, "\n")
+		if building {
+			b.WriteByte('\n')
+		} else {
+			if cellWidth(line) == w && !strings.HasSuffix(line, "\r") {
+				continue
+			}
+			b.Grow(len(s) + h)
+			b.WriteString(s[:at]) // the lines before, which fit, and their newlines
+			building = true
+		}
 		writeFitWidth(&b, line, w)
 	}
-	return b.String()
+	switch {
+	case building:
+		return b.String()
+	case more:
+		return s[:len(s)-len(rest)-1]
+	}
+	return s
 }
 
 // fitWidth cuts or pads one line to exactly w cells.
