@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"math/rand"
 	"slices"
-	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -54,45 +55,65 @@ func TestSameEndpointsAgreesWithSemanticEqual(t *testing.T) {
 	}
 }
 
-// TestPodSlotsSortedKeepsOrder: over syncs where pods come, go and change, the incrementally
-// kept order is the full sort of the slots that are in.
-func TestPodSlotsSortedKeepsOrder(t *testing.T) {
+// TestEPViewApplyMatchesFill: over syncs where pods come, go, change IP and leave the
+// Service, the view kept from the changed pods alone lists exactly what a view built from all
+// the pods lists, in the same order (IP, then name), with every pod once.
+func TestEPViewApplyMatchesFill(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
-	ps := &podSlots[int]{slots: map[*corev1.Pod]*podSlot[int]{}}
-	var live []*podSlot[int]
-	for sync := uint64(1); sync <= 300; sync++ {
-		// Drop a few, add a few (sometimes many at once, as a first sync does).
-		for i := 0; i < r.Intn(3) && len(live) > 0; i++ {
-			j := r.Intn(len(live))
-			live = append(live[:j], live[j+1:]...)
+	pods := map[string]*corev1.Pod{} // the "store"
+	slot := func(p *corev1.Pod) *epSlot[int] {
+		if p.Labels["app"] != "web" || p.Status.PodIP == "" {
+			return nil
 		}
-		add := r.Intn(3)
-		if sync%50 == 1 {
-			add = 40
+		return &epSlot[int]{pod: p, key: p.Status.PodIP}
+	}
+	peek := func(name string) *corev1.Pod { return pods[name] }
+	v := newEPView[int](nil)
+	for sync := 0; sync < 300; sync++ {
+		var changed []string
+		moves := r.Intn(4)
+		if sync%50 == 0 {
+			moves = 40 // many at once, as a first sync sees
 		}
-		for i := 0; i < add; i++ {
-			live = append(live, &podSlot[int]{in: true, key: fmt.Sprintf("10.0.%d.%d", r.Intn(4), r.Intn(256))})
-		}
-		for _, sl := range live {
-			sl.used = sync
-		}
-		got := ps.sorted(live, sync)
-		want := slices.Clone(live)
-		slices.SortStableFunc(want, func(a, b *podSlot[int]) int { return strings.Compare(a.key, b.key) })
-		if len(got) != len(want) {
-			t.Fatalf("sync %d: %d slots, want %d", sync, len(got), len(want))
-		}
-		for i := range got {
-			if got[i].key != want[i].key {
-				t.Fatalf("sync %d: slot %d is %s, want %s", sync, i, got[i].key, want[i].key)
+		for i := 0; i < moves; i++ {
+			name := fmt.Sprintf("web-%d", r.Intn(60))
+			switch r.Intn(4) {
+			case 0:
+				delete(pods, name)
+			case 1: // leaves the selector
+				pods[name] = &corev1.Pod{ObjectMeta: metaNamed(name, "db"), Status: corev1.PodStatus{PodIP: "10.0.0.1"}}
+			default: // a new version, IPs sometimes shared (hostNetwork pods)
+				pods[name] = &corev1.Pod{ObjectMeta: metaNamed(name, "web"),
+					Status: corev1.PodStatus{PodIP: fmt.Sprintf("10.0.%d.%d", r.Intn(2), r.Intn(20))}}
 			}
+			changed = append(changed, name)
 		}
-		seen := map[*podSlot[int]]bool{}
-		for _, sl := range got {
-			if seen[sl] {
-				t.Fatalf("sync %d: a slot appears twice", sync)
+		slices.Sort(changed)
+		v.apply(slices.Compact(changed), peek, slot)
+
+		var all []string
+		for n := range pods {
+			all = append(all, n)
+		}
+		slices.Sort(all)
+		var objs []runtime.Object
+		for _, n := range all {
+			objs = append(objs, pods[n])
+		}
+		want := newEPView[int](nil)
+		want.fill(objs, slot)
+		if len(v.order) != len(want.order) || len(v.byName) != len(v.order) {
+			t.Fatalf("sync %d: %d slots (%d by name), want %d", sync, len(v.order), len(v.byName), len(want.order))
+		}
+		for i := range want.order {
+			if v.order[i].pod != want.order[i].pod {
+				t.Fatalf("sync %d: slot %d is %s %s, want %s %s", sync, i, v.order[i].pod.Name, v.order[i].key,
+					want.order[i].pod.Name, want.order[i].key)
 			}
-			seen[sl] = true
 		}
 	}
+}
+
+func metaNamed(name, app string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: "default", Labels: map[string]string{"app": app}}
 }
