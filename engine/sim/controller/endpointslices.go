@@ -1,7 +1,7 @@
 package controller
 
 import (
-	"sort"
+	"errors"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -38,7 +38,7 @@ type EndpointSliceController struct {
 	built map[string]map[types.UID]builtEndpoint
 	// views: each Service's endpoints in address order, kept from the changed pods
 	// (endpoints_view.go); loop goroutine only.
-	views map[string]*epView[discoveryv1.Endpoint]
+	views map[string]*sliceView
 	delta podDelta
 }
 
@@ -51,7 +51,7 @@ type builtEndpoint struct {
 // NewEndpointSliceController makes the controller.
 func NewEndpointSliceController(env Env) *EndpointSliceController {
 	return &EndpointSliceController{env: env, built: map[string]map[types.UID]builtEndpoint{},
-		views: map[string]*epView[discoveryv1.Endpoint]{}}
+		views: map[string]*sliceView{}}
 }
 
 func (e *EndpointSliceController) Name() string { return "endpointslice" }
@@ -145,12 +145,11 @@ func (e *EndpointSliceController) delete(es *discoveryv1.EndpointSlice) error {
 	return nil
 }
 
-// syncService brings svc's slice up to date: from view v updated with the pods named in
-// names, or (v nil) from a view built from pods.
-func (e *EndpointSliceController) syncService(svc *corev1.Service, v *epView[discoveryv1.Endpoint], names []string, pods []runtime.Object, have []*discoveryv1.EndpointSlice) error {
+// syncService brings svc's slices up to date: from view v updated with the pods named in
+// names, or (v nil) from a view built from pods and the stored slices have.
+func (e *EndpointSliceController) syncService(svc *corev1.Service, v *sliceView, names []string, pods []runtime.Object, have []*discoveryv1.EndpointSlice) error {
 	sel := labels.SelectorFromSet(svc.Spec.Selector)
 	headless := svc.Spec.ClusterIP == corev1.ClusterIPNone
-	var endpoints []discoveryv1.Endpoint
 	svcKey := svc.Namespace + "/" + svc.Name
 	prev := e.built[svcKey]
 	if prev == nil || prev[""].ip != string(svc.UID) {
@@ -158,16 +157,16 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, v *epView[dis
 		prev = map[types.UID]builtEndpoint{"": {ip: string(svc.UID)}}
 		e.built[svcKey] = prev
 	}
-	slot := func(p *corev1.Pod) *epSlot[discoveryv1.Endpoint] {
+	slot := func(p *corev1.Pod) *epSlotE {
 		in, val := e.endpointOf(svc, sel, headless, prev, p)
 		if !in {
 			return nil
 		}
-		return &epSlot[discoveryv1.Endpoint]{pod: p, key: val.Addresses[0], val: val}
+		return &epSlotE{pod: p, key: val.Addresses[0], val: val}
 	}
 	if v == nil {
-		v = newEPView[discoveryv1.Endpoint](svc)
-		v.fill(pods, slot)
+		v = &sliceView{svc: svc}
+		v.fill(pods, have, slot)
 		e.views[svcKey] = v
 	} else {
 		v.apply(names, func(name string) *corev1.Pod {
@@ -177,35 +176,72 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, v *epView[dis
 			return nil
 		}, slot)
 	}
-	if !v.changed && v.written != nil && len(have) == 1 && runtime.Object(have[0]) == v.written {
-		return nil // nothing it shows moved, and the stored slice is the one left last time
-	}
-	// Sorted by address, as the slice lists them. When they are what the one slice holds,
-	// that list is reused.
-	sorted := v.order
-	if len(have) == 1 && len(sorted) > 0 && sameAsSlots(have[0].Endpoints, sorted) {
-		endpoints = have[0].Endpoints // stored: read-only
-	} else {
-		endpoints = make([]discoveryv1.Endpoint, 0, len(sorted))
-		for _, sl := range sorted {
-			endpoints = append(endpoints, sl.val)
-		}
-	}
-	if len(prev) > 2*len(endpoints)+64 {
+	if len(prev) > 2*len(v.byName)+64 {
 		// Forget pods that are gone, now and then rather than on every sync.
-		keep := map[types.UID]bool{"": true}
-		for _, ep := range endpoints {
-			keep[ep.TargetRef.UID] = true
-		}
-		for uid := range prev {
-			if !keep[uid] {
+		for uid, b := range prev {
+			if uid == "" || b.ep.TargetRef == nil {
+				continue
+			}
+			if en := v.byName[b.ep.TargetRef.Name]; en == nil || en.sl.pod.UID != uid {
 				delete(prev, uid)
 			}
 		}
 	}
-	out, err := e.write(svc, have, endpoints, v.firstPod(svc), headless)
-	v.settle(out, err)
-	return err
+	stored := map[string]*discoveryv1.EndpointSlice{}
+	for _, es := range have {
+		stored[es.Name] = es
+	}
+	// Parts left empty go, unless one is all the Service has (it keeps an empty slice).
+	kept := v.parts[:0]
+	keepFirst := allEmpty(v.parts)
+	for i, p := range v.parts {
+		if len(p.members) == 0 && !(keepFirst && i == 0) {
+			if es := stored[p.name]; es != nil {
+				if err := e.delete(es); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		kept = append(kept, p)
+	}
+	v.parts = kept
+	firstPod := v.firstPod(svc)
+	var errs []error
+	for _, p := range v.parts {
+		es := stored[p.name]
+		delete(stored, p.name)
+		if es == nil {
+			p.name, p.written, p.dirty = "", nil, true // never written, or deleted by someone
+		} else if runtime.Object(es) != p.written {
+			p.dirty = true // written by someone else meanwhile: compare again
+		}
+		if !p.dirty {
+			continue
+		}
+		out, err := e.write(svc, es, p.members, firstPod, headless)
+		p.settle(out, err)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// Slices of this Service that no part holds.
+	for _, es := range stored {
+		if err := e.delete(es); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// allEmpty: no part in ps has members.
+func allEmpty(ps []*slicePart) bool {
+	for _, p := range ps {
+		if len(p.members) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // endpointOf is what pod p contributes to svc's slice: whether it is in, and its endpoint
@@ -240,18 +276,24 @@ func (e *EndpointSliceController) endpointOf(svc *corev1.Service, sel labels.Sel
 	}
 }
 
-// write stores svc's slice with endpoints when it changed.
-// It returns the stored slice it leaves (nil when unknown).
-func (e *EndpointSliceController) write(svc *corev1.Service, have []*discoveryv1.EndpointSlice, endpoints []discoveryv1.Endpoint, firstPod *corev1.Pod, headless bool) (runtime.Object, error) {
+// write stores one of svc's slices (es, or a new one when nil) with the members' endpoints
+// when it changed, and returns the stored slice it leaves (nil when unknown).
+func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.EndpointSlice, members []*epSlotE, firstPod *corev1.Pod, headless bool) (runtime.Object, error) {
+	var endpoints []discoveryv1.Endpoint
+	if es != nil && len(members) > 0 && sameAsSlots(es.Endpoints, members) {
+		endpoints = es.Endpoints // stored: read-only
+	} else {
+		endpoints = make([]discoveryv1.Endpoint, 0, len(members))
+		for _, sl := range members {
+			endpoints = append(endpoints, sl.val)
+		}
+	}
 	var ports []discoveryv1.EndpointPort
 	if len(endpoints) > 0 {
 		for _, sp := range svc.Spec.Ports {
 			ports = append(ports, discoveryv1.EndpointPort{Name: ptrTo(sp.Name), Port: ptrTo(targetPort(sp, firstPod)),
 				Protocol: ptrTo(sp.Protocol), AppProtocol: sp.AppProtocol})
 		}
-	}
-	if endpoints == nil {
-		endpoints = []discoveryv1.Endpoint{}
 	}
 	lbl := map[string]string{}
 	for k, v := range svc.Labels {
@@ -262,7 +304,7 @@ func (e *EndpointSliceController) write(svc *corev1.Service, have []*discoveryv1
 	if headless {
 		lbl[corev1.IsHeadlessService] = ""
 	}
-	if len(have) == 0 {
+	if es == nil {
 		es := &discoveryv1.EndpointSlice{
 			ObjectMeta: metav1.ObjectMeta{GenerateName: svc.Name + "-", Namespace: svc.Namespace, Labels: lbl,
 				OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Service", Name: svc.Name, UID: svc.UID,
@@ -271,16 +313,6 @@ func (e *EndpointSliceController) write(svc *corev1.Service, have []*discoveryv1
 		}
 		return e.env.Store.CreateWith(sliceRes, es, store.CreateOptions{Owned: true})
 	}
-	sort.Slice(have, func(i, j int) bool { return have[i].Name < have[j].Name })
-	for _, extra := range have[1:] {
-		if err := e.delete(extra); err != nil {
-			return nil, err
-		}
-	}
-	if len(have) > 1 {
-		return nil, nil // the deletions bring another sync
-	}
-	es := have[0]
 	if sameEndpoints(es.Endpoints, endpoints) && store.SemanticEqual(es.Ports, ports) &&
 		store.SemanticEqual(es.Labels, lbl) {
 		return es, nil
@@ -317,7 +349,7 @@ func sameEndpoints(a, b []discoveryv1.Endpoint) bool {
 }
 
 // sameAsSlots: a lists exactly the slots' endpoints, in order.
-func sameAsSlots(a []discoveryv1.Endpoint, slots []*epSlot[discoveryv1.Endpoint]) bool {
+func sameAsSlots(a []discoveryv1.Endpoint, slots []*epSlotE) bool {
 	if len(a) != len(slots) {
 		return false
 	}

@@ -117,3 +117,110 @@ func TestEPViewApplyMatchesFill(t *testing.T) {
 func metaNamed(name, app string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Namespace: "default", Labels: map[string]string{"app": app}}
 }
+
+// TestSliceViewParts: over random pod changes, every selected pod is in exactly one slice, no
+// slice holds more than maxEndpointsPerSlice, each is sorted by (IP, name), a pod keeps its
+// slice while it stays selected, and a rebuild from the stored slices keeps every endpoint
+// where it was.
+func TestSliceViewParts(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	pods := map[string]*corev1.Pod{}
+	slot := func(p *corev1.Pod) *epSlotE {
+		if p.Labels["app"] != "web" || p.Status.PodIP == "" {
+			return nil
+		}
+		return &epSlotE{pod: p, key: p.Status.PodIP, val: discoveryv1.Endpoint{Addresses: []string{p.Status.PodIP},
+			TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: p.Name}}}
+	}
+	peek := func(name string) *corev1.Pod { return pods[name] }
+	v := &sliceView{}
+	v.fill(nil, nil, slot)
+	where := map[string]*slicePart{}
+	for sync := 0; sync < 200; sync++ {
+		var changed []string
+		moves := 1 + r.Intn(5)
+		if sync%40 == 0 {
+			moves = 150
+		}
+		for i := 0; i < moves; i++ {
+			name := fmt.Sprintf("web-%d", r.Intn(400))
+			switch r.Intn(5) {
+			case 0:
+				delete(pods, name)
+			case 1:
+				pods[name] = &corev1.Pod{ObjectMeta: metaNamed(name, "db"), Status: corev1.PodStatus{PodIP: "10.0.0.1"}}
+			default:
+				pods[name] = &corev1.Pod{ObjectMeta: metaNamed(name, "web"),
+					Status: corev1.PodStatus{PodIP: fmt.Sprintf("10.1.%d.%d", r.Intn(3), r.Intn(250))}}
+			}
+			changed = append(changed, name)
+		}
+		slices.Sort(changed)
+		v.apply(slices.Compact(changed), peek, slot)
+		seen := map[string]bool{}
+		for _, p := range v.parts {
+			if len(p.members) > maxEndpointsPerSlice {
+				t.Fatalf("sync %d: a slice holds %d endpoints", sync, len(p.members))
+			}
+			if !slices.IsSortedFunc(p.members, slotCmp[discoveryv1.Endpoint]) {
+				t.Fatalf("sync %d: a slice is not sorted", sync)
+			}
+			for _, sl := range p.members {
+				if seen[sl.pod.Name] {
+					t.Fatalf("sync %d: %s is in two slices", sync, sl.pod.Name)
+				}
+				seen[sl.pod.Name] = true
+				if v.byName[sl.pod.Name] == nil || v.byName[sl.pod.Name].part != p || v.byName[sl.pod.Name].sl != sl {
+					t.Fatalf("sync %d: %s is not indexed where it is", sync, sl.pod.Name)
+				}
+				if old := where[sl.pod.Name]; old != nil && old != p && !slices.Contains(changed, sl.pod.Name) {
+					t.Fatalf("sync %d: unchanged %s moved to another slice", sync, sl.pod.Name)
+				}
+				where[sl.pod.Name] = p
+			}
+		}
+		for name, p := range pods {
+			if (slot(p) != nil) != seen[name] {
+				t.Fatalf("sync %d: %s selected %v, in a slice %v", sync, name, slot(p) != nil, seen[name])
+			}
+		}
+		if len(seen) != len(v.byName) {
+			t.Fatalf("sync %d: %d indexed, %d in slices", sync, len(v.byName), len(seen))
+		}
+		for name := range where {
+			if !seen[name] {
+				delete(where, name)
+			}
+		}
+	}
+	// A rebuild from stored slices keeps each endpoint in its slice.
+	var have []*discoveryv1.EndpointSlice
+	var objs []runtime.Object
+	names := []string{}
+	for n := range pods {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		objs = append(objs, pods[n])
+	}
+	for i, p := range v.parts {
+		es := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("web-%c", 'a'+i)}}
+		for _, sl := range p.members {
+			es.Endpoints = append(es.Endpoints, sl.val)
+		}
+		have = append(have, es)
+	}
+	if len(v.byName) <= maxEndpointsPerSlice {
+		t.Fatalf("the test should end with more than one slice's worth of pods, has %d", len(v.byName))
+	}
+	w := &sliceView{}
+	w.fill(objs, have, slot)
+	for i, p := range v.parts {
+		for _, sl := range p.members {
+			if got := w.byName[sl.pod.Name]; got == nil || got.part.name != have[i].Name {
+				t.Fatalf("after a rebuild %s left slice %s", sl.pod.Name, have[i].Name)
+			}
+		}
+	}
+}
