@@ -54,9 +54,9 @@ type StatefulSetController struct {
 	explained map[types.UID]map[whyNote]bool
 	// updateChecked: this sync reached the update phase (rolling update or OnDelete).
 	updateChecked bool
-	// applied caches applyRevision per revision name for one sync: decoding a revision's
-	// template once, not once per missing pod.
-	applied map[string]*appsv1.StatefulSet
+	// applied caches applyRevision per set generation and revision (loop goroutine only):
+	// decoding a revision's template once, not once per pod created.
+	applied map[appliedKey]*appsv1.StatefulSet
 	// patches caches revisionPatch per set uid (loop goroutine only; forgotten with the set).
 	patches map[types.UID]cachedPatch
 	// cur and upd are this sync's revisions, for building the pods it creates.
@@ -87,6 +87,9 @@ type StatefulSetController struct {
 	stored *appsv1.StatefulSet // the set version this sync leaves (nil: unknown, no clean mark)
 
 	sameMemo map[[2]string]bool // sameData's answers (loop goroutine only)
+
+	bufPods  []*corev1.Pod // reconcile's replicas, reused (loop goroutine only)
+	bufFacts []*podFacts
 
 	// views: each set's member pods with their facts (statefulset_view.go), kept from the pods
 	// that changed: podNames holds, per set ("ns/name"), the pods whose events touched it since
@@ -357,7 +360,6 @@ func (c *StatefulSetController) Sync(k Key) (err error) {
 	defer c.forgetFacts()
 	c.dropGone()
 	c.notes = nil
-	c.applied = nil
 	defer c.flushWhy(set)
 	sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector)
 	if err != nil || sel.Empty() {
@@ -768,14 +770,18 @@ func (c *StatefulSetController) newVersionedPod(set *appsv1.StatefulSet, cur, up
 
 // applyRevision is the package's applyRevision, cached for the sync.
 func (c *StatefulSetController) applyRevision(set *appsv1.StatefulSet, rev *appsv1.ControllerRevision) *appsv1.StatefulSet {
-	if out, ok := c.applied[rev.Name]; ok {
+	// A revision version's data is fixed, and newPod reads of the set only its name, uid and
+	// spec, which change only with the generation: the decoded template is kept across syncs
+	// (OrderedReady creates one pod per sync and decoded it for each).
+	k := appliedKey{set.UID, set.Generation, rev.Name, rev.ResourceVersion}
+	if out, ok := c.applied[k]; ok {
 		return out
 	}
-	if c.applied == nil {
-		c.applied = map[string]*appsv1.StatefulSet{}
+	if c.applied == nil || len(c.applied) >= 16 {
+		c.applied = map[appliedKey]*appsv1.StatefulSet{}
 	}
 	out := applyRevision(set, rev)
-	c.applied[rev.Name] = out
+	c.applied[k] = out
 	return out
 }
 
@@ -985,8 +991,10 @@ func equalRefs(a, b []metav1.OwnerReference) bool {
 func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, pods []*corev1.Pod, pf []*podFacts) error {
 	start := startOrdinal(set)
 	count := specReplicas(set)
-	replicas := make([]*corev1.Pod, count)
-	rf := make([]*podFacts, count)
+	// Per-sync arrays, reused: at a thousand replicas allocating them was a tenth of a sync.
+	replicas, rf := grown(c.bufPods, count), grown(c.bufFacts, count)
+	c.bufPods, c.bufFacts = replicas, rf
+	defer func() { clear(replicas); clear(rf) }() // hold no pods between syncs
 	var condemned []*corev1.Pod
 	for j, p := range pods {
 		ord := pf[j].ord
@@ -1235,11 +1243,11 @@ func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *apps
 	unavailable := 0
 	now := c.env.Store.Now()
 	for i, p := range replicas {
-		if p == nil || !isCreated(p) {
+		f := rf[i] // stored pods have facts (claimPods); placeholders are not created
+		if f == nil && (p == nil || !isCreated(p)) {
 			unavailable++
 			continue
 		}
-		f := rf[i] // stored pods have facts (claimPods); placeholders are not created
 		if f == nil {
 			if isTerminating(p) || !c.isAvailable(p, minReady) {
 				unavailable++
@@ -1424,4 +1432,19 @@ func mergeByKey(a, b []runtime.Object) []runtime.Object {
 		}
 	}
 	return append(append(out, a...), b...)
+}
+
+// grown returns buf resized to n zeroed elements, reusing its array when it is big enough.
+func grown[T any](buf []*T, n int) []*T {
+	if cap(buf) < n {
+		return make([]*T, n)
+	}
+	return buf[:n] // all nil: reconcile clears what it used
+}
+
+type appliedKey struct {
+	set   types.UID
+	gen   int64
+	rev   string
+	revRV string
 }
