@@ -249,7 +249,7 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 	// A new top level over the stored object's metadata (read-only), with the fields we own.
 	cp := *ep
 	cp.Subsets, cp.Labels = subsets, lbl
-	out, err := e.env.Store.Update(epRes, &cp, store.UpdateOptions{Owned: true})
+	out, err := e.env.Store.Update(epRes, &cp, store.UpdateOptions{Owned: true, Differs: true}) // compared above
 	v.settle(out, err)
 	return err
 }

@@ -320,7 +320,7 @@ func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.End
 	// A new top level over the stored slice's metadata (read-only), with the fields we own.
 	cp := *es
 	cp.Endpoints, cp.Ports, cp.Labels = endpoints, ports, lbl
-	out, err := e.env.Store.Update(sliceRes, &cp, store.UpdateOptions{Owned: true})
+	out, err := e.env.Store.Update(sliceRes, &cp, store.UpdateOptions{Owned: true, Differs: true}) // compared above
 	if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
 		return nil, err
 	}

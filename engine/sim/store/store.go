@@ -458,6 +458,9 @@ type UpdateOptions struct {
 	// Valid: as CreateOptions.Valid, for a controller's rewrite of an object it built (an
 	// Event's count): no registry hooks.
 	Valid bool
+	// Differs: the caller compared what it writes with the stored object and found a
+	// difference, so the store skips its own no-op check (a walk over a thousand endpoints).
+	Differs bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -561,7 +564,7 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		}
 		return o2.DeepCopyObject()
 	}
-	if SemanticEqual(obj, old) {
+	if !o.Differs && SemanticEqual(obj, old) {
 		return out(old), nil
 	}
 	oldSize, newSize := s.sizeOf(old), s.sizeOf(obj)
