@@ -23,8 +23,9 @@ const (
 	labelServiceName = discoveryv1.LabelServiceName
 )
 
-// EndpointSliceController keeps one IPv4 EndpointSlice per Service with a selector, as the
-// real endpointslice controller does for a cluster this size: every pod with an IP is an
+// EndpointSliceController keeps IPv4 EndpointSlices for every Service with a selector, as the
+// real endpointslice controller does: one slice per 100 endpoints (its default
+// --max-endpoints-per-slice; endpointslices_parts.go), every pod with an IP is an
 // endpoint with ready/serving/terminating conditions (terminating pods stay, not ready), a
 // headless Service's StatefulSet pods carry their hostname, and a Service without pods still
 // has its placeholder slice. Slices are owned by their Service, so the garbage collector

@@ -86,7 +86,7 @@ type StatefulSetController struct {
 	timed  bool                // this sync queued itself for later
 	stored *appsv1.StatefulSet // the set version this sync leaves (nil: unknown, no clean mark)
 
-	sameMemo map[[2]string]bool // sameData's answers (loop goroutine only)
+	sameMemo map[dataPair]bool // sameData's answers (loop goroutine only)
 
 	bufPods  []*corev1.Pod // reconcile's replicas, reused (loop goroutine only)
 	bufFacts []*podFacts
@@ -599,13 +599,18 @@ func (c *StatefulSetController) sameData(a, b []byte) bool {
 	}
 	// Every sync compares the candidate revision with each stored one; after a template
 	// change the old ones differ byte-wise, and each sync decoded both sides again. The
-	// answers are remembered per session (loop goroutine only).
-	k := [2]string{string(a), string(b)}
+	// answers are remembered per session (loop goroutine only), keyed by the arrays
+	// themselves: both are stored or cached revision data, which never change (a key of the
+	// bytes as strings copied two templates per sync).
+	if len(a) == 0 || len(b) == 0 {
+		return sameJSON(a, b)
+	}
+	k := dataPair{&a[0], &b[0], len(a), len(b)}
 	if v, ok := c.sameMemo[k]; ok {
 		return v
 	}
 	if c.sameMemo == nil || len(c.sameMemo) >= 256 {
-		c.sameMemo = map[[2]string]bool{}
+		c.sameMemo = map[dataPair]bool{}
 	}
 	v := sameJSON(a, b)
 	c.sameMemo[k] = v
@@ -1447,4 +1452,10 @@ type appliedKey struct {
 	gen   int64
 	rev   string
 	revRV string
+}
+
+// dataPair names two revision data arrays by address and length.
+type dataPair struct {
+	a, b   *byte
+	la, lb int
 }
