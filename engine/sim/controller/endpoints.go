@@ -170,18 +170,31 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 				return o.(*corev1.Pod)
 			}
 			return nil
-		}, slot)
+		}, slot, func(a, b *epSlot[readyAddress]) bool {
+			return a.val.ready == b.val.ready && sameAddr(&a.val.addr, &b.val.addr)
+		})
 	}
-	if !v.changed && v.written != nil {
+	// known: the stored object is the one this view left last time, so whether it needs a
+	// write is known without comparing a thousand addresses.
+	known := false
+	if v.written != nil {
 		if cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name); ok && cur == v.written {
-			return nil // nothing it shows moved, and the stored object is the one left last time
+			if !v.changed {
+				return nil // nothing it shows moved
+			}
+			known = true
 		}
 	}
 	sorted := v.order
 	firstPod := v.firstPod(svc)
 	// Both lists sorted by IP: one sorted pass split in two. When they are what the stored
 	// Endpoints hold, those lists are reused instead of built to be compared and dropped.
-	if old, ok := e.storedAddresses(svc, sorted); ok {
+	var old *corev1.EndpointSubset
+	reuse := false
+	if !known {
+		old, reuse = e.storedAddresses(svc, sorted)
+	}
+	if reuse {
 		ready, notReady = old.Addresses, old.NotReadyAddresses
 	} else {
 		nReady := 0
@@ -242,7 +255,7 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 		return err
 	}
 	ep := cur.(*corev1.Endpoints)
-	if sameSubsets(ep.Subsets, subsets) && store.SemanticEqual(ep.Labels, lbl) {
+	if !known && sameSubsets(ep.Subsets, subsets) && store.SemanticEqual(ep.Labels, lbl) {
 		v.settle(cur, nil)
 		return nil // status written only when it changes
 	}

@@ -133,8 +133,10 @@ func (v *epView[T]) fill(pods []runtime.Object, slot func(*corev1.Pod) *epSlot[T
 	v.changed = true
 }
 
-// apply updates the view from the pods named in names, as the store holds them now.
-func (v *epView[T]) apply(names []string, peek func(name string) *corev1.Pod, slot func(*corev1.Pod) *epSlot[T]) {
+// apply updates the view from the pods named in names, as the store holds them now. A pod
+// whose new version contributes what the old one did (same reports so, when given) only
+// takes its place: changed then means the lists differ from the ones last written.
+func (v *epView[T]) apply(names []string, peek func(name string) *corev1.Pod, slot func(*corev1.Pod) *epSlot[T], same func(a, b *epSlot[T]) bool) {
 	for _, name := range names {
 		p := peek(name)
 		old := v.byName[name]
@@ -146,6 +148,10 @@ func (v *epView[T]) apply(names []string, peek func(name string) *corev1.Pod, sl
 			sl = slot(p)
 		}
 		if old == nil && sl == nil {
+			continue
+		}
+		if old != nil && sl != nil && same != nil && old.key == sl.key && same(old, sl) {
+			old.pod = p // same place in the order, same value (kept: shared with the stored lists)
 			continue
 		}
 		v.remove(name)

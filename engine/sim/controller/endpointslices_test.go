@@ -59,6 +59,13 @@ func TestSameEndpointsAgreesWithSemanticEqual(t *testing.T) {
 // Service, the view kept from the changed pods alone lists exactly what a view built from all
 // the pods lists, in the same order (IP, then name), with every pod once.
 func TestEPViewApplyMatchesFill(t *testing.T) {
+	// Without a same function every changed pod moves; with one, a pod whose new version
+	// keeps its IP keeps its slot.
+	testEPViewApply(t, nil)
+	testEPViewApply(t, func(a, b *epSlot[int]) bool { return a.key == b.key })
+}
+
+func testEPViewApply(t *testing.T, same func(a, b *epSlot[int]) bool) {
 	r := rand.New(rand.NewSource(1))
 	pods := map[string]*corev1.Pod{} // the "store"
 	slot := func(p *corev1.Pod) *epSlot[int] {
@@ -89,7 +96,7 @@ func TestEPViewApplyMatchesFill(t *testing.T) {
 			changed = append(changed, name)
 		}
 		slices.Sort(changed)
-		v.apply(slices.Compact(changed), peek, slot)
+		v.apply(slices.Compact(changed), peek, slot, same)
 
 		var all []string
 		for n := range pods {
