@@ -75,9 +75,11 @@ func New(o Options) *App {
 	if st.renderer != nil {
 		profile = st.renderer.ColorProfile()
 	}
+	md := newMarkdown(o.MarkdownStyle, profile)
+	md.shared = o.Markdown
 	return &App{
 		opts: o, st: st, t: t, keys: appKeys(t, o.Cluster != nil), help: h,
-		md:     newMarkdown(o.MarkdownStyle, profile),
+		md:     md,
 		menu:   newMenuView(st, t, o.Lessons, footer, o.Progress, o.ProgressWarning, o.LessonsFor != nil),
 		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang).withBuiltinEdit(o.BuiltinEditor),
 	}
