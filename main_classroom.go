@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,6 +160,7 @@ func (o *classroomOptions) Run() error {
 	if err != nil {
 		return err
 	}
+	classroomGC(o.maxStudents)
 	return withRuntime(o.c.logPath, func(ctx context.Context, logger *log.Logger, _ *os.File) error {
 		opts := classroom.Options{
 			StudentsFile: o.students, InstructorsFile: o.instructors, PasswordFile: o.password,
@@ -192,6 +194,33 @@ func (o *classroomOptions) Run() error {
 		class.Close()
 		return err
 	})
+}
+
+// classroomGCPercent is the collector's pace (GOGC) in a class's process, Go's default being 100.
+const classroomGCPercent = 400
+
+// classroomGC lets a class's process collect its garbage less often. Fifty students' players,
+// simulators and kubectl runs allocate all the time: at Go's default pace the collector took
+// about a fifth of the process's CPU, and a goroutine allocating while it marks (a student's
+// frame being drawn for a key) is made to help it (a mark assist), which is where the slowest
+// keystrokes of BenchmarkClassroom waited. The class has memory to spare: a student cost about
+// 3 MB of RSS at the default pace against a budget of 15 MB, so the heap may grow to five times
+// its live size between collections (7–8 MB per student measured). The memory limit, 15 MB per
+// seat of --max-students and 256 MB for the process's own, makes the collector run sooner
+// rather than go over that. A GOGC or GOMEMLIMIT the user set wins. Only the classroom
+// command calls this: the player keeps its own pace (internal/startgc, main_memory.go).
+func classroomGC(maxStudents int) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(classroomGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(classroomMemoryLimit(maxStudents))
+	}
+}
+
+// classroomMemoryLimit is the class's soft memory limit in bytes.
+func classroomMemoryLimit(maxStudents int) int64 {
+	return 256<<20 + int64(max(1, maxStudents))*15<<20
 }
 
 func portOf(a net.Addr) string {
@@ -263,11 +292,14 @@ type simSeat struct {
 	catalog func(lang string) []lessons.Lesson
 	spec    classroom.SeatSpec
 	turns   *runTurns
+	// md is the class's rendered lesson text, shared by every student's player.
+	md *tui.MarkdownCache
 }
 
 // simSeats builds each student's seat: a simulator of their own.
 func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func(string, ...any)) engine.SimOptions, logger *log.Logger) classroom.SeatFactory {
 	turns := newRunTurns() // one queue for the class's kubectl runs
+	md := tui.NewMarkdownCache()
 	return func(ctx context.Context, spec classroom.SeatSpec) (classroom.Seat, error) {
 		sctx, cancel := context.WithTimeout(ctx, startTimeout)
 		defer cancel()
@@ -275,7 +307,7 @@ func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func
 		if err != nil {
 			return nil, err
 		}
-		return &simSeat{live: live, base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec, turns: turns}, nil
+		return &simSeat{live: live, base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec, turns: turns, md: md}, nil
 	}
 }
 
@@ -323,6 +355,7 @@ func (s *simSeat) Player(ctx context.Context, t classroom.Terminal) tea.Model {
 		Lessons:       s.catalog(t.Lang),
 		Lang:          t.Lang,
 		MarkdownStyle: t.MarkdownStyle,
+		Markdown:      s.md,
 		Renderer:      t.Renderer,
 		Progress:      s.spec.Progress,
 		LessonsFor:    s.catalog,

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,9 +43,14 @@ func BenchmarkClassroom(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("KUBETUTOR_BENCH_STUDENTS")); err == nil && v > 0 {
 		n = v
 	}
-	// `kubetutor classroom` runs at the collector's own pace (dispatch restores it for every
-	// command but the player); this test binary's init raised it.
+	// `kubetutor classroom` runs at the class's collector pace (dispatch restores Go's own for
+	// every command but the player, then the classroom sets its own); this test binary's init
+	// raised it. Put back afterwards for the other tests of the binary.
 	startgc.Restore()
+	prevGC, prevLimit := debug.SetGCPercent(-1), debug.SetMemoryLimit(-1)
+	defer func() { debug.SetGCPercent(prevGC); debug.SetMemoryLimit(prevLimit) }()
+	debug.SetGCPercent(prevGC)
+	classroomGC(n)
 	think := time.Second
 	if v, err := time.ParseDuration(os.Getenv("KUBETUTOR_BENCH_THINK")); err == nil && v >= 0 {
 		think = v
@@ -182,6 +188,14 @@ func runClassroomLoad(b *testing.B, n int, think time.Duration) {
 	var mu sync.Mutex
 	var lat, runs []time.Duration
 	var errs []error
+	type slowKey struct {
+		d        time.Duration
+		student  int
+		key      int
+		sentFrom time.Duration // since the first student connected
+	}
+	var slow []slowKey
+	t0 := time.Now()
 	var wg sync.WaitGroup
 	clients := make([]*benchClient, n)
 	for i := 0; i < n; i++ {
@@ -249,6 +263,7 @@ func runClassroomLoad(b *testing.B, n int, think time.Duration) {
 					runs = append(runs, d)
 				} else {
 					lat = append(lat, d)
+					slow = append(slow, slowKey{d, i, j, time.Since(t0) - d})
 				}
 				mu.Unlock()
 				if think > 0 {
@@ -276,6 +291,11 @@ func runClassroomLoad(b *testing.B, n int, think time.Duration) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	left := runtime.NumGoroutine() - goroutines
+	// Which keys were slowest, and when: where the p99 comes from.
+	sort.Slice(slow, func(i, j int) bool { return slow[i].d > slow[j].d })
+	for _, k := range slow[:min(5, len(slow))] {
+		b.Logf("slow key: %v, s%02d's key %d, sent %.2fs into the run", k.d.Round(100*time.Microsecond), k.student, k.key, k.sentFrom.Seconds())
+	}
 	if len(errs) > 0 {
 		b.Logf("%d errors, first: %v", len(errs), errs[0])
 	}

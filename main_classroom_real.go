@@ -23,6 +23,7 @@ import (
 	"github.com/kubetutor/kubetutor/classroom"
 	"github.com/kubetutor/kubetutor/engine"
 	"github.com/kubetutor/kubetutor/lessons"
+	"github.com/kubetutor/kubetutor/tui"
 )
 
 // classRealFlags choose the cluster of a --real class and its per-student limits.
@@ -105,6 +106,7 @@ func allCommands(catalog []lessons.Lesson) []string {
 // ServiceAccount (engine/rbac.go); the player is the same as on a simulator seat.
 func realSeats(catalog func(lang string) []lessons.Lesson, r *classRealFlags, store *classroom.ClusterStore, logger *log.Logger) classroom.SeatFactory {
 	commands := allCommands(catalog("en"))
+	md := tui.NewMarkdownCache()
 	return func(ctx context.Context, spec classroom.SeatSpec) (classroom.Seat, error) {
 		sctx, cancel := context.WithTimeout(ctx, startTimeout)
 		defer cancel()
@@ -133,7 +135,7 @@ func realSeats(catalog func(lang string) []lessons.Lesson, r *classRealFlags, st
 			return nil, err
 		}
 		logger.Printf("classroom: %s seated in namespace %s: %s", spec.Name, ns, sess.Identity())
-		return &simSeat{live: engine.NewLiveReal(sess), base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec}, nil
+		return &simSeat{live: engine.NewLiveReal(sess), base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec, md: md}, nil
 	}
 }
 

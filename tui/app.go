@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"strconv"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -27,6 +29,8 @@ type App struct {
 
 	width, height int
 	helpH         int
+	// helpDrawn is the last help drawn, from what helpSig says (helpView).
+	helpDrawn, helpSig string
 
 	kubeconfigWritten bool
 
@@ -71,9 +75,11 @@ func New(o Options) *App {
 	if st.renderer != nil {
 		profile = st.renderer.ColorProfile()
 	}
+	md := newMarkdown(o.MarkdownStyle, profile)
+	md.shared = o.Markdown
 	return &App{
 		opts: o, st: st, t: t, keys: appKeys(t, o.Cluster != nil), help: h,
-		md:     newMarkdown(o.MarkdownStyle, profile),
+		md:     md,
 		menu:   newMenuView(st, t, o.Lessons, footer, o.Progress, o.ProgressWarning, o.LessonsFor != nil),
 		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang).withBuiltinEdit(o.BuiltinEditor),
 	}
@@ -339,8 +345,49 @@ func (a *App) barActive() bool {
 	return a.lesson != nil && a.lesson.bar != nil && a.lesson.bar.Active()
 }
 
+// helpView is the help line(s). The keys on offer rarely change between frames, and drawing
+// them (a style and a width per key, twice: once to see whether : fits) was a tenth of a
+// frame; the last drawing is kept with what it was drawn from: the window's width, the full
+// help open or not, and the keys shown.
 func (a *App) helpView() string {
-	return a.help.View(a.screenKeys())
+	sig := a.helpSignature()
+	if a.helpDrawn != "" && sig == a.helpSig {
+		return a.helpDrawn
+	}
+	v := a.help.View(a.screenKeys())
+	a.helpSig, a.helpDrawn = sig, v
+	return v
+}
+
+// helpSignature is what the help's drawing depends on (screenKeys' inputs).
+func (a *App) helpSignature() string {
+	var km help.KeyMap
+	switch {
+	case a.cmdbar != nil && a.cmdbar.open:
+		km = a.cmdbar
+	case a.lesson != nil:
+		km = withGlobal{screen: a.lesson.helpKeys(), app: a.keys}
+	default:
+		km = withGlobal{screen: a.menu.helpKeys(), app: a.keys}
+	}
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(a.width) + " " + strconv.Itoa(a.help.Width) + " " + strconv.FormatBool(a.help.ShowAll) + "\x00")
+	add := func(ks []key.Binding) {
+		for _, k := range ks {
+			if k.Enabled() {
+				h := k.Help()
+				b.WriteString(h.Key + "\x01" + h.Desc + "\x02")
+			}
+		}
+		b.WriteByte(0)
+	}
+	add(km.ShortHelp())
+	if a.help.ShowAll {
+		for _, g := range km.FullHelp() {
+			add(g)
+		}
+	}
+	return b.String()
 }
 
 // resize gives the screens the window minus the help lines; without force it does so only

@@ -101,7 +101,7 @@ func BenchmarkLessonView(b *testing.B) {
 	for _, profile := range []struct {
 		name string
 		p    termenv.Profile
-	}{{"ascii", termenv.Ascii}, {"truecolor", termenv.TrueColor}} {
+	}{{"ascii", termenv.Ascii}, {"256", termenv.ANSI256}, {"truecolor", termenv.TrueColor}} {
 		for _, size := range []struct{ w, h int }{{80, 24}, {200, 50}} {
 			b.Run(profile.name+"/"+fmt.Sprintf("%dx%d", size.w, size.h), func(b *testing.B) {
 				prev := lipgloss.ColorProfile()

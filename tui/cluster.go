@@ -125,6 +125,9 @@ type Options struct {
 	// MarkdownStyle is a glamour standard style: "dark" or "light" in the app (chosen once
 	// before the program runs), "notty" or "ascii" in tests. Empty means "notty".
 	MarkdownStyle string
+	// Markdown, when set, shares rendered lesson Markdown with the other players given the
+	// same cache (the classroom's students); nil renders for this player alone.
+	Markdown *MarkdownCache
 	// Renderer is this program's lipgloss renderer: its output's colour profile and
 	// background. Each program (each SSH session of a classroom) passes its own, so players
 	// in one process with different terminals never share colours. Nil means

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/charmbracelet/glamour"
 	"github.com/charmbracelet/glamour/ansi"
@@ -18,6 +19,7 @@ type markdown struct {
 	profile termenv.Profile
 	byWidth map[int]*glamour.TermRenderer
 	cache   map[mdKey]string
+	shared  *MarkdownCache // nil: this player's cache only
 }
 
 type mdKey struct {
@@ -38,6 +40,11 @@ func (m *markdown) render(text string, width int) string {
 	width = max(width, 10)
 	k := mdKey{width, text}
 	if s, ok := m.cache[k]; ok {
+		return s
+	}
+	sk := sharedMDKey{m.style, m.profile, k}
+	if s, ok := m.shared.get(sk); ok {
+		m.keep(k, s)
 		return s
 	}
 	r, ok := m.byWidth[width]
@@ -62,14 +69,64 @@ func (m *markdown) render(text string, width int) string {
 		out = restore(reflowOrphans(hangListItems(strings.Trim(out, "\n"), width), width))
 	}
 	out = strings.Trim(out, "\n")
-	if len(m.cache) > 256 { // a long session of resizes; start over rather than grow forever
-		m.cache = map[mdKey]string{}
-	}
 	if len(m.byWidth) > 4 { // a renderer holds its styles; keep only the width in use
 		m.byWidth = map[int]*glamour.TermRenderer{width: r}
 	}
-	m.cache[k] = out
+	m.keep(k, out)
+	if err == nil {
+		m.shared.put(sk, out)
+	}
 	return out
+}
+
+func (m *markdown) keep(k mdKey, out string) {
+	if len(m.cache) > 256 { // a long session of resizes; start over rather than grow forever
+		m.cache = map[mdKey]string{}
+	}
+	m.cache[k] = out
+}
+
+// MarkdownCache is lesson Markdown rendered once for the players that share it (Options.
+// Markdown): the classroom's students read the same steps in the same style and mostly at
+// the same width, and glamour's rendering was a third of the key that opens a lesson, paid
+// by every student. Safe for concurrent use; what it holds is a function of its key alone.
+type MarkdownCache struct {
+	mu sync.Mutex
+	m  map[sharedMDKey]string
+}
+
+type sharedMDKey struct {
+	style   string
+	profile termenv.Profile
+	mdKey
+}
+
+// maxSharedMarkdown bounds a MarkdownCache: two languages' lessons at a few widths.
+const maxSharedMarkdown = 2048
+
+// NewMarkdownCache is an empty cache for players to share.
+func NewMarkdownCache() *MarkdownCache { return &MarkdownCache{m: map[sharedMDKey]string{}} }
+
+func (c *MarkdownCache) get(k sharedMDKey) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[k]
+	return s, ok
+}
+
+func (c *MarkdownCache) put(k sharedMDKey, s string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxSharedMarkdown { // odd widths piling up; start over rather than grow
+		c.m = map[sharedMDKey]string{}
+	}
+	c.m[k] = s
 }
 
 // lessonStyle is a glamour standard style with inline code that reads as part of the

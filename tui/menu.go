@@ -33,6 +33,15 @@ type menuView struct {
 
 	sel, top      int
 	width, height int
+
+	// summaries are the lessons' summaries as drawn, by text and width: wrapping them was most
+	// of the menu's frame, redrawn for every key and event while the menu shows.
+	summaries map[summaryKey]string
+}
+
+type summaryKey struct {
+	text  string
+	width int
 }
 
 func newMenuView(st *Styles, t text, ls []lessons.Lesson, footer string, prog *progress.Store, warning string, canLang bool) *menuView {
@@ -198,15 +207,29 @@ func (m *menuView) item(i int) string {
 		title = m.st.MenuSelected.Render("▶ " + l.Title)
 	}
 	head := title + "  " + meta
+	return head + "\n" + m.summary(l.Summary) + "\n"
+}
+
+// summary is a lesson's summary wrapped to the menu's width, at most three lines.
+func (m *menuView) summary(text string) string {
+	k := summaryKey{text, m.width}
+	if s, ok := m.summaries[k]; ok {
+		return s
+	}
 	sw := max(1, m.width-lipgloss.Width(m.st.MenuSummary.Render("")))
-	summary := m.st.MenuSummary.Render(m.st.NewStyle().Width(sw).Render(strings.TrimSpace(l.Summary)))
+	summary := m.st.MenuSummary.Render(m.st.NewStyle().Width(sw).Render(strings.TrimSpace(text)))
 	// Long summaries are cut to three lines; the lesson itself says the rest.
 	lines := strings.Split(summary, "\n")
 	if len(lines) > 3 {
 		lines = lines[:3]
 		lines[2] = strings.TrimRight(lines[2], " ") + "…"
 	}
-	return head + "\n" + strings.Join(lines, "\n") + "\n"
+	if m.summaries == nil || len(m.summaries) > 4*len(m.lessons)+16 { // resizes and language switches
+		m.summaries = map[summaryKey]string{}
+	}
+	s := strings.Join(lines, "\n")
+	m.summaries[k] = s
+	return s
 }
 
 // progressText is the learner's progress in a lesson: steps done (and how many with help),

@@ -19,7 +19,9 @@ import (
 // still owns the alternate screen, the mouse, bracketed paste, giving the terminal to
 // `kubectl exec -it` and the last frame on quit) and this wrapper writes each changed frame
 // at once from the program's own loop, at most once per redrawEvery: a burst of events is
-// drawn as it comes, its last frame when the burst ends, and an idle player never wakes.
+// drawn as it comes, its last frame when the burst ends (the frames in between are not even
+// built), and an idle player never wakes. The person's own keys and clicks are drawn at once,
+// whenever the last frame was: a keystroke never waits behind a watch's redraws.
 //
 // The renderer's once-a-second pass finds the terminal already showing its frame and, while
 // frames change, rewrites the changed lines with what is already there. Resizes (which
@@ -64,6 +66,7 @@ func (r *Redrawer) Init() tea.Cmd { return r.inner.Init() }
 
 func (r *Redrawer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
+	input := false
 	switch msg := msg.(type) {
 	case redrawMsg:
 		r.pending = false
@@ -74,18 +77,28 @@ func (r *Redrawer) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		r.lines = nil // resized, or the terminal is back from another program: draw it all
 		r.shown = ""
 		r.inner, cmd = r.inner.Update(msg)
+	case tea.KeyMsg, tea.MouseMsg:
+		input = true
+		r.inner, cmd = r.inner.Update(msg)
 	default:
 		r.inner, cmd = r.inner.Update(msg)
 	}
-	r.frame = r.inner.View()
-	if r.width <= 0 || r.frame == r.shown {
+	if r.width <= 0 {
+		r.frame = r.inner.View()
 		return r, cmd
 	}
-	if wait := redrawEvery - r.now().Sub(r.last); wait > 0 {
+	// The person's own keys are drawn at once: what they typed is what they wait for. Other
+	// changes (watch events, clocks) within redrawEvery of the last frame wait for the tick,
+	// and their frames are not even built until then: a burst of events costs one view.
+	if wait := redrawEvery - r.now().Sub(r.last); wait > 0 && !input {
 		if !r.pending {
 			r.pending = true
 			cmd = tea.Batch(cmd, tea.Tick(wait, func(time.Time) tea.Msg { return redrawMsg{} }))
 		}
+		return r, cmd
+	}
+	r.frame = r.inner.View()
+	if r.frame == r.shown {
 		return r, cmd
 	}
 	// Drawn from View, which Bubble Tea calls right after Update returns: the renderer gets

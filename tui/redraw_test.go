@@ -118,3 +118,53 @@ func TestRedrawerResizeRedrawsAllAndCuts(t *testing.T) {
 		t.Fatalf("without a size wrote %q", w)
 	}
 }
+
+// countingModel shows its last key, or its last string message, and counts its views.
+type countingModel struct {
+	view  string
+	views int
+}
+
+func (m *countingModel) Init() tea.Cmd { return nil }
+func (m *countingModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case string:
+		m.view = msg
+	case tea.KeyMsg:
+		m.view = "key " + msg.String()
+	}
+	return m, nil
+}
+func (m *countingModel) View() string { m.views++; return m.view }
+
+// TestRedrawerDrawsKeysAtOnce: right after a frame, other changes wait for the tick without
+// their frame being built, but a key's frame is written at once, with what came before it.
+func TestRedrawerDrawsKeysAtOnce(t *testing.T) {
+	var out bytes.Buffer
+	now := time.Unix(1000, 0)
+	m := &countingModel{view: "0"}
+	r := NewRedrawer(m, &out)
+	r.now = func() time.Time { return now }
+	step(r, &out, tea.WindowSizeMsg{Width: 20, Height: 1})
+
+	now = now.Add(time.Millisecond)
+	views := m.views
+	for _, ev := range []string{"1", "2", "3"} {
+		if w, _ := step(r, &out, ev); w != "" {
+			t.Fatalf("event %s right after a frame wrote %q; want it held for the tick", ev, w)
+		}
+	}
+	if m.views != views {
+		t.Fatalf("held events built %d views; want none before the tick", m.views-views)
+	}
+	now = now.Add(time.Millisecond)
+	w, _ := step(r, &out, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")})
+	if want := "\x1b[1;1Hkey n\x1b[K"; w != want {
+		t.Fatalf("a key right after a frame wrote %q, want %q at once", w, want)
+	}
+	// The pending tick finds the key's frame on the terminal and writes nothing.
+	now = now.Add(redrawEvery)
+	if w, _ := step(r, &out, redrawMsg{}); w != "" {
+		t.Fatalf("the tick after the key's frame wrote %q, want nothing", w)
+	}
+}

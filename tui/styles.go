@@ -1,10 +1,12 @@
 package tui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // Styles is every look of the player, built from one renderer so its colour profile (and
@@ -76,7 +78,11 @@ func DefaultStyles(r *lipgloss.Renderer) Styles {
 		red     = lipgloss.AdaptiveColor{Light: "#C0262D", Dark: "#F47067"}
 		barBg   = lipgloss.AdaptiveColor{Light: "#E4E4E4", Dark: "#262626"}
 		barFg   = lipgloss.AdaptiveColor{Light: "#303030", Dark: "#D0D0D0"}
+		key     = lipgloss.AdaptiveColor{Light: "#6A6A6A", Dark: "#8A8A8A"}
 	)
+	for _, c := range []*lipgloss.AdaptiveColor{&accent, &subtle, &faint, &green, &yellow, &magenta, &red, &barBg, &barFg, &key} {
+		*c = forProfile(r, *c)
+	}
 	s := Styles{renderer: r}
 	s.App = r.NewStyle()
 	s.MenuTitle = r.NewStyle().Bold(true).Foreground(accent)
@@ -114,7 +120,7 @@ func DefaultStyles(r *lipgloss.Renderer) Styles {
 	s.PresentTitle = r.NewStyle().Bold(true)
 	s.Selected = r.NewStyle().Reverse(true)
 
-	keyStyle := r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: "#6A6A6A", Dark: "#8A8A8A"})
+	keyStyle := r.NewStyle().Foreground(key)
 	descStyle := r.NewStyle().Foreground(subtle)
 	sepStyle := r.NewStyle().Foreground(faint)
 	s.Help = help.Styles{
@@ -127,6 +133,28 @@ func DefaultStyles(r *lipgloss.Renderer) Styles {
 		FullSeparator:  sepStyle,
 	}
 	return s
+}
+
+// forProfile is c with each variant as the colour number r's profile shows it. For a 256- or
+// 16-colour terminal (an SSH client sends no COLORTERM, so the classroom's students are one)
+// lipgloss converts a hex colour on every Render, a nearest-colour search in HSLuv space that
+// was a twentieth of a classroom frame; converted once here, a Render reads a number. True
+// colour and no colour keep the hex.
+func forProfile(r *lipgloss.Renderer, c lipgloss.AdaptiveColor) lipgloss.AdaptiveColor {
+	p := r.ColorProfile()
+	if p != termenv.ANSI256 && p != termenv.ANSI {
+		return c
+	}
+	number := func(hex string) string {
+		switch v := p.Color(hex).(type) {
+		case termenv.ANSI256Color:
+			return strconv.Itoa(int(v))
+		case termenv.ANSIColor:
+			return strconv.Itoa(int(v))
+		}
+		return hex
+	}
+	return lipgloss.AdaptiveColor{Light: number(c.Light), Dark: number(c.Dark)}
 }
 
 // NewStyle is a style on the program's renderer, for looks built while drawing; never
