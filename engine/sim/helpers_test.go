@@ -41,6 +41,14 @@ func newSim(t *testing.T) *Sim {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every StatefulSet sync that visits only the ordinals needing attention checks first
+	// that the full walk would have skipped the others.
+	s.ctrls.StatefulSet.Verify = true
+	t.Cleanup(func() {
+		if err := s.ctrls.StatefulSet.VerifyErr(); err != nil {
+			t.Error(err)
+		}
+	})
 	return s
 }
 

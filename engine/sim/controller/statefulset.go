@@ -97,7 +97,19 @@ type StatefulSetController struct {
 	views    map[string]*stsView // loop goroutine only
 	podNames map[string]map[string]struct{}
 	fullPods map[string]bool
+	// fastView is the view reconcileFast works from, during it (loop goroutine only).
+	fastView  *stsView
+	bufVisits []fastVisit
+
+	// Verify makes every reconcileFast check its view against what the full walk reads
+	// first (tests set it); VerifyErr reports the first difference.
+	Verify    bool
+	verifyErr error // guarded by mu
+	fastSyncs atomic.Uint64
 }
+
+// FastSyncs counts the syncs that visited only the ordinals needing attention.
+func (c *StatefulSetController) FastSyncs() uint64 { return c.fastSyncs.Load() }
 
 type cachedSet struct {
 	ns, name string
@@ -378,7 +390,13 @@ func (c *StatefulSetController) Sync(k Key) (err error) {
 		return err
 	}
 	c.lastPods = len(v.pods)
-	syncErr := c.reconcile(set, cur, upd, v.pods, v.facts)
+	var syncErr error
+	if v.fastFits(set) && c.views[key] == v {
+		c.fastSyncs.Add(1)
+		syncErr = c.reconcileFast(set, cur, upd, v)
+	} else {
+		syncErr = c.reconcile(set, cur, upd, v.pods, v.facts)
+	}
 	if c.wrotePods {
 		// After this sync's writes (their events named the pods); nothing below writes pods.
 		if names, full := c.takeNames(key); full || !c.applyView(set, sel, v, names) {
@@ -1225,8 +1243,34 @@ func (c *StatefulSetController) requeueForAvailability(set *appsv1.StatefulSet, 
 // rollingUpdate deletes old-revision pods from the highest ordinal down to the partition,
 // at most maxUnavailable at a time (items 44-47, 54, 56-58, 87).
 func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *appsv1.ControllerRevision, replicas []*corev1.Pod, rf []*podFacts, minReady int32) error {
-	updateMin := 0
-	maxUnavailable := 1
+	updateMin, maxUnavailable := c.rollingParams(set, upd, replicas)
+	unavailable := 0
+	now := c.env.Store.Now()
+	for i, p := range replicas {
+		if c.unavailable(p, rf[i], minReady, now) {
+			unavailable++
+		}
+	}
+	if unavailable >= maxUnavailable {
+		return nil
+	}
+	budget := maxUnavailable - unavailable
+	for target := len(replicas) - 1; target >= updateMin && budget > 0; target-- {
+		del, err := c.rollTarget(set, upd, replicas[target], rf[target])
+		if err != nil {
+			return err
+		}
+		if del {
+			budget--
+		}
+	}
+	return nil
+}
+
+// rollingParams is the rolling update's partition and maxUnavailable; it explains the pods
+// the partition keeps.
+func (c *StatefulSetController) rollingParams(set *appsv1.StatefulSet, upd *appsv1.ControllerRevision, replicas []*corev1.Pod) (updateMin, maxUnavailable int) {
+	maxUnavailable = 1
 	if ru := set.Spec.UpdateStrategy.RollingUpdate; ru != nil {
 		if ru.Partition != nil {
 			updateMin = int(*ru.Partition)
@@ -1245,43 +1289,30 @@ func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *apps
 			c.why(WhyPartition, "%s keeps revision %s: its ordinal %d is below the partition %d (spec.updateStrategy.rollingUpdate.partition), so the rolling update leaves it alone. Lower the partition to update it.", p.Name, revisionOf(p), ordinalOf(p), updateMin)
 		}
 	}
-	unavailable := 0
-	now := c.env.Store.Now()
-	for i, p := range replicas {
-		f := rf[i] // stored pods have facts (claimPods); placeholders are not created
-		if f == nil && (p == nil || !isCreated(p)) {
-			unavailable++
-			continue
-		}
-		if f == nil {
-			if isTerminating(p) || !c.isAvailable(p, minReady) {
-				unavailable++
-			}
-			continue
-		}
-		if f.deleting || !f.ready || (minReady > 0 && f.since.Add(time.Duration(minReady)*time.Second).After(now)) {
-			unavailable++
-		}
+	return updateMin, maxUnavailable
+}
+
+// unavailable: replica p (facts f, nil for a pod this sync built) counts against
+// maxUnavailable.
+func (c *StatefulSetController) unavailable(p *corev1.Pod, f *podFacts, minReady int32, now time.Time) bool {
+	switch {
+	case f == nil && (p == nil || !isCreated(p)): // stored pods have facts; placeholders are not created
+		return true
+	case f == nil:
+		return isTerminating(p) || !c.isAvailable(p, minReady)
 	}
-	if unavailable >= maxUnavailable {
-		return nil
+	return f.deleting || !f.ready || (minReady > 0 && f.since.Add(time.Duration(minReady)*time.Second).After(now))
+}
+
+// rollTarget deletes replica p (facts f) if it runs an old revision and is not going already.
+func (c *StatefulSetController) rollTarget(set *appsv1.StatefulSet, upd *appsv1.ControllerRevision, p *corev1.Pod, f *podFacts) (bool, error) {
+	if f != nil && (f.rev == upd.Name || f.deleting) {
+		return false, nil // the facts' answer to the test below, without its label lookup
 	}
-	budget := maxUnavailable - unavailable
-	for target := len(replicas) - 1; target >= updateMin && budget > 0; target-- {
-		p := replicas[target]
-		if f := rf[target]; f != nil {
-			if f.rev == upd.Name || f.deleting {
-				continue // the facts' answer to the test below, without its label lookup
-			}
-		}
-		if p != nil && isCreated(p) && revisionOf(p) != upd.Name && !isTerminating(p) {
-			if err := c.deletePod(set, p); err != nil {
-				return err
-			}
-			budget--
-		}
+	if p != nil && isCreated(p) && revisionOf(p) != upd.Name && !isTerminating(p) {
+		return true, c.deletePod(set, p)
 	}
-	return nil
+	return false, nil
 }
 
 // ownedPods lists the pods this set owns now (after this sync's writes).

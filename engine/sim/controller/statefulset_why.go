@@ -84,6 +84,13 @@ func (c *StatefulSetController) blockedBy(set *appsv1.StatefulSet, replicas []*c
 	default:
 		state = fmt.Sprintf("%s has not been Ready for minReadySeconds (%ds) yet", p.Name, set.Spec.MinReadySeconds)
 	}
+	if v := c.fastView; v != nil {
+		// The slots after i are the view's: nil exactly where missing.
+		if j := v.missing.next(i + 1); j >= 0 {
+			c.why(WhyWaitingForOrdinal, "%s is not created yet: %s. With podManagementPolicy OrderedReady the StatefulSet starts pods one at a time, in ordinal order.", podName(set, startOrdinal(set)+j), state)
+		}
+		return // nothing condemned
+	}
 	for j, q := range replicas[i+1:] {
 		if q == nil || !isCreated(q) {
 			name := podName(set, startOrdinal(set)+i+1+j)

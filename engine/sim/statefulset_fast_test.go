@@ -1,0 +1,124 @@
+package sim
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
+)
+
+// The StatefulSet syncs that visit only the ordinals needing attention run, and under Verify
+// (newSim) each checked that the full walk would have skipped every other ordinal: through
+// an OrderedReady start, a rolling update with a partition and maxUnavailable, a pod deleted
+// by hand, a claim edited by hand, and a Parallel set's update.
+func TestStatefulSetFastSyncsMatchFullWalk(t *testing.T) {
+	s := newSim(t)
+	set := webSet(10) // startWeb wants names in name order: at most 10
+	startWeb(t, s, set)
+	names := make([]string, 10)
+	for i := range names {
+		names[i] = fmt.Sprintf("web-%d", i)
+	}
+	fast := s.ctrls.StatefulSet.FastSyncs()
+	if fast == 0 {
+		t.Fatal("no sync of the OrderedReady start visited only the ordinals needing attention")
+	}
+
+	updateSts(t, s, func(x *appsv1.StatefulSet) {
+		x.Spec.Template.Spec.Containers[0].Image = "gcr.io/google_containers/nginx-slim:0.8"
+		x.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{
+			Partition: ptr(int32(2)), MaxUnavailable: ptr(intstr.FromInt32(3))}
+	})
+	want := func(img08 func(i int) bool) func() bool {
+		return func() bool {
+			for i, n := range names {
+				p := getPod(s, n)
+				if p == nil || (p.Spec.Containers[0].Image == "gcr.io/google_containers/nginx-slim:0.8") != img08(i) {
+					return false
+				}
+			}
+			return runningReady(s, names...)()
+		}
+	}
+	if !s.RunUntil(want(func(i int) bool { return i >= 2 }), 10*time.Minute) {
+		t.Fatalf("rolling update above the partition did not finish: %s", images(s))
+	}
+	s.Settle()
+
+	// A pod deleted by hand comes back; a claim edited by hand is looked at again.
+	if _, err := s.Store().Delete(podsR, "default", "web-5", store.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o, err := s.Store().Get(pvcR, "default", "www-web-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pvc := o.(*corev1.PersistentVolumeClaim).DeepCopy()
+	pvc.Labels["edited"] = "yes"
+	if _, err := s.Store().Update(pvcR, pvc, store.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Settle()
+	if !s.RunUntil(want(func(i int) bool { return i >= 2 }), 10*time.Minute) {
+		t.Fatalf("web-5 did not come back: %s", images(s))
+	}
+
+	updateSts(t, s, func(x *appsv1.StatefulSet) { x.Spec.UpdateStrategy.RollingUpdate.Partition = ptr(int32(0)) })
+	if !s.RunUntil(want(func(int) bool { return true }), 10*time.Minute) {
+		t.Fatalf("rolling update below the old partition did not finish: %s", images(s))
+	}
+	s.Settle()
+	if st := getSts(t, s, "web").Status; st.UpdatedReplicas != 10 || st.CurrentRevision != st.UpdateRevision {
+		t.Errorf("status after the update: %+v", st)
+	}
+	if s.ctrls.StatefulSet.FastSyncs() == fast {
+		t.Error("no sync of the rolling update visited only the ordinals needing attention")
+	}
+
+	// Parallel, over more than one word of the view's bit sets: every missing ordinal at
+	// once, and an update maxUnavailable at a time.
+	par := webSet(70)
+	par.Name = "par"
+	par.Spec.PodManagementPolicy = appsv1.ParallelPodManagement
+	par.Spec.Selector.MatchLabels = map[string]string{"app": "par"}
+	par.Spec.Template.Labels = map[string]string{"app": "par"}
+	create(t, s, stsR, par)
+	if !s.RunUntil(func() bool { return getSts(t, s, "par").Status.ReadyReplicas == 70 }, 5*time.Minute) {
+		t.Fatalf("Parallel pods not running: %s", podNames(pods(s, "app=par")))
+	}
+	s.Settle()
+	fast = s.ctrls.StatefulSet.FastSyncs()
+	updateSts2(t, s, "par", func(x *appsv1.StatefulSet) {
+		x.Spec.Template.Spec.Containers[0].Image = "gcr.io/google_containers/nginx-slim:0.8"
+		x.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{MaxUnavailable: ptr(intstr.FromInt32(2))}
+	})
+	if !s.RunUntil(func() bool {
+		for i := range 70 {
+			p := getPod(s, fmt.Sprintf("par-%d", i))
+			if p == nil || p.Spec.Containers[0].Image != "gcr.io/google_containers/nginx-slim:0.8" {
+				return false
+			}
+		}
+		st := getSts(t, s, "par").Status
+		return st.ReadyReplicas == 70 && st.UpdatedReplicas == 70
+	}, 10*time.Minute) {
+		t.Fatal("the Parallel set's update did not finish")
+	}
+	if s.ctrls.StatefulSet.FastSyncs() == fast {
+		t.Error("no sync of the Parallel update visited only the ordinals needing attention")
+	}
+}
+
+func updateSts2(t *testing.T, s *Sim, name string, fn func(*appsv1.StatefulSet)) {
+	t.Helper()
+	x := getSts(t, s, name).DeepCopy()
+	fn(x)
+	if _, err := s.Store().Update(stsR, x, store.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
