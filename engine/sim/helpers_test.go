@@ -43,14 +43,9 @@ func newSim(t *testing.T) *Sim {
 	}
 	// Every StatefulSet sync that visits only the ordinals needing attention checks first
 	// that the full walk would have skipped the others.
-	// So does every Endpoints sync that keeps a list written last time.
 	s.ctrls.StatefulSet.Verify = true
-	s.ctrls.Endpoints.Verify = true
 	t.Cleanup(func() {
 		if err := s.ctrls.StatefulSet.VerifyErr(); err != nil {
-			t.Error(err)
-		}
-		if err := s.ctrls.Endpoints.VerifyErr(); err != nil {
 			t.Error(err)
 		}
 	})

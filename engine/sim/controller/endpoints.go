@@ -1,9 +1,7 @@
 package controller
 
 import (
-	"fmt"
 	"strings"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -29,19 +27,6 @@ type EndpointsController struct {
 	// (endpoints_view.go); loop goroutine only.
 	views map[string]*epView[readyAddress]
 	delta podDelta
-
-	// Verify makes every list reused as untouched be checked against the one built from the
-	// view (tests set it); VerifyErr reports the first difference.
-	Verify    bool
-	verifyErr error // guarded by verifyMu
-	verifyMu  sync.Mutex
-}
-
-// VerifyErr is the first reused list Verify found different from the view's.
-func (e *EndpointsController) VerifyErr() error {
-	e.verifyMu.Lock()
-	defer e.verifyMu.Unlock()
-	return e.verifyErr
 }
 
 type readyAddress struct {
@@ -175,23 +160,11 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 		}
 		return &epSlot[readyAddress]{pod: p, key: val.addr.IP, val: val}
 	}
-	var touchedReady, touchedNotReady bool // the lists the changed pods were or are in
 	if v == nil {
 		v = newEPView[readyAddress](svc)
 		v.fill(pods, slot)
 		e.views[svcKey] = v
 	} else {
-		// Which of the two lists the changed pods touch: a list no changed pod was or is in
-		// is the one written last time (when that object is still stored, below).
-		touch := func() {
-			for _, name := range names {
-				if sl := v.byName[name]; sl != nil {
-					touchedReady = touchedReady || sl.val.ready
-					touchedNotReady = touchedNotReady || !sl.val.ready
-				}
-			}
-		}
-		touch()
 		v.apply(names, func(name string) *corev1.Pod {
 			if o, ok := e.env.Store.Peek(podsRes, svc.Namespace, name); ok {
 				return o.(*corev1.Pod)
@@ -200,7 +173,6 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 		}, slot, func(a, b *epSlot[readyAddress]) bool {
 			return a.val.ready == b.val.ready && sameAddr(&a.val.addr, &b.val.addr)
 		})
-		touch()
 	}
 	// known: the stored object is the one this view left last time, so whether it needs a
 	// write is known without comparing a thousand addresses.
@@ -222,57 +194,27 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 	if !known {
 		old, reuse = e.storedAddresses(svc, sorted)
 	}
-	keepReady, keepNotReady := false, false
-	if known {
-		// The stored lists are the view's as last written, but for the pods changed since:
-		// a list none of them was or is in is kept (shared, as the reuse below shares both).
-		var was []corev1.EndpointSubset
-		if ep := v.written.(*corev1.Endpoints); len(ep.Subsets) == 1 {
-			was = ep.Subsets
-		}
-		if len(was) == 1 || v.written.(*corev1.Endpoints).Subsets == nil {
-			keepReady, keepNotReady = !touchedReady, !touchedNotReady
-			if len(was) == 1 {
-				ready, notReady = was[0].Addresses, was[0].NotReadyAddresses
-			}
-		}
-	}
 	if reuse {
 		ready, notReady = old.Addresses, old.NotReadyAddresses
-	} else if !keepReady || !keepNotReady || e.Verify {
-		keptReady, keptNotReady := ready, notReady
-		ready, notReady = nil, nil
-		buildReady, buildNotReady := !keepReady || e.Verify, !keepNotReady || e.Verify
+	} else {
 		nReady := 0
 		for _, sl := range sorted {
 			if sl.val.ready {
 				nReady++
 			}
 		}
-		if nReady > 0 && buildReady {
+		if nReady > 0 {
 			ready = make([]corev1.EndpointAddress, 0, nReady)
 		}
-		if len(sorted) > nReady && buildNotReady {
+		if len(sorted) > nReady {
 			notReady = make([]corev1.EndpointAddress, 0, len(sorted)-nReady)
 		}
 		for _, sl := range sorted {
 			if sl.val.ready {
-				if buildReady {
-					ready = append(ready, sl.val.addr)
-				}
-			} else if buildNotReady {
+				ready = append(ready, sl.val.addr)
+			} else {
 				notReady = append(notReady, sl.val.addr)
 			}
-		}
-		if e.Verify {
-			e.verifyKept(svc, keepReady, keptReady, ready)
-			e.verifyKept(svc, keepNotReady, keptNotReady, notReady)
-		}
-		if keepReady {
-			ready = keptReady
-		}
-		if keepNotReady {
-			notReady = keptNotReady
 		}
 	}
 	if n := len(ready) + len(notReady); len(prev) > 2*n+64 {
@@ -361,22 +303,6 @@ func (e *EndpointsController) storedAddresses(svc *corev1.Service, sorted []*epS
 		}
 	}
 	return sub, true
-}
-
-// verifyKept records a kept list that differs from the one built from the view (Verify).
-func (e *EndpointsController) verifyKept(svc *corev1.Service, kept bool, was, built []corev1.EndpointAddress) {
-	same := len(was) == len(built)
-	for i := 0; same && i < len(was); i++ {
-		same = sameAddr(&was[i], &built[i])
-	}
-	if !kept || same {
-		return
-	}
-	e.verifyMu.Lock()
-	defer e.verifyMu.Unlock()
-	if e.verifyErr == nil {
-		e.verifyErr = fmt.Errorf("endpoints %s/%s: kept a list of %d addresses, the view has %d", svc.Namespace, svc.Name, len(was), len(built))
-	}
 }
 
 // addressOf is what pod p contributes to svc's Endpoints: whether it is in, and its address
