@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/lru"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -17,16 +18,22 @@ import (
 // Recorder writes core/v1 Events the way client-go's recorder does: one object per distinct
 // (object, type, reason, message, source), whose count and lastTimestamp go up on repeats.
 type Recorder struct {
-	st   *store.Store
-	mu   sync.Mutex
-	seen map[eventKey]string // aggregation key -> event name
-	seq  int64               // keeps names unique when a fake clock stands still
+	st *store.Store
+	mu sync.Mutex
+	// seen: aggregation key -> event name, for the latest keys only, as client-go's
+	// correlator keeps them (an LRU of maxLruCacheEntries): without a bound every pod ever
+	// started kept its keys for the session.
+	seen *lru.Cache
+	seq  int64 // keeps names unique when a fake clock stands still
 }
 
 // NewRecorder makes a recorder writing into st.
 func NewRecorder(st *store.Store) *Recorder {
-	return &Recorder{st: st, seen: map[eventKey]string{}}
+	return &Recorder{st: st, seen: lru.New(maxEventKeys)}
 }
+
+// maxEventKeys is client-go's maxLruCacheEntries (tools/record/events_cache.go).
+const maxEventKeys = 4096
 
 // eventKey is what client-go's aggregation compares, as a struct: no concatenated string to
 // build and keep per event.
@@ -60,11 +67,8 @@ func (r *Recorder) Eventf(obj runtime.Object, component, host, eventType, reason
 	key := eventKey{ref.UID, eventType, reason, msg, component, host}
 	now := metav1.NewTime(r.st.Now())
 
-	r.mu.Lock()
-	name, ok := r.seen[key]
-	r.mu.Unlock()
-	if ok {
-		if cur, ok := r.st.Peek(eventRes, ns, name); ok {
+	if name, ok := r.seen.Get(key); ok {
+		if cur, ok := r.st.Peek(eventRes, ns, name.(string)); ok {
 			// A new top-level event sharing the stored one's maps and slices (read-only); only
 			// whole fields change.
 			ev := *cur.(*corev1.Event)
@@ -103,9 +107,7 @@ func (r *Recorder) Eventf(obj runtime.Object, component, host, eventType, reason
 			continue
 		}
 		if err == nil {
-			r.mu.Lock()
-			r.seen[key] = ev.Name
-			r.mu.Unlock()
+			r.seen.Add(key, ev.Name)
 		}
 		return
 	}
