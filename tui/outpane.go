@@ -53,14 +53,12 @@ type outputPane struct {
 	pinned, unseen bool
 	anchor         int
 
-	// view holds only the scroll position: its content is as many lines as lines, the last
-	// as wide as the widest, so it scrolls and clamps as it did over the text without
-	// splitting or measuring it again; View draws the visible window of lines itself (the
-	// viewport's View was a lipgloss pass over that window on every frame).
+	// view holds the content for its scroll position (and for tests that read its text);
+	// View draws the visible window of lines itself, as viewport.View did with a lipgloss
+	// pass over that window on every frame.
 	view          viewport.Model
 	lines         []string // the shown content's lines, rendered once per change
 	longest       int      // the widest line's cells
-	viewLongest   int      // the width view's content was last set for
 	width, height int
 	focused       bool
 	wide          bool // some line is wider than the pane: ← → scroll it
@@ -392,18 +390,13 @@ func (o *outputPane) refreshAt(top bool, x int) {
 	}
 }
 
-// setLines makes s the pane's lines and sets the viewport's content to as many lines, the
-// last as wide as the widest, only when either changes.
+// setLines makes s the pane's content and lines.
 func (o *outputPane) setLines(s string) {
-	s = strings.ReplaceAll(s, "\r\n", "\n") // as viewport.SetContent does
-	o.lines = strings.Split(s, "\n")
+	o.view.SetContent(s)
+	o.lines = strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") // as SetContent splits it
 	o.longest = 0
 	for _, l := range o.lines {
 		o.longest = max(o.longest, cellWidth(l))
-	}
-	if len(o.lines) != o.view.TotalLineCount() || o.longest != o.viewLongest {
-		o.view.SetContent(strings.Repeat("\n", len(o.lines)-1) + strings.Repeat(" ", o.longest))
-		o.viewLongest = o.longest
 	}
 	o.wide = o.longest > o.width
 }
@@ -411,7 +404,7 @@ func (o *outputPane) setLines(s string) {
 // xOffset is the viewport's sideways position, which it does not export: refreshAt keeps
 // it within the lines, so its scroll percentage gives it back exactly.
 func (o *outputPane) xOffset() int {
-	room := o.viewLongest - o.view.Width
+	room := o.longest - o.view.Width
 	if room <= 0 {
 		return 0
 	}
