@@ -2,12 +2,14 @@ package tui
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/kubetutor/kubetutor/engine/termsafe"
 )
@@ -51,7 +53,12 @@ type outputPane struct {
 	pinned, unseen bool
 	anchor         int
 
+	// view holds the content for its scroll position (and for tests that read its text);
+	// View draws the visible window of lines itself, as viewport.View did with a lipgloss
+	// pass over that window on every frame.
 	view          viewport.Model
+	lines         []string // the shown content's lines, rendered once per change
+	longest       int      // the widest line's cells
 	width, height int
 	focused       bool
 	wide          bool // some line is wider than the pane: ← → scroll it
@@ -159,9 +166,10 @@ func (o *outputPane) setIdle(s string) {
 
 // SetSize implements Component.
 func (o *outputPane) SetSize(w, h int) {
+	x := o.xOffset() // where the old width had it
 	o.width, o.height = w, h
 	o.view.Width, o.view.Height = max(0, w), max(0, h-1)
-	o.refresh(false)
+	o.refreshAt(false, x)
 }
 
 // setStep shows step i's history, following its newest output.
@@ -351,19 +359,18 @@ func (o *outputPane) content() (string, map[int]int) {
 
 // refresh re-renders the pane's content, keeping the scroll position; when the pane follows
 // it moves to the newest output, else new output sets the "new output below" mark.
-func (o *outputPane) refresh(top bool) {
+func (o *outputPane) refresh(top bool) { o.refreshAt(top, o.xOffset()) }
+
+// refreshAt is refresh keeping the sideways position x within the new lines (the viewport
+// never clamps it itself when its content narrows, which left narrow output cut at the
+// left with ← disabled).
+func (o *outputPane) refreshAt(top bool, x int) {
 	before := o.view.TotalLineCount()
 	atBottom := o.view.AtBottom()
 	s, starts := o.content()
 	y := o.view.YOffset
-	o.view.SetContent(s)
-	o.wide = false
-	for _, l := range strings.Split(s, "\n") {
-		if lipgloss.Width(l) > o.width {
-			o.wide = true
-			break
-		}
-	}
+	o.setLines(s)
+	o.view.SetXOffset(x)
 	switch {
 	case top:
 		o.view.GotoTop()
@@ -381,6 +388,69 @@ func (o *outputPane) refresh(top bool) {
 			o.view.GotoBottom()
 		}
 	}
+}
+
+// setLines makes s the pane's content and lines.
+func (o *outputPane) setLines(s string) {
+	o.view.SetContent(s)
+	o.lines = strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") // as SetContent splits it
+	o.longest = 0
+	for _, l := range o.lines {
+		o.longest = max(o.longest, cellWidth(l))
+	}
+	o.wide = o.longest > o.width
+}
+
+// xOffset is the viewport's sideways position, which it does not export: refreshAt keeps
+// it within the lines, so its scroll percentage gives it back exactly.
+func (o *outputPane) xOffset() int {
+	room := o.longest - o.view.Width
+	if room <= 0 {
+		return 0
+	}
+	return int(math.Round(o.view.HorizontalScrollPercent() * float64(room)))
+}
+
+// visibleBody is the viewport's window on the lines as viewport.View drew it: each line
+// cut to the pane's width from the sideways position, and padded by fit rather than by a
+// lipgloss pass. A window with a tab goes through that pass (it expands tabs after the
+// cut and wraps what they widen), so it comes out the same.
+func (o *outputPane) visibleBody() string {
+	w, h := o.view.Width, o.view.Height
+	top := max(0, o.view.YOffset)
+	bottom := clamp(o.view.YOffset+h, top, len(o.lines))
+	if top >= bottom || w <= 0 {
+		return ""
+	}
+	window := o.lines[top:bottom]
+	x := o.xOffset()
+	cut := x > 0 || o.longest > w
+	tabs := false
+	var b strings.Builder
+	for i, l := range window {
+		if strings.IndexByte(l, '\t') >= 0 {
+			tabs = true
+			break
+		}
+		if cut {
+			l = ansi.Cut(l, x, x+w)
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	if !tabs {
+		return b.String()
+	}
+	cutLines := window
+	if cut {
+		cutLines = make([]string, len(window))
+		for i, l := range window {
+			cutLines[i] = ansi.Cut(l, x, x+w)
+		}
+	}
+	return lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).MaxWidth(w).Render(strings.Join(cutLines, "\n"))
 }
 
 // scrolled is called after the learner scrolled: away from where the pane put them it
@@ -431,7 +501,7 @@ func (o *outputPane) View() string {
 	}
 	parts := []string{paneHeader(o.st, title, suffix, o.width, o.focused)}
 	if o.height > 1 {
-		parts = append(parts, fit(o.view.View(), o.width, o.height-1))
+		parts = append(parts, fit(o.visibleBody(), o.width, o.height-1))
 	}
 	return strings.Join(parts, "\n")
 }
