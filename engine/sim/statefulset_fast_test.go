@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -120,5 +121,74 @@ func updateSts2(t *testing.T, s *Sim, name string, fn func(*appsv1.StatefulSet))
 	fn(x)
 	if _, err := s.Store().Update(stsR, x, store.UpdateOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Random changes to an OrderedReady and a Parallel set (scale, partition, maxUnavailable,
+// template, pods deleted or failed by hand, claims edited), each followed by some simulated
+// time: under Verify every sync that visited only the ordinals needing attention matched the
+// full walk, and both sets end with their replicas Running and Ready.
+func TestStatefulSetFastSyncsUnderRandomChanges(t *testing.T) {
+	for seed := range uint64(10) {
+		for _, policy := range []appsv1.PodManagementPolicyType{appsv1.OrderedReadyPodManagement, appsv1.ParallelPodManagement} {
+			t.Run(fmt.Sprintf("%s/%d", policy, seed), func(t *testing.T) {
+				s := newSim(t)
+				set := webSet(4)
+				set.Spec.PodManagementPolicy = policy
+				startWeb(t, s, set)
+				rnd := rand.New(rand.NewPCG(seed, uint64(len(policy))))
+				images := []string{"gcr.io/google_containers/nginx-slim:0.8", "gcr.io/google_containers/nginx-slim:0.7"}
+				for step := range 80 {
+					replicas := int(*getSts(t, s, "web").Spec.Replicas)
+					pod := fmt.Sprintf("web-%d", rnd.IntN(max(replicas, 1)))
+					switch op := rnd.IntN(6); op {
+					case 0:
+						updateSts(t, s, func(x *appsv1.StatefulSet) { x.Spec.Replicas = ptr(int32(rnd.IntN(9))) })
+					case 1:
+						updateSts(t, s, func(x *appsv1.StatefulSet) {
+							x.Spec.Template.Spec.Containers[0].Image = images[rnd.IntN(2)]
+							x.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{
+								Partition: ptr(int32(rnd.IntN(4))), MaxUnavailable: ptr(intstr.FromInt32(int32(1 + rnd.IntN(3))))}
+						})
+					case 2:
+						if _, err := s.Store().Delete(podsR, "default", pod, store.DeleteOptions{}); err != nil {
+							t.Logf("step %d: delete %s: %v", step, pod, err)
+						}
+					case 3:
+						if p := getPod(s, pod); p != nil && p.DeletionTimestamp == nil {
+							p = p.DeepCopy()
+							p.Status.Phase = corev1.PodFailed
+							if _, err := s.Store().Update(podsR, p, store.UpdateOptions{Status: true}); err != nil {
+								t.Logf("step %d: fail %s: %v", step, pod, err)
+							}
+						}
+					default:
+						if o, err := s.Store().Get(pvcR, "default", "www-"+pod); err == nil {
+							pvc := o.(*corev1.PersistentVolumeClaim).DeepCopy()
+							pvc.Labels["step"] = fmt.Sprint(step)
+							if _, err := s.Store().Update(pvcR, pvc, store.UpdateOptions{}); err != nil {
+								t.Logf("step %d: edit claim: %v", step, err)
+							}
+						}
+					}
+					s.Advance(time.Duration(rnd.IntN(4000)) * time.Millisecond)
+				}
+				updateSts(t, s, func(x *appsv1.StatefulSet) {
+					if ru := x.Spec.UpdateStrategy.RollingUpdate; ru != nil {
+						ru.Partition = ptr(int32(0)) // every pod on the update revision at the end
+					}
+				})
+				want := int32(*getSts(t, s, "web").Spec.Replicas)
+				if !s.RunUntil(func() bool {
+					st := getSts(t, s, "web").Status
+					return st.ReadyReplicas == want && st.Replicas == want && st.UpdatedReplicas == want && len(pods(s, "app=nginx")) == int(want)
+				}, 10*time.Minute) {
+					t.Fatalf("did not settle at %d replicas: %+v", want, getSts(t, s, "web").Status)
+				}
+				if s.ctrls.StatefulSet.FastSyncs() == 0 {
+					t.Error("no sync visited only the ordinals needing attention")
+				}
+			})
+		}
 	}
 }
