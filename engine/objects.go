@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	kjson "sigs.k8s.io/json"
@@ -25,7 +27,10 @@ type ObjectEvent struct {
 	Raw    json.RawMessage
 	// Name and ResourceVersion are the object's, set with Raw (see Key).
 	Name, ResourceVersion string
-	Err                   error
+	// Kind and APIVersion are set for a list's item, whose JSON carries neither: Decode
+	// gives them to the object, as a decoded list gives them to its items.
+	Kind, APIVersion string
+	Err              error
 }
 
 // Key is the event's object name and resourceVersion.
@@ -42,8 +47,22 @@ func (e ObjectEvent) Decode() (*unstructured.Unstructured, error) {
 		return e.Object, nil
 	}
 	o := &unstructured.Unstructured{}
-	if err := o.UnmarshalJSON(e.Raw); err != nil {
+	if e.Kind == "" {
+		if err := o.UnmarshalJSON(e.Raw); err != nil {
+			return nil, fmt.Errorf("undecodable object: %w", err)
+		}
+		return o, nil
+	}
+	// A list's item: decoded as UnstructuredList decodes its items.
+	if err := utiljson.Unmarshal(e.Raw, &o.Object); err != nil {
 		return nil, fmt.Errorf("undecodable object: %w", err)
+	}
+	if o.Object == nil {
+		return nil, fmt.Errorf("undecodable object: %s", e.Raw)
+	}
+	if o.GetKind() == "" && o.GetAPIVersion() == "" {
+		o.SetKind(e.Kind)
+		o.SetAPIVersion(e.APIVersion)
 	}
 	return o, nil
 }
@@ -153,22 +172,44 @@ func (w *objectWatch) request() *rest.Request {
 	return listRequest(w.rc, w.resource, w.ns, w.selector, "application/json")
 }
 
+// list keeps each item's JSON, as event does, and reads only its name and resourceVersion:
+// decoded into maps, a list of 1,000 pods held 9 MB of small objects for the collector to
+// scan through every burst that follows, for versions nobody opens.
 func (w *objectWatch) list(ctx context.Context) (string, func(bool) bool, error) {
-	var items []unstructured.Unstructured
+	var items []ObjectEvent
 	rv, err := listPages(ctx, w.resource, w.request, func(raw []byte) (string, string, error) {
-		var l unstructured.UnstructuredList
-		if err := l.UnmarshalJSON(raw); err != nil {
+		var l struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				ResourceVersion string `json:"resourceVersion"`
+				Continue        string `json:"continue"`
+			} `json:"metadata"`
+			Items []json.RawMessage `json:"items"`
+		}
+		if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &l); err != nil {
 			return "", "", err
 		}
-		items = append(items, l.Items...)
-		return l.GetResourceVersion(), l.GetContinue(), nil
+		if l.Kind == "" {
+			return "", "", fmt.Errorf("Object 'Kind' is missing in the list")
+		}
+		kind := strings.TrimSuffix(l.Kind, "List")
+		for _, item := range l.Items {
+			name, rv, _, err := objectKey(item)
+			if err != nil {
+				return "", "", err
+			}
+			items = append(items, ObjectEvent{Type: "ADDED", Raw: item, Name: name, ResourceVersion: rv,
+				Kind: kind, APIVersion: l.APIVersion})
+		}
+		return l.Metadata.ResourceVersion, l.Metadata.Continue, nil
 	})
 	if err != nil {
 		return "", nil, err
 	}
 	return rv, func(bool) bool {
-		for i := range items {
-			if !w.send(ctx, ObjectEvent{Type: "ADDED", Object: &items[i]}) {
+		for _, ev := range items {
+			if !w.send(ctx, ev) {
 				return false
 			}
 		}
@@ -176,8 +217,8 @@ func (w *objectWatch) list(ctx context.Context) (string, func(bool) bool, error)
 	}, nil
 }
 
-func (w *objectWatch) event(ctx context.Context, typ string, raw json.RawMessage) (string, bool, error) {
-	// Only the name and resourceVersion now (no maps built); the rest when it is looked at.
+// objectKey reads an object's name, resourceVersion and kind from its JSON, building no maps.
+func objectKey(raw json.RawMessage) (name, resourceVersion, kind string, err error) {
 	var m struct {
 		Kind     string `json:"kind"`
 		Metadata struct {
@@ -186,14 +227,22 @@ func (w *objectWatch) event(ctx context.Context, typ string, raw json.RawMessage
 		} `json:"metadata"`
 	}
 	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
-		return "", true, fmt.Errorf("undecodable object: %w", err)
+		return "", "", "", fmt.Errorf("undecodable object: %w", err)
 	}
-	if m.Kind == "" {
+	return m.Metadata.Name, m.Metadata.ResourceVersion, m.Kind, nil
+}
+
+func (w *objectWatch) event(ctx context.Context, typ string, raw json.RawMessage) (string, bool, error) {
+	// Only the name and resourceVersion now (no maps built); the rest when it is looked at.
+	name, rv, kind, err := objectKey(raw)
+	if err != nil {
+		return "", true, err
+	}
+	if kind == "" {
 		return "", true, fmt.Errorf("undecodable object: Object 'Kind' is missing in '%s'", raw)
 	}
-	ev := ObjectEvent{Type: typ, Raw: raw, Name: m.Metadata.Name, ResourceVersion: m.Metadata.ResourceVersion}
-	if !w.send(ctx, ev) {
+	if !w.send(ctx, ObjectEvent{Type: typ, Raw: raw, Name: name, ResourceVersion: rv}) {
 		return "", false, nil
 	}
-	return m.Metadata.ResourceVersion, true, nil
+	return rv, true, nil
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	testingclock "k8s.io/utils/clock/testing"
 )
@@ -303,5 +304,46 @@ func TestWatchObjectsListThenEvents(t *testing.T) {
 	events, err := s.List(ctx, "events", "")
 	if err != nil || len(events) == 0 || events[0].GetAPIVersion() != "v1" {
 		t.Fatalf("List(events): %d, %v", len(events), err)
+	}
+}
+
+// TestWatchObjectsListItemsDecodeAsList: the object watch keeps its first list's items as
+// JSON too; each decodes to exactly the object a decoded list holds (kind and apiVersion
+// from the list), and its key is the object's name and resourceVersion.
+func TestWatchObjectsListItemsDecodeAsList(t *testing.T) {
+	s, _ := newTestSession(t)
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	mustKubectl(t, s, "kubectl apply -f web.yaml", "")
+	waitIdle(t, s)
+	want, err := s.List(ctx, "pods", "app=nginx")
+	if err != nil || len(want) != 2 {
+		t.Fatalf("List = %d items, %v", len(want), err)
+	}
+	ch, err := s.WatchObjects(ctx, "po", "app=nginx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	timer := time.NewTimer(testTimeout)
+	defer timer.Stop()
+	for i := range want {
+		select {
+		case ev := <-ch:
+			if ev.Type != "ADDED" || ev.Object != nil || ev.Raw == nil {
+				t.Fatalf("list item %d: type %s, decoded %v, raw %d bytes; want ADDED kept as JSON", i, ev.Type, ev.Object != nil, len(ev.Raw))
+			}
+			o, err := ev.Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !equality.Semantic.DeepEqual(o.Object, want[i].Object) || o.GetKind() != "Pod" || o.GetAPIVersion() != "v1" {
+				t.Fatalf("list item %d decodes to\n%v\nwant the listed\n%v", i, o.Object, want[i].Object)
+			}
+			if name, rv := ev.Key(); name != o.GetName() || rv != o.GetResourceVersion() {
+				t.Fatalf("item key %s@%s, object %s@%s", name, rv, o.GetName(), o.GetResourceVersion())
+			}
+		case <-timer.C:
+			t.Fatalf("only %d of %d listed objects came", i, len(want))
+		}
 	}
 }

@@ -16,35 +16,76 @@ func fit(s string, w, h int) string {
 	if w <= 0 || h <= 0 {
 		return ""
 	}
-	lines := strings.Split(s, "\n")
-	if len(lines) > h {
-		lines = lines[:h]
-	}
-	out := make([]string, h)
-	for i := range out {
-		var l string
-		if i < len(lines) {
-			l = fitWidth(lines[i], w)
-		} else {
-			l = strings.Repeat(" ", w)
+	// The lesson screen fits its whole frame three times and each pane once: a text that
+	// already fits comes back as it is (its lines past h cut off), and any other is written
+	// into one buffer from its first line that does not fit (the split, per-line and joined
+	// copies were a third of what a burst of watch events allocated).
+	var b strings.Builder
+	building := false
+	rest, more := s, true
+	for i := 0; i < h; i++ {
+		if !more { // s has run out of lines: blank ones
+			if !building {
+				b.Grow(len(s) + (h-i)*(w+1))
+				b.WriteString(s)
+				building = true
+			}
+			b.WriteByte('\n')
+			writeSpaces(&b, w)
+			continue
 		}
-		out[i] = l
+		at := len(s) - len(rest) // where line i starts
+		var line string
+		line, rest, more = strings.Cut(rest, "\n")
+		if building {
+			b.WriteByte('\n')
+		} else {
+			if cellWidth(line) == w && !strings.HasSuffix(line, "\r") {
+				continue
+			}
+			b.Grow(len(s) + h)
+			b.WriteString(s[:at]) // the lines before, which fit, and their newlines
+			building = true
+		}
+		writeFitWidth(&b, line, w)
 	}
-	return strings.Join(out, "\n")
+	switch {
+	case building:
+		return b.String()
+	case more:
+		return s[:len(s)-len(rest)-1]
+	}
+	return s
 }
 
 // fitWidth cuts or pads one line to exactly w cells.
 func fitWidth(line string, w int) string {
+	var b strings.Builder
+	writeFitWidth(&b, line, w)
+	return b.String()
+}
+
+// writeFitWidth writes line cut or padded to exactly w cells.
+func writeFitWidth(b *strings.Builder, line string, w int) {
 	line = strings.TrimRight(line, "\r")
 	lw := cellWidth(line)
 	if lw > w {
 		line = ansi.Truncate(line, w, "…")
 		lw = cellWidth(line)
 	}
-	if pad := w - lw; pad > 0 {
-		line += strings.Repeat(" ", pad)
+	b.WriteString(line)
+	writeSpaces(b, w-lw)
+}
+
+const spaces = "                                                                "
+
+// writeSpaces writes n spaces (none when n <= 0).
+func writeSpaces(b *strings.Builder, n int) {
+	for n > 0 {
+		k := min(n, len(spaces))
+		b.WriteString(spaces[:k])
+		n -= k
 	}
-	return line
 }
 
 // truncate cuts a single line to w cells with an ellipsis.

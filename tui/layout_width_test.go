@@ -2,6 +2,7 @@ package tui
 
 import (
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/charmbracelet/lipgloss"
@@ -49,6 +50,46 @@ func TestFitWidthCutsAndPads(t *testing.T) {
 		got := fitWidth(c.in, c.w)
 		if got != c.want || lipgloss.Width(got) != c.w {
 			t.Errorf("fitWidth(%q, %d) = %q (width %d), want %q", c.in, c.w, got, lipgloss.Width(got), c.want)
+		}
+	}
+}
+
+// fitBySplit is fit as it was written before it wrote into one buffer: split, fit each
+// line, pad with blank lines, join.
+func fitBySplit(s string, w, h int) string {
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	out := make([]string, h)
+	for i := range out {
+		if i < len(lines) {
+			out[i] = fitWidth(lines[i], w)
+		} else {
+			out[i] = strings.Repeat(" ", w)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestFitMatchesSplitAndJoin: fit gives exactly what fitting line by line and joining gave,
+// for empty, short, tall, wide, styled, wide-rune, CR-ended and trailing-newline texts, texts
+// that already fit (returned as they are) or fit but for one line, and widths past its run
+// of spaces.
+func TestFitMatchesSplitAndJoin(t *testing.T) {
+	texts := []string{"", "\n", "a", "abc\n", "a\nb\nc\nd\ne", "\x1b[1mbold\x1b[0m and more\r\nnext",
+		"한국어 텍스트\n✓ done → next", strings.Repeat("x", 150) + "\n\n\nend", "\n\nthird",
+		"abc\r\nabc\nabc", "abc\nabc\nabc\nabc", "abc\nabc\nabc\n", "abc\nabcd\nab\nabc", "\x1b[31mabc\x1b[0m\nabc"}
+	for _, s := range texts {
+		for _, w := range []int{-1, 0, 1, 3, 4, 10, 64, 65, 200} {
+			for _, h := range []int{-1, 0, 1, 2, 3, 4, 5, 9} {
+				if got, want := fit(s, w, h), fitBySplit(s, w, h); got != want {
+					t.Fatalf("fit(%q, %d, %d) =\n%q\nwant\n%q", s, w, h, got, want)
+				}
+			}
 		}
 	}
 }

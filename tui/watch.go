@@ -61,8 +61,17 @@ type watchPane struct {
 	created map[string]time.Time
 	now     time.Time
 
-	view          viewport.Model // the event stream
-	lastBatch     time.Time      // when the last batch of events was shown (watchPace)
+	// view holds the stream's scroll position only: its content is one blank line per
+	// stream line (set when their number changes), and lines are the lines themselves, the
+	// header first, of which View draws the visible window. A batch so neither joins nor
+	// measures the whole stream, and a frame measures only what it shows.
+	view  viewport.Model
+	lines []string
+	// rowW holds each table row's cell widths (measured once, when the row arrives) and tab
+	// the table's formatted lines by row, for the columns and widths they were made with.
+	rowW          map[string][]int
+	tab           tableCache
+	lastBatch     time.Time // when the last batch of events was shown (watchPace)
 	width, height int
 	focused       bool
 
@@ -115,7 +124,7 @@ func defaultWatchKeyMap(t text) WatchKeyMap {
 }
 
 func newWatchPane(st *Styles, t text) *watchPane {
-	return &watchPane{st: st, t: t, rows: map[string][]string{}, created: map[string]time.Time{}, view: viewport.New(0, 0),
+	return &watchPane{st: st, t: t, rows: map[string][]string{}, rowW: map[string][]int{}, created: map[string]time.Time{}, view: viewport.New(0, 0),
 		versions: map[string][]ObjectEvent{}, selected: -1, km: defaultWatchKeyMap(t)}
 }
 
@@ -235,6 +244,7 @@ func (w *watchPane) start(parent context.Context, c Cluster, step lessons.Watch)
 	w.gen = nextGen()
 	w.ch, w.loaded, w.ended, w.lastErr = nil, false, false, ""
 	w.columns, w.rows, w.names, w.stream = nil, map[string][]string{}, nil, nil
+	w.rowW, w.tab = map[string][]int{}, tableCache{}
 	w.streamW, w.dropped, w.streamFmt = nil, 0, streamLines{}
 	w.created = map[string]time.Time{}
 	w.cluster = c
@@ -411,6 +421,7 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 	case "RESYNC":
 		w.rows, w.names = map[string][]string{}, nil
 		w.created = map[string]time.Time{}
+		w.rowW, w.tab.lines = map[string][]int{}, nil
 		return
 	}
 	w.lastErr = ""
@@ -426,6 +437,8 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 		}
 		delete(w.rows, ev.Name)
 		delete(w.created, ev.Name)
+		delete(w.rowW, ev.Name)
+		delete(w.tab.lines, ev.Name)
 	} else {
 		if _, ok := w.rows[ev.Name]; !ok {
 			i := sort.SearchStrings(w.names, ev.Name)
@@ -434,6 +447,8 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 			w.names[i] = ev.Name
 		}
 		w.rows[ev.Name] = cells
+		w.rowW[ev.Name] = cellWidths(cells)
+		delete(w.tab.lines, ev.Name)
 		if ev.Created.IsZero() {
 			delete(w.created, ev.Name)
 		} else {
@@ -441,7 +456,11 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 		}
 	}
 	w.stream = append(w.stream, cells)
-	w.streamW = append(w.streamW, cellWidths(cells))
+	if cw, ok := w.rowW[ev.Name]; ok && ev.Type != "DELETED" {
+		w.streamW = append(w.streamW, cw) // the same cells: measured once for both
+	} else {
+		w.streamW = append(w.streamW, cellWidths(cells))
+	}
 	w.refs = append(w.refs, rowRef{name: ev.Name, rv: ev.ResourceVersion})
 	if len(w.stream) > maxStream {
 		// In place: a flood past the bound shifts the slices instead of allocating anew.
@@ -473,12 +492,86 @@ func (w *watchPane) ageIndex() int {
 // the server computes it, when both the timestamp and the clock are known.
 func (w *watchPane) rowCells(name string, age int) []string {
 	cells := w.rows[name]
-	created, ok := w.created[name]
-	if age < 0 || age >= len(cells) || !ok || w.now.IsZero() || w.now.Before(created) {
+	a, ok := w.ageCell(name, age)
+	if !ok {
 		return cells
 	}
 	out := append([]string(nil), cells...)
-	out[age] = duration.HumanDuration(w.now.Sub(created))
+	out[age] = a
+	return out
+}
+
+// ageCell is the AGE rowCells shows for a row; ok is false when the row keeps the server's.
+func (w *watchPane) ageCell(name string, age int) (string, bool) {
+	created, ok := w.created[name]
+	if age < 0 || age >= len(w.rows[name]) || !ok || w.now.IsZero() || w.now.Before(created) {
+		return "", false
+	}
+	return duration.HumanDuration(w.now.Sub(created)), true
+}
+
+// tableCache is the watch table's formatted lines by row name, for the styles, columns and
+// column widths they were made with. apply drops a row's line when its cells change; a line
+// whose AGE moved is made again.
+type tableCache struct {
+	st     *Styles
+	cols   []string
+	widths []int
+	header string
+	lines  map[string]tableLine
+}
+
+type tableLine struct{ age, line string }
+
+// tableRows is w.formatRows(w.columns, rows of names through rowCells), from the cached
+// cell widths and lines: a frame formats only the rows that changed since the last.
+func (w *watchPane) tableRows(names []string) []string {
+	age, status := w.ageIndex(), w.statusIndex()
+	widths := make([]int, len(w.columns))
+	for i, h := range w.columns {
+		widths[i] = cellWidth(h)
+	}
+	ages := make([]string, len(names)) // "" where the row keeps the server's AGE
+	rowW := make([][]int, len(names))
+	for j, n := range names {
+		cw := w.rowW[n]
+		if len(cw) != len(w.rows[n]) {
+			cw = cellWidths(w.rows[n])
+		}
+		if a, ok := w.ageCell(n, age); ok {
+			ages[j] = a
+			cw = slices.Clone(cw)
+			cw[age] = cellWidth(a)
+		}
+		rowW[j] = cw
+		for i := 0; i < len(cw) && i < len(widths); i++ {
+			widths[i] = max(widths[i], cw[i])
+		}
+	}
+	c := &w.tab
+	if c.st != w.st || !slices.Equal(c.cols, w.columns) || !slices.Equal(c.widths, widths) {
+		*c = tableCache{st: w.st, cols: slices.Clone(w.columns), widths: widths,
+			header: w.formatLine(widths, status, w.columns, nil, true)}
+	}
+	if c.lines == nil {
+		c.lines = map[string]tableLine{}
+	}
+	out := make([]string, 0, 1+len(names))
+	out = append(out, c.header)
+	for j, n := range names {
+		if l, ok := c.lines[n]; ok && l.age == ages[j] {
+			out = append(out, l.line)
+			continue
+		}
+		cells := w.rows[n]
+		if ages[j] != "" {
+			cells = slices.Clone(cells)
+			cells[age] = ages[j]
+		}
+		l := w.formatLine(widths, status, cells, rowW[j], false)
+		c.lines[n] = tableLine{age: ages[j], line: l}
+		out = append(out, l)
+	}
 	return out
 }
 
@@ -522,7 +615,7 @@ func (w *watchPane) refresh() {
 	follow := w.view.AtBottom() || w.view.TotalLineCount() == 0
 	before := w.view.TotalLineCount()
 	w.view.Width, w.view.Height = max(0, w.width), streamH
-	w.view.SetContent(w.streamText())
+	w.setLines(w.streamLines())
 	switch {
 	case follow:
 		w.view.GotoBottom()
@@ -531,6 +624,41 @@ func (w *watchPane) refresh() {
 		// The reader scrolled up: keep their place and say that rows arrived below.
 		w.unseen = true
 	}
+}
+
+// setLines makes lines the stream and the viewport's content as many blank lines (one
+// when there are none, as SetContent("") makes), set only when the count changes: the
+// viewport then scrolls them without measuring or splitting any.
+func (w *watchPane) setLines(lines []string) {
+	w.lines = lines
+	if n := max(1, len(lines)); w.view.TotalLineCount() != n {
+		w.view.SetContent(strings.Repeat("\n", n-1))
+	}
+}
+
+// visibleStream is the viewport's window on the stream, each line cut to the pane's width
+// and its tabs expanded, as viewport.View draws it, without that view's lipgloss pass (a
+// grapheme scan of every line, every frame).
+func (w *watchPane) visibleStream() string {
+	top := max(0, w.view.YOffset)
+	bottom := clamp(w.view.YOffset+w.view.Height, top, len(w.lines))
+	if top >= bottom {
+		return ""
+	}
+	var b strings.Builder
+	for i, l := range w.lines[top:bottom] {
+		if strings.IndexByte(l, '\t') >= 0 {
+			l = strings.ReplaceAll(l, "\t", "    ")
+		}
+		if cellWidth(l) > w.width {
+			l = ansi.Truncate(l, w.width, "")
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	return b.String()
 }
 
 // scrolled is called after the learner scrolled the stream: at the bottom the mark goes.
@@ -612,24 +740,28 @@ func cellWidths(cells []string) []int {
 	return ws
 }
 
-// streamLines is the plain stream formatted as formatRows would: the header and one line
+// streamLines is the plain stream formatted as formatRows would: the header, then one line
 // per stream row, for the columns, widths and styles it was made with. first is the index
-// (counting every row the stream ever held) of the row behind lines[0].
+// (counting every row the stream ever held) of the row behind lines[1].
 type streamLines struct {
 	st     *Styles
 	cols   []string
 	widths []int
-	header string
 	first  int
 	lines  []string
 }
 
 // plainStreamText is strings.Join(w.formatRows(w.columns, w.stream), "\n"), kept between
-// batches: a batch formats only its new rows, unless a wider cell (or a shed widest one)
-// moved the columns, which re-formats all of them, as a tabwriter would.
-func (w *watchPane) plainStreamText() string {
+// batches (see plainStreamLines).
+func (w *watchPane) plainStreamText() string { return strings.Join(w.plainStreamLines(), "\n") }
+
+// plainStreamLines is w.formatRows(w.columns, w.stream), kept between batches: a batch
+// formats only its new rows, unless a wider cell (or a shed widest one) moved the columns,
+// which re-formats all of them, as a tabwriter would. The slice is the cache's own: callers
+// read it and do not keep it past the next batch.
+func (w *watchPane) plainStreamLines() []string {
 	if len(w.streamW) != len(w.stream) {
-		return strings.Join(w.formatRows(w.columns, w.stream), "\n")
+		return w.formatRows(w.columns, w.stream)
 	}
 	widths := make([]int, len(w.columns))
 	for i, h := range w.columns {
@@ -642,40 +774,36 @@ func (w *watchPane) plainStreamText() string {
 	}
 	c := &w.streamFmt
 	status := w.statusIndex()
-	if c.st != w.st || !slices.Equal(c.cols, w.columns) || !slices.Equal(c.widths, widths) || c.first > w.dropped {
-		*c = streamLines{st: w.st, cols: slices.Clone(w.columns), widths: widths, first: w.dropped,
-			header: w.formatLine(widths, status, w.columns, nil, true)}
+	if c.st != w.st || !slices.Equal(c.cols, w.columns) || !slices.Equal(c.widths, widths) || c.first > w.dropped || len(c.lines) == 0 {
+		lines := make([]string, 1, 1+len(w.stream))
+		lines[0] = w.formatLine(widths, status, w.columns, nil, true)
+		*c = streamLines{st: w.st, cols: slices.Clone(w.columns), widths: widths, first: w.dropped, lines: lines}
 	}
 	if d := w.dropped - c.first; d > 0 {
-		c.lines = c.lines[:copy(c.lines, c.lines[min(d, len(c.lines)):])]
+		rows := c.lines[1:]
+		c.lines = c.lines[:1+copy(rows, rows[min(d, len(rows)):])]
 		c.first = w.dropped
 	}
-	if len(c.lines) > len(w.stream) {
-		c.lines = c.lines[:0]
+	if len(c.lines)-1 > len(w.stream) {
+		c.lines = c.lines[:1]
 	}
-	for i := len(c.lines); i < len(w.stream); i++ {
+	for i := len(c.lines) - 1; i < len(w.stream); i++ {
 		c.lines = append(c.lines, w.formatLine(widths, status, w.stream[i], w.streamW[i], false))
 	}
-	n := len(c.header)
-	for _, l := range c.lines {
-		n += 1 + len(l)
-	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteString(c.header)
-	for _, l := range c.lines {
-		b.WriteByte('\n')
-		b.WriteString(l)
-	}
-	return b.String()
+	return c.lines
 }
 
-func (w *watchPane) streamText() string {
+// streamText is the stream as one text (streamLines joined).
+func (w *watchPane) streamText() string { return strings.Join(w.streamLines(), "\n") }
+
+// streamLines is the stream's lines as the current view draws them, the header first; nil
+// when there is nothing to draw.
+func (w *watchPane) streamLines() []string {
 	if len(w.columns) == 0 || len(w.stream) == 0 {
 		if w.mode == viewEvents && w.loaded {
-			return w.st.Dim.Render(w.t.NoEvents)
+			return []string{w.st.Dim.Render(w.t.NoEvents)}
 		}
-		return ""
+		return nil
 	}
 	w.lineRows = nil
 	if w.selected >= 0 {
@@ -686,12 +814,12 @@ func (w *watchPane) streamText() string {
 		if i := w.rowLine(w.selected); i < len(lines) {
 			lines[i] = w.st.Selected.Render("▶ " + ansiPlain(lines[i]))
 		}
-		return strings.Join(lines, "\n")
+		return lines
 	}
 	if w.mode == viewEvents {
-		return strings.Join(w.eventLines(), "\n")
+		return w.eventLines()
 	}
-	return w.plainStreamText()
+	return w.plainStreamLines()
 }
 
 // eventLines formats the Events stream with its "by" column.
@@ -855,12 +983,7 @@ func (w *watchPane) tableLines(h int) []string {
 		more = 1 + len(names) - (room - 1)
 		names = names[: room-2 : room-2]
 	}
-	rows := make([][]string, len(names))
-	age := w.ageIndex()
-	for i, n := range names {
-		rows[i] = w.rowCells(n, age)
-	}
-	lines := w.formatRows(w.columns, rows)
+	lines := w.tableRows(names)
 	if more > 0 {
 		lines = append(lines, w.st.Dim.Render(fmt.Sprintf("… +%d", more)))
 	}
@@ -912,7 +1035,7 @@ func (w *watchPane) View() string {
 		parts = append(parts, fitWidth(w.st.WatchLabel.Render(truncate(label, w.width)), w.width))
 	}
 	if streamH > 0 {
-		parts = append(parts, fit(w.view.View(), w.width, streamH))
+		parts = append(parts, fit(w.visibleStream(), w.width, streamH))
 	}
 	return strings.Join(parts, "\n")
 }

@@ -152,8 +152,8 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // writeRawJSON writes JSON that is already encoded, followed by a newline as
 // json.Encoder (and so the apiserver) ends a body.
 func writeRawJSON(w http.ResponseWriter, code int, data []byte) {
-	if w.Header().Get("Content-Type") == "" {
-		w.Header().Set("Content-Type", "application/json")
+	if h := w.Header(); len(h["Content-Type"]) == 0 {
+		h["Content-Type"] = jsonContentType
 	}
 	w.WriteHeader(code)
 	_, _ = w.Write(data)
@@ -161,6 +161,10 @@ func writeRawJSON(w http.ResponseWriter, code int, data []byte) {
 }
 
 var newline = []byte("\n")
+
+// jsonContentType is the Content-Type value of every JSON answer, shared: Header.Set would
+// allocate it for each request, and net/http only reads (and clones) a header's values.
+var jsonContentType = []string{"application/json"}
 
 // statusFor turns any error into the metav1.Status the apiserver would send.
 func statusFor(err error) *metav1.Status {

@@ -19,7 +19,18 @@ const tableContentType = "application/json;as=Table;v=v1;g=meta.k8s.io"
 // asKind reads the Accept header the way the apiserver negotiates: the first media range
 // it can serve wins. It returns "Table", "PartialObjectMetadata" or "" for the plain object.
 func asKind(r *http.Request) string {
-	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+	accept := r.Header.Get("Accept")
+	switch accept {
+	case "", "application/json", "*/*", "application/json, */*":
+		// What client-go and kubectl ask for a plain object: answered without parsing.
+		return ""
+	}
+	return negotiateKind(accept)
+}
+
+// negotiateKind is asKind for any Accept header.
+func negotiateKind(accept string) string {
+	for _, part := range strings.Split(accept, ",") {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue

@@ -23,9 +23,10 @@ type EndpointsController struct {
 	// built remembers each Service's address per pod uid (loop goroutine only), as
 	// EndpointSliceController.built does: unchanged pods reuse the address written last time.
 	built map[string]map[types.UID]builtAddress
-	// byPod: what each stored pod version gave each Service (EndpointSliceController.byPod).
-	byPod map[string]*podSlots[readyAddress]
-	syncs uint64
+	// views: each Service's selected pods in address order, kept from the changed pods
+	// (endpoints_view.go); loop goroutine only.
+	views map[string]*epView[readyAddress]
+	delta podDelta
 }
 
 type readyAddress struct {
@@ -41,22 +42,26 @@ type builtAddress struct {
 // NewEndpointsController makes the controller.
 func NewEndpointsController(env Env) *EndpointsController {
 	return &EndpointsController{env: env, built: map[string]map[types.UID]builtAddress{},
-		byPod: map[string]*podSlots[readyAddress]{}}
+		views: map[string]*epView[readyAddress]{}}
 }
 
 func (e *EndpointsController) Name() string { return "endpoints" }
 
-// Observe resyncs a whole namespace on any pod or service change: a simulator holds few
-// services, and the listener may not read the store to find the matching ones.
+// Observe resyncs a namespace on a pod or service change, noting which pod changed so the
+// sync looks at it alone (the listener may not read the store to find the matching Services).
 func (e *EndpointsController) Observe(ev store.Event) {
 	switch ev.Resource.Name {
 	case podsRes.Name:
 		if !endpointInputsChanged(ev) {
 			return
 		}
-		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
+		m := objMeta(ev.Object)
+		e.delta.pod(m.GetNamespace(), m.GetName())
+		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: m.GetNamespace()})
 	case svcRes.Name:
-		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
+		ns := objMeta(ev.Object).GetNamespace()
+		e.delta.all(ns)
+		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: ns})
 	}
 }
 
@@ -85,9 +90,19 @@ func endpointInputsChanged(ev store.Event) bool {
 }
 
 func (e *EndpointsController) Sync(k Key) error {
+	names, full := e.delta.take(k.Namespace)
+	err := e.sync(k.Namespace, names, full)
+	if err != nil {
+		e.delta.all(k.Namespace) // what was taken is not applied everywhere: rebuild next time
+	}
+	return err
+}
+
+func (e *EndpointsController) sync(ns string, names []string, full bool) error {
 	// Read-only views from the store's indexes: nothing here is written back.
-	svcs := e.env.Store.Select(svcRes, store.Query{Namespace: k.Namespace})
-	pods := e.env.Store.Select(podsRes, store.Query{Namespace: k.Namespace})
+	svcs := e.env.Store.Select(svcRes, store.Query{Namespace: ns})
+	var pods []runtime.Object
+	listed := false
 	live := map[string]bool{}
 	for _, o := range svcs {
 		svc := o.(*corev1.Service)
@@ -95,18 +110,25 @@ func (e *EndpointsController) Sync(k Key) error {
 			continue // endpoints of selector-less services are managed by hand
 		}
 		live[svc.Name] = true
-		if err := e.syncService(svc, pods); err != nil {
+		v := e.views[svc.Namespace+"/"+svc.Name]
+		if full || v == nil || v.svc != svc {
+			if !listed {
+				pods, listed = e.env.Store.Select(podsRes, store.Query{Namespace: ns}), true
+			}
+			v = nil
+		}
+		if err := e.syncService(svc, v, names, pods); err != nil {
 			return err
 		}
 	}
 	for key := range e.built {
-		if ns, name, _ := strings.Cut(key, "/"); ns == k.Namespace && !live[name] {
+		if kns, name, _ := strings.Cut(key, "/"); kns == ns && !live[name] {
 			delete(e.built, key)
-			delete(e.byPod, key)
+			delete(e.views, key)
 		}
 	}
 	// Delete the endpoints of services that are gone (only the ones we manage).
-	eps := e.env.Store.Select(epRes, store.Query{Namespace: k.Namespace})
+	eps := e.env.Store.Select(epRes, store.Query{Namespace: ns})
 	for _, o := range eps {
 		ep := o.(*corev1.Endpoints)
 		if !live[ep.Name] && ep.Labels["endpoints.kubernetes.io/managed-by"] == "endpoint-controller" {
@@ -118,11 +140,12 @@ func (e *EndpointsController) Sync(k Key) error {
 	return nil
 }
 
-func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Object) error {
+// syncService brings svc's Endpoints up to date: from view v updated with the pods named in
+// names, or (v nil) from a view built from pods.
+func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAddress], names []string, pods []runtime.Object) error {
 	sel := labels.SelectorFromSet(svc.Spec.Selector)
 	var ready, notReady []corev1.EndpointAddress
 	headless := svc.Spec.ClusterIP == corev1.ClusterIPNone
-	var firstPod *corev1.Pod
 	svcKey := svc.Namespace + "/" + svc.Name
 	prev := e.built[svcKey]
 	if prev == nil || prev[""].ip != string(svc.UID) {
@@ -130,32 +153,48 @@ func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Ob
 		prev = map[types.UID]builtAddress{"": {ip: string(svc.UID)}}
 		e.built[svcKey] = prev
 	}
-	e.syncs++
-	ps := slotsFor(e.byPod, svcKey, svc)
-	in := make([]*podSlot[readyAddress], 0, len(pods))
-	for _, o := range pods {
-		p := o.(*corev1.Pod)
-		sl := ps.slots[p]
-		if sl == nil {
-			sl = &podSlot[readyAddress]{}
-			sl.in, sl.val = addressOf(svc, sel, prev, p)
-			sl.key = sl.val.addr.IP
-			ps.slots[p] = sl
+	slot := func(p *corev1.Pod) *epSlot[readyAddress] {
+		in, val := addressOf(svc, sel, prev, p)
+		if !in {
+			return nil
 		}
-		sl.used = e.syncs
-		if !sl.in {
-			continue
-		}
-		if firstPod == nil {
-			firstPod = p
-		}
-		in = append(in, sl)
+		return &epSlot[readyAddress]{pod: p, key: val.addr.IP, val: val}
 	}
+	if v == nil {
+		v = newEPView[readyAddress](svc)
+		v.fill(pods, slot)
+		e.views[svcKey] = v
+	} else {
+		v.apply(names, func(name string) *corev1.Pod {
+			if o, ok := e.env.Store.Peek(podsRes, svc.Namespace, name); ok {
+				return o.(*corev1.Pod)
+			}
+			return nil
+		}, slot, func(a, b *epSlot[readyAddress]) bool {
+			return a.val.ready == b.val.ready && sameAddr(&a.val.addr, &b.val.addr)
+		})
+	}
+	// known: the stored object is the one this view left last time, so whether it needs a
+	// write is known without comparing a thousand addresses.
+	known := false
+	if v.written != nil {
+		if cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name); ok && cur == v.written {
+			if !v.changed {
+				return nil // nothing it shows moved
+			}
+			known = true
+		}
+	}
+	sorted := v.order
+	firstPod := v.firstPod(svc)
 	// Both lists sorted by IP: one sorted pass split in two. When they are what the stored
-	// Endpoints hold (another pod moved without changing what it shows), those lists are
-	// reused instead of built to be compared and dropped.
-	sorted := ps.sorted(in, e.syncs)
-	if old, ok := e.storedAddresses(svc, sorted); ok {
+	// Endpoints hold, those lists are reused instead of built to be compared and dropped.
+	var old *corev1.EndpointSubset
+	reuse := false
+	if !known {
+		old, reuse = e.storedAddresses(svc, sorted)
+	}
+	if reuse {
 		ready, notReady = old.Addresses, old.NotReadyAddresses
 	} else {
 		nReady := 0
@@ -178,7 +217,6 @@ func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Ob
 			}
 		}
 	}
-	ps.prune(len(pods), e.syncs)
 	if n := len(ready) + len(notReady); len(prev) > 2*n+64 {
 		// Forget pods that are gone, now and then rather than on every sync.
 		keep := map[types.UID]bool{"": true}
@@ -212,23 +250,26 @@ func (e *EndpointsController) syncService(svc *corev1.Service, pods []runtime.Ob
 	cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name)
 	if !ok {
 		ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: lbl}, Subsets: subsets}
-		_, err := e.env.Store.CreateWith(epRes, ep, store.CreateOptions{Owned: true})
+		out, err := e.env.Store.CreateWith(epRes, ep, store.CreateOptions{Owned: true})
+		v.settle(out, err)
 		return err
 	}
 	ep := cur.(*corev1.Endpoints)
-	if sameSubsets(ep.Subsets, subsets) && store.SemanticEqual(ep.Labels, lbl) {
+	if !known && sameSubsets(ep.Subsets, subsets) && store.SemanticEqual(ep.Labels, lbl) {
+		v.settle(cur, nil)
 		return nil // status written only when it changes
 	}
 	// A new top level over the stored object's metadata (read-only), with the fields we own.
 	cp := *ep
 	cp.Subsets, cp.Labels = subsets, lbl
-	_, err := e.env.Store.Update(epRes, &cp, store.UpdateOptions{Owned: true})
+	out, err := e.env.Store.Update(epRes, &cp, store.UpdateOptions{Owned: true, Differs: true}) // compared above
+	v.settle(out, err)
 	return err
 }
 
 // storedAddresses returns the stored Endpoints' one subset when its addresses are exactly
 // the sorted slots' (read-only).
-func (e *EndpointsController) storedAddresses(svc *corev1.Service, sorted []*podSlot[readyAddress]) (*corev1.EndpointSubset, bool) {
+func (e *EndpointsController) storedAddresses(svc *corev1.Service, sorted []*epSlot[readyAddress]) (*corev1.EndpointSubset, bool) {
 	cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name)
 	if !ok || len(sorted) == 0 {
 		return nil, false

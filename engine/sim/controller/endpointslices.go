@@ -1,8 +1,7 @@
 package controller
 
 import (
-	"slices"
-	"sort"
+	"errors"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,8 +23,9 @@ const (
 	labelServiceName = discoveryv1.LabelServiceName
 )
 
-// EndpointSliceController keeps one IPv4 EndpointSlice per Service with a selector, as the
-// real endpointslice controller does for a cluster this size: every pod with an IP is an
+// EndpointSliceController keeps IPv4 EndpointSlices for every Service with a selector, as the
+// real endpointslice controller does: one slice per 100 endpoints (its default
+// --max-endpoints-per-slice; endpointslices_parts.go), every pod with an IP is an
 // endpoint with ready/serving/terminating conditions (terminating pods stay, not ready), a
 // headless Service's StatefulSet pods carry their hostname, and a Service without pods still
 // has its placeholder slice. Slices are owned by their Service, so the garbage collector
@@ -37,82 +37,10 @@ type EndpointSliceController struct {
 	// for pods that moved and the comparison with the stored slice short-circuits on shared
 	// pointers.
 	built map[string]map[types.UID]builtEndpoint
-	// byPod remembers per Service (namespace/name) what each stored pod version gave, so a
-	// sync over unchanged pods is one map lookup each (stored pods never change in place).
-	byPod map[string]*podSlots[discoveryv1.Endpoint]
-	syncs uint64
-}
-
-// podSlots is what one Service's sync made of each pod version it saw.
-type podSlots[T any] struct {
-	svc   *corev1.Service // the Service version the slots were made for
-	slots map[*corev1.Pod]*podSlot[T]
-	order []*podSlot[T] // the last sync's slots that were in, sorted by key
-}
-
-type podSlot[T any] struct {
-	in      bool   // selected, with an IP, not finished
-	key     string // the sort key (the IP)
-	val     T      // what the pod contributes (read-only, shared with stored objects)
-	used    uint64
-	ordered bool // in order
-}
-
-// sorted returns the slots of this sync that are in (cur, each used in sync), sorted by key:
-// the last sync's order without the slots that left, with the new ones inserted, so a step
-// that moves one pod costs O(N) moves instead of a sort.
-func (ps *podSlots[T]) sorted(cur []*podSlot[T], sync uint64) []*podSlot[T] {
-	keep := make([]*podSlot[T], 0, len(cur))
-	for _, sl := range ps.order {
-		if sl.used == sync {
-			keep = append(keep, sl)
-		} else {
-			sl.ordered = false
-		}
-	}
-	var fresh []*podSlot[T]
-	for _, sl := range cur {
-		if !sl.ordered {
-			fresh = append(fresh, sl)
-		}
-	}
-	cmp := func(a, b *podSlot[T]) int { return strings.Compare(a.key, b.key) }
-	if len(fresh) > 32 {
-		keep = append(keep, fresh...)
-		slices.SortFunc(keep, cmp)
-	} else {
-		for _, sl := range fresh {
-			i, _ := slices.BinarySearchFunc(keep, sl, cmp)
-			keep = slices.Insert(keep, i, sl)
-		}
-	}
-	for _, sl := range fresh {
-		sl.ordered = true
-	}
-	ps.order = keep
-	return keep
-}
-
-// slotsFor returns the Service's slots, new when the Service changed.
-func slotsFor[T any](m map[string]*podSlots[T], key string, svc *corev1.Service) *podSlots[T] {
-	ps := m[key]
-	if ps == nil || ps.svc != svc {
-		ps = &podSlots[T]{svc: svc, slots: map[*corev1.Pod]*podSlot[T]{}}
-		m[key] = ps
-	}
-	return ps
-}
-
-// prune drops the slots of pod versions the last sync did not see, now and then.
-func (ps *podSlots[T]) prune(seen int, sync uint64) {
-	if len(ps.slots) < 2*seen+64 {
-		return
-	}
-	for p, sl := range ps.slots {
-		if sl.used != sync {
-			delete(ps.slots, p)
-		}
-	}
+	// views: each Service's endpoints in address order, kept from the changed pods
+	// (endpoints_view.go); loop goroutine only.
+	views map[string]*sliceView
+	delta podDelta
 }
 
 type builtEndpoint struct {
@@ -124,31 +52,49 @@ type builtEndpoint struct {
 // NewEndpointSliceController makes the controller.
 func NewEndpointSliceController(env Env) *EndpointSliceController {
 	return &EndpointSliceController{env: env, built: map[string]map[types.UID]builtEndpoint{},
-		byPod: map[string]*podSlots[discoveryv1.Endpoint]{}}
+		views: map[string]*sliceView{}}
 }
 
 func (e *EndpointSliceController) Name() string { return "endpointslice" }
 
 // Observe resyncs a namespace on any pod, Service or managed slice change (as the Endpoints
-// controller does; a simulator holds few Services).
+// controller does; a simulator holds few Services), noting which pod changed.
 func (e *EndpointSliceController) Observe(ev store.Event) {
 	switch ev.Resource.Name {
 	case podsRes.Name:
 		if !endpointInputsChanged(ev) {
 			return
 		}
-		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
-	case svcRes.Name, sliceRes.Name:
+		m := objMeta(ev.Object)
+		e.delta.pod(m.GetNamespace(), m.GetName())
+		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: m.GetNamespace()})
+	case svcRes.Name:
+		ns := objMeta(ev.Object).GetNamespace()
+		e.delta.all(ns)
+		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: ns})
+	case sliceRes.Name:
+		// A slice written by someone else (or deleted) is put right from the views, which
+		// still hold every endpoint: no rebuild needed.
 		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
 	}
 }
 
 func (e *EndpointSliceController) Sync(k Key) error {
+	names, full := e.delta.take(k.Namespace)
+	err := e.sync(k.Namespace, names, full)
+	if err != nil {
+		e.delta.all(k.Namespace) // what was taken is not applied everywhere: rebuild next time
+	}
+	return err
+}
+
+func (e *EndpointSliceController) sync(ns string, names []string, full bool) error {
 	// Services and pods are only read: the store's own objects from its index, no copies.
-	svcs := e.env.Store.Select(svcRes, store.Query{Namespace: k.Namespace})
-	pods := e.env.Store.Select(podsRes, store.Query{Namespace: k.Namespace})
+	svcs := e.env.Store.Select(svcRes, store.Query{Namespace: ns})
+	var pods []runtime.Object
+	listed := false
 	owned := map[string][]*discoveryv1.EndpointSlice{}
-	for _, o := range e.env.Store.Select(sliceRes, store.Query{Namespace: k.Namespace}) {
+	for _, o := range e.env.Store.Select(sliceRes, store.Query{Namespace: ns}) {
 		es := o.(*discoveryv1.EndpointSlice) // read-only
 		if es.Labels[discoveryv1.LabelManagedBy] == sliceManagedBy {
 			owned[es.Labels[labelServiceName]] = append(owned[es.Labels[labelServiceName]], es)
@@ -163,15 +109,22 @@ func (e *EndpointSliceController) Sync(k Key) error {
 		live[svc.Name] = true
 		have := owned[svc.Name]
 		delete(owned, svc.Name)
-		if err := e.syncService(svc, pods, have); err != nil {
+		v := e.views[svc.Namespace+"/"+svc.Name]
+		if full || v == nil || v.svc != svc {
+			if !listed {
+				pods, listed = e.env.Store.Select(podsRes, store.Query{Namespace: ns}), true
+			}
+			v = nil
+		}
+		if err := e.syncService(svc, v, names, pods, have); err != nil {
 			return err
 		}
 	}
 	// Slices of Services that are gone or lost their selector.
 	for key := range e.built {
-		if ns, name, _ := strings.Cut(key, "/"); ns == k.Namespace && !live[name] {
+		if kns, name, _ := strings.Cut(key, "/"); kns == ns && !live[name] {
 			delete(e.built, key)
-			delete(e.byPod, key)
+			delete(e.views, key)
 		}
 	}
 	for _, list := range owned {
@@ -193,11 +146,11 @@ func (e *EndpointSliceController) delete(es *discoveryv1.EndpointSlice) error {
 	return nil
 }
 
-func (e *EndpointSliceController) syncService(svc *corev1.Service, pods []runtime.Object, have []*discoveryv1.EndpointSlice) error {
+// syncService brings svc's slices up to date: from view v updated with the pods named in
+// names, or (v nil) from a view built from pods and the stored slices have.
+func (e *EndpointSliceController) syncService(svc *corev1.Service, v *sliceView, names []string, pods []runtime.Object, have []*discoveryv1.EndpointSlice) error {
 	sel := labels.SelectorFromSet(svc.Spec.Selector)
 	headless := svc.Spec.ClusterIP == corev1.ClusterIPNone
-	var endpoints []discoveryv1.Endpoint
-	var firstPod *corev1.Pod
 	svcKey := svc.Namespace + "/" + svc.Name
 	prev := e.built[svcKey]
 	if prev == nil || prev[""].ip != string(svc.UID) {
@@ -205,54 +158,91 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, pods []runtim
 		prev = map[types.UID]builtEndpoint{"": {ip: string(svc.UID)}}
 		e.built[svcKey] = prev
 	}
-	e.syncs++
-	ps := slotsFor(e.byPod, svcKey, svc)
-	cur := make([]*podSlot[discoveryv1.Endpoint], 0, len(pods))
-	for _, o := range pods {
-		p := o.(*corev1.Pod)
-		sl := ps.slots[p]
-		if sl == nil {
-			sl = &podSlot[discoveryv1.Endpoint]{}
-			sl.in, sl.val = e.endpointOf(svc, sel, headless, prev, p)
-			if sl.in {
-				sl.key = sl.val.Addresses[0]
-			}
-			ps.slots[p] = sl
+	slot := func(p *corev1.Pod) *epSlotE {
+		in, val := e.endpointOf(svc, sel, headless, prev, p)
+		if !in {
+			return nil
 		}
-		sl.used = e.syncs
-		if !sl.in {
-			continue
-		}
-		if firstPod == nil {
-			firstPod = p
-		}
-		cur = append(cur, sl)
+		return &epSlotE{pod: p, key: val.Addresses[0], val: val}
 	}
-	// Sorted by address, as the slice lists them. When they are what the one slice holds
-	// (most syncs: another pod moved without changing what it shows), that list is reused.
-	sorted := ps.sorted(cur, e.syncs)
-	if len(have) == 1 && len(sorted) > 0 && sameAsSlots(have[0].Endpoints, sorted) {
-		endpoints = have[0].Endpoints // stored: read-only
+	if v == nil {
+		v = &sliceView{svc: svc}
+		v.fill(pods, have, slot)
+		e.views[svcKey] = v
 	} else {
-		endpoints = make([]discoveryv1.Endpoint, 0, len(sorted))
-		for _, sl := range sorted {
-			endpoints = append(endpoints, sl.val)
-		}
+		v.apply(names, func(name string) *corev1.Pod {
+			if o, ok := e.env.Store.Peek(podsRes, svc.Namespace, name); ok {
+				return o.(*corev1.Pod)
+			}
+			return nil
+		}, slot)
 	}
-	ps.prune(len(pods), e.syncs)
-	if len(prev) > 2*len(endpoints)+64 {
+	if len(prev) > 2*len(v.byName)+64 {
 		// Forget pods that are gone, now and then rather than on every sync.
-		keep := map[types.UID]bool{"": true}
-		for _, ep := range endpoints {
-			keep[ep.TargetRef.UID] = true
-		}
-		for uid := range prev {
-			if !keep[uid] {
+		for uid, b := range prev {
+			if uid == "" || b.ep.TargetRef == nil {
+				continue
+			}
+			if en := v.byName[b.ep.TargetRef.Name]; en == nil || en.sl.pod.UID != uid {
 				delete(prev, uid)
 			}
 		}
 	}
-	return e.write(svc, have, endpoints, firstPod, headless)
+	stored := map[string]*discoveryv1.EndpointSlice{}
+	for _, es := range have {
+		stored[es.Name] = es
+	}
+	// Parts left empty go, unless one is all the Service has (it keeps an empty slice).
+	kept := v.parts[:0]
+	keepFirst := allEmpty(v.parts)
+	for i, p := range v.parts {
+		if len(p.members) == 0 && !(keepFirst && i == 0) {
+			if es := stored[p.name]; es != nil {
+				if err := e.delete(es); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		kept = append(kept, p)
+	}
+	v.parts = kept
+	firstPod := v.firstPod(svc)
+	var errs []error
+	for _, p := range v.parts {
+		es := stored[p.name]
+		delete(stored, p.name)
+		if es == nil {
+			p.name, p.written, p.dirty = "", nil, true // never written, or deleted by someone
+		} else if runtime.Object(es) != p.written {
+			p.dirty = true // written by someone else meanwhile: compare again
+		}
+		if !p.dirty {
+			continue
+		}
+		out, err := e.write(svc, es, p.members, firstPod, headless)
+		p.settle(out, err)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	// Slices of this Service that no part holds.
+	for _, es := range stored {
+		if err := e.delete(es); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// allEmpty: no part in ps has members.
+func allEmpty(ps []*slicePart) bool {
+	for _, p := range ps {
+		if len(p.members) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // endpointOf is what pod p contributes to svc's slice: whether it is in, and its endpoint
@@ -287,17 +277,24 @@ func (e *EndpointSliceController) endpointOf(svc *corev1.Service, sel labels.Sel
 	}
 }
 
-// write stores svc's slice with endpoints when it changed.
-func (e *EndpointSliceController) write(svc *corev1.Service, have []*discoveryv1.EndpointSlice, endpoints []discoveryv1.Endpoint, firstPod *corev1.Pod, headless bool) error {
+// write stores one of svc's slices (es, or a new one when nil) with the members' endpoints
+// when it changed, and returns the stored slice it leaves (nil when unknown).
+func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.EndpointSlice, members []*epSlotE, firstPod *corev1.Pod, headless bool) (runtime.Object, error) {
+	var endpoints []discoveryv1.Endpoint
+	if es != nil && len(members) > 0 && sameAsSlots(es.Endpoints, members) {
+		endpoints = es.Endpoints // stored: read-only
+	} else {
+		endpoints = make([]discoveryv1.Endpoint, 0, len(members))
+		for _, sl := range members {
+			endpoints = append(endpoints, sl.val)
+		}
+	}
 	var ports []discoveryv1.EndpointPort
 	if len(endpoints) > 0 {
 		for _, sp := range svc.Spec.Ports {
 			ports = append(ports, discoveryv1.EndpointPort{Name: ptrTo(sp.Name), Port: ptrTo(targetPort(sp, firstPod)),
 				Protocol: ptrTo(sp.Protocol), AppProtocol: sp.AppProtocol})
 		}
-	}
-	if endpoints == nil {
-		endpoints = []discoveryv1.Endpoint{}
 	}
 	lbl := map[string]string{}
 	for k, v := range svc.Labels {
@@ -308,34 +305,30 @@ func (e *EndpointSliceController) write(svc *corev1.Service, have []*discoveryv1
 	if headless {
 		lbl[corev1.IsHeadlessService] = ""
 	}
-	if len(have) == 0 {
+	if es == nil {
 		es := &discoveryv1.EndpointSlice{
 			ObjectMeta: metav1.ObjectMeta{GenerateName: svc.Name + "-", Namespace: svc.Namespace, Labels: lbl,
 				OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "Service", Name: svc.Name, UID: svc.UID,
 					Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)}}},
 			AddressType: discoveryv1.AddressTypeIPv4, Endpoints: endpoints, Ports: ports,
 		}
-		_, err := e.env.Store.CreateWith(sliceRes, es, store.CreateOptions{Owned: true})
-		return err
+		return e.env.Store.CreateWith(sliceRes, es, store.CreateOptions{Owned: true})
 	}
-	sort.Slice(have, func(i, j int) bool { return have[i].Name < have[j].Name })
-	for _, extra := range have[1:] {
-		if err := e.delete(extra); err != nil {
-			return err
-		}
-	}
-	es := have[0]
 	if sameEndpoints(es.Endpoints, endpoints) && store.SemanticEqual(es.Ports, ports) &&
 		store.SemanticEqual(es.Labels, lbl) {
-		return nil
+		return es, nil
 	}
 	// A new top level over the stored slice's metadata (read-only), with the fields we own.
 	cp := *es
 	cp.Endpoints, cp.Ports, cp.Labels = endpoints, ports, lbl
-	if _, err := e.env.Store.Update(sliceRes, &cp, store.UpdateOptions{Owned: true}); err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
-		return err
+	out, err := e.env.Store.Update(sliceRes, &cp, store.UpdateOptions{Owned: true, Differs: true}) // compared above
+	if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
+		return nil, err
 	}
-	return nil
+	if err != nil {
+		return nil, nil
+	}
+	return out, nil
 }
 
 // sameEndpoints is SemanticEqual for the endpoints syncService builds, field by field: even
@@ -357,7 +350,7 @@ func sameEndpoints(a, b []discoveryv1.Endpoint) bool {
 }
 
 // sameAsSlots: a lists exactly the slots' endpoints, in order.
-func sameAsSlots(a []discoveryv1.Endpoint, slots []*podSlot[discoveryv1.Endpoint]) bool {
+func sameAsSlots(a []discoveryv1.Endpoint, slots []*epSlotE) bool {
 	if len(a) != len(slots) {
 		return false
 	}

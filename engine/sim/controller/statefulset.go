@@ -54,9 +54,9 @@ type StatefulSetController struct {
 	explained map[types.UID]map[whyNote]bool
 	// updateChecked: this sync reached the update phase (rolling update or OnDelete).
 	updateChecked bool
-	// applied caches applyRevision per revision name for one sync: decoding a revision's
-	// template once, not once per missing pod.
-	applied map[string]*appsv1.StatefulSet
+	// applied caches applyRevision per set generation and revision (loop goroutine only):
+	// decoding a revision's template once, not once per pod created.
+	applied map[appliedKey]*appsv1.StatefulSet
 	// patches caches revisionPatch per set uid (loop goroutine only; forgotten with the set).
 	patches map[types.UID]cachedPatch
 	// cur and upd are this sync's revisions, for building the pods it creates.
@@ -86,7 +86,17 @@ type StatefulSetController struct {
 	timed  bool                // this sync queued itself for later
 	stored *appsv1.StatefulSet // the set version this sync leaves (nil: unknown, no clean mark)
 
-	sameMemo map[[2]string]bool // sameData's answers (loop goroutine only)
+	sameMemo map[dataPair]bool // sameData's answers (loop goroutine only)
+
+	bufPods  []*corev1.Pod // reconcile's replicas, reused (loop goroutine only)
+	bufFacts []*podFacts
+
+	// views: each set's member pods with their facts (statefulset_view.go), kept from the pods
+	// that changed: podNames holds, per set ("ns/name"), the pods whose events touched it since
+	// its last sync, fullPods the sets that must claim pods from a list (guarded by mu).
+	views    map[string]*stsView // loop goroutine only
+	podNames map[string]map[string]struct{}
+	fullPods map[string]bool
 }
 
 type cachedSet struct {
@@ -97,7 +107,7 @@ type cachedSet struct {
 // NewStatefulSetController makes the controller.
 func NewStatefulSetController(env Env, rec *Recorder) *StatefulSetController {
 	return &StatefulSetController{env: env, rec: rec, sets: map[string]cachedSet{}, explained: map[types.UID]map[whyNote]bool{},
-		clean: map[string]*appsv1.StatefulSet{}, dirty: map[string]bool{}}
+		clean: map[string]*appsv1.StatefulSet{}, dirty: map[string]bool{}, views: map[string]*stsView{}, fullPods: map[string]bool{}}
 }
 
 func (c *StatefulSetController) Name() string { return "statefulset" }
@@ -152,6 +162,9 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 				case ref.Kind == "StatefulSet":
 					c.mu.Lock()
 					c.dirty[m.GetNamespace()+"/"+ref.Name] = true
+					if ev.Resource.Name == podsRes.Name {
+						c.notePod(m.GetNamespace()+"/"+ref.Name, m.GetName())
+					}
 					c.mu.Unlock()
 					c.env.Queue.Add(c.key(m.GetNamespace(), ref.Name))
 				case ref.Kind == "Pod" && ev.Resource.Name == pvcRes.Name:
@@ -182,6 +195,9 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 			sort.Strings(keys)
 			for _, k := range keys {
 				c.dirty[k] = true
+				if ev.Resource.Name == podsRes.Name {
+					c.fullPods[k] = true // it may be adopted: claimPods decides
+				}
 				c.env.Queue.Add(c.key(c.sets[k].ns, c.sets[k].name))
 			}
 			c.mu.Unlock()
@@ -323,6 +339,8 @@ func (c *StatefulSetController) Sync(k Key) (err error) {
 	obj, ok := c.env.Store.Peek(stsRes, k.Namespace, k.Name)
 	if !ok {
 		delete(c.clean, key)
+		delete(c.views, key)
+		c.takeNames(key)
 		c.dropGone()
 		return nil
 	}
@@ -342,7 +360,6 @@ func (c *StatefulSetController) Sync(k Key) (err error) {
 	defer c.forgetFacts()
 	c.dropGone()
 	c.notes = nil
-	c.applied = nil
 	defer c.flushWhy(set)
 	sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector)
 	if err != nil || sel.Empty() {
@@ -352,7 +369,7 @@ func (c *StatefulSetController) Sync(k Key) (err error) {
 	if err != nil {
 		return err
 	}
-	pods, err := c.claimPods(set, sel)
+	v, err := c.memberView(key, set, sel)
 	if err != nil {
 		return err
 	}
@@ -360,19 +377,40 @@ func (c *StatefulSetController) Sync(k Key) (err error) {
 	if err != nil {
 		return err
 	}
-	c.lastPods = len(pods)
-	syncErr := c.reconcile(set, cur, upd, pods)
-	owned := pods
+	c.lastPods = len(v.pods)
+	syncErr := c.reconcile(set, cur, upd, v.pods, v.facts)
 	if c.wrotePods {
-		owned = c.ownedPods(set, sel) // after this sync's writes; nothing below writes pods
+		// After this sync's writes (their events named the pods); nothing below writes pods.
+		if names, full := c.takeNames(key); full || !c.applyView(set, sel, v, names) {
+			owned := c.ownedPods(set, sel)
+			v = c.newView(set, sel, owned)
+			delete(c.views, key) // the next sync claims from a list again
+		}
 	}
-	if err := c.writeStatus(set, cur, upd, collisions, owned); err != nil {
+	if err := c.writeStatus(set, cur, upd, collisions, v.pods, v.facts); err != nil {
 		return err
 	}
 	if syncErr != nil {
 		return syncErr
 	}
-	return c.truncateHistory(set, owned, cur, upd)
+	return c.truncateHistory(set, v.facts, cur, upd)
+}
+
+// memberView returns the set's member pods and their facts: its view brought up to date from
+// the pods that changed, or claimPods' answer when the view does not fit or a change needs it.
+func (c *StatefulSetController) memberView(key string, set *appsv1.StatefulSet, sel labels.Selector) (*stsView, error) {
+	names, full := c.takeNames(key)
+	if v := c.views[key]; !full && v.fits(set) && c.applyView(set, sel, v, names) {
+		return v, nil
+	}
+	delete(c.views, key)
+	pods, err := c.claimPods(set, sel)
+	if err != nil {
+		return nil, err
+	}
+	v := c.newView(set, sel, pods)
+	c.views[key] = v
+	return v, nil
 }
 
 // claimRevisions adopts orphan revisions that match and keeps the owned ones (item 67).
@@ -561,13 +599,18 @@ func (c *StatefulSetController) sameData(a, b []byte) bool {
 	}
 	// Every sync compares the candidate revision with each stored one; after a template
 	// change the old ones differ byte-wise, and each sync decoded both sides again. The
-	// answers are remembered per session (loop goroutine only).
-	k := [2]string{string(a), string(b)}
+	// answers are remembered per session (loop goroutine only), keyed by the arrays
+	// themselves: both are stored or cached revision data, which never change (a key of the
+	// bytes as strings copied two templates per sync).
+	if len(a) == 0 || len(b) == 0 {
+		return sameJSON(a, b)
+	}
+	k := dataPair{&a[0], &b[0], len(a), len(b)}
 	if v, ok := c.sameMemo[k]; ok {
 		return v
 	}
 	if c.sameMemo == nil || len(c.sameMemo) >= 256 {
-		c.sameMemo = map[[2]string]bool{}
+		c.sameMemo = map[dataPair]bool{}
 	}
 	v := sameJSON(a, b)
 	c.sameMemo[k] = v
@@ -732,14 +775,18 @@ func (c *StatefulSetController) newVersionedPod(set *appsv1.StatefulSet, cur, up
 
 // applyRevision is the package's applyRevision, cached for the sync.
 func (c *StatefulSetController) applyRevision(set *appsv1.StatefulSet, rev *appsv1.ControllerRevision) *appsv1.StatefulSet {
-	if out, ok := c.applied[rev.Name]; ok {
+	// A revision version's data is fixed, and newPod reads of the set only its name, uid and
+	// spec, which change only with the generation: the decoded template is kept across syncs
+	// (OrderedReady creates one pod per sync and decoded it for each).
+	k := appliedKey{set.UID, set.Generation, rev.Name, rev.ResourceVersion}
+	if out, ok := c.applied[k]; ok {
 		return out
 	}
-	if c.applied == nil {
-		c.applied = map[string]*appsv1.StatefulSet{}
+	if c.applied == nil || len(c.applied) >= 16 {
+		c.applied = map[appliedKey]*appsv1.StatefulSet{}
 	}
 	out := applyRevision(set, rev)
-	c.applied[rev.Name] = out
+	c.applied[k] = out
 	return out
 }
 
@@ -944,16 +991,21 @@ func equalRefs(a, b []metav1.OwnerReference) bool {
 }
 
 // reconcile is updateStatefulSet: replicas, then condemned pods, then the rolling update.
-func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, pods []*corev1.Pod) error {
+// pf holds the pods' facts (pf[i] is pods[i]'s); each replica's are read from rf, in step
+// with replicas (nil for a pod this sync builds).
+func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, pods []*corev1.Pod, pf []*podFacts) error {
 	start := startOrdinal(set)
 	count := specReplicas(set)
-	replicas := make([]*corev1.Pod, count)
+	// Per-sync arrays, reused: at a thousand replicas allocating them was a tenth of a sync.
+	replicas, rf := grown(c.bufPods, count), grown(c.bufFacts, count)
+	c.bufPods, c.bufFacts = replicas, rf
+	defer func() { clear(replicas); clear(rf) }() // hold no pods between syncs
 	var condemned []*corev1.Pod
-	for _, p := range pods {
-		ord := c.ordinal(p)
+	for j, p := range pods {
+		ord := pf[j].ord
 		switch {
 		case ord >= start && ord < start+count:
-			replicas[ord-start] = p
+			replicas[ord-start], rf[ord-start] = p, pf[j]
 		case ord >= 0:
 			condemned = append(condemned, p)
 		}
@@ -969,7 +1021,7 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 			firstUnhealthy = placeholder(set, start+i)
 			break
 		}
-		if f := c.facts[p]; (f != nil && !f.healthy) || (f == nil && !isHealthy(p)) {
+		if f := rf[i]; (f != nil && !f.healthy) || (f == nil && !isHealthy(p)) {
 			firstUnhealthy = p
 			break
 		}
@@ -988,8 +1040,16 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 	minReady := set.Spec.MinReadySeconds
 	var errs []error
 
+	wd, ws := retention(set)
+	healthy := claimCheck{inRange: true, whenDeleted: wd, whenScaled: ws}
 	for i := range replicas {
-		stop, err := c.processReplica(set, replicas, i, monotonic, minReady, condemned)
+		if f := rf[i]; f != nil && f.healthy && f.identity && (minReady <= 0 || !monotonic) && c.claimsFresh(f, healthy) {
+			// Created, Running and Ready, not terminating (so not pending, failed or
+			// succeeded), labels right, claims unchanged since they were found right:
+			// processReplica would do nothing (checked here: a thousand calls per sync).
+			continue
+		}
+		stop, err := c.processReplica(set, replicas, rf, i, monotonic, minReady, condemned)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -1044,7 +1104,7 @@ func (c *StatefulSetController) reconcile(set *appsv1.StatefulSet, cur, upd *app
 		}
 		return nil // item 59
 	}
-	return c.rollingUpdate(set, upd, replicas, minReady)
+	return c.rollingUpdate(set, upd, replicas, rf, minReady)
 }
 
 // ordinal is ordinalOf, from the pod's facts when it has them.
@@ -1056,13 +1116,13 @@ func (c *StatefulSetController) ordinal(p *corev1.Pod) int {
 }
 
 // processReplica handles replica i; stop means a monotonic sync must end here.
-func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas []*corev1.Pod, i int, monotonic bool, minReady int32, condemned []*corev1.Pod) (bool, error) {
+func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas []*corev1.Pod, rf []*podFacts, i int, monotonic bool, minReady int32, condemned []*corev1.Pod) (bool, error) {
 	p := replicas[i]
 	if p == nil {
 		p = placeholder(set, startOrdinal(set)+i)
 		replicas[i] = p
 	}
-	if f := c.facts[p]; f != nil && f.healthy && f.identity && (minReady <= 0 || !monotonic) {
+	if f := rf[i]; f != nil && f.healthy && f.identity && (minReady <= 0 || !monotonic) {
 		// Created, Running and Ready, not terminating (so not pending, failed or succeeded),
 		// labels right: all that is left is its claims, unchanged since they were found right.
 		wd, ws := retention(set)
@@ -1080,7 +1140,7 @@ func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas
 			return true, nil
 		}
 		p = c.newVersionedPod(set, c.cur, c.upd, ordinalOf(p))
-		replicas[i] = p
+		replicas[i], rf[i] = p, nil
 		if err := c.createPod(set, p); err != nil {
 			return true, err
 		}
@@ -1088,7 +1148,7 @@ func (c *StatefulSetController) processReplica(set *appsv1.StatefulSet, replicas
 	}
 	// A pod version whose claims were found right, with no claim event since, needs neither
 	// createClaims nor fixClaimOwners again (statefulset_facts.go).
-	f := c.facts[p]
+	f := rf[i]
 	whenDeleted, whenScaled := retention(set)
 	want := claimCheck{pending: isPending(p), inRange: true, whenDeleted: whenDeleted, whenScaled: whenScaled}
 	fresh := f != nil && c.claimsFresh(f, want)
@@ -1164,7 +1224,7 @@ func (c *StatefulSetController) requeueForAvailability(set *appsv1.StatefulSet, 
 
 // rollingUpdate deletes old-revision pods from the highest ordinal down to the partition,
 // at most maxUnavailable at a time (items 44-47, 54, 56-58, 87).
-func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *appsv1.ControllerRevision, replicas []*corev1.Pod, minReady int32) error {
+func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *appsv1.ControllerRevision, replicas []*corev1.Pod, rf []*podFacts, minReady int32) error {
 	updateMin := 0
 	maxUnavailable := 1
 	if ru := set.Spec.UpdateStrategy.RollingUpdate; ru != nil {
@@ -1187,12 +1247,12 @@ func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *apps
 	}
 	unavailable := 0
 	now := c.env.Store.Now()
-	for _, p := range replicas {
-		if p == nil || !isCreated(p) {
+	for i, p := range replicas {
+		f := rf[i] // stored pods have facts (claimPods); placeholders are not created
+		if f == nil && (p == nil || !isCreated(p)) {
 			unavailable++
 			continue
 		}
-		f := c.facts[p] // stored pods have facts (claimPods); placeholders are not created
 		if f == nil {
 			if isTerminating(p) || !c.isAvailable(p, minReady) {
 				unavailable++
@@ -1209,6 +1269,11 @@ func (c *StatefulSetController) rollingUpdate(set *appsv1.StatefulSet, upd *apps
 	budget := maxUnavailable - unavailable
 	for target := len(replicas) - 1; target >= updateMin && budget > 0; target-- {
 		p := replicas[target]
+		if f := rf[target]; f != nil {
+			if f.rev == upd.Name || f.deleting {
+				continue // the facts' answer to the test below, without its label lookup
+			}
+		}
 		if p != nil && isCreated(p) && revisionOf(p) != upd.Name && !isTerminating(p) {
 			if err := c.deletePod(set, p); err != nil {
 				return err
@@ -1234,7 +1299,8 @@ func (c *StatefulSetController) ownedPods(set *appsv1.StatefulSet, sel labels.Se
 
 // writeStatus recomputes status from the owned pods and writes it if it changed (items 32, 40,
 // 47, 82, 84).
-func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, collisions int32, owned []*corev1.Pod) error {
+// pf[i] holds owned[i]'s facts.
+func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, collisions int32, owned []*corev1.Pod, pf []*podFacts) error {
 	st := appsv1.StatefulSetStatus{
 		ObservedGeneration: set.Generation,
 		CurrentRevision:    cur.Name,
@@ -1245,12 +1311,7 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 	var waitAvail time.Duration = -1
 	now := c.env.Store.Now()
 	minReady := time.Duration(set.Spec.MinReadySeconds) * time.Second
-	for _, p := range owned {
-		f := c.facts[p] // owned pods come from claimPods or ownedPods, which made their facts
-		if f == nil {
-			sel, _ := metav1.LabelSelectorAsSelector(set.Spec.Selector)
-			f = c.factsOf(set, sel, p)
-		}
+	for _, f := range pf {
 		if f.hasPhase {
 			st.Replicas++
 		}
@@ -1326,21 +1387,15 @@ func statusFedBack(set *appsv1.StatefulSet, st appsv1.StatefulSetStatus) bool {
 }
 
 // truncateHistory deletes the oldest non-live revisions beyond revisionHistoryLimit (item 50).
-func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, owned []*corev1.Pod, cur, upd *appsv1.ControllerRevision) error {
+func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, owned []*podFacts, cur, upd *appsv1.ControllerRevision) error {
 	limit := 10
 	if set.Spec.RevisionHistoryLimit != nil {
 		limit = int(*set.Spec.RevisionHistoryLimit)
 	}
 	live := map[string]bool{cur.Name: true, upd.Name: true}
 	last := ""
-	for _, p := range owned {
-		r := ""
-		if f := c.facts[p]; f != nil {
-			r = f.rev
-		} else {
-			r = revisionOf(p)
-		}
-		if r != last { // pods of one revision come in runs: few map writes
+	for _, f := range owned {
+		if r := f.rev; r != last { // pods of one revision come in runs: few map writes
 			live[r], last = true, r
 		}
 	}
@@ -1382,4 +1437,25 @@ func mergeByKey(a, b []runtime.Object) []runtime.Object {
 		}
 	}
 	return append(append(out, a...), b...)
+}
+
+// grown returns buf resized to n zeroed elements, reusing its array when it is big enough.
+func grown[T any](buf []*T, n int) []*T {
+	if cap(buf) < n {
+		return make([]*T, n)
+	}
+	return buf[:n] // all nil: reconcile clears what it used
+}
+
+type appliedKey struct {
+	set   types.UID
+	gen   int64
+	rev   string
+	revRV string
+}
+
+// dataPair names two revision data arrays by address and length.
+type dataPair struct {
+	a, b   *byte
+	la, lb int
 }

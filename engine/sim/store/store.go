@@ -458,6 +458,9 @@ type UpdateOptions struct {
 	// Valid: as CreateOptions.Valid, for a controller's rewrite of an object it built (an
 	// Event's count): no registry hooks.
 	Valid bool
+	// Differs: the caller compared what it writes with the stored object and found a
+	// difference, so the store skips its own no-op check (a walk over a thousand endpoints).
+	Differs bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -516,12 +519,12 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		var merged runtime.Object
 		if o.Owned {
 			// Copy-on-write: a new top-level struct sharing the stored spec and metadata.
-			merged = shallowCopy(old)
+			merged = withStatusOf(old, obj)
 			hooks = Hooks{}
 		} else {
 			merged = old.DeepCopyObject()
+			copyField(merged, obj, "Status")
 		}
-		copyField(merged, obj, "Status")
 		obj = merged
 		m, _ = meta.Accessor(obj)
 	} else if res.HasStatus {
@@ -561,7 +564,7 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		}
 		return o2.DeepCopyObject()
 	}
-	if SemanticEqual(obj, old) {
+	if !o.Differs && SemanticEqual(obj, old) {
 		return out(old), nil
 	}
 	oldSize, newSize := s.sizeOf(old), s.sizeOf(obj)
@@ -580,6 +583,41 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 	s.bytes += newSize - oldSize
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
 	return out(obj), nil
+}
+
+// withStatusOf is shallowCopy(old) with src's Status, spelled out for the kinds whose status
+// the controllers write all the time (a pod's start is five status writes): reflection's
+// field lookup by name and copy cost more than the rest of building the successor.
+func withStatusOf(old, src runtime.Object) runtime.Object {
+	switch o := old.(type) {
+	case *corev1.Pod:
+		if s, ok := src.(*corev1.Pod); ok {
+			c := *o
+			c.Status = s.Status
+			return &c
+		}
+	case *corev1.PersistentVolumeClaim:
+		if s, ok := src.(*corev1.PersistentVolumeClaim); ok {
+			c := *o
+			c.Status = s.Status
+			return &c
+		}
+	case *corev1.PersistentVolume:
+		if s, ok := src.(*corev1.PersistentVolume); ok {
+			c := *o
+			c.Status = s.Status
+			return &c
+		}
+	case *corev1.Node:
+		if s, ok := src.(*corev1.Node); ok {
+			c := *o
+			c.Status = s.Status
+			return &c
+		}
+	}
+	merged := shallowCopy(old)
+	copyField(merged, src, "Status")
+	return merged
 }
 
 // shallowCopy is a new *T holding a copy of the top-level struct of obj (a pointer to a

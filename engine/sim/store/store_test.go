@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"math/rand"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	testingclock "k8s.io/utils/clock/testing"
 )
@@ -263,6 +265,37 @@ func TestUIDStringMatchesFmt(t *testing.T) {
 		want := fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 		if got := string(uidString(b)); got != want {
 			t.Fatalf("uidString(%x) = %s, want %s", b, got, want)
+		}
+	}
+}
+
+// TestWithStatusOfMatchesReflect: the spelled-out status successor of each kind is the
+// reflective one's (a shallow copy with the new Status), and shares the stored spec.
+func TestWithStatusOfMatchesReflect(t *testing.T) {
+	cases := []struct{ old, src runtime.Object }{
+		{&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Labels: map[string]string{"a": "b"}},
+			Spec: corev1.PodSpec{NodeName: "n"}}, &corev1.Pod{Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: "10.0.0.1"}}},
+		{&corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: "c"}, Spec: corev1.PersistentVolumeClaimSpec{VolumeName: "v"}},
+			&corev1.PersistentVolumeClaim{Status: corev1.PersistentVolumeClaimStatus{Phase: corev1.ClaimBound}}},
+		{&corev1.PersistentVolume{ObjectMeta: metav1.ObjectMeta{Name: "v"}},
+			&corev1.PersistentVolume{Status: corev1.PersistentVolumeStatus{Phase: corev1.VolumeBound}}},
+		{&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n"}, Spec: corev1.NodeSpec{PodCIDR: "10.0.0.0/24"}},
+			&corev1.Node{Status: corev1.NodeStatus{Phase: corev1.NodeRunning}}},
+		{&corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "s"}}, // the reflective fallback
+			&corev1.Service{Status: corev1.ServiceStatus{Conditions: []metav1.Condition{{Type: "x"}}}}},
+	}
+	for _, c := range cases {
+		want := shallowCopy(c.old)
+		copyField(want, c.src, "Status")
+		got := withStatusOf(c.old, c.src)
+		if got == c.old {
+			t.Errorf("%T: the stored object itself came back", c.old)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%T: got %+v, want %+v", c.old, got, want)
+		}
+		if reflect.DeepEqual(got, c.old) {
+			t.Errorf("%T: status not taken", c.old)
 		}
 	}
 }

@@ -1,0 +1,193 @@
+package controller
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+// The Endpoints and EndpointSlice controllers keep, per Service, the pods it selects in the
+// order the object lists them (epView), and update it from the pods that changed since the
+// last sync (podDelta, filled by Observe) instead of walking the namespace's pods: a rolling
+// update or an OrderedReady start moves one pod per step, and at a thousand pods the walks
+// were most of the cost of a step. A Service change, an error or a first sync rebuilds the
+// view from a list of the namespace.
+
+// podDelta collects, per namespace, the names of the pods whose endpoint inputs changed since
+// the namespace's last sync, or that the next sync must rebuild from a list (full). Observe
+// fills it with the store locked; Sync takes it on the loop goroutine.
+type podDelta struct {
+	mu    sync.Mutex
+	names map[string]map[string]struct{}
+	full  map[string]bool
+}
+
+func (d *podDelta) pod(ns, name string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.full[ns] {
+		return
+	}
+	if d.names == nil {
+		d.names = map[string]map[string]struct{}{}
+	}
+	m := d.names[ns]
+	if m == nil {
+		m = map[string]struct{}{}
+		d.names[ns] = m
+	}
+	m[name] = struct{}{}
+}
+
+// all: the namespace's next sync rebuilds every view from a list.
+func (d *podDelta) all(ns string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.full == nil {
+		d.full = map[string]bool{}
+	}
+	d.full[ns] = true
+	delete(d.names, ns)
+}
+
+// take returns and forgets what changed in ns, sorted by name (a repeatable order).
+func (d *podDelta) take(ns string) (names []string, full bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	full = d.full[ns]
+	delete(d.full, ns)
+	for n := range d.names[ns] {
+		names = append(names, n)
+	}
+	delete(d.names, ns)
+	slices.Sort(names)
+	return names, full
+}
+
+// epSlot is what one selected pod version contributes to a Service's object.
+type epSlot[T any] struct {
+	pod *corev1.Pod
+	key string // the sort key: the pod's IP
+	val T      // read-only, shared with stored objects
+}
+
+// epView is one Service's selected pods, sorted by (IP, pod name).
+type epView[T any] struct {
+	svc    *corev1.Service // the Service version the view was built for
+	byName map[string]*epSlot[T]
+	order  []*epSlot[T]
+	// changed: the order moved since the object was last written or found right; written is
+	// the stored object the last sync left (the write's result, or the object found right).
+	changed bool
+	written runtime.Object
+}
+
+func newEPView[T any](svc *corev1.Service) *epView[T] {
+	return &epView[T]{svc: svc, byName: map[string]*epSlot[T]{}, changed: true}
+}
+
+func slotCmp[T any](a, b *epSlot[T]) int {
+	if c := strings.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.pod.Name, b.pod.Name)
+}
+
+// remove takes the pod named name out of the view.
+func (v *epView[T]) remove(name string) {
+	sl := v.byName[name]
+	if sl == nil {
+		return
+	}
+	delete(v.byName, name)
+	if i, ok := slices.BinarySearchFunc(v.order, sl, slotCmp[T]); ok {
+		v.order = slices.Delete(v.order, i, i+1)
+	}
+	v.changed = true
+}
+
+// put adds sl (no slot of its pod's name may be in the view).
+func (v *epView[T]) put(sl *epSlot[T]) {
+	v.byName[sl.pod.Name] = sl
+	i, _ := slices.BinarySearchFunc(v.order, sl, slotCmp[T])
+	v.order = slices.Insert(v.order, i, sl)
+	v.changed = true
+}
+
+// fill builds the view from every pod of the namespace (in store order): slot returns what a
+// pod contributes, nil when it is not in.
+func (v *epView[T]) fill(pods []runtime.Object, slot func(*corev1.Pod) *epSlot[T]) {
+	v.order = v.order[:0]
+	clear(v.byName)
+	for _, o := range pods {
+		if sl := slot(o.(*corev1.Pod)); sl != nil {
+			v.byName[sl.pod.Name] = sl
+			v.order = append(v.order, sl)
+		}
+	}
+	slices.SortFunc(v.order, slotCmp[T])
+	v.changed = true
+}
+
+// apply updates the view from the pods named in names, as the store holds them now. A pod
+// whose new version contributes what the old one did (same reports so, when given) only
+// takes its place: changed then means the lists differ from the ones last written.
+func (v *epView[T]) apply(names []string, peek func(name string) *corev1.Pod, slot func(*corev1.Pod) *epSlot[T], same func(a, b *epSlot[T]) bool) {
+	for _, name := range names {
+		p := peek(name)
+		old := v.byName[name]
+		if old != nil && old.pod == p {
+			continue
+		}
+		var sl *epSlot[T]
+		if p != nil {
+			sl = slot(p)
+		}
+		if old == nil && sl == nil {
+			continue
+		}
+		if old != nil && sl != nil && same != nil && old.key == sl.key && same(old, sl) {
+			old.pod = p // same place in the order, same value (kept: shared with the stored lists)
+			continue
+		}
+		v.remove(name)
+		if sl != nil {
+			v.put(sl)
+		}
+	}
+}
+
+// firstPod is the first pod in the namespace's order (by name) that is in: the one a named
+// targetPort is looked up in. Only walked when a port is named.
+func (v *epView[T]) firstPod(svc *corev1.Service) *corev1.Pod {
+	named := false
+	for _, sp := range svc.Spec.Ports {
+		if sp.TargetPort.Type == intstr.String {
+			named = true
+		}
+	}
+	if !named {
+		return nil // targetPort reads no pod
+	}
+	var first *corev1.Pod
+	for _, sl := range v.order {
+		if first == nil || sl.pod.Name < first.Name {
+			first = sl.pod
+		}
+	}
+	return first
+}
+
+// settle records the outcome of a sync's write: on success the stored object it left (the
+// next sync with nothing changed and that very object stored has nothing to do).
+func (v *epView[T]) settle(stored runtime.Object, err error) {
+	if err != nil {
+		v.written, v.changed = nil, true
+		return
+	}
+	v.written, v.changed = stored, false
+}
