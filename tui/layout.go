@@ -43,7 +43,8 @@ func fit(s string, w, h int) string {
 			if cellWidth(line) == w && !strings.HasSuffix(line, "\r") {
 				continue
 			}
-			b.Grow(len(s) + h)
+			// Room for the rest of s and every line left padded to full width: one allocation.
+			b.Grow(len(s) + (h-i)*(w+1))
 			b.WriteString(s[:at]) // the lines before, which fit, and their newlines
 			building = true
 		}

@@ -157,3 +157,41 @@ func TestWatchStreamScrollsOverCountedLines(t *testing.T) {
 		t.Fatalf("back at the bottom: unseen %v, view:\n%s", w.unseen, w.View())
 	}
 }
+
+// The Events view (rows re-formatted with their "by" column, long messages wrapped under
+// their start in a narrow pane) draws its window exactly as the viewport over the whole
+// stream did, scrolled or following.
+func TestWatchEventsWindowMatchesFullRender(t *testing.T) {
+	st := DefaultStyles(newColourRenderer())
+	w := newWatchPane(&st, textFor("en"))
+	w.spec.Resource = "events"
+	w.mode = viewEvents
+	w.SetSize(70, 16)
+	cols := []string{"LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"}
+	for i := 0; i < 60; i++ {
+		reason, typ := "SuccessfulCreate", "Normal"
+		if i%4 == 0 {
+			reason = "WhyOrdinal" // a [sim] row
+		}
+		if i%9 == 0 {
+			typ = "Warning"
+		}
+		msg := fmt.Sprintf("create Pod web-%d in StatefulSet web successful", i)
+		if i%3 == 0 {
+			msg += strings.Repeat(" because the ordinal before it is Running and Ready", 2)
+		}
+		w.apply(engine.TableEvent{Type: "ADDED", Columns: cols, Name: fmt.Sprintf("ev-%d", i),
+			Cells: []string{fmt.Sprintf("%ds", i), typ, reason, "statefulset/web", msg}})
+		w.refresh()
+		if i == 30 {
+			scrollBy(&w.view, scrollPageUp)
+			w.scrolled()
+		}
+		if got, want := fit(w.visibleStream(), w.width, w.view.Height), fullStream(w); got != want {
+			t.Fatalf("event %d: drawn window (offset %d of %d lines)\n%s\nwant the viewport's\n%s", i, w.view.YOffset, len(w.lines), got, want)
+		}
+	}
+	if w.lineRows == nil {
+		t.Fatal("no message was wrapped: the test would not cover wrapped lines")
+	}
+}

@@ -387,13 +387,13 @@ func (c *StatefulSetController) Sync(k Key) (err error) {
 			delete(c.views, key) // the next sync claims from a list again
 		}
 	}
-	if err := c.writeStatus(set, cur, upd, collisions, v.pods, v.facts); err != nil {
+	if err := c.writeStatus(set, cur, upd, collisions, v); err != nil {
 		return err
 	}
 	if syncErr != nil {
 		return syncErr
 	}
-	return c.truncateHistory(set, v.facts, cur, upd)
+	return c.truncateHistory(set, v, cur, upd)
 }
 
 // memberView returns the set's member pods and their facts: its view brought up to date from
@@ -1299,8 +1299,8 @@ func (c *StatefulSetController) ownedPods(set *appsv1.StatefulSet, sel labels.Se
 
 // writeStatus recomputes status from the owned pods and writes it if it changed (items 32, 40,
 // 47, 82, 84).
-// pf[i] holds owned[i]'s facts.
-func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, collisions int32, owned []*corev1.Pod, pf []*podFacts) error {
+// v holds the owned pods' facts and their counts.
+func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *appsv1.ControllerRevision, collisions int32, v *stsView) error {
 	st := appsv1.StatefulSetStatus{
 		ObservedGeneration: set.Generation,
 		CurrentRevision:    cur.Name,
@@ -1311,6 +1311,13 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 	var waitAvail time.Duration = -1
 	now := c.env.Store.Now()
 	minReady := time.Duration(set.Spec.MinReadySeconds) * time.Second
+	pf := v.facts
+	if minReady <= 0 {
+		// Without minReadySeconds every Ready pod is available: the view's counts say it all.
+		st.Replicas, st.ReadyReplicas, st.AvailableReplicas = int32(v.counts.phase), int32(v.counts.ready), int32(v.counts.ready)
+		st.CurrentReplicas, st.UpdatedReplicas = int32(v.counts.current[cur.Name]), int32(v.counts.current[upd.Name])
+		pf = nil
+	}
 	for _, f := range pf {
 		if f.hasPhase {
 			st.Replicas++
@@ -1387,17 +1394,14 @@ func statusFedBack(set *appsv1.StatefulSet, st appsv1.StatefulSetStatus) bool {
 }
 
 // truncateHistory deletes the oldest non-live revisions beyond revisionHistoryLimit (item 50).
-func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, owned []*podFacts, cur, upd *appsv1.ControllerRevision) error {
+func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, v *stsView, cur, upd *appsv1.ControllerRevision) error {
 	limit := 10
 	if set.Spec.RevisionHistoryLimit != nil {
 		limit = int(*set.Spec.RevisionHistoryLimit)
 	}
 	live := map[string]bool{cur.Name: true, upd.Name: true}
-	last := ""
-	for _, f := range owned {
-		if r := f.rev; r != last { // pods of one revision come in runs: few map writes
-			live[r], last = true, r
-		}
+	for r := range v.counts.live { // the revisions the owned pods run
+		live[r] = true
 	}
 	objs := c.env.Store.Select(revRes, store.Query{Namespace: set.Namespace, Owner: set.UID})
 	var old []*appsv1.ControllerRevision

@@ -23,6 +23,36 @@ type stsView struct {
 	deleting bool
 	pods     []*corev1.Pod // read-only stored pods, by name
 	facts    []*podFacts   // facts[i] is pods[i]'s
+	counts   stsCounts     // over facts, kept with them
+}
+
+// stsCounts is what writeStatus and truncateHistory count over a set's pods, kept as pods
+// come, go and change, so a sync does not walk a thousand facts to count them.
+type stsCounts struct {
+	phase, ready int            // pods with a phase; Running and Ready pods
+	live         map[string]int // pods per revision
+	current      map[string]int // pods not being deleted, per revision
+}
+
+// add counts f in (d = 1) or out (d = -1).
+func (k *stsCounts) add(f *podFacts, d int) {
+	if k.live == nil {
+		k.live, k.current = map[string]int{}, map[string]int{}
+	}
+	if f.hasPhase {
+		k.phase += d
+	}
+	if f.ready {
+		k.ready += d
+	}
+	if k.live[f.rev] += d; k.live[f.rev] == 0 {
+		delete(k.live, f.rev)
+	}
+	if !f.deleting {
+		if k.current[f.rev] += d; k.current[f.rev] == 0 {
+			delete(k.current, f.rev)
+		}
+	}
 }
 
 // viewFits: v was built for this very set, generation and deletion state.
@@ -90,11 +120,15 @@ func (c *StatefulSetController) applyView(set *appsv1.StatefulSet, sel labels.Se
 		}
 		switch {
 		case found && p == nil:
+			v.counts.add(v.facts[i], -1)
 			v.pods = slices.Delete(v.pods, i, i+1)
 			v.facts = slices.Delete(v.facts, i, i+1)
 		case found:
+			v.counts.add(v.facts[i], -1)
+			v.counts.add(f, 1)
 			v.pods[i], v.facts[i] = p, f
 		case p != nil:
+			v.counts.add(f, 1)
 			v.pods = slices.Insert(v.pods, i, p)
 			v.facts = slices.Insert(v.facts, i, f)
 		}
@@ -108,6 +142,7 @@ func (c *StatefulSetController) newView(set *appsv1.StatefulSet, sel labels.Sele
 		pods: pods, facts: make([]*podFacts, len(pods))}
 	for i, p := range pods {
 		v.facts[i] = c.factsOf(set, sel, p)
+		v.counts.add(v.facts[i], 1)
 	}
 	return v
 }
