@@ -298,21 +298,41 @@ type simSeat struct {
 
 // simSeats builds each student's seat: a simulator of their own.
 func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func(string, ...any)) engine.SimOptions, logger *log.Logger) classroom.SeatFactory {
-	turns := newRunTurns() // one queue for the class's kubectl runs
+	return simSeatsOn(newRunTurns(), catalog, simOpts, logger)
+}
+
+// simSeatsOn builds seats on turns, the class's one queue for kubectl runs and seat starts.
+func simSeatsOn(turns *runTurns, catalog func(lang string) []lessons.Lesson, simOpts func(logf func(string, ...any)) engine.SimOptions, logger *log.Logger) classroom.SeatFactory {
 	md := tui.NewMarkdownCache()
 	return func(ctx context.Context, spec classroom.SeatSpec) (classroom.Seat, error) {
 		sctx, cancel := context.WithTimeout(ctx, startTimeout)
 		defer cancel()
-		live, err := engine.NewLiveSim(sctx, simOpts(logger.Printf))
+		var live *engine.Live
+		// A seat starts in its turn, as a kubectl run does: a class logging in at once would
+		// otherwise share the cores with the keys of the students already in. Its discovery
+		// is read here, while its student waits for the menu, and not on the key that opens
+		// a lesson (whose watch resolves "pods" through it): about 6 ms of CPU per student,
+		// fifty of them in the second after a class starts.
+		err := turns.run(sctx, func() error {
+			var err error
+			if live, err = engine.NewLiveSim(sctx, simOpts(logger.Printf)); err != nil {
+				return err
+			}
+			_, _ = live.Session().ResourceNames(sctx) // warms the session's discovery cache
+			return nil
+		})
 		if err != nil {
+			if live != nil {
+				live.Close()
+			}
 			return nil, err
 		}
 		return &simSeat{live: live, base: lessons.NewBaselines(ctx), catalog: catalog, spec: spec, turns: turns, md: md}, nil
 	}
 }
 
-// runTurns lets a few kubectl runs of the class start at once and queues the others. A
-// kubectl run is a burst of CPU (its command tree, discovery, apply's OpenAPI document):
+// runTurns lets a few kubectl runs and seat starts of the class go at once and queues the
+// others. A kubectl run is a burst of CPU (its command tree, discovery, apply's OpenAPI document):
 // fifty students pressing enter together would share the cores fifty ways, every run
 // finishing late and every student's keys waiting behind them. Taking turns, runs finish
 // one after another (sooner on average) and a core stays free for keys and frames. A run
@@ -320,6 +340,8 @@ func simSeats(catalog func(lang string) []lessons.Lesson, simOpts func(logf func
 type runTurns struct {
 	slots chan struct{}
 	hold  time.Duration
+	// queued, when set (tests), is called when a run has to wait for its turn.
+	queued func()
 }
 
 func newRunTurns() *runTurns {
@@ -333,8 +355,15 @@ func (t *runTurns) run(ctx context.Context, f func() error) error {
 	}
 	select {
 	case t.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	default:
+		if t.queued != nil {
+			t.queued()
+		}
+		select {
+		case t.slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	var once sync.Once
 	release := func() { once.Do(func() { <-t.slots }) }

@@ -3,9 +3,15 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kubetutor/kubetutor/classroom"
+	"github.com/kubetutor/kubetutor/engine"
+	"github.com/kubetutor/kubetutor/lessons"
 )
 
 // TestRunTurnsQueueKubectlRuns: no more runs go at once than the class has turns; a run that
@@ -65,4 +71,44 @@ func TestRunTurnsQueueKubectlRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	close(watch)
+}
+
+// TestSeatsStartInTurns: a student's seat (their simulator, its discovery read) starts in a
+// turn of the class's queue, so a class logging in at once leaves a core to the keys of the
+// students already in: with the only turn taken, a seat waits; given the turn, it starts.
+func TestSeatsStartInTurns(t *testing.T) {
+	lib, err := lessons.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan struct{}, 1)
+	turns := &runTurns{slots: make(chan struct{}, 1), hold: time.Hour, queued: func() { waiting <- struct{}{} }}
+	seats := simSeatsOn(turns, lib.Catalog, func(logf func(string, ...any)) engine.SimOptions { return engine.SimOptions{Speed: 10, Logf: logf} }, log.New(io.Discard, "", 0))
+
+	held, release := make(chan struct{}), make(chan struct{})
+	go func() { _ = turns.run(context.Background(), func() error { close(held); <-release; return nil }) }()
+	<-held
+	type result struct {
+		seat classroom.Seat
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := seats(context.Background(), classroom.SeatSpec{Name: "ada"})
+		done <- result{s, err}
+	}()
+	select {
+	case <-waiting: // the seat queued behind the run holding the turn
+	case r := <-done:
+		if r.seat != nil {
+			r.seat.Close()
+		}
+		t.Fatalf("the seat started (err %v) while another run held the class's only turn", r.err)
+	}
+	close(release)
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("the seat did not start once it had its turn: %v", r.err)
+	}
+	r.seat.Close()
 }

@@ -132,9 +132,15 @@ func (r *Redrawer) draw() {
 			continue
 		}
 		b.WriteString("\x1b[" + strconv.Itoa(i+1) + ";1H")
-		l = ansi.Truncate(l, r.width, "")
+		// Measured once, cut only when too wide: the player's lines are already the width,
+		// and two grapheme passes over every line drawn were a tenth of a classroom frame.
+		w := cellWidth(l)
+		if w > r.width {
+			l = ansi.Truncate(l, r.width, "")
+			w = cellWidth(l) // a wide rune at the edge leaves a cell to clear
+		}
 		b.WriteString(l)
-		if ansi.StringWidth(l) < r.width {
+		if w < r.width {
 			b.WriteString(ansi.EraseLineRight)
 		}
 	}
