@@ -50,19 +50,7 @@ func (e *EndpointsController) Name() string { return "endpoints" }
 // Observe resyncs a namespace on a pod or service change, noting which pod changed so the
 // sync looks at it alone (the listener may not read the store to find the matching Services).
 func (e *EndpointsController) Observe(ev store.Event) {
-	switch ev.Resource.Name {
-	case podsRes.Name:
-		if !endpointInputsChanged(ev) {
-			return
-		}
-		m := objMeta(ev.Object)
-		e.delta.pod(m.GetNamespace(), m.GetName())
-		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: m.GetNamespace()})
-	case svcRes.Name:
-		ns := objMeta(ev.Object).GetNamespace()
-		e.delta.all(ns)
-		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: ns})
-	}
+	e.delta.observe(ev, e.env.Queue, e.Name())
 }
 
 // endpointInputsChanged: a pod event can change what the Endpoints and EndpointSlice
@@ -90,12 +78,7 @@ func endpointInputsChanged(ev store.Event) bool {
 }
 
 func (e *EndpointsController) Sync(k Key) error {
-	names, full := e.delta.take(k.Namespace)
-	err := e.sync(k.Namespace, names, full)
-	if err != nil {
-		e.delta.all(k.Namespace) // what was taken is not applied everywhere: rebuild next time
-	}
-	return err
+	return e.delta.syncWith(k.Namespace, e.sync)
 }
 
 func (e *EndpointsController) sync(ns string, names []string, full bool) error {

@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
 // The Endpoints and EndpointSlice controllers keep, per Service, the pods it selects in the
@@ -52,6 +54,39 @@ func (d *podDelta) all(ns string) {
 	}
 	d.full[ns] = true
 	delete(d.names, ns)
+}
+
+// observe notes a pod event (when it moves an endpoint input) or a Service event (a rebuild)
+// and queues the namespace for controller; it reports whether ev was either. The Endpoints and
+// EndpointSlice controllers both observe through it.
+func (d *podDelta) observe(ev store.Event, q Queue, controller string) bool {
+	switch ev.Resource.Name {
+	case podsRes.Name:
+		if !endpointInputsChanged(ev) {
+			return true
+		}
+		m := objMeta(ev.Object)
+		d.pod(m.GetNamespace(), m.GetName())
+		q.Add(Key{Controller: controller, Namespace: m.GetNamespace()})
+		return true
+	case svcRes.Name:
+		ns := objMeta(ev.Object).GetNamespace()
+		d.all(ns)
+		q.Add(Key{Controller: controller, Namespace: ns})
+		return true
+	}
+	return false
+}
+
+// syncWith runs sync with what changed in ns; after an error, what was taken is not applied
+// everywhere, so the next sync rebuilds.
+func (d *podDelta) syncWith(ns string, sync func(ns string, names []string, full bool) error) error {
+	names, full := d.take(ns)
+	err := sync(ns, names, full)
+	if err != nil {
+		d.all(ns)
+	}
+	return err
 }
 
 // take returns and forgets what changed in ns, sorted by name (a repeatable order).

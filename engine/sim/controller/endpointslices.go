@@ -60,19 +60,10 @@ func (e *EndpointSliceController) Name() string { return "endpointslice" }
 // Observe resyncs a namespace on any pod, Service or managed slice change (as the Endpoints
 // controller does; a simulator holds few Services), noting which pod changed.
 func (e *EndpointSliceController) Observe(ev store.Event) {
-	switch ev.Resource.Name {
-	case podsRes.Name:
-		if !endpointInputsChanged(ev) {
-			return
-		}
-		m := objMeta(ev.Object)
-		e.delta.pod(m.GetNamespace(), m.GetName())
-		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: m.GetNamespace()})
-	case svcRes.Name:
-		ns := objMeta(ev.Object).GetNamespace()
-		e.delta.all(ns)
-		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: ns})
-	case sliceRes.Name:
+	if e.delta.observe(ev, e.env.Queue, e.Name()) {
+		return
+	}
+	if ev.Resource.Name == sliceRes.Name {
 		// A slice written by someone else (or deleted) is put right from the views, which
 		// still hold every endpoint: no rebuild needed.
 		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
@@ -80,12 +71,7 @@ func (e *EndpointSliceController) Observe(ev store.Event) {
 }
 
 func (e *EndpointSliceController) Sync(k Key) error {
-	names, full := e.delta.take(k.Namespace)
-	err := e.sync(k.Namespace, names, full)
-	if err != nil {
-		e.delta.all(k.Namespace) // what was taken is not applied everywhere: rebuild next time
-	}
-	return err
+	return e.delta.syncWith(k.Namespace, e.sync)
 }
 
 func (e *EndpointSliceController) sync(ns string, names []string, full bool) error {
