@@ -45,24 +45,7 @@ func TestBackedConcurrentSaversLoseNothing(t *testing.T) {
 		stores[i], _ = Backed("record", nil, rec.exchange)
 	}
 	const per = 20
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*per)
-	for i, s := range stores {
-		for k := 0; k < per; k++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs <- s.Update("shared", func(l *Lesson) { l.StepOf(fmt.Sprintf("p%d-%02d", i, k)).Done = true })
-			}()
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	saveAtOnce(t, stores, per)
 	read := func() File {
 		t.Helper()
 		rec.mu.Lock()

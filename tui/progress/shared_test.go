@@ -109,8 +109,23 @@ func TestConcurrentSaversLoseNothing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "progress.json")
 	stores := []*Store{openT(t, path), openT(t, path)}
 	const per = 20
+	saveAtOnce(t, stores, per)
+	l := openT(t, path).Lesson("shared")
+	for i := range stores {
+		for k := 0; k < per; k++ {
+			if st := l.Steps[fmt.Sprintf("p%d-%02d", i, k)]; st == nil || !st.Done {
+				t.Errorf("step p%d-%02d lost", i, k)
+			}
+		}
+	}
+}
+
+// saveAtOnce has each store record per steps of lesson "shared" ("p<store>-<k>"), every
+// Update on its own goroutine, all at once.
+func saveAtOnce(t *testing.T, stores []*Store, per int) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 2*per)
+	errs := make(chan error, len(stores)*per)
 	for i, s := range stores {
 		for k := 0; k < per; k++ {
 			wg.Add(1)
@@ -125,14 +140,6 @@ func TestConcurrentSaversLoseNothing(t *testing.T) {
 	for err := range errs {
 		if err != nil {
 			t.Fatal(err)
-		}
-	}
-	l := openT(t, path).Lesson("shared")
-	for i := range stores {
-		for k := 0; k < per; k++ {
-			if st := l.Steps[fmt.Sprintf("p%d-%02d", i, k)]; st == nil || !st.Done {
-				t.Errorf("step p%d-%02d lost", i, k)
-			}
 		}
 	}
 }
