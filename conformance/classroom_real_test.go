@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -354,29 +355,18 @@ var podRow = regexp.MustCompile(`web-[01]\s+[01]/1\s`)
 // waitRE polls what the student received until re matches it (after mark).
 func (s *student) waitRE(t *testing.T, who string, re *regexp.Regexp, mark int) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		sc := s.screen()
-		if mark > len(sc) {
-			mark = len(sc)
-		}
-		if re.MatchString(sc[mark:]) {
-			return
-		}
-		if time.Now().After(deadline) {
-			tail := sc
-			if len(tail) > 3000 {
-				tail = tail[len(tail)-3000:]
-			}
-			s.dump(t, who)
-			t.Fatalf("%s never saw %s; last output:\n%s", who, re, tail)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	s.waitFor(t, who, re.String(), re.MatchString, mark)
 }
 
 // wait polls what the student received until it holds want (after mark, an offset into it).
 func (s *student) wait(t *testing.T, who, want string, mark int) {
+	t.Helper()
+	s.waitFor(t, who, strconv.Quote(want), func(sc string) bool { return strings.Contains(sc, want) }, mark)
+}
+
+// waitFor polls what the student received until holds is true of it (after mark), for at
+// most 90 s; what names the awaited text in the failure.
+func (s *student) waitFor(t *testing.T, who, what string, holds func(string) bool, mark int) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -384,7 +374,7 @@ func (s *student) wait(t *testing.T, who, want string, mark int) {
 		if mark > len(sc) {
 			mark = len(sc)
 		}
-		if strings.Contains(sc[mark:], want) {
+		if holds(sc[mark:]) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -393,7 +383,7 @@ func (s *student) wait(t *testing.T, who, want string, mark int) {
 				tail = tail[len(tail)-3000:]
 			}
 			s.dump(t, who)
-			t.Fatalf("%s never saw %q; last output:\n%s", who, want, tail)
+			t.Fatalf("%s never saw %s; last output:\n%s", who, what, tail)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
