@@ -11,7 +11,8 @@ import (
 	"testing"
 )
 
-// tmuxPlayerEnv is tmuxPlayer with more environment (the editor variables).
+// tmuxPlayerEnv is tmuxPlayer with more environment (extra, e.g. the editor variables,
+// overrides the player's).
 func tmuxPlayerEnv(t *testing.T, prefix, size string, extra map[string]string) (string, func(args ...string) string) {
 	t.Helper()
 	drive := tuiDrive(t)
@@ -23,7 +24,7 @@ func tmuxPlayerEnv(t *testing.T, prefix, size string, extra map[string]string) (
 		out, err := exec.Command(drive, args...).CombinedOutput()
 		if err != nil {
 			screen, _ := exec.Command(drive, "screen", name).CombinedOutput()
-			t.Fatalf("tui-drive %v: %v\n%s\nscreen:\n%s", args, err, out, screen)
+			t.Fatalf("tui-drive %s: %v\n%s\nscreen:\n%s", strings.Join(args, " "), err, out, screen)
 		}
 		return string(out)
 	}

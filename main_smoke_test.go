@@ -72,27 +72,7 @@ func kubetutorBinary(tb testing.TB) string {
 // when the test ends.
 func tmuxPlayer(t *testing.T, prefix, size string) (string, func(args ...string) string) {
 	t.Helper()
-	drive := tuiDrive(t)
-	bin := kubetutorBinary(t)
-	home, cache := userDirs(t)
-	name := fmt.Sprintf("%s-%d", prefix, os.Getpid())
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command(drive, args...).CombinedOutput()
-		if err != nil {
-			screen, _ := exec.Command(drive, "screen", name).CombinedOutput()
-			t.Fatalf("tui-drive %s: %v\n%s\nscreen:\n%s", strings.Join(args, " "), err, out, screen)
-		}
-		return string(out)
-	}
-	args := []string{"start", name, size, "env"}
-	for k, v := range playerEnv(home, cache, "en_US.UTF-8") {
-		args = append(args, k+"="+v)
-	}
-	run(append(args, bin, "--speed", "20")...)
-	t.Cleanup(func() { exec.Command(drive, "stop", name).Run() }) //nolint:errcheck
-	run("wait", name, "StatefulSet Basics", "20")
-	return name, run
+	return tmuxPlayerEnv(t, prefix, size, nil)
 }
 
 // tuiDrive is the shared tmux driver (shared/tools/tui-drive): beside the repository, as CI
