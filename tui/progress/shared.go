@@ -119,14 +119,19 @@ func (s *Store) saveShared() error {
 	if err := writeAtomic(s.path, append(b, '\n')); err != nil {
 		return err
 	}
+	s.saved(merged, gen)
+	return nil
+}
+
+// saved records that merged, made at generation gen, is what is stored now.
+func (s *Store) saved(merged File, gen uint64) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.sync.gen == gen {
 		s.sync.read(merged)
 	} else {
-		s.sync.saw(merged) // changed while writing: those changes are still to save
+		s.sync.saw(merged) // changed while storing: those changes are still to save
 	}
-	s.mu.Unlock()
-	return nil
 }
 
 // saveExchanged is saveShared for a Backed store: the same merge, with the stored bytes the
@@ -154,13 +159,7 @@ func (s *Store) saveExchanged() error {
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	if s.sync.gen == gen {
-		s.sync.read(merged)
-	} else {
-		s.sync.saw(merged) // changed while storing: those changes are still to save
-	}
-	s.mu.Unlock()
+	s.saved(merged, gen)
 	return nil
 }
 
