@@ -141,7 +141,7 @@ func (m *countingModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // pacedTestMsg stands for a watch pane's batch: its source bounds how often it comes.
 type pacedTestMsg string
 
-func (pacedTestMsg) selfPaced() {}
+func (pacedTestMsg) selfPaced()       {}
 func (m *countingModel) View() string { m.views++; return m.view }
 
 // TestRedrawerDrawsKeysAtOnce: right after a frame, other changes wait for the tick without
