@@ -405,8 +405,8 @@ func (w *watchPane) handleBatch(msg watchBatchMsg) tea.Cmd {
 
 // apply folds one event into the table and the stream.
 func (w *watchPane) apply(ev engine.TableEvent) {
-	if len(ev.Columns) > 0 {
-		w.columns = append(w.columns[:0:0], ev.Columns...)
+	if len(ev.Columns) > 0 && !slices.Equal(ev.Columns, w.columns) {
+		w.columns = append(w.columns[:0:0], ev.Columns...) // a copy: events share theirs
 	}
 	switch ev.Type {
 	case "ERROR":
