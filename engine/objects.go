@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -196,7 +195,7 @@ func (w *objectWatch) list(ctx context.Context) (string, func(bool) bool, error)
 		}
 		kind := strings.TrimSuffix(l.Kind, "List")
 		for _, item := range l.Items {
-			name, rv, _, err := objectKey(item, false)
+			name, rv, _, err := objectKey(item)
 			if err != nil {
 				return "", "", err
 			}
@@ -219,49 +218,18 @@ func (w *objectWatch) list(ctx context.Context) (string, func(bool) bool, error)
 }
 
 // objectKey reads an object's name, resourceVersion and kind from its JSON, building no maps.
-// It reads the top-level keys in order and stops once it has the metadata (and the kind, when
-// needKind): an object puts both first (its TypeMeta, then its ObjectMeta), so its spec and
-// status, most of its bytes, are not even scanned. Decoding the whole object for these three
-// strings was half of an object watch's CPU under a burst of events.
-func objectKey(raw json.RawMessage, needKind bool) (name, resourceVersion, kind string, err error) {
-	fail := func(err error) (string, string, string, error) {
+func objectKey(raw json.RawMessage) (name, resourceVersion, kind string, err error) {
+	var m struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name            string `json:"name"`
+			ResourceVersion string `json:"resourceVersion"`
+		} `json:"metadata"`
+	}
+	if err := kjson.UnmarshalCaseSensitivePreserveInts(raw, &m); err != nil {
 		return "", "", "", fmt.Errorf("undecodable object: %w", err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil {
-		return fail(err)
-	} else if d, ok := t.(json.Delim); !ok || d != '{' {
-		return fail(fmt.Errorf("not an object: %.40s", raw))
-	}
-	gotMeta, gotKind := false, !needKind
-	for !(gotMeta && gotKind) && dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return fail(err)
-		}
-		switch t {
-		case "metadata":
-			var m struct {
-				Name            string `json:"name"`
-				ResourceVersion string `json:"resourceVersion"`
-			}
-			if err := dec.Decode(&m); err != nil {
-				return fail(err)
-			}
-			name, resourceVersion, gotMeta = m.Name, m.ResourceVersion, true
-		case "kind":
-			if err := dec.Decode(&kind); err != nil {
-				return fail(err)
-			}
-			gotKind = true
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return fail(err)
-			}
-		}
-	}
-	return name, resourceVersion, kind, nil
+	return m.Metadata.Name, m.Metadata.ResourceVersion, m.Kind, nil
 }
 
 func (w *objectWatch) newObject() frameObject { return &rawObject{} }
@@ -269,7 +237,7 @@ func (w *objectWatch) newObject() frameObject { return &rawObject{} }
 func (w *objectWatch) event(ctx context.Context, typ string, obj frameObject) (string, bool, error) {
 	raw := json.RawMessage(*obj.(*rawObject))
 	// Only the name and resourceVersion now (no maps built); the rest when it is looked at.
-	name, rv, kind, err := objectKey(raw, true)
+	name, rv, kind, err := objectKey(raw)
 	if err != nil {
 		return "", true, err
 	}

@@ -17,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	kjson "sigs.k8s.io/json"
 )
 
 // decodeTable decodes a Table in one pass and keeps the errors it gave when it looked at the
@@ -128,48 +127,6 @@ func TestWatchTableFrames(t *testing.T) {
 		_, _, err := watchFrames(t, c.body+"\n")
 		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%s: error %v, want %q", c.body, err, c.want)
-		}
-	}
-}
-
-// objectKey stops reading at the metadata and the kind, yet reads what decoding the whole
-// object read: whatever the order of the keys, with or without a kind (a list's item), with
-// kinds nested in the metadata (owner references); a broken object is an error.
-func TestObjectKeyMatchesWholeDecode(t *testing.T) {
-	whole := func(raw []byte) (name, rv, kind string, err error) {
-		var m struct {
-			Kind     string `json:"kind"`
-			Metadata struct {
-				Name            string `json:"name"`
-				ResourceVersion string `json:"resourceVersion"`
-			} `json:"metadata"`
-		}
-		err = kjson.UnmarshalCaseSensitivePreserveInts(raw, &m)
-		return m.Metadata.Name, m.Metadata.ResourceVersion, m.Kind, err
-	}
-	meta := `"metadata":{"name":"web-0","namespace":"default","resourceVersion":"42",` +
-		`"ownerReferences":[{"kind":"StatefulSet","name":"web"}],"managedFields":[{"manager":"m","fieldsV1":{"f:status":{}}}]}`
-	for _, raw := range []string{
-		`{"kind":"Pod","apiVersion":"v1",` + meta + `,"spec":{"containers":[{"name":"c"}]},"status":{"phase":"Running"}}`,
-		`{"spec":{"kind":"nope"},` + meta + `,"status":{},"kind":"Pod"}`,
-		`{` + meta + `,"spec":{}}`,
-		`{"apiVersion":"v1","kind":"Pod"}`,
-		`{}`,
-	} {
-		for _, needKind := range []bool{true, false} {
-			n, rv, k, err := objectKey([]byte(raw), needKind)
-			wn, wrv, wk, werr := whole([]byte(raw))
-			if !needKind {
-				wk = k // a list's item: its kind is not read
-			}
-			if err != nil || werr != nil || n != wn || rv != wrv || k != wk {
-				t.Errorf("%s (kind needed %v): %q %q %q %v, want %q %q %q %v", raw, needKind, n, rv, k, err, wn, wrv, wk, werr)
-			}
-		}
-	}
-	for _, raw := range []string{`[1]`, `"pod"`, `{"kind":3,` + meta + `}`, `{"metadata":"x"}`} {
-		if _, _, _, err := objectKey([]byte(raw), true); err == nil || !strings.Contains(err.Error(), "undecodable object") {
-			t.Errorf("%s: error %v, want undecodable object", raw, err)
 		}
 	}
 }
