@@ -239,7 +239,10 @@ func (w *tableWatch) fail(ctx context.Context, err error) bool {
 func (w *tableWatch) newObject() frameObject { return &tableObject{} }
 
 func (w *tableWatch) request() *rest.Request {
-	return listRequest(w.rc, w.resource, w.ns, w.selector, tableAccept).Param("includeObject", "Metadata")
+	// Each row brings its whole object: the player keeps the versions rows printed from
+	// these, instead of from a second watch (an object watch) of the same objects, whose
+	// stream cost as much again per event.
+	return listRequest(w.rc, w.resource, w.ns, w.selector, tableAccept).Param("includeObject", "Object")
 }
 
 // listRequest is a GET of a resource's collection in ns (all namespaces when empty), with a
@@ -391,11 +394,37 @@ type tableObject struct {
 	Code    int32                 `json:"code"`
 }
 
-// tableRow is a Table row: its cells (numbers kept as written) and its object's metadata
-// (includeObject=Metadata), decoded once.
+// tableRow is a Table row: its cells (numbers kept as written) and its object, kept as JSON
+// with its metadata decoded once.
 type tableRow struct {
-	Cells  []any   `json:"cells"`
-	Object rowMeta `json:"object"`
+	Cells  []any     `json:"cells"`
+	Object rowObject `json:"object"`
+}
+
+// rowObject is a row's object: its JSON as sent (whole with includeObject=Object, its
+// metadata with Metadata) and the metadata the watch reads.
+type rowObject struct {
+	raw []byte
+	rowMeta
+}
+
+func (o *rowObject) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*o = rowObject{}
+		return nil
+	}
+	o.raw = append(o.raw[:0:0], b...)
+	o.rowMeta = rowMeta{}
+	_ = json.Unmarshal(b, &o.rowMeta) // a row without readable metadata still shows its cells
+	return nil
+}
+
+// whole is the object's JSON when the row carries the whole object, not only its metadata.
+func (o *rowObject) whole() json.RawMessage {
+	if o.Kind == "" || o.Kind == "PartialObjectMetadata" {
+		return nil
+	}
+	return o.raw
 }
 
 func (t *tableObject) bookmark() string { return t.Metadata.ResourceVersion }
@@ -530,6 +559,7 @@ func notTable(kind string) error {
 }
 
 type rowMeta struct {
+	Kind     string `json:"kind"`
 	Metadata struct {
 		Name              string      `json:"name"`
 		ResourceVersion   string      `json:"resourceVersion"`
@@ -561,6 +591,7 @@ func (w *tableWatch) sendRows(ctx context.Context, typ string, rows []tableRow, 
 			Cells:           make([]string, len(idx)),
 			ResourceVersion: m.Metadata.ResourceVersion,
 			Created:         m.Metadata.CreationTimestamp.Time,
+			Object:          m.whole(),
 		}
 		for j, i := range idx {
 			if i < len(r.Cells) {

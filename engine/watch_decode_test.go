@@ -107,6 +107,19 @@ func TestWatchTableFrames(t *testing.T) {
 		}
 	}
 
+	for i, ev := range evs {
+		if ev.Object != nil {
+			t.Errorf("event %d: a row with only its metadata carries Object %s", i, ev.Object)
+		}
+	}
+	// includeObject=Object: the row's whole object comes with the event, as sent.
+	pod := `{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-0","resourceVersion":"8","creationTimestamp":"2026-12-07T10:00:00Z"},"status":{"phase":"Running"}}`
+	evs, _, err = watchFrames(t, `{"type":"MODIFIED","object":{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"8"},`+cols+
+		`,"rows":[{"cells":["web-0",0,"10.0.0.1"],"object":`+pod+`}]}}`+"\n")
+	if err != nil || len(evs) != 1 || string(evs[0].Object) != pod || evs[0].Name != "web-0" || evs[0].ResourceVersion != "8" {
+		t.Fatalf("row with its whole object: %+v, %v", evs, err)
+	}
+
 	_, _, err = watchFrames(t, `{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old","reason":"Expired","code":410}}`+"\n")
 	if !errors.Is(err, errGone) {
 		t.Errorf("410 ERROR frame: %v, want errGone", err)
