@@ -397,7 +397,7 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 	case "remove":
 		zero := int64(0)
 		uid := p.UID
-		_, err := k.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{GracePeriodSeconds: &zero, PreconditionUID: &uid})
+		_, err := k.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{GracePeriodSeconds: &zero, PreconditionUID: &uid, Owned: true})
 		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 			return false, nil
 		}

@@ -927,7 +927,7 @@ func (c *StatefulSetController) createPod(set *appsv1.StatefulSet, p *corev1.Pod
 func (c *StatefulSetController) deletePod(set *appsv1.StatefulSet, p *corev1.Pod) error {
 	c.wrotePods = true
 	uid := p.UID
-	_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid})
+	_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid, Owned: true})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -1447,7 +1447,7 @@ func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, v *stsV
 	}
 	sort.SliceStable(old, func(i, j int) bool { return old[i].Revision < old[j].Revision })
 	for _, r := range old[:len(old)-limit] {
-		if _, err := c.env.Store.Delete(revRes, r.Namespace, r.Name, store.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		if _, err := c.env.Store.Delete(revRes, r.Namespace, r.Name, store.DeleteOptions{Owned: true}); err != nil && !apierrors.IsNotFound(err) {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -661,6 +662,10 @@ type DeleteOptions struct {
 	PropagationPolicy  *metav1.DeletionPropagation
 	PreconditionUID    *types.UID
 	PreconditionRV     *string
+	// Owned is for the built-in controllers: DeleteResult.Object is the stored object itself
+	// (or the last one stored), read-only like everything Peek and Select return, instead of
+	// a copy the caller may change. API requests never set it.
+	Owned bool
 }
 
 // DeleteResult says what a delete did.
@@ -691,9 +696,15 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 		return DeleteResult{}, apierrors.NewConflict(res.GVR().GroupResource(), name,
 			fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *o.PreconditionRV, om.GetResourceVersion()))
 	}
-	obj := old.DeepCopyObject()
+	obj := deleteSuccessor(old)
 	m, _ := meta.Accessor(obj)
 	now := s.clock.Now()
+	out := func(x runtime.Object) runtime.Object {
+		if o.Owned {
+			return x
+		}
+		return x.DeepCopyObject()
+	}
 
 	// Grace period: only pods bound to a node and not finished get one.
 	var grace int64
@@ -741,7 +752,7 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 		zero := int64(0)
 		m.SetDeletionGracePeriodSeconds(&zero)
 		s.remove(res, k, obj, old)
-		return DeleteResult{Object: obj.DeepCopyObject(), Gone: true}, nil
+		return DeleteResult{Object: out(obj), Gone: true}, nil
 	}
 	changed := false
 	if ns, ok := obj.(*corev1.Namespace); ok && ns.Status.Phase != corev1.NamespaceTerminating {
@@ -760,14 +771,35 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 		changed = true
 	}
 	if !changed {
-		return DeleteResult{Object: old.DeepCopyObject()}, nil
+		return DeleteResult{Object: out(old)}, nil
 	}
 	s.rv++
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 	s.objs[res.Name][k] = obj
 	s.bytes += s.sizeOf(obj) - s.sizeOf(old)
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
-	return DeleteResult{Object: obj.DeepCopyObject()}, nil
+	return DeleteResult{Object: out(obj)}, nil
+}
+
+// deleteSuccessor is the object a delete changes and stores in place of old. Delete changes
+// only whole metadata fields (deletionTimestamp, deletionGracePeriodSeconds, finalizers,
+// resourceVersion) and a namespace's status.phase, so a typed object's successor is a copy of
+// its top-level struct sharing everything else with old (stored objects are never mutated):
+// a pod's two deletes (graceful, then final) copied its spec and status twice each. An
+// unstructured object keeps its metadata in a map, which a shallow copy would share: it is
+// deep-copied.
+func deleteSuccessor(old runtime.Object) runtime.Object {
+	switch o := old.(type) {
+	case *corev1.Pod:
+		c := *o
+		return &c
+	case runtime.Unstructured:
+		return old.DeepCopyObject()
+	}
+	if _, ok := reflect.TypeOf(old).Elem().FieldByName("ObjectMeta"); !ok {
+		return old.DeepCopyObject()
+	}
+	return shallowCopy(old)
 }
 
 // remove drops an object; the caller holds the lock and has set its final resourceVersion.
@@ -785,13 +817,15 @@ func (s *Store) remove(res Resource, k string, obj, old runtime.Object) {
 	s.emit(Event{Type: watch.Deleted, Resource: res, Object: obj, Old: old, RV: s.rv})
 }
 
+// addString returns list with v added; a new array when it grows, so a list shared with a
+// stored object is never written through.
 func addString(list []string, v string) []string {
 	for _, x := range list {
 		if x == v {
 			return list
 		}
 	}
-	return append(list, v)
+	return append(slices.Clip(list), v)
 }
 
 func removeString(list []string, v string) []string {

@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -297,5 +298,57 @@ func TestWithStatusOfMatchesReflect(t *testing.T) {
 		if reflect.DeepEqual(got, c.old) {
 			t.Errorf("%T: status not taken", c.old)
 		}
+	}
+}
+
+// TestDeleteLeavesStoredVersionsAlone: a delete stores a successor sharing the old version's
+// spec, status and lists (copy-on-write), so the old version a watcher or the history holds
+// must not change, not even through a finalizer list with room to grow. Owned returns the
+// stored object itself; without it the caller gets a copy it may change.
+func TestDeleteLeavesStoredVersionsAlone(t *testing.T) {
+	for _, res := range []Resource{pods, MustLookup("configmaps")} {
+		t.Run(res.Name, func(t *testing.T) {
+			s, _ := newStore(t)
+			var in runtime.Object
+			if res.Name == "pods" {
+				p := pod("p", nil)
+				p.Spec.NodeName = "n1" // bound: a graceful delete that lingers
+				in = p
+			} else {
+				in = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}, Data: map[string]string{"k": "v"}}
+			}
+			m, _ := meta.Accessor(in)
+			fin := make([]string, 1, 4) // spare room: an append in place would write into it
+			fin[0] = "example.com/keep"
+			m.SetFinalizers(fin)
+			created, err := s.CreateWith(res, in, CreateOptions{Owned: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := created.DeepCopyObject()
+			orphan := metav1.DeletePropagationOrphan
+			got, err := s.Delete(res, "default", "p", DeleteOptions{PropagationPolicy: &orphan, Owned: true})
+			if err != nil || got.Gone {
+				t.Fatalf("delete: %v %+v", err, got)
+			}
+			if !reflect.DeepEqual(created, before) {
+				t.Fatalf("the old version changed:\n%+v\nwas\n%+v", created, before)
+			}
+			if fin[:2][1] != "" {
+				t.Fatalf("the old finalizer list was written through: %q", fin[:2])
+			}
+			cur, _ := s.Peek(res, "default", "p")
+			if got.Object != cur {
+				t.Fatal("Owned: want the stored object itself")
+			}
+			gm, _ := meta.Accessor(got.Object)
+			if !reflect.DeepEqual(gm.GetFinalizers(), []string{"example.com/keep", FinalizerOrphan}) || gm.GetDeletionTimestamp() == nil {
+				t.Fatalf("stored after delete: finalizers %v, deletionTimestamp %v", gm.GetFinalizers(), gm.GetDeletionTimestamp())
+			}
+			again, err := s.Delete(res, "default", "p", DeleteOptions{})
+			if err != nil || again.Object == cur {
+				t.Fatalf("without Owned: want a copy, got %v (err %v)", again.Object == cur, err)
+			}
+		})
 	}
 }
