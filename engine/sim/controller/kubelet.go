@@ -403,7 +403,7 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 		}
 		return false, err
 	}
-	_, err = k.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true, Owned: true})
+	_, err = k.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true, Owned: true, Successor: true}) // cp above
 	if apierrors.IsConflict(err) {
 		return true, nil
 	}

@@ -1409,7 +1409,7 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 		// A new top level over the stored set (read-only); the store takes only its status.
 		cp := *set
 		cp.Status = st
-		out, err := c.env.Store.Update(stsRes, &cp, store.UpdateOptions{Status: true, Owned: true})
+		out, err := c.env.Store.Update(stsRes, &cp, store.UpdateOptions{Status: true, Owned: true, Successor: true})
 		if err == nil && try == 0 {
 			c.stored = out.(*appsv1.StatefulSet) // the stored version itself (owned write)
 			if statusFedBack(set, st) {

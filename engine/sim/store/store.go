@@ -462,6 +462,12 @@ type UpdateOptions struct {
 	// Differs: the caller compared what it writes with the stored object and found a
 	// difference, so the store skips its own no-op check (a walk over a thousand endpoints).
 	Differs bool
+	// Successor (with Status and Owned): obj is a top-level copy of the stored object, made
+	// at the resourceVersion it carries, with a status of its own; its spec and metadata are
+	// the stored ones, unchanged. The store keeps obj itself instead of building that copy a
+	// second time (a pod's start is five status writes). The resourceVersion must be the
+	// stored one, else Conflict as always; without it, the store builds the successor itself.
+	Successor bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -520,7 +526,11 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		var merged runtime.Object
 		if o.Owned {
 			// Copy-on-write: a new top-level struct sharing the stored spec and metadata.
-			merged = withStatusOf(old, obj)
+			if o.Successor && m.GetResourceVersion() == om.GetResourceVersion() {
+				merged = obj // built so by the caller
+			} else {
+				merged = withStatusOf(old, obj)
+			}
 			hooks = Hooks{}
 		} else {
 			merged = old.DeepCopyObject()

@@ -352,3 +352,27 @@ func TestDeleteLeavesStoredVersionsAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusSuccessorIsKept: an owned status write marked Successor is stored as handed over
+// (no second top-level copy); a stale one is a Conflict like any stale write.
+func TestStatusSuccessorIsKept(t *testing.T) {
+	s, _ := newStore(t)
+	created, err := s.CreateWith(pods, pod("p", nil), CreateOptions{Owned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := *created.(*corev1.Pod)
+	cp.Status.Phase = corev1.PodRunning
+	got, err := s.Update(pods, &cp, UpdateOptions{Status: true, Owned: true, Successor: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != runtime.Object(&cp) || got.(*corev1.Pod).Status.Phase != corev1.PodRunning {
+		t.Fatalf("want the successor itself stored, got %p (handed %p)", got, &cp)
+	}
+	stale := *created.(*corev1.Pod) // the version before: its resourceVersion is no longer stored
+	stale.Status.Phase = corev1.PodFailed
+	if _, err := s.Update(pods, &stale, UpdateOptions{Status: true, Owned: true, Successor: true}); !apierrors.IsConflict(err) {
+		t.Fatalf("stale successor: want Conflict, got %v", err)
+	}
+}
