@@ -82,9 +82,10 @@ type Store struct {
 	// history is a ring of the latest events: it grows to histCap, then each event overwrites
 	// the oldest, at histHead (a slice that dropped its oldest part and was copied again cost
 	// a megabyte of copying every thousand writes). histEvent(i) is the i-th oldest.
-	history   []Event
+	history   []histEntry
 	histHead  int
 	histCap   int
+	histRes   map[string]*Resource // the Resource of history entries, one per name
 	watchers  map[*Watcher]struct{}
 	listeners []func(Event)
 	onWatch   []func(Resource)
@@ -896,9 +897,9 @@ func copyField(dst, src runtime.Object, name string) {
 func (s *Store) emit(ev Event) {
 	s.index(ev)
 	if len(s.history) < s.histCap {
-		s.history = append(s.history, ev)
+		s.history = append(s.history, s.histEntryOf(ev))
 	} else {
-		s.history[s.histHead] = ev
+		s.history[s.histHead] = s.histEntryOf(ev)
 		s.histHead = (s.histHead + 1) % len(s.history)
 	}
 	for w := range s.watchers {
@@ -909,9 +910,38 @@ func (s *Store) emit(ev Event) {
 	}
 }
 
+// histEntry is an Event in the history ring, its Resource (170 bytes, the same for every
+// event of a resource) held once per store: a ring of 4096 Events was 0.9 MB, and growing it
+// by append allocated twice that for every new simulator.
+type histEntry struct {
+	typ      watch.EventType
+	res      *Resource
+	obj, old runtime.Object
+	rv       uint64
+}
+
+func (s *Store) histEntryOf(ev Event) histEntry {
+	r := s.histRes[ev.Resource.Name]
+	if r == nil {
+		r = new(Resource)
+		*r = ev.Resource
+		if s.histRes == nil {
+			s.histRes = map[string]*Resource{}
+		}
+		s.histRes[ev.Resource.Name] = r
+	}
+	return histEntry{typ: ev.Type, res: r, obj: ev.Object, old: ev.Old, rv: ev.RV}
+}
+
 // histEvent is the i-th oldest event of the history (0 ≤ i < len(s.history)). Lock held.
-func (s *Store) histEvent(i int) *Event {
-	return &s.history[(s.histHead+i)%len(s.history)]
+func (s *Store) histEvent(i int) Event {
+	h := &s.history[(s.histHead+i)%len(s.history)]
+	return Event{Type: h.typ, Resource: *h.res, Object: h.obj, Old: h.old, RV: h.rv}
+}
+
+// histRV is the resourceVersion of the i-th oldest event of the history. Lock held.
+func (s *Store) histRV(i int) uint64 {
+	return s.history[(s.histHead+i)%len(s.history)].rv
 }
 
 // Len is how many objects of res namespace ns holds (all namespaces for a cluster-scoped
