@@ -576,7 +576,7 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		}
 		return o2.DeepCopyObject()
 	}
-	if !o.Differs && SemanticEqual(obj, old) {
+	if !o.Differs && unchanged(obj, old, o.Status && o.Owned) {
 		return out(old), nil
 	}
 	oldSize, newSize := s.sizeOf(old), s.sizeOf(obj)
@@ -871,6 +871,39 @@ func hasSpec(obj runtime.Object) bool {
 		return false
 	}
 	return fieldOf(obj, "Spec") != nil
+}
+
+// unchanged: the write stores nothing new. An owned status write can differ from the stored
+// object in its status alone (its spec and metadata are the stored ones and no hooks ran), so
+// only the statuses are compared: walking a pod's spec field by field was most of the check.
+func unchanged(obj, old runtime.Object, statusOnly bool) bool {
+	if statusOnly {
+		if a, b := statusOf(obj), statusOf(old); a != nil && b != nil {
+			return SemanticEqual(a, b)
+		}
+	}
+	return SemanticEqual(obj, old)
+}
+
+// statusOf points at obj's Status field (nil without one), without copying it.
+func statusOf(obj runtime.Object) any {
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		return &o.Status
+	case *corev1.PersistentVolumeClaim:
+		return &o.Status
+	case *corev1.PersistentVolume:
+		return &o.Status
+	}
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.Elem().FieldByName("Status")
+	if !f.IsValid() || !f.CanAddr() {
+		return nil
+	}
+	return f.Addr().Interface()
 }
 
 func fieldOf(obj runtime.Object, name string) any {

@@ -376,3 +376,27 @@ func TestStatusSuccessorIsKept(t *testing.T) {
 		t.Fatalf("stale successor: want Conflict, got %v", err)
 	}
 }
+
+// TestOwnedStatusNoOp: an owned status write that brings the same status stores nothing (no
+// new resourceVersion, no event), one that changes it is stored, as for any write.
+func TestOwnedStatusNoOp(t *testing.T) {
+	s, _ := newStore(t)
+	created, err := s.CreateWith(pods, pod("p", nil), CreateOptions{Owned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv := s.ResourceVersion()
+	for _, successor := range []bool{false, true} {
+		same := *created.(*corev1.Pod)
+		same.Status = *same.Status.DeepCopy() // equal, not shared
+		got, err := s.Update(pods, &same, UpdateOptions{Status: true, Owned: true, Successor: successor})
+		if err != nil || got != created || s.ResourceVersion() != rv {
+			t.Fatalf("successor=%v: a no-op status write stored something (rv %d → %d, err %v)", successor, rv, s.ResourceVersion(), err)
+		}
+	}
+	moved := *created.(*corev1.Pod)
+	moved.Status.Phase = corev1.PodRunning
+	if _, err := s.Update(pods, &moved, UpdateOptions{Status: true, Owned: true}); err != nil || s.ResourceVersion() != rv+1 {
+		t.Fatalf("a status change was not stored (rv %d → %d, err %v)", rv, s.ResourceVersion(), err)
+	}
+}
