@@ -807,7 +807,12 @@ func deleteSuccessor(old runtime.Object) runtime.Object {
 	case runtime.Unstructured:
 		return old.DeepCopyObject()
 	}
-	if _, ok := reflect.TypeOf(old).Elem().FieldByName("ObjectMeta"); !ok {
+	t := reflect.TypeOf(old)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return old.DeepCopyObject()
+	}
+	// Only a metadata struct held by value, directly in the object, is copied with it.
+	if f, ok := t.Elem().FieldByName("ObjectMeta"); !ok || len(f.Index) != 1 || f.Type.Kind() != reflect.Struct {
 		return old.DeepCopyObject()
 	}
 	return shallowCopy(old)

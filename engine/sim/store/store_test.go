@@ -400,3 +400,26 @@ func TestOwnedStatusNoOp(t *testing.T) {
 		t.Fatalf("a status change was not stored (rv %d → %d, err %v)", rv, s.ResourceVersion(), err)
 	}
 }
+
+// TestNamespaceDeleteLeavesOldVersion: deleting a namespace sets status.phase Terminating on
+// its copy-on-write successor; the version before keeps Active.
+func TestNamespaceDeleteLeavesOldVersion(t *testing.T) {
+	s, _ := newStore(t)
+	nsRes := MustLookup("namespaces")
+	if _, err := s.Create(nsRes, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team"},
+		Spec:   corev1.NamespaceSpec{Finalizers: []corev1.FinalizerName{corev1.FinalizerKubernetes}},
+		Status: corev1.NamespaceStatus{Phase: corev1.NamespaceActive}}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Peek(nsRes, "", "team")
+	got, err := s.Delete(nsRes, "", "team", DeleteOptions{Owned: true})
+	if err != nil || got.Gone {
+		t.Fatalf("a namespace lingers while it finalizes: %v %+v", err, got)
+	}
+	if p := before.(*corev1.Namespace).Status.Phase; p != corev1.NamespaceActive {
+		t.Fatalf("the old version's phase changed to %q", p)
+	}
+	if p := got.Object.(*corev1.Namespace).Status.Phase; p != corev1.NamespaceTerminating {
+		t.Fatalf("the deleted namespace's phase is %q", p)
+	}
+}
