@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,24 +100,39 @@ func fieldValidation(r *http.Request) (string, error) {
 // decodeInto unmarshals JSON into obj, the way the apiserver's decoder does: case-sensitive,
 // and with unknown or duplicate fields rejected (Strict), reported as warnings (Warn) or
 // dropped (Ignore). gvk is what the endpoint serves; a body naming another kind is rejected.
+//
+// The body is decoded once: a clean body (no error, no strict-field finding) carries its
+// apiVersion and kind in obj's TypeMeta, read after the decode. Only a body with a finding
+// gets the apiserver's separate kind sniff (encoding/json, case-insensitive, last duplicate
+// wins), so a mismatched kind is still reported before, and instead of, the field errors.
 func decodeInto(w http.ResponseWriter, data []byte, obj runtime.Object, gvk schema.GroupVersionKind, directive string) error {
 	wrap := func(err error) error {
 		return apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", gvk.Kind, gvk.Version, gvk.Kind, err))
 	}
-	if len(strings.TrimSpace(string(data))) == 0 {
+	if len(bytes.TrimSpace(data)) == 0 {
 		return wrap(errors.New("empty request body"))
 	}
-	var tm metav1.TypeMeta
-	if err := json.Unmarshal(data, &tm); err != nil {
-		return wrap(err)
-	}
-	if tm.APIVersion != "" && tm.APIVersion != gvk.GroupVersion().String() {
-		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", tm.APIVersion, gvk.GroupVersion().String()))
-	}
-	if tm.Kind != "" && tm.Kind != gvk.Kind {
-		return apierrors.NewBadRequest(fmt.Sprintf("the kind in the data (%s) does not match the expected kind (%s)", tm.Kind, gvk.Kind))
+	// obj's TypeMeta (a *metav1.TypeMeta for every built-in type) must come from the body
+	// alone; it holds the body's strings as sent, where GroupVersionKind() would drop a
+	// malformed apiVersion.
+	tm, typed := obj.GetObjectKind().(*metav1.TypeMeta)
+	if typed {
+		*tm = metav1.TypeMeta{}
 	}
 	strictErrs, err := kjson.UnmarshalStrict(data, obj, kjson.DisallowDuplicateFields, kjson.DisallowUnknownFields)
+	if typed && err == nil && len(strictErrs) == 0 {
+		if terr := checkTypeMeta(tm.APIVersion, tm.Kind, gvk); terr != nil {
+			return terr
+		}
+	} else {
+		var sniffed metav1.TypeMeta
+		if terr := json.Unmarshal(data, &sniffed); terr != nil {
+			return wrap(terr)
+		}
+		if terr := checkTypeMeta(sniffed.APIVersion, sniffed.Kind, gvk); terr != nil {
+			return terr
+		}
+	}
 	if err != nil {
 		return wrap(err)
 	}
@@ -131,6 +147,17 @@ func decodeInto(w http.ResponseWriter, data []byte, obj runtime.Object, gvk sche
 		}
 	}
 	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	return nil
+}
+
+// checkTypeMeta rejects a body whose apiVersion or kind (when given) is not the endpoint's.
+func checkTypeMeta(apiVersion, kind string, gvk schema.GroupVersionKind) error {
+	if apiVersion != "" && apiVersion != gvk.GroupVersion().String() {
+		return apierrors.NewBadRequest(fmt.Sprintf("the API version in the data (%s) does not match the expected API version (%s)", apiVersion, gvk.GroupVersion().String()))
+	}
+	if kind != "" && kind != gvk.Kind {
+		return apierrors.NewBadRequest(fmt.Sprintf("the kind in the data (%s) does not match the expected kind (%s)", kind, gvk.Kind))
+	}
 	return nil
 }
 
