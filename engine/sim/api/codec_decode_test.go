@@ -102,3 +102,24 @@ func TestDecodeIntoMatchesTwoPass(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDecodeInto is the strict decode of a running pod's body (as a status PUT sends
+// it) alone: TwoPass is the decode before the one-pass change, OnePass is decodeInto.
+func BenchmarkDecodeInto(b *testing.B) {
+	gvk := corev1.SchemeGroupVersion.WithKind("Pod")
+	body := []byte(`{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-7","generateName":"web-","namespace":"default","uid":"0b7e5f4e-8f8c-4a55-9c1e-3d9f7c2a4b11","resourceVersion":"1234","creationTimestamp":"2026-01-02T03:04:05Z","labels":{"app":"nginx","apps.kubernetes.io/pod-index":"7","controller-revision-hash":"web-6d4c9b7f8","statefulset.kubernetes.io/pod-name":"web-7"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"StatefulSet","name":"web","uid":"5d1c2b3a-1111-2222-3333-444455556666","controller":true,"blockOwnerDeletion":true}]},"spec":{"volumes":[{"name":"www","persistentVolumeClaim":{"claimName":"www-web-7"}},{"name":"kube-api-access-abcde","projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},{"configMap":{"name":"kube-root-ca.crt","items":[{"key":"ca.crt","path":"ca.crt"}]}}],"defaultMode":420}}],"containers":[{"name":"nginx","image":"registry.k8s.io/nginx-slim:0.24","ports":[{"name":"web","containerPort":80,"protocol":"TCP"}],"resources":{},"volumeMounts":[{"name":"www","mountPath":"/usr/share/nginx/html"},{"name":"kube-api-access-abcde","readOnly":true,"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount"}],"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default","serviceAccount":"default","nodeName":"node-1","securityContext":{},"hostname":"web-7","subdomain":"nginx","schedulerName":"default-scheduler","tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}],"priority":0,"enableServiceLinks":true,"preemptionPolicy":"PreemptLowerPriority"},"status":{"phase":"Running","conditions":[{"type":"PodReadyToStartContainers","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:07Z"},{"type":"Initialized","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:05Z"},{"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:08Z"},{"type":"ContainersReady","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:08Z"},{"type":"PodScheduled","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:05Z"}],"hostIP":"172.18.0.2","hostIPs":[{"ip":"172.18.0.2"}],"podIP":"10.244.0.9","podIPs":[{"ip":"10.244.0.9"}],"startTime":"2026-01-02T03:04:05Z","containerStatuses":[{"name":"nginx","state":{"running":{"startedAt":"2026-01-02T03:04:07Z"}},"lastState":{},"ready":true,"restartCount":0,"image":"registry.k8s.io/nginx-slim:0.24","imageID":"registry.k8s.io/nginx-slim@sha256:0123456789abcdef","containerID":"containerd://abcdef0123456789","started":true}],"qosClass":"BestEffort"}}`)
+	for _, c := range []struct {
+		name   string
+		decode func(http.ResponseWriter, []byte, runtime.Object, schema.GroupVersionKind, string) error
+	}{{"TwoPass", decodeTwoPass}, {"OnePass", decodeInto}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			w := httptest.NewRecorder()
+			for i := 0; i < b.N; i++ {
+				if err := c.decode(w, body, &corev1.Pod{}, gvk, "Warn"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

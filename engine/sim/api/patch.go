@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/mergepatch"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 )
 
@@ -43,13 +45,13 @@ func applyPatch(w http.ResponseWriter, pt types.PatchType, patch []byte, cur run
 	if len(patch) == 0 {
 		return nil, apierrors.NewBadRequest("the body of the patch is empty")
 	}
-	original, err := json.Marshal(cur)
-	if err != nil {
-		return nil, apierrors.NewInternalError(err)
-	}
 	var patched []byte
 	switch pt {
 	case types.JSONPatchType:
+		original, err := json.Marshal(cur)
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
 		p, err := jsonpatch.DecodePatch(patch)
 		if err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
@@ -65,6 +67,10 @@ func applyPatch(w http.ResponseWriter, pt types.PatchType, patch []byte, cur run
 		if !json.Valid(patch) {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("error decoding patch: invalid JSON: %s", truncate(patch)))
 		}
+		original, err := json.Marshal(cur)
+		if err != nil {
+			return nil, apierrors.NewInternalError(err)
+		}
 		patched, err = jsonpatch.MergePatch(original, patch)
 		if err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
@@ -74,10 +80,11 @@ func applyPatch(w http.ResponseWriter, pt types.PatchType, patch []byte, cur run
 		if err := json.Unmarshal(patch, &pm); err != nil {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("error decoding patch: %v", err))
 		}
-		patched, err = strategicpatch.StrategicMergePatch(original, patch, into)
+		merged, err := strategicMergePatch(cur, patch, into)
 		if err != nil {
-			return nil, apierrors.NewBadRequest(err.Error())
+			return nil, err
 		}
+		patched = merged
 	case types.ApplyYAMLPatchType, types.ApplyCBORPatchType:
 		return nil, apierrors.NewGenericServerResponse(http.StatusUnsupportedMediaType, "patch", schema.GroupResource{}, "",
 			"server-side apply is not supported by the kubetutor simulator; use kubectl apply without --server-side", 0, false)
@@ -89,6 +96,30 @@ func applyPatch(w http.ResponseWriter, pt types.PatchType, patch []byte, cur run
 		return nil, err
 	}
 	return into, nil
+}
+
+// strategicMergePatch applies a strategic merge patch to cur as the apiserver's smpPatcher
+// does: cur converted straight to a map (no JSON round trip), the patch merged in, and the
+// result as JSON for the strict decode.
+func strategicMergePatch(cur runtime.Object, patch []byte, into runtime.Object) ([]byte, error) {
+	original, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cur)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	// Decoded as StrategicMergePatch decodes it (case-sensitive, integers kept as int64).
+	patchMap := map[string]any{}
+	if err := utiljson.Unmarshal(patch, &patchMap); err != nil {
+		return nil, apierrors.NewBadRequest(mergepatch.ErrBadJSONDoc.Error())
+	}
+	merged, err := strategicpatch.StrategicMergeMapPatch(original, patchMap, into)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	out, err := json.Marshal(merged)
+	if err != nil {
+		return nil, apierrors.NewInternalError(err)
+	}
+	return out, nil
 }
 
 func truncate(b []byte) string {
