@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -107,7 +108,7 @@ func TestDecodeIntoMatchesTwoPass(t *testing.T) {
 // it) alone: TwoPass is the decode before the one-pass change, OnePass is decodeInto.
 func BenchmarkDecodeInto(b *testing.B) {
 	gvk := corev1.SchemeGroupVersion.WithKind("Pod")
-	body := []byte(`{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-7","generateName":"web-","namespace":"default","uid":"0b7e5f4e-8f8c-4a55-9c1e-3d9f7c2a4b11","resourceVersion":"1234","creationTimestamp":"2026-01-02T03:04:05Z","labels":{"app":"nginx","apps.kubernetes.io/pod-index":"7","controller-revision-hash":"web-6d4c9b7f8","statefulset.kubernetes.io/pod-name":"web-7"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"StatefulSet","name":"web","uid":"5d1c2b3a-1111-2222-3333-444455556666","controller":true,"blockOwnerDeletion":true}]},"spec":{"volumes":[{"name":"www","persistentVolumeClaim":{"claimName":"www-web-7"}},{"name":"kube-api-access-abcde","projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},{"configMap":{"name":"kube-root-ca.crt","items":[{"key":"ca.crt","path":"ca.crt"}]}}],"defaultMode":420}}],"containers":[{"name":"nginx","image":"registry.k8s.io/nginx-slim:0.24","ports":[{"name":"web","containerPort":80,"protocol":"TCP"}],"resources":{},"volumeMounts":[{"name":"www","mountPath":"/usr/share/nginx/html"},{"name":"kube-api-access-abcde","readOnly":true,"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount"}],"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default","serviceAccount":"default","nodeName":"node-1","securityContext":{},"hostname":"web-7","subdomain":"nginx","schedulerName":"default-scheduler","tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}],"priority":0,"enableServiceLinks":true,"preemptionPolicy":"PreemptLowerPriority"},"status":{"phase":"Running","conditions":[{"type":"PodReadyToStartContainers","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:07Z"},{"type":"Initialized","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:05Z"},{"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:08Z"},{"type":"ContainersReady","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:08Z"},{"type":"PodScheduled","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:05Z"}],"hostIP":"172.18.0.2","hostIPs":[{"ip":"172.18.0.2"}],"podIP":"10.244.0.9","podIPs":[{"ip":"10.244.0.9"}],"startTime":"2026-01-02T03:04:05Z","containerStatuses":[{"name":"nginx","state":{"running":{"startedAt":"2026-01-02T03:04:07Z"}},"lastState":{},"ready":true,"restartCount":0,"image":"registry.k8s.io/nginx-slim:0.24","imageID":"registry.k8s.io/nginx-slim@sha256:0123456789abcdef","containerID":"containerd://abcdef0123456789","started":true}],"qosClass":"BestEffort"}}`)
+	body := benchPodBody
 	for _, c := range []struct {
 		name   string
 		decode func(http.ResponseWriter, []byte, runtime.Object, schema.GroupVersionKind, string) error
@@ -121,5 +122,29 @@ func BenchmarkDecodeInto(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// benchPodBody is a running StatefulSet pod as the apiserver serves it.
+var benchPodBody = []byte(`{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web-7","generateName":"web-","namespace":"default","uid":"0b7e5f4e-8f8c-4a55-9c1e-3d9f7c2a4b11","resourceVersion":"1234","creationTimestamp":"2026-01-02T03:04:05Z","labels":{"app":"nginx","apps.kubernetes.io/pod-index":"7","controller-revision-hash":"web-6d4c9b7f8","statefulset.kubernetes.io/pod-name":"web-7"},"ownerReferences":[{"apiVersion":"apps/v1","kind":"StatefulSet","name":"web","uid":"5d1c2b3a-1111-2222-3333-444455556666","controller":true,"blockOwnerDeletion":true}]},"spec":{"volumes":[{"name":"www","persistentVolumeClaim":{"claimName":"www-web-7"}},{"name":"kube-api-access-abcde","projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},{"configMap":{"name":"kube-root-ca.crt","items":[{"key":"ca.crt","path":"ca.crt"}]}}],"defaultMode":420}}],"containers":[{"name":"nginx","image":"registry.k8s.io/nginx-slim:0.24","ports":[{"name":"web","containerPort":80,"protocol":"TCP"}],"resources":{},"volumeMounts":[{"name":"www","mountPath":"/usr/share/nginx/html"},{"name":"kube-api-access-abcde","readOnly":true,"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount"}],"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}],"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default","serviceAccount":"default","nodeName":"node-1","securityContext":{},"hostname":"web-7","subdomain":"nginx","schedulerName":"default-scheduler","tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}],"priority":0,"enableServiceLinks":true,"preemptionPolicy":"PreemptLowerPriority"},"status":{"phase":"Running","conditions":[{"type":"PodReadyToStartContainers","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:07Z"},{"type":"Initialized","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:05Z"},{"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:08Z"},{"type":"ContainersReady","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:08Z"},{"type":"PodScheduled","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-01-02T03:04:05Z"}],"hostIP":"172.18.0.2","hostIPs":[{"ip":"172.18.0.2"}],"podIP":"10.244.0.9","podIPs":[{"ip":"10.244.0.9"}],"startTime":"2026-01-02T03:04:05Z","containerStatuses":[{"name":"nginx","state":{"running":{"startedAt":"2026-01-02T03:04:07Z"}},"lastState":{},"ready":true,"restartCount":0,"image":"registry.k8s.io/nginx-slim:0.24","imageID":"registry.k8s.io/nginx-slim@sha256:0123456789abcdef","containerID":"containerd://abcdef0123456789","started":true}],"qosClass":"BestEffort"}}`)
+
+// TestReadAllAnyContentLength reads bodies whole whatever Content-Length claims (absent,
+// exact, short, long), in reads of any size.
+func TestReadAllAnyContentLength(t *testing.T) {
+	for _, n := range []int{0, 1, 511, 512, 513, 4096, 100000} {
+		body := strings.Repeat("x", n)
+		for _, cl := range []int64{-1, 0, int64(n), int64(n / 2), int64(n) * 2, maxBodyBytes + 1} {
+			got, err := readAll(iotest.OneByteReader(strings.NewReader(body)), cl)
+			if err != nil || string(got) != body {
+				t.Fatalf("n=%d cl=%d: got %d bytes, err %v", n, cl, len(got), err)
+			}
+			got, err = readAll(strings.NewReader(body), cl)
+			if err != nil || string(got) != body {
+				t.Fatalf("n=%d cl=%d: got %d bytes, err %v", n, cl, len(got), err)
+			}
+		}
+	}
+	if _, err := readAll(iotest.ErrReader(errors.New("boom")), 10); err == nil || err.Error() != "boom" {
+		t.Fatalf("error not passed on: %v", err)
 	}
 }

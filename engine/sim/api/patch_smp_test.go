@@ -25,7 +25,7 @@ func TestStrategicMergePatchMatchesJSONRoundTrip(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "web-0", Namespace: "default", CreationTimestamp: ts, Labels: map[string]string{"app": "nginx"}, ResourceVersion: "12", Generation: 9007199254740993},
 		Spec: corev1.PodSpec{
 			Containers: []corev1.Container{{Name: "nginx", Image: "nginx:1", Ports: []corev1.ContainerPort{{Name: "web", ContainerPort: 80}},
-				Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("1.5Gi")}},
+				Resources:      corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("1.5Gi")}},
 				ReadinessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromString("web")}}, PeriodSeconds: 5}},
 				{Name: "side", Image: "busybox", Command: []string{"sleep", "inf"}}},
 			TerminationGracePeriodSeconds: ptr.To[int64](30),
@@ -89,4 +89,36 @@ func TestStrategicMergePatchMatchesJSONRoundTrip(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkStrategicMergePatch is one condition patched into a running pod's status:
+// JSONRoundTrip is the path before (marshal the pod, StrategicMergePatch), Map is
+// strategicMergePatch (the pod converted straight to a map).
+func BenchmarkStrategicMergePatch(b *testing.B) {
+	var pod corev1.Pod
+	gvk := corev1.SchemeGroupVersion.WithKind("Pod")
+	if err := decodeInto(nil, benchPodBody, &pod, gvk, "Ignore"); err != nil {
+		b.Fatal(err)
+	}
+	patch := []byte(`{"status":{"conditions":[{"type":"Ready","status":"False"}]}}`)
+	b.Run("JSONRoundTrip", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			original, err := json.Marshal(&pod)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := strategicpatch.StrategicMergePatch(original, patch, &corev1.Pod{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Map", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := strategicMergePatch(&pod, patch, &corev1.Pod{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
