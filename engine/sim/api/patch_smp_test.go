@@ -103,6 +103,7 @@ func BenchmarkStrategicMergePatch(b *testing.B) {
 	patch := []byte(`{"status":{"conditions":[{"type":"Ready","status":"False"}]}}`)
 	b.Run("JSONRoundTrip", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu0 := cpuNow(b)
 		for i := 0; i < b.N; i++ {
 			original, err := json.Marshal(&pod)
 			if err != nil {
@@ -112,13 +113,16 @@ func BenchmarkStrategicMergePatch(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu0)
 	})
 	b.Run("Map", func(b *testing.B) {
 		b.ReportAllocs()
+		cpu0 := cpuNow(b)
 		for i := 0; i < b.N; i++ {
 			if _, err := strategicMergePatch(&pod, patch, &corev1.Pod{}); err != nil {
 				b.Fatal(err)
 			}
 		}
+		reportCPU(b, cpu0)
 	})
 }
