@@ -75,8 +75,11 @@ type Sim struct {
 	byName map[string]controller.Controller
 	logf   func(string, ...any)
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// queue[qhead:] are the queued keys; the array is reused once drained (it empties after
+	// every busy instant), where popping by reslicing gave up its front and reallocated.
 	queue    []controller.Key
+	qhead    int
 	queued   map[controller.Key]bool
 	failures map[controller.Key]int // consecutive Sync errors, for backoff
 	timers   timerHeap
@@ -441,7 +444,7 @@ func (s *Sim) WaitIdle(ctx context.Context) error {
 }
 
 func (s *Sim) isIdleLocked() bool {
-	return len(s.queue) == 0 && len(s.timers) == s.bgTimers && !s.busy
+	return len(s.queue) == s.qhead && len(s.timers) == s.bgTimers && !s.busy
 }
 
 // execRunner is the Runner the API's exec and attach use: while a learner's command runs, the
@@ -548,10 +551,8 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 		return nil, false
 	}
 	now := s.clock.Now()
-	if len(s.queue) > 0 && !s.manyDueLocked(now) {
-		k := s.queue[0]
-		s.queue = s.queue[1:]
-		delete(s.queued, k)
+	if len(s.queue) > s.qhead && !s.manyDueLocked(now) {
+		k := s.popLocked()
 		s.busy = true
 		return func() { s.sync(k) }, true
 	}
@@ -573,6 +574,23 @@ func (s *Sim) take(force, ignorePause bool) (func(), bool) {
 	}
 	s.busy = true
 	return t.fn, true
+}
+
+// popLocked takes the first queued key (there is one). Lock held.
+func (s *Sim) popLocked() controller.Key {
+	k := s.queue[s.qhead]
+	s.queue[s.qhead] = controller.Key{}
+	s.qhead++
+	if s.qhead == len(s.queue) {
+		s.queue, s.qhead = s.queue[:0], 0
+	} else if s.qhead >= 64 && 2*s.qhead >= len(s.queue) {
+		// Never drained for a while: move the live keys to the front.
+		n := copy(s.queue, s.queue[s.qhead:])
+		clear(s.queue[n:])
+		s.queue, s.qhead = s.queue[:n], 0
+	}
+	delete(s.queued, k)
+	return k
 }
 
 // batchAt is how many timers must fall due at one instant before they all run ahead of the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -184,4 +185,47 @@ func startSim(t *testing.T, cfg Config) (*Sim, context.Context) {
 	}
 	t.Cleanup(s.Close)
 	return s, ctx
+}
+
+// TestQueueKeepsOrderAcrossReuse: the work queue reuses its array once drained and moves its
+// live keys to the front when it has not drained for a while; either way keys come out once
+// each, in the order they were added.
+func TestQueueKeepsOrderAcrossReuse(t *testing.T) {
+	s := newSim(t)
+	s.mu.Lock()
+	for len(s.queue) > s.qhead { // what the bootstrap queued
+		s.popLocked()
+	}
+	s.mu.Unlock()
+	q := loopQueue{s}
+	key := func(i int) controller.Key { return controller.Key{Controller: "test", Name: fmt.Sprint(i)} }
+	next, want := 0, 0
+	pop := func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if got := s.popLocked(); got != key(want) {
+			t.Fatalf("popped %v, want %v", got, key(want))
+		}
+		want++
+	}
+	for round := 0; round < 3; round++ {
+		// Never drained: three in, two out, for long enough to compact several times.
+		for i := 0; i < 400; i++ {
+			for j := 0; j < 3; j++ {
+				q.Add(key(next))
+				next++
+			}
+			q.Add(key(next - 1)) // queued already: coalesced
+			pop()
+			pop()
+		}
+		for want < next {
+			pop()
+		}
+		s.mu.Lock()
+		if len(s.queue) != s.qhead || len(s.queued) != 0 {
+			t.Fatalf("drained queue holds %d keys (head %d), %d marked", len(s.queue), s.qhead, len(s.queued))
+		}
+		s.mu.Unlock()
+	}
 }

@@ -221,7 +221,7 @@ func (c *DaemonSetController) Sync(k Key) error {
 	}
 	for _, p := range del {
 		uid := p.UID
-		_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid})
+		_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid, Owned: true})
 		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 			continue
 		}

@@ -911,7 +911,7 @@ func (c *DeploymentController) cleanup(oldRSs []*appsv1.ReplicaSet, d *appsv1.De
 			continue
 		}
 		uid := rs.UID
-		if _, err := c.env.Store.Delete(rsRes, rs.Namespace, rs.Name, store.DeleteOptions{PreconditionUID: &uid}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		if _, err := c.env.Store.Delete(rsRes, rs.Namespace, rs.Name, store.DeleteOptions{PreconditionUID: &uid, Owned: true}); err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 			return err
 		}
 	}

@@ -115,7 +115,7 @@ func (e *EndpointsController) sync(ns string, names []string, full bool) error {
 	for _, o := range eps {
 		ep := o.(*corev1.Endpoints)
 		if !live[ep.Name] && ep.Labels["endpoints.kubernetes.io/managed-by"] == "endpoint-controller" {
-			if _, err := e.env.Store.Delete(epRes, ep.Namespace, ep.Name, store.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			if _, err := e.env.Store.Delete(epRes, ep.Namespace, ep.Name, store.DeleteOptions{Owned: true}); err != nil && !apierrors.IsNotFound(err) {
 				return err
 			}
 		}

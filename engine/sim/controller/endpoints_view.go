@@ -95,10 +95,11 @@ func (d *podDelta) take(ns string) (names []string, full bool) {
 	defer d.mu.Unlock()
 	full = d.full[ns]
 	delete(d.full, ns)
-	for n := range d.names[ns] {
+	m := d.names[ns]
+	for n := range m {
 		names = append(names, n)
 	}
-	delete(d.names, ns)
+	clear(m) // kept for the namespace's next changes: a new map per sync was most of what Observe allocated
 	slices.Sort(names)
 	return names, full
 }

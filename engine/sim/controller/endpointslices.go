@@ -125,7 +125,7 @@ func (e *EndpointSliceController) sync(ns string, names []string, full bool) err
 
 func (e *EndpointSliceController) delete(es *discoveryv1.EndpointSlice) error {
 	uid := es.UID
-	if _, err := e.env.Store.Delete(sliceRes, es.Namespace, es.Name, store.DeleteOptions{PreconditionUID: &uid}); err != nil &&
+	if _, err := e.env.Store.Delete(sliceRes, es.Namespace, es.Name, store.DeleteOptions{PreconditionUID: &uid, Owned: true}); err != nil &&
 		!apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return err
 	}

@@ -217,7 +217,7 @@ func (g *GarbageCollector) syncItem(res store.Resource, ns, name string) error {
 		}
 		uid := m.GetUID()
 		bg := metav1.DeletePropagationBackground
-		_, err := g.env.Store.Delete(res, ns, name, store.DeleteOptions{PropagationPolicy: &bg, PreconditionUID: &uid})
+		_, err := g.env.Store.Delete(res, ns, name, store.DeleteOptions{PropagationPolicy: &bg, PreconditionUID: &uid, Owned: true})
 		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 			return nil
 		}
@@ -272,7 +272,7 @@ func (g *GarbageCollector) syncOwner(res store.Resource, ns, name string) error 
 			if d.meta.GetDeletionTimestamp() == nil {
 				uid := d.meta.GetUID()
 				bg := metav1.DeletePropagationBackground
-				if _, err := g.env.Store.Delete(d.res, ns, d.meta.GetName(), store.DeleteOptions{PropagationPolicy: &bg, PreconditionUID: &uid}); err != nil &&
+				if _, err := g.env.Store.Delete(d.res, ns, d.meta.GetName(), store.DeleteOptions{PropagationPolicy: &bg, PreconditionUID: &uid, Owned: true}); err != nil &&
 					!apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 					return err
 				}

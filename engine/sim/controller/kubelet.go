@@ -397,13 +397,13 @@ func (k *Kubelet) advance(key Key, want stage) (retry bool, err error) {
 	case "remove":
 		zero := int64(0)
 		uid := p.UID
-		_, err := k.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{GracePeriodSeconds: &zero, PreconditionUID: &uid})
+		_, err := k.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{GracePeriodSeconds: &zero, PreconditionUID: &uid, Owned: true})
 		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 			return false, nil
 		}
 		return false, err
 	}
-	_, err = k.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true, Owned: true})
+	_, err = k.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true, Owned: true, Successor: true}) // cp above
 	if apierrors.IsConflict(err) {
 		return true, nil
 	}

@@ -63,7 +63,7 @@ func (n *NamespaceController) Sync(k Key) error {
 				continue // already on its way out; its DELETED event wakes us again
 			}
 			uid := m.GetUID()
-			if _, err := n.env.Store.Delete(res, ns.Name, m.GetName(), store.DeleteOptions{PropagationPolicy: &bg, PreconditionUID: &uid}); err != nil &&
+			if _, err := n.env.Store.Delete(res, ns.Name, m.GetName(), store.DeleteOptions{PropagationPolicy: &bg, PreconditionUID: &uid, Owned: true}); err != nil &&
 				!apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 				return err
 			}

@@ -221,7 +221,7 @@ func (n *NodeLifecycleController) evict(ns, name string, uid types.UID, node str
 	if _, err := n.env.Store.Update(podsRes, p, store.UpdateOptions{Status: true}); err != nil && !apierrors.IsConflict(err) {
 		n.env.logf("nodelifecycle: evict %s/%s: %v", ns, name, err)
 	}
-	if _, err := n.env.Store.Delete(podsRes, ns, name, store.DeleteOptions{PreconditionUID: &uid}); err != nil && !apierrors.IsNotFound(err) {
+	if _, err := n.env.Store.Delete(podsRes, ns, name, store.DeleteOptions{PreconditionUID: &uid, Owned: true}); err != nil && !apierrors.IsNotFound(err) {
 		n.env.logf("nodelifecycle: evict %s/%s: %v", ns, name, err)
 	}
 }

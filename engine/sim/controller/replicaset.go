@@ -362,7 +362,7 @@ func (c *ReplicaSetController) manageReplicas(rs *appsv1.ReplicaSet, active []*c
 		n := min(diff, burstReplicas)
 		for _, p := range podsToDelete(active, c.relatedPods(rs), n, c.env.Store.Now()) {
 			uid := p.UID
-			_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid})
+			_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid, Owned: true})
 			if apierrors.IsNotFound(err) || apierrors.IsConflict(err) {
 				continue
 			}

@@ -114,6 +114,20 @@ func (c *StatefulSetController) FastSyncs() uint64 { return c.fastSyncs.Load() }
 type cachedSet struct {
 	ns, name string
 	sel      labels.Selector
+	from     *metav1.LabelSelector // the stored spec.selector sel was parsed from (shared by status writes)
+}
+
+// selectorOf is set's parsed selector, reused while the stored versions share the
+// spec.selector it was parsed from (a status write keeps the stored spec): parsing it again on
+// every event and sync was a few KB per pod step of a rolling update.
+func (c *StatefulSetController) selectorOf(set *appsv1.StatefulSet) (labels.Selector, error) {
+	c.mu.Lock()
+	cs, ok := c.sets[set.Namespace+"/"+set.Name]
+	c.mu.Unlock()
+	if ok && cs.from != nil && cs.from == set.Spec.Selector {
+		return cs.sel, nil
+	}
+	return metav1.LabelSelectorAsSelector(set.Spec.Selector)
 }
 
 // NewStatefulSetController makes the controller.
@@ -149,8 +163,10 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 		if ev.Type == "DELETED" {
 			delete(c.sets, k)
 			c.gone = append(c.gone, set.UID)
+		} else if cs, ok := c.sets[k]; ok && cs.from != nil && cs.from == set.Spec.Selector {
+			// The same stored selector (a status write): parsed already.
 		} else if sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector); err == nil {
-			c.sets[k] = cachedSet{ns: set.Namespace, name: set.Name, sel: sel}
+			c.sets[k] = cachedSet{ns: set.Namespace, name: set.Name, sel: sel, from: set.Spec.Selector}
 		}
 		c.mu.Unlock()
 		c.env.Queue.Add(c.key(set.Namespace, set.Name))
@@ -373,7 +389,7 @@ func (c *StatefulSetController) Sync(k Key) (err error) {
 	c.dropGone()
 	c.notes = nil
 	defer c.flushWhy(set)
-	sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector)
+	sel, err := c.selectorOf(set)
 	if err != nil || sel.Empty() {
 		return nil // validation rejects these; nothing sensible to do
 	}
@@ -658,13 +674,15 @@ func (c *StatefulSetController) revisions(set *appsv1.StatefulSet, revs []*appsv
 	if n := len(revs); n > 0 {
 		next = revs[n-1].Revision + 1
 	}
-	candidate, err := c.newRevision(set, next, collisions)
+	// The template's data first: a whole candidate revision (name, labels, owner) is built
+	// only when one is created, not on every sync that finds its template stored.
+	data, err := c.patchOf(set)
 	if err != nil {
 		return nil, nil, 0, err
 	}
 	var equal []*appsv1.ControllerRevision
 	for _, r := range revs {
-		if c.sameData(r.Data.Raw, candidate.Data.Raw) {
+		if c.sameData(r.Data.Raw, data) {
 			equal = append(equal, r)
 		}
 	}
@@ -682,8 +700,9 @@ func (c *StatefulSetController) revisions(set *appsv1.StatefulSet, revs []*appsv
 		upd = u.(*appsv1.ControllerRevision)
 	case set.DeletionTimestamp != nil:
 		// A deleting set creates nothing, not even a revision the GC would delete again.
-		upd = candidate
+		upd = revisionWithData(set, data, next, collisions)
 	default:
+		candidate := revisionWithData(set, data, next, collisions)
 		for tries := 0; ; tries++ {
 			if tries > 100 {
 				return nil, nil, 0, errors.New("too many controller revision hash collisions")
@@ -927,7 +946,7 @@ func (c *StatefulSetController) createPod(set *appsv1.StatefulSet, p *corev1.Pod
 func (c *StatefulSetController) deletePod(set *appsv1.StatefulSet, p *corev1.Pod) error {
 	c.wrotePods = true
 	uid := p.UID
-	_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid})
+	_, err := c.env.Store.Delete(podsRes, p.Namespace, p.Name, store.DeleteOptions{PreconditionUID: &uid, Owned: true})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
@@ -1390,7 +1409,7 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 		// A new top level over the stored set (read-only); the store takes only its status.
 		cp := *set
 		cp.Status = st
-		out, err := c.env.Store.Update(stsRes, &cp, store.UpdateOptions{Status: true, Owned: true})
+		out, err := c.env.Store.Update(stsRes, &cp, store.UpdateOptions{Status: true, Owned: true, Successor: true})
 		if err == nil && try == 0 {
 			c.stored = out.(*appsv1.StatefulSet) // the stored version itself (owned write)
 			if statusFedBack(set, st) {
@@ -1447,7 +1466,7 @@ func (c *StatefulSetController) truncateHistory(set *appsv1.StatefulSet, v *stsV
 	}
 	sort.SliceStable(old, func(i, j int) bool { return old[i].Revision < old[j].Revision })
 	for _, r := range old[:len(old)-limit] {
-		if _, err := c.env.Store.Delete(revRes, r.Namespace, r.Name, store.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		if _, err := c.env.Store.Delete(revRes, r.Namespace, r.Name, store.DeleteOptions{Owned: true}); err != nil && !apierrors.IsNotFound(err) {
 			return err
 		}
 	}

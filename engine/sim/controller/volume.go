@@ -257,7 +257,7 @@ func (v *VolumeController) reclaim(claimUID string) error {
 		if _, err := v.env.Store.Update(pvRes, pv, store.UpdateOptions{Status: true}); err != nil {
 			return err
 		}
-		if _, err := v.env.Store.Delete(pvRes, "", pv.Name, store.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+		if _, err := v.env.Store.Delete(pvRes, "", pv.Name, store.DeleteOptions{Owned: true}); err != nil && !apierrors.IsNotFound(err) {
 			return err
 		}
 		// The pv-protection finalizer goes once the volume is released and deleted.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -81,9 +82,10 @@ type Store struct {
 	// history is a ring of the latest events: it grows to histCap, then each event overwrites
 	// the oldest, at histHead (a slice that dropped its oldest part and was copied again cost
 	// a megabyte of copying every thousand writes). histEvent(i) is the i-th oldest.
-	history   []Event
+	history   []histEntry
 	histHead  int
 	histCap   int
+	histRes   map[string]*Resource // the Resource of history entries, one per name
 	watchers  map[*Watcher]struct{}
 	listeners []func(Event)
 	onWatch   []func(Resource)
@@ -461,6 +463,12 @@ type UpdateOptions struct {
 	// Differs: the caller compared what it writes with the stored object and found a
 	// difference, so the store skips its own no-op check (a walk over a thousand endpoints).
 	Differs bool
+	// Successor (with Status and Owned): obj is a top-level copy of the stored object, made
+	// at the resourceVersion it carries, with a status of its own; its spec and metadata are
+	// the stored ones, unchanged. The store keeps obj itself instead of building that copy a
+	// second time (a pod's start is five status writes). The resourceVersion must be the
+	// stored one, else Conflict as always; without it, the store builds the successor itself.
+	Successor bool
 }
 
 // Update replaces an object. A non-empty resourceVersion must match the stored one (else
@@ -519,7 +527,11 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		var merged runtime.Object
 		if o.Owned {
 			// Copy-on-write: a new top-level struct sharing the stored spec and metadata.
-			merged = withStatusOf(old, obj)
+			if o.Successor && m.GetResourceVersion() == om.GetResourceVersion() {
+				merged = obj // built so by the caller
+			} else {
+				merged = withStatusOf(old, obj)
+			}
 			hooks = Hooks{}
 		} else {
 			merged = old.DeepCopyObject()
@@ -564,7 +576,7 @@ func (s *Store) Update(res Resource, in runtime.Object, o UpdateOptions) (runtim
 		}
 		return o2.DeepCopyObject()
 	}
-	if !o.Differs && SemanticEqual(obj, old) {
+	if !o.Differs && unchanged(obj, old, o.Status && o.Owned) {
 		return out(old), nil
 	}
 	oldSize, newSize := s.sizeOf(old), s.sizeOf(obj)
@@ -661,6 +673,10 @@ type DeleteOptions struct {
 	PropagationPolicy  *metav1.DeletionPropagation
 	PreconditionUID    *types.UID
 	PreconditionRV     *string
+	// Owned is for the built-in controllers: DeleteResult.Object is the stored object itself
+	// (or the last one stored), read-only like everything Peek and Select return, instead of
+	// a copy the caller may change. API requests never set it.
+	Owned bool
 }
 
 // DeleteResult says what a delete did.
@@ -691,9 +707,15 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 		return DeleteResult{}, apierrors.NewConflict(res.GVR().GroupResource(), name,
 			fmt.Errorf("Precondition failed: ResourceVersion in precondition: %v, ResourceVersion in object meta: %v", *o.PreconditionRV, om.GetResourceVersion()))
 	}
-	obj := old.DeepCopyObject()
+	obj := deleteSuccessor(old)
 	m, _ := meta.Accessor(obj)
 	now := s.clock.Now()
+	out := func(x runtime.Object) runtime.Object {
+		if o.Owned {
+			return x
+		}
+		return x.DeepCopyObject()
+	}
 
 	// Grace period: only pods bound to a node and not finished get one.
 	var grace int64
@@ -741,7 +763,7 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 		zero := int64(0)
 		m.SetDeletionGracePeriodSeconds(&zero)
 		s.remove(res, k, obj, old)
-		return DeleteResult{Object: obj.DeepCopyObject(), Gone: true}, nil
+		return DeleteResult{Object: out(obj), Gone: true}, nil
 	}
 	changed := false
 	if ns, ok := obj.(*corev1.Namespace); ok && ns.Status.Phase != corev1.NamespaceTerminating {
@@ -760,14 +782,40 @@ func (s *Store) Delete(res Resource, ns, name string, o DeleteOptions) (DeleteRe
 		changed = true
 	}
 	if !changed {
-		return DeleteResult{Object: old.DeepCopyObject()}, nil
+		return DeleteResult{Object: out(old)}, nil
 	}
 	s.rv++
 	m.SetResourceVersion(strconv.FormatUint(s.rv, 10))
 	s.objs[res.Name][k] = obj
 	s.bytes += s.sizeOf(obj) - s.sizeOf(old)
 	s.emit(Event{Type: watch.Modified, Resource: res, Object: obj, Old: old, RV: s.rv})
-	return DeleteResult{Object: obj.DeepCopyObject()}, nil
+	return DeleteResult{Object: out(obj)}, nil
+}
+
+// deleteSuccessor is the object a delete changes and stores in place of old. Delete changes
+// only whole metadata fields (deletionTimestamp, deletionGracePeriodSeconds, finalizers,
+// resourceVersion) and a namespace's status.phase, so a typed object's successor is a copy of
+// its top-level struct sharing everything else with old (stored objects are never mutated):
+// a pod's two deletes (graceful, then final) copied its spec and status twice each. An
+// unstructured object keeps its metadata in a map, which a shallow copy would share: it is
+// deep-copied.
+func deleteSuccessor(old runtime.Object) runtime.Object {
+	switch o := old.(type) {
+	case *corev1.Pod:
+		c := *o
+		return &c
+	case runtime.Unstructured:
+		return old.DeepCopyObject()
+	}
+	t := reflect.TypeOf(old)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return old.DeepCopyObject()
+	}
+	// Only a metadata struct held by value, directly in the object, is copied with it.
+	if f, ok := t.Elem().FieldByName("ObjectMeta"); !ok || len(f.Index) != 1 || f.Type.Kind() != reflect.Struct {
+		return old.DeepCopyObject()
+	}
+	return shallowCopy(old)
 }
 
 // remove drops an object; the caller holds the lock and has set its final resourceVersion.
@@ -785,13 +833,15 @@ func (s *Store) remove(res Resource, k string, obj, old runtime.Object) {
 	s.emit(Event{Type: watch.Deleted, Resource: res, Object: obj, Old: old, RV: s.rv})
 }
 
+// addString returns list with v added; a new array when it grows, so a list shared with a
+// stored object is never written through.
 func addString(list []string, v string) []string {
 	for _, x := range list {
 		if x == v {
 			return list
 		}
 	}
-	return append(list, v)
+	return append(slices.Clip(list), v)
 }
 
 func removeString(list []string, v string) []string {
@@ -828,6 +878,39 @@ func hasSpec(obj runtime.Object) bool {
 	return fieldOf(obj, "Spec") != nil
 }
 
+// unchanged: the write stores nothing new. An owned status write can differ from the stored
+// object in its status alone (its spec and metadata are the stored ones and no hooks ran), so
+// only the statuses are compared: walking a pod's spec field by field was most of the check.
+func unchanged(obj, old runtime.Object, statusOnly bool) bool {
+	if statusOnly {
+		if a, b := statusOf(obj), statusOf(old); a != nil && b != nil {
+			return SemanticEqual(a, b)
+		}
+	}
+	return SemanticEqual(obj, old)
+}
+
+// statusOf points at obj's Status field (nil without one), without copying it.
+func statusOf(obj runtime.Object) any {
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		return &o.Status
+	case *corev1.PersistentVolumeClaim:
+		return &o.Status
+	case *corev1.PersistentVolume:
+		return &o.Status
+	}
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.Elem().FieldByName("Status")
+	if !f.IsValid() || !f.CanAddr() {
+		return nil
+	}
+	return f.Addr().Interface()
+}
+
 func fieldOf(obj runtime.Object, name string) any {
 	v := reflect.ValueOf(obj)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
@@ -852,9 +935,9 @@ func copyField(dst, src runtime.Object, name string) {
 func (s *Store) emit(ev Event) {
 	s.index(ev)
 	if len(s.history) < s.histCap {
-		s.history = append(s.history, ev)
+		s.history = append(s.history, s.histEntryOf(ev))
 	} else {
-		s.history[s.histHead] = ev
+		s.history[s.histHead] = s.histEntryOf(ev)
 		s.histHead = (s.histHead + 1) % len(s.history)
 	}
 	for w := range s.watchers {
@@ -865,9 +948,38 @@ func (s *Store) emit(ev Event) {
 	}
 }
 
+// histEntry is an Event in the history ring, its Resource (170 bytes, the same for every
+// event of a resource) held once per store: a ring of 4096 Events was 0.9 MB, and growing it
+// by append allocated twice that for every new simulator.
+type histEntry struct {
+	typ      watch.EventType
+	res      *Resource
+	obj, old runtime.Object
+	rv       uint64
+}
+
+func (s *Store) histEntryOf(ev Event) histEntry {
+	r := s.histRes[ev.Resource.Name]
+	if r == nil {
+		r = new(Resource)
+		*r = ev.Resource
+		if s.histRes == nil {
+			s.histRes = map[string]*Resource{}
+		}
+		s.histRes[ev.Resource.Name] = r
+	}
+	return histEntry{typ: ev.Type, res: r, obj: ev.Object, old: ev.Old, rv: ev.RV}
+}
+
 // histEvent is the i-th oldest event of the history (0 ≤ i < len(s.history)). Lock held.
-func (s *Store) histEvent(i int) *Event {
-	return &s.history[(s.histHead+i)%len(s.history)]
+func (s *Store) histEvent(i int) Event {
+	h := &s.history[(s.histHead+i)%len(s.history)]
+	return Event{Type: h.typ, Resource: *h.res, Object: h.obj, Old: h.old, RV: h.rv}
+}
+
+// histRV is the resourceVersion of the i-th oldest event of the history. Lock held.
+func (s *Store) histRV(i int) uint64 {
+	return s.history[(s.histHead+i)%len(s.history)].rv
 }
 
 // Len is how many objects of res namespace ns holds (all namespaces for a cluster-scoped

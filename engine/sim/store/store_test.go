@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -297,5 +298,128 @@ func TestWithStatusOfMatchesReflect(t *testing.T) {
 		if reflect.DeepEqual(got, c.old) {
 			t.Errorf("%T: status not taken", c.old)
 		}
+	}
+}
+
+// TestDeleteLeavesStoredVersionsAlone: a delete stores a successor sharing the old version's
+// spec, status and lists (copy-on-write), so the old version a watcher or the history holds
+// must not change, not even through a finalizer list with room to grow. Owned returns the
+// stored object itself; without it the caller gets a copy it may change.
+func TestDeleteLeavesStoredVersionsAlone(t *testing.T) {
+	for _, res := range []Resource{pods, MustLookup("configmaps")} {
+		t.Run(res.Name, func(t *testing.T) {
+			s, _ := newStore(t)
+			var in runtime.Object
+			if res.Name == "pods" {
+				p := pod("p", nil)
+				p.Spec.NodeName = "n1" // bound: a graceful delete that lingers
+				in = p
+			} else {
+				in = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}, Data: map[string]string{"k": "v"}}
+			}
+			m, _ := meta.Accessor(in)
+			fin := make([]string, 1, 4) // spare room: an append in place would write into it
+			fin[0] = "example.com/keep"
+			m.SetFinalizers(fin)
+			created, err := s.CreateWith(res, in, CreateOptions{Owned: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := created.DeepCopyObject()
+			orphan := metav1.DeletePropagationOrphan
+			got, err := s.Delete(res, "default", "p", DeleteOptions{PropagationPolicy: &orphan, Owned: true})
+			if err != nil || got.Gone {
+				t.Fatalf("delete: %v %+v", err, got)
+			}
+			if !reflect.DeepEqual(created, before) {
+				t.Fatalf("the old version changed:\n%+v\nwas\n%+v", created, before)
+			}
+			if fin[:2][1] != "" {
+				t.Fatalf("the old finalizer list was written through: %q", fin[:2])
+			}
+			cur, _ := s.Peek(res, "default", "p")
+			if got.Object != cur {
+				t.Fatal("Owned: want the stored object itself")
+			}
+			gm, _ := meta.Accessor(got.Object)
+			if !reflect.DeepEqual(gm.GetFinalizers(), []string{"example.com/keep", FinalizerOrphan}) || gm.GetDeletionTimestamp() == nil {
+				t.Fatalf("stored after delete: finalizers %v, deletionTimestamp %v", gm.GetFinalizers(), gm.GetDeletionTimestamp())
+			}
+			again, err := s.Delete(res, "default", "p", DeleteOptions{})
+			if err != nil || again.Object == cur {
+				t.Fatalf("without Owned: want a copy, got %v (err %v)", again.Object == cur, err)
+			}
+		})
+	}
+}
+
+// TestStatusSuccessorIsKept: an owned status write marked Successor is stored as handed over
+// (no second top-level copy); a stale one is a Conflict like any stale write.
+func TestStatusSuccessorIsKept(t *testing.T) {
+	s, _ := newStore(t)
+	created, err := s.CreateWith(pods, pod("p", nil), CreateOptions{Owned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := *created.(*corev1.Pod)
+	cp.Status.Phase = corev1.PodRunning
+	got, err := s.Update(pods, &cp, UpdateOptions{Status: true, Owned: true, Successor: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != runtime.Object(&cp) || got.(*corev1.Pod).Status.Phase != corev1.PodRunning {
+		t.Fatalf("want the successor itself stored, got %p (handed %p)", got, &cp)
+	}
+	stale := *created.(*corev1.Pod) // the version before: its resourceVersion is no longer stored
+	stale.Status.Phase = corev1.PodFailed
+	if _, err := s.Update(pods, &stale, UpdateOptions{Status: true, Owned: true, Successor: true}); !apierrors.IsConflict(err) {
+		t.Fatalf("stale successor: want Conflict, got %v", err)
+	}
+}
+
+// TestOwnedStatusNoOp: an owned status write that brings the same status stores nothing (no
+// new resourceVersion, no event), one that changes it is stored, as for any write.
+func TestOwnedStatusNoOp(t *testing.T) {
+	s, _ := newStore(t)
+	created, err := s.CreateWith(pods, pod("p", nil), CreateOptions{Owned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rv := s.ResourceVersion()
+	for _, successor := range []bool{false, true} {
+		same := *created.(*corev1.Pod)
+		same.Status = *same.Status.DeepCopy() // equal, not shared
+		got, err := s.Update(pods, &same, UpdateOptions{Status: true, Owned: true, Successor: successor})
+		if err != nil || got != created || s.ResourceVersion() != rv {
+			t.Fatalf("successor=%v: a no-op status write stored something (rv %d → %d, err %v)", successor, rv, s.ResourceVersion(), err)
+		}
+	}
+	moved := *created.(*corev1.Pod)
+	moved.Status.Phase = corev1.PodRunning
+	if _, err := s.Update(pods, &moved, UpdateOptions{Status: true, Owned: true}); err != nil || s.ResourceVersion() != rv+1 {
+		t.Fatalf("a status change was not stored (rv %d → %d, err %v)", rv, s.ResourceVersion(), err)
+	}
+}
+
+// TestNamespaceDeleteLeavesOldVersion: deleting a namespace sets status.phase Terminating on
+// its copy-on-write successor; the version before keeps Active.
+func TestNamespaceDeleteLeavesOldVersion(t *testing.T) {
+	s, _ := newStore(t)
+	nsRes := MustLookup("namespaces")
+	if _, err := s.Create(nsRes, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team"},
+		Spec:   corev1.NamespaceSpec{Finalizers: []corev1.FinalizerName{corev1.FinalizerKubernetes}},
+		Status: corev1.NamespaceStatus{Phase: corev1.NamespaceActive}}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Peek(nsRes, "", "team")
+	got, err := s.Delete(nsRes, "", "team", DeleteOptions{Owned: true})
+	if err != nil || got.Gone {
+		t.Fatalf("a namespace lingers while it finalizes: %v %+v", err, got)
+	}
+	if p := before.(*corev1.Namespace).Status.Phase; p != corev1.NamespaceActive {
+		t.Fatalf("the old version's phase changed to %q", p)
+	}
+	if p := got.Object.(*corev1.Namespace).Status.Phase; p != corev1.NamespaceTerminating {
+		t.Fatalf("the deleted namespace's phase is %q", p)
 	}
 }

@@ -68,15 +68,15 @@ func (s *Store) Watch(res Resource, o WatchOptions) (*Watcher, error) {
 		}
 		oldest := s.rv + 1
 		if len(s.history) > 0 {
-			oldest = s.histEvent(0).RV
+			oldest = s.histRV(0)
 		}
 		if from+1 < oldest && from < s.rv {
 			s.mu.Unlock()
 			return nil, apierrors.NewResourceExpired(fmt.Sprintf("too old resource version: %d (%d)", from, oldest-1))
 		}
 		for i := range s.history {
-			if ev := *s.histEvent(i); ev.RV > from && ev.Resource.Name == res.Name {
-				if e, ok := w.translate(ev); ok {
+			if h := &s.history[(s.histHead+i)%len(s.history)]; h.rv > from && h.res.Name == res.Name {
+				if e, ok := w.translate(s.histEvent(i)); ok {
 					w.queue = append(w.queue, e)
 				}
 			}
