@@ -232,7 +232,10 @@ func objectKey(raw json.RawMessage) (name, resourceVersion, kind string, err err
 	return m.Metadata.Name, m.Metadata.ResourceVersion, m.Kind, nil
 }
 
-func (w *objectWatch) event(ctx context.Context, typ string, raw json.RawMessage) (string, bool, error) {
+func (w *objectWatch) newObject() frameObject { return &rawObject{} }
+
+func (w *objectWatch) event(ctx context.Context, typ string, obj frameObject) (string, bool, error) {
+	raw := json.RawMessage(*obj.(*rawObject))
 	// Only the name and resourceVersion now (no maps built); the rest when it is looked at.
 	name, rv, kind, err := objectKey(raw)
 	if err != nil {

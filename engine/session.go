@@ -4,6 +4,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -105,6 +106,10 @@ type TableEvent struct {
 	// Created is the object's creationTimestamp, so a UI can keep an AGE column ticking
 	// between events (the server's AGE cell is a snapshot).
 	Created time.Time
+	// Object is the row's whole object as the server sent it (JSON, not decoded), so a UI
+	// can show the version a row printed without a second watch of the same objects; nil
+	// when the server left it out.
+	Object json.RawMessage
 }
 
 // Session is one connection to a cluster.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,6 +127,10 @@ type tableWatch struct {
 	out      chan TableEvent
 
 	columns []metav1.TableColumnDefinition
+	// visible and visibleIdx are columns' priority-0 names and indexes, made again only when
+	// the server sends other columns (every event of a watch shares them).
+	visible    []string
+	visibleIdx []int
 }
 
 // errGone marks a resourceVersion the server no longer has history for.
@@ -139,9 +144,11 @@ type streamSource interface {
 	list(ctx context.Context) (rv string, deliver func(resync bool) bool, err error)
 	// request is the GET both the list and the watch are built on.
 	request() *rest.Request
-	// event handles one ADDED/MODIFIED/DELETED frame and returns the version to resume
-	// after ("" keeps the last one); false stops the stream (ctx ended).
-	event(ctx context.Context, typ string, raw json.RawMessage) (rv string, ok bool, err error)
+	// newObject is where a watch frame's object is decoded, in the same pass as the frame.
+	newObject() frameObject
+	// event handles one ADDED/MODIFIED/DELETED frame's object (from newObject) and returns
+	// the version to resume after ("" keeps the last one); false stops the stream (ctx ended).
+	event(ctx context.Context, typ string, obj frameObject) (rv string, ok bool, err error)
 	// fail reports an error to the stream's reader; false when ctx ended.
 	fail(ctx context.Context, err error) bool
 	name() string
@@ -229,8 +236,13 @@ func (w *tableWatch) fail(ctx context.Context, err error) bool {
 	return w.send(ctx, TableEvent{Type: "ERROR", Err: err})
 }
 
+func (w *tableWatch) newObject() frameObject { return &tableObject{} }
+
 func (w *tableWatch) request() *rest.Request {
-	return listRequest(w.rc, w.resource, w.ns, w.selector, tableAccept).Param("includeObject", "Metadata")
+	// Each row brings its whole object: the player keeps the versions rows printed from
+	// these, instead of from a second watch (an object watch) of the same objects, whose
+	// stream cost as much again per event.
+	return listRequest(w.rc, w.resource, w.ns, w.selector, tableAccept).Param("includeObject", "Object")
 }
 
 // listRequest is a GET of a resource's collection in ns (all namespaces when empty), with a
@@ -275,17 +287,15 @@ func listPages(ctx context.Context, resource string, req func() *rest.Request, p
 
 // list reads every row (in chunks) and the list's resourceVersion.
 func (w *tableWatch) list(ctx context.Context) (string, func(bool) bool, error) {
-	var rows []metav1.TableRow
+	var rows []tableRow
 	rv, err := listPages(ctx, w.resource, w.request, func(raw []byte) (string, string, error) {
 		t, err := decodeTable(raw)
 		if err != nil {
 			return "", "", err
 		}
-		if len(t.ColumnDefinitions) > 0 {
-			w.columns = t.ColumnDefinitions
-		}
+		w.setColumns(t.ColumnDefinitions)
 		rows = append(rows, t.Rows...)
-		return t.ResourceVersion, t.Continue, nil
+		return t.Metadata.ResourceVersion, t.Metadata.Continue, nil
 	})
 	if err != nil {
 		return "", nil, err
@@ -298,14 +308,12 @@ func (w *tableWatch) list(ctx context.Context) (string, func(bool) bool, error) 
 	}, nil
 }
 
-func (w *tableWatch) event(ctx context.Context, typ string, raw json.RawMessage) (string, bool, error) {
-	t, err := decodeTable(raw)
-	if err != nil {
+func (w *tableWatch) event(ctx context.Context, typ string, obj frameObject) (string, bool, error) {
+	t := obj.(*tableObject)
+	if err := t.check(nil); err != nil {
 		return "", true, err
 	}
-	if len(t.ColumnDefinitions) > 0 {
-		w.columns = t.ColumnDefinitions
-	}
+	w.setColumns(t.ColumnDefinitions)
 	if !w.sendRows(ctx, typ, t.Rows, false) {
 		return "", false, nil
 	}
@@ -314,12 +322,132 @@ func (w *tableWatch) event(ctx context.Context, typ string, raw json.RawMessage)
 	if v := lastRowRV(t.Rows); v != "" {
 		return v, true, nil
 	}
-	return t.ResourceVersion, true, nil
+	return t.Metadata.ResourceVersion, true, nil
 }
 
+// watchFrame is one watch event. Object holds the source's newObject, so the event's object
+// is decoded in the frame's own pass: a Table event used to be scanned five times (the frame,
+// the Table twice, each row's metadata twice), which was most of a Table watch's CPU.
 type watchFrame struct {
-	Type   string          `json:"type"`
-	Object json.RawMessage `json:"object"`
+	Type   string      `json:"type"`
+	Object frameObject `json:"object"`
+}
+
+// frameObject is a watch frame's decoded object: what a BOOKMARK and an ERROR frame need of
+// it, and the reading of a decoding error.
+type frameObject interface {
+	// bookmark is the object's metadata.resourceVersion.
+	bookmark() string
+	// status is an ERROR frame's Status.
+	status() (metav1.Status, error)
+	// check says what a frame's decoding error (or, with nil, a decoded object) means for an
+	// ADDED/MODIFIED/DELETED frame; nil when the object is usable.
+	check(decodeErr error) error
+}
+
+// rawObject keeps an object's JSON as it came (a json.RawMessage) for a source that decodes
+// it later or never.
+type rawObject []byte
+
+func (r *rawObject) UnmarshalJSON(b []byte) error {
+	*r = append((*r)[:0], b...)
+	return nil
+}
+
+func (r *rawObject) bookmark() string {
+	var m struct {
+		Metadata struct {
+			ResourceVersion string `json:"resourceVersion"`
+		} `json:"metadata"`
+	}
+	if json.Unmarshal(*r, &m) != nil {
+		return ""
+	}
+	return m.Metadata.ResourceVersion
+}
+
+func (r *rawObject) status() (metav1.Status, error) {
+	var st metav1.Status
+	err := json.Unmarshal(*r, &st)
+	return st, err
+}
+
+func (r *rawObject) check(err error) error { return err }
+
+// tableObject is a Table as a watch or list sends it, with each row's object metadata, and
+// the fields of a Status so that an ERROR frame decodes into it too.
+type tableObject struct {
+	Kind     string `json:"kind"`
+	Metadata struct {
+		ResourceVersion string `json:"resourceVersion"`
+		Continue        string `json:"continue"`
+	} `json:"metadata"`
+	ColumnDefinitions []metav1.TableColumnDefinition `json:"columnDefinitions"`
+	Rows              []tableRow                     `json:"rows"`
+
+	// Status stays raw: in an object that is not a Status (a server that ignored the Table
+	// request, a bookmark) it is an object, which must not fail the frame's decoding.
+	Status  json.RawMessage       `json:"status"`
+	Message string                `json:"message"`
+	Reason  metav1.StatusReason   `json:"reason"`
+	Details *metav1.StatusDetails `json:"details"`
+	Code    int32                 `json:"code"`
+}
+
+// tableRow is a Table row: its cells (numbers kept as written) and its object, kept as JSON
+// with its metadata decoded once.
+type tableRow struct {
+	Cells  []any     `json:"cells"`
+	Object rowObject `json:"object"`
+}
+
+// rowObject is a row's object: its JSON as sent (whole with includeObject=Object, its
+// metadata with Metadata) and the metadata the watch reads.
+type rowObject struct {
+	raw []byte
+	rowMeta
+}
+
+func (o *rowObject) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*o = rowObject{}
+		return nil
+	}
+	o.raw = append(o.raw[:0:0], b...)
+	o.rowMeta = rowMeta{}
+	_ = json.Unmarshal(b, &o.rowMeta) // a row without readable metadata still shows its cells
+	return nil
+}
+
+// whole is the object's JSON when the row carries the whole object, not only its metadata.
+func (o *rowObject) whole() json.RawMessage {
+	if o.Kind == "" || o.Kind == "PartialObjectMetadata" {
+		return nil
+	}
+	return o.raw
+}
+
+func (t *tableObject) bookmark() string { return t.Metadata.ResourceVersion }
+
+func (t *tableObject) status() (metav1.Status, error) {
+	st := metav1.Status{Message: t.Message, Reason: t.Reason, Details: t.Details, Code: t.Code}
+	if len(t.Status) > 0 {
+		if err := json.Unmarshal(t.Status, &st.Status); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// check: another kind is named; a Table whose fields do not fit is an undecodable Table.
+func (t *tableObject) check(err error) error {
+	if t.Kind != "Table" {
+		return notTable(t.Kind)
+	}
+	if err != nil {
+		return fmt.Errorf("undecodable Table: %w", err)
+	}
+	return nil
 }
 
 // watchFrom streams src's events from *rv until the stream ends, moving *rv past each
@@ -337,9 +465,24 @@ func watchFrom(ctx context.Context, src streamSource, rv *string) (got bool, err
 	}
 	defer body.Close()
 	dec := json.NewDecoder(body)
+	dec.UseNumber() // a Table's cells keep their numbers as written
 	for {
-		var f watchFrame
-		if err := dec.Decode(&f); err != nil {
+		f := watchFrame{Object: src.newObject()}
+		err := dec.Decode(&f)
+		if typ := (*json.UnmarshalTypeError)(nil); err != nil && ctx.Err() == nil && errors.As(err, &typ) {
+			// The frame was read whole, but its object does not fit what the stream carries.
+			switch f.Type {
+			case "ADDED", "MODIFIED", "DELETED":
+				if cerr := f.Object.check(err); cerr != err {
+					return got, fmt.Errorf("watching %s: %w", src.name(), cerr)
+				}
+			case "ERROR":
+				return got, fmt.Errorf("watching %s: undecodable error event: %w", src.name(), err)
+			case "BOOKMARK":
+				err = nil // only its resourceVersion is read, as before
+			}
+		}
+		if err != nil {
 			var syn *json.SyntaxError
 			var typ *json.UnmarshalTypeError
 			if ctx.Err() == nil && (errors.As(err, &syn) || errors.As(err, &typ)) {
@@ -362,17 +505,12 @@ func watchFrom(ctx context.Context, src streamSource, rv *string) (got bool, err
 				*rv = v
 			}
 		case "BOOKMARK":
-			var m struct {
-				Metadata struct {
-					ResourceVersion string `json:"resourceVersion"`
-				} `json:"metadata"`
-			}
-			if json.Unmarshal(f.Object, &m) == nil && m.Metadata.ResourceVersion != "" {
-				*rv = m.Metadata.ResourceVersion
+			if v := f.Object.bookmark(); v != "" {
+				*rv = v
 			}
 		case "ERROR":
-			var st metav1.Status
-			if err := json.Unmarshal(f.Object, &st); err != nil {
+			st, err := f.Object.status()
+			if err != nil {
 				return got, fmt.Errorf("watching %s: undecodable error event: %w", src.name(), err)
 			}
 			if st.Code == http.StatusGone || st.Reason == metav1.StatusReasonExpired || st.Reason == metav1.StatusReasonGone {
@@ -389,10 +527,10 @@ func watchFrom(ctx context.Context, src streamSource, rv *string) (got bool, err
 // One pass over the bytes (a watch event is decoded once, not once for its kind and again
 // for its rows); the kind is checked after, and a failed decode is explained by a look at
 // the kind alone.
-func decodeTable(raw []byte) (*metav1.Table, error) {
+func decodeTable(raw []byte) (*tableObject, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var t metav1.Table
+	var t tableObject
 	if err := dec.Decode(&t); err != nil {
 		var head metav1.TypeMeta
 		if herr := json.Unmarshal(raw, &head); herr != nil {
@@ -421,6 +559,7 @@ func notTable(kind string) error {
 }
 
 type rowMeta struct {
+	Kind     string `json:"kind"`
 	Metadata struct {
 		Name              string      `json:"name"`
 		ResourceVersion   string      `json:"resourceVersion"`
@@ -428,17 +567,9 @@ type rowMeta struct {
 	} `json:"metadata"`
 }
 
-func rowObject(r metav1.TableRow) rowMeta {
-	var m rowMeta
-	if len(r.Object.Raw) > 0 {
-		_ = json.Unmarshal(r.Object.Raw, &m)
-	}
-	return m
-}
-
-func lastRowRV(rows []metav1.TableRow) string {
+func lastRowRV(rows []tableRow) string {
 	for i := len(rows) - 1; i >= 0; i-- {
-		if v := rowObject(rows[i]).Metadata.ResourceVersion; v != "" {
+		if v := rows[i].Object.Metadata.ResourceVersion; v != "" {
 			return v
 		}
 	}
@@ -446,13 +577,13 @@ func lastRowRV(rows []metav1.TableRow) string {
 }
 
 // sendRows turns rows into events; with marker, an empty list still sends one event.
-func (w *tableWatch) sendRows(ctx context.Context, typ string, rows []metav1.TableRow, marker bool) bool {
-	cols, idx := w.visibleColumns()
+func (w *tableWatch) sendRows(ctx context.Context, typ string, rows []tableRow, marker bool) bool {
+	cols, idx := w.visible, w.visibleIdx
 	if len(rows) == 0 && marker {
 		return w.send(ctx, TableEvent{Type: typ, Columns: cols})
 	}
-	for _, r := range rows {
-		m := rowObject(r)
+	for i := range rows {
+		r, m := &rows[i], &rows[i].Object
 		ev := TableEvent{
 			Type:            typ,
 			Columns:         cols,
@@ -460,6 +591,7 @@ func (w *tableWatch) sendRows(ctx context.Context, typ string, rows []metav1.Tab
 			Cells:           make([]string, len(idx)),
 			ResourceVersion: m.Metadata.ResourceVersion,
 			Created:         m.Metadata.CreationTimestamp.Time,
+			Object:          m.whole(),
 		}
 		for j, i := range idx {
 			if i < len(r.Cells) {
@@ -476,18 +608,22 @@ func (w *tableWatch) sendRows(ctx context.Context, typ string, rows []metav1.Tab
 	return true
 }
 
-// visibleColumns are kubectl's default (priority 0) columns, named as kubectl prints them.
-func (w *tableWatch) visibleColumns() ([]string, []int) {
-	var names []string
-	var idx []int
-	for i, c := range w.columns {
+// setColumns keeps the server's column definitions when it sent some (a watch event may
+// leave them out), and kubectl's default (priority 0) columns of them, named as kubectl
+// prints them. Events share the names; a reader must not change them.
+func (w *tableWatch) setColumns(defs []metav1.TableColumnDefinition) {
+	if len(defs) == 0 || slices.Equal(defs, w.columns) {
+		return
+	}
+	w.columns = defs
+	w.visible, w.visibleIdx = nil, nil
+	for i, c := range defs {
 		if c.Priority != 0 {
 			continue
 		}
-		names = append(names, strings.ToUpper(c.Name))
-		idx = append(idx, i)
+		w.visible = append(w.visible, strings.ToUpper(c.Name))
+		w.visibleIdx = append(w.visibleIdx, i)
 	}
-	return names, idx
 }
 
 func cellString(v any) string {

@@ -628,3 +628,46 @@ func lessonDonePrefix(s string) string {
 	before, _, _ := strings.Cut(s, ":")
 	return before
 }
+
+// TestStatusLineCacheFollowsItsInputs: the status line, kept between messages, is the line
+// made afresh after each change of what it shows (width, namespace, speed, pause, flash,
+// step, check, language) and stays the same string while nothing changes.
+func TestStatusLineCacheFollowsItsInputs(t *testing.T) {
+	a := newTestApp("en", newFakeCluster())
+	openLesson(t, a, 120, 40)
+	v := a.lesson
+	fresh := func() string { return v.makeStatusView(v.checkState()) }
+	check := func(what string) {
+		t.Helper()
+		if got, want := v.statusView(), fresh(); got != want {
+			t.Errorf("%s: status %q, want %q", what, got, want)
+		}
+	}
+	first := v.statusView()
+	if again := v.statusView(); again != first || again != fresh() {
+		t.Fatalf("unchanged status %q then %q, want %q", first, again, fresh())
+	}
+	v.width = 60
+	check("narrower")
+	v.ns = "other-namespace"
+	check("namespace")
+	v.speed = "speed 8×"
+	check("speed")
+	v.width = 32 // narrow enough that a paused simulator takes the cluster name's place
+	check("narrowest")
+	v.sim.Pause()
+	check("paused")
+	v.sim.Resume()
+	check("resumed")
+	v.flash = "copied"
+	check("flash")
+	v.flash = ""
+	v.goStep(1)
+	check("next step")
+	v.play.SetResults(1, nil)
+	check("check results")
+	v.t = texts["ko"]
+	check("language")
+	v.width = 120
+	check("wider")
+}

@@ -38,12 +38,14 @@ type objBatchMsg struct {
 	ended  bool
 }
 
-// openObjects starts the object watch beside the table watch, when the player has one.
+// openObjects starts the object watch beside the table watch, when the player has one. It
+// ends as soon as the table watch's rows turn out to carry their objects (rowObjects).
 func (w *watchPane) openObjects() tea.Cmd {
 	if w.objects == nil || w.ctx == nil || w.spec.Resource == "" {
 		return nil
 	}
-	ctx, gen, watch, spec := w.ctx, w.gen, w.objects, w.spec
+	w.objCtx, w.objCancel = context.WithCancel(w.ctx)
+	ctx, gen, watch, spec := w.objCtx, w.gen, w.objects, w.spec
 	return func() tea.Msg {
 		ch, err := watch(ctx, spec.Resource, spec.Selector)
 		if err != nil || ctx.Err() != nil {
@@ -64,42 +66,67 @@ func waitObjects(ctx context.Context, gen int64, ch <-chan ObjectEvent, notBefor
 }
 
 func (w *watchPane) handleObjStarted(msg objWatchStartedMsg) tea.Cmd {
-	if msg.gen != w.gen || w.ctx == nil {
+	if msg.gen != w.gen || w.ctx == nil || w.rowObjects {
 		return nil
 	}
 	w.objCh = msg.ch
-	return waitObjects(w.ctx, w.gen, w.objCh, time.Time{})
+	return waitObjects(w.objCtx, w.gen, w.objCh, time.Time{})
 }
 
 func (w *watchPane) handleObjBatch(msg objBatchMsg) tea.Cmd {
-	if msg.gen != w.gen || w.ctx == nil {
+	if msg.gen != w.gen || w.ctx == nil || w.rowObjects {
 		return nil
 	}
 	for _, ev := range msg.events {
-		if ev.Object == nil && ev.Raw == nil {
-			continue
-		}
-		name, rv := ev.Key()
-		vs := w.versions[name]
-		if n := len(vs); n > 0 && vs[n-1].ResourceVersion == rv {
-			continue
-		}
-		ev.Name, ev.ResourceVersion = name, rv
-		vs = append(vs, ev)
-		if len(vs) > maxVersions {
-			vs = vs[len(vs)-maxVersions:]
-		}
-		w.versions[name] = vs
+		w.keepVersion(ev)
 	}
 	if msg.ended {
 		return nil
 	}
-	return waitObjects(w.ctx, w.gen, w.objCh, time.Now().Add(objectPace))
+	return waitObjects(w.objCtx, w.gen, w.objCh, time.Now().Add(objectPace))
+}
+
+// keepVersion keeps an object version for the stream rows that printed it.
+func (w *watchPane) keepVersion(ev ObjectEvent) {
+	if ev.Object == nil && ev.Raw == nil {
+		return
+	}
+	name, rv := ev.Key()
+	vs := w.versions[name]
+	if n := len(vs); n > 0 && vs[n-1].ResourceVersion == rv {
+		return
+	}
+	ev.Name, ev.ResourceVersion = name, rv
+	vs = append(vs, ev)
+	if len(vs) > maxVersions {
+		vs = vs[len(vs)-maxVersions:]
+	}
+	w.versions[name] = vs
+}
+
+// keepRowObject keeps the object a table row brought. The first one shows the table watch
+// carries the objects: the object watch, a second stream of the same objects, ends.
+func (w *watchPane) keepRowObject(ev engine.TableEvent) {
+	if ev.Object == nil || ev.Name == "" {
+		return
+	}
+	if !w.rowObjects {
+		w.rowObjects = true
+		if w.objCancel != nil {
+			w.objCancel()
+		}
+		w.objCh = nil
+	}
+	typ := ev.Type
+	if typ == "LIST" {
+		typ = "ADDED" // as the object watch's list gives them
+	}
+	w.keepVersion(ObjectEvent{Type: typ, Raw: ev.Object, Name: ev.Name, ResourceVersion: ev.ResourceVersion})
 }
 
 // canInspect reports whether stream rows can show their objects.
 func (w *watchPane) canInspect() bool {
-	return w.objects != nil && len(w.refs) > 0 && !w.mode.polled()
+	return (w.objects != nil || w.rowObjects) && len(w.refs) > 0 && !w.mode.polled()
 }
 
 // toggleInspect turns row selection on (at the newest row) or off.

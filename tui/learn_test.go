@@ -659,3 +659,56 @@ func TestShortHelpFitsEveryScreen(t *testing.T) {
 		check("quiz")
 	}
 }
+
+// TestInspectRowsCarryingObjects: when the table watch's rows bring their objects, the rows
+// show the versions they printed, and the object watch (a second stream of the same
+// objects) ends: its context is cancelled and its late batches are ignored.
+func TestInspectRowsCarryingObjects(t *testing.T) {
+	objs := make(chan ObjectEvent, 8)
+	var objCtx context.Context
+	c := newFakeCluster()
+	a := New(Options{Context: context.Background(), Cluster: c, Evaluate: c.evaluator(), Lessons: testLessons("en"),
+		Lang: "en", MarkdownStyle: "notty",
+		WatchObjects: func(ctx context.Context, resource, selector string) (<-chan ObjectEvent, error) {
+			objCtx = ctx
+			return objs, nil
+		}})
+	openAndRun(t, a, 120, 40)
+	v := a.lesson
+	startWatch(t, a, c)
+	w := v.watchP
+	if cmd := w.openObjects(); cmd != nil {
+		cmd() // opens the object watch, as start's batch does
+	}
+	if objCtx == nil {
+		t.Fatal("the object watch did not open")
+	}
+	ev := func(typ, status, rv string) engine.TableEvent {
+		e := podEvent(typ, "web-0", "0/1", status, "0s")
+		e.ResourceVersion = rv
+		o := obj("Pod", "web-0", map[string]any{"status": map[string]any{"phase": status}})
+		o.SetResourceVersion(rv)
+		raw, err := o.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.Object = raw
+		return e
+	}
+	send(a, watchBatchMsg{gen: w.gen, events: []engine.TableEvent{ev("LIST", "Pending", "10"), ev("MODIFIED", "Running", "11")}})
+	if objCtx.Err() == nil {
+		t.Error("the object watch still runs while the rows carry their objects")
+	}
+	// A batch the object watch had already sent changes nothing.
+	send(a, objBatchMsg{gen: w.gen, events: []ObjectEvent{{Type: "MODIFIED", Raw: []byte(`{"kind":"Pod","metadata":{"name":"web-0","resourceVersion":"12"}}`), Name: "web-0", ResourceVersion: "12"}}})
+	if vs := w.versions["web-0"]; len(vs) != 2 || vs[0].ResourceVersion != "10" || vs[1].ResourceVersion != "11" {
+		t.Fatalf("versions %+v, want the rows' 10 and 11", vs)
+	}
+	if !w.keys().Inspect.Enabled() {
+		t.Fatal("y disabled with rows to inspect")
+	}
+	send(a, keyMsg("y"))
+	if out := v.outP.text; !strings.Contains(v.outP.label, "pods/web-0 @11") || !strings.Contains(out, "phase: Running") || !strings.Contains(out, "phase: Pending") {
+		t.Fatalf("inspection of the newest row: %q\n%s", v.outP.label, out)
+	}
+}

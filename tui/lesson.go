@@ -43,8 +43,13 @@ const (
 // lessonView plays one lesson. It owns every async job it starts (watch, commands, check
 // ticks) through ctx, which close cancels.
 type lessonView struct {
-	st   *Styles
-	t    text
+	st *Styles
+	t  text
+	// status is the status line as last made and what it was made of (see statusView).
+	status struct {
+		key  statusKey
+		line string
+	}
 	keys LessonKeyMap
 	lk   LearnKeyMap
 	deps lessonDeps
@@ -669,9 +674,36 @@ func statusText(s string) string {
 	return oneLine(strings.ReplaceAll(s, "`", ""))
 }
 
+// statusKey is everything the status line is made of when no question, demo or quiz adds
+// to it. Every message re-measures the line (it may grow) and every frame draws it: rendered
+// through lipgloss each time, it was a tenth of the player's CPU under a burst of watch
+// events, which change none of this.
+type statusKey struct {
+	st                       *Styles
+	width, step, steps       int
+	check                    string
+	checkOK, paused          bool
+	label, ns, speed, flash  string
+	stepFmt, nsWord, pausedW string
+}
+
 func (v *lessonView) statusView() string {
-	var check string
 	checkText, checkOK := v.checkState()
+	if v.ask != nil || v.demo != nil || v.quiz != nil {
+		return v.makeStatusView(checkText, checkOK)
+	}
+	k := statusKey{st: v.st, width: v.width, step: v.curStep(), steps: len(v.lesson.Steps),
+		check: checkText, checkOK: checkOK, paused: v.sim != nil && v.sim.Paused(),
+		label: v.label, ns: v.ns, speed: v.speed, flash: v.flash,
+		stepFmt: v.t.Step, nsWord: v.t.Namespace, pausedW: v.t.Paused}
+	if v.status.line == "" || k != v.status.key {
+		v.status.key, v.status.line = k, v.makeStatusView(checkText, checkOK)
+	}
+	return v.status.line
+}
+
+func (v *lessonView) makeStatusView(checkText string, checkOK bool) string {
+	var check string
 	if s, ok := checkText, checkOK; s != "" {
 		if ok {
 			check = v.st.StatusCheckOK.Render(s)

@@ -61,6 +61,9 @@ type watchBatchMsg struct {
 	ended  bool // the channel closed after these events
 }
 
+// Its source paces it (at most one batch per watchPace): the Redrawer draws it at once.
+func (watchBatchMsg) selfPaced() {}
+
 // kubeconfigMsg reports that the K key's kubeconfig was written (or why not).
 type kubeconfigMsg struct {
 	gen  int64

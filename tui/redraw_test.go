@@ -132,9 +132,16 @@ func (m *countingModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.view = msg
 	case tea.KeyMsg:
 		m.view = "key " + msg.String()
+	case pacedTestMsg:
+		m.view = "paced " + string(msg)
 	}
 	return m, nil
 }
+
+// pacedTestMsg stands for a watch pane's batch: its source bounds how often it comes.
+type pacedTestMsg string
+
+func (pacedTestMsg) selfPaced()       {}
 func (m *countingModel) View() string { m.views++; return m.view }
 
 // TestRedrawerDrawsKeysAtOnce: right after a frame, other changes wait for the tick without
@@ -166,5 +173,32 @@ func TestRedrawerDrawsKeysAtOnce(t *testing.T) {
 	now = now.Add(redrawEvery)
 	if w, _ := step(r, &out, redrawMsg{}); w != "" {
 		t.Fatalf("the tick after the key's frame wrote %q, want nothing", w)
+	}
+}
+
+// TestRedrawerDrawsSelfPacedAtOnce: a watch batch (paced by its pane) is drawn at once, right
+// after a frame, with what was held before it; the pending tick then writes nothing. Held
+// for the tick too, a burst's events waited for their batch and then for the tick.
+func TestRedrawerDrawsSelfPacedAtOnce(t *testing.T) {
+	var _ selfPaced = watchBatchMsg{} // the watch pane's batches are the self-paced messages
+	var out bytes.Buffer
+	now := time.Unix(1000, 0)
+	m := &countingModel{view: "0"}
+	r := NewRedrawer(m, &out)
+	r.now = func() time.Time { return now }
+	step(r, &out, tea.WindowSizeMsg{Width: 20, Height: 1})
+
+	now = now.Add(time.Millisecond)
+	if w, _ := step(r, &out, "1"); w != "" {
+		t.Fatalf("an event right after a frame wrote %q; want it held for the tick", w)
+	}
+	now = now.Add(time.Millisecond)
+	w, _ := step(r, &out, pacedTestMsg("2"))
+	if want := "\x1b[1;1Hpaced 2\x1b[K"; w != want {
+		t.Fatalf("a watch batch right after a frame wrote %q, want %q at once", w, want)
+	}
+	now = now.Add(redrawEvery)
+	if w, _ := step(r, &out, redrawMsg{}); w != "" {
+		t.Fatalf("the tick after the batch's frame wrote %q, want nothing", w)
 	}
 }

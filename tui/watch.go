@@ -87,11 +87,16 @@ type watchPane struct {
 
 	// Row inspection (inspect.go): every version of each object seen by the object watch,
 	// the object version behind each stream line, and the selected line (-1: none).
-	objects  ObjectWatcher
-	objCh    <-chan ObjectEvent
-	versions map[string][]ObjectEvent // by object name, oldest first (Name, ResourceVersion set)
-	refs     []rowRef
-	selected int
+	objects ObjectWatcher
+	objCh   <-chan ObjectEvent
+	// objCtx and objCancel are the object watch's own; rowObjects: the table watch's rows
+	// carry their objects, so versions come from them and the object watch has ended.
+	objCtx     context.Context
+	objCancel  context.CancelFunc
+	rowObjects bool
+	versions   map[string][]ObjectEvent // by object name, oldest first (Name, ResourceVersion set)
+	refs       []rowRef
+	selected   int
 	// lineRows maps stream lines to rows when the events view wraps messages (nil: one
 	// line per row); unseen: rows arrived below while the reader was scrolled up.
 	lineRows []int
@@ -249,6 +254,7 @@ func (w *watchPane) start(parent context.Context, c Cluster, step lessons.Watch)
 	w.created = map[string]time.Time{}
 	w.cluster = c
 	w.objCh, w.versions, w.refs, w.selected = nil, map[string][]ObjectEvent{}, nil, -1
+	w.objCtx, w.objCancel, w.rowObjects = nil, nil, false
 	w.refresh()
 	if spec.Resource == "" || c == nil {
 		return nil
@@ -405,8 +411,8 @@ func (w *watchPane) handleBatch(msg watchBatchMsg) tea.Cmd {
 
 // apply folds one event into the table and the stream.
 func (w *watchPane) apply(ev engine.TableEvent) {
-	if len(ev.Columns) > 0 {
-		w.columns = append(w.columns[:0:0], ev.Columns...)
+	if len(ev.Columns) > 0 && !slices.Equal(ev.Columns, w.columns) {
+		w.columns = append(w.columns[:0:0], ev.Columns...) // a copy: events share theirs
 	}
 	switch ev.Type {
 	case "ERROR":
@@ -429,6 +435,7 @@ func (w *watchPane) apply(ev engine.TableEvent) {
 	if ev.Name == "" {
 		return // the empty-list marker
 	}
+	w.keepRowObject(ev)
 	cells := append([]string(nil), ev.Cells...)
 	if ev.Type == "DELETED" {
 		if _, ok := w.rows[ev.Name]; ok {

@@ -89,6 +89,10 @@ func (d *podDelta) syncWith(ns string, sync func(ns string, names []string, full
 	return err
 }
 
+// reuseDeltaMax: a namespace's changed-name map with more entries than this is dropped, not
+// cleared for reuse, once taken.
+const reuseDeltaMax = 32
+
 // take returns and forgets what changed in ns, sorted by name (a repeatable order).
 func (d *podDelta) take(ns string) (names []string, full bool) {
 	d.mu.Lock()
@@ -99,7 +103,14 @@ func (d *podDelta) take(ns string) (names []string, full bool) {
 	for n := range m {
 		names = append(names, n)
 	}
-	clear(m) // kept for the namespace's next changes: a new map per sync was most of what Observe allocated
+	if len(m) > reuseDeltaMax {
+		// A map never shrinks: kept after a thousand pods moved at once (a Parallel create), it
+		// made every later take's walk and clear cost the thousand slots, not the one pod a
+		// rolling-update step moves.
+		delete(d.names, ns)
+	} else {
+		clear(m) // kept for the namespace's next changes: a new map per sync was most of what Observe allocated
+	}
 	slices.Sort(names)
 	return names, full
 }
