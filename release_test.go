@@ -62,3 +62,139 @@ func TestReleaseTargetsResolve(t *testing.T) {
 		}
 	}
 }
+
+// The README's install command and the release build use the same environment, flags (in
+// the same order: for -gcflags the last matching pattern wins) and linker flags, and every
+// -gcflags pattern still names packages of the build: a dependency that moved to another
+// import path would otherwise silently lose its inlining (slower) or keep it (bigger).
+func TestReleaseFlagsMatchREADME(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	words := readmeInstallCommand(t, string(readme))
+	var env, flags []string
+	ldflags, pkg := "", ""
+	i := 0
+	for ; i < len(words) && strings.Contains(words[i], "=") && !strings.HasPrefix(words[i], "-"); i++ {
+		env = append(env, words[i])
+	}
+	if i+1 >= len(words) || words[i] != "go" || words[i+1] != "install" {
+		t.Fatalf("README's install command is not `go install`: %q", words)
+	}
+	for _, w := range words[i+2:] {
+		switch {
+		case strings.HasPrefix(w, "-ldflags="):
+			ldflags = strings.TrimPrefix(w, "-ldflags=")
+		case strings.HasPrefix(w, "-"):
+			flags = append(flags, w)
+		default:
+			pkg = w
+		}
+	}
+	if pkg != "github.com/kubetutor/kubetutor@latest" {
+		t.Errorf("README installs %q", pkg)
+	}
+
+	b, err := os.ReadFile(".goreleaser.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Builds []struct {
+			Env     []string `json:"env"`
+			Flags   []string `json:"flags"`
+			Ldflags []string `json:"ldflags"`
+		} `json:"builds"`
+	}
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Builds) != 1 {
+		t.Fatalf("builds: %+v", cfg.Builds)
+	}
+	bld := cfg.Builds[0]
+	for _, e := range env {
+		if !slices.Contains(bld.Env, e) {
+			t.Errorf("README sets %s, .goreleaser.yaml's env does not: %v", e, bld.Env)
+		}
+	}
+	if !slices.Equal(flags, bld.Flags) {
+		t.Errorf("flags differ:\nREADME:          %q\n.goreleaser.yaml: %q", flags, bld.Flags)
+	}
+	if ldflags == "" || len(bld.Ldflags) != 1 || !strings.HasPrefix(bld.Ldflags[0], ldflags+" ") {
+		t.Errorf("ldflags differ: README %q, .goreleaser.yaml %q", ldflags, bld.Ldflags)
+	}
+
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to list the build's packages: %v", err)
+	}
+	cmd := exec.Command(goBin, "list", "-deps", "-f", "{{.ImportPath}}", ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	for _, f := range flags {
+		v, ok := strings.CutPrefix(f, "-gcflags=")
+		if !ok {
+			continue
+		}
+		pattern, _, ok := strings.Cut(v, "=")
+		if !ok {
+			t.Errorf("%s: want -gcflags=PATTERN=FLAGS", f)
+			continue
+		}
+		if pattern == "all" {
+			continue
+		}
+		base, tree := strings.CutSuffix(pattern, "/...")
+		if !slices.ContainsFunc(deps, func(p string) bool {
+			return p == base || tree && strings.HasPrefix(p, base+"/")
+		}) {
+			t.Errorf("%s matches no package of the build", f)
+		}
+	}
+}
+
+// readmeInstallCommand returns the words of the README's `go install` command: the sh block
+// that holds it, lines joined at their trailing backslash, split as sh would (single quotes).
+func readmeInstallCommand(t *testing.T, readme string) []string {
+	t.Helper()
+	for block := range strings.SplitSeq(readme, "```sh\n") {
+		body, _, ok := strings.Cut(block, "```")
+		if !ok || !strings.Contains(body, "go install") {
+			continue
+		}
+		line := strings.ReplaceAll(body, "\\\n", " ")
+		var words []string
+		var w strings.Builder
+		inWord, quoted := false, false
+		for _, r := range line {
+			switch {
+			case r == '\'':
+				quoted, inWord = !quoted, true
+			case !quoted && (r == ' ' || r == '\t' || r == '\n'):
+				if inWord {
+					words = append(words, w.String())
+					w.Reset()
+					inWord = false
+				}
+			default:
+				w.WriteRune(r)
+				inWord = true
+			}
+		}
+		if quoted {
+			t.Fatalf("README's install command has an unclosed quote:\n%s", body)
+		}
+		if inWord {
+			words = append(words, w.String())
+		}
+		return words
+	}
+	t.Fatal("README has no sh block with a go install command")
+	return nil
+}
