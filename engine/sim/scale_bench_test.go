@@ -38,16 +38,16 @@ func newBenchSim(b *testing.B) *Sim {
 
 // meter measures what the code between start and stop costs.
 type meter struct {
-	cpu      time.Duration
-	bytes    uint64
-	allocs   uint64
-	cpu0     time.Duration
+	cpu    time.Duration
+	bytes  uint64
+	allocs uint64
+	cpu0   time.Duration
 	// sys and faults: the kernel's share of cpu and the page faults behind it. With GOGC=off
 	// every allocated page is a fresh one the kernel faults in and zeroes, so there cpu counts
 	// bytes allocated as well as work.
 	sys, sys0       time.Duration
 	faults, faults0 int64
-	ms0, ms1 runtime.MemStats
+	ms0, ms1        runtime.MemStats
 }
 
 // usage: the process's CPU (user + system), system CPU and minor page faults so far.
