@@ -15,24 +15,7 @@ import (
 // missing build-constrained file, a package that needs cgo). Listing, not compiling, keeps
 // this to seconds; goreleaser check (when installed) validates the file itself.
 func TestReleaseTargetsResolve(t *testing.T) {
-	b, err := os.ReadFile(".goreleaser.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Builds []struct {
-			Env    []string `json:"env"`
-			Goos   []string `json:"goos"`
-			Goarch []string `json:"goarch"`
-		} `json:"builds"`
-	}
-	if err := yaml.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	if len(cfg.Builds) != 1 {
-		t.Fatalf("builds: %+v", cfg.Builds)
-	}
-	bld := cfg.Builds[0]
+	bld := releaseBuild(t)
 	if !slices.Contains(bld.Env, "CGO_ENABLED=0") {
 		t.Errorf("builds must set CGO_ENABLED=0: %v", bld.Env)
 	}
@@ -96,24 +79,7 @@ func TestReleaseFlagsMatchREADME(t *testing.T) {
 		t.Errorf("README installs %q", pkg)
 	}
 
-	b, err := os.ReadFile(".goreleaser.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Builds []struct {
-			Env     []string `json:"env"`
-			Flags   []string `json:"flags"`
-			Ldflags []string `json:"ldflags"`
-		} `json:"builds"`
-	}
-	if err := yaml.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	if len(cfg.Builds) != 1 {
-		t.Fatalf("builds: %+v", cfg.Builds)
-	}
-	bld := cfg.Builds[0]
+	bld := releaseBuild(t)
 	for _, e := range env {
 		if !slices.Contains(bld.Env, e) {
 			t.Errorf("README sets %s, .goreleaser.yaml's env does not: %v", e, bld.Env)
@@ -197,4 +163,32 @@ func readmeInstallCommand(t *testing.T, readme string) []string {
 	}
 	t.Fatal("README has no sh block with a go install command")
 	return nil
+}
+
+// goreleaserBuild is the part of a .goreleaser.yaml build the tests read.
+type goreleaserBuild struct {
+	Env     []string `json:"env"`
+	Goos    []string `json:"goos"`
+	Goarch  []string `json:"goarch"`
+	Flags   []string `json:"flags"`
+	Ldflags []string `json:"ldflags"`
+}
+
+// releaseBuild reads .goreleaser.yaml's one build.
+func releaseBuild(t *testing.T) goreleaserBuild {
+	t.Helper()
+	b, err := os.ReadFile(".goreleaser.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Builds []goreleaserBuild `json:"builds"`
+	}
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Builds) != 1 {
+		t.Fatalf("builds: %+v", cfg.Builds)
+	}
+	return cfg.Builds[0]
 }

@@ -144,61 +144,46 @@ type pacedTestMsg string
 func (pacedTestMsg) selfPaced()       {}
 func (m *countingModel) View() string { m.views++; return m.view }
 
-// TestRedrawerDrawsKeysAtOnce: right after a frame, other changes wait for the tick without
-// their frame being built, but a key's frame is written at once, with what came before it.
-func TestRedrawerDrawsKeysAtOnce(t *testing.T) {
-	var out bytes.Buffer
-	now := time.Unix(1000, 0)
-	m := &countingModel{view: "0"}
-	r := NewRedrawer(m, &out)
-	r.now = func() time.Time { return now }
-	step(r, &out, tea.WindowSizeMsg{Width: 20, Height: 1})
-
-	now = now.Add(time.Millisecond)
-	views := m.views
-	for _, ev := range []string{"1", "2", "3"} {
-		if w, _ := step(r, &out, ev); w != "" {
-			t.Fatalf("event %s right after a frame wrote %q; want it held for the tick", ev, w)
-		}
-	}
-	if m.views != views {
-		t.Fatalf("held events built %d views; want none before the tick", m.views-views)
-	}
-	now = now.Add(time.Millisecond)
-	w, _ := step(r, &out, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")})
-	if want := "\x1b[1;1Hkey n\x1b[K"; w != want {
-		t.Fatalf("a key right after a frame wrote %q, want %q at once", w, want)
-	}
-	// The pending tick finds the key's frame on the terminal and writes nothing.
-	now = now.Add(redrawEvery)
-	if w, _ := step(r, &out, redrawMsg{}); w != "" {
-		t.Fatalf("the tick after the key's frame wrote %q, want nothing", w)
-	}
-}
-
-// TestRedrawerDrawsSelfPacedAtOnce: a watch batch (paced by its pane) is drawn at once, right
-// after a frame, with what was held before it; the pending tick then writes nothing. Held
-// for the tick too, a burst's events waited for their batch and then for the tick.
-func TestRedrawerDrawsSelfPacedAtOnce(t *testing.T) {
+// TestRedrawerDrawsAtOnce: right after a frame, other changes wait for the tick without
+// their frame being built, but a key's frame, or a watch batch's (paced by its pane), is
+// written at once with what came before it, and the pending tick then writes nothing. Held
+// for the tick too, a burst's watch events waited for their batch and then for the tick.
+func TestRedrawerDrawsAtOnce(t *testing.T) {
 	var _ selfPaced = watchBatchMsg{} // the watch pane's batches are the self-paced messages
-	var out bytes.Buffer
-	now := time.Unix(1000, 0)
-	m := &countingModel{view: "0"}
-	r := NewRedrawer(m, &out)
-	r.now = func() time.Time { return now }
-	step(r, &out, tea.WindowSizeMsg{Width: 20, Height: 1})
+	for _, tc := range []struct {
+		name string
+		msg  tea.Msg
+		want string
+	}{
+		{"key", tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("n")}, "\x1b[1;1Hkey n\x1b[K"},
+		{"watch batch", pacedTestMsg("2"), "\x1b[1;1Hpaced 2\x1b[K"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			now := time.Unix(1000, 0)
+			m := &countingModel{view: "0"}
+			r := NewRedrawer(m, &out)
+			r.now = func() time.Time { return now }
+			step(r, &out, tea.WindowSizeMsg{Width: 20, Height: 1})
 
-	now = now.Add(time.Millisecond)
-	if w, _ := step(r, &out, "1"); w != "" {
-		t.Fatalf("an event right after a frame wrote %q; want it held for the tick", w)
-	}
-	now = now.Add(time.Millisecond)
-	w, _ := step(r, &out, pacedTestMsg("2"))
-	if want := "\x1b[1;1Hpaced 2\x1b[K"; w != want {
-		t.Fatalf("a watch batch right after a frame wrote %q, want %q at once", w, want)
-	}
-	now = now.Add(redrawEvery)
-	if w, _ := step(r, &out, redrawMsg{}); w != "" {
-		t.Fatalf("the tick after the batch's frame wrote %q, want nothing", w)
+			now = now.Add(time.Millisecond)
+			views := m.views
+			for _, ev := range []string{"1", "2", "3"} {
+				if w, _ := step(r, &out, ev); w != "" {
+					t.Fatalf("event %s right after a frame wrote %q; want it held for the tick", ev, w)
+				}
+			}
+			if m.views != views {
+				t.Fatalf("held events built %d views; want none before the tick", m.views-views)
+			}
+			now = now.Add(time.Millisecond)
+			if w, _ := step(r, &out, tc.msg); w != tc.want {
+				t.Fatalf("right after a frame wrote %q, want %q at once", w, tc.want)
+			}
+			now = now.Add(redrawEvery)
+			if w, _ := step(r, &out, redrawMsg{}); w != "" {
+				t.Fatalf("the tick after that frame wrote %q, want nothing", w)
+			}
+		})
 	}
 }

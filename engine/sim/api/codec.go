@@ -161,17 +161,27 @@ func decodeInto(w http.ResponseWriter, data []byte, obj runtime.Object, gvk sche
 	if err != nil {
 		return wrap(err)
 	}
-	if len(strictErrs) > 0 {
-		switch directive {
-		case "Strict":
-			return wrap(runtime.NewStrictDecodingError(strictErrs))
-		case "Warn":
-			for _, e := range strictErrs {
-				addWarning(w, e.Error())
-			}
-		}
+	if err := strictFindings(w, strictErrs, directive); err != nil {
+		return wrap(err)
 	}
 	obj.GetObjectKind().SetGroupVersionKind(gvk)
+	return nil
+}
+
+// strictFindings applies fieldValidation's directive to the strict decoder's findings:
+// Strict makes them the error, Warn sends each as a Warning header, Ignore drops them.
+func strictFindings(w http.ResponseWriter, findings []error, directive string) error {
+	if len(findings) == 0 {
+		return nil
+	}
+	switch directive {
+	case "Strict":
+		return runtime.NewStrictDecodingError(findings)
+	case "Warn":
+		for _, e := range findings {
+			addWarning(w, e.Error())
+		}
+	}
 	return nil
 }
 

@@ -42,15 +42,8 @@ func decodeTwoPass(w http.ResponseWriter, data []byte, obj runtime.Object, gvk s
 	if err != nil {
 		return wrap(err)
 	}
-	if len(strictErrs) > 0 {
-		switch directive {
-		case "Strict":
-			return wrap(runtime.NewStrictDecodingError(strictErrs))
-		case "Warn":
-			for _, e := range strictErrs {
-				addWarning(w, e.Error())
-			}
-		}
+	if err := strictFindings(w, strictErrs, directive); err != nil {
+		return wrap(err)
 	}
 	obj.GetObjectKind().SetGroupVersionKind(gvk)
 	return nil
