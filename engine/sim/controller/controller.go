@@ -8,6 +8,7 @@ package controller
 import (
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -62,6 +63,14 @@ func (e Env) runner() container.Runner {
 		return container.Nop{}
 	}
 	return e.Runner
+}
+
+// peekPod is the stored pod ns/name, shared read-only (nil when there is none).
+func (e Env) peekPod(ns, name string) *corev1.Pod {
+	if o, ok := e.Store.Peek(podsRes, ns, name); ok {
+		return o.(*corev1.Pod)
+	}
+	return nil
 }
 
 // afterBackground schedules periodic work that does not count against idleness when the

@@ -149,10 +149,7 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 		e.views[svcKey] = v
 	} else {
 		v.apply(names, func(name string) *corev1.Pod {
-			if o, ok := e.env.Store.Peek(podsRes, svc.Namespace, name); ok {
-				return o.(*corev1.Pod)
-			}
-			return nil
+			return e.env.peekPod(svc.Namespace, name)
 		}, slot, func(a, b *epSlot[readyAddress]) bool {
 			return a.val.ready == b.val.ready && sameAddr(&a.val.addr, &b.val.addr)
 		})

@@ -157,10 +157,7 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, v *sliceView,
 		e.views[svcKey] = v
 	} else {
 		v.apply(names, func(name string) *corev1.Pod {
-			if o, ok := e.env.Store.Peek(podsRes, svc.Namespace, name); ok {
-				return o.(*corev1.Pod)
-			}
-			return nil
+			return e.env.peekPod(svc.Namespace, name)
 		}, slot)
 	}
 	if len(prev) > 2*len(v.byName)+64 {

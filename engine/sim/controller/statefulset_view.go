@@ -200,10 +200,7 @@ func (c *StatefulSetController) notePod(key, name string) {
 func (c *StatefulSetController) applyView(set *appsv1.StatefulSet, sel labels.Selector, v *stsView, names []string) bool {
 	for _, name := range names {
 		i, found := v.find(name)
-		var p *corev1.Pod
-		if o, ok := c.env.Store.Peek(podsRes, set.Namespace, name); ok {
-			p = o.(*corev1.Pod)
-		}
+		p := c.env.peekPod(set.Namespace, name)
 		if found && v.pods[i] == p {
 			continue
 		}
