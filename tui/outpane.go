@@ -482,10 +482,8 @@ func (o *outputPane) hint() string {
 	return o.t.ScrollBoth
 }
 
-func (o *outputPane) View() string {
-	if o.width <= 0 || o.height <= 0 {
-		return ""
-	}
+// header is the pane's title line, with hint (the scroll hint) at its right.
+func (o *outputPane) header(hint string) string {
 	title := o.t.Output
 	if o.label != "" {
 		title += ": " + o.label
@@ -493,13 +491,20 @@ func (o *outputPane) View() string {
 		title += " " + fmt.Sprintf(o.t.OutputCount, n)
 	}
 	suffix := ""
-	if h := o.hint(); h != "" {
-		suffix = o.st.Dim.Render(h)
+	if hint != "" {
+		suffix = o.st.Dim.Render(hint)
 		if o.unseen {
-			suffix = o.st.CmdNext.Render(h)
+			suffix = o.st.CmdNext.Render(hint)
 		}
 	}
-	parts := []string{paneHeader(o.st, title, suffix, o.width, o.focused)}
+	return paneHeader(o.st, title, suffix, o.width, o.focused)
+}
+
+func (o *outputPane) View() string {
+	if o.width <= 0 || o.height <= 0 {
+		return ""
+	}
+	parts := []string{o.header(o.hint())}
 	if o.height > 1 {
 		parts = append(parts, fit(o.visibleBody(), o.width, o.height-1))
 	}

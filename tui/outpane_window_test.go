@@ -23,12 +23,6 @@ func oldOutputView(o *outputPane, x int) string {
 	vp.SetContent(s)
 	vp.SetYOffset(o.view.YOffset)
 	vp.SetXOffset(x)
-	title := o.t.Output
-	if o.label != "" {
-		title += ": " + o.label
-	} else if n := len(o.hist[o.step]); n > 1 {
-		title += " " + fmt.Sprintf(o.t.OutputCount, n)
-	}
 	hint := ""
 	switch {
 	case o.unseen && !vp.AtBottom():
@@ -41,14 +35,7 @@ func oldOutputView(o *outputPane, x int) string {
 	default:
 		hint = o.t.ScrollBoth
 	}
-	suffix := ""
-	if hint != "" {
-		suffix = o.st.Dim.Render(hint)
-		if o.unseen {
-			suffix = o.st.CmdNext.Render(hint)
-		}
-	}
-	parts := []string{paneHeader(o.st, title, suffix, o.width, o.focused)}
+	parts := []string{o.header(hint)}
 	if o.height > 1 {
 		parts = append(parts, fit(vp.View(), o.width, o.height-1))
 	}
