@@ -900,27 +900,27 @@ func statusOf(obj runtime.Object) any {
 	case *corev1.PersistentVolume:
 		return &o.Status
 	}
-	v := reflect.ValueOf(obj)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return nil
+	if f, ok := structField(obj, "Status"); ok {
+		return f.Addr().Interface()
 	}
-	f := v.Elem().FieldByName("Status")
-	if !f.IsValid() || !f.CanAddr() {
-		return nil
-	}
-	return f.Addr().Interface()
+	return nil
 }
 
 func fieldOf(obj runtime.Object, name string) any {
+	if f, ok := structField(obj, name); ok {
+		return f.Interface()
+	}
+	return nil
+}
+
+// structField is the named field of the struct obj points to (addressable); false without one.
+func structField(obj runtime.Object, name string) (reflect.Value, bool) {
 	v := reflect.ValueOf(obj)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return nil
+		return reflect.Value{}, false
 	}
 	f := v.Elem().FieldByName(name)
-	if !f.IsValid() {
-		return nil
-	}
-	return f.Interface()
+	return f, f.IsValid()
 }
 
 func copyField(dst, src runtime.Object, name string) {
