@@ -117,6 +117,9 @@ type cachedSet struct {
 	from     *metav1.LabelSelector // the stored spec.selector sel was parsed from (shared by status writes)
 }
 
+// parsed: sel was parsed from this stored spec.selector.
+func (cs cachedSet) parsed(s *metav1.LabelSelector) bool { return cs.from != nil && cs.from == s }
+
 // selectorOf is set's parsed selector, reused while the stored versions share the
 // spec.selector it was parsed from (a status write keeps the stored spec): parsing it again on
 // every event and sync was a few KB per pod step of a rolling update.
@@ -124,7 +127,7 @@ func (c *StatefulSetController) selectorOf(set *appsv1.StatefulSet) (labels.Sele
 	c.mu.Lock()
 	cs, ok := c.sets[set.Namespace+"/"+set.Name]
 	c.mu.Unlock()
-	if ok && cs.from != nil && cs.from == set.Spec.Selector {
+	if ok && cs.parsed(set.Spec.Selector) {
 		return cs.sel, nil
 	}
 	return metav1.LabelSelectorAsSelector(set.Spec.Selector)
@@ -163,7 +166,7 @@ func (c *StatefulSetController) Observe(ev store.Event) {
 		if ev.Type == "DELETED" {
 			delete(c.sets, k)
 			c.gone = append(c.gone, set.UID)
-		} else if cs, ok := c.sets[k]; ok && cs.from != nil && cs.from == set.Spec.Selector {
+		} else if cs, ok := c.sets[k]; ok && cs.parsed(set.Spec.Selector) {
 			// The same stored selector (a status write): parsed already.
 		} else if sel, err := metav1.LabelSelectorAsSelector(set.Spec.Selector); err == nil {
 			c.sets[k] = cachedSet{ns: set.Namespace, name: set.Name, sel: sel, from: set.Spec.Selector}
