@@ -647,3 +647,39 @@ func TestKeyFiles(t *testing.T) {
 		t.Fatalf("host key mode %v", fi.Mode())
 	}
 }
+
+// Close right after Serve starts (before the SSH server tracks its listener) must still end
+// Serve: CI once waited 40 minutes in Accept after such a Close.
+func TestCloseRightAfterServe(t *testing.T) {
+	for i := 0; i < 20; i++ {
+		r := newRig(t, nil)
+		r.class.Close()
+		select {
+		case err := <-r.done:
+			r.done <- err // for the rig's cleanup
+		case <-time.After(30 * time.Second):
+			t.Fatalf("run %d: Serve still running 30 s after Close", i)
+		}
+	}
+}
+
+func TestCloseBeforeServe(t *testing.T) {
+	r := newRig(t, nil)
+	r.class.Close()
+	<-r.done
+	r.done <- nil
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.class.Serve(ln, filepath.Join(t.TempDir(), "hk")) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve after Close: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Serve after Close still running after 30 s")
+	}
+}

@@ -42,12 +42,24 @@ func (c *Class) Serve(l net.Listener, hostKey string) error {
 		srv.PasswordHandler = c.checkPassword
 	}
 	srv.AddHostKey(signer)
+	// Close may come before this point (a slow host key): then there is nothing to serve, and
+	// Close's wg.Wait must not race this Add.
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		l.Close()
+		return nil
+	}
 	c.wg.Add(2)
+	c.mu.Unlock()
 	go c.run()
 	go func() {
 		defer c.wg.Done()
 		<-c.ctx.Done()
 		srv.Close()
+		// srv.Close closes only the listeners srv.Serve has started tracking; when Close comes
+		// before that, the Accept below would wait forever. Closing l ends it either way.
+		l.Close()
 	}()
 	err = srv.Serve(l)
 	if errors.Is(err, ssh.ErrServerClosed) {
