@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -582,11 +583,28 @@ func setCond(p *corev1.Pod, t corev1.PodConditionType, s corev1.ConditionStatus,
 	}
 	p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{Type: t, Status: s, Reason: reason, Message: msg, LastTransitionTime: now})
 	// The kubelet reports conditions in this order.
-	order := map[corev1.PodConditionType]int{corev1.PodReadyToStartContainers: 0, corev1.PodInitialized: 1,
-		corev1.PodReady: 2, corev1.ContainersReady: 3, corev1.PodScheduled: 4, corev1.DisruptionTarget: 5}
-	sort.SliceStable(p.Status.Conditions, func(i, j int) bool {
-		return order[p.Status.Conditions[i].Type] < order[p.Status.Conditions[j].Type]
+	slices.SortStableFunc(p.Status.Conditions, func(a, b corev1.PodCondition) int {
+		return condRank(a.Type) - condRank(b.Type)
 	})
+}
+
+// condRank is a pod condition's place in the kubelet's order (unknown types first, as a map
+// lookup's zero value placed them). A switch, not a map literal: setCond runs on every
+// kubelet transition, and the map was built anew each time.
+func condRank(t corev1.PodConditionType) int {
+	switch t {
+	case corev1.PodInitialized:
+		return 1
+	case corev1.PodReady:
+		return 2
+	case corev1.ContainersReady:
+		return 3
+	case corev1.PodScheduled:
+		return 4
+	case corev1.DisruptionTarget:
+		return 5
+	}
+	return 0 // PodReadyToStartContainers, and types the kubelet does not order
 }
 
 func containerNames(cs []corev1.Container) []string {

@@ -22,7 +22,15 @@ import (
 // keySet is an ordered set of object keys.
 type keySet = btree.BTreeG[string]
 
-func newKeySet() *keySet { return btree.NewG[string](16, func(a, b string) bool { return a < b }) }
+func keyLess(a, b string) bool { return a < b }
+
+// newKeySet makes a set drawing its nodes from fl. btree.NewG gives every tree a free list of
+// its own (a 32-slot array): one per owner, node, claim and involved object, most holding a
+// key or two, so those lists were a tenth of what indexing allocated. The store's lock guards
+// every set of one index, so they can share one list.
+func newKeySet(fl *btree.FreeListG[string]) *keySet {
+	return btree.NewWithFreeListG[string](16, keyLess, fl)
+}
 
 // resIndex indexes one resource.
 type resIndex struct {
@@ -32,17 +40,19 @@ type resIndex struct {
 	byNode   map[string]*keySet    // pods by spec.nodeName ("" = not scheduled)
 	byClaim  map[string]*keySet    // pods by "namespace/claim" of each PVC volume
 	byTarget map[string]*keySet    // events by "namespace/kind/name" of the involved object
+	free     *btree.FreeListG[string]
 }
 
 func newResIndex() *resIndex {
-	return &resIndex{all: newKeySet(), byOwner: map[types.UID]*keySet{}, orphans: newKeySet(),
-		byNode: map[string]*keySet{}, byClaim: map[string]*keySet{}, byTarget: map[string]*keySet{}}
+	fl := btree.NewFreeListG[string](btree.DefaultFreeListSize)
+	return &resIndex{all: newKeySet(fl), byOwner: map[types.UID]*keySet{}, orphans: newKeySet(fl),
+		byNode: map[string]*keySet{}, byClaim: map[string]*keySet{}, byTarget: map[string]*keySet{}, free: fl}
 }
 
-func addTo[K comparable](m map[K]*keySet, k K, key string) {
+func addTo[K comparable](fl *btree.FreeListG[string], m map[K]*keySet, k K, key string) {
 	set := m[k]
 	if set == nil {
-		set = newKeySet()
+		set = newKeySet(fl)
 		m[k] = set
 	}
 	set.ReplaceOrInsert(key)
@@ -52,6 +62,7 @@ func delFrom[K comparable](m map[K]*keySet, k K, key string) {
 	if set := m[k]; set != nil {
 		set.Delete(key)
 		if set.Len() == 0 {
+			set.Clear(true) // its empty root goes back to the shared free list
 			delete(m, k)
 		}
 	}
@@ -143,19 +154,19 @@ func (x *resIndex) remove(key string, t terms) {
 
 func (x *resIndex) insert(key string, t terms) {
 	for _, u := range t.owners {
-		addTo(x.byOwner, u, key)
+		addTo(x.free, x.byOwner, u, key)
 	}
 	if t.orphan {
 		x.orphans.ReplaceOrInsert(key)
 	}
 	if t.node != nil {
-		addTo(x.byNode, *t.node, key)
+		addTo(x.free, x.byNode, *t.node, key)
 	}
 	for _, c := range t.claims {
-		addTo(x.byClaim, c, key)
+		addTo(x.free, x.byClaim, c, key)
 	}
 	if t.target != "" {
-		addTo(x.byTarget, t.target, key)
+		addTo(x.free, x.byTarget, t.target, key)
 	}
 }
 
