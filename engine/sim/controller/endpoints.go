@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -170,13 +171,17 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 	// Both lists sorted by IP: one sorted pass split in two. When they are what the stored
 	// Endpoints hold, those lists are reused instead of built to be compared and dropped.
 	var old *corev1.EndpointSubset
-	reuse := false
-	if !known {
+	reuse, edited := false, false
+	if known {
+		// The stored lists are the order before the tracked changes: edit them (copying the
+		// runs between the few changed places) instead of gathering every slot again.
+		ready, notReady, edited = editWritten(v, sorted)
+	} else {
 		old, reuse = e.storedAddresses(svc, sorted)
 	}
 	if reuse {
 		ready, notReady = old.Addresses, old.NotReadyAddresses
-	} else {
+	} else if !edited {
 		nReady := 0
 		for _, sl := range sorted {
 			if sl.val.ready {
@@ -245,6 +250,109 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 	out, err := e.env.Store.Update(epRes, &cp, store.UpdateOptions{Owned: true, Differs: true}) // compared above
 	v.settle(out, err)
 	return err
+}
+
+// editWritten builds the ready and not-ready lists of v's order from the lists of v.written
+// (the stored object this view left) and the slots dropped and added since; ok false when
+// those changes are not known. The result equals gathering the slots in order: both lists are
+// sorted by slotCmp, so each added slot goes where a binary search puts it and each dropped
+// one is found the same way.
+func editWritten(v *epView[readyAddress], sorted []*epSlot[readyAddress]) (ready, notReady []corev1.EndpointAddress, ok bool) {
+	drops, adds, ok := v.netChanges()
+	if !ok {
+		return nil, nil, false
+	}
+	ep, _ := v.written.(*corev1.Endpoints)
+	if ep == nil || len(ep.Subsets) > 1 {
+		return nil, nil, false
+	}
+	var oldReady, oldNotReady []corev1.EndpointAddress
+	if len(ep.Subsets) == 1 {
+		oldReady, oldNotReady = ep.Subsets[0].Addresses, ep.Subsets[0].NotReadyAddresses
+	}
+	slices.SortFunc(adds, slotCmp[readyAddress])
+	slices.SortFunc(drops, slotCmp[readyAddress])
+	nReady := 0
+	for _, sl := range sorted {
+		if sl.val.ready {
+			nReady++
+		}
+	}
+	ready, ok = editAddrs(oldReady, drops, adds, true, nReady)
+	if !ok {
+		return nil, nil, false
+	}
+	notReady, ok = editAddrs(oldNotReady, drops, adds, false, len(sorted)-nReady)
+	return ready, notReady, ok
+}
+
+// addrCmp orders an address against a slot as slotCmp orders slots: by IP, then pod name.
+func addrCmp(a corev1.EndpointAddress, sl *epSlot[readyAddress]) int {
+	if c := strings.Compare(a.IP, sl.key); c != 0 {
+		return c
+	}
+	name := ""
+	if a.TargetRef != nil {
+		name = a.TargetRef.Name
+	}
+	return strings.Compare(name, sl.pod.Name)
+}
+
+// editAddrs: old without the dropped slots and with the added ones whose readiness is ready,
+// as a new list of want entries (old stays as it is: it is stored). ok false when a dropped
+// slot is not found in old or the count comes out other than want (then the caller gathers).
+func editAddrs(old []corev1.EndpointAddress, drops, adds []*epSlot[readyAddress], ready bool, want int) ([]corev1.EndpointAddress, bool) {
+	var cut []int // positions in old to leave out, ascending (drops are sorted)
+	for _, d := range drops {
+		if d.val.ready != ready {
+			continue
+		}
+		i, found := slices.BinarySearchFunc(old, d, addrCmp)
+		if !found || !sameAddr(&old[i], &d.val.addr) {
+			return nil, false
+		}
+		cut = append(cut, i)
+	}
+	var put []*epSlot[readyAddress]
+	for _, a := range adds {
+		if a.val.ready == ready {
+			put = append(put, a)
+		}
+	}
+	if len(old)-len(cut)+len(put) != want {
+		return nil, false
+	}
+	if len(cut) == 0 && len(put) == 0 {
+		return old, true // unchanged: the stored list itself (read-only)
+	}
+	if want == 0 {
+		return nil, true
+	}
+	out := make([]corev1.EndpointAddress, 0, want)
+	i := 0
+	for len(cut) > 0 || len(put) > 0 {
+		// The next place something changes: a dropped position, or where an add goes.
+		next, isAdd := len(old), false
+		if len(cut) > 0 {
+			next = cut[0]
+		}
+		if len(put) > 0 {
+			if p, _ := slices.BinarySearchFunc(old, put[0], addrCmp); p <= next {
+				next, isAdd = p, true
+			}
+		}
+		out = append(out, old[i:next]...)
+		i = next
+		if isAdd {
+			out = append(out, put[0].val.addr)
+			put = put[1:]
+		} else {
+			i++ // dropped
+			cut = cut[1:]
+		}
+	}
+	out = append(out, old[i:]...)
+	return out, true
 }
 
 // storedAddresses returns the stored Endpoints' one subset when its addresses are exactly

@@ -131,6 +131,45 @@ type epView[T any] struct {
 	// the stored object the last sync left (the write's result, or the object found right).
 	changed bool
 	written runtime.Object
+	// drops and adds: the slots taken out of and put into order since written was left, in
+	// the order it happened; lost (too many, or a rebuild) means they are not all there.
+	// From them a sync edits the written lists instead of rebuilding them from every slot.
+	drops, adds []*epSlot[T]
+	lost        bool
+}
+
+// maxTracked bounds drops and adds: past it a sync rebuilds from the slots, as it would
+// cost as much.
+const maxTracked = 64
+
+func (v *epView[T]) track(list *[]*epSlot[T], sl *epSlot[T]) {
+	if v.lost {
+		return
+	}
+	if len(*list) >= maxTracked {
+		v.lost, v.drops, v.adds = true, v.drops[:0], v.adds[:0]
+		return
+	}
+	*list = append(*list, sl)
+}
+
+// netChanges: the slots in the written lists that are gone from order (drops) and the slots
+// in order that the written lists lack (adds); ok false when they are not known.
+func (v *epView[T]) netChanges() (drops, adds []*epSlot[T], ok bool) {
+	if v.lost {
+		return nil, nil, false
+	}
+	for _, d := range v.drops {
+		if !slices.Contains(v.adds, d) {
+			drops = append(drops, d)
+		}
+	}
+	for _, a := range v.adds {
+		if !slices.Contains(v.drops, a) {
+			adds = append(adds, a)
+		}
+	}
+	return drops, adds, true
 }
 
 func newEPView[T any](svc *corev1.Service) *epView[T] {
@@ -155,6 +194,7 @@ func (v *epView[T]) remove(name string) {
 		v.order = slices.Delete(v.order, i, i+1)
 	}
 	v.changed = true
+	v.track(&v.drops, sl)
 }
 
 // put adds sl (no slot of its pod's name may be in the view).
@@ -163,6 +203,7 @@ func (v *epView[T]) put(sl *epSlot[T]) {
 	i, _ := slices.BinarySearchFunc(v.order, sl, slotCmp[T])
 	v.order = slices.Insert(v.order, i, sl)
 	v.changed = true
+	v.track(&v.adds, sl)
 }
 
 // fill builds the view from every pod of the namespace (in store order): slot returns what a
@@ -178,6 +219,7 @@ func (v *epView[T]) fill(pods []runtime.Object, slot func(*corev1.Pod) *epSlot[T
 	}
 	slices.SortFunc(v.order, slotCmp[T])
 	v.changed = true
+	v.lost, v.drops, v.adds = true, v.drops[:0], v.adds[:0]
 }
 
 // apply updates the view from the pods named in names, as the store holds them now. A pod
@@ -232,6 +274,9 @@ func (v *epView[T]) firstPod(svc *corev1.Service) *corev1.Pod {
 // settle records the outcome of a sync's write: on success the stored object it left (the
 // next sync with nothing changed and that very object stored has nothing to do).
 func (v *epView[T]) settle(stored runtime.Object, err error) {
+	clear(v.drops) // no pointers kept to slots that are gone
+	clear(v.adds)
+	v.drops, v.adds, v.lost = v.drops[:0], v.adds[:0], false
 	if err != nil {
 		v.written, v.changed = nil, true
 		return

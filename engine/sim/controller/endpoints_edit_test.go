@@ -1,0 +1,116 @@
+package controller
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// gatherAddrs is what syncService builds without the edit: every slot of the order in turn.
+func gatherAddrs(order []*epSlot[readyAddress]) (ready, notReady []corev1.EndpointAddress) {
+	for _, sl := range order {
+		if sl.val.ready {
+			ready = append(ready, sl.val.addr)
+		} else {
+			notReady = append(notReady, sl.val.addr)
+		}
+	}
+	return ready, notReady
+}
+
+func endpointsOf(ready, notReady []corev1.EndpointAddress) *corev1.Endpoints {
+	ep := &corev1.Endpoints{}
+	if len(ready)+len(notReady) > 0 {
+		ep.Subsets = []corev1.EndpointSubset{{Addresses: ready, NotReadyAddresses: notReady}}
+	}
+	return ep
+}
+
+// TestEndpointsEditMatchesGather: the Endpoints lists a sync edits from the last written ones
+// (the changed places only) equal the lists gathered from every slot in order, through random
+// pods coming, going, turning ready or not ready and sharing an IP (the simulator's per-node
+// addresses wrap), and no list written before changes afterwards (stored objects are shared,
+// read-only: a watcher replaying an old version must see it as it was).
+func TestEndpointsEditMatchesGather(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	v := newEPView[readyAddress](nil)
+	seq := 0
+	newSlot := func(name string) *epSlot[readyAddress] {
+		seq++
+		ip := fmt.Sprintf("10.244.%d.%d", rng.Intn(3), 2+rng.Intn(40))
+		p := &corev1.Pod{}
+		p.Name, p.UID = name, types.UID(fmt.Sprint("uid-", seq))
+		node := fmt.Sprintf("sim-node-%d", rng.Intn(3))
+		return &epSlot[readyAddress]{pod: p, key: ip, val: readyAddress{ready: rng.Intn(3) > 0,
+			addr: corev1.EndpointAddress{IP: ip, NodeName: &node, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: name, UID: p.UID}}}}
+	}
+	for i := 0; i < 120; i++ {
+		v.put(newSlot(fmt.Sprintf("web-%d", i)))
+	}
+	r, nr := gatherAddrs(v.order)
+	v.settle(endpointsOf(r, nr), nil)
+	type kept struct {
+		obj  *corev1.Endpoints
+		copy *corev1.Endpoints
+	}
+	var history []kept
+	edited := 0
+	for round := 0; round < 400; round++ {
+		changes := 1 + rng.Intn(4)
+		if round%50 == 49 {
+			changes = 3 * maxTracked // too many to track: the sync gathers
+		}
+		for c := 0; c < changes; c++ {
+			name := fmt.Sprintf("web-%d", rng.Intn(160))
+			switch {
+			case v.byName[name] == nil:
+				v.put(newSlot(name))
+			case rng.Intn(3) == 0:
+				v.remove(name) // the pod left (deleted, terminating, lost its IP)
+			default:
+				// A new version of the pod: readiness or IP moved (remove, then put, as apply does).
+				v.remove(name)
+				v.put(newSlot(name))
+			}
+		}
+		wantR, wantNR := gatherAddrs(v.order)
+		gotR, gotNR, ok := editWritten(v, v.order)
+		if changes > maxTracked {
+			if ok || !v.lost {
+				t.Fatalf("round %d: %d changes edited (lost %v); want a gather", round, changes, v.lost)
+			}
+			gotR, gotNR = wantR, wantNR
+		} else if !ok {
+			t.Fatalf("round %d: %d tracked changes not edited", round, changes)
+		} else {
+			edited++
+		}
+		if !equality.Semantic.DeepEqual(gotR, wantR) || !equality.Semantic.DeepEqual(gotNR, wantNR) {
+			t.Fatalf("round %d: edited lists differ from gathered ones:\n ready %d %v\n want  %d %v\n not ready %d %v\n want      %d %v",
+				round, len(gotR), ips(gotR), len(wantR), ips(wantR), len(gotNR), ips(gotNR), len(wantNR), ips(wantNR))
+		}
+		ep := endpointsOf(gotR, gotNR)
+		history = append(history, kept{ep, ep.DeepCopy()})
+		v.settle(ep, nil)
+	}
+	if edited < 300 {
+		t.Fatalf("%d of 400 rounds edited; want most", edited)
+	}
+	for i, h := range history {
+		if !equality.Semantic.DeepEqual(h.obj, h.copy) {
+			t.Fatalf("written version %d changed after later writes", i)
+		}
+	}
+}
+
+func ips(list []corev1.EndpointAddress) []string {
+	var out []string
+	for _, a := range list {
+		out = append(out, a.IP+"/"+a.TargetRef.Name)
+	}
+	return out
+}
