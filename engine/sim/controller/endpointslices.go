@@ -3,6 +3,7 @@ package controller
 import (
 	"errors"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -41,6 +42,13 @@ type EndpointSliceController struct {
 	// (endpoints_view.go); loop goroutine only.
 	views map[string]*sliceView
 	delta podDelta
+	// writing is the slice this controller is handing to the store right now (Owned: the
+	// store keeps that very object), so Observe knows its own write's event and does not
+	// queue a sync for it: as the real controller's endpointSliceTracker, which skips the
+	// slices it wrote itself. That echo sync found nothing to do, after walking the
+	// namespace's slices.
+	writeMu sync.Mutex
+	writing runtime.Object
 }
 
 type builtEndpoint struct {
@@ -64,6 +72,12 @@ func (e *EndpointSliceController) Observe(ev store.Event) {
 		return
 	}
 	if ev.Resource.Name == sliceRes.Name {
+		e.writeMu.Lock()
+		own := ev.Object != nil && ev.Object == e.writing
+		e.writeMu.Unlock()
+		if own {
+			return
+		}
 		// A slice written by someone else (or deleted) is put right from the views, which
 		// still hold every endpoint: no rebuild needed.
 		e.env.Queue.Add(Key{Controller: e.Name(), Namespace: objMeta(ev.Object).GetNamespace()})
@@ -295,6 +309,7 @@ func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.End
 					Controller: ptrTo(true), BlockOwnerDeletion: ptrTo(true)}}},
 			AddressType: discoveryv1.AddressTypeIPv4, Endpoints: endpoints, Ports: ports,
 		}
+		defer e.handing(es)()
 		return e.env.Store.CreateWith(sliceRes, es, store.CreateOptions{Owned: true})
 	}
 	if sameEndpoints(es.Endpoints, endpoints) && store.SemanticEqual(es.Ports, ports) &&
@@ -304,7 +319,9 @@ func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.End
 	// A new top level over the stored slice's metadata (read-only), with the fields we own.
 	cp := *es
 	cp.Endpoints, cp.Ports, cp.Labels = endpoints, ports, lbl
+	done := e.handing(&cp)
 	out, err := e.env.Store.Update(sliceRes, &cp, store.UpdateOptions{Owned: true, Differs: true}) // compared above
+	done()
 	if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
 		return nil, err
 	}
@@ -312,6 +329,18 @@ func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.End
 		return nil, nil
 	}
 	return out, nil
+}
+
+// handing notes es as the slice being written until the returned func runs.
+func (e *EndpointSliceController) handing(es runtime.Object) func() {
+	e.writeMu.Lock()
+	e.writing = es
+	e.writeMu.Unlock()
+	return func() {
+		e.writeMu.Lock()
+		e.writing = nil
+		e.writeMu.Unlock()
+	}
 }
 
 // sameEndpoints is SemanticEqual for the endpoints syncService builds, field by field: even
