@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -254,11 +253,9 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 
 // editWritten builds the ready and not-ready lists of v's order from the lists of v.written
 // (the stored object this view left) and the slots dropped and added since; ok false when
-// those changes are not known. The result equals gathering the slots in order: both lists are
-// sorted by slotCmp, so each added slot goes where a binary search puts it and each dropped
-// one is found the same way.
+// those changes are not known. The result equals gathering the slots in order.
 func editWritten(v *epView[readyAddress], sorted []*epSlot[readyAddress]) (ready, notReady []corev1.EndpointAddress, ok bool) {
-	drops, adds, ok := v.netChanges()
+	drops, adds, ok := v.log.net()
 	if !ok {
 		return nil, nil, false
 	}
@@ -270,21 +267,23 @@ func editWritten(v *epView[readyAddress], sorted []*epSlot[readyAddress]) (ready
 	if len(ep.Subsets) == 1 {
 		oldReady, oldNotReady = ep.Subsets[0].Addresses, ep.Subsets[0].NotReadyAddresses
 	}
-	slices.SortFunc(adds, slotCmp[readyAddress])
-	slices.SortFunc(drops, slotCmp[readyAddress])
 	nReady := 0
 	for _, sl := range sorted {
 		if sl.val.ready {
 			nReady++
 		}
 	}
-	ready, ok = editAddrs(oldReady, drops, adds, true, nReady)
+	isReady := func(sl *epSlot[readyAddress]) bool { return sl.val.ready }
+	notReadyOnly := func(sl *epSlot[readyAddress]) bool { return !sl.val.ready }
+	ready, ok = editSorted(oldReady, drops, adds, isReady, slotAddr, addrCmp, sameAddr, nReady)
 	if !ok {
 		return nil, nil, false
 	}
-	notReady, ok = editAddrs(oldNotReady, drops, adds, false, len(sorted)-nReady)
+	notReady, ok = editSorted(oldNotReady, drops, adds, notReadyOnly, slotAddr, addrCmp, sameAddr, len(sorted)-nReady)
 	return ready, notReady, ok
 }
+
+func slotAddr(sl *epSlot[readyAddress]) *corev1.EndpointAddress { return &sl.val.addr }
 
 // addrCmp orders an address against a slot as slotCmp orders slots: by IP, then pod name.
 func addrCmp(a corev1.EndpointAddress, sl *epSlot[readyAddress]) int {
@@ -296,63 +295,6 @@ func addrCmp(a corev1.EndpointAddress, sl *epSlot[readyAddress]) int {
 		name = a.TargetRef.Name
 	}
 	return strings.Compare(name, sl.pod.Name)
-}
-
-// editAddrs: old without the dropped slots and with the added ones whose readiness is ready,
-// as a new list of want entries (old stays as it is: it is stored). ok false when a dropped
-// slot is not found in old or the count comes out other than want (then the caller gathers).
-func editAddrs(old []corev1.EndpointAddress, drops, adds []*epSlot[readyAddress], ready bool, want int) ([]corev1.EndpointAddress, bool) {
-	var cut []int // positions in old to leave out, ascending (drops are sorted)
-	for _, d := range drops {
-		if d.val.ready != ready {
-			continue
-		}
-		i, found := slices.BinarySearchFunc(old, d, addrCmp)
-		if !found || !sameAddr(&old[i], &d.val.addr) {
-			return nil, false
-		}
-		cut = append(cut, i)
-	}
-	var put []*epSlot[readyAddress]
-	for _, a := range adds {
-		if a.val.ready == ready {
-			put = append(put, a)
-		}
-	}
-	if len(old)-len(cut)+len(put) != want {
-		return nil, false
-	}
-	if len(cut) == 0 && len(put) == 0 {
-		return old, true // unchanged: the stored list itself (read-only)
-	}
-	if want == 0 {
-		return nil, true
-	}
-	out := make([]corev1.EndpointAddress, 0, want)
-	i := 0
-	for len(cut) > 0 || len(put) > 0 {
-		// The next place something changes: a dropped position, or where an add goes.
-		next, isAdd := len(old), false
-		if len(cut) > 0 {
-			next = cut[0]
-		}
-		if len(put) > 0 {
-			if p, _ := slices.BinarySearchFunc(old, put[0], addrCmp); p <= next {
-				next, isAdd = p, true
-			}
-		}
-		out = append(out, old[i:next]...)
-		i = next
-		if isAdd {
-			out = append(out, put[0].val.addr)
-			put = put[1:]
-		} else {
-			i++ // dropped
-			cut = cut[1:]
-		}
-	}
-	out = append(out, old[i:]...)
-	return out, true
 }
 
 // storedAddresses returns the stored Endpoints' one subset when its addresses are exactly

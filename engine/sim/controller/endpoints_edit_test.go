@@ -80,8 +80,8 @@ func TestEndpointsEditMatchesGather(t *testing.T) {
 		wantR, wantNR := gatherAddrs(v.order)
 		gotR, gotNR, ok := editWritten(v, v.order)
 		if changes > maxTracked {
-			if ok || !v.lost {
-				t.Fatalf("round %d: %d changes edited (lost %v); want a gather", round, changes, v.lost)
+			if ok || !v.log.lost {
+				t.Fatalf("round %d: %d changes edited (lost %v); want a gather", round, changes, v.log.lost)
 			}
 			gotR, gotNR = wantR, wantNR
 		} else if !ok {

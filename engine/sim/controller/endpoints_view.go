@@ -131,9 +131,15 @@ type epView[T any] struct {
 	// the stored object the last sync left (the write's result, or the object found right).
 	changed bool
 	written runtime.Object
-	// drops and adds: the slots taken out of and put into order since written was left, in
-	// the order it happened; lost (too many, or a rebuild) means they are not all there.
-	// From them a sync edits the written lists instead of rebuilding them from every slot.
+	// log: the slots taken out of and put into order since written was left.
+	log changeLog[T]
+}
+
+// changeLog records the slots taken out of (drops) and put into (adds) a sorted list since
+// the object holding it was last written; lost (too many, or a rebuild) means they are not
+// all there. From them a sync edits the written list at the places that moved (editSorted)
+// instead of gathering it again from every slot.
+type changeLog[T any] struct {
 	drops, adds []*epSlot[T]
 	lost        bool
 }
@@ -142,34 +148,113 @@ type epView[T any] struct {
 // cost as much.
 const maxTracked = 64
 
-func (v *epView[T]) track(list *[]*epSlot[T], sl *epSlot[T]) {
-	if v.lost {
+func (c *changeLog[T]) drop(sl *epSlot[T]) { c.track(&c.drops, sl) }
+func (c *changeLog[T]) add(sl *epSlot[T])  { c.track(&c.adds, sl) }
+
+func (c *changeLog[T]) track(list *[]*epSlot[T], sl *epSlot[T]) {
+	if c.lost {
 		return
 	}
 	if len(*list) >= maxTracked {
-		v.lost, v.drops, v.adds = true, v.drops[:0], v.adds[:0]
+		c.loseAll()
 		return
 	}
 	*list = append(*list, sl)
 }
 
-// netChanges: the slots in the written lists that are gone from order (drops) and the slots
-// in order that the written lists lack (adds); ok false when they are not known.
-func (v *epView[T]) netChanges() (drops, adds []*epSlot[T], ok bool) {
-	if v.lost {
+// loseAll: what changed is no longer known (the next write gathers).
+func (c *changeLog[T]) loseAll() {
+	c.reset()
+	c.lost = true
+}
+
+// reset: the list was just written; nothing changed since.
+func (c *changeLog[T]) reset() {
+	clear(c.drops) // no pointers kept to slots that are gone
+	clear(c.adds)
+	c.drops, c.adds, c.lost = c.drops[:0], c.adds[:0], false
+}
+
+// net: the slots in the written list that are gone (drops) and the slots it lacks (adds),
+// each sorted by slotCmp; ok false when they are not known.
+func (c *changeLog[T]) net() (drops, adds []*epSlot[T], ok bool) {
+	if c.lost {
 		return nil, nil, false
 	}
-	for _, d := range v.drops {
-		if !slices.Contains(v.adds, d) {
+	for _, d := range c.drops {
+		if !slices.Contains(c.adds, d) {
 			drops = append(drops, d)
 		}
 	}
-	for _, a := range v.adds {
-		if !slices.Contains(v.drops, a) {
+	for _, a := range c.adds {
+		if !slices.Contains(c.drops, a) {
 			adds = append(adds, a)
 		}
 	}
+	slices.SortFunc(drops, slotCmp[T])
+	slices.SortFunc(adds, slotCmp[T])
 	return drops, adds, true
+}
+
+// editSorted returns old (a stored list, sorted as slotCmp sorts its slots: read-only)
+// without the dropped slots' elements and with the added ones', among those that in
+// selects, as a new list of want elements; cmp orders an element against a slot, elem is a
+// slot's element, same compares two elements. ok false when a dropped slot's element is not
+// in old or the count comes out other than want (the caller then gathers). Between the
+// changed places old's runs are copied as they are.
+func editSorted[T, E any](old []E, drops, adds []*epSlot[T], in func(*epSlot[T]) bool, elem func(*epSlot[T]) *E,
+	cmp func(E, *epSlot[T]) int, same func(a, b *E) bool, want int) ([]E, bool) {
+	var cut []int // positions in old to leave out, ascending (drops are sorted)
+	for _, d := range drops {
+		if !in(d) {
+			continue
+		}
+		i, found := slices.BinarySearchFunc(old, d, cmp)
+		if !found || !same(&old[i], elem(d)) {
+			return nil, false
+		}
+		cut = append(cut, i)
+	}
+	var put []*epSlot[T]
+	for _, a := range adds {
+		if in(a) {
+			put = append(put, a)
+		}
+	}
+	if len(old)-len(cut)+len(put) != want {
+		return nil, false
+	}
+	if len(cut) == 0 && len(put) == 0 {
+		return old, true // unchanged: the stored list itself
+	}
+	if want == 0 {
+		return nil, true
+	}
+	out := make([]E, 0, want)
+	i := 0
+	for len(cut) > 0 || len(put) > 0 {
+		// The next place something changes: a dropped position, or where an add goes (an
+		// add sorting right before a dropped element goes first).
+		next, isAdd := len(old), false
+		if len(cut) > 0 {
+			next = cut[0]
+		}
+		if len(put) > 0 {
+			if p, _ := slices.BinarySearchFunc(old, put[0], cmp); p <= next {
+				next, isAdd = p, true
+			}
+		}
+		out = append(out, old[i:next]...)
+		i = next
+		if isAdd {
+			out = append(out, *elem(put[0]))
+			put = put[1:]
+		} else {
+			i++ // dropped
+			cut = cut[1:]
+		}
+	}
+	return append(out, old[i:]...), true
 }
 
 func newEPView[T any](svc *corev1.Service) *epView[T] {
@@ -194,7 +279,7 @@ func (v *epView[T]) remove(name string) {
 		v.order = slices.Delete(v.order, i, i+1)
 	}
 	v.changed = true
-	v.track(&v.drops, sl)
+	v.log.drop(sl)
 }
 
 // put adds sl (no slot of its pod's name may be in the view).
@@ -203,7 +288,7 @@ func (v *epView[T]) put(sl *epSlot[T]) {
 	i, _ := slices.BinarySearchFunc(v.order, sl, slotCmp[T])
 	v.order = slices.Insert(v.order, i, sl)
 	v.changed = true
-	v.track(&v.adds, sl)
+	v.log.add(sl)
 }
 
 // fill builds the view from every pod of the namespace (in store order): slot returns what a
@@ -219,7 +304,7 @@ func (v *epView[T]) fill(pods []runtime.Object, slot func(*corev1.Pod) *epSlot[T
 	}
 	slices.SortFunc(v.order, slotCmp[T])
 	v.changed = true
-	v.lost, v.drops, v.adds = true, v.drops[:0], v.adds[:0]
+	v.log.loseAll()
 }
 
 // apply updates the view from the pods named in names, as the store holds them now. A pod
@@ -274,9 +359,7 @@ func (v *epView[T]) firstPod(svc *corev1.Service) *corev1.Pod {
 // settle records the outcome of a sync's write: on success the stored object it left (the
 // next sync with nothing changed and that very object stored has nothing to do).
 func (v *epView[T]) settle(stored runtime.Object, err error) {
-	clear(v.drops) // no pointers kept to slots that are gone
-	clear(v.adds)
-	v.drops, v.adds, v.lost = v.drops[:0], v.adds[:0], false
+	v.log.reset()
 	if err != nil {
 		v.written, v.changed = nil, true
 		return

@@ -217,7 +217,7 @@ func (e *EndpointSliceController) syncService(svc *corev1.Service, v *sliceView,
 		if !p.dirty {
 			continue
 		}
-		out, err := e.write(svc, es, p.members, firstPod, headless)
+		out, err := e.write(svc, es, p, firstPod, headless)
 		p.settle(out, err)
 		if err != nil {
 			errs = append(errs, err)
@@ -276,11 +276,21 @@ func (e *EndpointSliceController) endpointOf(svc *corev1.Service, sel labels.Sel
 
 // write stores one of svc's slices (es, or a new one when nil) with the members' endpoints
 // when it changed, and returns the stored slice it leaves (nil when unknown).
-func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.EndpointSlice, members []*epSlotE, firstPod *corev1.Pod, headless bool) (runtime.Object, error) {
+func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.EndpointSlice, p *slicePart, firstPod *corev1.Pod, headless bool) (runtime.Object, error) {
+	members := p.members
 	var endpoints []discoveryv1.Endpoint
-	if es != nil && len(members) > 0 && sameAsSlots(es.Endpoints, members) {
+	edited := false
+	if es != nil && runtime.Object(es) == p.written {
+		// The stored slice is the one this part left: edit its list where members moved.
+		if drops, adds, ok := p.log.net(); ok {
+			endpoints, edited = editSorted(es.Endpoints, drops, adds, anySlot, slotEndpoint, endpointCmp, sameEndpoint, len(members))
+		}
+	}
+	switch {
+	case edited:
+	case es != nil && len(members) > 0 && sameAsSlots(es.Endpoints, members):
 		endpoints = es.Endpoints // stored: read-only
-	} else {
+	default:
 		endpoints = make([]discoveryv1.Endpoint, 0, len(members))
 		for _, sl := range members {
 			endpoints = append(endpoints, sl.val)
@@ -329,6 +339,26 @@ func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.End
 		return nil, nil
 	}
 	return out, nil
+}
+
+func anySlot(*epSlotE) bool                          { return true }
+func slotEndpoint(sl *epSlotE) *discoveryv1.Endpoint { return &sl.val }
+
+// endpointCmp orders an endpoint against a slot as slotCmp orders slots: by address, then pod
+// name.
+func endpointCmp(ep discoveryv1.Endpoint, sl *epSlotE) int {
+	addr := ""
+	if len(ep.Addresses) > 0 {
+		addr = ep.Addresses[0]
+	}
+	if c := strings.Compare(addr, sl.key); c != 0 {
+		return c
+	}
+	name := ""
+	if ep.TargetRef != nil {
+		name = ep.TargetRef.Name
+	}
+	return strings.Compare(name, sl.pod.Name)
 }
 
 // handing notes es as the slice being written until the returned func runs.

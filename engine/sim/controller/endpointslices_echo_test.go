@@ -2,6 +2,8 @@ package controller
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"math/rand"
 	"testing"
 	"time"
 
@@ -77,5 +79,111 @@ func TestSliceControllerSkipsItsOwnWrites(t *testing.T) {
 	o, _ := st.Peek(sliceRes, "default", es.Name)
 	if n := len(o.(*discoveryv1.EndpointSlice).Endpoints); n != 3 {
 		t.Fatalf("after the repair the slice has %d endpoints; want 3", n)
+	}
+}
+
+// TestSliceEditsMatchAFreshController: slices whose lists a sync edits at the places that
+// moved hold what a controller building them afresh from the pods holds: after random rounds
+// of pods coming, going, turning ready or not ready and terminating over 250 pods (three
+// slices), a new controller's first sync finds every slice right and writes nothing; and no
+// slice version written earlier changes afterwards (stored objects are shared, read-only).
+func TestSliceEditsMatchAFreshController(t *testing.T) {
+	st := store.New(store.Options{Clock: testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), Seed: 1})
+	q := &keyRecorder{}
+	c := NewEndpointSliceController(Env{Store: st, Queue: q})
+	st.Subscribe(c.Observe)
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "default"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "web", Port: 80}}}}
+	if _, err := st.Create(svcRes, svc); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(3))
+	seq := 0
+	pod := func(name string) *corev1.Pod {
+		seq++
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default",
+			Labels: map[string]string{"app": "web"}, UID: types.UID(fmt.Sprint("uid-", seq))},
+			Spec:   corev1.PodSpec{NodeName: "sim-node-0", Containers: []corev1.Container{{Name: "nginx", Image: "nginx"}}},
+			Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: fmt.Sprintf("10.244.%d.%d", rng.Intn(3), 2+rng.Intn(200))}}
+		if rng.Intn(4) > 0 {
+			p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+		}
+		return p
+	}
+	sync := func() {
+		for keys := q.take(); len(keys) > 0; keys = q.take() {
+			for _, k := range keys {
+				if err := c.Sync(k); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	for i := range 250 {
+		if _, err := st.Create(podsRes, pod(fmt.Sprintf("web-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sync()
+	type kept struct{ obj, copy *discoveryv1.EndpointSlice }
+	var history []kept
+	st.Subscribe(func(ev store.Event) {
+		if es, ok := ev.Object.(*discoveryv1.EndpointSlice); ok && ev.Type != "DELETED" {
+			history = append(history, kept{es, es.DeepCopy()})
+		}
+	})
+	for round := range 60 {
+		for range 1 + rng.Intn(5) {
+			name := fmt.Sprintf("web-%d", rng.Intn(260))
+			o, ok := st.Peek(podsRes, "default", name)
+			switch {
+			case !ok:
+				if _, err := st.Create(podsRes, pod(name)); err != nil {
+					t.Fatal(err)
+				}
+			case rng.Intn(3) == 0:
+				if _, err := st.Delete(podsRes, "default", name, store.DeleteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				p := o.(*corev1.Pod).DeepCopy()
+				switch rng.Intn(3) {
+				case 0:
+					p.Status.Conditions = nil // not ready
+				case 1:
+					p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+				default:
+					now := metav1.Now()
+					p.DeletionTimestamp = &now // terminating stays in, not ready
+				}
+				if _, err := st.Update(podsRes, p, store.UpdateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		sync()
+		fresh := NewEndpointSliceController(Env{Store: st, Queue: &keyRecorder{}})
+		before := st.Select(sliceRes, store.Query{Namespace: "default"})
+		if err := fresh.Sync(Key{Controller: "endpointslice", Namespace: "default"}); err != nil {
+			t.Fatal(err)
+		}
+		after := st.Select(sliceRes, store.Query{Namespace: "default"})
+		if len(after) != len(before) {
+			t.Fatalf("round %d: a fresh controller changed the slices from %d to %d", round, len(before), len(after))
+		}
+		for i := range after {
+			if after[i] != before[i] {
+				es := after[i].(*discoveryv1.EndpointSlice)
+				t.Fatalf("round %d: a fresh controller rewrote slice %s: the edited one differed from the pods", round, es.Name)
+			}
+		}
+	}
+	if len(history) < 40 {
+		t.Fatalf("%d slice writes over 60 rounds; want the rounds to write", len(history))
+	}
+	for i, h := range history {
+		if !equality.Semantic.DeepEqual(h.obj, h.copy) {
+			t.Fatalf("slice version %d (%s) changed after later writes", i, h.obj.Name)
+		}
 	}
 }

@@ -20,8 +20,9 @@ type epSlotE = epSlot[discoveryv1.Endpoint]
 type slicePart struct {
 	name    string // the stored slice's name ("" until created)
 	members []*epSlotE
-	dirty   bool           // members moved since the slice was last written or found right
-	written runtime.Object // the stored slice this part last left
+	dirty   bool                            // members moved since the slice was last written or found right
+	written runtime.Object                  // the stored slice this part last left
+	log     changeLog[discoveryv1.Endpoint] // members dropped and added since written
 }
 
 // sliceView is one Service's endpoints spread over its slices, as the real controller keeps
@@ -44,12 +45,14 @@ func (p *slicePart) remove(sl *epSlotE) {
 		p.members = slices.Delete(p.members, i, i+1)
 	}
 	p.dirty = true
+	p.log.drop(sl)
 }
 
 func (p *slicePart) add(sl *epSlotE) {
 	i, _ := slices.BinarySearchFunc(p.members, sl, slotCmp[discoveryv1.Endpoint])
 	p.members = slices.Insert(p.members, i, sl)
 	p.dirty = true
+	p.log.add(sl)
 }
 
 // place puts new endpoints (not in the view yet) into parts.
@@ -175,6 +178,7 @@ func (v *sliceView) firstPod(svc *corev1.Service) *corev1.Pod {
 
 // settle records the outcome of writing part p.
 func (p *slicePart) settle(stored runtime.Object, err error) {
+	p.log.reset()
 	if err != nil || stored == nil {
 		p.written, p.dirty = nil, true
 		return
