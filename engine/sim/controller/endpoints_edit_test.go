@@ -4,10 +4,15 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	testingclock "k8s.io/utils/clock/testing"
+
+	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
 
 // gatherAddrs is what syncService builds without the edit: every slot of the order in turn.
@@ -113,4 +118,68 @@ func ips(list []corev1.EndpointAddress) []string {
 		out = append(out, a.IP+"/"+a.TargetRef.Name)
 	}
 	return out
+}
+
+// TestEndpointsNoWriteWhenPutBack: a pod that turns not ready and ready again between two
+// syncs leaves the Endpoints as they were, and the sync writes nothing (as the real
+// controller, which compares before it writes): no new resourceVersion for watchers. The
+// change tracking must not turn the pod's two moves into a write.
+func TestEndpointsNoWriteWhenPutBack(t *testing.T) {
+	st := store.New(store.Options{Clock: testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), Seed: 1})
+	q := &keyRecorder{}
+	c := NewEndpointsController(Env{Store: st, Queue: q})
+	st.Subscribe(c.Observe)
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "default"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "web", Port: 80}}}}
+	if _, err := st.Create(svcRes, svc); err != nil {
+		t.Fatal(err)
+	}
+	ready := []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
+	for i := range 3 {
+		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("web-%d", i), Namespace: "default",
+			Labels: map[string]string{"app": "web"}, UID: types.UID(fmt.Sprint("uid-", i))},
+			Spec:   corev1.PodSpec{NodeName: "sim-node-0", Containers: []corev1.Container{{Name: "nginx", Image: "nginx"}}},
+			Status: corev1.PodStatus{Phase: corev1.PodRunning, PodIP: fmt.Sprintf("10.244.0.%d", i+2), Conditions: ready}}
+		if _, err := st.Create(podsRes, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sync := func() {
+		for keys := q.take(); len(keys) > 0; keys = q.take() {
+			for _, k := range keys {
+				if err := c.Sync(k); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	sync()
+	rv := func() string {
+		o, ok := st.Peek(epRes, "default", "nginx")
+		if !ok {
+			t.Fatal("no Endpoints")
+		}
+		return o.(*corev1.Endpoints).ResourceVersion
+	}
+	before := rv()
+	flip := func(conds []corev1.PodCondition) {
+		o, _ := st.Peek(podsRes, "default", "web-1")
+		p := o.(*corev1.Pod).DeepCopy()
+		p.Status.Conditions = conds
+		if _, err := st.Update(podsRes, p, store.UpdateOptions{Status: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flip(nil)
+	flip(ready)
+	sync()
+	if after := rv(); after != before {
+		t.Fatalf("Endpoints written (resourceVersion %s → %s) though they ended as they were", before, after)
+	}
+	flip(nil) // and a real change is still written
+	sync()
+	o, _ := st.Peek(epRes, "default", "nginx")
+	if ep := o.(*corev1.Endpoints); len(ep.Subsets) != 1 || len(ep.Subsets[0].NotReadyAddresses) != 1 || len(ep.Subsets[0].Addresses) != 2 {
+		t.Fatalf("after web-1 turned not ready: %+v", ep.Subsets)
+	}
 }
