@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -218,20 +219,26 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 	var subsets []corev1.EndpointSubset
 	if len(ready)+len(notReady) > 0 {
 		var ports []corev1.EndpointPort
-		for _, sp := range svc.Spec.Ports {
-			ports = append(ports, corev1.EndpointPort{Name: sp.Name, Port: targetPort(sp, firstPod), Protocol: sp.Protocol})
+		if cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name); ok && len(cur.(*corev1.Endpoints).Subsets) == 1 &&
+			endpointPortsAre(cur.(*corev1.Endpoints).Subsets[0].Ports, svc, firstPod) {
+			ports = cur.(*corev1.Endpoints).Subsets[0].Ports // stored: read-only
+		} else {
+			for _, sp := range svc.Spec.Ports {
+				ports = append(ports, corev1.EndpointPort{Name: sp.Name, Port: targetPort(sp, firstPod), Protocol: sp.Protocol})
+			}
 		}
 		subsets = []corev1.EndpointSubset{{Addresses: ready, NotReadyAddresses: notReady, Ports: ports}}
 	}
-	lbl := map[string]string{}
-	for k, v := range svc.Labels {
-		lbl[k] = v
-	}
-	lbl["endpoints.kubernetes.io/managed-by"] = "endpoint-controller"
-	if headless {
-		lbl[corev1.IsHeadlessService] = ""
-	}
 	cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name)
+	var stored map[string]string
+	if ok {
+		stored = cur.(*corev1.Endpoints).Labels
+	}
+	extra := [][2]string{{"endpoints.kubernetes.io/managed-by", "endpoint-controller"}}
+	if headless {
+		extra = append(extra, [2]string{corev1.IsHeadlessService, ""})
+	}
+	lbl := ownLabels(stored, svc.Labels, extra...)
 	if !ok {
 		ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: lbl}, Subsets: subsets}
 		out, err := e.env.Store.CreateWith(epRes, ep, store.CreateOptions{Owned: true})
@@ -390,6 +397,60 @@ func sameAddr(x, y *corev1.EndpointAddress) bool {
 	return x.IP == y.IP && x.Hostname == y.Hostname && (x.NodeName == nil) == (y.NodeName == nil) &&
 		(x.NodeName == nil || *x.NodeName == *y.NodeName) && (x.TargetRef == nil) == (y.TargetRef == nil) &&
 		(x.TargetRef == nil || *x.TargetRef == *y.TargetRef)
+}
+
+// endpointPortsAre: ports are what syncService builds from svc's ports.
+func endpointPortsAre(ports []corev1.EndpointPort, svc *corev1.Service, firstPod *corev1.Pod) bool {
+	if len(ports) != len(svc.Spec.Ports) {
+		return false
+	}
+	for i, sp := range svc.Spec.Ports {
+		if ports[i] != (corev1.EndpointPort{Name: sp.Name, Port: targetPort(sp, firstPod), Protocol: sp.Protocol}) {
+			return false
+		}
+	}
+	return true
+}
+
+// ownLabels is the Service's labels with extra set over them: stored itself when it holds
+// exactly that (stored objects are read-only, so a write may share the map), else a new map.
+// Every Endpoints and EndpointSlice write built a new map that equalled the stored one.
+func ownLabels(stored, svc map[string]string, extra ...[2]string) map[string]string {
+	n := len(svc)
+	for _, kv := range extra {
+		if _, ok := svc[kv[0]]; !ok {
+			n++
+		}
+	}
+	same := stored != nil && len(stored) == n
+	for _, kv := range extra {
+		if !same {
+			break
+		}
+		v, ok := stored[kv[0]]
+		same = ok && v == kv[1]
+	}
+	for k, v := range svc {
+		if !same {
+			break
+		}
+		if slices.ContainsFunc(extra, func(kv [2]string) bool { return kv[0] == k }) {
+			continue // set over by extra, checked above
+		}
+		sv, ok := stored[k]
+		same = ok && sv == v
+	}
+	if same {
+		return stored
+	}
+	lbl := make(map[string]string, n)
+	for k, v := range svc {
+		lbl[k] = v
+	}
+	for _, kv := range extra {
+		lbl[kv[0]] = kv[1]
+	}
+	return lbl
 }
 
 func targetPort(sp corev1.ServicePort, p *corev1.Pod) int32 {

@@ -183,3 +183,38 @@ func TestEndpointsNoWriteWhenPutBack(t *testing.T) {
 		t.Fatalf("after web-1 turned not ready: %+v", ep.Subsets)
 	}
 }
+
+// TestOwnLabels: the labels an Endpoints or EndpointSlice write carries are the Service's with
+// the controller's own set over them; the stored map is shared when it already holds exactly
+// that, and any difference (a value, a key too many or too few, a Service label the
+// controller's own overrides) gives a new map with the right content.
+func TestOwnLabels(t *testing.T) {
+	extra := [][2]string{{"managed-by", "ctrl"}, {"headless", ""}}
+	want := map[string]string{"app": "web", "managed-by": "ctrl", "headless": ""}
+	cases := []struct {
+		name        string
+		stored, svc map[string]string
+		shared      bool
+		want        map[string]string
+	}{
+		{"equal", map[string]string{"app": "web", "managed-by": "ctrl", "headless": ""}, map[string]string{"app": "web"}, true, want},
+		{"value differs", map[string]string{"app": "db", "managed-by": "ctrl", "headless": ""}, map[string]string{"app": "web"}, false, want},
+		{"extra differs", map[string]string{"app": "web", "managed-by": "other", "headless": ""}, map[string]string{"app": "web"}, false, want},
+		{"key too many", map[string]string{"app": "web", "managed-by": "ctrl", "headless": "", "x": "y"}, map[string]string{"app": "web"}, false, want},
+		{"key missing", map[string]string{"app": "web", "managed-by": "ctrl"}, map[string]string{"app": "web"}, false, want},
+		{"no stored", nil, map[string]string{"app": "web"}, false, want},
+		{"service sets an own key", map[string]string{"app": "web", "managed-by": "ctrl", "headless": ""},
+			map[string]string{"app": "web", "managed-by": "user"}, true, want},
+		{"service sets an own key, stored kept it", map[string]string{"app": "web", "managed-by": "user", "headless": ""},
+			map[string]string{"app": "web", "managed-by": "user"}, false, want},
+	}
+	for _, c := range cases {
+		got := ownLabels(c.stored, c.svc, extra...)
+		if !equality.Semantic.DeepEqual(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+		if shared := c.stored != nil && len(got) > 0 && fmt.Sprintf("%p", got) == fmt.Sprintf("%p", c.stored); shared != c.shared {
+			t.Errorf("%s: stored map shared %v, want %v", c.name, shared, c.shared)
+		}
+	}
+}

@@ -297,21 +297,23 @@ func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.End
 		}
 	}
 	var ports []discoveryv1.EndpointPort
-	if len(endpoints) > 0 {
+	if len(endpoints) > 0 && es != nil && slicePortsAre(es.Ports, svc, firstPod) {
+		ports = es.Ports // stored: read-only
+	} else if len(endpoints) > 0 {
 		for _, sp := range svc.Spec.Ports {
 			ports = append(ports, discoveryv1.EndpointPort{Name: ptrTo(sp.Name), Port: ptrTo(targetPort(sp, firstPod)),
 				Protocol: ptrTo(sp.Protocol), AppProtocol: sp.AppProtocol})
 		}
 	}
-	lbl := map[string]string{}
-	for k, v := range svc.Labels {
-		lbl[k] = v
+	var stored map[string]string
+	if es != nil {
+		stored = es.Labels
 	}
-	lbl[labelServiceName] = svc.Name
-	lbl[discoveryv1.LabelManagedBy] = sliceManagedBy
+	extra := [][2]string{{labelServiceName, svc.Name}, {discoveryv1.LabelManagedBy, sliceManagedBy}}
 	if headless {
-		lbl[corev1.IsHeadlessService] = ""
+		extra = append(extra, [2]string{corev1.IsHeadlessService, ""})
 	}
+	lbl := ownLabels(stored, svc.Labels, extra...)
 	if es == nil {
 		es := &discoveryv1.EndpointSlice{
 			ObjectMeta: metav1.ObjectMeta{GenerateName: svc.Name + "-", Namespace: svc.Namespace, Labels: lbl,
@@ -339,6 +341,22 @@ func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.End
 		return nil, nil
 	}
 	return out, nil
+}
+
+// slicePortsAre: ports are what write builds from svc's ports (checked in place: building
+// them took four allocations a port on every slice write).
+func slicePortsAre(ports []discoveryv1.EndpointPort, svc *corev1.Service, firstPod *corev1.Pod) bool {
+	if len(ports) != len(svc.Spec.Ports) {
+		return false
+	}
+	for i, sp := range svc.Spec.Ports {
+		p := ports[i]
+		if p.Name == nil || *p.Name != sp.Name || p.Port == nil || *p.Port != targetPort(sp, firstPod) ||
+			p.Protocol == nil || *p.Protocol != sp.Protocol || !sameString(p.AppProtocol, sp.AppProtocol) {
+			return false
+		}
+	}
+	return true
 }
 
 func anySlot(*epSlotE) bool                          { return true }

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
@@ -184,6 +185,43 @@ func TestSliceEditsMatchAFreshController(t *testing.T) {
 	for i, h := range history {
 		if !equality.Semantic.DeepEqual(h.obj, h.copy) {
 			t.Fatalf("slice version %d (%s) changed after later writes", i, h.obj.Name)
+		}
+	}
+}
+
+// TestSlicePortsAre: a slice's stored ports are kept only while they are what the Service's
+// ports give; a changed target port, protocol, app protocol or port count is a rewrite.
+func TestSlicePortsAre(t *testing.T) {
+	svc := &corev1.Service{Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{
+		{Name: "web", Port: 80, Protocol: corev1.ProtocolTCP, TargetPort: intstr.FromInt32(8080)}}}}
+	built := func(svc *corev1.Service) []discoveryv1.EndpointPort {
+		var out []discoveryv1.EndpointPort
+		for _, sp := range svc.Spec.Ports {
+			out = append(out, discoveryv1.EndpointPort{Name: ptrTo(sp.Name), Port: ptrTo(targetPort(sp, nil)),
+				Protocol: ptrTo(sp.Protocol), AppProtocol: sp.AppProtocol})
+		}
+		return out
+	}
+	stored := built(svc)
+	if !slicePortsAre(stored, svc, nil) {
+		t.Fatal("ports built from the Service are not recognised")
+	}
+	for name, change := range map[string]func(*corev1.Service){
+		"target port":  func(s *corev1.Service) { s.Spec.Ports[0].TargetPort = intstr.FromInt32(9090) },
+		"protocol":     func(s *corev1.Service) { s.Spec.Ports[0].Protocol = corev1.ProtocolUDP },
+		"app protocol": func(s *corev1.Service) { s.Spec.Ports[0].AppProtocol = ptrTo("http") },
+		"name":         func(s *corev1.Service) { s.Spec.Ports[0].Name = "http" },
+		"a second port": func(s *corev1.Service) {
+			s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: "metrics", Port: 9100, Protocol: corev1.ProtocolTCP})
+		},
+	} {
+		changed := svc.DeepCopy()
+		change(changed)
+		if slicePortsAre(stored, changed, nil) {
+			t.Errorf("%s changed, yet the stored ports are kept", name)
+		}
+		if !slicePortsAre(built(changed), changed, nil) {
+			t.Errorf("%s changed: the ports built anew are not recognised", name)
 		}
 	}
 }
