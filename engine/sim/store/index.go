@@ -110,6 +110,56 @@ func termsOf(obj runtime.Object) terms {
 	return t
 }
 
+// sameTerms: old and obj have the same index terms, checked in place. termsOf builds the
+// terms (a slice of owners, the node, claim keys), and building them for both versions of
+// every modified object was most of what indexing allocated; a copy-on-write successor
+// shares its owner and volume lists with the stored version, so this is a few comparisons.
+func sameTerms(old, obj runtime.Object) bool {
+	om, err1 := meta.Accessor(old)
+	nm, err2 := meta.Accessor(obj)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	or, nr := om.GetOwnerReferences(), nm.GetOwnerReferences()
+	if len(or) != len(nr) {
+		return false
+	}
+	for i := range or {
+		oc := or[i].Controller != nil && *or[i].Controller
+		nc := nr[i].Controller != nil && *nr[i].Controller
+		if or[i].UID != nr[i].UID || oc != nc {
+			return false
+		}
+	}
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		p, ok := old.(*corev1.Pod)
+		if !ok || p.Spec.NodeName != o.Spec.NodeName || p.Namespace != o.Namespace || len(p.Spec.Volumes) != len(o.Spec.Volumes) {
+			return false
+		}
+		for i := range o.Spec.Volumes {
+			a, b := p.Spec.Volumes[i].PersistentVolumeClaim, o.Spec.Volumes[i].PersistentVolumeClaim
+			if (a == nil) != (b == nil) || (a != nil && a.ClaimName != b.ClaimName) {
+				return false
+			}
+		}
+	case *corev1.Event:
+		e, ok := old.(*corev1.Event)
+		if !ok || e.InvolvedObject.Namespace != o.InvolvedObject.Namespace || e.InvolvedObject.Kind != o.InvolvedObject.Kind ||
+			e.InvolvedObject.Name != o.InvolvedObject.Name {
+			return false
+		}
+	default:
+		if _, ok := old.(*corev1.Pod); ok {
+			return false
+		}
+		if _, ok := old.(*corev1.Event); ok {
+			return false
+		}
+	}
+	return true
+}
+
 func sameUIDs(a, b []types.UID) bool {
 	if len(a) != len(b) {
 		return false
@@ -190,6 +240,9 @@ func (s *Store) index(ev Event) {
 		x.all.Delete(key)
 		x.remove(key, termsOf(ev.Object))
 	default:
+		if sameTerms(ev.Old, ev.Object) {
+			return // the common case: a status or label change moves no index entry
+		}
 		nt := termsOf(ev.Object)
 		ot := termsOf(ev.Old)
 		if ot.orphan == nt.orphan && sameUIDs(ot.owners, nt.owners) && sameStrings(ot.claims, nt.claims) &&
