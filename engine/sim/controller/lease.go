@@ -41,15 +41,17 @@ func (k *Kubelet) renewLease(node string) {
 	if node == "" || k.down[node] {
 		return
 	}
-	obj, err := k.env.Store.Get(leaseRes, leaseNamespace, node)
-	if err != nil {
+	// Read the stored lease in place: most calls (every pod transition) find it renewed
+	// recently; only a renewal needs a copy to write.
+	obj, ok := k.env.Store.Peek(leaseRes, leaseNamespace, node)
+	if !ok {
 		return
 	}
-	l := obj.(*coordinationv1.Lease)
 	now := k.env.Store.Now()
-	if l.Spec.RenewTime != nil && now.Sub(l.Spec.RenewTime.Time) < leaseRenew {
+	if rt := obj.(*coordinationv1.Lease).Spec.RenewTime; rt != nil && now.Sub(rt.Time) < leaseRenew {
 		return
 	}
+	l := obj.(*coordinationv1.Lease).DeepCopy()
 	t := metav1.NewMicroTime(now)
 	l.Spec.RenewTime = &t
 	if _, err := k.env.Store.Update(leaseRes, l, store.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {

@@ -35,7 +35,7 @@ const classAddedKey = "storageclass-added"
 // controller then leaves it Pending with a ProvisioningFailed warning (once per claim and
 // class here, where the real one repeats it on every resync).
 func (v *VolumeController) classMissing(pvc *corev1.PersistentVolumeClaim, class string) bool {
-	if _, err := v.env.Store.Get(scRes, "", class); !apierrors.IsNotFound(err) {
+	if _, ok := v.env.Store.Peek(scRes, "", class); ok { // only whether it exists: no copy
 		delete(v.noClass, podKeyOf(pvc.Namespace, pvc.Name))
 		return false
 	}
