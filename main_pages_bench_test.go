@@ -136,16 +136,36 @@ func residentReport(tb testing.TB, pid int, bin, syms string, top int) {
 		}
 		rows = append(rows, row{p, t, parts})
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].total > rows[j].total })
-	fmt.Fprintf(&b, "by package (MB resident; .text / .rodata / .gopclntab / data+bss):\n")
-	for i, r := range rows {
-		if i == top {
-			break
+	print := func(title string, rows []row) {
+		sort.Slice(rows, func(i, j int) bool { return rows[i].total > rows[j].total })
+		fmt.Fprintf(&b, "by %s (MB resident; .text / .rodata / .gopclntab / data+bss):\n", title)
+		for i, r := range rows {
+			if i == top {
+				break
+			}
+			data := r.total - r.parts[".text"] - r.parts[".rodata"] - r.parts[".gopclntab"]
+			fmt.Fprintf(&b, "  %-60s %6.2f  %5.2f / %5.2f / %5.2f / %5.2f\n", r.pkg, r.total/1e6,
+				r.parts[".text"]/1e6, r.parts[".rodata"]/1e6, r.parts[".gopclntab"]/1e6, data/1e6)
 		}
-		data := r.total - r.parts[".text"] - r.parts[".rodata"] - r.parts[".gopclntab"]
-		fmt.Fprintf(&b, "  %-60s %6.2f  %5.2f / %5.2f / %5.2f / %5.2f\n", r.pkg, r.total/1e6,
-			r.parts[".text"]/1e6, r.parts[".rodata"]/1e6, r.parts[".gopclntab"]/1e6, data/1e6)
 	}
+	print("package", rows)
+	// The same by module (k8s.io/api, github.com/charmbracelet/glamour; "std" for Go's own).
+	byMod := map[string]*row{}
+	for _, r := range rows {
+		m := moduleOf(r.pkg)
+		if byMod[m] == nil {
+			byMod[m] = &row{pkg: m, parts: map[string]float64{}}
+		}
+		byMod[m].total += r.total
+		for k, v := range r.parts {
+			byMod[m].parts[k] += v
+		}
+	}
+	var mods []row
+	for _, r := range byMod {
+		mods = append(mods, *r)
+	}
+	print("module", mods)
 	// Straight to stderr: the testing package cuts a benchmark's long logs.
 	fmt.Fprint(os.Stderr, b.String())
 }
@@ -209,4 +229,28 @@ func symbolPackage(name string) string {
 		return name[:j]
 	}
 	return name
+}
+
+// moduleOf shortens a package path to its module's usual root: the first two path elements
+// under a host name with a dot (three under github.com, gopkg.in keeps two), "std" for a
+// path without a dot in its first element.
+func moduleOf(pkg string) string {
+	if strings.HasPrefix(pkg, "(") || strings.HasPrefix(pkg, "go:") {
+		return pkg
+	}
+	el := strings.Split(pkg, "/")
+	if !strings.Contains(el[0], ".") {
+		if el[0] == "vendor" {
+			return "std (vendored)"
+		}
+		return "std"
+	}
+	n := 2
+	if el[0] == "github.com" || el[0] == "sigs.k8s.io" {
+		n = 3
+	}
+	if len(el) < n {
+		n = len(el)
+	}
+	return strings.Join(el[:n], "/")
 }
