@@ -29,7 +29,7 @@ import (
 // TestPlayerKeepsDrawingUnderStress hunts the stall seen once under load (two tmux plays of
 // StatefulSet Basics stopped changing after s on step 2, pod AGE stuck at 0s): it plays the
 // two reported key sequences (enter s n s; enter n s s) through a real Bubble Tea program
-// with the Redrawer, on a real simulator session (fake clock, auto-advanced), with the
+// with the Redrawer, set up as the player runs it (no standard renderer: tui.Screen), on a real simulator session (fake clock, auto-advanced), with the
 // scheduling shaken: a random GOMAXPROCS per play, keys sent back to back or one frame apart,
 // and runtime.Gosched injected in the program's loop (a message filter), in the terminal
 // writes, and around every kubectl run, check evaluation and watch event. After the keys it
@@ -122,7 +122,7 @@ func (p stallPlay) run(t *testing.T) {
 	scr := newVScreen(50)
 	prog := tea.NewProgram(NewRedrawer(app, jitterWriter{scr, j}),
 		tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(jitterWriter{io.Discard, j}),
-		tea.WithFPS(1), tea.WithoutSignals(), tea.WithoutCatchPanics(),
+		tea.WithoutRenderer(), tea.WithoutSignals(), tea.WithoutCatchPanics(),
 		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg { j.yield(); return msg }))
 	done := make(chan error, 1)
 	go func() { _, err := prog.Run(); done <- err }()
