@@ -273,6 +273,9 @@ func idleBench(b *testing.B, lesson bool, commands ...int) {
 		b.ReportMetric(rss/1024, "RSS-MB")
 		b.ReportMetric(anon/1024, "anon-MB")
 		b.ReportMetric(file/1024, "file-MB")
+		if syms := os.Getenv("KUBETUTOR_BENCH_SYMS"); syms != "" {
+			residentReport(b, pid, bin, syms, 25) // main_pages_bench_test.go
+		}
 		p.stop()
 	}
 }

@@ -121,8 +121,8 @@ func (s *Session) Complete(ctx context.Context, line string) ([]string, error) {
 	if err := refuseGlobalFlags(args); err != nil {
 		return nil, nil
 	}
-	// kubectl completes these from the kubeconfig of a process-wide factory (whichever run
-	// built a command tree last), which may be another session's: nothing to offer.
+	// kubectl completes these from the kubeconfig of a process-wide factory (the stub's
+	// names only, NewKubectlTree), not this session's: nothing to offer.
 	if len(args) > 0 && kubeconfigFlags[args[len(args)-1]] || kubeconfigFlags[strings.SplitN(word, "=", 2)[0]] && strings.Contains(word, "=") {
 		return nil, nil
 	}

@@ -20,12 +20,17 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"k8s.io/klog/v2"
 	kubectlcmd "k8s.io/kubectl/pkg/cmd"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
+	utilcomp "k8s.io/kubectl/pkg/util/completion"
 
 	"github.com/kubetutor/kubetutor/manifests"
 )
@@ -367,6 +372,9 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 	flags.Context = &kctx
 	flags.Namespace = &ns
 	flags.CacheDir = &cacheDir
+	if h := testRunFlags; h != nil {
+		h(flags)
+	}
 	// kubectl connects with the session's own rest.Config, whatever its loader read
 	// (sessionRESTConfig). This run's server warnings go to this run's errOut: kubectl itself
 	// points client-go's process-wide default handler at whichever run started last, so
@@ -415,6 +423,9 @@ func (s *Session) execKubectl(ctx context.Context, args []string, in io.Reader, 
 	return runKubectlCommand(ctx, cmd, errOut)
 }
 
+// testRunFlags, when set by a test, sees each run's flags (a test of what outlives a run).
+var testRunFlags func(*genericclioptions.ConfigFlags)
+
 // treeMu guards the package variables kubectl writes while it builds a command tree (the
 // profiling flags' targets, completion's factory). It is held for the build only, a few
 // milliseconds; the runs themselves go on at the same time.
@@ -432,7 +443,38 @@ func LockKubectlGlobals() (unlock func()) {
 // NewKubectlTree builds kubectl's command tree under LockKubectlGlobals.
 func NewKubectlTree(o kubectlcmd.KubectlOptions) *cobra.Command {
 	defer LockKubectlGlobals()()
-	return kubectlcmd.NewKubectlCommand(o)
+	cmd := kubectlcmd.NewKubectlCommand(o)
+	// kubectl keeps the tree's factory in a package variable for the --context, --cluster
+	// and --user completions, until the next tree replaces it: the last run's whole client
+	// state (its discovery client with the OpenAPI documents it read, 2.3 MB after an apply)
+	// stayed reachable while the player sat idle. Those completions list the names of the
+	// stub kubeconfig, the same for every session, so one shared factory answers them.
+	utilcomp.SetFactoryForCompletion(stubNamesFactory)
+	return cmd
+}
+
+// stubNamesFactory answers kubectl's kubeconfig-name completions with the stub kubeconfig's
+// names (kubectlStubConfig); it reaches no server and reads no file.
+var stubNamesFactory = cmdutil.NewFactory(stubNamesGetter{})
+
+type stubNamesGetter struct{}
+
+var errNoClient = errors.New("engine: completion only: no client")
+
+func (stubNamesGetter) ToRESTConfig() (*rest.Config, error) { return nil, errNoClient }
+func (stubNamesGetter) ToDiscoveryClient() (discovery.CachedDiscoveryInterface, error) {
+	return nil, errNoClient
+}
+func (stubNamesGetter) ToRESTMapper() (meta.RESTMapper, error) { return nil, errNoClient }
+func (stubNamesGetter) ToRawKubeConfigLoader() clientcmd.ClientConfig {
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters[stubContext] = clientcmdapi.NewCluster()
+	cfg.AuthInfos[stubContext] = clientcmdapi.NewAuthInfo()
+	kctx := clientcmdapi.NewContext()
+	kctx.Cluster, kctx.AuthInfo = stubContext, stubContext
+	cfg.Contexts[stubContext] = kctx
+	cfg.CurrentContext = stubContext
+	return clientcmd.NewDefaultClientConfig(*cfg, &clientcmd.ConfigOverrides{})
 }
 
 // newKubectlTree builds kubectl's command tree for one run. kubectl's root pre-run is

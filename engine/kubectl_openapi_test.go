@@ -4,11 +4,14 @@ import (
 	"crypto/sha512"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"weak"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/openapi"
 	"k8s.io/client-go/openapi/openapitest"
 )
@@ -198,5 +201,46 @@ func TestSharedRootChecksTheHash(t *testing.T) {
 	}
 	if honest1.fetches+honest2.fetches > 1 {
 		t.Fatalf("the document was fetched %d times, want at most once", honest1.fetches+honest2.fetches)
+	}
+}
+
+// TestKubectlRunLeavesNothingReachable: once `kubectl apply` has ended, nothing of the run
+// stays reachable: not its flags, their discovery client, nor the OpenAPI documents that
+// client cached (kubectl's completion factory held the last tree's flags; 2.3 MB after an
+// apply while the player sat idle). The fieldValidation verdicts stay shared, and a second
+// apply gives the same result as the first.
+func TestKubectlRunLeavesNothingReachable(t *testing.T) {
+	s, _ := newTestSession(t)
+	var mu sync.Mutex
+	var runs []weak.Pointer[genericclioptions.ConfigFlags]
+	testRunFlags = func(f *genericclioptions.ConfigFlags) {
+		mu.Lock()
+		runs = append(runs, weak.Make(f))
+		mu.Unlock()
+	}
+	t.Cleanup(func() { testRunFlags = nil })
+	for i, want := range []string{"deployment.apps/web created", "deployment.apps/web configured"} {
+		out, e, err := kubectlIn(t, s, "kubectl apply -f -", strings.NewReader(deployManifest("web", fmt.Sprint(i))))
+		if err != nil || !strings.Contains(out, want) {
+			t.Fatalf("apply %d: %v %q %q, want %q", i, err, out, e, want)
+		}
+	}
+	openAPIDocs.mu.Lock()
+	verdicts := len(openAPIDocs.verdicts)
+	openAPIDocs.mu.Unlock()
+	if verdicts == 0 {
+		t.Error("no shared fieldValidation verdict kept after apply")
+	}
+	runtime.GC()
+	runtime.GC()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(runs) != 2 {
+		t.Fatalf("%d runs seen, want 2", len(runs))
+	}
+	for i, w := range runs {
+		if w.Value() != nil {
+			t.Errorf("run %d's flags (and the discovery client and documents they hold) are still reachable", i)
+		}
 	}
 }

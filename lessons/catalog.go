@@ -64,7 +64,11 @@ func EmbeddedIn(lang string) (*Library, error) {
 	if lib, ok := embeddedIn[lang]; ok {
 		return lib, nil
 	}
-	lib, err := load(embedded, manifestSet(), map[string]bool{BaseLang: true, lang: true})
+	// The commands are not put through kubectl's parser here: that builds a whole kubectl
+	// command tree (tens of milliseconds, and 2 MB the parse pool kept at the menu) to
+	// re-check files the binary carries as the tests checked them (Embedded, which
+	// TestEmbeddedCatalog loads, validates everything). Lessons from a folder get every check.
+	lib, err := loadChecked(embedded, manifestSet(), map[string]bool{BaseLang: true, lang: true}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +173,11 @@ func decodeAll(fsys fs.FS, entries []fs.DirEntry, only map[string]bool) map[stri
 // load reads and validates the lesson folders at the root of fsys; langs, when not nil, are
 // the only languages read (BaseLang must be among them).
 func load(fsys fs.FS, manifestNames map[string]bool, only map[string]bool) (*Library, error) {
+	return loadChecked(fsys, manifestNames, only, true)
+}
+
+// loadChecked is load; parseCommands false leaves out kubectl's parse of the commands.
+func loadChecked(fsys fs.FS, manifestNames map[string]bool, only map[string]bool, parseCommands bool) (*Library, error) {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil, fmt.Errorf("lessons: %w", err)
@@ -212,7 +221,7 @@ func load(fsys fs.FS, manifestNames map[string]bool, only map[string]bool) (*Lib
 			if l.ID != dir && l.ID != "" {
 				errs = append(errs, &LintError{File: file, Field: "id", Msg: fmt.Sprintf("%q does not match the folder name %q", l.ID, dir)})
 			}
-			errs = append(errs, validateLesson(l, manifestNames)...)
+			errs = append(errs, validateLesson(l, manifestNames, parseCommands)...)
 			errs = append(errs, lintVacuous(l)...)
 			errs = append(errs, lintPredictions(l)...)
 			langs[l.Lang] = l

@@ -518,3 +518,27 @@ func TestEmbeddedInIsEmbeddedForOneLanguage(t *testing.T) {
 		t.Errorf("EmbeddedIn(en) languages of statefulset-basics = %v, want only en", en.Languages("statefulset-basics"))
 	}
 }
+
+// TestEmbeddedInLeavesOnlyKubectlsParse: the player's start (EmbeddedIn) skips kubectl's parse
+// of the commands and nothing else, and only for the built-in lessons: a folder's lesson with
+// an unknown flag, or a command reaching another cluster, is refused as before, while the
+// same files loaded without the parse pass; a command that is not kubectl at all is refused
+// either way. The built-in lessons themselves pass the full check (TestEmbeddedCatalog).
+func TestEmbeddedInLeavesOnlyKubectlsParse(t *testing.T) {
+	for _, c := range []struct{ line, want string }{
+		{"kubectl scale sts web --replicas=5 --no-such-flag", "no-such-flag"},
+		{"kubectl scale sts web --replicas=5 --context prod", "not allowed in a lesson"},
+	} {
+		fsys := fstest.MapFS{"demo/en.yaml": &fstest.MapFile{Data: []byte(strings.Replace(goodEN, "kubectl scale sts web --replicas=5", c.line, 1))}}
+		if _, err := load(fsys, testManifests, nil); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q loaded from a folder: %v, want an error about %q", c.line, err, c.want)
+		}
+		if _, err := loadChecked(fsys, testManifests, nil, false); err != nil {
+			t.Errorf("%q loaded without kubectl's parse: %v", c.line, err)
+		}
+	}
+	fsys := fstest.MapFS{"demo/en.yaml": &fstest.MapFile{Data: []byte(strings.Replace(goodEN, "kubectl scale sts web --replicas=5", "rm -rf /", 1))}}
+	if _, err := loadChecked(fsys, testManifests, nil, false); err == nil || !strings.Contains(err.Error(), "must start with kubectl") {
+		t.Errorf("a command that is not kubectl, without kubectl's parse: %v", err)
+	}
+}

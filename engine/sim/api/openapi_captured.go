@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"compress/gzip"
 	"embed"
 	"io"
@@ -9,8 +8,8 @@ import (
 )
 
 // The simulator's OpenAPI documents come from a real kube-apiserver of the version it reports
-// (captured by conformance/openapi_capture_test.go); the older client-go fixtures and the
-// hand-built ones are only a fallback for group versions not captured yet.
+// (captured by conformance/openapi_capture_test.go), one gzip file per group version served
+// (TestOpenAPIEveryServedGroupVersionIsCaptured).
 //
 //go:embed openapi/captured
 var capturedOpenAPIFS embed.FS
@@ -23,13 +22,16 @@ func CapturedOpenAPIFile(gv string) string {
 	return strings.ReplaceAll(gv, "/", "__") + ".json.gz"
 }
 
+func capturedOpenAPIPath(gv string) string { return "openapi/captured/" + CapturedOpenAPIFile(gv) }
+
 // capturedOpenAPI returns the captured document, uncompressed.
 func capturedOpenAPI(gv string) ([]byte, bool) {
-	f, err := capturedOpenAPIFS.ReadFile("openapi/captured/" + CapturedOpenAPIFile(gv))
+	f, err := capturedOpenAPIFS.Open(capturedOpenAPIPath(gv))
 	if err != nil {
 		return nil, false
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(f))
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
 	if err != nil {
 		return nil, false
 	}
