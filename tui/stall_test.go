@@ -166,9 +166,12 @@ func (p stallPlay) run(t *testing.T) {
 	}
 	wait("the lesson", func(s string) bool { return strings.Contains(s, "Watch: pods -l app=nginx") })
 	if !p.burst {
+		// Both pods up and the step's checks passed (the apply's own output may have
+		// scrolled out of the output pane behind the step's other commands).
 		running := regexp.MustCompile(`web-1\s+1/1\s+Running`)
-		wait("web-1 Running after s on step 2", func(s string) bool {
-			return running.MatchString(s) && strings.Contains(s, "statefulset.apps/web created")
+		done := regexp.MustCompile(`step 2/\d+ · ✓ done`)
+		wait("web-1 Running and step 2 done after s on step 2", func(s string) bool {
+			return running.MatchString(s) && done.MatchString(s)
 		})
 	}
 	for i := 1; i <= 3; i++ {
