@@ -149,14 +149,34 @@ func runTUI(ctx context.Context, c config, live *engine.Live, l launch, logger *
 	// Decide colours once, before the program owns the terminal (asking the terminal for its
 	// background from inside View would block), on this program's own renderer.
 	opts.Renderer, opts.MarkdownStyle = terminalRenderer(os.Stdout)
+	// Frames are drawn when they change (tui.Redrawer). The terminal's modes and size come
+	// from tui.Screen, so Bubble Tea's own renderer, whose ticker would wake an idle player
+	// every second, is off; where there is no Screen it keeps the modes and looks once a
+	// second.
+	screen := tui.OpenScreen(os.Stdin, os.Stdout)
+	topts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(os.Stdout)}
+	if screen != nil {
+		opts.Handoff = screen
+		topts = append(topts, tea.WithoutRenderer())
+	} else {
+		topts = append(topts, tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithFPS(1))
+	}
 	app := tui.New(opts)
-	// Frames are drawn when they change (tui.Redrawer); Bubble Tea's own renderer, which
-	// would otherwise wake 60 times a second for nothing, keeps the terminal's modes and
-	// looks once a second.
-	p := tea.NewProgram(tui.NewRedrawer(app, os.Stdout), tea.WithAltScreen(), tea.WithMouseCellMotion(),
-		tea.WithContext(ctx), tea.WithOutput(os.Stdout), tea.WithFPS(1))
+	p := tea.NewProgram(tui.NewRedrawer(app, os.Stdout), topts...)
 	restore := redirectStderr(logFile)
-	_, err := p.Run()
+	var err error
+	if screen != nil {
+		err = screen.Enter()
+		sizeCtx, stopSize := context.WithCancel(appCtx)
+		go screen.WatchSize(sizeCtx, p.Send)
+		if err == nil {
+			_, err = p.Run()
+		}
+		stopSize()
+		_ = screen.Leave()
+	} else {
+		_, err = p.Run()
+	}
 	restore()
 	// Whatever ended the program, stop every watch and command before the session goes.
 	cancel()

@@ -150,6 +150,31 @@ func procTicks(tb testing.TB, pid int) int64 {
 	return u + s
 }
 
+// procSwitches is the context switches (voluntary and not) of all of pid's threads so far:
+// each wakeup of an idle process is at least one.
+func procSwitches(tb testing.TB, pid int) int64 {
+	tb.Helper()
+	dir := "/proc/" + strconv.Itoa(pid) + "/task"
+	tasks, err := os.ReadDir(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var n int64
+	for _, t := range tasks {
+		b, err := os.ReadFile(dir + "/" + t.Name() + "/status")
+		if err != nil {
+			continue // the thread ended
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+				c, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				n += c
+			}
+		}
+	}
+	return n
+}
+
 // procMem reads VmRSS, RssAnon and RssFile in kB from /proc/PID/status.
 func procMem(tb testing.TB, pid int) (rss, anon, file float64) {
 	tb.Helper()
@@ -239,11 +264,12 @@ func idleBench(b *testing.B, lesson bool, commands ...int) {
 		// below is the measurement.
 		time.Sleep(5 * time.Second)
 		pid := p.cmd.Process.Pid
-		t0 := procTicks(b, pid)
+		t0, w0 := procTicks(b, pid), procSwitches(b, pid)
 		time.Sleep(10 * time.Second)
-		ticks := procTicks(b, pid) - t0
+		ticks, wakeups := procTicks(b, pid)-t0, procSwitches(b, pid)-w0
 		rss, anon, file := procMem(b, pid)
 		b.ReportMetric(float64(ticks), "ticks/10s")
+		b.ReportMetric(float64(wakeups), "ctxsw/10s")
 		b.ReportMetric(rss/1024, "RSS-MB")
 		b.ReportMetric(anon/1024, "anon-MB")
 		b.ReportMetric(file/1024, "file-MB")

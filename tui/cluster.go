@@ -176,6 +176,18 @@ type Options struct {
 	// QuitKeepsCluster: the cluster outlives the program (a classroom seat waits for its
 	// student's reconnect), so quitting loses nothing and q does not ask.
 	QuitKeepsCluster bool
+	// Handoff, when set, is the terminal set-up the program runs on (a Screen, with Bubble
+	// Tea's renderer off): a command run with the terminal gets it back in its normal modes
+	// and hands it back to the player's after.
+	Handoff TerminalHandoff
+}
+
+// TerminalHandoff lends the player's terminal to a command that needs it (kubectl exec -it,
+// edit with the learner's editor): Release gives back the terminal's normal modes, Restore
+// takes them again.
+type TerminalHandoff interface {
+	Release() error
+	Restore() error
 }
 
 // FromCluster fills the fields left nil from the Cluster's optional abilities. New and

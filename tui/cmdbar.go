@@ -101,6 +101,9 @@ type cmdBar struct {
 	builtinEdit bool
 	edit        *Editor
 	editReply   chan<- string
+	// handoff lends the terminal to a command that needs it (Options.Handoff); nil: Bubble
+	// Tea's renderer does.
+	handoff TerminalHandoff
 }
 
 func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
@@ -116,6 +119,12 @@ func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar 
 func (b *cmdBar) setLang(lang string) {
 	b.ko = lang == "ko"
 	b.km = DefaultCmdBarKeyMap(textFor(lang))
+}
+
+// withHandoff sets how the terminal is lent to a command (nil: by Bubble Tea alone).
+func (b *cmdBar) withHandoff(h TerminalHandoff) *cmdBar {
+	b.handoff = h
+	return b
 }
 
 // withBuiltinEdit sets whether kubectl edit opens the built-in editor.
@@ -362,7 +371,7 @@ func (b *cmdBar) submit() tea.Cmd {
 		}
 		b.open = false
 		b.input.Blur()
-		return tea.Exec(&kubectlTerminal{ctx: b.ctx, run: tr, line: full},
+		return tea.Exec(&kubectlTerminal{ctx: b.ctx, run: tr, line: full, handoff: b.handoff},
 			func(err error) tea.Msg { return cmdBarTermDoneMsg{line: full, err: err} })
 	}
 	return b.start(full)
@@ -787,6 +796,8 @@ type kubectlTerminal struct {
 	line string
 	in   io.Reader
 	out  io.Writer
+	// handoff gives the terminal its normal modes for the command and takes them back after.
+	handoff TerminalHandoff
 }
 
 func (k *kubectlTerminal) SetStdin(r io.Reader)  { k.in = r }
@@ -800,6 +811,12 @@ func (k *kubectlTerminal) Run() error {
 	out := k.out
 	if out == nil {
 		out = io.Discard
+	}
+	if k.handoff != nil {
+		if err := k.handoff.Release(); err != nil {
+			return err
+		}
+		defer func() { _ = k.handoff.Restore() }()
 	}
 	fmt.Fprintf(out, "$ %s\n", k.line)
 	in, done := ownTerminal(k.in)

@@ -12,12 +12,13 @@ import (
 
 // Redrawer draws a full-screen model on the terminal when its view changes, and only then.
 //
-// Bubble Tea v1's standard renderer draws on a ticker (60 times a second by default) for the
-// program's whole life, so a player where nothing moves still wakes 60 times a second; it has
-// no option to wait for a change, and a lower frame rate delays every key and event by up to
-// a frame. The player's program therefore runs the standard renderer at 1 frame a second (it
-// still owns the alternate screen, the mouse, bracketed paste, giving the terminal to
-// `kubectl exec -it` and the last frame on quit) and this wrapper writes each changed frame
+// Bubble Tea v1's standard renderer draws on a ticker (60 times a second by default, at
+// least once a second) for the program's whole life, so a player where nothing moves still
+// wakes; it has no option to wait for a change, and a lower frame rate delays every key and
+// event by up to a frame. The player's program therefore runs without it where it can
+// (tea.WithoutRenderer, with Screen setting up the terminal: raw input, the alternate
+// screen, the mouse, bracketed paste, the size, lending the terminal to `kubectl exec -it`),
+// else with it at 1 frame a second, and this wrapper writes each changed frame
 // at once from the program's own loop, at most once per redrawEvery: a burst of events is
 // drawn as it comes, its last frame when the burst ends (the frames in between are not even
 // built), and an idle player never wakes. The person's own keys and clicks are drawn at once,
@@ -27,8 +28,9 @@ import (
 // the tick, up to 8 + 16.7 ms, and a burst's events reached the screen 15 ms late on median
 // (BenchmarkWatchBurst through the Redrawer).
 //
-// The renderer's once-a-second pass finds the terminal already showing its frame and, while
-// frames change, rewrites the changed lines with what is already there. Resizes (which
+// Where the standard renderer runs, its once-a-second pass finds the terminal already
+// showing its frame and, while frames change, rewrites the changed lines with what is
+// already there. Resizes (which
 // Bubble Tea also sends when it gets the terminal back from `kubectl exec -it`) redraw
 // everything. Frames are drawn like the standard renderer draws them in the alternate
 // screen: from the top, each line cut to the width and cleared to its end, extra lines at
@@ -65,7 +67,8 @@ type redrawAllMsg struct{}
 func redrawAll() tea.Msg { return redrawAllMsg{} }
 
 // NewRedrawer wraps m, drawing its frames on out (the program's output, in the alternate
-// screen). Run it with tea.WithFPS(1) and tea.WithAltScreen().
+// screen). Run it with tea.WithoutRenderer() on a Screen, or else with tea.WithFPS(1) and
+// tea.WithAltScreen().
 func NewRedrawer(m tea.Model, out io.Writer) *Redrawer {
 	return &Redrawer{inner: m, out: out, now: time.Now}
 }
