@@ -390,6 +390,7 @@ func (s *simSeat) Player(ctx context.Context, t classroom.Terminal) tea.Model {
 		LessonsFor:    s.catalog,
 		StepGate:      t.StepGate,
 		BuiltinEditor: true,
+		NoTerminal:    true,
 		// The seat outlives the connection for the reconnect window.
 		QuitKeepsCluster: true,
 	})

@@ -20,6 +20,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 	clocktesting "k8s.io/utils/clock/testing"
 
@@ -681,5 +682,36 @@ func TestCloseBeforeServe(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("Serve after Close still running after 30 s")
+	}
+}
+
+// A connection's program runs without Bubble Tea's ticking renderer: the session itself
+// turns the alternate screen, mouse and paste modes on, and off when the student quits.
+func TestSessionSetsTheScreenModesAndUndoesThem(t *testing.T) {
+	r := newRig(t, nil)
+	a, err := r.dial("alice", gossh.PublicKeys(r.alice.signer), "LANG", "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "alice's player drawn", func() bool { return strings.Contains(r.screen("alice"), "player of alice") })
+	on := []string{ansi.SetAltScreenSaveCursorMode, ansi.HideCursor, ansi.SetButtonEventMouseMode, ansi.SetSgrExtMouseMode, ansi.SetBracketedPasteMode}
+	off := []string{ansi.ResetAltScreenSaveCursorMode, ansi.ShowCursor, ansi.ResetButtonEventMouseMode, ansi.ResetSgrExtMouseMode, ansi.ResetBracketedPasteMode}
+	eventually(t, "the modes on", func() bool {
+		o := a.output()
+		for _, seq := range on {
+			if !strings.Contains(o, seq) {
+				return false
+			}
+		}
+		return true
+	})
+	before := len(a.output())
+	a.send("q")
+	<-a.closed
+	o := a.output()[before:]
+	for _, seq := range off {
+		if !strings.Contains(o, seq) {
+			t.Errorf("after q the session did not write %q: %q", seq, o)
+		}
 	}
 }

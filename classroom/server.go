@@ -113,6 +113,15 @@ func (c *Class) handle(s ssh.Session) {
 	// Asking a remote terminal for its background would eat the student's first keys.
 	r.SetHasDarkBackground(true)
 
+	// As in the single-user player: a frame is written as soon as it changes (a key is on the
+	// student's screen with no frame tick in between) and only then (tui.Redrawer), and
+	// Bubble Tea's standard renderer, whose ticker would wake the server every second for
+	// every idle connection, is off: the screen's modes are set by a RemoteScreen. The
+	// client's terminal is raw already and its sizes come on winCh. Frames and modes are
+	// written through one lock so their bytes never interleave on the channel.
+	out := &syncWriter{w: s}
+	screen := tui.NewRemoteScreen(out)
+
 	var model tea.Model
 	var done func(*tea.Program)
 	switch role {
@@ -153,14 +162,9 @@ func (c *Class) handle(s ssh.Session) {
 
 	ctx, cancel := context.WithCancel(s.Context())
 	defer cancel()
-	// As in the single-user player: a frame is written as soon as it changes (a key is on the
-	// student's screen with no frame tick in between) and only then, and Bubble Tea's own
-	// renderer runs at 1 fps instead of waking 60 times a second per connection. The two
-	// write through one lock so their bytes never interleave on the channel.
-	out := &syncWriter{w: s}
 	p := tea.NewProgram(tui.NewRedrawer(model, out),
-		tea.WithInput(s), tea.WithOutput(out), tea.WithEnvironment(env.list), tea.WithFPS(1),
-		tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithoutSignalHandler())
+		tea.WithInput(s), tea.WithOutput(out), tea.WithEnvironment(env.list), tea.WithoutRenderer(),
+		tea.WithContext(ctx), tea.WithoutSignalHandler())
 	switch m := model.(type) {
 	case *studentModel:
 		c.mu.Lock()
@@ -178,7 +182,11 @@ func (c *Class) handle(s ssh.Session) {
 			p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
 		}
 	}()
-	_, err := p.Run()
+	err := screen.Enter()
+	if err == nil {
+		_, err = p.Run()
+	}
+	_ = screen.Leave()
 	done(p)
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		c.o.Logf("classroom: %s: %v", s.User(), err)

@@ -81,7 +81,7 @@ func New(o Options) *App {
 		opts: o, st: st, t: t, keys: appKeys(t, o.Cluster != nil), help: h,
 		md:     md,
 		menu:   newMenuView(st, t, o.Lessons, footer, o.Progress, o.ProgressWarning, o.LessonsFor != nil),
-		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang).withBuiltinEdit(o.BuiltinEditor).withHandoff(o.Handoff),
+		cmdbar: newCmdBar(o.Context, o.Cluster, st, o.Lang).withBuiltinEdit(o.BuiltinEditor).withHandoff(o.Handoff).withoutTerminal(o.NoTerminal),
 	}
 }
 

@@ -173,6 +173,10 @@ type Options struct {
 	// set no editor of their own. Without it, edit runs with the terminal (TerminalRunner).
 	// apply edit-last-applied always uses the built-in editor.
 	BuiltinEditor bool
+	// NoTerminal: the program's terminal is a connection (a classroom's SSH session), which
+	// it cannot lend a command: kubectl finds a terminal only in this process's own
+	// standard streams. exec, attach and run with -i or -t are refused with a way round.
+	NoTerminal bool
 	// QuitKeepsCluster: the cluster outlives the program (a classroom seat waits for its
 	// student's reconnect), so quitting loses nothing and q does not ask.
 	QuitKeepsCluster bool

@@ -104,6 +104,8 @@ type cmdBar struct {
 	// handoff lends the terminal to a command that needs it (Options.Handoff); nil: Bubble
 	// Tea's renderer does.
 	handoff TerminalHandoff
+	// noTerminal: terminal commands are refused (Options.NoTerminal).
+	noTerminal bool
 }
 
 func newCmdBar(ctx context.Context, c Cluster, st *Styles, lang string) *cmdBar {
@@ -124,6 +126,12 @@ func (b *cmdBar) setLang(lang string) {
 // withHandoff sets how the terminal is lent to a command (nil: by Bubble Tea alone).
 func (b *cmdBar) withHandoff(h TerminalHandoff) *cmdBar {
 	b.handoff = h
+	return b
+}
+
+// withoutTerminal sets whether commands that need the terminal are refused.
+func (b *cmdBar) withoutTerminal(on bool) *cmdBar {
+	b.noTerminal = on
 	return b
 }
 
@@ -364,6 +372,11 @@ func (b *cmdBar) submit() tea.Cmd {
 	}
 	if engine.NeedsTerminal(full) {
 		tr, ok := b.cluster.(TerminalRunner)
+		if b.noTerminal {
+			b.appendOutput(b.say("A classroom session has no terminal to lend to exec/attach/run -it.\nRun one command without -i and -t, e.g.: kubectl exec web-0 -- hostname\n",
+				"교실 세션에서는 exec/attach/run -it에 터미널을 빌려줄 수 없습니다.\n-i와 -t 없이 명령 하나를 실행하세요. 예: kubectl exec web-0 -- hostname\n"))
+			return nil
+		}
 		if !ok {
 			b.appendOutput(b.say("This command needs a terminal, which this session cannot lend it; run it in your own terminal.\n",
 				"이 명령은 터미널이 필요합니다. 자신의 터미널에서 실행하세요.\n"))

@@ -263,6 +263,17 @@ func TestCmdBarTerminalCommands(t *testing.T) {
 	if cmd, _ := plain.handle(tea.KeyMsg{Type: tea.KeyEnter}); cmd != nil || !strings.Contains(plain.lines[len(plain.lines)-1], "needs a terminal") {
 		t.Fatalf("edit without a terminal runner: %q", plain.lines)
 	}
+
+	// A classroom session (NoTerminal) refuses terminal commands with a way round, even on
+	// a cluster that could run them, and runs nothing.
+	class := newBarCluster()
+	cb := newTestBar(class).withoutTerminal(true)
+	cb.handle(keyRunes(":"))
+	typeInto(cb, "exec -it web-0 -- sh")
+	if cmd, _ := cb.handle(tea.KeyMsg{Type: tea.KeyEnter}); cmd != nil || !cb.open || len(class.terminal) != 0 ||
+		!strings.Contains(cb.lines[len(cb.lines)-1], "kubectl exec web-0 -- hostname") {
+		t.Fatalf("exec -it in a classroom: cmd %v, open %v, ran %q, lines %q", cmd != nil, cb.open, class.terminal, cb.lines)
+	}
 }
 
 // TestCmdBarInApp goes through the App: ':' opens the bar on the menu, the table shows.

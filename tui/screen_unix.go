@@ -10,7 +10,6 @@ import (
 	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/term"
 )
 
@@ -37,15 +36,6 @@ func OpenScreen(in, out *os.File) *Screen {
 	}
 	return &Screen{in: in, out: out}
 }
-
-// screenOn and screenOff are what the standard renderer writes for tea.WithAltScreen,
-// tea.WithMouseCellMotion and its default bracketed paste, and what it writes to undo them.
-const (
-	screenOn = ansi.SetAltScreenSaveCursorMode + ansi.EraseEntireScreen + ansi.CursorHomePosition +
-		ansi.HideCursor + ansi.SetButtonEventMouseMode + ansi.SetSgrExtMouseMode + ansi.SetBracketedPasteMode
-	screenOff = ansi.ResetBracketedPasteMode + ansi.ResetButtonEventMouseMode + ansi.ResetSgrExtMouseMode +
-		ansi.ShowCursor + ansi.ResetAltScreenSaveCursorMode
-)
 
 // Enter puts the input in raw mode and the output in the player's screen modes.
 func (s *Screen) Enter() error {
