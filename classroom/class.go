@@ -289,7 +289,10 @@ func (c *Class) leave(st *student, p *tea.Program) {
 	st.save(c.o.Logf)
 	c.mu.Lock()
 	if len(st.programs) == 0 && st.pending == 0 && !c.closed && st.farewell == nil {
-		st.farewell = c.clock.AfterFunc(c.o.ReconnectWindow, func() { c.dismiss(st) })
+		// On its own goroutine: a clock may run the function while holding its own lock (the
+		// tests' fake clock does), and dismiss takes c.mu, which others hold while reading
+		// the clock.
+		st.farewell = c.clock.AfterFunc(c.o.ReconnectWindow, func() { go c.dismiss(st) })
 	}
 	c.mu.Unlock()
 }
