@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/kubetutor/kubetutor/engine/sim/store"
 )
@@ -125,15 +123,7 @@ func ips(list []corev1.EndpointAddress) []string {
 // controller, which compares before it writes): no new resourceVersion for watchers. The
 // change tracking must not turn the pod's two moves into a write.
 func TestEndpointsNoWriteWhenPutBack(t *testing.T) {
-	st := store.New(store.Options{Clock: testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), Seed: 1})
-	q := &keyRecorder{}
-	c := NewEndpointsController(Env{Store: st, Queue: q})
-	st.Subscribe(c.Observe)
-	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "default"},
-		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "web", Port: 80}}}}
-	if _, err := st.Create(svcRes, svc); err != nil {
-		t.Fatal(err)
-	}
+	st, q, c := webServiceRig(t, NewEndpointsController)
 	ready := []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}
 	for i := range 3 {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("web-%d", i), Namespace: "default",

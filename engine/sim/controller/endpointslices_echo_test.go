@@ -25,19 +25,27 @@ func (q *keyRecorder) AddAfter(_ time.Duration, k Key)  { q.keys = append(q.keys
 func (q *keyRecorder) After(_ time.Duration, fn func()) {}
 func (q *keyRecorder) take() []Key                      { k := q.keys; q.keys = nil; return k }
 
-// TestSliceControllerSkipsItsOwnWrites: the EndpointSlice controller's own slice writes queue
-// no sync of their own (the real controller's endpointSliceTracker skips the slices it wrote),
-// while a slice someone else changes is queued and put right from the pods.
-func TestSliceControllerSkipsItsOwnWrites(t *testing.T) {
+// webServiceRig is a store on a fake clock holding the Service nginx (selector app=web, port
+// web 80) and a controller made by mk that observes the store and queues on a keyRecorder.
+func webServiceRig[C interface{ Observe(store.Event) }](t *testing.T, mk func(Env) C) (*store.Store, *keyRecorder, C) {
+	t.Helper()
 	st := store.New(store.Options{Clock: testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), Seed: 1})
 	q := &keyRecorder{}
-	c := NewEndpointSliceController(Env{Store: st, Queue: q})
+	c := mk(Env{Store: st, Queue: q})
 	st.Subscribe(c.Observe)
 	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "default"},
 		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "web", Port: 80}}}}
 	if _, err := st.Create(svcRes, svc); err != nil {
 		t.Fatal(err)
 	}
+	return st, q, c
+}
+
+// TestSliceControllerSkipsItsOwnWrites: the EndpointSlice controller's own slice writes queue
+// no sync of their own (the real controller's endpointSliceTracker skips the slices it wrote),
+// while a slice someone else changes is queued and put right from the pods.
+func TestSliceControllerSkipsItsOwnWrites(t *testing.T) {
+	st, q, c := webServiceRig(t, NewEndpointSliceController)
 	for i := range 3 {
 		p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("web-%d", i), Namespace: "default",
 			Labels: map[string]string{"app": "web"}, UID: types.UID(fmt.Sprint("uid-", i))},
@@ -89,15 +97,7 @@ func TestSliceControllerSkipsItsOwnWrites(t *testing.T) {
 // slices), a new controller's first sync finds every slice right and writes nothing; and no
 // slice version written earlier changes afterwards (stored objects are shared, read-only).
 func TestSliceEditsMatchAFreshController(t *testing.T) {
-	st := store.New(store.Options{Clock: testingclock.NewFakeClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)), Seed: 1})
-	q := &keyRecorder{}
-	c := NewEndpointSliceController(Env{Store: st, Queue: q})
-	st.Subscribe(c.Observe)
-	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "nginx", Namespace: "default"},
-		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Name: "web", Port: 80}}}}
-	if _, err := st.Create(svcRes, svc); err != nil {
-		t.Fatal(err)
-	}
+	st, q, c := webServiceRig(t, NewEndpointSliceController)
 	rng := rand.New(rand.NewSource(3))
 	seq := 0
 	pod := func(name string) *corev1.Pod {
