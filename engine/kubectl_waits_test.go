@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -156,6 +157,7 @@ func TestWaitingCommandsMatchKubectl(t *testing.T) {
 				tc.line, tc.stdin, libCode, libOut, libErr, gotCode, gotOut, gotErr)
 		}
 		gotOut, gotErr = versionDifferences.Replace(gotOut), versionDifferences.Replace(gotErr)
+		realErr = reflectorDeadlineNoise.ReplaceAllString(realErr, "")
 		if gotOut != realOut || gotErr != realErr || gotCode != realCode {
 			t.Errorf("%s (stdin %q):\n%s: exit %d\n%q\n%q\nin-process (as v1.32 would say it): exit %d\n%q\n%q",
 				tc.line, tc.stdin, bin, realCode, realOut, realErr, gotCode, gotOut, gotErr)
@@ -167,6 +169,12 @@ func TestWaitingCommandsMatchKubectl(t *testing.T) {
 		}
 	}
 }
+
+// reflectorDeadlineNoise is client-go's log line when a wait's --timeout ends before its
+// informer's first watch request has returned: on a loaded machine (CI's race run) the
+// installed kubectl printed it once after "timed out waiting", on a simulator that had
+// answered like the others. It is client-side timing, which a real apiserver shows the same.
+var reflectorDeadlineNoise = regexp.MustCompile(`(?m)^E\d{4} [0-9:.]+ +\d+ reflector\.go:\d+\] .*context deadline exceeded.*\n`)
 
 // versionDifferences turns kubectl v0.37's wording into that of the installed kubectl
 // (v1.32): since v1.33 delete names the namespace it deleted from and --interactive's
