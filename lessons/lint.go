@@ -174,8 +174,8 @@ func lintCommand(line string, manifestNames map[string]bool, parse bool) []strin
 		return nil
 	}
 	var msgs []string
-	// One parse by kubectl's tree serves both checks: loading the built-in lessons at every
-	// start parses each of their commands.
+	// One parse by kubectl's tree serves both checks: loading a lesson folder parses each of
+	// its commands.
 	parsed, err := engine.ParseKubectl(words[1:])
 	if err != nil {
 		return append(msgs, fmt.Sprintf("%q: %v", line, err))
