@@ -371,12 +371,12 @@ func (b *cmdBar) submit() tea.Cmd {
 		return b.startEdit(full)
 	}
 	if engine.NeedsTerminal(full) {
-		tr, ok := b.cluster.(TerminalRunner)
 		if b.noTerminal {
 			b.appendOutput(b.say("A classroom session has no terminal to lend to exec/attach/run -it.\nRun one command without -i and -t, e.g.: kubectl exec web-0 -- hostname\n",
 				"교실 세션에서는 exec/attach/run -it에 터미널을 빌려줄 수 없습니다.\n-i와 -t 없이 명령 하나를 실행하세요. 예: kubectl exec web-0 -- hostname\n"))
 			return nil
 		}
+		tr, ok := b.cluster.(TerminalRunner)
 		if !ok {
 			b.appendOutput(b.say("This command needs a terminal, which this session cannot lend it; run it in your own terminal.\n",
 				"이 명령은 터미널이 필요합니다. 자신의 터미널에서 실행하세요.\n"))
