@@ -157,14 +157,17 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 	}
 	// known: the stored object is the one this view left last time, so whether it needs a
 	// write is known without comparing a thousand addresses.
+	cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name)
+	var ep *corev1.Endpoints // the stored object (read-only); nil when there is none
+	if ok {
+		ep = cur.(*corev1.Endpoints)
+	}
 	known := false
-	if v.written != nil {
-		if cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name); ok && cur == v.written {
-			if !v.changed {
-				return nil // nothing it shows moved
-			}
-			known = true
+	if ok && v.written != nil && cur == v.written {
+		if !v.changed {
+			return nil // nothing it shows moved
 		}
+		known = true
 	}
 	sorted := v.order
 	firstPod := v.firstPod(svc)
@@ -177,17 +180,12 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 		// runs between the few changed places) instead of gathering every slot again.
 		ready, notReady, edited = editWritten(v, sorted)
 	} else {
-		old, reuse = e.storedAddresses(svc, sorted)
+		old, reuse = storedAddresses(ep, sorted)
 	}
 	if reuse {
 		ready, notReady = old.Addresses, old.NotReadyAddresses
 	} else if !edited {
-		nReady := 0
-		for _, sl := range sorted {
-			if sl.val.ready {
-				nReady++
-			}
-		}
+		nReady := countReady(sorted)
 		if nReady > 0 {
 			ready = make([]corev1.EndpointAddress, 0, nReady)
 		}
@@ -219,9 +217,8 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 	var subsets []corev1.EndpointSubset
 	if len(ready)+len(notReady) > 0 {
 		var ports []corev1.EndpointPort
-		if cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name); ok && len(cur.(*corev1.Endpoints).Subsets) == 1 &&
-			endpointPortsAre(cur.(*corev1.Endpoints).Subsets[0].Ports, svc, firstPod) {
-			ports = cur.(*corev1.Endpoints).Subsets[0].Ports // stored: read-only
+		if ep != nil && len(ep.Subsets) == 1 && endpointPortsAre(ep.Subsets[0].Ports, svc, firstPod) {
+			ports = ep.Subsets[0].Ports
 		} else {
 			for _, sp := range svc.Spec.Ports {
 				ports = append(ports, corev1.EndpointPort{Name: sp.Name, Port: targetPort(sp, firstPod), Protocol: sp.Protocol})
@@ -229,25 +226,23 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 		}
 		subsets = []corev1.EndpointSubset{{Addresses: ready, NotReadyAddresses: notReady, Ports: ports}}
 	}
-	cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name)
 	var stored map[string]string
-	if ok {
-		stored = cur.(*corev1.Endpoints).Labels
+	if ep != nil {
+		stored = ep.Labels
 	}
 	extra := [][2]string{{"endpoints.kubernetes.io/managed-by", "endpoint-controller"}}
 	if headless {
 		extra = append(extra, [2]string{corev1.IsHeadlessService, ""})
 	}
 	lbl := ownLabels(stored, svc.Labels, extra...)
-	if !ok {
-		ep := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: lbl}, Subsets: subsets}
-		out, err := e.env.Store.CreateWith(epRes, ep, store.CreateOptions{Owned: true})
+	if ep == nil {
+		created := &corev1.Endpoints{ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: lbl}, Subsets: subsets}
+		out, err := e.env.Store.CreateWith(epRes, created, store.CreateOptions{Owned: true})
 		v.settle(out, err)
 		return err
 	}
-	ep := cur.(*corev1.Endpoints)
 	if !known && sameSubsets(ep.Subsets, subsets) && store.SemanticEqual(ep.Labels, lbl) {
-		v.settle(cur, nil)
+		v.settle(ep, nil)
 		return nil // status written only when it changes
 	}
 	// A new top level over the stored object's metadata (read-only), with the fields we own.
@@ -274,12 +269,7 @@ func editWritten(v *epView[readyAddress], sorted []*epSlot[readyAddress]) (ready
 	if len(ep.Subsets) == 1 {
 		oldReady, oldNotReady = ep.Subsets[0].Addresses, ep.Subsets[0].NotReadyAddresses
 	}
-	nReady := 0
-	for _, sl := range sorted {
-		if sl.val.ready {
-			nReady++
-		}
-	}
+	nReady := countReady(sorted)
 	isReady := func(sl *epSlot[readyAddress]) bool { return sl.val.ready }
 	notReadyOnly := func(sl *epSlot[readyAddress]) bool { return !sl.val.ready }
 	ready, ok = editSorted(oldReady, drops, adds, isReady, slotAddr, addrCmp, sameAddr, nReady)
@@ -288,6 +278,17 @@ func editWritten(v *epView[readyAddress], sorted []*epSlot[readyAddress]) (ready
 	}
 	notReady, ok = editSorted(oldNotReady, drops, adds, notReadyOnly, slotAddr, addrCmp, sameAddr, len(sorted)-nReady)
 	return ready, notReady, ok
+}
+
+// countReady is how many of the slots are ready.
+func countReady(sorted []*epSlot[readyAddress]) int {
+	n := 0
+	for _, sl := range sorted {
+		if sl.val.ready {
+			n++
+		}
+	}
+	return n
 }
 
 func slotAddr(sl *epSlot[readyAddress]) *corev1.EndpointAddress { return &sl.val.addr }
@@ -304,15 +305,10 @@ func addrCmp(a corev1.EndpointAddress, sl *epSlot[readyAddress]) int {
 	return strings.Compare(name, sl.pod.Name)
 }
 
-// storedAddresses returns the stored Endpoints' one subset when its addresses are exactly
-// the sorted slots' (read-only).
-func (e *EndpointsController) storedAddresses(svc *corev1.Service, sorted []*epSlot[readyAddress]) (*corev1.EndpointSubset, bool) {
-	cur, ok := e.env.Store.Peek(epRes, svc.Namespace, svc.Name)
-	if !ok || len(sorted) == 0 {
-		return nil, false
-	}
-	ep := cur.(*corev1.Endpoints)
-	if len(ep.Subsets) != 1 {
+// storedAddresses returns the stored Endpoints' (ep, nil when none) one subset when its
+// addresses are exactly the sorted slots' (read-only).
+func storedAddresses(ep *corev1.Endpoints, sorted []*epSlot[readyAddress]) (*corev1.EndpointSubset, bool) {
+	if ep == nil || len(sorted) == 0 || len(ep.Subsets) != 1 {
 		return nil, false
 	}
 	sub := &ep.Subsets[0]
