@@ -192,3 +192,50 @@ func TestStatefulSetFastSyncsUnderRandomChanges(t *testing.T) {
 		}
 	}
 }
+
+// A Parallel set of 150 scaled down to 20 (the view's holes outnumber its members and are
+// squeezed out), rolled to a new image (each pod leaves a hole its successor takes back) and
+// scaled up again: under Verify every fast sync matched the full walk, and the set ends with
+// 150 Ready pods on the new image.
+func TestStatefulSetViewHoles(t *testing.T) {
+	s := newSim(t)
+	set := webSet(150)
+	set.Spec.PodManagementPolicy = appsv1.ParallelPodManagement
+	create(t, s, svcR, nginxService())
+	create(t, s, stsR, set)
+	ready := func(n int32, image string) func() bool {
+		return func() bool {
+			st := getSts(t, s, "web").Status
+			if st.ReadyReplicas != n || st.Replicas != n || st.UpdatedReplicas != n || st.CurrentRevision != st.UpdateRevision {
+				return false
+			}
+			ps := pods(s, "app=nginx")
+			for _, p := range ps {
+				if image != "" && p.Spec.Containers[0].Image != image {
+					return false
+				}
+			}
+			return len(ps) == int(n)
+		}
+	}
+	if !s.RunUntil(ready(150, ""), 10*time.Minute) {
+		t.Fatalf("150 pods not ready: %+v", getSts(t, s, "web").Status)
+	}
+	updateSts(t, s, func(x *appsv1.StatefulSet) { x.Spec.Replicas = ptr(int32(20)) })
+	if !s.RunUntil(ready(20, ""), 10*time.Minute) {
+		t.Fatalf("not scaled down to 20: %+v", getSts(t, s, "web").Status)
+	}
+	const img = "gcr.io/google_containers/nginx-slim:0.8"
+	updateSts(t, s, func(x *appsv1.StatefulSet) { x.Spec.Template.Spec.Containers[0].Image = img })
+	if !s.RunUntil(ready(20, img), 10*time.Minute) {
+		t.Fatalf("rolling update of 20 did not finish: %+v", getSts(t, s, "web").Status)
+	}
+	fast := s.ctrls.StatefulSet.FastSyncs()
+	updateSts(t, s, func(x *appsv1.StatefulSet) { x.Spec.Replicas = ptr(int32(150)) })
+	if !s.RunUntil(ready(150, img), 10*time.Minute) {
+		t.Fatalf("not scaled up to 150: %+v", getSts(t, s, "web").Status)
+	}
+	if s.ctrls.StatefulSet.FastSyncs() == fast {
+		t.Error("no sync of the scale-up visited only the ordinals needing attention")
+	}
+}

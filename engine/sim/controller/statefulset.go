@@ -408,13 +408,14 @@ func (c *StatefulSetController) Sync(k Key) (err error) {
 	if err != nil {
 		return err
 	}
-	c.lastPods = len(v.pods)
+	c.lastPods = v.size()
 	var syncErr error
 	if v.fastFits(set) && c.views[key] == v {
 		c.fastSyncs.Add(1)
 		syncErr = c.reconcileFast(set, cur, upd, v)
 	} else {
-		syncErr = c.reconcile(set, cur, upd, v.pods, v.facts)
+		pods, pf := v.members()
+		syncErr = c.reconcile(set, cur, upd, pods, pf)
 	}
 	if c.wrotePods {
 		// After this sync's writes (their events named the pods); nothing below writes pods.
@@ -1364,12 +1365,13 @@ func (c *StatefulSetController) writeStatus(set *appsv1.StatefulSet, cur, upd *a
 	var waitAvail time.Duration = -1
 	now := c.env.Store.Now()
 	minReady := time.Duration(set.Spec.MinReadySeconds) * time.Second
-	pf := v.facts
+	var pf []*podFacts
 	if minReady <= 0 {
 		// Without minReadySeconds every Ready pod is available: the view's counts say it all.
 		st.Replicas, st.ReadyReplicas, st.AvailableReplicas = int32(v.counts.phase), int32(v.counts.ready), int32(v.counts.ready)
 		st.CurrentReplicas, st.UpdatedReplicas = int32(v.counts.current[cur.Name]), int32(v.counts.current[upd.Name])
-		pf = nil
+	} else {
+		_, pf = v.members() // the walk below reads every member's facts
 	}
 	for _, f := range pf {
 		if f.hasPhase {
