@@ -146,6 +146,7 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 	}
 	if v == nil {
 		v = newEPView[readyAddress](svc)
+		v.counts = isReadyAddress
 		v.fill(pods, slot)
 		e.views[svcKey] = v
 	} else {
@@ -185,7 +186,7 @@ func (e *EndpointsController) syncService(svc *corev1.Service, v *epView[readyAd
 	if reuse {
 		ready, notReady = old.Addresses, old.NotReadyAddresses
 	} else if !edited {
-		nReady := countReady(sorted)
+		nReady := v.counted
 		if nReady > 0 {
 			ready = make([]corev1.EndpointAddress, 0, nReady)
 		}
@@ -269,7 +270,7 @@ func editWritten(v *epView[readyAddress], sorted []*epSlot[readyAddress]) (ready
 	if len(ep.Subsets) == 1 {
 		oldReady, oldNotReady = ep.Subsets[0].Addresses, ep.Subsets[0].NotReadyAddresses
 	}
-	nReady := countReady(sorted)
+	nReady := v.counted
 	isReady := func(sl *epSlot[readyAddress]) bool { return sl.val.ready }
 	notReadyOnly := func(sl *epSlot[readyAddress]) bool { return !sl.val.ready }
 	ready, ok = editSorted(oldReady, drops, adds, isReady, slotAddr, addrCmp, sameAddr, nReady)
@@ -280,7 +281,10 @@ func editWritten(v *epView[readyAddress], sorted []*epSlot[readyAddress]) (ready
 	return ready, notReady, ok
 }
 
-// countReady is how many of the slots are ready.
+func isReadyAddress(a readyAddress) bool { return a.ready }
+
+// countReady is how many of the slots are ready (what epView.counted keeps with counts
+// isReadyAddress).
 func countReady(sorted []*epSlot[readyAddress]) int {
 	n := 0
 	for _, sl := range sorted {

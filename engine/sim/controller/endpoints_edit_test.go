@@ -41,6 +41,7 @@ func endpointsOf(ready, notReady []corev1.EndpointAddress) *corev1.Endpoints {
 func TestEndpointsEditMatchesGather(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	v := newEPView[readyAddress](nil)
+	v.counts = isReadyAddress
 	seq := 0
 	newSlot := func(name string) *epSlot[readyAddress] {
 		seq++
@@ -79,6 +80,9 @@ func TestEndpointsEditMatchesGather(t *testing.T) {
 				v.remove(name)
 				v.put(newSlot(name))
 			}
+		}
+		if n := countReady(v.order); v.counted != n {
+			t.Fatalf("round %d: the view counts %d ready slots, the order holds %d", round, v.counted, n)
 		}
 		wantR, wantNR := gatherAddrs(v.order)
 		gotR, gotNR, ok := editWritten(v, v.order)

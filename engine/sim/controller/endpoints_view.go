@@ -133,6 +133,11 @@ type epView[T any] struct {
 	written runtime.Object
 	// log: the slots taken out of and put into order since written was left.
 	log changeLog[T]
+	// counts (when set) picks slots to count; counted is how many slots of order it picks,
+	// kept as slots come and go (the Endpoints controller counts the ready ones: counting
+	// them on every sync walked a thousand slots).
+	counts  func(T) bool
+	counted int
 }
 
 // changeLog records the slots taken out of (drops) and put into (adds) a sorted list since
@@ -277,6 +282,9 @@ func (v *epView[T]) remove(name string) {
 	delete(v.byName, name)
 	if i, ok := slices.BinarySearchFunc(v.order, sl, slotCmp[T]); ok {
 		v.order = slices.Delete(v.order, i, i+1)
+		if v.counts != nil && v.counts(sl.val) {
+			v.counted--
+		}
 	}
 	v.changed = true
 	v.log.drop(sl)
@@ -287,6 +295,9 @@ func (v *epView[T]) put(sl *epSlot[T]) {
 	v.byName[sl.pod.Name] = sl
 	i, _ := slices.BinarySearchFunc(v.order, sl, slotCmp[T])
 	v.order = slices.Insert(v.order, i, sl)
+	if v.counts != nil && v.counts(sl.val) {
+		v.counted++
+	}
 	v.changed = true
 	v.log.add(sl)
 }
@@ -296,10 +307,14 @@ func (v *epView[T]) put(sl *epSlot[T]) {
 func (v *epView[T]) fill(pods []runtime.Object, slot func(*corev1.Pod) *epSlot[T]) {
 	v.order = v.order[:0]
 	clear(v.byName)
+	v.counted = 0
 	for _, o := range pods {
 		if sl := slot(o.(*corev1.Pod)); sl != nil {
 			v.byName[sl.pod.Name] = sl
 			v.order = append(v.order, sl)
+			if v.counts != nil && v.counts(sl.val) {
+				v.counted++
+			}
 		}
 	}
 	slices.SortFunc(v.order, slotCmp[T])
@@ -325,7 +340,7 @@ func (v *epView[T]) apply(names []string, peek func(name string) *corev1.Pod, sl
 			continue
 		}
 		if old != nil && sl != nil && same != nil && old.key == sl.key && same(old, sl) {
-			old.pod = p // same place in the order, same value (kept: shared with the stored lists)
+			old.pod = p // same place in the order, same value (kept: shared with the stored lists; counted as before)
 			continue
 		}
 		v.remove(name)
