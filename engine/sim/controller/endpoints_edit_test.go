@@ -212,3 +212,65 @@ func TestOwnLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestEditChangesNeverClaimsAChangeWrongly: when editChanges says an edit surely changes a
+// list, the edited list differs from the old one, through random drops and adds, among them
+// pods put back with the very value they had (a new slot, the same address): then it must
+// leave the comparison to the caller.
+func TestEditChangesNeverClaimsAChangeWrongly(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	mk := func(name string, ip int, ready bool) *epSlot[readyAddress] {
+		p := &corev1.Pod{}
+		p.Name, p.UID = name, types.UID("uid-"+name)
+		addr := fmt.Sprintf("10.244.0.%d", ip)
+		node := "sim-node-0"
+		return &epSlot[readyAddress]{pod: p, key: addr, val: readyAddress{ready: ready,
+			addr: corev1.EndpointAddress{IP: addr, NodeName: &node, TargetRef: &corev1.ObjectReference{Kind: "Pod", Name: name, UID: p.UID}}}}
+	}
+	isReady := func(sl *epSlot[readyAddress]) bool { return sl.val.ready }
+	claimed, unchanged := 0, 0
+	for round := 0; round < 2000; round++ {
+		v := newEPView[readyAddress](nil)
+		for i := range 20 {
+			v.put(mk(fmt.Sprintf("web-%d", i), 2+i, rng.Intn(2) == 0))
+		}
+		old, _ := gatherAddrs(v.order)
+		v.log.reset()
+		for c := 0; c < 1+rng.Intn(3); c++ {
+			name := fmt.Sprintf("web-%d", rng.Intn(25))
+			prev := v.byName[name]
+			v.remove(name)
+			switch k := rng.Intn(3); {
+			case k == 0 && prev != nil:
+				// The same value in a new slot, as apply builds for a new pod version.
+				v.put(&epSlot[readyAddress]{pod: prev.pod, key: prev.key, val: prev.val})
+			case k == 1:
+				v.put(mk(name, 2+rng.Intn(40), rng.Intn(2) == 0))
+			}
+		}
+		drops, adds, ok := v.log.net()
+		if !ok {
+			t.Fatal("log lost")
+		}
+		want, _ := gatherAddrs(v.order)
+		got, edited := editSorted(old, drops, adds, isReady, slotAddr, addrCmp, sameAddr, len(want))
+		if !edited {
+			continue // e.g. the same slot value put back out of order; the caller gathers
+		}
+		if !equality.Semantic.DeepEqual(got, want) {
+			t.Fatalf("round %d: edit differs from gather", round)
+		}
+		same := equality.Semantic.DeepEqual(got, old)
+		if editChanges(drops, adds, isReady, slotAddr, sameAddr) {
+			claimed++
+			if same {
+				t.Fatalf("round %d: editChanges claims a change, the lists are equal", round)
+			}
+		} else if same {
+			unchanged++
+		}
+	}
+	if claimed < 500 || unchanged < 20 {
+		t.Fatalf("%d rounds claimed a change, %d were unchanged: want many of both", claimed, unchanged)
+	}
+}

@@ -262,6 +262,29 @@ func editSorted[T, E any](old []E, drops, adds []*epSlot[T], in func(*epSlot[T])
 	return append(out, old[i:]...), true
 }
 
+// editChanges: editing a list with drops and adds (net, as editSorted takes them; in
+// selects the ones that count) surely changes it: their numbers differ, or an added element
+// equals no dropped one. False when it may not (every add puts back a dropped value): the
+// caller then compares the lists.
+func editChanges[T, E any](drops, adds []*epSlot[T], in func(*epSlot[T]) bool, elem func(*epSlot[T]) *E, same func(a, b *E) bool) bool {
+	nd, na := 0, 0
+	for _, d := range drops {
+		if in(d) {
+			nd++
+		}
+	}
+	for _, a := range adds {
+		if !in(a) {
+			continue
+		}
+		na++
+		if !slices.ContainsFunc(drops, func(d *epSlot[T]) bool { return in(d) && same(elem(a), elem(d)) }) {
+			return true
+		}
+	}
+	return nd != na
+}
+
 func newEPView[T any](svc *corev1.Service) *epView[T] {
 	return &epView[T]{svc: svc, byName: map[string]*epSlot[T]{}, changed: true}
 }

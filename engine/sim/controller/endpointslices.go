@@ -279,11 +279,13 @@ func (e *EndpointSliceController) endpointOf(svc *corev1.Service, sel labels.Sel
 func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.EndpointSlice, p *slicePart, firstPod *corev1.Pod, headless bool) (runtime.Object, error) {
 	members := p.members
 	var endpoints []discoveryv1.Endpoint
-	edited := false
+	edited, differs := false, false
 	if es != nil && runtime.Object(es) == p.written {
 		// The stored slice is the one this part left: edit its list where members moved.
 		if drops, adds, ok := p.log.net(); ok {
 			endpoints, edited = editSorted(es.Endpoints, drops, adds, anySlot, slotEndpoint, endpointCmp, sameEndpoint, len(members))
+			// An edit that surely changed the list needs no walk to find it differs.
+			differs = edited && editChanges(drops, adds, anySlot, slotEndpoint, sameEndpoint)
 		}
 	}
 	switch {
@@ -324,7 +326,7 @@ func (e *EndpointSliceController) write(svc *corev1.Service, es *discoveryv1.End
 		defer e.handing(es)()
 		return e.env.Store.CreateWith(sliceRes, es, store.CreateOptions{Owned: true})
 	}
-	if sameEndpoints(es.Endpoints, endpoints) && store.SemanticEqual(es.Ports, ports) &&
+	if !differs && sameEndpoints(es.Endpoints, endpoints) && store.SemanticEqual(es.Ports, ports) &&
 		store.SemanticEqual(es.Labels, lbl) {
 		return es, nil
 	}
