@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/kubetutor/kubetutor/engine"
+	_ "github.com/kubetutor/kubetutor/internal/noheapprof" // kubectl links runtime/pprof; its sampler is not needed
 	"github.com/kubetutor/kubetutor/internal/startgc"
 )
 

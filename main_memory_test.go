@@ -4,6 +4,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -153,5 +154,16 @@ func TestLanguageSwitchLoadsTheOtherLanguage(t *testing.T) {
 		if ko[i].ID != cat[i].ID || ko[i].Lang != "ko" || ko[i].Title == cat[i].Title {
 			t.Errorf("lesson %d after L: %s in %q titled %q; want %s in Korean", i, ko[i].ID, ko[i].Lang, ko[i].Title, cat[i].ID)
 		}
+	}
+}
+
+// TestPlayerHeapProfilingOff: the player runs without Go's heap profiling sampler, whose
+// buckets held 1.4 MB (internal/noheapprof); kubectl's runtime/pprof keeps it linked.
+func TestPlayerHeapProfilingOff(t *testing.T) {
+	if strings.Contains(os.Getenv("GODEBUG"), "memprofilerate=") {
+		t.Skip("GODEBUG sets memprofilerate")
+	}
+	if runtime.MemProfileRate != 0 {
+		t.Fatalf("runtime.MemProfileRate = %d in the player's process, want 0", runtime.MemProfileRate)
 	}
 }
