@@ -50,15 +50,9 @@ func TestPracticeStatefulSetBasicsOnSim(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer live.Close()
-	all, err := lessons.Catalog("en")
+	l, err := lessons.Get("statefulset-basics", "en")
 	if err != nil {
 		t.Fatal(err)
-	}
-	var l lessons.Lesson
-	for _, x := range all {
-		if x.ID == "statefulset-basics" {
-			l = x
-		}
 	}
 	if len(l.Steps) < 3 || l.Steps[1].ID != "create" || l.Steps[2].ID != "ordered-creation" {
 		t.Fatalf("statefulset-basics does not start intro, create, ordered-creation")
