@@ -283,18 +283,6 @@ func editWritten(v *epView[readyAddress], sorted []*epSlot[readyAddress]) (ready
 
 func isReadyAddress(a readyAddress) bool { return a.ready }
 
-// countReady is how many of the slots are ready (what epView.counted keeps with counts
-// isReadyAddress).
-func countReady(sorted []*epSlot[readyAddress]) int {
-	n := 0
-	for _, sl := range sorted {
-		if sl.val.ready {
-			n++
-		}
-	}
-	return n
-}
-
 func slotAddr(sl *epSlot[readyAddress]) *corev1.EndpointAddress { return &sl.val.addr }
 
 // addrCmp orders an address against a slot as slotCmp orders slots: by IP, then pod name.

@@ -274,3 +274,14 @@ func TestEditChangesNeverClaimsAChangeWrongly(t *testing.T) {
 		t.Fatalf("%d rounds claimed a change, %d were unchanged: want many of both", claimed, unchanged)
 	}
 }
+
+// countReady counts the ready slots by walking them: what epView.counted must always equal.
+func countReady(sorted []*epSlot[readyAddress]) int {
+	n := 0
+	for _, sl := range sorted {
+		if sl.val.ready {
+			n++
+		}
+	}
+	return n
+}
